@@ -1,0 +1,321 @@
+//! External-application configurations (clients) and the rules a registration must meet.
+
+use crate::lifetime::LifetimeOverrides;
+use crate::redirect_uri::RedirectUri;
+use crate::scope::{self, Scope};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    Confidential,
+    Public,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    ClientCredentials,
+    RefreshToken,
+}
+
+macro_rules! str_enum {
+    ($t:ty { $($v:ident = $s:literal),* $(,)? }) => {
+        impl $t {
+            pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(<$t>::$v => $s),* }
+            }
+            pub fn parse(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok(<$t>::$v),)*
+                    _ => Err(format!(
+                        "'{}' is not one of: {}",
+                        s.escape_default(),
+                        [$($s),*].join(", ")
+                    )),
+                }
+            }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(ClientType { Confidential = "confidential", Public = "public" });
+str_enum!(AuthMethod {
+    ClientSecretBasic = "client_secret_basic",
+    ClientSecretPost = "client_secret_post",
+    PrivateKeyJwt = "private_key_jwt",
+    None = "none",
+});
+str_enum!(GrantType {
+    AuthorizationCode = "authorization_code",
+    ClientCredentials = "client_credentials",
+    RefreshToken = "refresh_token",
+});
+
+impl AuthMethod {
+    /// Does this method authenticate with a shared secret the server must generate?
+    pub fn uses_secret(self) -> bool {
+        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
+    }
+}
+
+/// What an administrator submits to create or edit an app. Optional fields take defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ClientDraft {
+    pub name: String,
+    pub partner_name: Option<String>,
+    pub client_type: Option<ClientType>,
+    pub auth_method: Option<AuthMethod>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+    pub custom_claims: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    /// The public key for `private_key_jwt`: a PEM public key or a JWKS JSON document.
+    pub public_key: Option<String>,
+    pub consent_required: Option<bool>,
+    pub lifetimes: LifetimeOverrides,
+}
+
+/// A registration that passed every rule (the secret and key material are handled outside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSettings {
+    pub name: String,
+    pub partner_name: Option<String>,
+    pub client_type: ClientType,
+    pub auth_method: AuthMethod,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub scopes: Scope,
+    pub custom_claims: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub public_key: Option<String>,
+    pub consent_required: bool,
+    pub lifetimes: LifetimeOverrides,
+}
+
+/// A registration problem, tied to the field it concerns so a form can show it in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn field(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError { field, message: message.into() }
+}
+
+/// Is this a URI-named custom claim (e.g. `https://api.banno.com/consumer/claim/institution_id`)?
+pub fn is_custom_claim_name(name: &str) -> bool {
+    match name.split_once("://") {
+        Some((scheme, rest)) => {
+            !scheme.is_empty()
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
+                && !rest.is_empty()
+                && !rest.contains(char::is_whitespace)
+                && name.len() <= 300
+        }
+        None => name.starts_with("urn:") && name.len() > 4 && !name.contains(char::is_whitespace),
+    }
+}
+
+impl ClientDraft {
+    /// Applies defaults and checks every registration rule. All problems are returned at once.
+    pub fn validate(&self) -> Result<ClientSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.push(field("name", "give the application a name"));
+        } else if name.chars().count() > 200 {
+            errors.push(field("name", "the name is at most 200 characters"));
+        }
+        let partner_name = self.partner_name.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        let client_type = self.client_type.unwrap_or(ClientType::Confidential);
+        let auth_method = self.auth_method.unwrap_or(match client_type {
+            ClientType::Confidential => AuthMethod::ClientSecretBasic,
+            ClientType::Public => AuthMethod::None,
+        });
+        match (client_type, auth_method) {
+            (ClientType::Public, AuthMethod::None) => {}
+            (ClientType::Public, _) => errors.push(field(
+                "auth_method",
+                "a public client has no secret or key: its authentication method must be none",
+            )),
+            (ClientType::Confidential, AuthMethod::None) => errors.push(field(
+                "auth_method",
+                "a confidential client must authenticate: choose client_secret_basic, client_secret_post or private_key_jwt",
+            )),
+            _ => {}
+        }
+        let public_key = self.public_key.as_ref().map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        if auth_method == AuthMethod::PrivateKeyJwt && public_key.is_none() {
+            errors.push(field("public_key", "private_key_jwt needs the app's public key (PEM or JWKS)"));
+        }
+        if auth_method != AuthMethod::PrivateKeyJwt && public_key.is_some() {
+            errors.push(field("public_key", "a public key is only used with private_key_jwt"));
+        }
+
+        let mut redirect_uris: Vec<RedirectUri> = Vec::new();
+        for raw in &self.redirect_uris {
+            match RedirectUri::parse(raw) {
+                Ok(u) if redirect_uris.contains(&u) => {
+                    errors.push(field("redirect_uris", format!("{u} is listed twice")))
+                }
+                Ok(u) => redirect_uris.push(u),
+                Err(e) => errors.push(field("redirect_uris", format!("{}: {e}", raw.escape_default()))),
+            }
+        }
+
+        let mut grant_types = if self.grant_types.is_empty() {
+            vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+        } else {
+            let mut g = Vec::new();
+            for t in &self.grant_types {
+                if !g.contains(t) {
+                    g.push(*t);
+                }
+            }
+            g
+        };
+        grant_types.sort_by_key(|g| GrantType::ALL.iter().position(|x| x == g));
+        if client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials) {
+            errors.push(field("grant_types", "a public client cannot use client_credentials"));
+        }
+        if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+            errors.push(field("redirect_uris", "authorization_code needs at least one redirect URI"));
+        }
+        if grant_types.contains(&GrantType::RefreshToken) && !grant_types.contains(&GrantType::AuthorizationCode) {
+            errors.push(field("grant_types", "refresh_token is only issued through authorization_code"));
+        }
+
+        let scopes = if self.scopes.is_empty() {
+            let default = if grant_types.contains(&GrantType::AuthorizationCode) {
+                "openid profile email offline_access"
+            } else {
+                ""
+            };
+            Scope::parse(default).expect("default scopes are valid")
+        } else {
+            match Scope::from_tokens(&self.scopes) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(field("scopes", e));
+                    Scope::default()
+                }
+            }
+        };
+        if !grant_types.contains(&GrantType::AuthorizationCode) {
+            let user: Vec<&str> = scopes.iter().filter(|s| scope::is_user_scope(s)).collect();
+            if !user.is_empty() {
+                errors.push(field(
+                    "scopes",
+                    format!("{} need a user and so the authorization_code grant", user.join(", ")),
+                ));
+            }
+        }
+
+        let mut custom_claims = Vec::new();
+        for c in &self.custom_claims {
+            let c = c.trim();
+            if !is_custom_claim_name(c) {
+                errors.push(field(
+                    "custom_claims",
+                    format!("'{}' is not a URI-named claim (e.g. https://api.example.com/claim/x)", c.escape_default()),
+                ));
+            } else if !custom_claims.iter().any(|x| x == c) {
+                custom_claims.push(c.to_string());
+            }
+        }
+
+        if let Err(e) = self.lifetimes.resolve() {
+            errors.push(field("lifetimes", e));
+        }
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ClientSettings {
+            name,
+            partner_name,
+            client_type,
+            auth_method,
+            redirect_uris,
+            scopes,
+            custom_claims,
+            grant_types,
+            public_key,
+            consent_required: self.consent_required.unwrap_or(true),
+            lifetimes: self.lifetimes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> ClientDraft {
+        ClientDraft {
+            name: "Budget app".into(),
+            redirect_uris: vec!["https://app.example.com/cb".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let s = draft().validate().unwrap();
+        assert_eq!(s.client_type, ClientType::Confidential);
+        assert_eq!(s.auth_method, AuthMethod::ClientSecretBasic);
+        assert_eq!(s.grant_types, vec![GrantType::AuthorizationCode, GrantType::RefreshToken]);
+        assert_eq!(s.scopes.to_string(), "openid profile email offline_access");
+        assert!(s.consent_required);
+        let p = ClientDraft { client_type: Some(ClientType::Public), ..draft() }.validate().unwrap();
+        assert_eq!(p.auth_method, AuthMethod::None);
+    }
+
+    #[test]
+    fn rules() {
+        let cases: Vec<(&str, ClientDraft, &str)> = vec![
+            ("empty name", ClientDraft { name: "  ".into(), ..draft() }, "name"),
+            ("public with secret", ClientDraft { client_type: Some(ClientType::Public), auth_method: Some(AuthMethod::ClientSecretPost), ..draft() }, "auth_method"),
+            ("confidential with none", ClientDraft { auth_method: Some(AuthMethod::None), ..draft() }, "auth_method"),
+            ("pkjwt without key", ClientDraft { auth_method: Some(AuthMethod::PrivateKeyJwt), ..draft() }, "public_key"),
+            ("javascript uri", ClientDraft { redirect_uris: vec!["JAVASCRIPT:alert(1)".into()], ..draft() }, "redirect_uris"),
+            ("code without uri", ClientDraft { redirect_uris: vec![], ..draft() }, "redirect_uris"),
+            ("public cc", ClientDraft { client_type: Some(ClientType::Public), grant_types: vec![GrantType::ClientCredentials], ..draft() }, "grant_types"),
+            ("refresh alone", ClientDraft { grant_types: vec![GrantType::RefreshToken, GrantType::ClientCredentials], ..draft() }, "grant_types"),
+            ("cc with openid", ClientDraft { grant_types: vec![GrantType::ClientCredentials], scopes: vec!["openid".into()], ..draft() }, "scopes"),
+            ("bad scope", ClientDraft { scopes: vec!["a\"b".into()], ..draft() }, "scopes"),
+            ("bad claim", ClientDraft { custom_claims: vec!["institution_id".into()], ..draft() }, "custom_claims"),
+            ("duplicate uri", ClientDraft { redirect_uris: vec!["https://a.example/cb".into(), "https://a.example/cb".into()], ..draft() }, "redirect_uris"),
+        ];
+        for (name, d, want_field) in cases {
+            let errs = d.validate().expect_err(name);
+            assert!(errs.iter().any(|e| e.field == want_field), "{name}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn custom_claim_names() {
+        assert!(is_custom_claim_name("https://api.banno.com/consumer/claim/institution_id"));
+        assert!(is_custom_claim_name("urn:example:claim"));
+        assert!(!is_custom_claim_name("institution_id"));
+        assert!(!is_custom_claim_name("https://"));
+    }
+}

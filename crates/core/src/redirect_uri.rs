@@ -1,0 +1,152 @@
+//! Registered redirect URIs and the exact-match rule (RFC 9700 §2.1, §4.1.3).
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A redirect URI that passed registration rules. Comparison is on the registered string,
+/// byte for byte: no normalisation, no case folding, no wildcards, no port relaxation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RedirectUri(String);
+
+const MAX_LEN: usize = 2000;
+
+impl RedirectUri {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        if input.is_empty() {
+            return Err("a redirect URI cannot be empty".into());
+        }
+        if input.len() > MAX_LEN {
+            return Err(format!("a redirect URI is at most {MAX_LEN} characters"));
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("a redirect URI cannot contain spaces or control characters".into());
+        }
+        if input.contains('*') {
+            return Err("wildcards are not allowed in redirect URIs; register each URI exactly".into());
+        }
+        if input.contains('#') {
+            return Err("a redirect URI cannot contain a fragment (#...)".into());
+        }
+        let scheme_end = input.find(':').ok_or("a redirect URI must be absolute (scheme://...)")?;
+        let scheme = input[..scheme_end].to_ascii_lowercase();
+        if matches!(scheme.as_str(), "javascript" | "data" | "vbscript" | "file" | "blob") {
+            return Err(format!("the '{scheme}:' scheme is not allowed for redirect URIs"));
+        }
+        if matches!(scheme.as_str(), "http" | "https")
+            && !(input[scheme_end..].starts_with("://") && !input[scheme_end..].starts_with(":///"))
+        {
+            return Err("an http(s) redirect URI needs a host (scheme://host/...)".into());
+        }
+        let url = Url::parse(input).map_err(|e| format!("not an absolute URI: {e}"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("a redirect URI cannot carry a user name or password".into());
+        }
+        match url.scheme() {
+            "https" => {
+                if url.host_str().is_none_or(str::is_empty) {
+                    return Err("an https redirect URI needs a host".into());
+                }
+            }
+            "http" => {
+                if !is_loopback_host(url.host_str().unwrap_or("")) {
+                    return Err(
+                        "plain http is only allowed for loopback (127.0.0.1, [::1], localhost); use https"
+                            .into(),
+                    );
+                }
+            }
+            other => {
+                // RFC 8252 §7.1 private-use schemes for native apps: reverse domain names.
+                if !other.contains('.') {
+                    return Err(format!(
+                        "the '{other}:' scheme is not allowed; use https, loopback http, or a reverse-domain private scheme such as com.example.app:/callback"
+                    ));
+                }
+            }
+        }
+        Ok(Self(input.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Exact, case-sensitive comparison with a redirect URI from a request.
+    pub fn matches(&self, requested: &str) -> bool {
+        self.0 == requested
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "[::1]" | "localhost")
+}
+
+impl TryFrom<String> for RedirectUri {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+
+impl From<RedirectUri> for String {
+    fn from(r: RedirectUri) -> String {
+        r.0
+    }
+}
+
+impl std::fmt::Display for RedirectUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_rules() {
+        let cases = [
+            ("https://app.example.com/cb", true),
+            ("https://app.example.com/cb?x=1", true),
+            ("http://127.0.0.1:8080/cb", true),
+            ("http://localhost/cb", true),
+            ("http://[::1]:9/cb", true),
+            ("com.example.app:/oauth2redirect", true),
+            ("http://app.example.com/cb", false),
+            ("https://app.example.com/cb#frag", false),
+            ("https://*.example.com/cb", false),
+            ("javascript:alert(1)", false),
+            ("JaVaScRiPt:alert(1)", false),
+            ("DATA:text/html,hi", false),
+            ("data:text/html,hi", false),
+            ("/relative/cb", false),
+            ("", false),
+            ("https://user:pw@app.example.com/cb", false),
+            ("https://app.example.com/c b", false),
+            ("myapp:/cb", false),
+            ("https:///cb", false),
+        ];
+        for (uri, ok) in cases {
+            assert_eq!(RedirectUri::parse(uri).is_ok(), ok, "{uri}");
+        }
+    }
+
+    #[test]
+    fn matching_is_exact() {
+        let r = RedirectUri::parse("https://app.example.com/cb").unwrap();
+        for (candidate, ok) in [
+            ("https://app.example.com/cb", true),
+            ("https://APP.example.com/cb", false),
+            ("https://app.example.com/CB", false),
+            ("https://app.example.com/cb/", false),
+            ("https://app.example.com/cb?x=1", false),
+            ("https://app.example.com:443/cb", false),
+            ("https://app.example.com/cb#", false),
+            ("https://app.example.com/cb/../cb", false),
+        ] {
+            assert_eq!(r.matches(candidate), ok, "{candidate}");
+        }
+    }
+}
