@@ -1,0 +1,58 @@
+//! `access_tokens`: a record of every JWT access token issued (by `jti`), so introspection,
+//! userinfo and the console can tell whether one was revoked and which grant it came from.
+
+use crate::{Conn, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AccessTokenRow {
+    pub jti: String,
+    pub client_id: String,
+    pub sub: String,
+    pub grant_id: Option<String>,
+    pub refresh_token_id: Option<String>,
+    pub scope: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
+
+pub async fn insert(conn: &mut Conn, a: &AccessTokenRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+        .bind(&a.jti)
+        .bind(&a.client_id)
+        .bind(&a.sub)
+        .bind(&a.grant_id)
+        .bind(&a.refresh_token_id)
+        .bind(&a.scope)
+        .bind(a.issued_at)
+        .bind(a.expires_at)
+        .bind(a.revoked_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM access_tokens WHERE jti = ?"))
+        .bind(jti)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<AccessTokenRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"))
+        .bind(grant_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn revoke(conn: &mut Conn, jti: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL")
+        .bind(now)
+        .bind(jti)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -1,0 +1,151 @@
+//! `grants`: one authorization each, the root of a refresh-token chain (a tree).
+
+use crate::{Conn, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct GrantRow {
+    pub id: String,
+    pub client_id: String,
+    pub sub: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub chain_started_at: Option<i64>,
+    pub chain_ends_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason";
+
+/// Which grants a query or a revocation is about.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub client_id: Option<String>,
+    pub sub: Option<String>,
+    pub grant_id: Option<String>,
+}
+
+impl Filter {
+    fn clause(&self) -> &'static str {
+        "(?1 IS NULL OR g.client_id = ?1) AND (?2 IS NULL OR g.sub = ?2) AND (?3 IS NULL OR g.id = ?3)"
+    }
+}
+
+pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
+    sqlx::query("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&g.id)
+        .bind(&g.client_id)
+        .bind(&g.sub)
+        .bind(&g.scope)
+        .bind(g.auth_time)
+        .bind(g.created_at)
+        .bind(g.chain_started_at)
+        .bind(g.chain_ends_at)
+        .bind(g.revoked_at)
+        .bind(&g.revoked_by)
+        .bind(&g.revoke_reason)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Grants matching `f`, newest first, a page at a time.
+pub async fn list(conn: &mut Conn, f: &Filter, limit: i64, offset: i64) -> Result<Vec<GrantRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM grants g WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
+        f.clause()
+    ))
+    .bind(&f.client_id)
+    .bind(&f.sub)
+    .bind(&f.grant_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// What revoking the live grants matching `f` would hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Impact {
+    pub grants: i64,
+    pub refresh_tokens: i64,
+    pub access_tokens: i64,
+}
+
+/// Counts live grants matching `f`, with their refresh tokens still usable at `now` and access
+/// tokens not yet expired.
+pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
+    let (grants, refresh_tokens, access_tokens): (i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT
+            (SELECT COUNT(*) FROM grants g WHERE {c} AND g.revoked_at IS NULL),
+            (SELECT COUNT(*) FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+               WHERE {c} AND g.revoked_at IS NULL AND r.consumed_at IS NULL
+                 AND r.expires_at > ?4 AND (g.chain_ends_at IS NULL OR g.chain_ends_at > ?4)),
+            (SELECT COUNT(*) FROM access_tokens a JOIN grants g ON g.id = a.grant_id
+               WHERE {c} AND g.revoked_at IS NULL AND a.revoked_at IS NULL AND a.expires_at > ?4)",
+        c = f.clause()
+    ))
+    .bind(&f.client_id)
+    .bind(&f.sub)
+    .bind(&f.grant_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(Impact { grants, refresh_tokens, access_tokens })
+}
+
+/// Revokes every live grant matching `f`; returns how many.
+pub async fn revoke(conn: &mut Conn, f: &Filter, now: i64, by: &str, reason: &str) -> Result<u64> {
+    let r = sqlx::query(&format!(
+        "UPDATE grants AS g SET revoked_at = ?4, revoked_by = ?5, revoke_reason = ?6 WHERE {} AND g.revoked_at IS NULL",
+        f.clause()
+    ))
+    .bind(&f.client_id)
+    .bind(&f.sub)
+    .bind(&f.grant_id)
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i64) -> Result<()> {
+    sqlx::query("UPDATE grants SET chain_started_at = ?, chain_ends_at = ? WHERE id = ? AND chain_started_at IS NULL")
+        .bind(started_at)
+        .bind(ends_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Per-day counts of refresh tokens and chains reaching their effective end in [from, to).
+pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "WITH t AS (
+            SELECT MIN(r.expires_at, COALESCE(g.chain_ends_at, r.expires_at)) AS ends
+            FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+            WHERE g.revoked_at IS NULL AND r.consumed_at IS NULL),
+         c AS (SELECT g.chain_ends_at AS ends FROM grants g WHERE g.revoked_at IS NULL AND g.chain_ends_at IS NOT NULL)
+         SELECT day, SUM(tokens), SUM(chains) FROM (
+            SELECT (ends - ?1) / 86400 AS day, 1 AS tokens, 0 AS chains FROM t WHERE ends >= ?1 AND ends < ?2
+            UNION ALL
+            SELECT (ends - ?1) / 86400 AS day, 0, 1 FROM c WHERE ends >= ?1 AND ends < ?2)
+         GROUP BY day ORDER BY day",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}

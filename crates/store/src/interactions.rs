@@ -1,0 +1,55 @@
+//! `interactions`: an authorization request paused for the login and consent pages.
+
+use crate::{Conn, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InteractionRow {
+    pub id: String,
+    pub csrf_token: String,
+    /// The validated authorization request, as JSON owned by the server crate.
+    pub request: String,
+    pub sub: Option<String>,
+    pub auth_time: Option<i64>,
+    pub expires_at: i64,
+}
+
+pub async fn insert(conn: &mut Conn, i: &InteractionRow) -> Result<()> {
+    sqlx::query("INSERT INTO interactions (id, csrf_token, request, sub, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&i.id)
+        .bind(&i.csrf_token)
+        .bind(&i.request)
+        .bind(&i.sub)
+        .bind(i.auth_time)
+        .bind(i.expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<InteractionRow>> {
+    Ok(sqlx::query_as("SELECT id, csrf_token, request, sub, auth_time, expires_at FROM interactions WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn set_user(conn: &mut Conn, id: &str, sub: &str, auth_time: i64) -> Result<()> {
+    sqlx::query("UPDATE interactions SET sub = ?, auth_time = ? WHERE id = ?")
+        .bind(sub)
+        .bind(auth_time)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the interaction; true if this call was the one that removed it.
+pub async fn take(conn: &mut Conn, id: &str) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM interactions WHERE id = ?").bind(id).execute(conn).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM interactions WHERE expires_at <= ?").bind(now).execute(conn).await?;
+    Ok(r.rows_affected())
+}

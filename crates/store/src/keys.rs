@@ -1,0 +1,42 @@
+//! `signing_keys`: the issuer's JWT signing keys (private part as PKCS#8 DER).
+
+use crate::{Conn, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub kid: String,
+    pub alg: String,
+    pub private_der: Vec<u8>,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+pub async fn insert(conn: &mut Conn, k: &KeyRow) -> Result<()> {
+    sqlx::query("INSERT INTO signing_keys (kid, alg, private_der, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&k.kid)
+        .bind(&k.alg)
+        .bind(&k.private_der)
+        .bind(&k.public_jwk)
+        .bind(k.created_at)
+        .bind(k.retired_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every key, newest first.
+pub async fn all(conn: &mut Conn) -> Result<Vec<KeyRow>> {
+    Ok(sqlx::query_as("SELECT kid, alg, private_der, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, rowid DESC")
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Retires every active key (the caller inserts the new one in the same transaction).
+pub async fn retire_active(conn: &mut Conn, now: i64) -> Result<u64> {
+    let r = sqlx::query("UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}

@@ -1,0 +1,93 @@
+//! `users`: the sandbox user directory.
+
+use crate::{json, to_json, Conn, Result};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub sub: String,
+    pub username: String,
+    pub password_hash: String,
+    pub claims: Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    sub: String,
+    username: String,
+    password_hash: String,
+    claims: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<Raw> for UserRow {
+    type Error = crate::StoreError;
+    fn try_from(r: Raw) -> Result<Self> {
+        Ok(UserRow {
+            claims: json("user claims", &r.claims)?,
+            sub: r.sub,
+            username: r.username,
+            password_hash: r.password_hash,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "sub, username, password_hash, claims, created_at, updated_at";
+
+pub async fn insert(conn: &mut Conn, u: &UserRow) -> Result<()> {
+    sqlx::query("INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&u.sub)
+        .bind(&u.username)
+        .bind(&u.password_hash)
+        .bind(to_json(&u.claims))
+        .bind(u.created_at)
+        .bind(u.updated_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {
+    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE sub = ?"))
+        .bind(sub)
+        .fetch_optional(conn)
+        .await?;
+    raw.map(UserRow::try_from).transpose()
+}
+
+pub async fn by_username(conn: &mut Conn, username: &str) -> Result<Option<UserRow>> {
+    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+        .bind(username)
+        .fetch_optional(conn)
+        .await?;
+    raw.map(UserRow::try_from).transpose()
+}
+
+pub async fn list(conn: &mut Conn, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
+    let raws: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?;
+    raws.into_iter().map(UserRow::try_from).collect()
+}
+
+pub async fn set_claims(conn: &mut Conn, sub: &str, claims: &Map<String, Value>, now: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE users SET claims = ?, updated_at = ? WHERE sub = ?")
+        .bind(to_json(claims))
+        .bind(now)
+        .bind(sub)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn delete(conn: &mut Conn, sub: &str) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM users WHERE sub = ?").bind(sub).execute(conn).await?;
+    Ok(r.rows_affected() == 1)
+}
