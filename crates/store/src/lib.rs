@@ -96,3 +96,8 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Resul
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("plain data serialises")
 }
+
+/// Commits a write transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    Ok(tx.commit().await?)
+}

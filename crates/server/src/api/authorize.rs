@@ -1,0 +1,384 @@
+//! The authorization endpoint's decisions (RFC 6749 §4.1, OIDC Core §3.1.2, RFC 9700): what
+//! to do with a request, the login and consent steps, and the code at the end. The HTTP layer
+//! renders the outcome (a page or a redirect) and handles cookies.
+
+use super::{Authdesk, Result};
+use authdesk_core::client::{ClientType, GrantType};
+use authdesk_core::pkce::CodeChallenge;
+use authdesk_core::scope::Scope;
+use authdesk_core::{ErrorCode, OAuthError};
+use authdesk_store::clients::{self, ClientRow};
+use authdesk_store::codes::{self, CodeRow};
+use authdesk_store::interactions::{self, InteractionRow};
+use authdesk_store::{consents, sessions};
+use serde::{Deserialize, Serialize};
+
+/// How long a login/consent page stays usable.
+pub const INTERACTION_SECONDS: i64 = 600;
+/// How long a login session at the sandbox issuer lasts.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+
+/// A request that passed every check, kept while the user logs in and consents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthorizeRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Scope,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt_login: bool,
+    pub prompt_consent: bool,
+    pub login_hint: Option<String>,
+}
+
+/// What the endpoint answers.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Shown to the user; never redirects (unknown client, unregistered redirect URI, ...).
+    ErrorPage { message: String },
+    /// A 303 to the app's redirect URI (with a code or an error).
+    Redirect(String),
+    Login(PageContext),
+    Consent(PageContext),
+}
+
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub interaction_id: String,
+    pub csrf_token: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub username: Option<String>,
+    pub login_hint: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Appends parameters to a registered redirect URI, keeping its own query.
+pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        s.append_pair(k, v);
+    }
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{}", s.finish())
+}
+
+impl Authdesk {
+    fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
+        let iss = self.issuer();
+        let mut p = vec![("error", e.code.as_str()), ("error_description", e.description.as_str())];
+        if let Some(s) = state {
+            p.push(("state", s));
+        }
+        p.push(("iss", iss.as_str()));
+        Outcome::Redirect(redirect_to(uri, &p))
+    }
+
+    /// Handles `GET/POST /authorize` with its parameters (in order, duplicates kept).
+    pub async fn authorize_start(&self, params: &[(String, String)], session_id: Option<&str>) -> Result<(Outcome, Option<String>)> {
+        let single = |name: &str| -> std::result::Result<Option<&str>, ()> {
+            let mut it = params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            let first = it.next();
+            if it.next().is_some() {
+                return Err(());
+            }
+            Ok(first.filter(|v| !v.is_empty()))
+        };
+        let page = |m: &str| Ok((Outcome::ErrorPage { message: m.to_string() }, None));
+        let client_id = match single("client_id") {
+            Err(()) => return page("The request names client_id more than once."),
+            Ok(None) => return page("The request has no client_id."),
+            Ok(Some(c)) => c,
+        };
+        let client = {
+            let mut conn = self.store().conn().await?;
+            clients::get(&mut conn, client_id).await?
+        };
+        let Some(client) = client else { return page("The application in this request is not registered.") };
+        let redirect_uri = match single("redirect_uri") {
+            Err(()) => return page("The request names redirect_uri more than once."),
+            Ok(None) => return page("The request has no redirect_uri."),
+            Ok(Some(r)) => r,
+        };
+        if !client.settings.redirect_uris.iter().any(|u| u.matches(redirect_uri)) {
+            return page("The redirect_uri is not registered for this application.");
+        }
+        // From here on errors go back to the app, with state and iss.
+        let state = params.iter().find(|(k, _)| k == "state").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+        let fail = |e: OAuthError| Ok((self.error_redirect(redirect_uri, state, e), None));
+        if let Some((k, _)) = params.iter().enumerate().find_map(|(i, (k, _))| params[..i].iter().any(|(k2, _)| k2 == k).then_some((k, ()))) {
+            return fail(OAuthError::invalid_request(format!("the parameter {k} is repeated")));
+        }
+        if !client.enabled {
+            return fail(OAuthError::unauthorized_client("the application is disabled"));
+        }
+        let get = |n: &str| single(n).ok().flatten();
+        if get("request").is_some() {
+            return fail(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
+        }
+        if get("request_uri").is_some() {
+            return fail(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
+        }
+        match get("response_type") {
+            None => return fail(OAuthError::invalid_request("response_type is required")),
+            Some("code") => {}
+            Some(_) => return fail(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported")),
+        }
+        if get("response_mode").is_some_and(|m| m != "query") {
+            return fail(OAuthError::invalid_request("only response_mode=query is supported"));
+        }
+        if !client.settings.grant_types.contains(&GrantType::AuthorizationCode) {
+            return fail(OAuthError::unauthorized_client("this application may not use the authorization code flow"));
+        }
+        let scope = match Scope::parse(get("scope").unwrap_or("")) {
+            Ok(s) if s.is_empty() => return fail(OAuthError::invalid_scope("scope is required")),
+            Ok(s) => s,
+            Err(e) => return fail(OAuthError::invalid_scope(e)),
+        };
+        let extra = scope.not_in(&client.settings.scopes);
+        if !extra.is_empty() {
+            return fail(OAuthError::invalid_scope(format!("not allowed for this application: {}", extra.join(" "))));
+        }
+        let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
+            (None, None) if client.settings.client_type == ClientType::Public => {
+                return fail(OAuthError::invalid_request("PKCE is required: send code_challenge with code_challenge_method=S256"))
+            }
+            (None, None) => None,
+            (None, Some(_)) => return fail(OAuthError::invalid_request("code_challenge_method without code_challenge")),
+            (Some(c), m) => match CodeChallenge::parse(c, m) {
+                Ok(c) => Some(c.as_str().to_string()),
+                Err(e) => return fail(OAuthError::invalid_request(e)),
+            },
+        };
+        let prompts: Vec<&str> = get("prompt").map(|p| p.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        if let Some(bad) = prompts.iter().find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account")) {
+            return fail(OAuthError::invalid_request(format!("unknown prompt value {bad}")));
+        }
+        let prompt_none = prompts.contains(&"none");
+        if prompt_none && prompts.len() > 1 {
+            return fail(OAuthError::invalid_request("prompt=none cannot be combined with other values"));
+        }
+        let max_age = match get("max_age") {
+            None => None,
+            Some(m) => match m.parse::<i64>() {
+                Ok(v) if v >= 0 => Some(v),
+                _ => return fail(OAuthError::invalid_request("max_age must be a non-negative integer")),
+            },
+        };
+        if state.is_some_and(|s| s.len() > 4096) {
+            return fail(OAuthError::invalid_request("state is longer than 4096 characters"));
+        }
+        let nonce = get("nonce");
+        if nonce.is_some_and(|n| n.len() > 512) {
+            return fail(OAuthError::invalid_request("nonce is longer than 512 characters"));
+        }
+        let req = AuthorizeRequest {
+            client_id: client.id.clone(),
+            redirect_uri: redirect_uri.to_string(),
+            scope,
+            state: state.map(String::from),
+            nonce: nonce.map(String::from),
+            code_challenge,
+            prompt_login: prompts.contains(&"login") || max_age == Some(0),
+            prompt_consent: prompts.contains(&"consent"),
+            login_hint: get("login_hint").map(String::from),
+        };
+
+        let now = self.now().timestamp();
+        let session = match session_id {
+            Some(id) if !req.prompt_login => {
+                let mut conn = self.store().conn().await?;
+                sessions::get(&mut conn, &self.hasher().hash("session", id)).await?.filter(|s| {
+                    s.expires_at > now && max_age.is_none_or(|m| now - s.auth_time <= m)
+                })
+            }
+            _ => None,
+        };
+        match session {
+            Some(s) => {
+                let needs_consent = self.needs_consent(&client, &s.sub, &req).await?;
+                if !needs_consent {
+                    let url = self.issue_code(&client, &req, &s.sub, s.auth_time).await?;
+                    return Ok((Outcome::Redirect(url), None));
+                }
+                if prompt_none {
+                    return fail(OAuthError::new(ErrorCode::ConsentRequired, "the user has not approved this application"));
+                }
+                let ctx = self.new_interaction(&client, &req, Some((&s.sub, s.auth_time))).await?;
+                let id = ctx.interaction_id.clone();
+                Ok((Outcome::Consent(ctx), Some(id)))
+            }
+            None => {
+                if prompt_none {
+                    return fail(OAuthError::new(ErrorCode::LoginRequired, "the user is not logged in"));
+                }
+                let ctx = self.new_interaction(&client, &req, None).await?;
+                let id = ctx.interaction_id.clone();
+                Ok((Outcome::Login(ctx), Some(id)))
+            }
+        }
+    }
+
+    async fn needs_consent(&self, client: &ClientRow, sub: &str, req: &AuthorizeRequest) -> Result<bool> {
+        if !client.settings.consent_required {
+            return Ok(false);
+        }
+        if req.prompt_consent {
+            return Ok(true);
+        }
+        let mut conn = self.store().conn().await?;
+        let granted = consents::get(&mut conn, sub, &client.id).await?;
+        Ok(!granted.and_then(|g| Scope::parse(&g).ok()).is_some_and(|g| req.scope.is_subset_of(&g)))
+    }
+
+    async fn new_interaction(&self, client: &ClientRow, req: &AuthorizeRequest, user: Option<(&str, i64)>) -> Result<PageContext> {
+        let now = self.now().timestamp();
+        let row = InteractionRow {
+            id: crate::secret::generate(),
+            csrf_token: crate::secret::generate(),
+            request: serde_json::to_string(req).expect("request serialises"),
+            sub: user.map(|u| u.0.to_string()),
+            auth_time: user.map(|u| u.1),
+            expires_at: now + INTERACTION_SECONDS,
+        };
+        let mut tx = self.store().write().await?;
+        interactions::purge_expired(&mut tx, now).await?;
+        interactions::insert(&mut tx, &row).await?;
+        authdesk_store::commit(tx).await?;
+        let username = match user {
+            Some((sub, _)) => {
+                let mut conn = self.store().conn().await?;
+                authdesk_store::users::get(&mut conn, sub).await?.map(|u| u.username)
+            }
+            None => None,
+        };
+        Ok(PageContext {
+            interaction_id: row.id,
+            csrf_token: row.csrf_token,
+            client_name: client.settings.name.clone(),
+            scopes: req.scope.iter().map(String::from).collect(),
+            username,
+            login_hint: req.login_hint.clone(),
+            error: None,
+        })
+    }
+
+    /// Loads an interaction for a form post, checking the CSRF token and the browser cookie.
+    async fn interaction_for_post(&self, id: &str, cookie: Option<&str>, csrf: &str) -> Result<Option<(InteractionRow, AuthorizeRequest, ClientRow)>> {
+        if cookie != Some(id) {
+            return Ok(None);
+        }
+        let mut conn = self.store().conn().await?;
+        let Some(row) = interactions::get(&mut conn, id).await? else { return Ok(None) };
+        if row.expires_at <= self.now().timestamp()
+            || aws_lc_rs::constant_time::verify_slices_are_equal(row.csrf_token.as_bytes(), csrf.as_bytes()).is_err()
+        {
+            return Ok(None);
+        }
+        let req: AuthorizeRequest = serde_json::from_str(&row.request).map_err(|e| super::ApiError::Internal(e.to_string()))?;
+        let Some(client) = clients::get(&mut conn, &req.client_id).await? else { return Ok(None) };
+        Ok(Some((row, req, client)))
+    }
+
+    /// The login form was posted. Returns the outcome and, on success, a new session id.
+    pub async fn authorize_login(&self, id: &str, cookie: Option<&str>, csrf: &str, username: &str, password: &str) -> Result<(Outcome, Option<String>)> {
+        let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
+            return Ok((Outcome::ErrorPage { message: "This login form has expired or was not sent from this browser. Start again from the application.".into() }, None));
+        };
+        let Some(user) = self.user_authenticate(username, password).await? else {
+            let ctx = PageContext {
+                interaction_id: row.id,
+                csrf_token: row.csrf_token,
+                client_name: client.settings.name.clone(),
+                scopes: req.scope.iter().map(String::from).collect(),
+                username: None,
+                login_hint: Some(username.to_string()),
+                error: Some("The user name or password is wrong.".into()),
+            };
+            return Ok((Outcome::Login(ctx), None));
+        };
+        let now = self.now().timestamp();
+        let session_id = crate::secret::generate();
+        let mut tx = self.store().write().await?;
+        sessions::insert(&mut tx, &sessions::SessionRow { id_hash: self.hasher().hash("session", &session_id), sub: user.sub.clone(), auth_time: now, expires_at: now + SESSION_SECONDS }).await?;
+        interactions::set_user(&mut tx, &row.id, &user.sub, now).await?;
+        authdesk_store::commit(tx).await?;
+        if !client.enabled {
+            return Ok((self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::unauthorized_client("the application is disabled")), Some(session_id)));
+        }
+        if self.needs_consent(&client, &user.sub, &req).await? {
+            let ctx = PageContext {
+                interaction_id: row.id,
+                csrf_token: row.csrf_token,
+                client_name: client.settings.name.clone(),
+                scopes: req.scope.iter().map(String::from).collect(),
+                username: Some(user.username),
+                login_hint: None,
+                error: None,
+            };
+            return Ok((Outcome::Consent(ctx), Some(session_id)));
+        }
+        let mut conn = self.store().conn().await?;
+        if !interactions::take(&mut conn, &row.id).await? {
+            return Ok((Outcome::ErrorPage { message: "This request was already completed.".into() }, Some(session_id)));
+        }
+        drop(conn);
+        let url = self.issue_code(&client, &req, &user.sub, now).await?;
+        Ok((Outcome::Redirect(url), Some(session_id)))
+    }
+
+    /// The consent form was posted with `decision` = approve or deny.
+    pub async fn authorize_consent(&self, id: &str, cookie: Option<&str>, csrf: &str, decision: &str) -> Result<Outcome> {
+        let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
+            return Ok(Outcome::ErrorPage { message: "This consent form has expired or was not sent from this browser. Start again from the application.".into() });
+        };
+        let (Some(sub), Some(auth_time)) = (row.sub.clone(), row.auth_time) else {
+            return Ok(Outcome::ErrorPage { message: "Log in before approving.".into() });
+        };
+        let mut conn = self.store().conn().await?;
+        if !interactions::take(&mut conn, &row.id).await? {
+            return Ok(Outcome::ErrorPage { message: "This request was already completed.".into() });
+        }
+        drop(conn);
+        match decision {
+            "approve" if client.enabled => {
+                let mut conn = self.store().conn().await?;
+                consents::put(&mut conn, &sub, &client.id, &req.scope.to_string(), self.now().timestamp()).await?;
+                drop(conn);
+                Ok(Outcome::Redirect(self.issue_code(&client, &req, &sub, auth_time).await?))
+            }
+            "approve" => Ok(self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::unauthorized_client("the application is disabled"))),
+            _ => Ok(self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"))),
+        }
+    }
+
+    async fn issue_code(&self, client: &ClientRow, req: &AuthorizeRequest, sub: &str, auth_time: i64) -> Result<String> {
+        let now = self.now().timestamp();
+        let code = crate::secret::generate();
+        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let row = CodeRow {
+            code_hash: self.hasher().hash("code", &code),
+            client_id: client.id.clone(),
+            sub: sub.to_string(),
+            redirect_uri: req.redirect_uri.clone(),
+            scope: req.scope.to_string(),
+            code_challenge: req.code_challenge.clone(),
+            nonce: req.nonce.clone(),
+            auth_time,
+            issued_at: now,
+            expires_at: now + lifetimes.authorization_code,
+            used_at: None,
+            grant_id: None,
+        };
+        let mut conn = self.store().conn().await?;
+        codes::insert(&mut conn, &row).await?;
+        let iss = self.issuer();
+        let mut p = vec![("code", code.as_str())];
+        if let Some(s) = &req.state {
+            p.push(("state", s));
+        }
+        p.push(("iss", iss.as_str()));
+        Ok(redirect_to(&req.redirect_uri, &p))
+    }
+}

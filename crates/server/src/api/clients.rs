@@ -1,0 +1,181 @@
+//! Applications (external-application configurations): the back-office use cases.
+
+use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
+use authdesk_store::clients::{self, ClientRow};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+/// What the console and CLI show of an app. Never contains the secret or its hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    pub partner_name: Option<String>,
+    pub client_type: ClientType,
+    pub token_endpoint_auth_method: AuthMethod,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+    pub custom_claims: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub consent_required: bool,
+    pub enabled: bool,
+    pub has_public_key: bool,
+    pub lifetimes: authdesk_core::lifetime::Lifetimes,
+    pub secret_rotated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The answer to create or rotate: the view plus the secret, shown this once.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientCreated {
+    #[serde(flatten)]
+    pub client: ClientView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+pub(crate) fn ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+impl From<&ClientRow> for ClientView {
+    fn from(r: &ClientRow) -> Self {
+        let s = &r.settings;
+        ClientView {
+            client_id: r.id.clone(),
+            name: s.name.clone(),
+            partner_name: s.partner_name.clone(),
+            client_type: s.client_type,
+            token_endpoint_auth_method: s.auth_method,
+            redirect_uris: s.redirect_uris.iter().map(|u| u.to_string()).collect(),
+            scopes: s.scopes.iter().map(String::from).collect(),
+            custom_claims: s.custom_claims.clone(),
+            grant_types: s.grant_types.clone(),
+            consent_required: s.consent_required,
+            enabled: r.enabled,
+            has_public_key: s.public_key.is_some(),
+            lifetimes: s.lifetimes.resolve().unwrap_or_default(),
+            secret_rotated_at: r.secret_rotated_at.map(ts),
+            created_at: ts(r.created_at),
+            updated_at: ts(r.updated_at),
+        }
+    }
+}
+
+fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
+    let settings = draft.validate().map_err(|fields| ApiError::Invalid { fields })?;
+    if let Some(key) = &settings.public_key {
+        super::client_auth::parse_public_key(key).map_err(|e| ApiError::invalid("public_key", e))?;
+    }
+    Ok(settings)
+}
+
+impl Authdesk {
+    pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
+        let settings = validate(draft)?;
+        let now = self.now().timestamp();
+        let secret = settings.auth_method.uses_secret().then(crate::secret::generate);
+        let row = ClientRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            secret_hash: secret.as_ref().map(|s| self.hasher().hash("client_secret", s)),
+            secret_rotated_at: secret.as_ref().map(|_| now),
+            settings,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store().write().await?;
+        clients::insert(&mut tx, &row).await?;
+        audit::record(&mut tx, now, actor, "client.create", &row.id, json!({"name": row.settings.name})).await?;
+        authdesk_store::commit(tx).await?;
+        Ok(ClientCreated { client: ClientView::from(&row), client_secret: secret })
+    }
+
+    pub async fn client_list(&self, search: &str, page: Page) -> Result<Vec<ClientView>> {
+        let (limit, offset) = page.clamp();
+        let mut conn = self.store().conn().await?;
+        Ok(clients::list(&mut conn, search.trim(), limit, offset).await?.iter().map(ClientView::from).collect())
+    }
+
+    pub(crate) async fn client_row(&self, id: &str) -> Result<ClientRow> {
+        let mut conn = self.store().conn().await?;
+        clients::get(&mut conn, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))
+    }
+
+    pub async fn client_show(&self, id: &str) -> Result<ClientView> {
+        Ok(ClientView::from(&self.client_row(id).await?))
+    }
+
+    /// Replaces an app's settings. Changing the auth method to or from a secret method
+    /// issues or clears the secret (returned once).
+    pub async fn client_update(&self, id: &str, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
+        let settings = validate(draft)?;
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        let old = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+        clients::update_settings(&mut tx, id, &settings, now).await?;
+        let mut secret = None;
+        match (old.settings.auth_method.uses_secret(), settings.auth_method.uses_secret()) {
+            (false, true) => {
+                let s = crate::secret::generate();
+                clients::set_secret(&mut tx, id, Some(&self.hasher().hash("client_secret", &s)), now).await?;
+                secret = Some(s);
+            }
+            (true, false) => {
+                clients::set_secret(&mut tx, id, None, now).await?;
+            }
+            _ => {}
+        }
+        audit::record(&mut tx, now, actor, "client.update", id, json!({"name": settings.name})).await?;
+        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        authdesk_store::commit(tx).await?;
+        Ok(ClientCreated { client: ClientView::from(&row), client_secret: secret })
+    }
+
+    pub async fn client_set_enabled(&self, id: &str, enabled: bool, actor: &Actor) -> Result<ClientView> {
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        if !clients::set_enabled(&mut tx, id, enabled, now).await? {
+            return Err(ApiError::NotFound(format!("no application with id {id}")));
+        }
+        let action = if enabled { "client.enable" } else { "client.disable" };
+        audit::record(&mut tx, now, actor, action, id, json!({})).await?;
+        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        authdesk_store::commit(tx).await?;
+        Ok(ClientView::from(&row))
+    }
+
+    /// Deletes an app with its grants, tokens, codes and consents.
+    pub async fn client_delete(&self, id: &str, actor: &Actor) -> Result<()> {
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        if !clients::delete(&mut tx, id).await? {
+            return Err(ApiError::NotFound(format!("no application with id {id}")));
+        }
+        audit::record(&mut tx, now, actor, "client.delete", id, json!({})).await?;
+        authdesk_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Issues a new secret; the old one stops working at once.
+    pub async fn client_rotate_secret(&self, id: &str, actor: &Actor) -> Result<ClientCreated> {
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+        if !row.settings.auth_method.uses_secret() {
+            return Err(ApiError::Refused(format!(
+                "application {id} authenticates with {} and has no secret to rotate",
+                row.settings.auth_method
+            )));
+        }
+        let secret = crate::secret::generate();
+        clients::set_secret(&mut tx, id, Some(&self.hasher().hash("client_secret", &secret)), now).await?;
+        audit::record(&mut tx, now, actor, "client.rotate_secret", id, json!({})).await?;
+        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        authdesk_store::commit(tx).await?;
+        Ok(ClientCreated { client: ClientView::from(&row), client_secret: Some(secret) })
+    }
+}

@@ -1,0 +1,235 @@
+//! Support-staff use cases: find grants, see each chain's tree, preview and revoke.
+
+use super::clients::ts;
+use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use authdesk_store::access_tokens::{self, AccessTokenRow};
+use authdesk_store::grants::{self, Filter, GrantRow, Impact};
+use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStateName {
+    Active,
+    Consumed,
+    Expired,
+    ChainEnded,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantSummary {
+    pub grant_id: String,
+    pub client_id: String,
+    pub sub: String,
+    pub scope: String,
+    pub created_at: DateTime<Utc>,
+    pub chain_started_at: Option<DateTime<Utc>>,
+    pub chain_ends_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshTokenNode {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub issued_at: DateTime<Utc>,
+    /// The token's own expiry: issued_at + 90 days (or the app's shorter lifetime).
+    pub expires_at: DateTime<Utc>,
+    /// `min(expires_at, chain end)`.
+    pub effective_expires_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub use_count: i64,
+    pub state: TokenStateName,
+    pub children: Vec<RefreshTokenNode>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessTokenView {
+    pub jti: String,
+    pub refresh_token_id: Option<String>,
+    pub scope: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub state: TokenStateName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantDetail {
+    #[serde(flatten)]
+    pub grant: GrantSummary,
+    /// The last moment a refresh can still succeed (the latest usable token's effective expiry).
+    pub last_refresh_possible_at: Option<DateTime<Utc>>,
+    pub refresh_tokens: Vec<RefreshTokenNode>,
+    pub access_tokens: Vec<AccessTokenView>,
+    pub now: DateTime<Utc>,
+}
+
+fn summary(g: &GrantRow, now: i64) -> GrantSummary {
+    let ended = g.chain_ends_at.is_some_and(|e| now >= e);
+    GrantSummary {
+        grant_id: g.id.clone(),
+        client_id: g.client_id.clone(),
+        sub: g.sub.clone(),
+        scope: g.scope.clone(),
+        created_at: ts(g.created_at),
+        chain_started_at: g.chain_started_at.map(ts),
+        chain_ends_at: g.chain_ends_at.map(ts),
+        revoked_at: g.revoked_at.map(ts),
+        revoked_by: g.revoked_by.clone(),
+        revoke_reason: g.revoke_reason.clone(),
+        active: g.revoked_at.is_none() && !ended,
+    }
+}
+
+fn refresh_state(t: &RefreshTokenRow, g: &GrantRow, now: i64) -> (i64, TokenStateName) {
+    let effective = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
+    let state = if g.revoked_at.is_some() {
+        TokenStateName::Revoked
+    } else if t.consumed_at.is_some() {
+        TokenStateName::Consumed
+    } else if g.chain_ends_at.is_some_and(|e| now >= e) {
+        TokenStateName::ChainEnded
+    } else if now >= effective {
+        TokenStateName::Expired
+    } else {
+        TokenStateName::Active
+    };
+    (effective, state)
+}
+
+/// Builds the parent → children tree from the flat, oldest-first list.
+fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenNode> {
+    fn build(parent: Option<&str>, tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenNode> {
+        tokens
+            .iter()
+            .filter(|t| t.parent_id.as_deref() == parent)
+            .map(|t| {
+                let (effective, state) = refresh_state(t, g, now);
+                RefreshTokenNode {
+                    id: t.id.clone(),
+                    parent_id: t.parent_id.clone(),
+                    issued_at: ts(t.issued_at),
+                    expires_at: ts(t.expires_at),
+                    effective_expires_at: ts(effective),
+                    last_used_at: t.last_used_at.map(ts),
+                    use_count: t.use_count,
+                    state,
+                    children: build(Some(&t.id), tokens, g, now),
+                }
+            })
+            .collect()
+    }
+    build(None, tokens, g, now)
+}
+
+fn access_view(a: &AccessTokenRow, g: &GrantRow, now: i64) -> AccessTokenView {
+    let state = if a.revoked_at.is_some() || g.revoked_at.is_some() {
+        TokenStateName::Revoked
+    } else if now >= a.expires_at {
+        TokenStateName::Expired
+    } else {
+        TokenStateName::Active
+    };
+    AccessTokenView {
+        jti: a.jti.clone(),
+        refresh_token_id: a.refresh_token_id.clone(),
+        scope: a.scope.clone(),
+        issued_at: ts(a.issued_at),
+        expires_at: ts(a.expires_at),
+        state,
+    }
+}
+
+impl Authdesk {
+    pub async fn grant_list(&self, filter: &Filter, page: Page) -> Result<Vec<GrantSummary>> {
+        let (limit, offset) = page.clamp();
+        let now = self.now().timestamp();
+        let mut conn = self.store().conn().await?;
+        Ok(grants::list(&mut conn, filter, limit, offset).await?.iter().map(|g| summary(g, now)).collect())
+    }
+
+    pub async fn grant_show(&self, id: &str) -> Result<GrantDetail> {
+        let now = self.now().timestamp();
+        let mut conn = self.store().conn().await?;
+        let g = grants::get(&mut conn, id).await?.ok_or_else(|| ApiError::NotFound(format!("no grant with id {id}")))?;
+        let tokens = refresh_tokens::of_grant(&mut conn, id).await?;
+        let access = access_tokens::of_grant(&mut conn, id).await?;
+        let last = tokens
+            .iter()
+            .map(|t| refresh_state(t, &g, now))
+            .filter(|(_, s)| *s == TokenStateName::Active)
+            .map(|(e, _)| e)
+            .max();
+        Ok(GrantDetail {
+            grant: summary(&g, now),
+            last_refresh_possible_at: last.map(ts),
+            refresh_tokens: tree(&tokens, &g, now),
+            access_tokens: access.iter().map(|a| access_view(a, &g, now)).collect(),
+            now: ts(now),
+        })
+    }
+
+    /// Finds the grant a pasted refresh or access token belongs to.
+    pub async fn grant_find_by_token(&self, token: &str) -> Result<GrantDetail> {
+        let token = token.trim();
+        let mut conn = self.store().conn().await?;
+        let hash = self.hasher().hash("refresh_token", token);
+        let grant_id = match refresh_tokens::by_hash(&mut conn, &hash).await? {
+            Some((_, g)) => Some(g.id),
+            None => match super::tokens::unverified_claim(token, "jti") {
+                Some(jti) => access_tokens::get(&mut conn, &jti).await?.and_then(|a| a.grant_id),
+                None => None,
+            },
+        };
+        drop(conn);
+        match grant_id {
+            Some(id) => self.grant_show(&id).await,
+            None => Err(ApiError::NotFound("no grant holds that token".into())),
+        }
+    }
+
+    /// What `grant_revoke` with the same filter would hit, without doing it.
+    pub async fn grant_preview(&self, filter: &Filter) -> Result<Impact> {
+        check_filter(filter)?;
+        let mut conn = self.store().conn().await?;
+        Ok(grants::impact(&mut conn, filter, self.now().timestamp()).await?)
+    }
+
+    /// Revokes one grant, all of a user's (optionally for one app), or all of an app's.
+    pub async fn grant_revoke(&self, filter: &Filter, actor: &Actor, reason: &str) -> Result<Impact> {
+        check_filter(filter)?;
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        if let Some(id) = &filter.grant_id {
+            if grants::get(&mut tx, id).await?.is_none() {
+                return Err(ApiError::NotFound(format!("no grant with id {id}")));
+            }
+        }
+        let impact = grants::impact(&mut tx, filter, now).await?;
+        grants::revoke(&mut tx, filter, now, &actor.0, reason).await?;
+        let target = filter.grant_id.clone().or(filter.sub.clone()).or(filter.client_id.clone()).unwrap_or_default();
+        audit::record(&mut tx, now, actor, "grant.revoke", &target, json!({"client_id": filter.client_id, "sub": filter.sub, "grant_id": filter.grant_id, "impact": impact, "reason": reason})).await?;
+        authdesk_store::commit(tx).await?;
+        Ok(impact)
+    }
+
+    /// Per day from today: refresh tokens and chains reaching their end.
+    pub async fn expiry_histogram(&self, days: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let now = self.now().timestamp();
+        let mut conn = self.store().conn().await?;
+        Ok(grants::expiry_histogram(&mut conn, now, now + days.clamp(1, 3660) * 86_400).await?)
+    }
+}
+
+fn check_filter(f: &Filter) -> Result<()> {
+    if f.client_id.is_none() && f.sub.is_none() && f.grant_id.is_none() {
+        return Err(ApiError::invalid("filter", "name a grant, a user (sub) or an application (client id)"));
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Signing keys: list, rotate, and the published JWKS.
+
+use super::{audit, Actor, Authdesk, Result};
+use crate::signing::{self, Alg};
+use authdesk_core::lifetime;
+use authdesk_store::keys;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyView {
+    pub kid: String,
+    pub alg: String,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+    /// active (signs new tokens), published (retired, still verifies live tokens), expired.
+    pub state: &'static str,
+}
+
+/// A retired key stays published as long as a token it signed may still be live.
+const RETIRED_KEY_PUBLISHED_FOR: i64 = if lifetime::ID_TOKEN > lifetime::ACCESS_TOKEN { lifetime::ID_TOKEN } else { lifetime::ACCESS_TOKEN };
+
+impl Authdesk {
+    pub fn key_list(&self) -> Vec<KeyView> {
+        let now = self.now().timestamp();
+        self.verifying_keys()
+            .iter()
+            .map(|k| KeyView {
+                kid: k.kid.clone(),
+                alg: k.alg.as_str().into(),
+                created_at: super::clients::ts(k.created_at),
+                retired_at: k.retired_at.map(super::clients::ts),
+                state: match k.retired_at {
+                    None => "active",
+                    Some(r) if now < r + RETIRED_KEY_PUBLISHED_FOR => "published",
+                    Some(_) => "expired",
+                },
+            })
+            .collect()
+    }
+
+    /// The JWKS: every key that may still verify a live token.
+    pub fn jwks(&self) -> Value {
+        let now = self.now().timestamp();
+        let keys: Vec<Value> = self
+            .verifying_keys()
+            .iter()
+            .filter(|k| k.retired_at.is_none_or(|r| now < r + RETIRED_KEY_PUBLISHED_FOR))
+            .map(|k| k.jwk.clone())
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// Makes a new key the signer; the old one stays published until its tokens expire.
+    pub async fn key_rotate(&self, alg: Alg, actor: &Actor) -> Result<KeyView> {
+        let now = self.now().timestamp();
+        let row = tokio::task::spawn_blocking(move || signing::generate(alg, now))
+            .await
+            .map_err(|e| super::ApiError::Internal(e.to_string()))?
+            .map_err(|e| super::ApiError::Internal(e.to_string()))?;
+        let mut tx = self.store().write().await?;
+        keys::retire_active(&mut tx, now).await?;
+        keys::insert(&mut tx, &row).await?;
+        audit::record(&mut tx, now, actor, "key.rotate", &row.kid, json!({"alg": alg.as_str()})).await?;
+        authdesk_store::commit(tx).await?;
+        self.sync().await?;
+        Ok(KeyView { kid: row.kid, alg: row.alg, created_at: super::clients::ts(now), retired_at: None, state: "active" })
+    }
+}

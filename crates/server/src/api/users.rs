@@ -1,0 +1,113 @@
+//! Sandbox users: the people who log in at the sandbox issuer.
+
+use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use crate::secret;
+use authdesk_core::claims;
+use authdesk_store::users::{self, UserRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub sub: String,
+    pub username: String,
+    pub claims: Map<String, Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
+        UserView { sub: u.sub.clone(), username: u.username.clone(), claims: u.claims.clone(), created_at: super::clients::ts(u.created_at) }
+    }
+}
+
+fn check_claims(c: &Map<String, Value>) -> Result<()> {
+    for k in c.keys() {
+        if !claims::is_known_user_claim(k) {
+            return Err(ApiError::invalid(
+                "claims",
+                format!("'{k}' is not a standard OIDC claim nor a URI-named custom claim"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Authdesk {
+    pub async fn user_create(&self, username: &str, password: &str, claims: Map<String, Value>, actor: &Actor) -> Result<UserView> {
+        let username = username.trim();
+        if username.is_empty() || username.len() > 200 || username.chars().any(char::is_control) {
+            return Err(ApiError::invalid("username", "a user name is 1 to 200 printable characters"));
+        }
+        if password.len() < 8 {
+            return Err(ApiError::invalid("password", "a password has at least 8 characters"));
+        }
+        check_claims(&claims)?;
+        let now = self.now().timestamp();
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let row = UserRow {
+            sub: uuid::Uuid::new_v4().to_string(),
+            username: username.to_string(),
+            password_hash: hash,
+            claims,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store().write().await?;
+        if users::by_username(&mut tx, username).await?.is_some() {
+            return Err(ApiError::invalid("username", format!("the user name '{username}' is taken")));
+        }
+        users::insert(&mut tx, &row).await?;
+        audit::record(&mut tx, now, actor, "user.create", &row.sub, json!({"username": username})).await?;
+        authdesk_store::commit(tx).await?;
+        Ok(UserView::from(&row))
+    }
+
+    pub async fn user_list(&self, page: Page) -> Result<Vec<UserView>> {
+        let (limit, offset) = page.clamp();
+        let mut conn = self.store().conn().await?;
+        Ok(users::list(&mut conn, limit, offset).await?.iter().map(UserView::from).collect())
+    }
+
+    pub async fn user_set_claims(&self, sub: &str, claims: Map<String, Value>, actor: &Actor) -> Result<UserView> {
+        check_claims(&claims)?;
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        if !users::set_claims(&mut tx, sub, &claims, now).await? {
+            return Err(ApiError::NotFound(format!("no user with sub {sub}")));
+        }
+        audit::record(&mut tx, now, actor, "user.update", sub, json!({})).await?;
+        let row = users::get(&mut tx, sub).await?.ok_or_else(|| ApiError::NotFound(sub.to_string()))?;
+        authdesk_store::commit(tx).await?;
+        Ok(UserView::from(&row))
+    }
+
+    pub async fn user_delete(&self, sub: &str, actor: &Actor) -> Result<()> {
+        let now = self.now().timestamp();
+        let mut tx = self.store().write().await?;
+        if !users::delete(&mut tx, sub).await? {
+            return Err(ApiError::NotFound(format!("no user with sub {sub}")));
+        }
+        audit::record(&mut tx, now, actor, "user.delete", sub, json!({})).await?;
+        authdesk_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Checks a user name and password; the same work is done for unknown names.
+    pub(crate) async fn user_authenticate(&self, username: &str, password: &str) -> Result<Option<UserRow>> {
+        let user = {
+            let mut conn = self.store().conn().await?;
+            users::by_username(&mut conn, username).await?
+        };
+        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| secret::dummy_password_hash().to_string());
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || secret::verify_password(&password, &stored))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(user.filter(|_| ok))
+    }
+}

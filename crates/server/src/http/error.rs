@@ -1,0 +1,74 @@
+//! The one place where errors become HTTP responses: RFC 6749 §5.2 bodies, `no-store`,
+//! 401 + `WWW-Authenticate` for client authentication, RFC 6750 for bearer tokens. Internal
+//! failures are logged and answered with an opaque `server_error`.
+
+use crate::api::ApiError;
+use authdesk_core::{ErrorCode, OAuthError};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// An error at a JSON endpoint (token, introspection, revocation, userinfo).
+#[derive(Debug)]
+pub struct HttpError {
+    pub error: OAuthError,
+    /// Userinfo answers with `WWW-Authenticate: Bearer ...` instead of `Basic`.
+    pub bearer: bool,
+}
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        let error = match e {
+            ApiError::OAuth(o) => o,
+            ApiError::Invalid { .. } | ApiError::Refused(_) => OAuthError::invalid_request(e.to_string()),
+            ApiError::NotFound(_) => OAuthError::invalid_request(e.to_string()),
+            ApiError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                OAuthError::server_error()
+            }
+        };
+        HttpError { error, bearer: false }
+    }
+}
+
+impl From<OAuthError> for HttpError {
+    fn from(error: OAuthError) -> Self {
+        HttpError { error, bearer: false }
+    }
+}
+
+pub fn no_store(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+fn quoted(s: &str) -> String {
+    s.replace(['"', '\\'], "'")
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let e = &self.error;
+        let status = match e.code {
+            ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut resp = (status, Json(json!({"error": e.code.as_str(), "error_description": e.description}))).into_response();
+        no_store(&mut resp);
+        let www = if self.bearer && matches!(e.code, ErrorCode::InvalidToken | ErrorCode::InsufficientScope | ErrorCode::InvalidRequest) {
+            Some(format!(r#"Bearer realm="authdesk", error="{}", error_description="{}""#, e.code.as_str(), quoted(&e.description)))
+        } else if e.code == ErrorCode::InvalidClient {
+            Some(r#"Basic realm="authdesk""#.to_string())
+        } else {
+            None
+        };
+        if let Some(v) = www.and_then(|w| HeaderValue::from_str(&w).ok()) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        resp
+    }
+}

@@ -1,0 +1,85 @@
+//! Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS. Lists exactly what is supported.
+
+use super::paths;
+use crate::api::Authdesk;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub fn metadata(issuer: &str, oidc: bool) -> Value {
+    let url = |p: &str| format!("{issuer}{p}");
+    let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+    let mut m = json!({
+        "issuer": issuer,
+        "authorization_endpoint": url(paths::AUTHORIZE),
+        "token_endpoint": url(paths::TOKEN),
+        "jwks_uri": url(paths::JWKS),
+        "introspection_endpoint": url(paths::INTROSPECT),
+        "revocation_endpoint": url(paths::REVOKE),
+        "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access", "https://api.banno.com/consumer/auth/offline_access"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"],
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "authorization_response_iss_parameter_supported": true,
+    });
+    if oidc {
+        let extra = json!({
+            "userinfo_endpoint": url(paths::USERINFO),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp",
+                "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile",
+                "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at",
+                "email", "email_verified", "phone_number", "phone_number_verified", "address"],
+            "prompt_values_supported": ["none", "login", "consent"],
+            "claims_parameter_supported": false,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+        });
+        for (k, v) in extra.as_object().expect("object") {
+            m[k] = v.clone();
+        }
+    }
+    m
+}
+
+pub async fn openid_configuration(State(app): State<Arc<Authdesk>>) -> Response {
+    Json(metadata(&app.issuer(), true)).into_response()
+}
+
+pub async fn oauth_metadata(State(app): State<Arc<Authdesk>>) -> Response {
+    Json(metadata(&app.issuer(), false)).into_response()
+}
+
+pub async fn jwks(State(app): State<Arc<Authdesk>>) -> Response {
+    let mut r = Json(app.jwks()).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
+    r
+}
+
+pub async fn home(State(app): State<Arc<Authdesk>>) -> Response {
+    let issuer = app.issuer();
+    super::pages::page(
+        StatusCode::OK,
+        "Authdesk",
+        &format!(
+            "<h1>Authdesk</h1><p>OAuth 2.0 / OpenID Connect issuer <code>{}</code>.</p><p>Discovery: <code>{}{}</code></p>",
+            super::pages::escape(&issuer),
+            super::pages::escape(&issuer),
+            paths::DISCOVERY
+        ),
+    )
+}
+
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "no such endpoint"}))).into_response()
+}

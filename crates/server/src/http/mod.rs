@@ -1,0 +1,70 @@
+//! The OAuth 2.0 / OpenID Connect HTTP endpoints. Handlers are thin: parse, call `api`, map.
+//! No admin operation is reachable here.
+
+mod authorize;
+mod error;
+mod form;
+mod metadata;
+mod pages;
+mod token;
+
+use crate::api::Authdesk;
+use axum::routing::{get, post};
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::HttpError;
+
+/// The endpoint paths, relative to the issuer. Discovery tells clients these.
+pub mod paths {
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const AS_METADATA: &str = "/.well-known/oauth-authorization-server";
+    pub const JWKS: &str = "/jwks";
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const LOGIN: &str = "/login";
+    pub const CONSENT: &str = "/consent";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const INTROSPECT: &str = "/introspect";
+    pub const REVOKE: &str = "/revoke";
+}
+
+pub fn router(app: Arc<Authdesk>) -> Router {
+    Router::new()
+        .route(paths::DISCOVERY, get(metadata::openid_configuration))
+        .route(paths::AS_METADATA, get(metadata::oauth_metadata))
+        .route(paths::JWKS, get(metadata::jwks))
+        .route(paths::AUTHORIZE, get(authorize::authorize_get).post(authorize::authorize_post))
+        .route(paths::LOGIN, post(authorize::login))
+        .route(paths::CONSENT, post(authorize::consent))
+        .route(paths::TOKEN, post(token::token))
+        .route(paths::USERINFO, get(token::userinfo).post(token::userinfo))
+        .route(paths::INTROSPECT, post(token::introspect))
+        .route(paths::REVOKE, post(token::revoke))
+        .route("/", get(metadata::home))
+        .fallback(metadata::not_found)
+        .with_state(app)
+}
+
+/// How often a running server picks up changes another process made (sandbox clock, keys).
+/// Apps, grants and tokens need no polling: they are read from the store on every request.
+pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(app: Arc<Authdesk>, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let sync_app = app.clone();
+    let sync = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SYNC_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sync_app.sync().await {
+                tracing::warn!(error = %e, "could not refresh shared state from the store");
+            }
+        }
+    });
+    let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
+    sync.abort();
+    result
+}

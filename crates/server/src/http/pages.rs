@@ -1,0 +1,100 @@
+//! The sandbox login and consent pages: plain HTML forms, every value escaped, CSRF token in a
+//! hidden field, never framed.
+
+use crate::api::authorize::PageContext;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f3f5f8;color:#1d2733;margin:0}
+main{max-width:26rem;margin:4rem auto;background:#fff;border-radius:10px;padding:2rem;box-shadow:0 2px 12px #0002}
+h1{font-size:1.3rem;margin-top:0}label{display:block;margin:.8rem 0 .3rem;font-weight:600}
+input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8c2cc;border-radius:6px}
+button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1e3a5f;color:#fff;font-size:1rem;cursor:pointer}
+button.secondary{background:#e4e8ee;color:#1d2733;margin-left:.5rem}.error{color:#a31515;background:#fdecec;padding:.6rem;border-radius:6px}
+ul{padding-left:1.2rem}code{background:#eef1f5;padding:.1rem .3rem;border-radius:4px}.sandbox{font-size:.8rem;color:#6b7785}";
+
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}<p class=\"sandbox\">Authdesk sandbox issuer</p></main></body></html>",
+        escape(title)
+    );
+    let mut r = (status, Html(html)).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r
+}
+
+pub fn error_page(message: &str) -> Response {
+    page(StatusCode::BAD_REQUEST, "Request refused", &format!("<h1>This request cannot go on</h1><p class=\"error\">{}</p>", escape(message)))
+}
+
+pub fn login(ctx: &PageContext) -> Response {
+    let error = ctx.error.as_ref().map(|e| format!("<p class=\"error\">{}</p>", escape(e))).unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in to continue to {app}</h1>{error}
+<form method=\"post\" action=\"{action}\">
+<input type=\"hidden\" name=\"interaction\" value=\"{id}\">
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">
+<label for=\"username\">User name</label><input type=\"text\" id=\"username\" name=\"username\" value=\"{hint}\" autocomplete=\"username\" required autofocus>
+<label for=\"password\">Password</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>
+<button type=\"submit\">Sign in</button>
+</form>",
+        app = escape(&ctx.client_name),
+        action = super::paths::LOGIN,
+        id = escape(&ctx.interaction_id),
+        csrf = escape(&ctx.csrf_token),
+        hint = escape(ctx.login_hint.as_deref().unwrap_or("")),
+    );
+    page(if ctx.error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, "Sign in", &body)
+}
+
+pub fn consent(ctx: &PageContext) -> Response {
+    let scopes: String = ctx.scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
+    let body = format!(
+        "<h1>{app} wants access</h1><p>Signed in as <strong>{user}</strong>. {app} asks for:</p><ul>{scopes}</ul>
+<form method=\"post\" action=\"{action}\">
+<input type=\"hidden\" name=\"interaction\" value=\"{id}\">
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">
+<button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>
+<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>
+</form>",
+        app = escape(&ctx.client_name),
+        user = escape(ctx.username.as_deref().unwrap_or("")),
+        action = super::paths::CONSENT,
+        id = escape(&ctx.interaction_id),
+        csrf = escape(&ctx.csrf_token),
+    );
+    page(StatusCode::OK, "Allow access", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_reflected() {
+        assert_eq!(escape(r#"<script>"x"&'y'</script>"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+    }
+}
