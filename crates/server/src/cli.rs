@@ -1,1 +1,560 @@
-//! Placeholder replaced below.
+//! The `authdesk` command-line program (SPEC §5). Each subcommand parses its arguments, makes
+//! one call into `api`, and prints the result: one JSON object with `--json`, a table otherwise.
+
+use crate::api::{Actor, ApiError, Authdesk, Mode, Page};
+use crate::signing::Alg;
+use authdesk_core::claims::parse_claim_arg;
+use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
+use authdesk_core::clock::{format_duration, parse_duration};
+use authdesk_store::grants::Filter;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Map, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(name = "authdesk", version, about = "Authdesk: OAuth 2.0 / OpenID Connect issuer and admin tools for external applications")]
+pub struct Cli {
+    /// Data directory (default: the platform's data directory; AUTHDESK_DATA_DIR overrides it).
+    #[arg(long, global = true, env = "AUTHDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the OAuth 2.0 / OIDC endpoints.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8400")]
+        listen: SocketAddr,
+        /// Public issuer URL (default: http://<listen address>).
+        #[arg(long)]
+        issuer: Option<String>,
+    },
+    /// External-application configurations.
+    #[command(subcommand)]
+    Clients(ClientsCmd),
+    /// Sandbox users.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Grants (refresh-token chains).
+    #[command(subcommand)]
+    Grants(GrantsCmd),
+    /// Issue tokens for an app (and a user) without a browser (sandbox only).
+    Mint {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long)]
+        scope: String,
+    },
+    /// The sandbox clock every token rule sees.
+    #[command(subcommand)]
+    Clock(ClockCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// The audit log, newest first.
+    Audit {
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Create the data directory (a sandbox unless --production).
+    Init {
+        #[arg(long)]
+        production: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CreateClient {
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    partner_name: Option<String>,
+    #[arg(long = "type", value_parser = ClientType::parse)]
+    client_type: Option<ClientType>,
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    #[arg(long = "claim")]
+    custom_claims: Vec<String>,
+    #[arg(long = "grant-type", value_parser = GrantType::parse)]
+    grant_types: Vec<GrantType>,
+    #[arg(long, value_parser = AuthMethod::parse)]
+    auth_method: Option<AuthMethod>,
+    /// The app's public key for private_key_jwt: a JWKS document or a PEM public key.
+    #[arg(long, value_name = "PATH")]
+    jwks_file: Option<PathBuf>,
+    #[arg(long, value_parser = parse_bool)]
+    consent_required: Option<bool>,
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("'{s}' is not true or false")),
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientsCmd {
+    Create(CreateClient),
+    List {
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+    Show { id: String },
+    Disable { id: String },
+    Enable { id: String },
+    Delete { id: String },
+    RotateSecret { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCmd {
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long = "claim", value_name = "KEY=VALUE")]
+        claims: Vec<String>,
+    },
+    List,
+    Delete { sub: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GrantsCmd {
+    List {
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    Show { id: String },
+    /// Revoke one grant, all of a user's (optionally for one app), or all of an app's.
+    Revoke {
+        id: Option<String>,
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Only say what would be revoked.
+        #[arg(long)]
+        preview: bool,
+        #[arg(long, default_value = "revoked from the command line")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClockCmd {
+    /// Move the clock by a duration such as 91d, 10m, 1y (negative moves back).
+    Advance {
+        #[arg(allow_hyphen_values = true)]
+        duration: String,
+    },
+    Show,
+    Reset,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCmd {
+    List,
+    /// Make a new signing key; the old one stays published until its tokens expire.
+    Rotate {
+        #[arg(long, default_value = "RS256", value_parser = Alg::parse)]
+        alg: Alg,
+    },
+    /// Print the published JWKS.
+    Jwks,
+}
+
+/// A failure to report: message to stderr, exit code 1.
+pub struct Failure(pub String);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure(match e {
+            ApiError::Invalid { fields } => fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n"),
+            e => e.to_string(),
+        })
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure(format!("{e:#}"))
+    }
+}
+
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("authdesk")
+}
+
+fn print(json_mode: bool, v: &Value, table: impl FnOnce() -> String) {
+    if json_mode {
+        println!("{v}");
+    } else {
+        print!("{}", table());
+    }
+}
+
+/// A plain text table: a header row and aligned columns.
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        out.push_str(&line(r));
+    }
+    if out.lines().count() == 1 {
+        out.push_str("(none)\n");
+    }
+    out
+}
+
+fn kv(pairs: &[(&str, String)]) -> String {
+    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs.iter().map(|(k, v)| format!("{k:<w$}  {v}\n")).collect()
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        Value::Array(a) => a.iter().map(s).collect::<Vec<_>>().join(" "),
+        v => v.to_string(),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let j = cli.json;
+    let actor = Actor::cli();
+    if let Command::Init { production } = cli.command {
+        let wanted = if production { Mode::Production } else { Mode::Sandbox };
+        let app = Authdesk::open_with(&dir, wanted).await?;
+        if app.mode() != wanted {
+            return Err(Failure(format!(
+                "{} is already a {:?} data directory; a directory's mode is fixed when it is created",
+                dir.display(),
+                app.mode()
+            ).to_lowercase()));
+        }
+        let v = json!({"data_dir": dir, "mode": app.mode()});
+        print(j, &v, || format!("{} is a {} data directory\n", dir.display(), s(&v["mode"])));
+        return Ok(());
+    }
+    let app = Arc::new(Authdesk::open(&dir).await?);
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Serve { listen, issuer } => serve(app, listen, issuer).await?,
+        Command::Clients(c) => clients(&app, c, j, &actor).await?,
+        Command::Users(c) => users(&app, c, j, &actor).await?,
+        Command::Grants(c) => grants(&app, c, j, &actor).await?,
+        Command::Mint { client_id, sub, scope } => {
+            let r = app.mint(&client_id, sub.as_deref(), &scope, &actor).await?;
+            let v = serde_json::to_value(&r).expect("serialises");
+            print(j, &v, || {
+                let mut pairs = vec![("access_token", r.access_token.clone()), ("expires_in", r.expires_in.to_string()), ("scope", r.scope.clone())];
+                if let Some(t) = &r.refresh_token {
+                    pairs.push(("refresh_token", t.clone()));
+                }
+                if let Some(t) = &r.id_token {
+                    pairs.push(("id_token", t.clone()));
+                }
+                kv(&pairs)
+            });
+        }
+        Command::Clock(c) => {
+            let view = match c {
+                ClockCmd::Show => app.clock_show(),
+                ClockCmd::Reset => app.clock_reset(&actor).await?,
+                ClockCmd::Advance { duration } => {
+                    let d = parse_duration(&duration).map_err(Failure)?;
+                    app.clock_advance(d, &actor).await?
+                }
+            };
+            let v = serde_json::to_value(&view).expect("serialises");
+            print(j, &v, || {
+                kv(&[
+                    ("now", view.now.to_rfc3339()),
+                    ("offset", format_duration(chrono::Duration::seconds(view.offset_seconds))),
+                    ("mode", s(&v["mode"])),
+                ])
+            });
+        }
+        Command::Keys(k) => match k {
+            KeysCmd::List => {
+                let keys = app.key_list();
+                let v = json!({"keys": keys});
+                print(j, &v, || {
+                    table(&["KID", "ALG", "CREATED", "STATE"], keys.iter().map(|k| vec![k.kid.clone(), k.alg.clone(), k.created_at.to_rfc3339(), k.state.into()]).collect())
+                });
+            }
+            KeysCmd::Rotate { alg } => {
+                let k = app.key_rotate(alg, &actor).await?;
+                let v = serde_json::to_value(&k).expect("serialises");
+                print(j, &v, || format!("new signing key {} ({})\n", k.kid, k.alg));
+            }
+            KeysCmd::Jwks => println!("{}", app.jwks()),
+        },
+        Command::Audit { action, limit } => {
+            let rows = app.audit_list(action.as_deref(), Page { limit, offset: 0 }).await?;
+            let v = json!({"events": rows});
+            print(j, &v, || {
+                table(
+                    &["WHEN", "ACTOR", "ACTION", "TARGET"],
+                    rows.iter().map(|r| vec![crate::api::clients::ts(r.at).to_rfc3339(), r.actor.clone(), r.action.clone(), r.target.clone()]).collect(),
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Result<(), Failure> {
+    let show = |v: &Value| {
+        kv(&[
+            ("client_id", s(&v["client_id"])),
+            ("name", s(&v["name"])),
+            ("type", s(&v["client_type"])),
+            ("auth method", s(&v["token_endpoint_auth_method"])),
+            ("redirect uris", s(&v["redirect_uris"])),
+            ("scopes", s(&v["scopes"])),
+            ("grant types", s(&v["grant_types"])),
+            ("consent required", s(&v["consent_required"])),
+            ("enabled", s(&v["enabled"])),
+        ])
+    };
+    match c {
+        ClientsCmd::Create(a) => {
+            let public_key = match &a.jwks_file {
+                Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?),
+                None => None,
+            };
+            let draft = ClientDraft {
+                name: a.name,
+                partner_name: a.partner_name,
+                client_type: a.client_type,
+                auth_method: a.auth_method,
+                redirect_uris: a.redirect_uris,
+                scopes: a.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(String::from).collect(),
+                custom_claims: a.custom_claims,
+                grant_types: a.grant_types,
+                public_key,
+                consent_required: a.consent_required,
+                lifetimes: Default::default(),
+            };
+            let created = app.client_create(&draft, actor).await?;
+            let v = serde_json::to_value(&created).expect("serialises");
+            print(j, &v, || {
+                let mut out = show(&v);
+                if let Some(secret) = &created.client_secret {
+                    out.push_str(&format!("client_secret     {secret}\n\nThe secret is shown only now. Store it safely; it cannot be read again.\n"));
+                }
+                out
+            });
+        }
+        ClientsCmd::List { search } => {
+            let list = app.client_list(&search, Page::default()).await?;
+            let v = json!({"clients": list});
+            print(j, &v, || {
+                table(
+                    &["CLIENT ID", "NAME", "TYPE", "AUTH METHOD", "ENABLED"],
+                    list.iter().map(|c| vec![c.client_id.clone(), c.name.clone(), c.client_type.to_string(), c.token_endpoint_auth_method.to_string(), c.enabled.to_string()]).collect(),
+                )
+            });
+        }
+        ClientsCmd::Show { id } => {
+            let v = serde_json::to_value(app.client_show(&id).await?).expect("serialises");
+            print(j, &v, || show(&v));
+        }
+        ClientsCmd::Disable { id } => {
+            let v = serde_json::to_value(app.client_set_enabled(&id, false, actor).await?).expect("serialises");
+            print(j, &v, || format!("application {id} disabled: it gets no more tokens\n"));
+        }
+        ClientsCmd::Enable { id } => {
+            let v = serde_json::to_value(app.client_set_enabled(&id, true, actor).await?).expect("serialises");
+            print(j, &v, || format!("application {id} enabled\n"));
+        }
+        ClientsCmd::Delete { id } => {
+            app.client_delete(&id, actor).await?;
+            print(j, &json!({"deleted": id}), || format!("application {id} deleted with its grants and tokens\n"));
+        }
+        ClientsCmd::RotateSecret { id } => {
+            let r = app.client_rotate_secret(&id, actor).await?;
+            let v = serde_json::to_value(&r).expect("serialises");
+            print(j, &v, || {
+                format!(
+                    "client_secret  {}\n\nThe old secret no longer works. The new one is shown only now.\n",
+                    r.client_secret.as_deref().unwrap_or("")
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn users(app: &Authdesk, c: UsersCmd, j: bool, actor: &Actor) -> Result<(), Failure> {
+    match c {
+        UsersCmd::Create { username, password, claims } => {
+            let mut map = Map::new();
+            for c in &claims {
+                let (k, v) = parse_claim_arg(c).map_err(Failure)?;
+                map.insert(k, v);
+            }
+            let u = app.user_create(&username, &password, map, actor).await?;
+            let v = serde_json::to_value(&u).expect("serialises");
+            print(j, &v, || kv(&[("sub", u.sub.clone()), ("username", u.username.clone())]));
+        }
+        UsersCmd::List => {
+            let list = app.user_list(Page::default()).await?;
+            let v = json!({"users": list});
+            print(j, &v, || table(&["SUB", "USERNAME"], list.iter().map(|u| vec![u.sub.clone(), u.username.clone()]).collect()));
+        }
+        UsersCmd::Delete { sub } => {
+            app.user_delete(&sub, actor).await?;
+            print(j, &json!({"deleted": sub}), || format!("user {sub} deleted\n"));
+        }
+    }
+    Ok(())
+}
+
+async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<(), Failure> {
+    match c {
+        GrantsCmd::List { client_id, sub, limit, offset } => {
+            let list = app.grant_list(&Filter { client_id, sub, grant_id: None }, Page { limit, offset }).await?;
+            let v = json!({"grants": list});
+            print(j, &v, || {
+                table(
+                    &["GRANT ID", "CLIENT ID", "SUB", "CREATED", "CHAIN ENDS", "STATE"],
+                    list.iter()
+                        .map(|g| {
+                            vec![
+                                g.grant_id.clone(),
+                                g.client_id.clone(),
+                                g.sub.clone(),
+                                g.created_at.to_rfc3339(),
+                                g.chain_ends_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
+                                if g.revoked_at.is_some() { "revoked" } else if g.active { "active" } else { "ended" }.into(),
+                            ]
+                        })
+                        .collect(),
+                )
+            });
+        }
+        GrantsCmd::Show { id } => {
+            let d = app.grant_show(&id).await?;
+            let v = serde_json::to_value(&d).expect("serialises");
+            print(j, &v, || {
+                let mut out = kv(&[
+                    ("grant", d.grant.grant_id.clone()),
+                    ("client", d.grant.client_id.clone()),
+                    ("sub", d.grant.sub.clone()),
+                    ("scope", d.grant.scope.clone()),
+                    ("chain ends", d.grant.chain_ends_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())),
+                    ("revoked", d.grant.revoked_at.map(|t| format!("{} by {} ({})", t.to_rfc3339(), d.grant.revoked_by.clone().unwrap_or_default(), d.grant.revoke_reason.clone().unwrap_or_default())).unwrap_or_else(|| "no".into())),
+                ]);
+                out.push_str("\nrefresh tokens (issued / expires / effective / state):\n");
+                fn walk(out: &mut String, nodes: &[crate::api::grants::RefreshTokenNode], depth: usize) {
+                    for n in nodes {
+                        out.push_str(&format!(
+                            "{}- {}  {} / {} / {} / {:?}\n",
+                            "  ".repeat(depth),
+                            n.id,
+                            n.issued_at.format("%Y-%m-%d %H:%M"),
+                            n.expires_at.format("%Y-%m-%d %H:%M"),
+                            n.effective_expires_at.format("%Y-%m-%d %H:%M"),
+                            n.state
+                        ));
+                        walk(out, &n.children, depth + 1);
+                    }
+                }
+                walk(&mut out, &d.refresh_tokens, 1);
+                out
+            });
+        }
+        GrantsCmd::Revoke { id, sub, client_id, preview, reason } => {
+            let filter = match (id, sub, client_id) {
+                (Some(id), None, None) => Filter { grant_id: Some(id), ..Default::default() },
+                (None, Some(sub), client_id) => Filter { sub: Some(sub), client_id, grant_id: None },
+                (None, None, Some(c)) => Filter { client_id: Some(c), ..Default::default() },
+                _ => return Err(Failure("name exactly one of: a grant ID, --sub SUB [--client-id ID], or --client-id ID".into())),
+            };
+            let impact = if preview { app.grant_preview(&filter).await? } else { app.grant_revoke(&filter, actor, &reason).await? };
+            let v = json!({"preview": preview, "grants": impact.grants, "refresh_tokens": impact.refresh_tokens, "access_tokens": impact.access_tokens});
+            print(j, &v, || {
+                format!(
+                    "{} {} grant(s), {} usable refresh token(s), {} unexpired access token(s).{}\n",
+                    if preview { "Would revoke" } else { "Revoked" },
+                    impact.grants,
+                    impact.refresh_tokens,
+                    impact.access_tokens,
+                    if preview { "" } else { " Access tokens already handed out still verify offline until they expire (at most 10 minutes); introspection and userinfo refuse them now." }
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn serve(app: Arc<Authdesk>, listen: SocketAddr, issuer: Option<String>) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
+    let issuer = match issuer {
+        Some(i) => {
+            let u = url::Url::parse(&i).map_err(|e| Failure(format!("--issuer: {e}")))?;
+            if u.query().is_some() || u.fragment().is_some() || !matches!(u.scheme(), "http" | "https") {
+                return Err(Failure("--issuer must be an http(s) URL without query or fragment".into()));
+            }
+            i.trim_end_matches('/').to_string()
+        }
+        None => format!("http://{addr}"),
+    };
+    app.set_issuer(&issuer).await?;
+    let mode = format!("{:?}", app.mode()).to_lowercase();
+    tracing::info!(%addr, %issuer, data_dir = %app.data_dir().display(), %mode, "authdesk serving");
+    println!("authdesk listening on http://{addr} (issuer {issuer}, {mode} data directory {})", app.data_dir().display());
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        tracing::info!("shutting down");
+    };
+    crate::http::serve(app.clone(), listener, shutdown).await.map_err(|e| Failure(e.to_string()))?;
+    app.store().close().await;
+    println!("authdesk stopped");
+    Ok(())
+}

@@ -1,1 +1,19 @@
-fn main(){}
+use clap::Parser;
+use std::io::IsTerminal;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = authdesk_server::cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AUTHDESK_LOG").unwrap_or_else(|_| "authdesk=info,authdesk_server=info,warn".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match authdesk_server::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(authdesk_server::cli::Failure(msg)) => {
+            eprintln!("error: {msg}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
