@@ -1,1 +1,10 @@
+//! Black-box tests: the real server on 127.0.0.1:0 with a temporary database, driven over HTTP
+//! by real clients (reqwest, and `openidconnect` as a strict OIDC relying party).
 
+mod client_auth;
+mod concurrency;
+mod flows;
+mod lifetimes;
+mod negative;
+mod oidc_client;
+mod snapshots;

@@ -19,16 +19,29 @@ impl Clock for SystemClock {
     }
 }
 
-/// The wall clock shifted by an offset: the sandbox clock. The offset is kept in whole seconds
-/// and can be changed while the server runs (another process may have moved it).
-#[derive(Debug, Default)]
+/// A base clock shifted by an offset: the sandbox clock. The base is the wall clock in the
+/// product and a [`FixedClock`] in tests. The offset is kept in whole seconds and can be changed
+/// while the server runs (another process may have moved it).
 pub struct OffsetClock {
+    base: std::sync::Arc<dyn Clock>,
     offset_seconds: AtomicI64,
 }
 
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self::with_base(std::sync::Arc::new(SystemClock))
+    }
+}
+
+impl std::fmt::Debug for OffsetClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetClock").field("offset_seconds", &self.offset_seconds).finish()
+    }
+}
+
 impl OffsetClock {
-    pub fn new(offset: Duration) -> Self {
-        Self { offset_seconds: AtomicI64::new(offset.num_seconds()) }
+    pub fn with_base(base: std::sync::Arc<dyn Clock>) -> Self {
+        Self { base, offset_seconds: AtomicI64::new(0) }
     }
     pub fn set_offset(&self, offset: Duration) {
         self.offset_seconds.store(offset.num_seconds(), Ordering::SeqCst);
@@ -40,7 +53,7 @@ impl OffsetClock {
 
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
-        SystemClock.now() + self.offset()
+        self.base.now() + self.offset()
     }
 }
 

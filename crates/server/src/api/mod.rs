@@ -105,6 +105,12 @@ impl Authdesk {
 
     /// Opens or creates; a new directory gets `mode_if_new`.
     pub async fn open_with(dir: &Path, mode_if_new: Mode) -> anyhow::Result<Self> {
+        Self::open_with_clock(dir, mode_if_new, Arc::new(authdesk_core::clock::SystemClock)).await
+    }
+
+    /// Opens with `base` under the sandbox offset instead of the wall clock (tests freeze time
+    /// this way, so "one year minus one second" is exact).
+    pub async fn open_with_clock(dir: &Path, mode_if_new: Mode, base: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
         let store = Store::open(dir).await?;
@@ -114,8 +120,7 @@ impl Authdesk {
         let issuer = settings::init(&mut tx, "issuer", DEFAULT_ISSUER).await?;
         let had_keys = !authdesk_store::keys::all(&mut tx).await?.is_empty();
         if !had_keys {
-            // SystemClock here: the key's creation time is a fact about the machine.
-            let now = OffsetClock::default().now().timestamp();
+            let now = base.now().timestamp();
             let row = signing::generate(signing::Alg::RS256, now)?;
             authdesk_store::keys::insert(&mut tx, &row).await?;
         }
@@ -126,7 +131,7 @@ impl Authdesk {
             store,
             data_dir: dir.to_path_buf(),
             mode,
-            clock: Arc::new(OffsetClock::default()),
+            clock: Arc::new(OffsetClock::with_base(base)),
             hasher: SecretHasher::new(hash_key.as_bytes()),
             keyring: RwLock::new(Arc::new(keyring)),
             issuer: RwLock::new(issuer),
