@@ -13,8 +13,15 @@ use tests::*;
 
 fn pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
-    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
 
 struct AppKey {
@@ -33,14 +40,24 @@ fn rsa_with_jwks() -> AppKey {
         "n": URL_SAFE_NO_PAD.encode(pk.modulus().big_endian_without_leading_zero()),
         "e": URL_SAFE_NO_PAD.encode(pk.exponent().big_endian_without_leading_zero()),
     }]});
-    AppKey { encoding: EncodingKey::from_rsa_pem(private.as_bytes()).unwrap(), alg: Algorithm::RS256, kid: Some("app-key-1".into()), registered: jwks.to_string() }
+    AppKey {
+        encoding: EncodingKey::from_rsa_pem(private.as_bytes()).unwrap(),
+        alg: Algorithm::RS256,
+        kid: Some("app-key-1".into()),
+        registered: jwks.to_string(),
+    }
 }
 
 fn ec_with_pem() -> AppKey {
     let kp = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
     let private = pem("PRIVATE KEY", kp.to_pkcs8v1().unwrap().as_ref());
     let public = pem("PUBLIC KEY", kp.public_key().as_der().unwrap().as_ref());
-    AppKey { encoding: EncodingKey::from_ec_pem(private.as_bytes()).unwrap(), alg: Algorithm::ES256, kid: None, registered: public }
+    AppKey {
+        encoding: EncodingKey::from_ec_pem(private.as_bytes()).unwrap(),
+        alg: Algorithm::ES256,
+        kid: None,
+        registered: public,
+    }
 }
 
 async fn register(t: &TestApp, key: &AppKey) -> String {
@@ -69,7 +86,10 @@ async fn cc_with_assertion(t: &TestApp, client_id: &str, a: &str) -> (StatusCode
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", client_id),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", a),
         ])
         .send()
@@ -91,22 +111,63 @@ async fn private_key_jwt_with_jwks_and_with_pem() {
         assert_eq!(claims(s(&body, "access_token"))["sub"], id.as_str());
 
         let issuer_aud = assertion(&key, &id, &t.issuer, 60, &format!("{id}-2"), now);
-        assert_eq!(cc_with_assertion(&t, &id, &issuer_aud).await.0, StatusCode::OK, "issuer as audience");
+        assert_eq!(
+            cc_with_assertion(&t, &id, &issuer_aud).await.0,
+            StatusCode::OK,
+            "issuer as audience"
+        );
 
         let bad: Vec<(&str, String)> = vec![
             ("replayed", good.clone()),
-            ("expired", assertion(&key, &id, &token_url, -1, &format!("{id}-3"), now)),
-            ("wrong audience", assertion(&key, &id, "https://elsewhere.example/token", 60, &format!("{id}-4"), now)),
-            ("signed by another key", assertion(&rsa_with_jwks(), &id, &token_url, 60, &format!("{id}-5"), now)),
-            ("too long-lived", assertion(&key, &id, &token_url, 7200, &format!("{id}-6"), now)),
+            (
+                "expired",
+                assertion(&key, &id, &token_url, -1, &format!("{id}-3"), now),
+            ),
+            (
+                "wrong audience",
+                assertion(
+                    &key,
+                    &id,
+                    "https://elsewhere.example/token",
+                    60,
+                    &format!("{id}-4"),
+                    now,
+                ),
+            ),
+            (
+                "signed by another key",
+                assertion(
+                    &rsa_with_jwks(),
+                    &id,
+                    &token_url,
+                    60,
+                    &format!("{id}-5"),
+                    now,
+                ),
+            ),
+            (
+                "too long-lived",
+                assertion(&key, &id, &token_url, 7200, &format!("{id}-6"), now),
+            ),
             ("not a JWT", "abc".into()),
         ];
         for (name, a) in bad {
             let (status, body) = cc_with_assertion(&t, &id, &a).await;
-            assert_eq!((status, s(&body, "error")), (StatusCode::UNAUTHORIZED, "invalid_client"), "{:?} {name}: {body}", key.alg);
+            assert_eq!(
+                (status, s(&body, "error")),
+                (StatusCode::UNAUTHORIZED, "invalid_client"),
+                "{:?} {name}: {body}",
+                key.alg
+            );
         }
         // a client registered for private_key_jwt cannot fall back to a secret
-        let r = reqwest::Client::new().post(t.url("/token")).basic_auth(&id, Some("guess")).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+        let r = reqwest::Client::new()
+            .post(t.url("/token"))
+            .basic_auth(&id, Some("guess"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
 }
@@ -116,7 +177,11 @@ async fn registration_refuses_private_keys_and_garbage() {
     let t = spawn_app().await;
     let kp = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
     let private = pem("PRIVATE KEY", kp.as_der().unwrap().as_ref());
-    for key in [private, "not a key".to_string(), r#"{"keys": []}"#.to_string()] {
+    for key in [
+        private,
+        "not a key".to_string(),
+        r#"{"keys": []}"#.to_string(),
+    ] {
         let r = t
             .app
             .client_create(
@@ -143,7 +208,17 @@ async fn client_secret_basic_with_form_encoded_credentials() {
     // so an encoded and a plain header must both work.
     let (status, _) = t.token(&c, &[("grant_type", "client_credentials")]).await;
     assert_eq!(status, StatusCode::OK);
-    let enc = STANDARD.encode(format!("{}:{}", c.id.replace('-', "%2D"), c.secret.clone().unwrap()));
-    let r = reqwest::Client::new().post(t.url("/token")).header("authorization", format!("Basic {enc}")).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    let enc = STANDARD.encode(format!(
+        "{}:{}",
+        c.id.replace('-', "%2D"),
+        c.secret.clone().unwrap()
+    ));
+    let r = reqwest::Client::new()
+        .post(t.url("/token"))
+        .header("authorization", format!("Basic {enc}"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }

@@ -12,24 +12,45 @@ async fn code_flow_issues_what_the_scope_asks_for() {
     let t = spawn_app().await;
     let c = t.confidential().await;
     let sub = t.user("ada").await;
-    let body = t.code_flow(&c, "ada", "openid profile https://api.banno.com/consumer/auth/offline_access").await;
+    let body = t
+        .code_flow(
+            &c,
+            "ada",
+            "openid profile https://api.banno.com/consumer/auth/offline_access",
+        )
+        .await;
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 600);
-    assert!(body["refresh_token"].is_string(), "the URI form of offline access gives a refresh token");
+    assert!(
+        body["refresh_token"].is_string(),
+        "the URI form of offline access gives a refresh token"
+    );
     let at = claims(s(&body, "access_token"));
     assert_eq!(at["sub"], sub.as_str());
     assert_eq!(at["client_id"], c.id.as_str());
     assert_eq!(at["iss"], t.issuer.as_str());
-    assert_eq!(at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(), 600);
+    assert_eq!(
+        at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(),
+        600
+    );
     let id = claims(s(&body, "id_token"));
     assert_eq!(id["name"], "Ada Lovelace");
-    assert_eq!(id["https://api.banno.com/consumer/claim/institution_id"], "inst-42", "allowed custom claim");
+    assert_eq!(
+        id["https://api.banno.com/consumer/claim/institution_id"], "inst-42",
+        "allowed custom claim"
+    );
     assert!(id.get("email").is_none(), "email scope not requested");
-    assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 3600);
+    assert_eq!(
+        id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(),
+        3600
+    );
 
     let plain = t.code_flow(&c, "ada", "accounts").await;
     assert!(plain.get("id_token").is_none(), "no openid, no ID token");
-    assert!(plain.get("refresh_token").is_none(), "no offline access, no refresh token");
+    assert!(
+        plain.get("refresh_token").is_none(),
+        "no offline access, no refresh token"
+    );
 }
 
 #[tokio::test]
@@ -38,10 +59,23 @@ async fn consent_deny_and_remembered_consent_and_prompt_none() {
     let c = t.confidential().await;
     t.user("ada").await;
     let b = browser();
-    let url = t.auth_url(&[("client_id", &c.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", "openid"), ("state", "x&y=z")]);
+    let url = t.auth_url(&[
+        ("client_id", &c.id),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "x&y=z"),
+    ]);
 
     // prompt=none before login
-    let none = t.auth_url(&[("client_id", &c.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", "openid"), ("state", "n"), ("prompt", "none")]);
+    let none = t.auth_url(&[
+        ("client_id", &c.id),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "n"),
+        ("prompt", "none"),
+    ]);
     let r = b.get(&none).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let p = redirect_params(&r);
@@ -52,17 +86,29 @@ async fn consent_deny_and_remembered_consent_and_prompt_none() {
     let html = b.get(&url).send().await.unwrap().text().await.unwrap();
     let consent = b
         .post(t.url("/login"))
-        .form(&[("interaction", hidden(&html, "interaction")), ("csrf_token", hidden(&html, "csrf_token")), ("username", "ada".into()), ("password", PASSWORD.into())])
+        .form(&[
+            ("interaction", hidden(&html, "interaction")),
+            ("csrf_token", hidden(&html, "csrf_token")),
+            ("username", "ada".into()),
+            ("password", PASSWORD.into()),
+        ])
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(consent.contains("Budget &lt;b&gt;Pal&lt;/b&gt;"), "app name escaped on the consent page");
+    assert!(
+        consent.contains("Budget &lt;b&gt;Pal&lt;/b&gt;"),
+        "app name escaped on the consent page"
+    );
     let r = b
         .post(t.url("/consent"))
-        .form(&[("interaction", hidden(&consent, "interaction")), ("csrf_token", hidden(&consent, "csrf_token")), ("decision", "deny".into())])
+        .form(&[
+            ("interaction", hidden(&consent, "interaction")),
+            ("csrf_token", hidden(&consent, "csrf_token")),
+            ("decision", "deny".into()),
+        ])
         .send()
         .await
         .unwrap();
@@ -77,10 +123,17 @@ async fn consent_deny_and_remembered_consent_and_prompt_none() {
 
     // approve once; afterwards prompt=none succeeds silently
     let html = b.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("value=\"approve\""), "session remembered: straight to consent");
+    assert!(
+        html.contains("value=\"approve\""),
+        "session remembered: straight to consent"
+    );
     let r = b
         .post(t.url("/consent"))
-        .form(&[("interaction", hidden(&html, "interaction")), ("csrf_token", hidden(&html, "csrf_token")), ("decision", "approve".into())])
+        .form(&[
+            ("interaction", hidden(&html, "interaction")),
+            ("csrf_token", hidden(&html, "csrf_token")),
+            ("decision", "approve".into()),
+        ])
         .send()
         .await
         .unwrap();
@@ -90,7 +143,13 @@ async fn consent_deny_and_remembered_consent_and_prompt_none() {
     assert_eq!(p["iss"], t.issuer.as_str());
 
     // prompt=login shows the login page again despite the session
-    let login = t.auth_url(&[("client_id", &c.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", "openid"), ("prompt", "login")]);
+    let login = t.auth_url(&[
+        ("client_id", &c.id),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("prompt", "login"),
+    ]);
     let html = b.get(&login).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("name=\"password\""));
 }
@@ -101,16 +160,33 @@ async fn login_and_consent_forms_are_csrf_protected() {
     let c = t.confidential().await;
     t.user("ada").await;
     let b = browser();
-    let url = t.auth_url(&[("client_id", &c.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", "openid")]);
+    let url = t.auth_url(&[
+        ("client_id", &c.id),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+    ]);
     let resp = b.get(&url).send().await.unwrap();
-    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("frame-ancestors 'none'"));
     let html = resp.text().await.unwrap();
     let login = |b: reqwest::Client, csrf: String| {
         let interaction = hidden(&html, "interaction");
         let u = t.url("/login");
         async move {
-            b.post(u).form(&[("interaction", interaction), ("csrf_token", csrf), ("username", "ada".into()), ("password", PASSWORD.into())]).send().await.unwrap()
+            b.post(u)
+                .form(&[
+                    ("interaction", interaction),
+                    ("csrf_token", csrf),
+                    ("username", "ada".into()),
+                    ("password", PASSWORD.into()),
+                ])
+                .send()
+                .await
+                .unwrap()
         }
     };
     // wrong token
@@ -122,7 +198,12 @@ async fn login_and_consent_forms_are_csrf_protected() {
     // wrong password: the form again with an error, no session
     let r = b
         .post(t.url("/login"))
-        .form(&[("interaction", hidden(&html, "interaction")), ("csrf_token", hidden(&html, "csrf_token")), ("username", "ada".into()), ("password", "nope".into())])
+        .form(&[
+            ("interaction", hidden(&html, "interaction")),
+            ("csrf_token", hidden(&html, "csrf_token")),
+            ("username", "ada".into()),
+            ("password", "nope".into()),
+        ])
         .send()
         .await
         .unwrap();
@@ -137,18 +218,33 @@ async fn login_and_consent_forms_are_csrf_protected() {
 async fn client_credentials_introspection_and_revocation() {
     let t = spawn_app().await;
     let c = t.confidential().await;
-    let (status, body) = t.token(&c, &[("grant_type", "client_credentials"), ("scope", "accounts")]).await;
+    let (status, body) = t
+        .token(
+            &c,
+            &[("grant_type", "client_credentials"), ("scope", "accounts")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let at = s(&body, "access_token").to_string();
     let cl = claims(&at);
-    assert_eq!(cl["sub"], c.id.as_str(), "client credentials: sub is the client id");
+    assert_eq!(
+        cl["sub"],
+        c.id.as_str(),
+        "client credentials: sub is the client id"
+    );
     assert_eq!(cl["scope"], "accounts");
     assert!(body.get("refresh_token").is_none());
 
     let introspect = |token: String| {
         let (id, secret, u) = (c.id.clone(), c.secret.clone(), t.url("/introspect"));
         async move {
-            let r = reqwest::Client::new().post(u).basic_auth(id, secret).form(&[("token", token)]).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(u)
+                .basic_auth(id, secret)
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.headers()["cache-control"], "no-store");
             r.json::<Value>().await.unwrap()
         }
@@ -158,14 +254,35 @@ async fn client_credentials_introspection_and_revocation() {
     assert_eq!(i["client_id"], c.id.as_str());
     assert_eq!(i["scope"], "accounts");
 
-    let anon = reqwest::Client::new().post(t.url("/introspect")).form(&[("token", at.as_str())]).send().await.unwrap();
-    assert_eq!(anon.status(), StatusCode::UNAUTHORIZED, "introspection needs an authenticated caller");
+    let anon = reqwest::Client::new()
+        .post(t.url("/introspect"))
+        .form(&[("token", at.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anon.status(),
+        StatusCode::UNAUTHORIZED,
+        "introspection needs an authenticated caller"
+    );
 
-    let r = reqwest::Client::new().post(t.url("/revoke")).basic_auth(&c.id, c.secret.as_ref()).form(&[("token", at.as_str())]).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(t.url("/revoke"))
+        .basic_auth(&c.id, c.secret.as_ref())
+        .form(&[("token", at.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(introspect(at.clone()).await["active"], false);
     // unknown tokens are a quiet success (RFC 7009 §2.2)
-    let r = reqwest::Client::new().post(t.url("/revoke")).basic_auth(&c.id, c.secret.as_ref()).form(&[("token", "nonsense")]).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(t.url("/revoke"))
+        .basic_auth(&c.id, c.secret.as_ref())
+        .form(&[("token", "nonsense")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -175,19 +292,46 @@ async fn revoking_a_refresh_token_kills_the_grant_and_its_access_tokens() {
     let c = t.confidential().await;
     t.user("ada").await;
     let body = t.code_flow(&c, "ada", "openid offline_access").await;
-    let (rt, at) = (s(&body, "refresh_token").to_string(), s(&body, "access_token").to_string());
+    let (rt, at) = (
+        s(&body, "refresh_token").to_string(),
+        s(&body, "access_token").to_string(),
+    );
     let ui = |tok: String| {
         let u = t.url("/userinfo");
-        async move { reqwest::Client::new().get(u).bearer_auth(tok).send().await.unwrap() }
+        async move {
+            reqwest::Client::new()
+                .get(u)
+                .bearer_auth(tok)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(ui(at.clone()).await.status(), StatusCode::OK);
-    let r = reqwest::Client::new().post(t.url("/revoke")).basic_auth(&c.id, c.secret.as_ref()).form(&[("token", rt.as_str()), ("token_type_hint", "refresh_token")]).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(t.url("/revoke"))
+        .basic_auth(&c.id, c.secret.as_ref())
+        .form(&[("token", rt.as_str()), ("token_type_hint", "refresh_token")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let r = ui(at).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
-    let (status, e) = t.token(&c, &[("grant_type", "refresh_token"), ("refresh_token", &rt)]).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    let (status, e) = t
+        .token(
+            &c,
+            &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+        )
+        .await;
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 }
 
 /// A second `Authdesk` on the same data directory stands in for the CLI process (the CLI test
@@ -202,21 +346,60 @@ async fn changes_by_another_process_take_effect_at_once() {
     let other = Authdesk::open(t.dir.path()).await.unwrap();
 
     // revoke the grant elsewhere: the running server refuses the refresh on the next request
-    let grants = other.grant_list(&authdesk_store::grants::Filter { client_id: Some(c.id.clone()), ..Default::default() }, Default::default()).await.unwrap();
-    other.grant_revoke(&authdesk_store::grants::Filter { grant_id: Some(grants[0].grant_id.clone()), ..Default::default() }, &actor(), "support ticket 7").await.unwrap();
-    let (status, e) = t.token(&c, &[("grant_type", "refresh_token"), ("refresh_token", &rt)]).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let grants = other
+        .grant_list(
+            &authdesk_store::grants::Filter {
+                client_id: Some(c.id.clone()),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    other
+        .grant_revoke(
+            &authdesk_store::grants::Filter {
+                grant_id: Some(grants[0].grant_id.clone()),
+                ..Default::default()
+            },
+            &actor(),
+            "support ticket 7",
+        )
+        .await
+        .unwrap();
+    let (status, e) = t
+        .token(
+            &c,
+            &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+        )
+        .await;
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 
     // disable the app elsewhere: no more tokens
-    other.client_set_enabled(&c.id, false, &actor()).await.unwrap();
+    other
+        .client_set_enabled(&c.id, false, &actor())
+        .await
+        .unwrap();
     let (status, e) = t.token(&c, &[("grant_type", "client_credentials")]).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
 
     // move the clock elsewhere: the server sees it within one sync interval
-    other.clock_advance(chrono::Duration::days(30), &actor()).await.unwrap();
+    other
+        .clock_advance(chrono::Duration::days(30), &actor())
+        .await
+        .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     while t.app.clock_offset() != chrono::Duration::days(30) {
-        assert!(std::time::Instant::now() < deadline, "clock change not seen within 1 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "clock change not seen within 1 s"
+        );
         tokio::task::yield_now().await;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -227,7 +410,13 @@ async fn public_client_flow_requires_pkce() {
     let t = spawn_app().await;
     let c = t.public().await;
     t.user("ada").await;
-    let url = t.auth_url(&[("client_id", &c.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", "openid"), ("state", "q")]);
+    let url = t.auth_url(&[
+        ("client_id", &c.id),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "q"),
+    ]);
     let p = redirect_params(&browser().get(&url).send().await.unwrap());
     assert_eq!(p["error"], "invalid_request");
     let body = t.code_flow(&c, "ada", "openid offline_access").await;
@@ -249,14 +438,26 @@ async fn client_credentials_only_app_and_scope_rules() {
     let post = |form: Vec<(&'static str, String)>| {
         let u = t.url("/token");
         async move {
-            let r = reqwest::Client::new().post(u).form(&form).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(u)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
             (r.status(), r.json::<Value>().await.unwrap())
         }
     };
-    let base = vec![("grant_type", "client_credentials".to_string()), ("client_id", c.id.clone()), ("client_secret", c.secret.clone().unwrap())];
+    let base = vec![
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", c.id.clone()),
+        ("client_secret", c.secret.clone().unwrap()),
+    ];
     let (status, body) = post(base.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["scope"], "accounts transfers", "no scope asked: all the app's scopes");
+    assert_eq!(
+        body["scope"], "accounts transfers",
+        "no scope asked: all the app's scopes"
+    );
     let mut narrow = base.clone();
     narrow.push(("scope", "transfers".into()));
     assert_eq!(post(narrow).await.1["scope"], "transfers");

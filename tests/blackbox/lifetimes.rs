@@ -15,7 +15,13 @@ async fn refresh(t: &TestApp, c: &Registered, rt: &str) -> (StatusCode, Value) {
 }
 
 async fn userinfo(t: &TestApp, at: &str) -> StatusCode {
-    reqwest::Client::new().get(t.url("/userinfo")).bearer_auth(at).send().await.unwrap().status()
+    reqwest::Client::new()
+        .get(t.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 #[tokio::test]
@@ -28,8 +34,21 @@ async fn access_token_lives_ten_minutes() {
     t.advance(Duration::seconds(599)).await;
     assert_eq!(userinfo(&t, at).await, StatusCode::OK, "valid at 9:59");
     t.advance(Duration::seconds(2)).await;
-    assert_eq!(userinfo(&t, at).await, StatusCode::UNAUTHORIZED, "rejected at 10:01");
-    let i: Value = reqwest::Client::new().post(t.url("/introspect")).basic_auth(&c.id, c.secret.as_ref()).form(&[("token", at)]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        userinfo(&t, at).await,
+        StatusCode::UNAUTHORIZED,
+        "rejected at 10:01"
+    );
+    let i: Value = reqwest::Client::new()
+        .post(t.url("/introspect"))
+        .basic_auth(&c.id, c.secret.as_ref())
+        .form(&[("token", at)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(i["active"], false);
 }
 
@@ -42,10 +61,18 @@ async fn refresh_token_unused_for_90_days_fails() {
     let b = t.code_flow(&c, "ada", "openid offline_access").await;
     t.advance(Duration::days(90) - Duration::seconds(1)).await;
     let (status, _) = refresh(&t, &c, s(&a, "refresh_token")).await;
-    assert_eq!(status, StatusCode::OK, "still valid one second before 90 days");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "still valid one second before 90 days"
+    );
     t.advance(Duration::seconds(2)).await;
     let (status, e) = refresh(&t, &c, s(&b, "refresh_token")).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"), "90 days + 1 s");
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant"),
+        "90 days + 1 s"
+    );
     assert!(s(&e, "error_description").contains("expired"));
 }
 
@@ -54,7 +81,11 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
     let t = spawn_app().await;
     let c = t.confidential().await;
     t.user("ada").await;
-    let mut rt = s(&t.code_flow(&c, "ada", "openid offline_access").await, "refresh_token").to_string();
+    let mut rt = s(
+        &t.code_flow(&c, "ada", "openid offline_access").await,
+        "refresh_token",
+    )
+    .to_string();
     for _ in 0..4 {
         t.advance(Duration::days(80)).await; // days 80, 160, 240, 320
         let (status, body) = refresh(&t, &c, &rt).await;
@@ -70,14 +101,30 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
     t.advance(Duration::seconds(1)).await;
     for token in [&rt, &last] {
         let (status, e) = refresh(&t, &c, token).await;
-        assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+        assert_eq!(
+            (status, s(&e, "error")),
+            (StatusCode::BAD_REQUEST, "invalid_grant")
+        );
         assert!(s(&e, "error_description").contains("one-year"), "{e}");
     }
     // the tree shows the cap as every token's effective expiry
-    let grants = t.app.grant_list(&authdesk_store::grants::Filter { client_id: Some(c.id.clone()), ..Default::default() }, Default::default()).await.unwrap();
+    let grants = t
+        .app
+        .grant_list(
+            &authdesk_store::grants::Filter {
+                client_id: Some(c.id.clone()),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap();
     let detail = t.app.grant_show(&grants[0].grant_id).await.unwrap();
     let first = &detail.refresh_tokens[0];
-    assert_eq!(detail.grant.chain_ends_at.unwrap() - first.issued_at, Duration::days(365));
+    assert_eq!(
+        detail.grant.chain_ends_at.unwrap() - first.issued_at,
+        Duration::days(365)
+    );
     assert!(!detail.grant.active);
 }
 
@@ -86,14 +133,22 @@ async fn confidential_client_old_refresh_token_keeps_working_and_forms_a_tree() 
     let t = spawn_app().await;
     let c = t.confidential().await;
     t.user("ada").await;
-    let rt1 = s(&t.code_flow(&c, "ada", "openid offline_access").await, "refresh_token").to_string();
+    let rt1 = s(
+        &t.code_flow(&c, "ada", "openid offline_access").await,
+        "refresh_token",
+    )
+    .to_string();
     t.advance(Duration::days(1)).await;
     let (status, body) = refresh(&t, &c, &rt1).await;
     assert_eq!(status, StatusCode::OK);
     let rt2 = s(&body, "refresh_token").to_string();
     t.advance(Duration::days(1)).await;
     let (status, _) = refresh(&t, &c, &rt1).await;
-    assert_eq!(status, StatusCode::OK, "the old token is not invalidated by the newer one");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the old token is not invalidated by the newer one"
+    );
     let (status, _) = refresh(&t, &c, &rt2).await;
     assert_eq!(status, StatusCode::OK);
 
@@ -112,18 +167,28 @@ async fn public_client_reused_refresh_token_revokes_the_grant() {
     let t = spawn_app().await;
     let c = t.public().await;
     t.user("ada").await;
-    let rt1 = s(&t.code_flow(&c, "ada", "openid offline_access").await, "refresh_token").to_string();
+    let rt1 = s(
+        &t.code_flow(&c, "ada", "openid offline_access").await,
+        "refresh_token",
+    )
+    .to_string();
     let (status, body) = refresh(&t, &c, &rt1).await;
     assert_eq!(status, StatusCode::OK);
     let rt2 = s(&body, "refresh_token").to_string();
 
     // a retry within the grace window fails but does not revoke
     let (status, e) = refresh(&t, &c, &rt1).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     t.advance(Duration::seconds(10)).await;
     // a reuse after it is theft: the whole grant dies, including the newest token
     let (status, e) = refresh(&t, &c, &rt1).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     assert!(s(&e, "error_description").contains("revoked"));
     let (status, _) = refresh(&t, &c, &rt2).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -139,6 +204,19 @@ async fn authorization_code_expires_after_sixty_seconds() {
     t.user("ada").await;
     let (code, verifier) = t.code(&c, "ada", "openid").await;
     t.advance(Duration::seconds(60)).await;
-    let (status, e) = t.token(&c, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", &verifier)]).await;
-    assert_eq!((status, s(&e, "error")), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let (status, e) = t
+        .token(
+            &c,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, s(&e, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 }

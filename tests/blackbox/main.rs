@@ -1,6 +1,9 @@
 //! Black-box tests: the real server on 127.0.0.1:0 with a temporary database, driven over HTTP
 //! by real clients (reqwest, and `openidconnect` as a strict OIDC relying party).
 
+// Table-driven cases are tuples by design.
+#![allow(clippy::type_complexity)]
+
 mod client_auth;
 mod concurrency;
 mod flows;

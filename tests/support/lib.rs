@@ -4,8 +4,8 @@
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::{Clock, FixedClock};
 use authdesk_server::api::{Actor, Authdesk, Mode};
-use chrono::TimeZone;
 use chrono::Duration;
+use chrono::TimeZone;
 use reqwest::StatusCode;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -14,8 +14,11 @@ pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Every test server's base time: frozen, so only the sandbox clock (moved by the test) moves.
-static CLOCK: std::sync::LazyLock<Arc<dyn Clock>> =
-    std::sync::LazyLock::new(|| Arc::new(FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap())));
+static CLOCK: std::sync::LazyLock<Arc<dyn Clock>> = std::sync::LazyLock::new(|| {
+    Arc::new(FixedClock::at(
+        chrono::Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+    ))
+});
 
 pub struct TestApp {
     pub app: Arc<Authdesk>,
@@ -38,15 +41,31 @@ pub async fn spawn_app_on_wall_clock() -> TestApp {
 
 async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = Arc::new(Authdesk::open_with_clock(dir.path(), Mode::Sandbox, clock).await.expect("open data dir"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let app = Arc::new(
+        Authdesk::open_with_clock(dir.path(), Mode::Sandbox, clock)
+            .await
+            .expect("open data dir"),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let issuer = format!("http://{}", listener.local_addr().unwrap());
     app.set_issuer(&issuer).await.expect("issuer");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(authdesk_server::http::serve(app.clone(), listener, async move {
-        let _ = rx.await;
-    }));
-    TestApp { app, issuer, dir, shutdown: Some(tx), server: Some(server) }
+    let server = tokio::spawn(authdesk_server::http::serve(
+        app.clone(),
+        listener,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    TestApp {
+        app,
+        issuer,
+        dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
 }
 
 impl Drop for TestApp {
@@ -62,7 +81,11 @@ impl Drop for TestApp {
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests read Location).
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 pub fn actor() -> Actor {
@@ -80,8 +103,15 @@ impl TestApp {
     }
 
     pub async fn client(&self, draft: ClientDraft) -> Registered {
-        let c = self.app.client_create(&draft, &actor()).await.expect("client create");
-        Registered { id: c.client.client_id, secret: c.client_secret }
+        let c = self
+            .app
+            .client_create(&draft, &actor())
+            .await
+            .expect("client create");
+        Registered {
+            id: c.client.client_id,
+            secret: c.client_secret,
+        }
     }
 
     /// A confidential app with every grant type, `client_secret_basic`, consent required.
@@ -89,9 +119,22 @@ impl TestApp {
         self.client(ClientDraft {
             name: "Budget <b>Pal</b>".into(),
             redirect_uris: vec![REDIRECT.into()],
-            scopes: ["openid", "profile", "email", "offline_access", "https://api.banno.com/consumer/auth/offline_access", "accounts"].map(String::from).to_vec(),
+            scopes: [
+                "openid",
+                "profile",
+                "email",
+                "offline_access",
+                "https://api.banno.com/consumer/auth/offline_access",
+                "accounts",
+            ]
+            .map(String::from)
+            .to_vec(),
             custom_claims: vec!["https://api.banno.com/consumer/claim/institution_id".into()],
-            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials],
+            grant_types: vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::ClientCredentials,
+            ],
             ..Default::default()
         })
         .await
@@ -103,7 +146,9 @@ impl TestApp {
             client_type: Some(ClientType::Public),
             auth_method: Some(AuthMethod::None),
             redirect_uris: vec![REDIRECT.into()],
-            scopes: ["openid", "profile", "offline_access"].map(String::from).to_vec(),
+            scopes: ["openid", "profile", "offline_access"]
+                .map(String::from)
+                .to_vec(),
             consent_required: Some(false),
             ..Default::default()
         })
@@ -113,10 +158,20 @@ impl TestApp {
     pub async fn user(&self, username: &str) -> String {
         let mut claims = Map::new();
         claims.insert("name".into(), Value::String("Ada Lovelace".into()));
-        claims.insert("email".into(), Value::String(format!("{username}@example.com")));
+        claims.insert(
+            "email".into(),
+            Value::String(format!("{username}@example.com")),
+        );
         claims.insert("email_verified".into(), Value::Bool(true));
-        claims.insert("https://api.banno.com/consumer/claim/institution_id".into(), Value::String("inst-42".into()));
-        self.app.user_create(username, PASSWORD, claims, &actor()).await.expect("user").sub
+        claims.insert(
+            "https://api.banno.com/consumer/claim/institution_id".into(),
+            Value::String("inst-42".into()),
+        );
+        self.app
+            .user_create(username, PASSWORD, claims, &actor())
+            .await
+            .expect("user")
+            .sub
     }
 
     pub async fn advance(&self, d: Duration) {
@@ -136,11 +191,19 @@ impl TestApp {
 
     /// Runs the browser part of the code flow through the real login and consent forms and
     /// returns the redirect's query parameters.
-    pub async fn authorize(&self, browser: &reqwest::Client, auth_url: &str, username: &str) -> Map<String, Value> {
+    pub async fn authorize(
+        &self,
+        browser: &reqwest::Client,
+        auth_url: &str,
+        username: &str,
+    ) -> Map<String, Value> {
         let resp = browser.get(auth_url).send().await.unwrap();
         let mut resp = if resp.status() == StatusCode::OK {
             let html = resp.text().await.unwrap();
-            assert!(html.contains("name=\"username\""), "login page expected: {html}");
+            assert!(
+                html.contains("name=\"username\""),
+                "login page expected: {html}"
+            );
             browser
                 .post(self.url("/login"))
                 .form(&[
@@ -157,7 +220,10 @@ impl TestApp {
         };
         if resp.status() == StatusCode::OK {
             let html = resp.text().await.unwrap();
-            assert!(html.contains("value=\"approve\""), "consent page expected: {html}");
+            assert!(
+                html.contains("value=\"approve\""),
+                "consent page expected: {html}"
+            );
             resp = browser
                 .post(self.url("/consent"))
                 .form(&[
@@ -176,7 +242,12 @@ impl TestApp {
     /// A full code flow with PKCE; returns the token response.
     pub async fn code_flow(&self, client: &Registered, username: &str, scope: &str) -> Value {
         let (code, verifier) = self.code(client, username, scope).await;
-        let mut form = vec![("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT), ("code_verifier", verifier.as_str())];
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier.as_str()),
+        ];
         if client.secret.is_none() {
             form.push(("client_id", client.id.as_str()));
         }
@@ -189,9 +260,21 @@ impl TestApp {
     pub async fn code(&self, client: &Registered, username: &str, scope: &str) -> (String, String) {
         let verifier = format!("{}{}", uuid_like(), uuid_like());
         let challenge = authdesk_core::pkce::challenge_for(&verifier);
-        let url = self.auth_url(&[("client_id", &client.id), ("redirect_uri", REDIRECT), ("response_type", "code"), ("scope", scope), ("state", "s1"), ("code_challenge", &challenge), ("code_challenge_method", "S256")]);
+        let url = self.auth_url(&[
+            ("client_id", &client.id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", scope),
+            ("state", "s1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ]);
         let params = self.authorize(&browser(), &url, username).await;
-        let code = params.get("code").and_then(Value::as_str).unwrap_or_else(|| panic!("no code: {params:?}")).to_string();
+        let code = params
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no code: {params:?}"))
+            .to_string();
         (code, verifier)
     }
 
@@ -209,23 +292,38 @@ fn uuid_like() -> String {
 /// The value of a hidden form field.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"))
+        + marker.len();
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_string()
 }
 
 /// The query parameters of a redirect's Location.
 pub fn redirect_params(resp: &reqwest::Response) -> Map<String, Value> {
-    let loc = resp.headers().get("location").expect("location").to_str().unwrap();
+    let loc = resp
+        .headers()
+        .get("location")
+        .expect("location")
+        .to_str()
+        .unwrap();
     let u = url::Url::parse(loc).unwrap();
-    u.query_pairs().map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect()
+    u.query_pairs()
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect()
 }
 
 /// Decodes a JWT's payload without verifying it.
 pub fn claims(jwt: &str) -> Value {
     use base64::Engine;
     let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 pub fn s<'a>(v: &'a Value, k: &str) -> &'a str {

@@ -117,7 +117,10 @@ pub struct FieldError {
 }
 
 fn field(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError {
+        field,
+        message: message.into(),
+    }
 }
 
 /// Is this a URI-named custom claim (e.g. `https://api.banno.com/consumer/claim/institution_id`)?
@@ -125,7 +128,9 @@ pub fn is_custom_claim_name(name: &str) -> bool {
     match name.split_once("://") {
         Some((scheme, rest)) => {
             !scheme.is_empty()
-                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
                 && !rest.is_empty()
                 && !rest.contains(char::is_whitespace)
                 && name.len() <= 300
@@ -144,7 +149,11 @@ impl ClientDraft {
         } else if name.chars().count() > 200 {
             errors.push(field("name", "the name is at most 200 characters"));
         }
-        let partner_name = self.partner_name.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        let partner_name = self
+            .partner_name
+            .as_ref()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
         let client_type = self.client_type.unwrap_or(ClientType::Confidential);
         let auth_method = self.auth_method.unwrap_or(match client_type {
             ClientType::Confidential => AuthMethod::ClientSecretBasic,
@@ -162,12 +171,22 @@ impl ClientDraft {
             )),
             _ => {}
         }
-        let public_key = self.public_key.as_ref().map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        let public_key = self
+            .public_key
+            .as_ref()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
         if auth_method == AuthMethod::PrivateKeyJwt && public_key.is_none() {
-            errors.push(field("public_key", "private_key_jwt needs the app's public key (PEM or JWKS)"));
+            errors.push(field(
+                "public_key",
+                "private_key_jwt needs the app's public key (PEM or JWKS)",
+            ));
         }
         if auth_method != AuthMethod::PrivateKeyJwt && public_key.is_some() {
-            errors.push(field("public_key", "a public key is only used with private_key_jwt"));
+            errors.push(field(
+                "public_key",
+                "a public key is only used with private_key_jwt",
+            ));
         }
 
         let mut redirect_uris: Vec<RedirectUri> = Vec::new();
@@ -177,7 +196,10 @@ impl ClientDraft {
                     errors.push(field("redirect_uris", format!("{u} is listed twice")))
                 }
                 Ok(u) => redirect_uris.push(u),
-                Err(e) => errors.push(field("redirect_uris", format!("{}: {e}", raw.escape_default()))),
+                Err(e) => errors.push(field(
+                    "redirect_uris",
+                    format!("{}: {e}", raw.escape_default()),
+                )),
             }
         }
 
@@ -193,14 +215,26 @@ impl ClientDraft {
             g
         };
         grant_types.sort_by_key(|g| GrantType::ALL.iter().position(|x| x == g));
-        if client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials) {
-            errors.push(field("grant_types", "a public client cannot use client_credentials"));
+        if client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials)
+        {
+            errors.push(field(
+                "grant_types",
+                "a public client cannot use client_credentials",
+            ));
         }
         if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
-            errors.push(field("redirect_uris", "authorization_code needs at least one redirect URI"));
+            errors.push(field(
+                "redirect_uris",
+                "authorization_code needs at least one redirect URI",
+            ));
         }
-        if grant_types.contains(&GrantType::RefreshToken) && !grant_types.contains(&GrantType::AuthorizationCode) {
-            errors.push(field("grant_types", "refresh_token is only issued through authorization_code"));
+        if grant_types.contains(&GrantType::RefreshToken)
+            && !grant_types.contains(&GrantType::AuthorizationCode)
+        {
+            errors.push(field(
+                "grant_types",
+                "refresh_token is only issued through authorization_code",
+            ));
         }
 
         let scopes = if self.scopes.is_empty() {
@@ -224,7 +258,10 @@ impl ClientDraft {
             if !user.is_empty() {
                 errors.push(field(
                     "scopes",
-                    format!("{} need a user and so the authorization_code grant", user.join(", ")),
+                    format!(
+                        "{} need a user and so the authorization_code grant",
+                        user.join(", ")
+                    ),
                 ));
             }
         }
@@ -235,7 +272,10 @@ impl ClientDraft {
             if !is_custom_claim_name(c) {
                 errors.push(field(
                     "custom_claims",
-                    format!("'{}' is not a URI-named claim (e.g. https://api.example.com/claim/x)", c.escape_default()),
+                    format!(
+                        "'{}' is not a URI-named claim (e.g. https://api.example.com/claim/x)",
+                        c.escape_default()
+                    ),
                 ));
             } else if !custom_claims.iter().any(|x| x == c) {
                 custom_claims.push(c.to_string());
@@ -282,38 +322,141 @@ mod tests {
         let s = draft().validate().unwrap();
         assert_eq!(s.client_type, ClientType::Confidential);
         assert_eq!(s.auth_method, AuthMethod::ClientSecretBasic);
-        assert_eq!(s.grant_types, vec![GrantType::AuthorizationCode, GrantType::RefreshToken]);
+        assert_eq!(
+            s.grant_types,
+            vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+        );
         assert_eq!(s.scopes.to_string(), "openid profile email offline_access");
         assert!(s.consent_required);
-        let p = ClientDraft { client_type: Some(ClientType::Public), ..draft() }.validate().unwrap();
+        let p = ClientDraft {
+            client_type: Some(ClientType::Public),
+            ..draft()
+        }
+        .validate()
+        .unwrap();
         assert_eq!(p.auth_method, AuthMethod::None);
     }
 
     #[test]
     fn rules() {
         let cases: Vec<(&str, ClientDraft, &str)> = vec![
-            ("empty name", ClientDraft { name: "  ".into(), ..draft() }, "name"),
-            ("public with secret", ClientDraft { client_type: Some(ClientType::Public), auth_method: Some(AuthMethod::ClientSecretPost), ..draft() }, "auth_method"),
-            ("confidential with none", ClientDraft { auth_method: Some(AuthMethod::None), ..draft() }, "auth_method"),
-            ("pkjwt without key", ClientDraft { auth_method: Some(AuthMethod::PrivateKeyJwt), ..draft() }, "public_key"),
-            ("javascript uri", ClientDraft { redirect_uris: vec!["JAVASCRIPT:alert(1)".into()], ..draft() }, "redirect_uris"),
-            ("code without uri", ClientDraft { redirect_uris: vec![], ..draft() }, "redirect_uris"),
-            ("public cc", ClientDraft { client_type: Some(ClientType::Public), grant_types: vec![GrantType::ClientCredentials], ..draft() }, "grant_types"),
-            ("refresh alone", ClientDraft { grant_types: vec![GrantType::RefreshToken, GrantType::ClientCredentials], ..draft() }, "grant_types"),
-            ("cc with openid", ClientDraft { grant_types: vec![GrantType::ClientCredentials], scopes: vec!["openid".into()], ..draft() }, "scopes"),
-            ("bad scope", ClientDraft { scopes: vec!["a\"b".into()], ..draft() }, "scopes"),
-            ("bad claim", ClientDraft { custom_claims: vec!["institution_id".into()], ..draft() }, "custom_claims"),
-            ("duplicate uri", ClientDraft { redirect_uris: vec!["https://a.example/cb".into(), "https://a.example/cb".into()], ..draft() }, "redirect_uris"),
+            (
+                "empty name",
+                ClientDraft {
+                    name: "  ".into(),
+                    ..draft()
+                },
+                "name",
+            ),
+            (
+                "public with secret",
+                ClientDraft {
+                    client_type: Some(ClientType::Public),
+                    auth_method: Some(AuthMethod::ClientSecretPost),
+                    ..draft()
+                },
+                "auth_method",
+            ),
+            (
+                "confidential with none",
+                ClientDraft {
+                    auth_method: Some(AuthMethod::None),
+                    ..draft()
+                },
+                "auth_method",
+            ),
+            (
+                "pkjwt without key",
+                ClientDraft {
+                    auth_method: Some(AuthMethod::PrivateKeyJwt),
+                    ..draft()
+                },
+                "public_key",
+            ),
+            (
+                "javascript uri",
+                ClientDraft {
+                    redirect_uris: vec!["JAVASCRIPT:alert(1)".into()],
+                    ..draft()
+                },
+                "redirect_uris",
+            ),
+            (
+                "code without uri",
+                ClientDraft {
+                    redirect_uris: vec![],
+                    ..draft()
+                },
+                "redirect_uris",
+            ),
+            (
+                "public cc",
+                ClientDraft {
+                    client_type: Some(ClientType::Public),
+                    grant_types: vec![GrantType::ClientCredentials],
+                    ..draft()
+                },
+                "grant_types",
+            ),
+            (
+                "refresh alone",
+                ClientDraft {
+                    grant_types: vec![GrantType::RefreshToken, GrantType::ClientCredentials],
+                    ..draft()
+                },
+                "grant_types",
+            ),
+            (
+                "cc with openid",
+                ClientDraft {
+                    grant_types: vec![GrantType::ClientCredentials],
+                    scopes: vec!["openid".into()],
+                    ..draft()
+                },
+                "scopes",
+            ),
+            (
+                "bad scope",
+                ClientDraft {
+                    scopes: vec!["a\"b".into()],
+                    ..draft()
+                },
+                "scopes",
+            ),
+            (
+                "bad claim",
+                ClientDraft {
+                    custom_claims: vec!["institution_id".into()],
+                    ..draft()
+                },
+                "custom_claims",
+            ),
+            (
+                "duplicate uri",
+                ClientDraft {
+                    redirect_uris: vec![
+                        "https://a.example/cb".into(),
+                        "https://a.example/cb".into(),
+                    ],
+                    ..draft()
+                },
+                "redirect_uris",
+            ),
         ];
         for (name, d, want_field) in cases {
             let errs = d.validate().expect_err(name);
-            assert!(errs.iter().any(|e| e.field == want_field), "{name}: {errs:?}");
+            assert!(
+                errs.iter().any(|e| e.field == want_field),
+                "{name}: {errs:?}"
+            );
         }
     }
 
     #[test]
     fn custom_claim_names() {
-        assert!(is_custom_claim_name("https://api.banno.com/consumer/claim/institution_id"));
+        assert!(is_custom_claim_name(
+            "https://api.banno.com/consumer/claim/institution_id"
+        ));
         assert!(is_custom_claim_name("urn:example:claim"));
         assert!(!is_custom_claim_name("institution_id"));
         assert!(!is_custom_claim_name("https://"));

@@ -35,16 +35,22 @@ impl Default for OffsetClock {
 
 impl std::fmt::Debug for OffsetClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OffsetClock").field("offset_seconds", &self.offset_seconds).finish()
+        f.debug_struct("OffsetClock")
+            .field("offset_seconds", &self.offset_seconds)
+            .finish()
     }
 }
 
 impl OffsetClock {
     pub fn with_base(base: std::sync::Arc<dyn Clock>) -> Self {
-        Self { base, offset_seconds: AtomicI64::new(0) }
+        Self {
+            base,
+            offset_seconds: AtomicI64::new(0),
+        }
     }
     pub fn set_offset(&self, offset: Duration) {
-        self.offset_seconds.store(offset.num_seconds(), Ordering::SeqCst);
+        self.offset_seconds
+            .store(offset.num_seconds(), Ordering::SeqCst);
     }
     pub fn offset(&self) -> Duration {
         Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
@@ -85,7 +91,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     if rest.is_empty() {
-        return Err(format!("'{input}' is not a duration; try 91d, 10m, 1y or 3600s"));
+        return Err(format!(
+            "'{input}' is not a duration; try 91d, 10m, 1y or 3600s"
+        ));
     }
     let mut total = Duration::zero();
     while !rest.is_empty() {
@@ -95,7 +103,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
                 "'{input}' is not a duration; use a number and a unit (s, m, h, d, w, y), e.g. 91d"
             ));
         }
-        let n: i64 = rest[..digits].parse().map_err(|_| format!("'{input}' is too large"))?;
+        let n: i64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("'{input}' is too large"))?;
         let unit = rest[digits..].chars().next().expect("unit present");
         let part = match unit {
             's' => Duration::try_seconds(n),
@@ -104,10 +114,16 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
             'd' => Duration::try_days(n),
             'w' => Duration::try_weeks(n),
             'y' => n.checked_mul(365).and_then(Duration::try_days),
-            _ => return Err(format!("'{input}': unknown unit '{unit}' (use s, m, h, d, w or y)")),
+            _ => {
+                return Err(format!(
+                    "'{input}': unknown unit '{unit}' (use s, m, h, d, w or y)"
+                ))
+            }
         }
         .ok_or_else(|| format!("'{input}' is too large"))?;
-        total = total.checked_add(&part).ok_or_else(|| format!("'{input}' is too large"))?;
+        total = total
+            .checked_add(&part)
+            .ok_or_else(|| format!("'{input}' is too large"))?;
         rest = &rest[digits + unit.len_utf8()..];
     }
     Ok(if negative { -total } else { total })
@@ -158,7 +174,10 @@ mod tests {
 
     #[test]
     fn formats_durations() {
-        assert_eq!(format_duration(Duration::seconds(91 * 86_400 + 61)), "91d 1m 1s");
+        assert_eq!(
+            format_duration(Duration::seconds(91 * 86_400 + 61)),
+            "91d 1m 1s"
+        );
         assert_eq!(format_duration(Duration::zero()), "0s");
         assert_eq!(format_duration(Duration::seconds(-7200)), "-2h");
     }

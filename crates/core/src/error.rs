@@ -89,7 +89,10 @@ impl OAuthError {
         Self::new(ErrorCode::UnauthorizedClient, d)
     }
     pub fn server_error() -> Self {
-        Self::new(ErrorCode::ServerError, "the server could not complete the request")
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
     }
 }
 

@@ -47,7 +47,9 @@ impl LifetimeOverrides {
         let pick = |name: &str, o: Option<i64>, max: i64| match o {
             None => Ok(max),
             Some(v) if v <= 0 => Err(format!("{name} lifetime must be positive")),
-            Some(v) if v > max => Err(format!("{name} lifetime cannot exceed the default of {max} seconds")),
+            Some(v) if v > max => Err(format!(
+                "{name} lifetime cannot exceed the default of {max} seconds"
+            )),
             Some(v) => Ok(v),
         };
         Ok(Lifetimes {
@@ -84,14 +86,31 @@ mod tests {
 
     #[test]
     fn overrides_only_shorten() {
-        let ok = LifetimeOverrides { access_token: Some(300), ..Default::default() }.resolve().unwrap();
+        let ok = LifetimeOverrides {
+            access_token: Some(300),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
         assert_eq!(ok.access_token, 300);
         assert_eq!(ok.refresh_token, REFRESH_TOKEN);
         for bad in [
-            LifetimeOverrides { access_token: Some(601), ..Default::default() },
-            LifetimeOverrides { refresh_token: Some(0), ..Default::default() },
-            LifetimeOverrides { chain: Some(CHAIN + 1), ..Default::default() },
-            LifetimeOverrides { id_token: Some(-5), ..Default::default() },
+            LifetimeOverrides {
+                access_token: Some(601),
+                ..Default::default()
+            },
+            LifetimeOverrides {
+                refresh_token: Some(0),
+                ..Default::default()
+            },
+            LifetimeOverrides {
+                chain: Some(CHAIN + 1),
+                ..Default::default()
+            },
+            LifetimeOverrides {
+                id_token: Some(-5),
+                ..Default::default()
+            },
         ] {
             assert!(bad.resolve().is_err(), "{bad:?}");
         }

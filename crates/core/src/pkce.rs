@@ -13,13 +13,20 @@ impl CodeChallenge {
         match method {
             Some("S256") => {}
             None => return Err("code_challenge_method is required and must be S256".into()),
-            Some("plain") => return Err("code_challenge_method plain is not supported; use S256".into()),
+            Some("plain") => {
+                return Err("code_challenge_method plain is not supported; use S256".into())
+            }
             Some(_) => return Err("code_challenge_method must be S256".into()),
         }
         let ok = challenge.len() == 43
-            && URL_SAFE_NO_PAD.decode(challenge).is_ok_and(|bytes| bytes.len() == 32);
+            && URL_SAFE_NO_PAD
+                .decode(challenge)
+                .is_ok_and(|bytes| bytes.len() == 32);
         if !ok {
-            return Err("code_challenge must be the base64url SHA-256 of the verifier (43 characters)".into());
+            return Err(
+                "code_challenge must be the base64url SHA-256 of the verifier (43 characters)"
+                    .into(),
+            );
         }
         Ok(Self(challenge.to_string()))
     }
@@ -47,7 +54,8 @@ impl CodeChallenge {
 
 pub fn is_valid_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The S256 challenge of a verifier (for clients and tests).
@@ -74,7 +82,13 @@ mod tests {
     #[test]
     fn rejects() {
         let c = CodeChallenge::parse(CHALLENGE, Some("S256")).unwrap();
-        for bad in ["", "short", &VERIFIER[..42], &format!("{VERIFIER}x"), &"a".repeat(129)] {
+        for bad in [
+            "",
+            "short",
+            &VERIFIER[..42],
+            &format!("{VERIFIER}x"),
+            &"a".repeat(129),
+        ] {
             assert!(!c.verify(bad), "{bad}");
         }
         assert!(CodeChallenge::parse(CHALLENGE, Some("plain")).is_err());

@@ -23,19 +23,28 @@ impl RedirectUri {
             return Err("a redirect URI cannot contain spaces or control characters".into());
         }
         if input.contains('*') {
-            return Err("wildcards are not allowed in redirect URIs; register each URI exactly".into());
+            return Err(
+                "wildcards are not allowed in redirect URIs; register each URI exactly".into(),
+            );
         }
         if input.contains('#') {
             return Err("a redirect URI cannot contain a fragment (#...)".into());
         }
-        let scheme_end = input.find(':').ok_or("a redirect URI must be absolute (scheme://...)")?;
+        let scheme_end = input
+            .find(':')
+            .ok_or("a redirect URI must be absolute (scheme://...)")?;
         let scheme = input[..scheme_end].to_ascii_lowercase();
-        if matches!(scheme.as_str(), "javascript" | "data" | "vbscript" | "file" | "blob") {
-            return Err(format!("the '{scheme}:' scheme is not allowed for redirect URIs"));
+        if matches!(
+            scheme.as_str(),
+            "javascript" | "data" | "vbscript" | "file" | "blob"
+        ) {
+            return Err(format!(
+                "the '{scheme}:' scheme is not allowed for redirect URIs"
+            ));
         }
-        if matches!(scheme.as_str(), "http" | "https")
-            && !(input[scheme_end..].starts_with("://") && !input[scheme_end..].starts_with(":///"))
-        {
+        let after_scheme = &input[scheme_end..];
+        let has_authority = after_scheme.starts_with("://") && !after_scheme.starts_with(":///");
+        if matches!(scheme.as_str(), "http" | "https") && !has_authority {
             return Err("an http(s) redirect URI needs a host (scheme://host/...)".into());
         }
         let url = Url::parse(input).map_err(|e| format!("not an absolute URI: {e}"))?;

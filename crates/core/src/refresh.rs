@@ -58,7 +58,9 @@ impl Rejection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Issue a child token. `consume_parent` is true for public clients (rotation).
-    Issue { consume_parent: bool },
+    Issue {
+        consume_parent: bool,
+    },
     Reject(Rejection),
 }
 
@@ -81,7 +83,9 @@ pub fn decide(t: &TokenState, now: DateTime<Utc>) -> Decision {
     if now >= t.expires_at {
         return Decision::Reject(Rejection::Expired);
     }
-    Decision::Issue { consume_parent: t.client_type == ClientType::Public }
+    Decision::Issue {
+        consume_parent: t.client_type == ClientType::Public,
+    }
 }
 
 #[cfg(test)]
@@ -122,23 +126,83 @@ mod tests {
     fn decisions() {
         use ClientType::*;
         let s = Duration::seconds;
-        let consumed = |c| TokenState { consumed_at: Some(t0() + Duration::days(1)), ..state(c) };
+        let consumed = |c| TokenState {
+            consumed_at: Some(t0() + Duration::days(1)),
+            ..state(c)
+        };
         let cases: Vec<(&str, TokenState, DateTime<Utc>, Decision)> = vec![
-            ("confidential keeps parent", state(Confidential), t0(), Decision::Issue { consume_parent: false }),
-            ("public rotates", state(Public), t0(), Decision::Issue { consume_parent: true }),
-            ("last second of 90 days", state(Public), t0() + Duration::days(90) - s(1), Decision::Issue { consume_parent: true }),
-            ("90 days exactly", state(Confidential), t0() + Duration::days(90), Decision::Reject(Rejection::Expired)),
-            ("90 days + 1 s", state(Confidential), t0() + Duration::days(90) + s(1), Decision::Reject(Rejection::Expired)),
-            ("revoked", TokenState { revoked: true, ..state(Confidential) }, t0(), Decision::Reject(Rejection::Revoked)),
+            (
+                "confidential keeps parent",
+                state(Confidential),
+                t0(),
+                Decision::Issue {
+                    consume_parent: false,
+                },
+            ),
+            (
+                "public rotates",
+                state(Public),
+                t0(),
+                Decision::Issue {
+                    consume_parent: true,
+                },
+            ),
+            (
+                "last second of 90 days",
+                state(Public),
+                t0() + Duration::days(90) - s(1),
+                Decision::Issue {
+                    consume_parent: true,
+                },
+            ),
+            (
+                "90 days exactly",
+                state(Confidential),
+                t0() + Duration::days(90),
+                Decision::Reject(Rejection::Expired),
+            ),
+            (
+                "90 days + 1 s",
+                state(Confidential),
+                t0() + Duration::days(90) + s(1),
+                Decision::Reject(Rejection::Expired),
+            ),
+            (
+                "revoked",
+                TokenState {
+                    revoked: true,
+                    ..state(Confidential)
+                },
+                t0(),
+                Decision::Reject(Rejection::Revoked),
+            ),
             (
                 "chain end",
-                TokenState { expires_at: t0() + Duration::days(400), ..state(Confidential) },
+                TokenState {
+                    expires_at: t0() + Duration::days(400),
+                    ..state(Confidential)
+                },
                 t0() + Duration::days(365),
                 Decision::Reject(Rejection::ChainEnded),
             ),
-            ("reuse inside grace", consumed(Public), t0() + Duration::days(1) + s(REUSE_GRACE_SECONDS), Decision::Reject(Rejection::AlreadyUsed)),
-            ("reuse after grace", consumed(Public), t0() + Duration::days(1) + s(REUSE_GRACE_SECONDS + 1), Decision::Reject(Rejection::Reused)),
-            ("late reuse is still theft", consumed(Public), t0() + Duration::days(200), Decision::Reject(Rejection::Reused)),
+            (
+                "reuse inside grace",
+                consumed(Public),
+                t0() + Duration::days(1) + s(REUSE_GRACE_SECONDS),
+                Decision::Reject(Rejection::AlreadyUsed),
+            ),
+            (
+                "reuse after grace",
+                consumed(Public),
+                t0() + Duration::days(1) + s(REUSE_GRACE_SECONDS + 1),
+                Decision::Reject(Rejection::Reused),
+            ),
+            (
+                "late reuse is still theft",
+                consumed(Public),
+                t0() + Duration::days(200),
+                Decision::Reject(Rejection::Reused),
+            ),
         ];
         for (name, st, now, want) in cases {
             assert_eq!(decide(&st, now), want, "{name}");

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 pub const OPENID: &str = "openid";
 /// The scopes that ask for a refresh token (SPEC §2).
-pub const OFFLINE_ACCESS: [&str; 2] =
-    ["offline_access", "https://api.banno.com/consumer/auth/offline_access"];
+pub const OFFLINE_ACCESS: [&str; 2] = [
+    "offline_access",
+    "https://api.banno.com/consumer/auth/offline_access",
+];
 /// Scopes that release standard OIDC claims.
 pub const PROFILE: &str = "profile";
 pub const EMAIL: &str = "email";
@@ -21,7 +23,9 @@ pub struct Scope(Vec<String>);
 pub fn is_scope_token(token: &str) -> bool {
     !token.is_empty()
         && token.len() <= 512
-        && token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        && token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 impl Scope {
@@ -39,7 +43,9 @@ impl Scope {
         Ok(Self(tokens))
     }
 
-    pub fn from_tokens<I: IntoIterator<Item = S>, S: AsRef<str>>(tokens: I) -> Result<Self, String> {
+    pub fn from_tokens<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        tokens: I,
+    ) -> Result<Self, String> {
         let joined: Vec<String> = tokens.into_iter().map(|s| s.as_ref().to_string()).collect();
         for t in &joined {
             if !is_scope_token(t) || t.contains(' ') {
@@ -121,14 +127,21 @@ mod tests {
             ("openid profile", Some("openid profile")),
             ("openid  openid profile", Some("openid profile")),
             ("", Some("")),
-            ("https://api.banno.com/consumer/auth/offline_access", Some("https://api.banno.com/consumer/auth/offline_access")),
+            (
+                "https://api.banno.com/consumer/auth/offline_access",
+                Some("https://api.banno.com/consumer/auth/offline_access"),
+            ),
             ("a\"b", None),
             ("a\\b", None),
             ("caf\u{e9}", None),
             ("tab\there", None),
         ];
         for (input, want) in cases {
-            assert_eq!(Scope::parse(input).ok().map(|s| s.to_string()).as_deref(), *want, "{input}");
+            assert_eq!(
+                Scope::parse(input).ok().map(|s| s.to_string()).as_deref(),
+                *want,
+                "{input}"
+            );
         }
     }
 
@@ -136,10 +149,16 @@ mod tests {
     fn offline_access_in_both_forms() {
         for (s, want) in [
             ("openid offline_access", true),
-            ("openid https://api.banno.com/consumer/auth/offline_access", true),
+            (
+                "openid https://api.banno.com/consumer/auth/offline_access",
+                true,
+            ),
             ("openid profile", false),
             ("offline", false),
-            ("https://api.banno.com/consumer/auth/offline_access/x", false),
+            (
+                "https://api.banno.com/consumer/auth/offline_access/x",
+                false,
+            ),
         ] {
             assert_eq!(Scope::parse(s).unwrap().has_offline_access(), want, "{s}");
         }
@@ -148,10 +167,18 @@ mod tests {
     #[test]
     fn subsets() {
         let allowed = Scope::parse("openid profile accounts").unwrap();
-        assert!(Scope::parse("openid accounts").unwrap().is_subset_of(&allowed));
-        assert_eq!(Scope::parse("openid admin").unwrap().not_in(&allowed), vec!["admin"]);
+        assert!(Scope::parse("openid accounts")
+            .unwrap()
+            .is_subset_of(&allowed));
         assert_eq!(
-            Scope::parse("openid offline_access accounts email").unwrap().without_user_scopes().to_string(),
+            Scope::parse("openid admin").unwrap().not_in(&allowed),
+            vec!["admin"]
+        );
+        assert_eq!(
+            Scope::parse("openid offline_access accounts email")
+                .unwrap()
+                .without_user_scopes()
+                .to_string(),
             "accounts"
         );
     }

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
-#[command(name = "authdesk", version, about = "Authdesk: OAuth 2.0 / OpenID Connect issuer and admin tools for external applications")]
+#[command(
+    name = "authdesk",
+    version,
+    about = "Authdesk: OAuth 2.0 / OpenID Connect issuer and admin tools for external applications"
+)]
 pub struct Cli {
     /// Data directory (default: the platform's data directory; AUTHDESK_DATA_DIR overrides it).
     #[arg(long, global = true, env = "AUTHDESK_DATA_DIR", value_name = "DIR")]
@@ -114,11 +118,21 @@ pub enum ClientsCmd {
         #[arg(long, default_value = "")]
         search: String,
     },
-    Show { id: String },
-    Disable { id: String },
-    Enable { id: String },
-    Delete { id: String },
-    RotateSecret { id: String },
+    Show {
+        id: String,
+    },
+    Disable {
+        id: String,
+    },
+    Enable {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+    RotateSecret {
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,7 +146,9 @@ pub enum UsersCmd {
         claims: Vec<String>,
     },
     List,
-    Delete { sub: String },
+    Delete {
+        sub: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -147,7 +163,9 @@ pub enum GrantsCmd {
         #[arg(long, default_value_t = 0)]
         offset: i64,
     },
-    Show { id: String },
+    Show {
+        id: String,
+    },
     /// Revoke one grant, all of a user's (optionally for one app), or all of an app's.
     Revoke {
         id: Option<String>,
@@ -192,7 +210,11 @@ pub struct Failure(pub String);
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         Failure(match e {
-            ApiError::Invalid { fields } => fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n"),
+            ApiError::Invalid { fields } => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
             e => e.to_string(),
         })
     }
@@ -205,7 +227,9 @@ impl From<anyhow::Error> for Failure {
 }
 
 pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("authdesk")
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("authdesk")
 }
 
 fn print(json_mode: bool, v: &Value, table: impl FnOnce() -> String) {
@@ -225,7 +249,15 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         }
     }
     let line = |cells: Vec<String>| {
-        cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n"
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+            + "\n"
     };
     let mut out = line(headers.iter().map(|h| h.to_string()).collect());
     for r in rows {
@@ -239,7 +271,10 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
 
 fn kv(pairs: &[(&str, String)]) -> String {
     let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    pairs.iter().map(|(k, v)| format!("{k:<w$}  {v}\n")).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k:<w$}  {v}\n"))
+        .collect()
 }
 
 fn s(v: &Value) -> String {
@@ -256,7 +291,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let j = cli.json;
     let actor = Actor::cli();
     if let Command::Init { production } = cli.command {
-        let wanted = if production { Mode::Production } else { Mode::Sandbox };
+        let wanted = if production {
+            Mode::Production
+        } else {
+            Mode::Sandbox
+        };
         let app = Authdesk::open_with(&dir, wanted).await?;
         if app.mode() != wanted {
             return Err(Failure(format!(
@@ -266,7 +305,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             ).to_lowercase()));
         }
         let v = json!({"data_dir": dir, "mode": app.mode()});
-        print(j, &v, || format!("{} is a {} data directory\n", dir.display(), s(&v["mode"])));
+        print(j, &v, || {
+            format!("{} is a {} data directory\n", dir.display(), s(&v["mode"]))
+        });
         return Ok(());
     }
     let app = Arc::new(Authdesk::open(&dir).await?);
@@ -276,11 +317,19 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Clients(c) => clients(&app, c, j, &actor).await?,
         Command::Users(c) => users(&app, c, j, &actor).await?,
         Command::Grants(c) => grants(&app, c, j, &actor).await?,
-        Command::Mint { client_id, sub, scope } => {
+        Command::Mint {
+            client_id,
+            sub,
+            scope,
+        } => {
             let r = app.mint(&client_id, sub.as_deref(), &scope, &actor).await?;
             let v = serde_json::to_value(&r).expect("serialises");
             print(j, &v, || {
-                let mut pairs = vec![("access_token", r.access_token.clone()), ("expires_in", r.expires_in.to_string()), ("scope", r.scope.clone())];
+                let mut pairs = vec![
+                    ("access_token", r.access_token.clone()),
+                    ("expires_in", r.expires_in.to_string()),
+                    ("scope", r.scope.clone()),
+                ];
                 if let Some(t) = &r.refresh_token {
                     pairs.push(("refresh_token", t.clone()));
                 }
@@ -303,7 +352,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             print(j, &v, || {
                 kv(&[
                     ("now", view.now.to_rfc3339()),
-                    ("offset", format_duration(chrono::Duration::seconds(view.offset_seconds))),
+                    (
+                        "offset",
+                        format_duration(chrono::Duration::seconds(view.offset_seconds)),
+                    ),
                     ("mode", s(&v["mode"])),
                 ])
             });
@@ -313,7 +365,19 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 let keys = app.key_list();
                 let v = json!({"keys": keys});
                 print(j, &v, || {
-                    table(&["KID", "ALG", "CREATED", "STATE"], keys.iter().map(|k| vec![k.kid.clone(), k.alg.clone(), k.created_at.to_rfc3339(), k.state.into()]).collect())
+                    table(
+                        &["KID", "ALG", "CREATED", "STATE"],
+                        keys.iter()
+                            .map(|k| {
+                                vec![
+                                    k.kid.clone(),
+                                    k.alg.clone(),
+                                    k.created_at.to_rfc3339(),
+                                    k.state.into(),
+                                ]
+                            })
+                            .collect(),
+                    )
                 });
             }
             KeysCmd::Rotate { alg } => {
@@ -324,12 +388,23 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             KeysCmd::Jwks => println!("{}", app.jwks()),
         },
         Command::Audit { action, limit } => {
-            let rows = app.audit_list(action.as_deref(), Page { limit, offset: 0 }).await?;
+            let rows = app
+                .audit_list(action.as_deref(), Page { limit, offset: 0 })
+                .await?;
             let v = json!({"events": rows});
             print(j, &v, || {
                 table(
                     &["WHEN", "ACTOR", "ACTION", "TARGET"],
-                    rows.iter().map(|r| vec![crate::api::clients::ts(r.at).to_rfc3339(), r.actor.clone(), r.action.clone(), r.target.clone()]).collect(),
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                crate::api::clients::ts(r.at).to_rfc3339(),
+                                r.actor.clone(),
+                                r.action.clone(),
+                                r.target.clone(),
+                            ]
+                        })
+                        .collect(),
                 )
             });
         }
@@ -354,7 +429,10 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
     match c {
         ClientsCmd::Create(a) => {
             let public_key = match &a.jwks_file {
-                Some(p) => Some(std::fs::read_to_string(p).map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?),
+                Some(p) => Some(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?,
+                ),
                 None => None,
             };
             let draft = ClientDraft {
@@ -363,7 +441,13 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
                 client_type: a.client_type,
                 auth_method: a.auth_method,
                 redirect_uris: a.redirect_uris,
-                scopes: a.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(String::from).collect(),
+                scopes: a
+                    .scopes
+                    .iter()
+                    .flat_map(|s| s.split(' '))
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
                 custom_claims: a.custom_claims,
                 grant_types: a.grant_types,
                 public_key,
@@ -386,7 +470,17 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
             print(j, &v, || {
                 table(
                     &["CLIENT ID", "NAME", "TYPE", "AUTH METHOD", "ENABLED"],
-                    list.iter().map(|c| vec![c.client_id.clone(), c.name.clone(), c.client_type.to_string(), c.token_endpoint_auth_method.to_string(), c.enabled.to_string()]).collect(),
+                    list.iter()
+                        .map(|c| {
+                            vec![
+                                c.client_id.clone(),
+                                c.name.clone(),
+                                c.client_type.to_string(),
+                                c.token_endpoint_auth_method.to_string(),
+                                c.enabled.to_string(),
+                            ]
+                        })
+                        .collect(),
                 )
             });
         }
@@ -395,16 +489,22 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
             print(j, &v, || show(&v));
         }
         ClientsCmd::Disable { id } => {
-            let v = serde_json::to_value(app.client_set_enabled(&id, false, actor).await?).expect("serialises");
-            print(j, &v, || format!("application {id} disabled: it gets no more tokens\n"));
+            let v = serde_json::to_value(app.client_set_enabled(&id, false, actor).await?)
+                .expect("serialises");
+            print(j, &v, || {
+                format!("application {id} disabled: it gets no more tokens\n")
+            });
         }
         ClientsCmd::Enable { id } => {
-            let v = serde_json::to_value(app.client_set_enabled(&id, true, actor).await?).expect("serialises");
+            let v = serde_json::to_value(app.client_set_enabled(&id, true, actor).await?)
+                .expect("serialises");
             print(j, &v, || format!("application {id} enabled\n"));
         }
         ClientsCmd::Delete { id } => {
             app.client_delete(&id, actor).await?;
-            print(j, &json!({"deleted": id}), || format!("application {id} deleted with its grants and tokens\n"));
+            print(j, &json!({"deleted": id}), || {
+                format!("application {id} deleted with its grants and tokens\n")
+            });
         }
         ClientsCmd::RotateSecret { id } => {
             let r = app.client_rotate_secret(&id, actor).await?;
@@ -422,7 +522,11 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
 
 async fn users(app: &Authdesk, c: UsersCmd, j: bool, actor: &Actor) -> Result<(), Failure> {
     match c {
-        UsersCmd::Create { username, password, claims } => {
+        UsersCmd::Create {
+            username,
+            password,
+            claims,
+        } => {
             let mut map = Map::new();
             for c in &claims {
                 let (k, v) = parse_claim_arg(c).map_err(Failure)?;
@@ -430,16 +534,27 @@ async fn users(app: &Authdesk, c: UsersCmd, j: bool, actor: &Actor) -> Result<()
             }
             let u = app.user_create(&username, &password, map, actor).await?;
             let v = serde_json::to_value(&u).expect("serialises");
-            print(j, &v, || kv(&[("sub", u.sub.clone()), ("username", u.username.clone())]));
+            print(j, &v, || {
+                kv(&[("sub", u.sub.clone()), ("username", u.username.clone())])
+            });
         }
         UsersCmd::List => {
             let list = app.user_list(Page::default()).await?;
             let v = json!({"users": list});
-            print(j, &v, || table(&["SUB", "USERNAME"], list.iter().map(|u| vec![u.sub.clone(), u.username.clone()]).collect()));
+            print(j, &v, || {
+                table(
+                    &["SUB", "USERNAME"],
+                    list.iter()
+                        .map(|u| vec![u.sub.clone(), u.username.clone()])
+                        .collect(),
+                )
+            });
         }
         UsersCmd::Delete { sub } => {
             app.user_delete(&sub, actor).await?;
-            print(j, &json!({"deleted": sub}), || format!("user {sub} deleted\n"));
+            print(j, &json!({"deleted": sub}), || {
+                format!("user {sub} deleted\n")
+            });
         }
     }
     Ok(())
@@ -447,12 +562,33 @@ async fn users(app: &Authdesk, c: UsersCmd, j: bool, actor: &Actor) -> Result<()
 
 async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<(), Failure> {
     match c {
-        GrantsCmd::List { client_id, sub, limit, offset } => {
-            let list = app.grant_list(&Filter { client_id, sub, grant_id: None }, Page { limit, offset }).await?;
+        GrantsCmd::List {
+            client_id,
+            sub,
+            limit,
+            offset,
+        } => {
+            let list = app
+                .grant_list(
+                    &Filter {
+                        client_id,
+                        sub,
+                        grant_id: None,
+                    },
+                    Page { limit, offset },
+                )
+                .await?;
             let v = json!({"grants": list});
             print(j, &v, || {
                 table(
-                    &["GRANT ID", "CLIENT ID", "SUB", "CREATED", "CHAIN ENDS", "STATE"],
+                    &[
+                        "GRANT ID",
+                        "CLIENT ID",
+                        "SUB",
+                        "CREATED",
+                        "CHAIN ENDS",
+                        "STATE",
+                    ],
                     list.iter()
                         .map(|g| {
                             vec![
@@ -460,8 +596,17 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                                 g.client_id.clone(),
                                 g.sub.clone(),
                                 g.created_at.to_rfc3339(),
-                                g.chain_ends_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
-                                if g.revoked_at.is_some() { "revoked" } else if g.active { "active" } else { "ended" }.into(),
+                                g.chain_ends_at
+                                    .map(|t| t.to_rfc3339())
+                                    .unwrap_or_else(|| "-".into()),
+                                if g.revoked_at.is_some() {
+                                    "revoked"
+                                } else if g.active {
+                                    "active"
+                                } else {
+                                    "ended"
+                                }
+                                .into(),
                             ]
                         })
                         .collect(),
@@ -477,11 +622,34 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                     ("client", d.grant.client_id.clone()),
                     ("sub", d.grant.sub.clone()),
                     ("scope", d.grant.scope.clone()),
-                    ("chain ends", d.grant.chain_ends_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())),
-                    ("revoked", d.grant.revoked_at.map(|t| format!("{} by {} ({})", t.to_rfc3339(), d.grant.revoked_by.clone().unwrap_or_default(), d.grant.revoke_reason.clone().unwrap_or_default())).unwrap_or_else(|| "no".into())),
+                    (
+                        "chain ends",
+                        d.grant
+                            .chain_ends_at
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    (
+                        "revoked",
+                        d.grant
+                            .revoked_at
+                            .map(|t| {
+                                format!(
+                                    "{} by {} ({})",
+                                    t.to_rfc3339(),
+                                    d.grant.revoked_by.clone().unwrap_or_default(),
+                                    d.grant.revoke_reason.clone().unwrap_or_default()
+                                )
+                            })
+                            .unwrap_or_else(|| "no".into()),
+                    ),
                 ]);
                 out.push_str("\nrefresh tokens (issued / expires / effective / state):\n");
-                fn walk(out: &mut String, nodes: &[crate::api::grants::RefreshTokenNode], depth: usize) {
+                fn walk(
+                    out: &mut String,
+                    nodes: &[crate::api::grants::RefreshTokenNode],
+                    depth: usize,
+                ) {
                     for n in nodes {
                         out.push_str(&format!(
                             "{}- {}  {} / {} / {} / {:?}\n",
@@ -499,14 +667,24 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                 out
             });
         }
-        GrantsCmd::Revoke { id, sub, client_id, preview, reason } => {
+        GrantsCmd::Revoke {
+            id,
+            sub,
+            client_id,
+            preview,
+            reason,
+        } => {
             let filter = match (id, sub, client_id) {
                 (Some(id), None, None) => Filter { grant_id: Some(id), ..Default::default() },
                 (None, Some(sub), client_id) => Filter { sub: Some(sub), client_id, grant_id: None },
                 (None, None, Some(c)) => Filter { client_id: Some(c), ..Default::default() },
                 _ => return Err(Failure("name exactly one of: a grant ID, --sub SUB [--client-id ID], or --client-id ID".into())),
             };
-            let impact = if preview { app.grant_preview(&filter).await? } else { app.grant_revoke(&filter, actor, &reason).await? };
+            let impact = if preview {
+                app.grant_preview(&filter).await?
+            } else {
+                app.grant_revoke(&filter, actor, &reason).await?
+            };
             let v = json!({"preview": preview, "grants": impact.grants, "refresh_tokens": impact.refresh_tokens, "access_tokens": impact.access_tokens});
             print(j, &v, || {
                 format!(
@@ -515,7 +693,11 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                     impact.grants,
                     impact.refresh_tokens,
                     impact.access_tokens,
-                    if preview { "" } else { " Access tokens already handed out still verify offline until they expire (at most 10 minutes); introspection and userinfo refuse them now." }
+                    if preview {
+                        ""
+                    } else {
+                        " Access tokens already handed out still verify offline until they expire (at most 10 minutes); introspection and userinfo refuse them now."
+                    }
                 )
             });
         }
@@ -523,14 +705,25 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
     Ok(())
 }
 
-async fn serve(app: Arc<Authdesk>, listen: SocketAddr, issuer: Option<String>) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+async fn serve(
+    app: Arc<Authdesk>,
+    listen: SocketAddr,
+    issuer: Option<String>,
+) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
     let issuer = match issuer {
         Some(i) => {
             let u = url::Url::parse(&i).map_err(|e| Failure(format!("--issuer: {e}")))?;
-            if u.query().is_some() || u.fragment().is_some() || !matches!(u.scheme(), "http" | "https") {
-                return Err(Failure("--issuer must be an http(s) URL without query or fragment".into()));
+            if u.query().is_some()
+                || u.fragment().is_some()
+                || !matches!(u.scheme(), "http" | "https")
+            {
+                return Err(Failure(
+                    "--issuer must be an http(s) URL without query or fragment".into(),
+                ));
             }
             i.trim_end_matches('/').to_string()
         }
@@ -539,12 +732,17 @@ async fn serve(app: Arc<Authdesk>, listen: SocketAddr, issuer: Option<String>) -
     app.set_issuer(&issuer).await?;
     let mode = format!("{:?}", app.mode()).to_lowercase();
     tracing::info!(%addr, %issuer, data_dir = %app.data_dir().display(), %mode, "authdesk serving");
-    println!("authdesk listening on http://{addr} (issuer {issuer}, {mode} data directory {})", app.data_dir().display());
+    println!(
+        "authdesk listening on http://{addr} (issuer {issuer}, {mode} data directory {})",
+        app.data_dir().display()
+    );
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
         }
         #[cfg(not(unix))]
@@ -553,7 +751,9 @@ async fn serve(app: Arc<Authdesk>, listen: SocketAddr, issuer: Option<String>) -
         }
         tracing::info!("shutting down");
     };
-    crate::http::serve(app.clone(), listener, shutdown).await.map_err(|e| Failure(e.to_string()))?;
+    crate::http::serve(app.clone(), listener, shutdown)
+        .await
+        .map_err(|e| Failure(e.to_string()))?;
     app.store().close().await;
     println!("authdesk stopped");
     Ok(())

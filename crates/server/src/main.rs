@@ -5,7 +5,10 @@ use std::io::IsTerminal;
 async fn main() -> std::process::ExitCode {
     let cli = authdesk_server::cli::Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AUTHDESK_LOG").unwrap_or_else(|_| "authdesk=info,authdesk_server=info,warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AUTHDESK_LOG")
+                .unwrap_or_else(|_| "authdesk=info,authdesk_server=info,warn".into()),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();

@@ -11,14 +11,18 @@ use base64::Engine;
 /// 32 random bytes, base64url: client secrets, codes, refresh tokens, session ids.
 pub fn generate() -> String {
     let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::SystemRandom::new().fill(&mut bytes).expect("system randomness");
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("system randomness");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A shorter random identifier (128 bits) for ids that are not secrets.
 pub fn generate_id() -> String {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::SystemRandom::new().fill(&mut bytes).expect("system randomness");
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("system randomness");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -36,7 +40,9 @@ impl std::fmt::Debug for SecretHasher {
 
 impl SecretHasher {
     pub fn new(key: &[u8]) -> Self {
-        Self { key: hmac::Key::new(hmac::HMAC_SHA256, key) }
+        Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, key),
+        }
     }
 
     /// Hash with a purpose label, so a code can never be presented as a refresh token.
@@ -60,7 +66,9 @@ impl SecretHasher {
 
 pub fn hash_password(password: &str) -> String {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::SystemRandom::new().fill(&mut bytes).expect("system randomness");
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("system randomness");
     let salt = SaltString::encode_b64(&bytes).expect("16 bytes is a valid salt");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -70,7 +78,11 @@ pub fn hash_password(password: &str) -> String {
 
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -25,7 +25,9 @@ impl Alg {
         match s {
             "RS256" => Ok(Alg::RS256),
             "ES256" => Ok(Alg::ES256),
-            _ => Err(format!("'{s}' is not a supported signing algorithm (RS256 or ES256)")),
+            _ => Err(format!(
+                "'{s}' is not a supported signing algorithm (RS256 or ES256)"
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -75,17 +77,32 @@ pub fn generate(alg: Alg, now: i64) -> Result<KeyRow, KeyError> {
     let (der, jwk) = match alg {
         Alg::RS256 => {
             let kp = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| KeyError(e.to_string()))?;
-            let der = kp.as_der().map_err(|e| KeyError(e.to_string()))?.as_ref().to_vec();
+            let der = kp
+                .as_der()
+                .map_err(|e| KeyError(e.to_string()))?
+                .as_ref()
+                .to_vec();
             (der, rsa_jwk(&kp, &kid))
         }
         Alg::ES256 => {
             let kp = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
                 .map_err(|e| KeyError(e.to_string()))?;
-            let der = kp.to_pkcs8v1().map_err(|e| KeyError(e.to_string()))?.as_ref().to_vec();
+            let der = kp
+                .to_pkcs8v1()
+                .map_err(|e| KeyError(e.to_string()))?
+                .as_ref()
+                .to_vec();
             (der, ec_jwk(&kp, &kid))
         }
     };
-    Ok(KeyRow { kid, alg: alg.as_str().into(), private_der: der, public_jwk: jwk.to_string(), created_at: now, retired_at: None })
+    Ok(KeyRow {
+        kid,
+        alg: alg.as_str().into(),
+        private_der: der,
+        public_jwk: jwk.to_string(),
+        created_at: now,
+        retired_at: None,
+    })
 }
 
 fn rsa_jwk(kp: &RsaKeyPair, kid: &str) -> Value {
@@ -109,13 +126,22 @@ fn ec_jwk(kp: &EcdsaKeyPair, kid: &str) -> Value {
 pub fn signing_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
     let alg = Alg::parse(&row.alg).map_err(KeyError)?;
     let private = match alg {
-        Alg::RS256 => Private::Rsa(RsaKeyPair::from_pkcs8(&row.private_der).map_err(|e| KeyError(e.to_string()))?),
+        Alg::RS256 => Private::Rsa(
+            RsaKeyPair::from_pkcs8(&row.private_der).map_err(|e| KeyError(e.to_string()))?,
+        ),
         Alg::ES256 => Private::Ec(
-            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &row.private_der)
-                .map_err(|e| KeyError(e.to_string()))?,
+            EcdsaKeyPair::from_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &row.private_der,
+            )
+            .map_err(|e| KeyError(e.to_string()))?,
         ),
     };
-    Ok(SigningKey { kid: row.kid.clone(), alg, private })
+    Ok(SigningKey {
+        kid: row.kid.clone(),
+        alg,
+        private,
+    })
 }
 
 pub fn verifying_key(row: &KeyRow) -> Result<VerifyingKey, KeyError> {
@@ -127,7 +153,14 @@ pub fn verifying_key(row: &KeyRow) -> Result<VerifyingKey, KeyError> {
         Alg::ES256 => DecodingKey::from_ec_components(&s("x"), &s("y")),
     }
     .map_err(|e| KeyError(e.to_string()))?;
-    Ok(VerifyingKey { kid: row.kid.clone(), alg, decoding, jwk, created_at: row.created_at, retired_at: row.retired_at })
+    Ok(VerifyingKey {
+        kid: row.kid.clone(),
+        alg,
+        decoding,
+        jwk,
+        created_at: row.created_at,
+        retired_at: row.retired_at,
+    })
 }
 
 impl SigningKey {
@@ -143,11 +176,20 @@ impl SigningKey {
         let sig = match &self.private {
             Private::Rsa(kp) => {
                 let mut sig = vec![0; kp.public_modulus_len()];
-                kp.sign(&signature::RSA_PKCS1_SHA256, &rng, input.as_bytes(), &mut sig)
-                    .expect("RSA signing with a valid key");
+                kp.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    input.as_bytes(),
+                    &mut sig,
+                )
+                .expect("RSA signing with a valid key");
                 sig
             }
-            Private::Ec(kp) => kp.sign(&rng, input.as_bytes()).expect("ECDSA signing").as_ref().to_vec(),
+            Private::Ec(kp) => kp
+                .sign(&rng, input.as_bytes())
+                .expect("ECDSA signing")
+                .as_ref()
+                .to_vec(),
         };
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
     }

@@ -16,43 +16,51 @@ pub struct AccessTokenRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str = "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
+const COLUMNS: &str =
+    "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
 
 pub async fn insert(conn: &mut Conn, a: &AccessTokenRow) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-        .bind(&a.jti)
-        .bind(&a.client_id)
-        .bind(&a.sub)
-        .bind(&a.grant_id)
-        .bind(&a.refresh_token_id)
-        .bind(&a.scope)
-        .bind(a.issued_at)
-        .bind(a.expires_at)
-        .bind(a.revoked_at)
-        .execute(conn)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&a.jti)
+    .bind(&a.client_id)
+    .bind(&a.sub)
+    .bind(&a.grant_id)
+    .bind(&a.refresh_token_id)
+    .bind(&a.scope)
+    .bind(a.issued_at)
+    .bind(a.expires_at)
+    .bind(a.revoked_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM access_tokens WHERE jti = ?"))
-        .bind(jti)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM access_tokens WHERE jti = ?"
+    ))
+    .bind(jti)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<AccessTokenRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"))
-        .bind(grant_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"
+    ))
+    .bind(grant_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 pub async fn revoke(conn: &mut Conn, jti: &str, now: i64) -> Result<bool> {
-    let r = sqlx::query("UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(jti)
-        .execute(conn)
-        .await?;
+    let r =
+        sqlx::query("UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(jti)
+            .execute(conn)
+            .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -12,7 +12,14 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-pub async fn record(conn: &mut Conn, at: i64, actor: &str, action: &str, target: &str, detail: &serde_json::Value) -> Result<()> {
+pub async fn record(
+    conn: &mut Conn,
+    at: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
     sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
         .bind(at)
         .bind(actor)
@@ -25,7 +32,12 @@ pub async fn record(conn: &mut Conn, at: i64, actor: &str, action: &str, target:
 }
 
 /// Newest first; `action` filters by exact action name when given.
-pub async fn list(conn: &mut Conn, action: Option<&str>, limit: i64, offset: i64) -> Result<Vec<AuditRow>> {
+pub async fn list(
+    conn: &mut Conn,
+    action: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>> {
     Ok(sqlx::query_as("SELECT id, at, actor, action, target, detail FROM audit WHERE (?1 IS NULL OR action = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3")
         .bind(action)
         .bind(limit)

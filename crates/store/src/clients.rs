@@ -40,7 +40,8 @@ impl TryFrom<Raw> for ClientRow {
     }
 }
 
-const COLUMNS: &str = "id, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at";
+const COLUMNS: &str =
+    "id, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
     sqlx::query("INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -66,8 +67,19 @@ pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ClientRow>> {
 }
 
 /// Apps whose name or id contains `search` (all when empty), by name, a page at a time.
-pub async fn list(conn: &mut Conn, search: &str, limit: i64, offset: i64) -> Result<Vec<ClientRow>> {
-    let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+pub async fn list(
+    conn: &mut Conn,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ClientRow>> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let raws: Vec<Raw> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM clients WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2 OFFSET ?3"
     ))
@@ -79,7 +91,12 @@ pub async fn list(conn: &mut Conn, search: &str, limit: i64, offset: i64) -> Res
     raws.into_iter().map(ClientRow::try_from).collect()
 }
 
-pub async fn update_settings(conn: &mut Conn, id: &str, s: &ClientSettings, now: i64) -> Result<bool> {
+pub async fn update_settings(
+    conn: &mut Conn,
+    id: &str,
+    s: &ClientSettings,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query("UPDATE clients SET name = ?, settings = ?, updated_at = ? WHERE id = ?")
         .bind(&s.name)
         .bind(to_json(s))
@@ -91,13 +108,15 @@ pub async fn update_settings(conn: &mut Conn, id: &str, s: &ClientSettings, now:
 }
 
 pub async fn set_secret(conn: &mut Conn, id: &str, hash: Option<&[u8]>, now: i64) -> Result<bool> {
-    let r = sqlx::query("UPDATE clients SET secret_hash = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?")
-        .bind(hash)
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -112,6 +131,9 @@ pub async fn set_enabled(conn: &mut Conn, id: &str, enabled: bool, now: i64) -> 
 }
 
 pub async fn delete(conn: &mut Conn, id: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM clients WHERE id = ?").bind(id).execute(conn).await?;
+    let r = sqlx::query("DELETE FROM clients WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -45,7 +45,12 @@ pub async fn get(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<CodeRow>> {
 }
 
 /// Marks the code used (and by which grant), only if it was unused: true if this call did it.
-pub async fn mark_used(conn: &mut Conn, code_hash: &[u8], now: i64, grant_id: Option<&str>) -> Result<bool> {
+pub async fn mark_used(
+    conn: &mut Conn,
+    code_hash: &[u8],
+    now: i64,
+    grant_id: Option<&str>,
+) -> Result<bool> {
     let r = sqlx::query("UPDATE authorization_codes SET used_at = ?, grant_id = ? WHERE code_hash = ? AND used_at IS NULL")
         .bind(now)
         .bind(grant_id)

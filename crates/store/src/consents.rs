@@ -3,11 +3,13 @@
 use crate::{Conn, Result};
 
 pub async fn get(conn: &mut Conn, sub: &str, client_id: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT scope FROM consents WHERE sub = ? AND client_id = ?")
-        .bind(sub)
-        .bind(client_id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT scope FROM consents WHERE sub = ? AND client_id = ?")
+            .bind(sub)
+            .bind(client_id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn put(conn: &mut Conn, sub: &str, client_id: &str, scope: &str, now: i64) -> Result<()> {

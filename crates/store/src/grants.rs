@@ -52,10 +52,12 @@ pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Grants matching `f`, newest first, a page at a time.
@@ -100,7 +102,11 @@ pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
     .bind(now)
     .fetch_one(conn)
     .await?;
-    Ok(Impact { grants, refresh_tokens, access_tokens })
+    Ok(Impact {
+        grants,
+        refresh_tokens,
+        access_tokens,
+    })
 }
 
 /// Revokes every live grant matching `f`; returns how many.

@@ -27,10 +27,12 @@ pub async fn insert(conn: &mut Conn, i: &InteractionRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<InteractionRow>> {
-    Ok(sqlx::query_as("SELECT id, csrf_token, request, sub, auth_time, expires_at FROM interactions WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, csrf_token, request, sub, auth_time, expires_at FROM interactions WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn set_user(conn: &mut Conn, id: &str, sub: &str, auth_time: i64) -> Result<()> {
@@ -45,11 +47,17 @@ pub async fn set_user(conn: &mut Conn, id: &str, sub: &str, auth_time: i64) -> R
 
 /// Removes the interaction; true if this call was the one that removed it.
 pub async fn take(conn: &mut Conn, id: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM interactions WHERE id = ?").bind(id).execute(conn).await?;
+    let r = sqlx::query("DELETE FROM interactions WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
 pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64> {
-    let r = sqlx::query("DELETE FROM interactions WHERE expires_at <= ?").bind(now).execute(conn).await?;
+    let r = sqlx::query("DELETE FROM interactions WHERE expires_at <= ?")
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected())
 }

@@ -37,15 +37,18 @@ pub async fn insert(conn: &mut Conn, t: &RefreshTokenRow) -> Result<()> {
 
 /// The token with this hash and its grant.
 pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshTokenRow, GrantRow)>> {
-    let token: Option<RefreshTokenRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM refresh_tokens r WHERE r.token_hash = ?"))
-            .bind(hash)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let token: Option<RefreshTokenRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM refresh_tokens r WHERE r.token_hash = ?"
+    ))
+    .bind(hash)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(token) = token else { return Ok(None) };
     let grant = crate::grants::get(conn, &token.grant_id)
         .await?
-        .ok_or_else(|| crate::StoreError::Corrupt(format!("refresh token {} has no grant", token.id)))?;
+        .ok_or_else(|| {
+            crate::StoreError::Corrupt(format!("refresh token {} has no grant", token.id))
+        })?;
     Ok(Some((token, grant)))
 }
 

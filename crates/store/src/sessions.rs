@@ -22,8 +22,12 @@ pub async fn insert(conn: &mut Conn, s: &SessionRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as("SELECT id_hash, sub, auth_time, expires_at FROM sessions WHERE id_hash = ?")
+    Ok(
+        sqlx::query_as(
+            "SELECT id_hash, sub, auth_time, expires_at FROM sessions WHERE id_hash = ?",
+        )
         .bind(id_hash)
         .fetch_optional(conn)
-        .await?)
+        .await?,
+    )
 }

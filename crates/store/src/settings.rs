@@ -7,10 +7,12 @@ pub const CLOCK_OFFSET: &str = "clock_offset_seconds";
 pub const HASH_KEY: &str = "hash_key";
 
 pub async fn get(conn: &mut Conn, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn set(conn: &mut Conn, key: &str, value: &str) -> Result<()> {

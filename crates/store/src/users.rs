@@ -61,23 +61,31 @@ pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {
 }
 
 pub async fn by_username(conn: &mut Conn, username: &str) -> Result<Option<UserRow>> {
-    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
-        .bind(username)
-        .fetch_optional(conn)
-        .await?;
+    let raw: Option<Raw> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+            .bind(username)
+            .fetch_optional(conn)
+            .await?;
     raw.map(UserRow::try_from).transpose()
 }
 
 pub async fn list(conn: &mut Conn, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
-    let raws: Vec<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?"))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?;
+    let raws: Vec<Raw> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
     raws.into_iter().map(UserRow::try_from).collect()
 }
 
-pub async fn set_claims(conn: &mut Conn, sub: &str, claims: &Map<String, Value>, now: i64) -> Result<bool> {
+pub async fn set_claims(
+    conn: &mut Conn,
+    sub: &str,
+    claims: &Map<String, Value>,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query("UPDATE users SET claims = ?, updated_at = ? WHERE sub = ?")
         .bind(to_json(claims))
         .bind(now)
@@ -88,6 +96,9 @@ pub async fn set_claims(conn: &mut Conn, sub: &str, claims: &Map<String, Value>,
 }
 
 pub async fn delete(conn: &mut Conn, sub: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM users WHERE sub = ?").bind(sub).execute(conn).await?;
+    let r = sqlx::query("DELETE FROM users WHERE sub = ?")
+        .bind(sub)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -36,7 +36,9 @@ pub struct AuthorizeRequest {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Shown to the user; never redirects (unknown client, unregistered redirect URI, ...).
-    ErrorPage { message: String },
+    ErrorPage {
+        message: String,
+    },
     /// A 303 to the app's redirect URI (with a code or an error).
     Redirect(String),
     Login(PageContext),
@@ -67,7 +69,10 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> String {
 impl Authdesk {
     fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
         let iss = self.issuer();
-        let mut p = vec![("error", e.code.as_str()), ("error_description", e.description.as_str())];
+        let mut p = vec![
+            ("error", e.code.as_str()),
+            ("error_description", e.description.as_str()),
+        ];
         if let Some(s) = state {
             p.push(("state", s));
         }
@@ -76,16 +81,30 @@ impl Authdesk {
     }
 
     /// Handles `GET/POST /authorize` with its parameters (in order, duplicates kept).
-    pub async fn authorize_start(&self, params: &[(String, String)], session_id: Option<&str>) -> Result<(Outcome, Option<String>)> {
+    pub async fn authorize_start(
+        &self,
+        params: &[(String, String)],
+        session_id: Option<&str>,
+    ) -> Result<(Outcome, Option<String>)> {
         let single = |name: &str| -> std::result::Result<Option<&str>, ()> {
-            let mut it = params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            let mut it = params
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str());
             let first = it.next();
             if it.next().is_some() {
                 return Err(());
             }
             Ok(first.filter(|v| !v.is_empty()))
         };
-        let page = |m: &str| Ok((Outcome::ErrorPage { message: m.to_string() }, None));
+        let page = |m: &str| {
+            Ok((
+                Outcome::ErrorPage {
+                    message: m.to_string(),
+                },
+                None,
+            ))
+        };
         let client_id = match single("client_id") {
             Err(()) => return page("The request names client_id more than once."),
             Ok(None) => return page("The request has no client_id."),
@@ -95,41 +114,79 @@ impl Authdesk {
             let mut conn = self.store().conn().await?;
             clients::get(&mut conn, client_id).await?
         };
-        let Some(client) = client else { return page("The application in this request is not registered.") };
+        let Some(client) = client else {
+            return page("The application in this request is not registered.");
+        };
         let redirect_uri = match single("redirect_uri") {
             Err(()) => return page("The request names redirect_uri more than once."),
             Ok(None) => return page("The request has no redirect_uri."),
             Ok(Some(r)) => r,
         };
-        if !client.settings.redirect_uris.iter().any(|u| u.matches(redirect_uri)) {
+        if !client
+            .settings
+            .redirect_uris
+            .iter()
+            .any(|u| u.matches(redirect_uri))
+        {
             return page("The redirect_uri is not registered for this application.");
         }
         // From here on errors go back to the app, with state and iss.
-        let state = params.iter().find(|(k, _)| k == "state").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+        let state = params
+            .iter()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty());
         let fail = |e: OAuthError| Ok((self.error_redirect(redirect_uri, state, e), None));
-        if let Some((k, _)) = params.iter().enumerate().find_map(|(i, (k, _))| params[..i].iter().any(|(k2, _)| k2 == k).then_some((k, ()))) {
-            return fail(OAuthError::invalid_request(format!("the parameter {k} is repeated")));
+        if let Some((k, _)) = params
+            .iter()
+            .enumerate()
+            .find_map(|(i, (k, _))| params[..i].iter().any(|(k2, _)| k2 == k).then_some((k, ())))
+        {
+            return fail(OAuthError::invalid_request(format!(
+                "the parameter {k} is repeated"
+            )));
         }
         if !client.enabled {
-            return fail(OAuthError::unauthorized_client("the application is disabled"));
+            return fail(OAuthError::unauthorized_client(
+                "the application is disabled",
+            ));
         }
         let get = |n: &str| single(n).ok().flatten();
         if get("request").is_some() {
-            return fail(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
+            return fail(OAuthError::new(
+                ErrorCode::RequestNotSupported,
+                "request objects are not supported",
+            ));
         }
         if get("request_uri").is_some() {
-            return fail(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
+            return fail(OAuthError::new(
+                ErrorCode::RequestUriNotSupported,
+                "request_uri is not supported",
+            ));
         }
         match get("response_type") {
             None => return fail(OAuthError::invalid_request("response_type is required")),
             Some("code") => {}
-            Some(_) => return fail(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported")),
+            Some(_) => {
+                return fail(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    "only response_type=code is supported",
+                ))
+            }
         }
         if get("response_mode").is_some_and(|m| m != "query") {
-            return fail(OAuthError::invalid_request("only response_mode=query is supported"));
+            return fail(OAuthError::invalid_request(
+                "only response_mode=query is supported",
+            ));
         }
-        if !client.settings.grant_types.contains(&GrantType::AuthorizationCode) {
-            return fail(OAuthError::unauthorized_client("this application may not use the authorization code flow"));
+        if !client
+            .settings
+            .grant_types
+            .contains(&GrantType::AuthorizationCode)
+        {
+            return fail(OAuthError::unauthorized_client(
+                "this application may not use the authorization code flow",
+            ));
         }
         let scope = match Scope::parse(get("scope").unwrap_or("")) {
             Ok(s) if s.is_empty() => return fail(OAuthError::invalid_scope("scope is required")),
@@ -138,40 +195,66 @@ impl Authdesk {
         };
         let extra = scope.not_in(&client.settings.scopes);
         if !extra.is_empty() {
-            return fail(OAuthError::invalid_scope(format!("not allowed for this application: {}", extra.join(" "))));
+            return fail(OAuthError::invalid_scope(format!(
+                "not allowed for this application: {}",
+                extra.join(" ")
+            )));
         }
         let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
             (None, None) if client.settings.client_type == ClientType::Public => {
-                return fail(OAuthError::invalid_request("PKCE is required: send code_challenge with code_challenge_method=S256"))
+                return fail(OAuthError::invalid_request(
+                    "PKCE is required: send code_challenge with code_challenge_method=S256",
+                ))
             }
             (None, None) => None,
-            (None, Some(_)) => return fail(OAuthError::invalid_request("code_challenge_method without code_challenge")),
+            (None, Some(_)) => {
+                return fail(OAuthError::invalid_request(
+                    "code_challenge_method without code_challenge",
+                ))
+            }
             (Some(c), m) => match CodeChallenge::parse(c, m) {
                 Ok(c) => Some(c.as_str().to_string()),
                 Err(e) => return fail(OAuthError::invalid_request(e)),
             },
         };
-        let prompts: Vec<&str> = get("prompt").map(|p| p.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-        if let Some(bad) = prompts.iter().find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account")) {
-            return fail(OAuthError::invalid_request(format!("unknown prompt value {bad}")));
+        let prompts: Vec<&str> = get("prompt")
+            .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        if let Some(bad) = prompts
+            .iter()
+            .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
+        {
+            return fail(OAuthError::invalid_request(format!(
+                "unknown prompt value {bad}"
+            )));
         }
         let prompt_none = prompts.contains(&"none");
         if prompt_none && prompts.len() > 1 {
-            return fail(OAuthError::invalid_request("prompt=none cannot be combined with other values"));
+            return fail(OAuthError::invalid_request(
+                "prompt=none cannot be combined with other values",
+            ));
         }
         let max_age = match get("max_age") {
             None => None,
             Some(m) => match m.parse::<i64>() {
                 Ok(v) if v >= 0 => Some(v),
-                _ => return fail(OAuthError::invalid_request("max_age must be a non-negative integer")),
+                _ => {
+                    return fail(OAuthError::invalid_request(
+                        "max_age must be a non-negative integer",
+                    ))
+                }
             },
         };
         if state.is_some_and(|s| s.len() > 4096) {
-            return fail(OAuthError::invalid_request("state is longer than 4096 characters"));
+            return fail(OAuthError::invalid_request(
+                "state is longer than 4096 characters",
+            ));
         }
         let nonce = get("nonce");
         if nonce.is_some_and(|n| n.len() > 512) {
-            return fail(OAuthError::invalid_request("nonce is longer than 512 characters"));
+            return fail(OAuthError::invalid_request(
+                "nonce is longer than 512 characters",
+            ));
         }
         let req = AuthorizeRequest {
             client_id: client.id.clone(),
@@ -189,9 +272,11 @@ impl Authdesk {
         let session = match session_id {
             Some(id) if !req.prompt_login => {
                 let mut conn = self.store().conn().await?;
-                sessions::get(&mut conn, &self.hasher().hash("session", id)).await?.filter(|s| {
-                    s.expires_at > now && max_age.is_none_or(|m| now - s.auth_time <= m)
-                })
+                sessions::get(&mut conn, &self.hasher().hash("session", id))
+                    .await?
+                    .filter(|s| {
+                        s.expires_at > now && max_age.is_none_or(|m| now - s.auth_time <= m)
+                    })
             }
             _ => None,
         };
@@ -203,15 +288,23 @@ impl Authdesk {
                     return Ok((Outcome::Redirect(url), None));
                 }
                 if prompt_none {
-                    return fail(OAuthError::new(ErrorCode::ConsentRequired, "the user has not approved this application"));
+                    return fail(OAuthError::new(
+                        ErrorCode::ConsentRequired,
+                        "the user has not approved this application",
+                    ));
                 }
-                let ctx = self.new_interaction(&client, &req, Some((&s.sub, s.auth_time))).await?;
+                let ctx = self
+                    .new_interaction(&client, &req, Some((&s.sub, s.auth_time)))
+                    .await?;
                 let id = ctx.interaction_id.clone();
                 Ok((Outcome::Consent(ctx), Some(id)))
             }
             None => {
                 if prompt_none {
-                    return fail(OAuthError::new(ErrorCode::LoginRequired, "the user is not logged in"));
+                    return fail(OAuthError::new(
+                        ErrorCode::LoginRequired,
+                        "the user is not logged in",
+                    ));
                 }
                 let ctx = self.new_interaction(&client, &req, None).await?;
                 let id = ctx.interaction_id.clone();
@@ -220,7 +313,12 @@ impl Authdesk {
         }
     }
 
-    async fn needs_consent(&self, client: &ClientRow, sub: &str, req: &AuthorizeRequest) -> Result<bool> {
+    async fn needs_consent(
+        &self,
+        client: &ClientRow,
+        sub: &str,
+        req: &AuthorizeRequest,
+    ) -> Result<bool> {
         if !client.settings.consent_required {
             return Ok(false);
         }
@@ -229,10 +327,17 @@ impl Authdesk {
         }
         let mut conn = self.store().conn().await?;
         let granted = consents::get(&mut conn, sub, &client.id).await?;
-        Ok(!granted.and_then(|g| Scope::parse(&g).ok()).is_some_and(|g| req.scope.is_subset_of(&g)))
+        Ok(!granted
+            .and_then(|g| Scope::parse(&g).ok())
+            .is_some_and(|g| req.scope.is_subset_of(&g)))
     }
 
-    async fn new_interaction(&self, client: &ClientRow, req: &AuthorizeRequest, user: Option<(&str, i64)>) -> Result<PageContext> {
+    async fn new_interaction(
+        &self,
+        client: &ClientRow,
+        req: &AuthorizeRequest,
+        user: Option<(&str, i64)>,
+    ) -> Result<PageContext> {
         let now = self.now().timestamp();
         let row = InteractionRow {
             id: crate::secret::generate(),
@@ -249,7 +354,9 @@ impl Authdesk {
         let username = match user {
             Some((sub, _)) => {
                 let mut conn = self.store().conn().await?;
-                authdesk_store::users::get(&mut conn, sub).await?.map(|u| u.username)
+                authdesk_store::users::get(&mut conn, sub)
+                    .await?
+                    .map(|u| u.username)
             }
             None => None,
         };
@@ -265,24 +372,45 @@ impl Authdesk {
     }
 
     /// Loads an interaction for a form post, checking the CSRF token and the browser cookie.
-    async fn interaction_for_post(&self, id: &str, cookie: Option<&str>, csrf: &str) -> Result<Option<(InteractionRow, AuthorizeRequest, ClientRow)>> {
+    async fn interaction_for_post(
+        &self,
+        id: &str,
+        cookie: Option<&str>,
+        csrf: &str,
+    ) -> Result<Option<(InteractionRow, AuthorizeRequest, ClientRow)>> {
         if cookie != Some(id) {
             return Ok(None);
         }
         let mut conn = self.store().conn().await?;
-        let Some(row) = interactions::get(&mut conn, id).await? else { return Ok(None) };
+        let Some(row) = interactions::get(&mut conn, id).await? else {
+            return Ok(None);
+        };
         if row.expires_at <= self.now().timestamp()
-            || aws_lc_rs::constant_time::verify_slices_are_equal(row.csrf_token.as_bytes(), csrf.as_bytes()).is_err()
+            || aws_lc_rs::constant_time::verify_slices_are_equal(
+                row.csrf_token.as_bytes(),
+                csrf.as_bytes(),
+            )
+            .is_err()
         {
             return Ok(None);
         }
-        let req: AuthorizeRequest = serde_json::from_str(&row.request).map_err(|e| super::ApiError::Internal(e.to_string()))?;
-        let Some(client) = clients::get(&mut conn, &req.client_id).await? else { return Ok(None) };
+        let req: AuthorizeRequest = serde_json::from_str(&row.request)
+            .map_err(|e| super::ApiError::Internal(e.to_string()))?;
+        let Some(client) = clients::get(&mut conn, &req.client_id).await? else {
+            return Ok(None);
+        };
         Ok(Some((row, req, client)))
     }
 
     /// The login form was posted. Returns the outcome and, on success, a new session id.
-    pub async fn authorize_login(&self, id: &str, cookie: Option<&str>, csrf: &str, username: &str, password: &str) -> Result<(Outcome, Option<String>)> {
+    pub async fn authorize_login(
+        &self,
+        id: &str,
+        cookie: Option<&str>,
+        csrf: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(Outcome, Option<String>)> {
         let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
             return Ok((Outcome::ErrorPage { message: "This login form has expired or was not sent from this browser. Start again from the application.".into() }, None));
         };
@@ -301,11 +429,27 @@ impl Authdesk {
         let now = self.now().timestamp();
         let session_id = crate::secret::generate();
         let mut tx = self.store().write().await?;
-        sessions::insert(&mut tx, &sessions::SessionRow { id_hash: self.hasher().hash("session", &session_id), sub: user.sub.clone(), auth_time: now, expires_at: now + SESSION_SECONDS }).await?;
+        sessions::insert(
+            &mut tx,
+            &sessions::SessionRow {
+                id_hash: self.hasher().hash("session", &session_id),
+                sub: user.sub.clone(),
+                auth_time: now,
+                expires_at: now + SESSION_SECONDS,
+            },
+        )
+        .await?;
         interactions::set_user(&mut tx, &row.id, &user.sub, now).await?;
         authdesk_store::commit(tx).await?;
         if !client.enabled {
-            return Ok((self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::unauthorized_client("the application is disabled")), Some(session_id)));
+            return Ok((
+                self.error_redirect(
+                    &req.redirect_uri,
+                    req.state.as_deref(),
+                    OAuthError::unauthorized_client("the application is disabled"),
+                ),
+                Some(session_id),
+            ));
         }
         if self.needs_consent(&client, &user.sub, &req).await? {
             let ctx = PageContext {
@@ -321,7 +465,12 @@ impl Authdesk {
         }
         let mut conn = self.store().conn().await?;
         if !interactions::take(&mut conn, &row.id).await? {
-            return Ok((Outcome::ErrorPage { message: "This request was already completed.".into() }, Some(session_id)));
+            return Ok((
+                Outcome::ErrorPage {
+                    message: "This request was already completed.".into(),
+                },
+                Some(session_id),
+            ));
         }
         drop(conn);
         let url = self.issue_code(&client, &req, &user.sub, now).await?;
@@ -329,31 +478,64 @@ impl Authdesk {
     }
 
     /// The consent form was posted with `decision` = approve or deny.
-    pub async fn authorize_consent(&self, id: &str, cookie: Option<&str>, csrf: &str, decision: &str) -> Result<Outcome> {
+    pub async fn authorize_consent(
+        &self,
+        id: &str,
+        cookie: Option<&str>,
+        csrf: &str,
+        decision: &str,
+    ) -> Result<Outcome> {
         let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
             return Ok(Outcome::ErrorPage { message: "This consent form has expired or was not sent from this browser. Start again from the application.".into() });
         };
         let (Some(sub), Some(auth_time)) = (row.sub.clone(), row.auth_time) else {
-            return Ok(Outcome::ErrorPage { message: "Log in before approving.".into() });
+            return Ok(Outcome::ErrorPage {
+                message: "Log in before approving.".into(),
+            });
         };
         let mut conn = self.store().conn().await?;
         if !interactions::take(&mut conn, &row.id).await? {
-            return Ok(Outcome::ErrorPage { message: "This request was already completed.".into() });
+            return Ok(Outcome::ErrorPage {
+                message: "This request was already completed.".into(),
+            });
         }
         drop(conn);
         match decision {
             "approve" if client.enabled => {
                 let mut conn = self.store().conn().await?;
-                consents::put(&mut conn, &sub, &client.id, &req.scope.to_string(), self.now().timestamp()).await?;
+                consents::put(
+                    &mut conn,
+                    &sub,
+                    &client.id,
+                    &req.scope.to_string(),
+                    self.now().timestamp(),
+                )
+                .await?;
                 drop(conn);
-                Ok(Outcome::Redirect(self.issue_code(&client, &req, &sub, auth_time).await?))
+                Ok(Outcome::Redirect(
+                    self.issue_code(&client, &req, &sub, auth_time).await?,
+                ))
             }
-            "approve" => Ok(self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::unauthorized_client("the application is disabled"))),
-            _ => Ok(self.error_redirect(&req.redirect_uri, req.state.as_deref(), OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"))),
+            "approve" => Ok(self.error_redirect(
+                &req.redirect_uri,
+                req.state.as_deref(),
+                OAuthError::unauthorized_client("the application is disabled"),
+            )),
+            _ => Ok(self.error_redirect(
+                &req.redirect_uri,
+                req.state.as_deref(),
+                OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
+            )),
         }
     }
 
-    async fn issue_code(&self, client: &ClientRow, req: &AuthorizeRequest, sub: &str, auth_time: i64) -> Result<String> {
+    async fn issue_code(
+        &self,
+        client: &ClientRow,
+        req: &AuthorizeRequest,
+        sub: &str,
+        auth_time: i64,
+    ) -> Result<String> {
         let now = self.now().timestamp();
         let code = crate::secret::generate();
         let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();

@@ -14,10 +14,21 @@ pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jw
 /// How a request presented its client, as parsed by the HTTP layer.
 #[derive(Debug, Clone)]
 pub enum Credentials {
-    Basic { client_id: String, secret: String },
-    Post { client_id: String, secret: String },
-    Assertion { client_id: Option<String>, assertion: String },
-    None { client_id: String },
+    Basic {
+        client_id: String,
+        secret: String,
+    },
+    Post {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: Option<String>,
+        assertion: String,
+    },
+    None {
+        client_id: String,
+    },
 }
 
 impl Credentials {
@@ -51,12 +62,15 @@ pub fn parse_public_key(text: &str) -> std::result::Result<ClientKey, String> {
         }
         return Ok(ClientKey::Pem(t.to_string()));
     }
-    let set: JwkSet = serde_json::from_str(t).map_err(|e| format!("not a PEM public key nor a JWKS document: {e}"))?;
+    let set: JwkSet = serde_json::from_str(t)
+        .map_err(|e| format!("not a PEM public key nor a JWKS document: {e}"))?;
     if set.keys.is_empty() {
         return Err("the JWKS has no keys".into());
     }
     let raw: Value = serde_json::from_str(t).unwrap_or_default();
-    let private = raw["keys"].as_array().is_some_and(|ks| ks.iter().any(|k| k.get("d").is_some()));
+    let private = raw["keys"]
+        .as_array()
+        .is_some_and(|ks| ks.iter().any(|k| k.get("d").is_some()));
     if private {
         return Err("the JWKS contains private key material; register public keys only".into());
     }
@@ -72,13 +86,27 @@ fn failed() -> OAuthError {
 
 impl Authdesk {
     /// Authenticates the client; `audiences` are the URLs an assertion's `aud` may name.
-    pub async fn client_authenticate(&self, creds: &Credentials, audiences: &[String]) -> Result<ClientRow> {
+    pub async fn client_authenticate(
+        &self,
+        creds: &Credentials,
+        audiences: &[String],
+    ) -> Result<ClientRow> {
         let claimed_id = match creds {
-            Credentials::Basic { client_id, .. } | Credentials::Post { client_id, .. } | Credentials::None { client_id } => client_id.clone(),
-            Credentials::Assertion { client_id, assertion } => {
-                let sub = super::tokens::unverified_claim(assertion, "sub").ok_or_else(|| OAuthError::invalid_client("the client assertion is not a readable JWT"))?;
+            Credentials::Basic { client_id, .. }
+            | Credentials::Post { client_id, .. }
+            | Credentials::None { client_id } => client_id.clone(),
+            Credentials::Assertion {
+                client_id,
+                assertion,
+            } => {
+                let sub = super::tokens::unverified_claim(assertion, "sub").ok_or_else(|| {
+                    OAuthError::invalid_client("the client assertion is not a readable JWT")
+                })?;
                 if client_id.as_ref().is_some_and(|c| *c != sub) {
-                    return Err(OAuthError::invalid_client("client_id does not match the assertion's subject").into());
+                    return Err(OAuthError::invalid_client(
+                        "client_id does not match the assertion's subject",
+                    )
+                    .into());
                 }
                 sub
             }
@@ -102,13 +130,26 @@ impl Authdesk {
             Err(e) => {
                 let now = self.now().timestamp();
                 let mut conn = self.store().conn().await?;
-                audit::record(&mut conn, now, &Actor("http".into()), "client.auth_failed", &claimed_id, json!({"method": creds.method().as_str(), "reason": e.description})).await?;
+                audit::record(
+                    &mut conn,
+                    now,
+                    &Actor("http".into()),
+                    "client.auth_failed",
+                    &claimed_id,
+                    json!({"method": creds.method().as_str(), "reason": e.description}),
+                )
+                .await?;
                 Err(e.into())
             }
         }
     }
 
-    async fn check_credentials(&self, c: &ClientRow, creds: &Credentials, audiences: &[String]) -> Result<std::result::Result<(), OAuthError>> {
+    async fn check_credentials(
+        &self,
+        c: &ClientRow,
+        creds: &Credentials,
+        audiences: &[String],
+    ) -> Result<std::result::Result<(), OAuthError>> {
         if c.settings.auth_method != creds.method() {
             return Ok(Err(OAuthError::invalid_client(format!(
                 "this application authenticates with {}",
@@ -116,10 +157,12 @@ impl Authdesk {
             ))));
         }
         Ok(match creds {
-            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => match &c.secret_hash {
-                Some(h) if self.hasher().verify("client_secret", secret, h) => Ok(()),
-                _ => Err(failed()),
-            },
+            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => {
+                match &c.secret_hash {
+                    Some(h) if self.hasher().verify("client_secret", secret, h) => Ok(()),
+                    _ => Err(failed()),
+                }
+            }
             Credentials::None { .. } => {
                 if c.settings.client_type == ClientType::Public {
                     Ok(())
@@ -127,16 +170,43 @@ impl Authdesk {
                     Err(failed())
                 }
             }
-            Credentials::Assertion { assertion, .. } => self.check_assertion(c, assertion, audiences).await?,
+            Credentials::Assertion { assertion, .. } => {
+                self.check_assertion(c, assertion, audiences).await?
+            }
         })
     }
 
-    async fn check_assertion(&self, c: &ClientRow, assertion: &str, audiences: &[String]) -> Result<std::result::Result<(), OAuthError>> {
-        let bad = |why: &str| Ok(Err(OAuthError::invalid_client(format!("client assertion rejected: {why}"))));
-        let Some(key_text) = &c.settings.public_key else { return bad("no public key is registered") };
-        let Ok(key) = parse_public_key(key_text) else { return bad("the registered public key is not usable") };
-        let Ok(header) = jsonwebtoken::decode_header(assertion) else { return bad("malformed header") };
-        if !matches!(header.alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 | Algorithm::ES256 | Algorithm::ES384) {
+    async fn check_assertion(
+        &self,
+        c: &ClientRow,
+        assertion: &str,
+        audiences: &[String],
+    ) -> Result<std::result::Result<(), OAuthError>> {
+        let bad = |why: &str| {
+            Ok(Err(OAuthError::invalid_client(format!(
+                "client assertion rejected: {why}"
+            ))))
+        };
+        let Some(key_text) = &c.settings.public_key else {
+            return bad("no public key is registered");
+        };
+        let Ok(key) = parse_public_key(key_text) else {
+            return bad("the registered public key is not usable");
+        };
+        let Ok(header) = jsonwebtoken::decode_header(assertion) else {
+            return bad("malformed header");
+        };
+        if !matches!(
+            header.alg,
+            Algorithm::RS256
+                | Algorithm::RS384
+                | Algorithm::RS512
+                | Algorithm::PS256
+                | Algorithm::PS384
+                | Algorithm::PS512
+                | Algorithm::ES256
+                | Algorithm::ES384
+        ) {
             return bad("unsupported algorithm");
         }
         let decoding = match &key {
@@ -150,16 +220,22 @@ impl Authdesk {
                     None if set.keys.len() == 1 => set.keys.first(),
                     None => None,
                 };
-                let Some(jwk) = jwk else { return bad("no registered key matches the assertion's kid") };
+                let Some(jwk) = jwk else {
+                    return bad("no registered key matches the assertion's kid");
+                };
                 DecodingKey::from_jwk(jwk)
             }
         };
-        let Ok(decoding) = decoding else { return bad("the registered key does not fit the algorithm") };
+        let Ok(decoding) = decoding else {
+            return bad("the registered key does not fit the algorithm");
+        };
         let mut v = Validation::new(header.alg);
         v.validate_exp = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
-        let Ok(data) = jsonwebtoken::decode::<Value>(assertion, &decoding, &v) else { return bad("signature invalid") };
+        let Ok(data) = jsonwebtoken::decode::<Value>(assertion, &decoding, &v) else {
+            return bad("signature invalid");
+        };
         let claims = data.claims;
         let now = self.now().timestamp();
         if claims["iss"].as_str() != Some(&c.id) || claims["sub"].as_str() != Some(&c.id) {
@@ -167,13 +243,17 @@ impl Authdesk {
         }
         let aud_ok = match &claims["aud"] {
             Value::String(a) => audiences.contains(a),
-            Value::Array(list) => list.iter().any(|a| a.as_str().is_some_and(|a| audiences.iter().any(|x| x == a))),
+            Value::Array(list) => list
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| audiences.iter().any(|x| x == a))),
             _ => false,
         };
         if !aud_ok {
             return bad("aud must be the issuer or the endpoint URL");
         }
-        let Some(exp) = claims["exp"].as_i64() else { return bad("exp is required") };
+        let Some(exp) = claims["exp"].as_i64() else {
+            return bad("exp is required");
+        };
         if exp <= now {
             return bad("expired");
         }
@@ -183,7 +263,12 @@ impl Authdesk {
         if claims["nbf"].as_i64().is_some_and(|nbf| nbf > now + 60) {
             return bad("not valid yet");
         }
-        let Some(jti) = claims["jti"].as_str().filter(|j| !j.is_empty() && j.len() <= 256) else { return bad("jti is required") };
+        let Some(jti) = claims["jti"]
+            .as_str()
+            .filter(|j| !j.is_empty() && j.len() <= 256)
+        else {
+            return bad("jti is required");
+        };
         let mut conn = self.store().conn().await?;
         if !authdesk_store::assertions::remember(&mut conn, &c.id, jti, exp, now).await? {
             return bad("this assertion was already used");
@@ -191,4 +276,3 @@ impl Authdesk {
         Ok(Ok(()))
     }
 }
-

@@ -66,9 +66,12 @@ impl From<&ClientRow> for ClientView {
 }
 
 fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
-    let settings = draft.validate().map_err(|fields| ApiError::Invalid { fields })?;
+    let settings = draft
+        .validate()
+        .map_err(|fields| ApiError::Invalid { fields })?;
     if let Some(key) = &settings.public_key {
-        super::client_auth::parse_public_key(key).map_err(|e| ApiError::invalid("public_key", e))?;
+        super::client_auth::parse_public_key(key)
+            .map_err(|e| ApiError::invalid("public_key", e))?;
     }
     Ok(settings)
 }
@@ -77,10 +80,15 @@ impl Authdesk {
     pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
         let settings = validate(draft)?;
         let now = self.now().timestamp();
-        let secret = settings.auth_method.uses_secret().then(crate::secret::generate);
+        let secret = settings
+            .auth_method
+            .uses_secret()
+            .then(crate::secret::generate);
         let row = ClientRow {
             id: uuid::Uuid::new_v4().to_string(),
-            secret_hash: secret.as_ref().map(|s| self.hasher().hash("client_secret", s)),
+            secret_hash: secret
+                .as_ref()
+                .map(|s| self.hasher().hash("client_secret", s)),
             secret_rotated_at: secret.as_ref().map(|_| now),
             settings,
             enabled: true,
@@ -89,20 +97,37 @@ impl Authdesk {
         };
         let mut tx = self.store().write().await?;
         clients::insert(&mut tx, &row).await?;
-        audit::record(&mut tx, now, actor, "client.create", &row.id, json!({"name": row.settings.name})).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "client.create",
+            &row.id,
+            json!({"name": row.settings.name}),
+        )
+        .await?;
         authdesk_store::commit(tx).await?;
-        Ok(ClientCreated { client: ClientView::from(&row), client_secret: secret })
+        Ok(ClientCreated {
+            client: ClientView::from(&row),
+            client_secret: secret,
+        })
     }
 
     pub async fn client_list(&self, search: &str, page: Page) -> Result<Vec<ClientView>> {
         let (limit, offset) = page.clamp();
         let mut conn = self.store().conn().await?;
-        Ok(clients::list(&mut conn, search.trim(), limit, offset).await?.iter().map(ClientView::from).collect())
+        Ok(clients::list(&mut conn, search.trim(), limit, offset)
+            .await?
+            .iter()
+            .map(ClientView::from)
+            .collect())
     }
 
     pub(crate) async fn client_row(&self, id: &str) -> Result<ClientRow> {
         let mut conn = self.store().conn().await?;
-        clients::get(&mut conn, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))
+        clients::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))
     }
 
     pub async fn client_show(&self, id: &str) -> Result<ClientView> {
@@ -111,17 +136,33 @@ impl Authdesk {
 
     /// Replaces an app's settings. Changing the auth method to or from a secret method
     /// issues or clears the secret (returned once).
-    pub async fn client_update(&self, id: &str, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
+    pub async fn client_update(
+        &self,
+        id: &str,
+        draft: &ClientDraft,
+        actor: &Actor,
+    ) -> Result<ClientCreated> {
         let settings = validate(draft)?;
         let now = self.now().timestamp();
         let mut tx = self.store().write().await?;
-        let old = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+        let old = clients::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
         clients::update_settings(&mut tx, id, &settings, now).await?;
         let mut secret = None;
-        match (old.settings.auth_method.uses_secret(), settings.auth_method.uses_secret()) {
+        match (
+            old.settings.auth_method.uses_secret(),
+            settings.auth_method.uses_secret(),
+        ) {
             (false, true) => {
                 let s = crate::secret::generate();
-                clients::set_secret(&mut tx, id, Some(&self.hasher().hash("client_secret", &s)), now).await?;
+                clients::set_secret(
+                    &mut tx,
+                    id,
+                    Some(&self.hasher().hash("client_secret", &s)),
+                    now,
+                )
+                .await?;
                 secret = Some(s);
             }
             (true, false) => {
@@ -129,21 +170,45 @@ impl Authdesk {
             }
             _ => {}
         }
-        audit::record(&mut tx, now, actor, "client.update", id, json!({"name": settings.name})).await?;
-        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "client.update",
+            id,
+            json!({"name": settings.name}),
+        )
+        .await?;
+        let row = clients::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
         authdesk_store::commit(tx).await?;
-        Ok(ClientCreated { client: ClientView::from(&row), client_secret: secret })
+        Ok(ClientCreated {
+            client: ClientView::from(&row),
+            client_secret: secret,
+        })
     }
 
-    pub async fn client_set_enabled(&self, id: &str, enabled: bool, actor: &Actor) -> Result<ClientView> {
+    pub async fn client_set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        actor: &Actor,
+    ) -> Result<ClientView> {
         let now = self.now().timestamp();
         let mut tx = self.store().write().await?;
         if !clients::set_enabled(&mut tx, id, enabled, now).await? {
             return Err(ApiError::NotFound(format!("no application with id {id}")));
         }
-        let action = if enabled { "client.enable" } else { "client.disable" };
+        let action = if enabled {
+            "client.enable"
+        } else {
+            "client.disable"
+        };
         audit::record(&mut tx, now, actor, action, id, json!({})).await?;
-        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        let row = clients::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
         authdesk_store::commit(tx).await?;
         Ok(ClientView::from(&row))
     }
@@ -164,7 +229,9 @@ impl Authdesk {
     pub async fn client_rotate_secret(&self, id: &str, actor: &Actor) -> Result<ClientCreated> {
         let now = self.now().timestamp();
         let mut tx = self.store().write().await?;
-        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+        let row = clients::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
         if !row.settings.auth_method.uses_secret() {
             return Err(ApiError::Refused(format!(
                 "application {id} authenticates with {} and has no secret to rotate",
@@ -172,10 +239,21 @@ impl Authdesk {
             )));
         }
         let secret = crate::secret::generate();
-        clients::set_secret(&mut tx, id, Some(&self.hasher().hash("client_secret", &secret)), now).await?;
+        clients::set_secret(
+            &mut tx,
+            id,
+            Some(&self.hasher().hash("client_secret", &secret)),
+            now,
+        )
+        .await?;
         audit::record(&mut tx, now, actor, "client.rotate_secret", id, json!({})).await?;
-        let row = clients::get(&mut tx, id).await?.ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+        let row = clients::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
         authdesk_store::commit(tx).await?;
-        Ok(ClientCreated { client: ClientView::from(&row), client_secret: Some(secret) })
+        Ok(ClientCreated {
+            client: ClientView::from(&row),
+            client_secret: Some(secret),
+        })
     }
 }

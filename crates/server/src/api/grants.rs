@@ -105,7 +105,12 @@ fn refresh_state(t: &RefreshTokenRow, g: &GrantRow, now: i64) -> (i64, TokenStat
 
 /// Builds the parent → children tree from the flat, oldest-first list.
 fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenNode> {
-    fn build(parent: Option<&str>, tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenNode> {
+    fn build(
+        parent: Option<&str>,
+        tokens: &[RefreshTokenRow],
+        g: &GrantRow,
+        now: i64,
+    ) -> Vec<RefreshTokenNode> {
         tokens
             .iter()
             .filter(|t| t.parent_id.as_deref() == parent)
@@ -151,13 +156,19 @@ impl Authdesk {
         let (limit, offset) = page.clamp();
         let now = self.now().timestamp();
         let mut conn = self.store().conn().await?;
-        Ok(grants::list(&mut conn, filter, limit, offset).await?.iter().map(|g| summary(g, now)).collect())
+        Ok(grants::list(&mut conn, filter, limit, offset)
+            .await?
+            .iter()
+            .map(|g| summary(g, now))
+            .collect())
     }
 
     pub async fn grant_show(&self, id: &str) -> Result<GrantDetail> {
         let now = self.now().timestamp();
         let mut conn = self.store().conn().await?;
-        let g = grants::get(&mut conn, id).await?.ok_or_else(|| ApiError::NotFound(format!("no grant with id {id}")))?;
+        let g = grants::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no grant with id {id}")))?;
         let tokens = refresh_tokens::of_grant(&mut conn, id).await?;
         let access = access_tokens::of_grant(&mut conn, id).await?;
         let last = tokens
@@ -183,7 +194,9 @@ impl Authdesk {
         let grant_id = match refresh_tokens::by_hash(&mut conn, &hash).await? {
             Some((_, g)) => Some(g.id),
             None => match super::tokens::unverified_claim(token, "jti") {
-                Some(jti) => access_tokens::get(&mut conn, &jti).await?.and_then(|a| a.grant_id),
+                Some(jti) => access_tokens::get(&mut conn, &jti)
+                    .await?
+                    .and_then(|a| a.grant_id),
                 None => None,
             },
         };
@@ -202,7 +215,12 @@ impl Authdesk {
     }
 
     /// Revokes one grant, all of a user's (optionally for one app), or all of an app's.
-    pub async fn grant_revoke(&self, filter: &Filter, actor: &Actor, reason: &str) -> Result<Impact> {
+    pub async fn grant_revoke(
+        &self,
+        filter: &Filter,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Impact> {
         check_filter(filter)?;
         let now = self.now().timestamp();
         let mut tx = self.store().write().await?;
@@ -213,7 +231,12 @@ impl Authdesk {
         }
         let impact = grants::impact(&mut tx, filter, now).await?;
         grants::revoke(&mut tx, filter, now, &actor.0, reason).await?;
-        let target = filter.grant_id.clone().or(filter.sub.clone()).or(filter.client_id.clone()).unwrap_or_default();
+        let target = filter
+            .grant_id
+            .clone()
+            .or(filter.sub.clone())
+            .or(filter.client_id.clone())
+            .unwrap_or_default();
         audit::record(&mut tx, now, actor, "grant.revoke", &target, json!({"client_id": filter.client_id, "sub": filter.sub, "grant_id": filter.grant_id, "impact": impact, "reason": reason})).await?;
         authdesk_store::commit(tx).await?;
         Ok(impact)
@@ -229,7 +252,10 @@ impl Authdesk {
 
 fn check_filter(f: &Filter) -> Result<()> {
     if f.client_id.is_none() && f.sub.is_none() && f.grant_id.is_none() {
-        return Err(ApiError::invalid("filter", "name a grant, a user (sub) or an application (client id)"));
+        return Err(ApiError::invalid(
+            "filter",
+            "name a grant, a user (sub) or an application (client id)",
+        ));
     }
     Ok(())
 }

@@ -19,7 +19,11 @@ pub struct KeyView {
 }
 
 /// A retired key stays published as long as a token it signed may still be live.
-const RETIRED_KEY_PUBLISHED_FOR: i64 = if lifetime::ID_TOKEN > lifetime::ACCESS_TOKEN { lifetime::ID_TOKEN } else { lifetime::ACCESS_TOKEN };
+const RETIRED_KEY_PUBLISHED_FOR: i64 = if lifetime::ID_TOKEN > lifetime::ACCESS_TOKEN {
+    lifetime::ID_TOKEN
+} else {
+    lifetime::ACCESS_TOKEN
+};
 
 impl Authdesk {
     pub fn key_list(&self) -> Vec<KeyView> {
@@ -46,7 +50,10 @@ impl Authdesk {
         let keys: Vec<Value> = self
             .verifying_keys()
             .iter()
-            .filter(|k| k.retired_at.is_none_or(|r| now < r + RETIRED_KEY_PUBLISHED_FOR))
+            .filter(|k| {
+                k.retired_at
+                    .is_none_or(|r| now < r + RETIRED_KEY_PUBLISHED_FOR)
+            })
             .map(|k| k.jwk.clone())
             .collect();
         json!({ "keys": keys })
@@ -62,9 +69,23 @@ impl Authdesk {
         let mut tx = self.store().write().await?;
         keys::retire_active(&mut tx, now).await?;
         keys::insert(&mut tx, &row).await?;
-        audit::record(&mut tx, now, actor, "key.rotate", &row.kid, json!({"alg": alg.as_str()})).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "key.rotate",
+            &row.kid,
+            json!({"alg": alg.as_str()}),
+        )
+        .await?;
         authdesk_store::commit(tx).await?;
         self.sync().await?;
-        Ok(KeyView { kid: row.kid, alg: row.alg, created_at: super::clients::ts(now), retired_at: None, state: "active" })
+        Ok(KeyView {
+            kid: row.kid,
+            alg: row.alg,
+            created_at: super::clients::ts(now),
+            retired_at: None,
+            state: "active",
+        })
     }
 }

@@ -48,7 +48,12 @@ impl ApiError {
         }
     }
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        ApiError::Invalid { fields: vec![FieldError { field, message: message.into() }] }
+        ApiError::Invalid {
+            fields: vec![FieldError {
+                field,
+                message: message.into(),
+            }],
+        }
     }
 }
 
@@ -73,7 +78,10 @@ pub struct Actor(pub String);
 
 impl Actor {
     pub fn cli() -> Self {
-        Actor(format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())))
+        Actor(format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ))
     }
 }
 
@@ -105,12 +113,21 @@ impl Authdesk {
 
     /// Opens or creates; a new directory gets `mode_if_new`.
     pub async fn open_with(dir: &Path, mode_if_new: Mode) -> anyhow::Result<Self> {
-        Self::open_with_clock(dir, mode_if_new, Arc::new(authdesk_core::clock::SystemClock)).await
+        Self::open_with_clock(
+            dir,
+            mode_if_new,
+            Arc::new(authdesk_core::clock::SystemClock),
+        )
+        .await
     }
 
     /// Opens with `base` under the sandbox offset instead of the wall clock (tests freeze time
     /// this way, so "one year minus one second" is exact).
-    pub async fn open_with_clock(dir: &Path, mode_if_new: Mode, base: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub async fn open_with_clock(
+        dir: &Path,
+        mode_if_new: Mode,
+        base: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
         let store = Store::open(dir).await?;
@@ -125,7 +142,11 @@ impl Authdesk {
             authdesk_store::keys::insert(&mut tx, &row).await?;
         }
         authdesk_store::commit(tx).await?;
-        let mode = if mode == "production" { Mode::Production } else { Mode::Sandbox };
+        let mode = if mode == "production" {
+            Mode::Production
+        } else {
+            Mode::Sandbox
+        };
         let keyring = load_keyring(&store).await?;
         let app = Self {
             store,
@@ -180,7 +201,9 @@ impl Authdesk {
         drop(conn);
         let fp = key_fingerprint(&self.store).await?;
         if fp != self.keyring.read().expect("keyring lock").fingerprint {
-            let k = load_keyring(&self.store).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+            let k = load_keyring(&self.store)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             *self.keyring.write().expect("keyring lock") = Arc::new(k);
         }
         Ok(())
@@ -206,21 +229,36 @@ impl Authdesk {
 
     /// The sandbox clock, as every token rule sees it.
     pub fn clock_show(&self) -> ClockView {
-        ClockView { now: self.now(), offset_seconds: self.clock.offset().num_seconds(), mode: self.mode }
+        ClockView {
+            now: self.now(),
+            offset_seconds: self.clock.offset().num_seconds(),
+            mode: self.mode,
+        }
     }
 
     /// Moves the sandbox clock forward (or back, with a negative duration) by `by`.
     pub async fn clock_advance(&self, by: Duration, actor: &Actor) -> Result<ClockView> {
         self.require_sandbox("moving the clock")?;
         let mut tx = self.store.write().await?;
-        let current = settings::get(&mut tx, settings::CLOCK_OFFSET).await?.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        let current = settings::get(&mut tx, settings::CLOCK_OFFSET)
+            .await?
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
         let next = current
             .checked_add(by.num_seconds())
             .filter(|n| n.abs() < 100 * 365 * 86_400)
             .ok_or_else(|| ApiError::invalid("duration", "the clock can move at most 100 years"))?;
         settings::set(&mut tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
         let now = (self.clock.now() - self.clock.offset() + Duration::seconds(next)).timestamp();
-        audit::record(&mut tx, now, actor, "clock.advance", "clock", serde_json::json!({"by_seconds": by.num_seconds(), "offset_seconds": next})).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "clock.advance",
+            "clock",
+            serde_json::json!({"by_seconds": by.num_seconds(), "offset_seconds": next}),
+        )
+        .await?;
         authdesk_store::commit(tx).await?;
         self.clock.set_offset(Duration::seconds(next));
         Ok(self.clock_show())
@@ -231,7 +269,15 @@ impl Authdesk {
         let mut tx = self.store.write().await?;
         settings::set(&mut tx, settings::CLOCK_OFFSET, "0").await?;
         let now = (self.clock.now() - self.clock.offset()).timestamp();
-        audit::record(&mut tx, now, actor, "clock.reset", "clock", serde_json::json!({})).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "clock.reset",
+            "clock",
+            serde_json::json!({}),
+        )
+        .await?;
         authdesk_store::commit(tx).await?;
         self.clock.set_offset(Duration::zero());
         Ok(self.clock_show())
@@ -255,17 +301,35 @@ fn mode_name(m: Mode) -> &'static str {
 async fn key_fingerprint(store: &Store) -> std::result::Result<String, StoreError> {
     let mut conn = store.conn().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
-    Ok(rows.iter().map(|k| format!("{}:{:?}", k.kid, k.retired_at)).collect::<Vec<_>>().join(","))
+    Ok(rows
+        .iter()
+        .map(|k| format!("{}:{:?}", k.kid, k.retired_at))
+        .collect::<Vec<_>>()
+        .join(","))
 }
 
 async fn load_keyring(store: &Store) -> anyhow::Result<Keyring> {
     let mut conn = store.conn().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
-    let active = rows.iter().find(|k| k.retired_at.is_none()).ok_or_else(|| anyhow::anyhow!("no active signing key"))?;
+    let active = rows
+        .iter()
+        .find(|k| k.retired_at.is_none())
+        .ok_or_else(|| anyhow::anyhow!("no active signing key"))?;
     let signing = Arc::new(signing::signing_key(active)?);
-    let verifying = rows.iter().map(signing::verifying_key).collect::<std::result::Result<Vec<_>, _>>()?;
-    let fingerprint = rows.iter().map(|k| format!("{}:{:?}", k.kid, k.retired_at)).collect::<Vec<_>>().join(",");
-    Ok(Keyring { signing, verifying, fingerprint })
+    let verifying = rows
+        .iter()
+        .map(signing::verifying_key)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let fingerprint = rows
+        .iter()
+        .map(|k| format!("{}:{:?}", k.kid, k.retired_at))
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(Keyring {
+        signing,
+        verifying,
+        fingerprint,
+    })
 }
 
 /// Pagination for list use cases: done in the store, never in the caller.
@@ -277,7 +341,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 100, offset: 0 }
+        Page {
+            limit: 100,
+            offset: 0,
+        }
     }
 }
 

@@ -18,7 +18,12 @@ pub struct UserView {
 
 impl From<&UserRow> for UserView {
     fn from(u: &UserRow) -> Self {
-        UserView { sub: u.sub.clone(), username: u.username.clone(), claims: u.claims.clone(), created_at: super::clients::ts(u.created_at) }
+        UserView {
+            sub: u.sub.clone(),
+            username: u.username.clone(),
+            claims: u.claims.clone(),
+            created_at: super::clients::ts(u.created_at),
+        }
     }
 }
 
@@ -35,13 +40,25 @@ fn check_claims(c: &Map<String, Value>) -> Result<()> {
 }
 
 impl Authdesk {
-    pub async fn user_create(&self, username: &str, password: &str, claims: Map<String, Value>, actor: &Actor) -> Result<UserView> {
+    pub async fn user_create(
+        &self,
+        username: &str,
+        password: &str,
+        claims: Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<UserView> {
         let username = username.trim();
         if username.is_empty() || username.len() > 200 || username.chars().any(char::is_control) {
-            return Err(ApiError::invalid("username", "a user name is 1 to 200 printable characters"));
+            return Err(ApiError::invalid(
+                "username",
+                "a user name is 1 to 200 printable characters",
+            ));
         }
         if password.len() < 8 {
-            return Err(ApiError::invalid("password", "a password has at least 8 characters"));
+            return Err(ApiError::invalid(
+                "password",
+                "a password has at least 8 characters",
+            ));
         }
         check_claims(&claims)?;
         let now = self.now().timestamp();
@@ -59,10 +76,21 @@ impl Authdesk {
         };
         let mut tx = self.store().write().await?;
         if users::by_username(&mut tx, username).await?.is_some() {
-            return Err(ApiError::invalid("username", format!("the user name '{username}' is taken")));
+            return Err(ApiError::invalid(
+                "username",
+                format!("the user name '{username}' is taken"),
+            ));
         }
         users::insert(&mut tx, &row).await?;
-        audit::record(&mut tx, now, actor, "user.create", &row.sub, json!({"username": username})).await?;
+        audit::record(
+            &mut tx,
+            now,
+            actor,
+            "user.create",
+            &row.sub,
+            json!({"username": username}),
+        )
+        .await?;
         authdesk_store::commit(tx).await?;
         Ok(UserView::from(&row))
     }
@@ -70,10 +98,19 @@ impl Authdesk {
     pub async fn user_list(&self, page: Page) -> Result<Vec<UserView>> {
         let (limit, offset) = page.clamp();
         let mut conn = self.store().conn().await?;
-        Ok(users::list(&mut conn, limit, offset).await?.iter().map(UserView::from).collect())
+        Ok(users::list(&mut conn, limit, offset)
+            .await?
+            .iter()
+            .map(UserView::from)
+            .collect())
     }
 
-    pub async fn user_set_claims(&self, sub: &str, claims: Map<String, Value>, actor: &Actor) -> Result<UserView> {
+    pub async fn user_set_claims(
+        &self,
+        sub: &str,
+        claims: Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<UserView> {
         check_claims(&claims)?;
         let now = self.now().timestamp();
         let mut tx = self.store().write().await?;
@@ -81,7 +118,9 @@ impl Authdesk {
             return Err(ApiError::NotFound(format!("no user with sub {sub}")));
         }
         audit::record(&mut tx, now, actor, "user.update", sub, json!({})).await?;
-        let row = users::get(&mut tx, sub).await?.ok_or_else(|| ApiError::NotFound(sub.to_string()))?;
+        let row = users::get(&mut tx, sub)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(sub.to_string()))?;
         authdesk_store::commit(tx).await?;
         Ok(UserView::from(&row))
     }
@@ -98,12 +137,19 @@ impl Authdesk {
     }
 
     /// Checks a user name and password; the same work is done for unknown names.
-    pub(crate) async fn user_authenticate(&self, username: &str, password: &str) -> Result<Option<UserRow>> {
+    pub(crate) async fn user_authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<UserRow>> {
         let user = {
             let mut conn = self.store().conn().await?;
             users::by_username(&mut conn, username).await?
         };
-        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| secret::dummy_password_hash().to_string());
+        let stored = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| secret::dummy_password_hash().to_string());
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || secret::verify_password(&password, &stored))
             .await

@@ -14,13 +14,21 @@ const SESSION_COOKIE: &str = "authdesk_session";
 const INTERACTION_COOKIE: &str = "authdesk_interaction";
 
 fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_age: i64) {
-    let c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" });
+    let c = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
     if let Ok(v) = HeaderValue::from_str(&c) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
-fn render(app: &Authdesk, outcome: Outcome, interaction: Option<String>, session: Option<String>) -> Response {
+fn render(
+    app: &Authdesk,
+    outcome: Outcome,
+    interaction: Option<String>,
+    session: Option<String>,
+) -> Response {
     let mut resp = match outcome {
         Outcome::ErrorPage { message } => pages::error_page(&message),
         Outcome::Redirect(url) => {
@@ -28,7 +36,8 @@ fn render(app: &Authdesk, outcome: Outcome, interaction: Option<String>, session
             if let Ok(v) = HeaderValue::from_str(&url) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
         Outcome::Login(ctx) => pages::login(&ctx),
@@ -36,7 +45,13 @@ fn render(app: &Authdesk, outcome: Outcome, interaction: Option<String>, session
     };
     let secure = app.issuer().starts_with("https://");
     if let Some(i) = interaction {
-        set_cookie(&mut resp, secure, INTERACTION_COOKIE, &i, INTERACTION_SECONDS);
+        set_cookie(
+            &mut resp,
+            secure,
+            INTERACTION_COOKIE,
+            &i,
+            INTERACTION_SECONDS,
+        );
     }
     if let Some(s) = session {
         set_cookie(&mut resp, secure, SESSION_COOKIE, &s, SESSION_SECONDS);
@@ -52,17 +67,28 @@ fn internal(e: crate::api::ApiError) -> Response {
 }
 
 async fn start(app: Arc<Authdesk>, headers: HeaderMap, params: Params) -> Response {
-    match app.authorize_start(&params.0, cookie(&headers, SESSION_COOKIE)).await {
+    match app
+        .authorize_start(&params.0, cookie(&headers, SESSION_COOKIE))
+        .await
+    {
         Ok((outcome, interaction)) => render(&app, outcome, interaction, None),
         Err(e) => internal(e),
     }
 }
 
-pub async fn authorize_get(State(app): State<Arc<Authdesk>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn authorize_get(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     start(app, headers, Params::from_query(q.as_deref())).await
 }
 
-pub async fn authorize_post(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn authorize_post(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match Params::from_form(&headers, &body) {
         Ok(p) => start(app, headers, p).await,
         Err(e) => pages::error_page(&e.description),
@@ -89,7 +115,11 @@ pub async fn login(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: B
     }
 }
 
-pub async fn consent(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn consent(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let p = match Params::from_form(&headers, &body) {
         Ok(p) => p,
         Err(e) => return pages::error_page(&e.description),

@@ -21,20 +21,28 @@ impl From<ApiError> for HttpError {
     fn from(e: ApiError) -> Self {
         let error = match e {
             ApiError::OAuth(o) => o,
-            ApiError::Invalid { .. } | ApiError::Refused(_) => OAuthError::invalid_request(e.to_string()),
+            ApiError::Invalid { .. } | ApiError::Refused(_) => {
+                OAuthError::invalid_request(e.to_string())
+            }
             ApiError::NotFound(_) => OAuthError::invalid_request(e.to_string()),
             ApiError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 OAuthError::server_error()
             }
         };
-        HttpError { error, bearer: false }
+        HttpError {
+            error,
+            bearer: false,
+        }
     }
 }
 
 impl From<OAuthError> for HttpError {
     fn from(error: OAuthError) -> Self {
-        HttpError { error, bearer: false }
+        HttpError {
+            error,
+            bearer: false,
+        }
     }
 }
 
@@ -57,10 +65,22 @@ impl IntoResponse for HttpError {
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        let mut resp = (status, Json(json!({"error": e.code.as_str(), "error_description": e.description}))).into_response();
+        let mut resp = (
+            status,
+            Json(json!({"error": e.code.as_str(), "error_description": e.description})),
+        )
+            .into_response();
         no_store(&mut resp);
-        let www = if self.bearer && matches!(e.code, ErrorCode::InvalidToken | ErrorCode::InsufficientScope | ErrorCode::InvalidRequest) {
-            Some(format!(r#"Bearer realm="authdesk", error="{}", error_description="{}""#, e.code.as_str(), quoted(&e.description)))
+        let www = if self.bearer
+            && matches!(
+                e.code,
+                ErrorCode::InvalidToken | ErrorCode::InsufficientScope | ErrorCode::InvalidRequest
+            ) {
+            Some(format!(
+                r#"Bearer realm="authdesk", error="{}", error_description="{}""#,
+                e.code.as_str(),
+                quoted(&e.description)
+            ))
         } else if e.code == ErrorCode::InvalidClient {
             Some(r#"Basic realm="authdesk""#.to_string())
         } else {

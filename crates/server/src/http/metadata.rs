@@ -11,7 +11,11 @@ use std::sync::Arc;
 
 pub fn metadata(issuer: &str, oidc: bool) -> Value {
     let url = |p: &str| format!("{issuer}{p}");
-    let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ];
     let mut m = json!({
         "issuer": issuer,
         "authorization_endpoint": url(paths::AUTHORIZE),
@@ -61,8 +65,14 @@ pub async fn oauth_metadata(State(app): State<Arc<Authdesk>>) -> Response {
 
 pub async fn jwks(State(app): State<Arc<Authdesk>>) -> Response {
     let mut r = Json(app.jwks()).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
     r
 }
 
@@ -81,5 +91,9 @@ pub async fn home(State(app): State<Arc<Authdesk>>) -> Response {
 }
 
 pub async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"error": "not_found", "error_description": "no such endpoint"}))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "error_description": "no such endpoint"})),
+    )
+        .into_response()
 }

@@ -36,7 +36,10 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         .route(paths::DISCOVERY, get(metadata::openid_configuration))
         .route(paths::AS_METADATA, get(metadata::oauth_metadata))
         .route(paths::JWKS, get(metadata::jwks))
-        .route(paths::AUTHORIZE, get(authorize::authorize_get).post(authorize::authorize_post))
+        .route(
+            paths::AUTHORIZE,
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
         .route(paths::LOGIN, post(authorize::login))
         .route(paths::CONSENT, post(authorize::consent))
         .route(paths::TOKEN, post(token::token))
@@ -53,7 +56,11 @@ pub fn router(app: Arc<Authdesk>) -> Router {
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.
-pub async fn serve(app: Arc<Authdesk>, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    app: Arc<Authdesk>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let sync_app = app.clone();
     let sync = tokio::spawn(async move {
         let mut tick = tokio::time::interval(SYNC_INTERVAL);
@@ -64,7 +71,9 @@ pub async fn serve(app: Arc<Authdesk>, listener: tokio::net::TcpListener, shutdo
             }
         }
     });
-    let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await;
     sync.abort();
     result
 }

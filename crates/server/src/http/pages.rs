@@ -41,17 +41,34 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     r
 }
 
 pub fn error_page(message: &str) -> Response {
-    page(StatusCode::BAD_REQUEST, "Request refused", &format!("<h1>This request cannot go on</h1><p class=\"error\">{}</p>", escape(message)))
+    page(
+        StatusCode::BAD_REQUEST,
+        "Request refused",
+        &format!(
+            "<h1>This request cannot go on</h1><p class=\"error\">{}</p>",
+            escape(message)
+        ),
+    )
 }
 
 pub fn login(ctx: &PageContext) -> Response {
-    let error = ctx.error.as_ref().map(|e| format!("<p class=\"error\">{}</p>", escape(e))).unwrap_or_default();
+    let error = ctx
+        .error
+        .as_ref()
+        .map(|e| format!("<p class=\"error\">{}</p>", escape(e)))
+        .unwrap_or_default();
     let body = format!(
         "<h1>Sign in to continue to {app}</h1>{error}
 <form method=\"post\" action=\"{action}\">
@@ -67,11 +84,23 @@ pub fn login(ctx: &PageContext) -> Response {
         csrf = escape(&ctx.csrf_token),
         hint = escape(ctx.login_hint.as_deref().unwrap_or("")),
     );
-    page(if ctx.error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, "Sign in", &body)
+    page(
+        if ctx.error.is_some() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        },
+        "Sign in",
+        &body,
+    )
 }
 
 pub fn consent(ctx: &PageContext) -> Response {
-    let scopes: String = ctx.scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
+    let scopes: String = ctx
+        .scopes
+        .iter()
+        .map(|s| format!("<li><code>{}</code></li>", escape(s)))
+        .collect();
     let body = format!(
         "<h1>{app} wants access</h1><p>Signed in as <strong>{user}</strong>. {app} asks for:</p><ul>{scopes}</ul>
 <form method=\"post\" action=\"{action}\">
@@ -95,6 +124,9 @@ mod tests {
 
     #[test]
     fn escapes_everything_reflected() {
-        assert_eq!(escape(r#"<script>"x"&'y'</script>"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+        assert_eq!(
+            escape(r#"<script>"x"&'y'</script>"#),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;"
+        );
     }
 }

@@ -21,55 +21,102 @@ fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthErro
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => {
-            let v = v.to_str().map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
-            let Some(b64) = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")) else {
-                return Err(OAuthError::invalid_client("the Authorization header must use the Basic scheme"));
+            let v = v
+                .to_str()
+                .map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
+            let Some(b64) = v
+                .strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+            else {
+                return Err(OAuthError::invalid_client(
+                    "the Authorization header must use the Basic scheme",
+                ));
             };
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            let (id, secret) = raw.split_once(':').ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
+            let (id, secret) = raw
+                .split_once(':')
+                .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
             // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-            let decode = |s: &str| form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let decode = |s: &str| {
+                form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
             Some((decode(id), decode(secret)))
         }
     };
     let post_secret = p.get("client_secret");
     let assertion = p.get("client_assertion");
     let assertion_type = p.get("client_assertion_type");
-    let used = [basic.is_some(), post_secret.is_some(), assertion.is_some()].iter().filter(|x| **x).count();
+    let used = [basic.is_some(), post_secret.is_some(), assertion.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
     if used > 1 {
-        return Err(OAuthError::invalid_request("use exactly one client authentication method"));
+        return Err(OAuthError::invalid_request(
+            "use exactly one client authentication method",
+        ));
     }
     let client_id = p.get("client_id");
     if let Some((id, secret)) = basic {
         if client_id.is_some_and(|c| c != id) {
-            return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+            return Err(OAuthError::invalid_request(
+                "client_id does not match the Authorization header",
+            ));
         }
-        return Ok(Credentials::Basic { client_id: id, secret });
+        return Ok(Credentials::Basic {
+            client_id: id,
+            secret,
+        });
     }
     if let Some(secret) = post_secret {
-        let id = client_id.ok_or_else(|| OAuthError::invalid_request("client_id is required with client_secret"))?;
-        return Ok(Credentials::Post { client_id: id.into(), secret: secret.into() });
+        let id = client_id.ok_or_else(|| {
+            OAuthError::invalid_request("client_id is required with client_secret")
+        })?;
+        return Ok(Credentials::Post {
+            client_id: id.into(),
+            secret: secret.into(),
+        });
     }
     if let Some(a) = assertion {
         if assertion_type != Some(ASSERTION_TYPE) {
-            return Err(OAuthError::invalid_request(format!("client_assertion_type must be {ASSERTION_TYPE}")));
+            return Err(OAuthError::invalid_request(format!(
+                "client_assertion_type must be {ASSERTION_TYPE}"
+            )));
         }
-        return Ok(Credentials::Assertion { client_id: client_id.map(String::from), assertion: a.into() });
+        return Ok(Credentials::Assertion {
+            client_id: client_id.map(String::from),
+            assertion: a.into(),
+        });
     }
     match client_id {
-        Some(id) => Ok(Credentials::None { client_id: id.into() }),
-        None => Err(OAuthError::invalid_client("client authentication is required")),
+        Some(id) => Ok(Credentials::None {
+            client_id: id.into(),
+        }),
+        None => Err(OAuthError::invalid_client(
+            "client authentication is required",
+        )),
     }
 }
 
-async fn authenticate(app: &Authdesk, headers: &HeaderMap, p: &Params, endpoint: &str) -> Result<ClientRow, HttpError> {
+async fn authenticate(
+    app: &Authdesk,
+    headers: &HeaderMap,
+    p: &Params,
+    endpoint: &str,
+) -> Result<ClientRow, HttpError> {
     let creds = credentials(headers, p)?;
     let issuer = app.issuer();
-    let audiences = [issuer.clone(), format!("{issuer}{}", paths::TOKEN), format!("{issuer}{endpoint}")];
+    let audiences = [
+        issuer.clone(),
+        format!("{issuer}{}", paths::TOKEN),
+        format!("{issuer}{endpoint}"),
+    ];
     Ok(app.client_authenticate(&creds, &audiences).await?)
 }
 
@@ -85,44 +132,88 @@ fn json_no_store<T: serde::Serialize>(v: T) -> Response {
     r
 }
 
-pub async fn token(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn token(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let grant_type = p.require("grant_type")?;
     let client = authenticate(&app, &headers, &p, paths::TOKEN).await?;
     let resp = match grant_type {
-        "authorization_code" => app.exchange_code(&client, p.require("code")?, p.get("redirect_uri"), p.get("code_verifier")).await?,
+        "authorization_code" => {
+            app.exchange_code(
+                &client,
+                p.require("code")?,
+                p.get("redirect_uri"),
+                p.get("code_verifier"),
+            )
+            .await?
+        }
         "client_credentials" => app.client_credentials(&client, p.get("scope")).await?,
-        "refresh_token" => app.refresh(&client, p.require("refresh_token")?, p.get("scope")).await?,
+        "refresh_token" => {
+            app.refresh(&client, p.require("refresh_token")?, p.get("scope"))
+                .await?
+        }
         other => {
-            return Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("grant_type {} is not supported", other.escape_default())).into())
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {} is not supported", other.escape_default()),
+            )
+            .into())
         }
     };
     Ok(json_no_store(resp))
 }
 
-pub async fn introspect(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn introspect(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let client = authenticate(&app, &headers, &p, paths::INTROSPECT).await?;
     let token = p.require("token")?;
     Ok(json_no_store(app.introspect(&client, token).await?))
 }
 
-pub async fn revoke(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn revoke(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let client = authenticate(&app, &headers, &p, paths::REVOKE).await?;
     let token = p.require("token")?;
-    app.revoke_token(&client, token, p.get("token_type_hint")).await?;
+    app.revoke_token(&client, token, p.get("token_type_hint"))
+        .await?;
     let mut r = StatusCode::OK.into_response();
     no_store(&mut r);
     Ok(r)
 }
 
-pub async fn userinfo(State(app): State<Arc<Authdesk>>, headers: HeaderMap) -> Result<Response, HttpError> {
-    let bearer = |e: OAuthError| HttpError { error: e, bearer: true };
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let token = match auth.and_then(|a| a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer "))) {
+pub async fn userinfo(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let bearer = |e: OAuthError| HttpError {
+        error: e,
+        bearer: true,
+    };
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let token = match auth.and_then(|a| {
+        a.strip_prefix("Bearer ")
+            .or_else(|| a.strip_prefix("bearer "))
+    }) {
         Some(t) if !t.trim().is_empty() => t.trim(),
-        _ => return Err(bearer(OAuthError::new(ErrorCode::InvalidToken, "a bearer access token is required"))),
+        _ => {
+            return Err(bearer(OAuthError::new(
+                ErrorCode::InvalidToken,
+                "a bearer access token is required",
+            )))
+        }
     };
     match app.userinfo(token).await {
         Ok(v) => Ok(json_no_store(v)),

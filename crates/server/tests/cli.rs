@@ -1,0 +1,413 @@
+//! The `authdesk` binary as other programs use it: a real process per command, `--json`
+//! output, exit codes, and a running `serve` that sees changes made by the CLI.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_authdesk");
+
+fn authdesk(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run authdesk");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let (code, out, err) = authdesk(dir, args);
+    assert_eq!(code, 0, "authdesk {args:?} failed: {err}");
+    assert_eq!(out.lines().count(), 1, "one JSON object on stdout: {out}");
+    serde_json::from_str(&out).expect("JSON")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("URL in the log line")
+            .to_string();
+        Server { child, base }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Polls `f` until it is true; changes must reach a running server within one second.
+async fn within_one_second(mut f: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !f().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "not seen by the running server within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn cli_and_running_server_share_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let created = json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "CLI app",
+            "--redirect-uri",
+            "http://127.0.0.1:9/cb",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "openid",
+            "--scope",
+            "offline_access",
+            "--scope",
+            "accounts",
+            "--json",
+        ],
+    );
+    let id = created["client_id"].as_str().unwrap().to_string();
+    let secret = created["client_secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_string();
+    assert!(
+        !json(d, &["clients", "show", &id, "--json"])
+            .to_string()
+            .contains(&secret),
+        "the secret is never shown again"
+    );
+    let sub = json(
+        d,
+        &[
+            "users",
+            "create",
+            "--username",
+            "ada",
+            "--password",
+            "long enough",
+            "--claim",
+            "name=Ada",
+            "--json",
+        ],
+    )["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let server = Server::start(d);
+    let http = reqwest::Client::new();
+    let discovery: Value = http
+        .get(format!("{}/.well-known/openid-configuration", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["issuer"],
+        server.base.as_str(),
+        "issuer defaults to http://<listen address>"
+    );
+
+    // mint a user token with a refresh token; the running server refreshes it
+    let minted = json(
+        d,
+        &[
+            "mint",
+            "--client-id",
+            &id,
+            "--sub",
+            &sub,
+            "--scope",
+            "openid offline_access",
+            "--json",
+        ],
+    );
+    let rt = minted["refresh_token"].as_str().unwrap().to_string();
+    let refresh = || {
+        let (http, url, id, secret, rt) = (
+            http.clone(),
+            format!("{}/token", server.base),
+            id.clone(),
+            secret.clone(),
+            rt.clone(),
+        );
+        async move {
+            http.post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(refresh().await, 200);
+
+    // move the clock from the CLI: the running server's token rules follow
+    let shown = json(d, &["clock", "advance", "91d", "--json"]);
+    assert_eq!(shown["offset_seconds"], 91 * 86_400);
+    within_one_second(async || refresh().await == 400).await;
+    json(d, &["clock", "reset", "--json"]);
+    within_one_second(async || refresh().await == 200).await;
+
+    // revoke the grant from the CLI, with a preview first
+    let grants = json(d, &["grants", "list", "--client-id", &id, "--json"]);
+    let grant_id = grants["grants"][0]["grant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let preview = json(
+        d,
+        &["grants", "revoke", "--sub", &sub, "--preview", "--json"],
+    );
+    assert_eq!(preview["grants"], 1);
+    assert!(preview["refresh_tokens"].as_i64().unwrap() >= 1);
+    json(d, &["grants", "revoke", &grant_id, "--json"]);
+    within_one_second(async || refresh().await == 400).await;
+    let shown = json(d, &["grants", "show", &grant_id, "--json"]);
+    assert!(shown["revoked_at"].is_string());
+
+    // disable the app from the CLI: no more tokens
+    let cc = || {
+        let (http, url, id, secret) = (
+            http.clone(),
+            format!("{}/token", server.base),
+            id.clone(),
+            secret.clone(),
+        );
+        async move {
+            http.post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(cc().await, 200);
+    json(d, &["clients", "disable", &id, "--json"]);
+    within_one_second(async || cc().await == 401).await;
+
+    // rotate the secret: the old one stops working
+    json(d, &["clients", "enable", &id, "--json"]);
+    let rotated = json(d, &["clients", "rotate-secret", &id, "--json"]);
+    assert_ne!(rotated["client_secret"], secret.as_str());
+    within_one_second(async || cc().await == 401).await;
+
+    let status = server.stop();
+    assert!(
+        status.success(),
+        "SIGTERM shuts serve down cleanly: {status:?}"
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "clients",
+                "create",
+                "--name",
+                "x",
+                "--redirect-uri",
+                "JavaScript:alert(1)",
+                "--json",
+            ],
+            "redirect_uris",
+        ),
+        (
+            vec![
+                "clients",
+                "create",
+                "--name",
+                "x",
+                "--type",
+                "public",
+                "--auth-method",
+                "client_secret_basic",
+                "--redirect-uri",
+                "https://a.example/cb",
+                "--json",
+            ],
+            "auth_method",
+        ),
+        (
+            vec![
+                "clients",
+                "create",
+                "--name",
+                "x",
+                "--auth-method",
+                "private_key_jwt",
+                "--grant-type",
+                "client_credentials",
+                "--json",
+            ],
+            "public_key",
+        ),
+        (vec!["clients", "show", "no-such-app"], "no application"),
+        (
+            vec![
+                "users",
+                "create",
+                "--username",
+                "u",
+                "--password",
+                "short",
+                "--json",
+            ],
+            "password",
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--username",
+                "u",
+                "--password",
+                "long enough",
+                "--claim",
+                "sub=x",
+                "--json",
+            ],
+            "not a standard",
+        ),
+        (vec!["clock", "advance", "ninety days"], "not a duration"),
+        (vec!["grants", "revoke"], "exactly one"),
+        (
+            vec!["mint", "--client-id", "nope", "--scope", "openid"],
+            "no application",
+        ),
+    ];
+    for (args, needle) in cases {
+        let (code, out, err) = authdesk(d, &args);
+        assert_ne!(code, 0, "{args:?} should fail");
+        assert!(
+            out.is_empty(),
+            "{args:?}: nothing on stdout on failure: {out}"
+        );
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr should mention {needle}: {err}"
+        );
+    }
+    let (code, _, err) = authdesk(
+        d,
+        &["clients", "create", "--name", "x", "--type", "sideways"],
+    );
+    assert_eq!(code, 2, "usage errors exit 2");
+    assert!(err.contains("confidential"), "{err}");
+}
+
+#[test]
+fn production_directory_refuses_sandbox_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("prod");
+    let init = json(&d, &["init", "--production", "--json"]);
+    assert_eq!(init["mode"], "production");
+    let id = json(
+        &d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "x",
+            "--grant-type",
+            "client_credentials",
+            "--json",
+        ],
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for args in [
+        vec!["clock", "advance", "91d"],
+        vec!["clock", "reset"],
+        vec!["mint", "--client-id", id.as_str(), "--scope", ""],
+    ] {
+        let (code, _, err) = authdesk(&d, &args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("production"), "{args:?}: {err}");
+    }
+    assert_eq!(json(&d, &["clock", "show", "--json"])["offset_seconds"], 0);
+    // a sandbox directory cannot be turned into a production one afterwards
+    let sandbox = dir.path().join("sandbox");
+    json(&sandbox, &["clients", "list", "--json"]);
+    let (code, _, err) = authdesk(&sandbox, &["init", "--production"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("sandbox"), "{err}");
+}
+
+#[test]
+fn data_dir_from_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .env("AUTHDESK_DATA_DIR", dir.path())
+        .args(["init", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.path().join("authdesk.db").exists());
+}
