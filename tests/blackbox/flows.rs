@@ -465,3 +465,66 @@ async fn client_credentials_only_app_and_scope_rules() {
     wide.push(("scope", "admin".into()));
     assert_eq!(post(wide).await.1["error"], "invalid_scope");
 }
+
+#[tokio::test]
+async fn audit_log_records_admin_actions_and_token_events() {
+    let t = spawn_app().await;
+    let c = t.confidential().await;
+    t.user("ada").await;
+    let body = t.code_flow(&c, "ada", "openid offline_access").await;
+    let (_, _) = t
+        .token(
+            &Registered {
+                id: c.id.clone(),
+                secret: Some("wrong".into()),
+            },
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    t.token(
+        &c,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", s(&body, "refresh_token")),
+        ],
+    )
+    .await;
+    t.app
+        .grant_revoke(
+            &authdesk_store::grants::Filter {
+                client_id: Some(c.id.clone()),
+                ..Default::default()
+            },
+            &actor(),
+            "offboarding",
+        )
+        .await
+        .unwrap();
+    let events = t.app.audit_list(None, Default::default()).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "grant.revoke",
+            "token.refresh",
+            "client.auth_failed",
+            "token.issue",
+            "user.create",
+            "client.create"
+        ],
+        "newest first"
+    );
+    let all = serde_json::to_string(&events).unwrap();
+    assert!(
+        !all.contains(s(&body, "refresh_token")) && !all.contains(c.secret.as_deref().unwrap()),
+        "no secret in the audit log"
+    );
+    assert_eq!(
+        t.app
+            .audit_list(Some("token.issue"), Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

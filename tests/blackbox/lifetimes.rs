@@ -220,3 +220,49 @@ async fn authorization_code_expires_after_sixty_seconds() {
         (StatusCode::BAD_REQUEST, "invalid_grant")
     );
 }
+
+#[tokio::test]
+async fn an_app_may_shorten_lifetimes() {
+    use authdesk_core::client::ClientDraft;
+    use authdesk_core::lifetime::LifetimeOverrides;
+    let t = spawn_app().await;
+    let c = t
+        .client(ClientDraft {
+            name: "Short".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            consent_required: Some(false),
+            lifetimes: LifetimeOverrides {
+                access_token: Some(300),
+                refresh_token: Some(7 * 86_400),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await;
+    t.user("ada").await;
+    let body = t.code_flow(&c, "ada", "openid offline_access").await;
+    assert_eq!(body["expires_in"], 300);
+    t.advance(Duration::days(7)).await;
+    let (status, _) = refresh(&t, &c, s(&body, "refresh_token")).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the app's 7-day refresh lifetime applies"
+    );
+    let longer = t
+        .app
+        .client_create(
+            &ClientDraft {
+                name: "Long".into(),
+                redirect_uris: vec![REDIRECT.into()],
+                lifetimes: LifetimeOverrides {
+                    access_token: Some(3600),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &actor(),
+        )
+        .await;
+    assert_eq!(longer.expect_err("cannot lengthen").code(), "invalid_input");
+}

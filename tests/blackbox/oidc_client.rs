@@ -175,3 +175,75 @@ async fn strict_client_with_client_secret_post() {
         "no offline_access, no refresh token"
     );
 }
+
+#[tokio::test]
+async fn strict_client_client_credentials_with_basic_and_post() {
+    let t = spawn_app_on_wall_clock().await;
+    let http = http();
+    for (method, auth_type) in [
+        (
+            authdesk_core::client::AuthMethod::ClientSecretBasic,
+            openidconnect::AuthType::BasicAuth,
+        ),
+        (
+            authdesk_core::client::AuthMethod::ClientSecretPost,
+            openidconnect::AuthType::RequestBody,
+        ),
+    ] {
+        let c = t
+            .client(authdesk_core::client::ClientDraft {
+                name: "Machine".into(),
+                auth_method: Some(method),
+                grant_types: vec![authdesk_core::client::GrantType::ClientCredentials],
+                scopes: vec!["accounts".into()],
+                ..Default::default()
+            })
+            .await;
+        let meta =
+            CoreProviderMetadata::discover_async(IssuerUrl::new(t.issuer.clone()).unwrap(), &http)
+                .await
+                .unwrap();
+        let client = CoreClient::from_provider_metadata(
+            meta,
+            ClientId::new(c.id.clone()),
+            Some(ClientSecret::new(c.secret.clone().unwrap())),
+        )
+        .set_auth_type(auth_type);
+        let tokens = client
+            .exchange_client_credentials()
+            .unwrap()
+            .add_scope(Scope::new("accounts".into()))
+            .request_async(&http)
+            .await
+            .unwrap_or_else(|e| panic!("{method:?}: {e:?}"));
+        assert_eq!(claims(tokens.access_token().secret())["sub"], c.id.as_str());
+        assert!(tokens.refresh_token().is_none());
+        // the wrong secret is an RFC 6749 error the library understands
+        let wrong = CoreClient::from_provider_metadata(
+            CoreProviderMetadata::discover_async(IssuerUrl::new(t.issuer.clone()).unwrap(), &http)
+                .await
+                .unwrap(),
+            ClientId::new(c.id.clone()),
+            Some(ClientSecret::new("wrong".into())),
+        )
+        .set_auth_type(
+            if method == authdesk_core::client::AuthMethod::ClientSecretBasic {
+                openidconnect::AuthType::BasicAuth
+            } else {
+                openidconnect::AuthType::RequestBody
+            },
+        );
+        let err = wrong
+            .exchange_client_credentials()
+            .unwrap()
+            .request_async(&http)
+            .await
+            .expect_err("wrong secret");
+        match err {
+            openidconnect::RequestTokenError::ServerResponse(r) => {
+                assert_eq!(r.error().as_ref(), "invalid_client")
+            }
+            other => panic!("expected an RFC 6749 error response, got {other:?}"),
+        }
+    }
+}

@@ -5,15 +5,17 @@ use crate::redirect_uri::RedirectUri;
 use crate::scope::{self, Scope};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ClientType {
     Confidential,
     Public,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
@@ -21,8 +23,9 @@ pub enum AuthMethod {
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum GrantType {
     AuthorizationCode,
     ClientCredentials,
@@ -76,7 +79,9 @@ impl AuthMethod {
 }
 
 /// What an administrator submits to create or edit an app. Optional fields take defaults.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(export)]
 pub struct ClientDraft {
     pub name: String,
     pub partner_name: Option<String>,
@@ -109,8 +114,9 @@ pub struct ClientSettings {
 }
 
 /// A registration problem, tied to the field it concerns so a form can show it in place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{field}: {message}")]
+#[ts(export)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,

@@ -10,12 +10,18 @@ pub const CHAIN: i64 = 365 * 86_400;
 pub const AUTHORIZATION_CODE: i64 = 60;
 
 /// Lifetimes in seconds. `Default` is the framework's maximum for each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Lifetimes {
+    #[ts(type = "number")]
     pub access_token: i64,
+    #[ts(type = "number")]
     pub id_token: i64,
+    #[ts(type = "number")]
     pub refresh_token: i64,
+    #[ts(type = "number")]
     pub chain: i64,
+    #[ts(type = "number")]
     pub authorization_code: i64,
 }
 
@@ -32,11 +38,16 @@ impl Default for Lifetimes {
 }
 
 /// Shorter lifetimes an app asks for; `None` keeps the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LifetimeOverrides {
+    #[ts(type = "number | null")]
     pub access_token: Option<i64>,
+    #[ts(type = "number | null")]
     pub id_token: Option<i64>,
+    #[ts(type = "number | null")]
     pub refresh_token: Option<i64>,
+    #[ts(type = "number | null")]
     pub chain: Option<i64>,
 }
 

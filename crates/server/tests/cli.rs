@@ -35,13 +35,16 @@ struct Server {
 }
 
 impl Server {
+    /// Starts `serve` with verbose logging into `dir/serve.log`.
     fn start(dir: &std::path::Path) -> Server {
+        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("AUTHDESK_LOG", "debug")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn serve");
         let mut line = String::new();

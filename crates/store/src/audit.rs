@@ -2,9 +2,12 @@
 
 use crate::{Conn, Result};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AuditRow {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub at: i64,
     pub actor: String,
     pub action: String,

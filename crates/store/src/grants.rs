@@ -76,10 +76,14 @@ pub async fn list(conn: &mut Conn, f: &Filter, limit: i64, offset: i64) -> Resul
 }
 
 /// What revoking the live grants matching `f` would hit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Impact {
+    #[ts(type = "number")]
     pub grants: i64,
+    #[ts(type = "number")]
     pub refresh_tokens: i64,
+    #[ts(type = "number")]
     pub access_tokens: i64,
 }
 

@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::json;
 
 /// What the console and CLI show of an app. Never contains the secret or its hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ClientView {
     pub client_id: String,
     pub name: String,
@@ -29,11 +30,14 @@ pub struct ClientView {
 }
 
 /// The answer to create or rotate: the view plus the secret, shown this once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ClientCreated {
     #[serde(flatten)]
+    #[ts(flatten)]
     pub client: ClientView,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub client_secret: Option<String>,
 }
 

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum TokenStateName {
     Active,
     Consumed,
@@ -19,7 +20,8 @@ pub enum TokenStateName {
     Revoked,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct GrantSummary {
     pub grant_id: String,
     pub client_id: String,
@@ -34,7 +36,8 @@ pub struct GrantSummary {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RefreshTokenNode {
     pub id: String,
     pub parent_id: Option<String>,
@@ -44,12 +47,14 @@ pub struct RefreshTokenNode {
     /// `min(expires_at, chain end)`.
     pub effective_expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    #[ts(type = "number")]
     pub use_count: i64,
     pub state: TokenStateName,
     pub children: Vec<RefreshTokenNode>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AccessTokenView {
     pub jti: String,
     pub refresh_token_id: Option<String>,
@@ -59,9 +64,11 @@ pub struct AccessTokenView {
     pub state: TokenStateName,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct GrantDetail {
     #[serde(flatten)]
+    #[ts(flatten)]
     pub grant: GrantSummary,
     /// The last moment a refresh can still succeed (the latest usable token's effective expiry).
     pub last_refresh_possible_at: Option<DateTime<Utc>>,

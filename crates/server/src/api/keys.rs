@@ -8,13 +8,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct KeyView {
     pub kid: String,
     pub alg: String,
     pub created_at: DateTime<Utc>,
     pub retired_at: Option<DateTime<Utc>>,
     /// active (signs new tokens), published (retired, still verifies live tokens), expired.
+    #[ts(type = "\"active\" | \"published\" | \"expired\"")]
     pub state: &'static str,
 }
 

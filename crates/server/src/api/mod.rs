@@ -4,6 +4,8 @@ pub mod audit;
 pub mod authorize;
 pub mod client_auth;
 pub mod clients;
+pub mod console;
+pub mod explain;
 pub mod grants;
 pub mod keys;
 pub mod tokens;
@@ -65,8 +67,9 @@ impl From<StoreError> for ApiError {
 
 pub type Result<T> = std::result::Result<T, ApiError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Mode {
     Sandbox,
     Production,
@@ -284,9 +287,11 @@ impl Authdesk {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ClockView {
     pub now: DateTime<Utc>,
+    #[ts(type = "number")]
     pub offset_seconds: i64,
     pub mode: Mode,
 }

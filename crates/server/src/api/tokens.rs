@@ -23,15 +23,19 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// A token-endpoint success response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
+    #[ts(type = "number")]
     pub expires_in: i64,
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub id_token: Option<String>,
 }
 

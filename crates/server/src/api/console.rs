@@ -1,0 +1,114 @@
+//! Types the desktop console exchanges with the backend that have no other home: the error
+//! shape every command returns, the grant query, and the status bar's facts.
+
+use super::{ApiError, Authdesk, ClockView, Mode, Page};
+use authdesk_core::client::FieldError;
+use authdesk_core::clock::format_duration;
+use authdesk_store::grants::Filter;
+use serde::{Deserialize, Serialize};
+
+/// What every console command returns on failure: a stable code the UI may branch on, a
+/// message for people, and per-field problems for forms. The UI never matches on `message`.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        let code = e.code().to_string();
+        match e {
+            ApiError::Invalid { fields } => UiError {
+                code,
+                message: fields
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                fields,
+            },
+            ApiError::Internal(msg) => {
+                tracing::error!(error = %msg, "console command failed");
+                UiError {
+                    code,
+                    message: "something went wrong inside Authdesk; see its log".into(),
+                    fields: vec![],
+                }
+            }
+            e => UiError {
+                code,
+                message: e.to_string(),
+                fields: vec![],
+            },
+        }
+    }
+}
+
+/// Which grants a list, preview or revocation is about, and which page of them.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GrantQuery {
+    pub client_id: Option<String>,
+    pub sub: Option<String>,
+    pub grant_id: Option<String>,
+    #[ts(type = "number")]
+    pub limit: i64,
+    #[ts(type = "number")]
+    pub offset: i64,
+}
+
+impl GrantQuery {
+    pub fn filter(&self) -> Filter {
+        let clean = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Filter {
+            client_id: clean(&self.client_id),
+            sub: clean(&self.sub),
+            grant_id: clean(&self.grant_id),
+        }
+    }
+    pub fn page(&self) -> Page {
+        Page {
+            limit: if self.limit <= 0 { 100 } else { self.limit },
+            offset: self.offset,
+        }
+    }
+}
+
+/// The status bar: where the server listens, whether it runs, the data directory, the clock.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ConsoleStatus {
+    pub issuer: String,
+    pub server_running: bool,
+    pub server_error: Option<String>,
+    pub data_dir: String,
+    pub mode: Mode,
+    pub clock: ClockView,
+    pub clock_offset_text: String,
+}
+
+impl Authdesk {
+    pub fn console_status(
+        &self,
+        server_running: bool,
+        server_error: Option<String>,
+    ) -> ConsoleStatus {
+        let clock = self.clock_show();
+        ConsoleStatus {
+            issuer: self.issuer(),
+            server_running,
+            server_error,
+            data_dir: self.data_dir().display().to_string(),
+            mode: self.mode(),
+            clock_offset_text: format_duration(chrono::Duration::seconds(clock.offset_seconds)),
+            clock,
+        }
+    }
+}

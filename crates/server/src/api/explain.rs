@@ -1,0 +1,180 @@
+//! The sandbox's "explain this token": what a pasted token is, and whether Authdesk would
+//! accept it now, and if not, why — in words a developer can act on.
+
+use super::Authdesk;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TokenExplanation {
+    /// access_token, id_token, refresh_token or unknown.
+    pub kind: String,
+    pub accepted: bool,
+    pub verdict: String,
+    /// Each check in order: signature and key, issuer, audience, expiry, revocation.
+    pub findings: Vec<String>,
+    #[ts(type = "Record<string, unknown> | null")]
+    pub header: Option<Value>,
+    #[ts(type = "Record<string, unknown> | null")]
+    pub claims: Option<Value>,
+}
+
+fn part(jwt: &str, i: usize) -> Option<Value> {
+    use base64::Engine;
+    let p = jwt.split('.').nth(i)?;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .ok()?,
+    )
+    .ok()
+}
+
+impl Authdesk {
+    pub async fn token_explain(&self, token: &str) -> super::Result<TokenExplanation> {
+        let token = token.trim();
+        let now = self.now();
+        let mut findings = Vec::new();
+        let (header, claims) = (part(token, 0), part(token, 1));
+        let Some(h) = header
+            .clone()
+            .filter(|_| token.split('.').count() == 3 && claims.is_some())
+        else {
+            // Not a JWT: maybe one of our refresh tokens.
+            return Ok(match self.grant_find_by_token(token).await {
+                Ok(detail) => {
+                    let hash = self.hasher().hash("refresh_token", token);
+                    let mut conn = self.store().conn().await?;
+                    let (t, g) = authdesk_store::refresh_tokens::by_hash(&mut conn, &hash)
+                        .await?
+                        .ok_or_else(|| super::ApiError::NotFound("token".into()))?;
+                    let eff = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
+                    findings.push(format!(
+                        "refresh token of grant {} (app {}, user {})",
+                        g.id, g.client_id, g.sub
+                    ));
+                    findings.push(format!(
+                        "issued {}, own expiry {}, effective expiry {}",
+                        super::clients::ts(t.issued_at),
+                        super::clients::ts(t.expires_at),
+                        super::clients::ts(eff)
+                    ));
+                    let why = if let Some(r) = &detail.grant.revoked_at {
+                        Some(format!(
+                            "its grant was revoked at {r} by {} ({})",
+                            detail.grant.revoked_by.clone().unwrap_or_default(),
+                            detail.grant.revoke_reason.clone().unwrap_or_default()
+                        ))
+                    } else if t.consumed_at.is_some() {
+                        Some("it was already used by a public client (rotation); using it again revokes the grant".into())
+                    } else if g.chain_ends_at.is_some_and(|e| now.timestamp() >= e) {
+                        Some("its chain reached the one-year limit".into())
+                    } else if now.timestamp() >= eff {
+                        Some("it expired (90 days after it was issued)".into())
+                    } else {
+                        None
+                    };
+                    TokenExplanation {
+                        kind: "refresh_token".into(),
+                        accepted: why.is_none(),
+                        verdict: why
+                            .unwrap_or_else(|| format!("usable until {}", super::clients::ts(eff))),
+                        findings,
+                        header: None,
+                        claims: None,
+                    }
+                }
+                Err(_) => TokenExplanation {
+                    kind: "unknown".into(),
+                    accepted: false,
+                    verdict: "not a JWT and not a refresh token this data directory issued".into(),
+                    findings,
+                    header: None,
+                    claims: None,
+                },
+            });
+        };
+        let c = claims.clone().unwrap_or_default();
+        let typ = h["typ"].as_str().unwrap_or("");
+        let kind = if typ == "at+jwt" {
+            "access_token"
+        } else if c.get("nonce").is_some() || c.get("azp").is_some() || c.get("auth_time").is_some()
+        {
+            "id_token"
+        } else {
+            "unknown"
+        };
+        let kid = h["kid"].as_str().unwrap_or("");
+        let key = self.verifying_keys().into_iter().find(|k| k.kid == kid);
+        let mut problems: Vec<String> = Vec::new();
+        match &key {
+            None => problems.push(format!(
+                "signed with kid '{kid}', which is not one of this issuer's keys"
+            )),
+            Some(k) => {
+                let mut v = jsonwebtoken::Validation::new(k.alg.jwt());
+                v.validate_exp = false;
+                v.validate_aud = false;
+                v.required_spec_claims.clear();
+                match jsonwebtoken::decode::<Value>(token, &k.decoding, &v) {
+                    Ok(_) => findings.push(format!(
+                        "signature valid: {} key {kid} ({})",
+                        k.alg.as_str(),
+                        if k.retired_at.is_some() {
+                            "retired, still published"
+                        } else {
+                            "active"
+                        }
+                    )),
+                    Err(_) => problems.push(format!("signature does not verify with key {kid}")),
+                }
+            }
+        }
+        let iss = c["iss"].as_str().unwrap_or("");
+        if iss == self.issuer() {
+            findings.push(format!("issuer {iss}"));
+        } else {
+            problems.push(format!(
+                "issuer '{iss}' is not this issuer ({})",
+                self.issuer()
+            ));
+        }
+        findings.push(format!("audience {}", c["aud"]));
+        match c["exp"].as_i64() {
+            Some(exp) if now.timestamp() < exp => findings.push(format!(
+                "expires {} (in {} s by the sandbox clock)",
+                super::clients::ts(exp),
+                exp - now.timestamp()
+            )),
+            Some(exp) => problems.push(format!(
+                "expired at {} ({} s ago by the sandbox clock)",
+                super::clients::ts(exp),
+                now.timestamp() - exp
+            )),
+            None => problems.push("no exp claim".into()),
+        }
+        if kind == "access_token" && problems.is_empty() {
+            if let Err(why) = self.check_access_token(token).await {
+                problems.push(format!("not accepted by introspection or userinfo: {why}"));
+            } else {
+                findings.push("not revoked; its grant and app are live".into());
+            }
+        }
+        let accepted = problems.is_empty();
+        let verdict = if accepted {
+            format!("a valid {kind} from this issuer")
+        } else {
+            problems.join("; ")
+        };
+        findings.extend(problems);
+        Ok(TokenExplanation {
+            kind: kind.into(),
+            accepted,
+            verdict,
+            findings,
+            header,
+            claims,
+        })
+    }
+}
