@@ -1,0 +1,178 @@
+// The console end to end, in the real Tauri window: create an app in the UI and read its
+// secret; run a real authorization-code + refresh flow against the app's HTTP endpoints; find
+// the chain in the UI and see its tree; revoke it after the preview; check over HTTP that the
+// refresh token now fails. Screenshots are kept as artifacts (and feed the README).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { remote } from "webdriverio";
+
+const ARTIFACTS = process.env.AUTHDESK_E2E_ARTIFACTS;
+const REDIRECT = "http://127.0.0.1:9/callback";
+let browser;
+
+before(async () => {
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    connectionRetryTimeout: 60_000,
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true, // WebKitWebDriver rejects the BiDi capability
+      "tauri:options": { application: process.env.AUTHDESK_E2E_APP },
+    },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+const shot = (name) => browser.saveScreenshot(`${ARTIFACTS}/${name}.png`);
+const $ = (sel) => browser.$(sel);
+async function text(sel) {
+  const el = await $(sel);
+  await el.waitForDisplayed({ timeout: 10_000 });
+  return el.getText();
+}
+async function type(sel, value) {
+  const el = await $(sel);
+  await el.waitForDisplayed({ timeout: 10_000 });
+  await el.clearValue();
+  await el.setValue(value);
+}
+async function click(sel) {
+  const el = await $(sel);
+  await el.waitForClickable({ timeout: 10_000 });
+  await el.click();
+}
+
+// --- a minimal browser for the login and consent pages: real HTTP, cookies kept by hand ---
+function hidden(html, name) {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  assert.ok(m, `no hidden field ${name}`);
+  return m[1];
+}
+async function post(url, form, cookies) {
+  return fetch(url, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") }, body: new URLSearchParams(form) });
+}
+function keepCookies(resp, cookies) {
+  for (const c of resp.headers.getSetCookie()) cookies.push(c.split(";")[0]);
+}
+
+async function codeFlow(issuer, clientId, username, password) {
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: REDIRECT, scope: "openid offline_access", state: "e2e", code_challenge: challenge, code_challenge_method: "S256" });
+  const cookies = [];
+  let resp = await fetch(`${issuer}/authorize?${q}`, { redirect: "manual" });
+  keepCookies(resp, cookies);
+  let html = await resp.text();
+  resp = await post(`${issuer}/login`, { interaction: hidden(html, "interaction"), csrf_token: hidden(html, "csrf_token"), username, password }, cookies);
+  keepCookies(resp, cookies);
+  html = await resp.text();
+  resp = await post(`${issuer}/consent`, { interaction: hidden(html, "interaction"), csrf_token: hidden(html, "csrf_token"), decision: "approve" }, cookies);
+  assert.equal(resp.status, 303);
+  const location = new URL(resp.headers.get("location"));
+  assert.equal(location.searchParams.get("state"), "e2e");
+  return { code: location.searchParams.get("code"), verifier };
+}
+
+async function token(issuer, clientId, secret, form) {
+  const resp = await fetch(`${issuer}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + Buffer.from(`${clientId}:${secret}`).toString("base64") },
+    body: new URLSearchParams(form),
+  });
+  return { status: resp.status, body: await resp.json() };
+}
+
+test("create an app, run a code + refresh flow, find and revoke its chain", async () => {
+  const issuer = (await text("#status-issuer")).trim();
+  assert.match(issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+  // Applications: create with every field the flow needs, read the secret shown once.
+  await click("#nav-applications");
+  await click("#app-new");
+  await type("#f-name", "E2E Budget App");
+  await type("#f-partner", "Acme Fintech");
+  await type("#f-redirects", REDIRECT);
+  await type("#f-scopes", "openid profile offline_access");
+  await shot("01-applications-new");
+  await click("#f-submit");
+  const secret = await text("#secret-value");
+  const clientId = await text("#secret-client-id");
+  assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+  await shot("02-applications-secret-once");
+  await click("#secret-done");
+  await shot("03-applications");
+
+  // A field error shows next to the field, in plain words.
+  await click("#app-new");
+  await type("#f-name", "Bad");
+  await type("#f-redirects", "JavaScript:alert(1)");
+  await click("#f-submit");
+  assert.match(await text(".field-error"), /scheme is not allowed/);
+  await click("#client-form button[type=button]");
+
+  // Sandbox: a test user.
+  await click("#nav-sandbox");
+  await type("#user-name", "ada");
+  await type("#user-password", "correct horse battery");
+  await click("#user-create");
+  await browser.waitUntil(async () => (await text("#user-list")).includes("ada"), { timeout: 10_000 });
+
+  // Over HTTP: the real login + consent pages, a code exchange, one refresh.
+  const { code, verifier } = await codeFlow(issuer, clientId, "ada", "correct horse battery");
+  const first = await token(issuer, clientId, secret, { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const second = await token(issuer, clientId, secret, { grant_type: "refresh_token", refresh_token: first.body.refresh_token });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+
+  // Chains: find the grant by app, see the tree (root and its child).
+  await click("#nav-chains");
+  await type("#chain-term", clientId);
+  await click("#chain-search");
+  const row = await $("#grant-list tbody tr");
+  await row.waitForDisplayed({ timeout: 10_000 });
+  await row.click();
+  await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 10_000, timeoutMsg: "tree with two refresh tokens" });
+  const rows = await $$rows();
+  assert.equal(await rows[1].getAttribute("data-depth"), "1", "the refreshed token is a child of the first");
+  await shot("04-chains-tree");
+
+  // Revoke after the preview.
+  await click("#revoke-grant");
+  const impact = await text("#revoke-impact");
+  assert.match(impact, /1 grant\(s\), 2 usable refresh token\(s\) and 2 unexpired access token\(s\)/);
+  await type("#revoke-reason", "E2E: lost phone");
+  await shot("05-chains-revoke-preview");
+  await click("#revoke-confirm");
+  assert.match(await text("#revoked-info"), /E2E: lost phone/);
+  await shot("06-chains-revoked");
+
+  // Over HTTP: the refresh token of the revoked chain now fails.
+  const after = await token(issuer, clientId, secret, { grant_type: "refresh_token", refresh_token: second.body.refresh_token });
+  assert.equal(after.status, 400);
+  assert.equal(after.body.error, "invalid_grant");
+});
+
+test("the other screens render", async () => {
+  await click("#nav-timeline");
+  await $("#hist-90").waitForDisplayed({ timeout: 10_000 });
+  await shot("07-timeline");
+  await click("#nav-sandbox");
+  await $("#clock-duration").waitForDisplayed();
+  await shot("08-sandbox");
+  await click("#nav-keys");
+  assert.match(await text("#key-list"), /RS256/);
+  await shot("09-keys");
+  await click("#nav-audit");
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 10_000 });
+  await shot("10-audit");
+});
+
+async function $$rows() {
+  return browser.$$("#token-tree tbody tr[data-depth]");
+}

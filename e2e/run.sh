@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the console E2E test: Xvfb, tauri-driver (which starts WebKitWebDriver and the app),
+# then node's test runner. Usage: e2e/run.sh path/to/authdesk-desktop
+# Screenshots land in tests/artifacts/e2e/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+app="$(realpath "${1:?path to the authdesk-desktop binary}")"
+driver="${TAURI_DRIVER:-tauri-driver}"
+export AUTHDESK_E2E_APP="$app"
+export AUTHDESK_E2E_ARTIFACTS="${AUTHDESK_E2E_ARTIFACTS:-$here/../tests/artifacts/e2e}"
+mkdir -p "$AUTHDESK_E2E_ARTIFACTS"
+# The app under test gets its own data directory and a free port.
+export AUTHDESK_DATA_DIR="$(mktemp -d)"
+export AUTHDESK_LISTEN=127.0.0.1:0
+export AUTHDESK_LOG=warn
+
+if [ -z "${DISPLAY:-}" ]; then
+  exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+fi
+
+"$driver" --port 4444 --native-port 4445 > "$AUTHDESK_E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+driver_pid=$!
+trap 'kill $driver_pid 2>/dev/null || true; wait $driver_pid 2>/dev/null || true; rm -rf "$AUTHDESK_DATA_DIR"' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+  sleep 0.1
+done
+cd "$here"
+node --test --test-reporter=spec console.e2e.mjs

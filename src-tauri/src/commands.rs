@@ -1,0 +1,228 @@
+//! One thin command per console action: parse, call `authdesk_server::api`, map the result.
+
+use crate::Console;
+use authdesk_core::client::ClientDraft;
+use authdesk_core::clock::parse_duration;
+use authdesk_server::api::clients::{ClientCreated, ClientView};
+use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
+use authdesk_server::api::explain::TokenExplanation;
+use authdesk_server::api::grants::{GrantDetail, GrantSummary};
+use authdesk_server::api::keys::KeyView;
+use authdesk_server::api::tokens::TokenResponse;
+use authdesk_server::api::users::UserView;
+use authdesk_server::api::{Actor, ApiError, ClockView, Page};
+use authdesk_server::signing::Alg;
+use authdesk_store::audit::AuditRow;
+use authdesk_store::grants::Impact;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tauri::State;
+
+type R<T> = Result<T, UiError>;
+type S<'a> = State<'a, Arc<Console>>;
+
+fn actor() -> Actor {
+    Actor(format!(
+        "console:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    ))
+}
+
+fn invalid(field: &'static str, message: String) -> UiError {
+    ApiError::invalid(field, message).into()
+}
+
+#[tauri::command]
+fn status(c: S<'_>) -> ConsoleStatus {
+    let s = c.server.lock().expect("server state").clone();
+    c.app.console_status(s.running, s.error)
+}
+
+#[tauri::command]
+async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
+    Ok(c.app
+        .client_list(
+            &search,
+            Page {
+                limit: 1000,
+                offset: 0,
+            },
+        )
+        .await?)
+}
+
+#[tauri::command]
+async fn clients_create(c: S<'_>, draft: ClientDraft) -> R<ClientCreated> {
+    Ok(c.app.client_create(&draft, &actor()).await?)
+}
+
+#[tauri::command]
+async fn clients_update(c: S<'_>, id: String, draft: ClientDraft) -> R<ClientCreated> {
+    Ok(c.app.client_update(&id, &draft, &actor()).await?)
+}
+
+#[tauri::command]
+async fn clients_set_enabled(c: S<'_>, id: String, enabled: bool) -> R<ClientView> {
+    Ok(c.app.client_set_enabled(&id, enabled, &actor()).await?)
+}
+
+#[tauri::command]
+async fn clients_delete(c: S<'_>, id: String) -> R<()> {
+    Ok(c.app.client_delete(&id, &actor()).await?)
+}
+
+#[tauri::command]
+async fn clients_rotate_secret(c: S<'_>, id: String) -> R<ClientCreated> {
+    Ok(c.app.client_rotate_secret(&id, &actor()).await?)
+}
+
+#[tauri::command]
+async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
+    Ok(c.app.grant_list(&query.filter(), query.page()).await?)
+}
+
+#[tauri::command]
+async fn grants_show(c: S<'_>, id: String) -> R<GrantDetail> {
+    Ok(c.app.grant_show(&id).await?)
+}
+
+#[tauri::command]
+async fn grants_find_by_token(c: S<'_>, token: String) -> R<GrantDetail> {
+    Ok(c.app.grant_find_by_token(&token).await?)
+}
+
+#[tauri::command]
+async fn grants_preview(c: S<'_>, query: GrantQuery) -> R<Impact> {
+    Ok(c.app.grant_preview(&query.filter()).await?)
+}
+
+#[tauri::command]
+async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact> {
+    Ok(c.app
+        .grant_revoke(&query.filter(), &actor(), &reason)
+        .await?)
+}
+
+#[tauri::command]
+async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<(i64, i64, i64)>> {
+    Ok(c.app.expiry_histogram(days).await?)
+}
+
+#[tauri::command]
+async fn users_list(c: S<'_>) -> R<Vec<UserView>> {
+    Ok(c.app
+        .user_list(Page {
+            limit: 1000,
+            offset: 0,
+        })
+        .await?)
+}
+
+#[tauri::command]
+async fn users_create(
+    c: S<'_>,
+    username: String,
+    password: String,
+    claims: Map<String, Value>,
+) -> R<UserView> {
+    Ok(c.app
+        .user_create(&username, &password, claims, &actor())
+        .await?)
+}
+
+#[tauri::command]
+async fn users_set_claims(c: S<'_>, sub: String, claims: Map<String, Value>) -> R<UserView> {
+    Ok(c.app.user_set_claims(&sub, claims, &actor()).await?)
+}
+
+#[tauri::command]
+async fn users_delete(c: S<'_>, sub: String) -> R<()> {
+    Ok(c.app.user_delete(&sub, &actor()).await?)
+}
+
+#[tauri::command]
+async fn sandbox_mint(
+    c: S<'_>,
+    client_id: String,
+    sub: Option<String>,
+    scope: String,
+) -> R<TokenResponse> {
+    Ok(c.app
+        .mint(&client_id, sub.as_deref(), &scope, &actor())
+        .await?)
+}
+
+#[tauri::command]
+async fn sandbox_explain(c: S<'_>, token: String) -> R<TokenExplanation> {
+    Ok(c.app.token_explain(&token).await?)
+}
+
+#[tauri::command]
+async fn clock_advance(c: S<'_>, duration: String) -> R<ClockView> {
+    let d = parse_duration(&duration).map_err(|e| invalid("duration", e))?;
+    Ok(c.app.clock_advance(d, &actor()).await?)
+}
+
+#[tauri::command]
+async fn clock_reset(c: S<'_>) -> R<ClockView> {
+    Ok(c.app.clock_reset(&actor()).await?)
+}
+
+#[tauri::command]
+fn keys_list(c: S<'_>) -> Vec<KeyView> {
+    c.app.key_list()
+}
+
+#[tauri::command]
+async fn keys_rotate(c: S<'_>, alg: String) -> R<KeyView> {
+    let alg = Alg::parse(&alg).map_err(|e| invalid("alg", e))?;
+    Ok(c.app.key_rotate(alg, &actor()).await?)
+}
+
+#[tauri::command]
+fn keys_jwks(c: S<'_>) -> Value {
+    c.app.jwks()
+}
+
+#[tauri::command]
+async fn audit_list(c: S<'_>, action: Option<String>) -> R<Vec<AuditRow>> {
+    Ok(c.app
+        .audit_list(
+            action.as_deref(),
+            Page {
+                limit: 500,
+                offset: 0,
+            },
+        )
+        .await?)
+}
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        status,
+        clients_list,
+        clients_create,
+        clients_update,
+        clients_set_enabled,
+        clients_delete,
+        clients_rotate_secret,
+        grants_list,
+        grants_show,
+        grants_find_by_token,
+        grants_preview,
+        grants_revoke,
+        grants_histogram,
+        users_list,
+        users_create,
+        users_set_claims,
+        users_delete,
+        sandbox_mint,
+        sandbox_explain,
+        clock_advance,
+        clock_reset,
+        keys_list,
+        keys_rotate,
+        keys_jwks,
+        audit_list
+    ]
+}

@@ -1,0 +1,69 @@
+import { useCallback, useEffect, useState } from "react";
+import { api } from "./api";
+import type { ConsoleStatus } from "./bindings/ConsoleStatus";
+import { Applications } from "./screens/Applications";
+import { Audit } from "./screens/Audit";
+import { Chains } from "./screens/Chains";
+import { Keys } from "./screens/Keys";
+import { Sandbox } from "./screens/Sandbox";
+import { Timeline } from "./screens/Timeline";
+
+const SCREENS = ["Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
+export type Screen = (typeof SCREENS)[number];
+
+export function App() {
+  const [screen, setScreen] = useState<Screen>("Applications");
+  const [status, setStatus] = useState<ConsoleStatus | null>(null);
+  const [focusGrant, setFocusGrant] = useState<string | null>(null);
+  const refreshStatus = useCallback(() => {
+    api.status().then(setStatus).catch(() => setStatus(null));
+  }, []);
+  useEffect(() => {
+    refreshStatus();
+    const t = setInterval(refreshStatus, 2000);
+    return () => clearInterval(t);
+  }, [refreshStatus]);
+  const openChain = (grantId: string, target: Screen = "Chains") => {
+    setFocusGrant(grantId);
+    setScreen(target);
+  };
+  const moved = status && status.clock.offset_seconds !== 0;
+  return (
+    <div className="shell">
+      <nav className="sidebar">
+        <div className="brand">Authdesk</div>
+        {SCREENS.map((s) => (
+          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => setScreen(s)}>
+            {s}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        {moved && (
+          <div className="clock-banner" id="clock-banner">
+            Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
+          </div>
+        )}
+        {screen === "Applications" && <Applications status={status} />}
+        {screen === "Chains" && <Chains focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
+        {screen === "Timeline" && <Timeline focus={focusGrant} />}
+        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} />}
+        {screen === "Keys" && <Keys />}
+        {screen === "Audit" && <Audit />}
+      </main>
+      <footer className="statusbar" id="statusbar">
+        {status ? (
+          <>
+            <span className={status.server_running ? "ok" : "bad"}>● {status.server_running ? "serving" : "stopped"}</span>
+            <span id="status-issuer">{status.issuer}</span>
+            <span>{status.mode} data: {status.data_dir}</span>
+            <span id="status-clock">clock offset {status.clock_offset_text}</span>
+            {status.server_error && <span className="bad">{status.server_error}</span>}
+          </>
+        ) : (
+          <span>connecting…</span>
+        )}
+      </footer>
+    </div>
+  );
+}

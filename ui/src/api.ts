@@ -1,0 +1,76 @@
+// The one module that talks to the backend (Tauri IPC). Every call returns the generated
+// binding type or throws a BackendError carrying the backend's stable code.
+import { invoke } from "@tauri-apps/api/core";
+import type { AuditRow } from "./bindings/AuditRow";
+import type { ClientCreated } from "./bindings/ClientCreated";
+import type { ClientDraft } from "./bindings/ClientDraft";
+import type { ClientView } from "./bindings/ClientView";
+import type { ClockView } from "./bindings/ClockView";
+import type { ConsoleStatus } from "./bindings/ConsoleStatus";
+import type { FieldError } from "./bindings/FieldError";
+import type { GrantDetail } from "./bindings/GrantDetail";
+import type { GrantQuery } from "./bindings/GrantQuery";
+import type { GrantSummary } from "./bindings/GrantSummary";
+import type { Impact } from "./bindings/Impact";
+import type { KeyView } from "./bindings/KeyView";
+import type { TokenExplanation } from "./bindings/TokenExplanation";
+import type { TokenResponse } from "./bindings/TokenResponse";
+import type { UiError } from "./bindings/UiError";
+import type { UserView } from "./bindings/UserView";
+
+export class BackendError extends Error {
+  readonly code: string;
+  readonly fields: FieldError[];
+  constructor(e: UiError) {
+    super(e.message);
+    this.code = e.code;
+    this.fields = e.fields;
+  }
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (e && typeof e === "object" && "code" in e) throw new BackendError(e as UiError);
+    throw new BackendError({ code: "internal", message: String(e), fields: [] });
+  }
+}
+
+export const api = {
+  status: () => call<ConsoleStatus>("status"),
+  clients: {
+    list: (search: string) => call<ClientView[]>("clients_list", { search }),
+    create: (draft: ClientDraft) => call<ClientCreated>("clients_create", { draft }),
+    update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
+    setEnabled: (id: string, enabled: boolean) => call<ClientView>("clients_set_enabled", { id, enabled }),
+    remove: (id: string) => call<null>("clients_delete", { id }),
+    rotateSecret: (id: string) => call<ClientCreated>("clients_rotate_secret", { id }),
+  },
+  grants: {
+    list: (query: GrantQuery) => call<GrantSummary[]>("grants_list", { query }),
+    show: (id: string) => call<GrantDetail>("grants_show", { id }),
+    findByToken: (token: string) => call<GrantDetail>("grants_find_by_token", { token }),
+    preview: (query: GrantQuery) => call<Impact>("grants_preview", { query }),
+    revoke: (query: GrantQuery, reason: string) => call<Impact>("grants_revoke", { query, reason }),
+    histogram: (days: number) => call<[number, number, number][]>("grants_histogram", { days }),
+  },
+  users: {
+    list: () => call<UserView[]>("users_list"),
+    create: (username: string, password: string, claims: Record<string, unknown>) => call<UserView>("users_create", { username, password, claims }),
+    setClaims: (sub: string, claims: Record<string, unknown>) => call<UserView>("users_set_claims", { sub, claims }),
+    remove: (sub: string) => call<null>("users_delete", { sub }),
+  },
+  sandbox: {
+    mint: (clientId: string, sub: string | null, scope: string) => call<TokenResponse>("sandbox_mint", { clientId, sub, scope }),
+    explain: (token: string) => call<TokenExplanation>("sandbox_explain", { token }),
+    clockAdvance: (duration: string) => call<ClockView>("clock_advance", { duration }),
+    clockReset: () => call<ClockView>("clock_reset"),
+  },
+  keys: {
+    list: () => call<KeyView[]>("keys_list"),
+    rotate: (alg: "RS256" | "ES256") => call<KeyView>("keys_rotate", { alg }),
+    jwks: () => call<unknown>("keys_jwks"),
+  },
+  audit: (action: string | null) => call<AuditRow[]>("audit_list", { action }),
+};

@@ -1,0 +1,36 @@
+// Reads a JWT's header and payload for display (no verification: the backend explains that).
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+function b64url(part: string): string {
+  const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+  const bin = atob(b64);
+  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+export function decodeJwt(token: string): DecodedJwt | null {
+  const parts = token.trim().split(".");
+  if (parts.length !== 3) return null;
+  try {
+    return { header: JSON.parse(b64url(parts[0])), payload: JSON.parse(b64url(parts[1])) };
+  } catch {
+    return null;
+  }
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+export function relative(iso: string, nowIso: string): string {
+  const days = (Date.parse(iso) - Date.parse(nowIso)) / 86_400_000;
+  const abs = Math.abs(days);
+  const text = abs >= 1 ? `${Math.round(abs)} d` : abs * 24 >= 1 ? `${Math.round(abs * 24)} h` : `${Math.round(abs * 1440)} min`;
+  return days >= 0 ? `in ${text}` : `${text} ago`;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
+import { decodeJwt, relative } from "./jwt";
+import { bucket, niceStep, timeScale, tokenWindows } from "./timeline";
+import { countTokens, flattenTree, forks } from "./tree";
+import { byField, lines, quickChecks } from "./validation";
+
+const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
+  id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
+  effective_expires_at: "2026-04-01T00:00:00Z", last_used_at: null, use_count: children.length, state, children,
+});
+
+describe("tree", () => {
+  // A confidential client's token used twice has two children: the tree the console must show.
+  const roots = [node("a", "active", [node("b", "active", [node("d", "active")]), node("c", "expired")])];
+  it("flattens depth-first with paths", () => {
+    expect(flattenTree(roots).map((r) => [r.node.id, r.depth, r.path])).toEqual([
+      ["a", 0, "1"], ["b", 1, "1.1"], ["d", 2, "1.1.1"], ["c", 1, "1.2"],
+    ]);
+  });
+  it("counts usable tokens and finds forks", () => {
+    expect(countTokens(roots)).toEqual({ total: 4, active: 3 });
+    expect(forks(roots).map((n) => n.id)).toEqual(["a"]);
+  });
+});
+
+describe("timeline", () => {
+  it("scales and clamps times", () => {
+    const x = timeScale("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", 365);
+    expect(x("2026-01-01T00:00:00Z")).toBe(0);
+    expect(Math.round(x("2026-04-01T00:00:00Z"))).toBe(90);
+    expect(x("2030-01-01T00:00:00Z")).toBe(365);
+    expect(x("2020-01-01T00:00:00Z")).toBe(0);
+  });
+  it("marks tokens cut by the one-year cap", () => {
+    const w = tokenWindows(
+      [
+        { id: "first", issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z", effective_expires_at: "2026-04-01T00:00:00Z" },
+        { id: "late", issued_at: "2026-11-17T00:00:00Z", expires_at: "2027-02-15T00:00:00Z", effective_expires_at: "2027-01-01T00:00:00Z" },
+      ],
+      "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", 1000,
+    );
+    expect(w[0].capped).toBe(false);
+    expect(w[1].capped).toBe(true);
+    expect(w[1].effectiveEnd).toBeLessThan(w[1].ownEnd);
+  });
+  it("buckets per-day counts into weeks", () => {
+    const b = bucket([[0, 2, 0], [6, 1, 1], [7, 5, 0], [400, 9, 9]], 14, 7);
+    expect(b).toEqual([{ start: 0, tokens: 3, chains: 1 }, { start: 7, tokens: 5, chains: 0 }]);
+  });
+  it("picks readable axis steps", () => {
+    expect(niceStep(7)).toBe(2);
+    expect(niceStep(100)).toBe(50);
+    expect(niceStep(0)).toBe(1);
+  });
+});
+
+describe("validation", () => {
+  it("groups backend field errors by field", () => {
+    expect(byField([{ field: "name", message: "a" }, { field: "name", message: "b" }, { field: "scopes", message: "c" }])).toEqual({ name: ["a", "b"], scopes: ["c"] });
+  });
+  it("splits lines and words", () => {
+    expect(lines(" https://a/cb \n\n https://b/cb ")).toEqual(["https://a/cb", "https://b/cb"]);
+    expect(lines("openid  profile\noffline_access", true)).toEqual(["openid", "profile", "offline_access"]);
+  });
+  it("refuses dangerous schemes in any letter case before asking the backend", () => {
+    const errs = quickChecks({ name: "", redirect_uris: ["JaVaScRiPt:alert(1)", "https://ok/cb", "DATA:text/html,x"] });
+    expect(errs.map((e) => e.field)).toEqual(["name", "redirect_uris", "redirect_uris"]);
+    expect(errs[0].message).toBe("give the application a name");
+  });
+});
+
+describe("jwt", () => {
+  it("decodes header and payload, refuses garbage", () => {
+    const enc = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const t = `${enc({ alg: "RS256", typ: "at+jwt" })}.${enc({ sub: "user-1" })}.sig`;
+    expect(decodeJwt(t)?.header.typ).toBe("at+jwt");
+    expect(decodeJwt(t)?.payload.sub).toBe("user-1");
+    expect(decodeJwt("nope")).toBeNull();
+    expect(decodeJwt("a.b.c")).toBeNull();
+  });
+  it("says relative times in plain words", () => {
+    expect(relative("2026-01-11T00:00:00Z", "2026-01-01T00:00:00Z")).toBe("in 10 d");
+    expect(relative("2026-01-01T00:00:00Z", "2026-01-01T05:00:00Z")).toBe("5 h ago");
+  });
+});

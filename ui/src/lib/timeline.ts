@@ -1,0 +1,64 @@
+// Scales for the timeline pictures: a chain's token windows against its one-year cap, and the
+// system-wide expiry histogram.
+
+export const DAY_MS = 86_400_000;
+
+/** Maps a time range onto [0, width] pixels. */
+export function timeScale(startIso: string, endIso: string, width: number) {
+  const start = Date.parse(startIso);
+  const end = Date.parse(endIso);
+  const span = Math.max(end - start, 1);
+  return (iso: string): number => {
+    const x = ((Date.parse(iso) - start) / span) * width;
+    return Math.min(Math.max(x, 0), width);
+  };
+}
+
+export interface Window {
+  id: string;
+  x: number;
+  ownEnd: number;
+  effectiveEnd: number;
+  capped: boolean;
+}
+
+/** Each token's bar: from issue to its own 90-day expiry, with the part past the cap marked. */
+export function tokenWindows(
+  tokens: { id: string; issued_at: string; expires_at: string; effective_expires_at: string }[],
+  chainStart: string,
+  chainEnd: string,
+  width: number,
+): Window[] {
+  // Draw a little past the cap so a token whose own expiry overshoots it is visible as such.
+  const drawEnd = new Date(Math.max(Date.parse(chainEnd), ...tokens.map((t) => Date.parse(t.expires_at)))).toISOString();
+  const x = timeScale(chainStart, drawEnd, width);
+  return tokens.map((t) => ({
+    id: t.id,
+    x: x(t.issued_at),
+    ownEnd: x(t.expires_at),
+    effectiveEnd: x(t.effective_expires_at),
+    capped: Date.parse(t.effective_expires_at) < Date.parse(t.expires_at),
+  }));
+}
+
+/** Sums per-day counts [day, tokens, chains] into buckets of `size` days over `days` days. */
+export function bucket(perDay: [number, number, number][], days: number, size: number): { start: number; tokens: number; chains: number }[] {
+  const n = Math.ceil(days / size);
+  const out = Array.from({ length: n }, (_, i) => ({ start: i * size, tokens: 0, chains: 0 }));
+  for (const [day, tokens, chains] of perDay) {
+    if (day < 0 || day >= days) continue;
+    const b = out[Math.floor(day / size)];
+    b.tokens += tokens;
+    b.chains += chains;
+  }
+  return out;
+}
+
+/** Rounded-up tick step so an axis gets about `ticks` labels. */
+export function niceStep(max: number, ticks = 4): number {
+  if (max <= 0) return 1;
+  const raw = max / ticks;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (raw <= m * mag) return m * mag;
+  return 10 * mag;
+}

@@ -1,0 +1,35 @@
+// Shapes a grant's refresh-token tree (parent -> children) into rows for display.
+import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
+
+export interface TreeRow {
+  node: RefreshTokenNode;
+  depth: number;
+  /** "1", "1.2", "1.2.1": where the token sits in the tree. */
+  path: string;
+  isLastChild: boolean;
+}
+
+export function flattenTree(roots: RefreshTokenNode[]): TreeRow[] {
+  const rows: TreeRow[] = [];
+  const walk = (nodes: RefreshTokenNode[], depth: number, prefix: string) => {
+    nodes.forEach((node, i) => {
+      const path = prefix ? `${prefix}.${i + 1}` : `${i + 1}`;
+      rows.push({ node, depth, path, isLastChild: i === nodes.length - 1 });
+      walk(node.children, depth + 1, path);
+    });
+  };
+  walk(roots, 0, "");
+  return rows;
+}
+
+export function countTokens(roots: RefreshTokenNode[]): { total: number; active: number } {
+  const rows = flattenTree(roots);
+  return { total: rows.length, active: rows.filter((r) => r.node.state === "active").length };
+}
+
+/** Tokens used more than once: only confidential clients' tokens can be (the tree's forks). */
+export function forks(roots: RefreshTokenNode[]): RefreshTokenNode[] {
+  return flattenTree(roots)
+    .map((r) => r.node)
+    .filter((n) => n.children.length > 1);
+}

@@ -1,0 +1,283 @@
+import { useEffect, useState } from "react";
+import { api, BackendError } from "../api";
+import type { AuthMethod } from "../bindings/AuthMethod";
+import type { ClientCreated } from "../bindings/ClientCreated";
+import type { ClientDraft } from "../bindings/ClientDraft";
+import type { ClientType } from "../bindings/ClientType";
+import type { ClientView } from "../bindings/ClientView";
+import type { ConsoleStatus } from "../bindings/ConsoleStatus";
+import type { GrantType } from "../bindings/GrantType";
+import { byField, lines, quickChecks, type FieldMessages } from "../lib/validation";
+import { Copy, ErrorBox, Field } from "./common";
+
+const GRANTS: GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
+const METHODS: AuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+
+interface Form {
+  name: string;
+  partner: string;
+  type: ClientType;
+  method: AuthMethod;
+  redirects: string;
+  scopes: string;
+  claims: string;
+  grants: GrantType[];
+  consent: boolean;
+  publicKey: string;
+  accessLifetime: string;
+}
+
+const EMPTY: Form = {
+  name: "",
+  partner: "",
+  type: "confidential",
+  method: "client_secret_basic",
+  redirects: "",
+  scopes: "openid profile email offline_access",
+  claims: "",
+  grants: ["authorization_code", "refresh_token"],
+  consent: true,
+  publicKey: "",
+  accessLifetime: "",
+};
+
+function toDraft(f: Form): ClientDraft {
+  return {
+    name: f.name,
+    partner_name: f.partner || null,
+    client_type: f.type,
+    auth_method: f.method,
+    redirect_uris: lines(f.redirects),
+    scopes: lines(f.scopes, true),
+    custom_claims: lines(f.claims),
+    grant_types: f.grants,
+    public_key: f.publicKey || null,
+    consent_required: f.consent,
+    lifetimes: { access_token: f.accessLifetime ? Number(f.accessLifetime) : null, id_token: null, refresh_token: null, chain: null },
+  };
+}
+
+function fromView(c: ClientView): Form {
+  return {
+    name: c.name,
+    partner: c.partner_name ?? "",
+    type: c.client_type,
+    method: c.token_endpoint_auth_method,
+    redirects: c.redirect_uris.join("\n"),
+    scopes: c.scopes.join(" "),
+    claims: c.custom_claims.join("\n"),
+    grants: c.grant_types,
+    consent: c.consent_required,
+    publicKey: "",
+    accessLifetime: c.lifetimes.access_token === 600 ? "" : String(c.lifetimes.access_token),
+  };
+}
+
+export function Applications({ status }: { status: ConsoleStatus | null }) {
+  const [search, setSearch] = useState("");
+  const [list, setList] = useState<ClientView[]>([]);
+  const [selected, setSelected] = useState<ClientView | null>(null);
+  const [editing, setEditing] = useState<"new" | "edit" | null>(null);
+  const [secret, setSecret] = useState<ClientCreated | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reload = () => api.clients.list(search).then(setList, setError);
+  useEffect(() => {
+    reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
+
+  const act = async (f: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await f();
+      await reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section>
+      <header className="screen-header">
+        <h1>Applications</h1>
+        <input id="app-search" placeholder="Search by name or client id" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <button id="app-new" className="primary" onClick={() => { setEditing("new"); setSelected(null); setSecret(null); }}>
+          New application
+        </button>
+      </header>
+      <ErrorBox error={error} />
+      {secret && <SecretOnce created={secret} onDone={() => setSecret(null)} />}
+      <div className="split">
+        <table className="list" id="app-list">
+          <thead>
+            <tr><th>Name</th><th>Type</th><th>Auth method</th><th>State</th></tr>
+          </thead>
+          <tbody>
+            {list.map((c) => (
+              <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { setSelected(c); setEditing(null); }}>
+                <td><strong>{c.name}</strong><div className="mono dim">{c.client_id}</div></td>
+                <td>{c.client_type}</td>
+                <td>{c.token_endpoint_auth_method}</td>
+                <td>{c.enabled ? <span className="state state-active">enabled</span> : <span className="state state-revoked">disabled</span>}</td>
+              </tr>
+            ))}
+            {list.length === 0 && <tr><td colSpan={4} className="dim">No applications yet. Create one to get a client id and secret.</td></tr>}
+          </tbody>
+        </table>
+        <div className="panel">
+          {editing && (
+            <ClientForm
+              key={editing + (selected?.client_id ?? "")}
+              initial={editing === "edit" && selected ? fromView(selected) : EMPTY}
+              submitLabel={editing === "new" ? "Create application" : "Save changes"}
+              onCancel={() => setEditing(null)}
+              onSubmit={async (draft) => {
+                const r = editing === "new" ? await api.clients.create(draft) : await api.clients.update(selected!.client_id, draft);
+                setEditing(null);
+                setSelected(r);
+                if (r.client_secret) setSecret(r);
+                await reload();
+              }}
+            />
+          )}
+          {!editing && selected && (
+            <ClientDetail
+              client={selected}
+              issuer={status?.issuer ?? ""}
+              onEdit={() => setEditing("edit")}
+              onToggle={() => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled)))}
+              onRotate={() => act(async () => { const r = await api.clients.rotateSecret(selected.client_id); setSecret(r); })}
+              onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); })}
+            />
+          )}
+          {!editing && !selected && <p className="dim">Select an application, or create a new one.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function SecretOnce({ created, onDone }: { created: ClientCreated; onDone: () => void }) {
+  return (
+    <div className="secret-once" id="secret-once">
+      <h2>Client secret for {created.name}</h2>
+      <p className="warning">This is the only time the secret is shown. Copy it now and store it safely; Authdesk keeps only a hash and cannot show it again.</p>
+      <div className="secret-row">
+        <code id="secret-value">{created.client_secret}</code>
+        <Copy text={created.client_secret ?? ""} id="secret-copy" />
+      </div>
+      <div className="secret-row"><span className="dim">client_id</span> <code id="secret-client-id">{created.client_id}</code></div>
+      <button id="secret-done" onClick={onDone}>I have stored it</button>
+    </div>
+  );
+}
+
+function ClientForm({ initial, submitLabel, onSubmit, onCancel }: { initial: Form; submitLabel: string; onSubmit: (d: ClientDraft) => Promise<void>; onCancel: () => void }) {
+  const [f, setF] = useState<Form>(initial);
+  const [fields, setFields] = useState<FieldMessages>({});
+  const [error, setError] = useState<unknown>(null);
+  const set = <K extends keyof Form>(k: K, v: Form[K]) => setF({ ...f, [k]: v });
+  const submit = async () => {
+    const draft = toDraft(f);
+    const local = quickChecks({ name: draft.name, redirect_uris: draft.redirect_uris });
+    setFields(byField(local));
+    setError(null);
+    if (local.length) return;
+    try {
+      await onSubmit(draft);
+    } catch (e) {
+      if (e instanceof BackendError && e.code === "invalid_input") setFields(byField(e.fields));
+      else setError(e);
+    }
+  };
+  return (
+    <form className="client-form" id="client-form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+      <ErrorBox error={error} />
+      <Field label="Name" errors={fields.name}><input id="f-name" value={f.name} onChange={(e) => set("name", e.target.value)} /></Field>
+      <Field label="Partner" errors={fields.partner_name}><input id="f-partner" value={f.partner} onChange={(e) => set("partner", e.target.value)} /></Field>
+      <div className="row">
+        <Field label="Client type" errors={fields.client_type}>
+          <select id="f-type" value={f.type} onChange={(e) => { const type = e.target.value as ClientType; setF({ ...f, type, method: type === "public" ? "none" : "client_secret_basic" }); }}>
+            <option value="confidential">confidential (has a secret or key)</option>
+            <option value="public">public (mobile/SPA, PKCE)</option>
+          </select>
+        </Field>
+        <Field label="Token endpoint auth method" errors={fields.auth_method}>
+          <select id="f-method" value={f.method} onChange={(e) => set("method", e.target.value as AuthMethod)}>
+            {METHODS.map((m) => <option key={m} value={m}>{m}</option>)}
+          </select>
+        </Field>
+      </div>
+      <Field label="Redirect URIs (one per line, exact match)" errors={fields.redirect_uris}>
+        <textarea id="f-redirects" rows={3} value={f.redirects} onChange={(e) => set("redirects", e.target.value)} placeholder="https://app.example.com/callback" />
+      </Field>
+      <Field label="Allowed scopes (space separated)" errors={fields.scopes}><input id="f-scopes" value={f.scopes} onChange={(e) => set("scopes", e.target.value)} /></Field>
+      <Field label="Custom claims the app may receive (one URI per line)" errors={fields.custom_claims}>
+        <textarea id="f-claims" rows={2} value={f.claims} onChange={(e) => set("claims", e.target.value)} placeholder="https://api.banno.com/consumer/claim/institution_id" />
+      </Field>
+      <Field label="Grant types" errors={fields.grant_types}>
+        <div className="checks">
+          {GRANTS.map((g) => (
+            <label key={g}>
+              <input type="checkbox" id={`f-grant-${g}`} checked={f.grants.includes(g)} onChange={(e) => set("grants", e.target.checked ? [...f.grants, g] : f.grants.filter((x) => x !== g))} /> {g}
+            </label>
+          ))}
+        </div>
+      </Field>
+      {f.method === "private_key_jwt" && (
+        <Field label="Public key (PEM or JWKS)" errors={fields.public_key}>
+          <textarea id="f-key" rows={4} value={f.publicKey} onChange={(e) => set("publicKey", e.target.value)} />
+        </Field>
+      )}
+      <div className="row">
+        <Field label="Consent">
+          <label className="inline"><input type="checkbox" id="f-consent" checked={f.consent} onChange={(e) => set("consent", e.target.checked)} /> ask the user to approve</label>
+        </Field>
+        <Field label="Access token lifetime (s)" errors={fields.lifetimes} hint="blank = 600; may only be shorter">
+          <input id="f-access-lifetime" value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
+        </Field>
+      </div>
+      <div className="actions">
+        <button type="submit" className="primary" id="f-submit">{submitLabel}</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
+function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete }: { client: ClientView; issuer: string; onEdit: () => void; onToggle: () => void; onRotate: () => void; onDelete: () => void }) {
+  const [confirm, setConfirm] = useState(false);
+  const flow = client.grant_types.includes("authorization_code")
+    ? `${issuer}/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(client.redirect_uris[0] ?? "")}&scope=${encodeURIComponent(client.scopes.join(" "))}&state=RANDOM&code_challenge=S256_OF_VERIFIER&code_challenge_method=S256`
+    : `curl -u ${client.client_id}:$CLIENT_SECRET -d grant_type=client_credentials ${issuer}/token`;
+  return (
+    <div className="detail" id="app-detail">
+      <h2>{client.name} {!client.enabled && <span className="state state-revoked">disabled</span>}</h2>
+      <dl>
+        <dt>client_id</dt><dd className="mono">{client.client_id} <Copy text={client.client_id} /></dd>
+        <dt>type</dt><dd>{client.client_type}, {client.token_endpoint_auth_method}</dd>
+        <dt>redirect URIs</dt><dd className="mono">{client.redirect_uris.join("\n") || "—"}</dd>
+        <dt>scopes</dt><dd className="mono">{client.scopes.join(" ")}</dd>
+        <dt>grant types</dt><dd>{client.grant_types.join(", ")}</dd>
+        <dt>consent</dt><dd>{client.consent_required ? "required" : "not asked"}</dd>
+        <dt>issuer</dt><dd className="mono">{issuer}</dd>
+        <dt>discovery</dt><dd className="mono">{issuer}/.well-known/openid-configuration</dd>
+      </dl>
+      <h3>Example</h3>
+      <pre className="example">{flow}</pre>
+      <div className="actions">
+        <button onClick={onEdit} id="app-edit">Edit</button>
+        {client.token_endpoint_auth_method.startsWith("client_secret") && <button onClick={onRotate} id="app-rotate">Rotate secret</button>}
+        <button onClick={onToggle} id="app-toggle">{client.enabled ? "Disable" : "Enable"}</button>
+        {!confirm && <button className="danger" onClick={() => setConfirm(true)} id="app-delete">Delete</button>}
+        {confirm && (
+          <span className="confirm">
+            Delete {client.name} with all its grants and tokens?{" "}
+            <button className="danger" onClick={onDelete} id="app-delete-confirm">Delete for good</button>
+            <button onClick={() => setConfirm(false)}>Keep</button>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+import { useEffect, useState } from "react";
+import { api } from "../api";
+import type { GrantDetail } from "../bindings/GrantDetail";
+import type { GrantQuery } from "../bindings/GrantQuery";
+import type { GrantSummary } from "../bindings/GrantSummary";
+import type { Impact } from "../bindings/Impact";
+import { formatTime } from "../lib/jwt";
+import { countTokens, flattenTree } from "../lib/tree";
+import { ErrorBox, State } from "./common";
+
+type By = "user" | "app" | "token";
+const PAGE = 50;
+
+export function Chains({ focus, onTimeline }: { focus: string | null; onTimeline: (grantId: string) => void }) {
+  const [by, setBy] = useState<By>("app");
+  const [term, setTerm] = useState("");
+  const [grants, setGrants] = useState<GrantSummary[]>([]);
+  const [offset, setOffset] = useState(0);
+  const [detail, setDetail] = useState<GrantDetail | null>(null);
+  const [pending, setPending] = useState<{ query: GrantQuery; label: string; impact: Impact } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const query = (): GrantQuery => ({
+    client_id: by === "app" && term ? term.trim() : null,
+    sub: by === "user" && term ? term.trim() : null,
+    grant_id: null,
+    limit: PAGE,
+    offset,
+  });
+  const search = async () => {
+    setError(null);
+    try {
+      if (by === "token") {
+        const d = await api.grants.findByToken(term);
+        setGrants([d]);
+        setDetail(d);
+      } else {
+        setGrants(await api.grants.list(query()));
+      }
+    } catch (e) {
+      setError(e);
+      setGrants([]);
+    }
+  };
+  useEffect(() => {
+    search();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [offset]);
+  useEffect(() => {
+    if (focus) api.grants.show(focus).then(setDetail, setError);
+  }, [focus]);
+
+  const open = (id: string) => api.grants.show(id).then(setDetail, setError);
+  const preview = async (q: GrantQuery, label: string) => {
+    setError(null);
+    try {
+      setPending({ query: q, label, impact: await api.grants.preview(q) });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const revoke = async (reason: string) => {
+    if (!pending) return;
+    try {
+      await api.grants.revoke(pending.query, reason);
+      setPending(null);
+      await search();
+      if (detail) await open(detail.grant_id);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const one = (g: { grant_id: string }): GrantQuery => ({ grant_id: g.grant_id, client_id: null, sub: null, limit: 1, offset: 0 });
+
+  return (
+    <section>
+      <header className="screen-header">
+        <h1>Chains</h1>
+        <select id="chain-by" value={by} onChange={(e) => setBy(e.target.value as By)}>
+          <option value="app">by application (client id)</option>
+          <option value="user">by user (sub)</option>
+          <option value="token">by pasted token</option>
+        </select>
+        <input id="chain-term" placeholder={by === "token" ? "paste a refresh or access token" : by === "app" ? "client id (blank: all)" : "user sub"} value={term} onChange={(e) => setTerm(e.target.value)} onKeyDown={(e) => e.key === "Enter" && (setOffset(0), search())} />
+        <button id="chain-search" className="primary" onClick={() => { setOffset(0); search(); }}>Find</button>
+      </header>
+      <ErrorBox error={error} />
+      {pending && <RevokePreview pending={pending} onCancel={() => setPending(null)} onConfirm={revoke} />}
+      <div className="split">
+        <div>
+          <table className="list" id="grant-list">
+            <thead><tr><th>Grant</th><th>User</th><th>Created</th><th>Chain ends</th><th>State</th></tr></thead>
+            <tbody>
+              {grants.map((g) => (
+                <tr key={g.grant_id} className={detail?.grant_id === g.grant_id ? "selected" : ""} onClick={() => open(g.grant_id)}>
+                  <td className="mono">{g.grant_id.slice(0, 8)}<div className="dim">{g.client_id.slice(0, 8)}</div></td>
+                  <td className="mono">{g.sub.slice(0, 12)}</td>
+                  <td>{formatTime(g.created_at)}</td>
+                  <td>{formatTime(g.chain_ends_at)}</td>
+                  <td><State state={g.revoked_at ? "revoked" : g.active ? "active" : "ended"} /></td>
+                </tr>
+              ))}
+              {grants.length === 0 && <tr><td colSpan={5} className="dim">No grants match.</td></tr>}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Previous</button>
+            <span className="dim">{offset + 1}–{offset + grants.length}</span>
+            <button disabled={grants.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Next</button>
+          </div>
+          {by !== "token" && term && (
+            <button className="danger" id="revoke-all" onClick={() => preview({ ...query(), limit: 1, offset: 0 }, by === "app" ? `all grants of application ${term}` : `all grants of user ${term}`)}>
+              Revoke all of this {by === "app" ? "application's" : "user's"} grants…
+            </button>
+          )}
+        </div>
+        <div className="panel">
+          {detail ? <GrantTree detail={detail} onRevoke={() => preview(one(detail), `grant ${detail.grant_id}`)} onTimeline={() => onTimeline(detail.grant_id)} /> : <p className="dim">Select a grant to see its token tree.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function RevokePreview({ pending, onCancel, onConfirm }: { pending: { label: string; impact: Impact }; onCancel: () => void; onConfirm: (reason: string) => void }) {
+  const [reason, setReason] = useState("");
+  const i = pending.impact;
+  return (
+    <div className="modal" id="revoke-preview">
+      <h2>Revoke {pending.label}?</h2>
+      <p id="revoke-impact">
+        This hits <strong>{i.grants}</strong> grant(s), <strong>{i.refresh_tokens}</strong> usable refresh token(s) and <strong>{i.access_tokens}</strong> unexpired access token(s).
+      </p>
+      <p className="dim">Refresh tokens stop working at once; introspection and userinfo refuse the access tokens at once. A JWT access token already handed out still verifies offline until it expires (at most 10 minutes).</p>
+      <input id="revoke-reason" placeholder="reason (shown in the grant and the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} />
+      <div className="actions">
+        <button className="danger" id="revoke-confirm" onClick={() => onConfirm(reason || "revoked in the console")}>Revoke</button>
+        <button onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
+function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRevoke: () => void; onTimeline: () => void }) {
+  const rows = flattenTree(detail.refresh_tokens);
+  const counts = countTokens(detail.refresh_tokens);
+  return (
+    <div className="detail" id="grant-detail">
+      <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.revoked_at ? "revoked" : detail.active ? "active" : "ended"} /></h2>
+      <dl>
+        <dt>application</dt><dd className="mono">{detail.client_id}</dd>
+        <dt>user</dt><dd className="mono">{detail.sub}</dd>
+        <dt>scope</dt><dd className="mono">{detail.scope}</dd>
+        <dt>chain</dt><dd>{formatTime(detail.chain_started_at)} → {formatTime(detail.chain_ends_at)}</dd>
+        <dt>last refresh possible</dt><dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>
+        {detail.revoked_at && (<><dt>revoked</dt><dd id="revoked-info">{formatTime(detail.revoked_at)} by {detail.revoked_by} — {detail.revoke_reason}</dd></>)}
+      </dl>
+      <h3>Refresh tokens ({counts.active} usable of {counts.total})</h3>
+      <table className="tree" id="token-tree">
+        <thead><tr><th>Token</th><th>Issued</th><th>Own expiry (90 d)</th><th>Effective expiry</th><th>Last use</th><th>State</th></tr></thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.node.id} data-depth={r.depth}>
+              <td className="mono" style={{ paddingLeft: `${0.5 + r.depth * 1.4}rem` }}>{r.depth > 0 ? "└ " : ""}{r.path} <span className="dim">{r.node.id.slice(0, 6)}</span></td>
+              <td>{formatTime(r.node.issued_at)}</td>
+              <td>{formatTime(r.node.expires_at)}</td>
+              <td>{formatTime(r.node.effective_expires_at)}</td>
+              <td>{formatTime(r.node.last_used_at)}{r.node.use_count > 1 ? ` (${r.node.use_count}×)` : ""}</td>
+              <td><State state={r.node.state} /></td>
+            </tr>
+          ))}
+          {rows.length === 0 && <tr><td colSpan={6} className="dim">No refresh tokens (the scope had no offline access).</td></tr>}
+        </tbody>
+      </table>
+      <h3>Access tokens ({detail.access_tokens.length})</h3>
+      <table className="tree">
+        <tbody>
+          {detail.access_tokens.slice(-5).map((a) => (
+            <tr key={a.jti}><td className="mono">{a.jti.slice(0, 8)}</td><td>{formatTime(a.issued_at)}</td><td>{formatTime(a.expires_at)}</td><td><State state={a.state} /></td></tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions">
+        <button onClick={onTimeline}>Show on timeline</button>
+        {!detail.revoked_at && <button className="danger" id="revoke-grant" onClick={onRevoke}>Revoke this grant…</button>}
+      </div>
+    </div>
+  );
+}

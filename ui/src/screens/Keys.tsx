@@ -1,0 +1,37 @@
+import { useEffect, useState } from "react";
+import { api } from "../api";
+import type { KeyView } from "../bindings/KeyView";
+import { formatTime } from "../lib/jwt";
+import { ErrorBox, State } from "./common";
+
+export function Keys() {
+  const [keys, setKeys] = useState<KeyView[]>([]);
+  const [jwks, setJwks] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reload = () => Promise.all([api.keys.list().then(setKeys), api.keys.jwks().then(setJwks)]).catch(setError);
+  useEffect(() => {
+    reload();
+  }, []);
+  const rotate = (alg: "RS256" | "ES256") => api.keys.rotate(alg).then(reload, setError);
+  return (
+    <section>
+      <header className="screen-header">
+        <h1>Signing keys</h1>
+        <button onClick={() => rotate("RS256")} id="rotate-rs256">Rotate (RS256)</button>
+        <button onClick={() => rotate("ES256")} id="rotate-es256">Rotate (ES256)</button>
+      </header>
+      <ErrorBox error={error} />
+      <p className="dim">A retired key stays published until every token it signed has expired, so apps keep verifying them.</p>
+      <table className="list" id="key-list">
+        <thead><tr><th>kid</th><th>Algorithm</th><th>Created</th><th>Retired</th><th>State</th></tr></thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.kid}><td className="mono">{k.kid}</td><td>{k.alg}</td><td>{formatTime(k.created_at)}</td><td>{formatTime(k.retired_at)}</td><td><State state={k.state} /></td></tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Published JWKS</h2>
+      <pre className="example" id="jwks">{JSON.stringify(jwks, null, 2)}</pre>
+    </section>
+  );
+}

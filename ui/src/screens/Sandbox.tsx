@@ -1,0 +1,165 @@
+import { useEffect, useState } from "react";
+import { api } from "../api";
+import type { ClientView } from "../bindings/ClientView";
+import type { TokenExplanation } from "../bindings/TokenExplanation";
+import type { TokenResponse } from "../bindings/TokenResponse";
+import type { UserView } from "../bindings/UserView";
+import { decodeJwt } from "../lib/jwt";
+import { ErrorBox } from "./common";
+
+export function Sandbox({ onClockChange }: { onClockChange: () => void }) {
+  return (
+    <section>
+      <header className="screen-header"><h1>Sandbox</h1></header>
+      <div className="grid2">
+        <Users />
+        <Clock onChange={onClockChange} />
+        <Mint />
+        <Explain />
+      </div>
+    </section>
+  );
+}
+
+function Users() {
+  const [users, setUsers] = useState<UserView[]>([]);
+  const [form, setForm] = useState({ username: "", password: "", claims: '{"name": "Ada Lovelace", "email": "ada@example.com"}' });
+  const [editing, setEditing] = useState<{ sub: string; claims: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reload = () => api.users.list().then(setUsers, setError);
+  useEffect(() => {
+    reload();
+  }, []);
+  const parse = (s: string) => {
+    try {
+      return JSON.parse(s || "{}");
+    } catch {
+      throw new Error("claims must be a JSON object");
+    }
+  };
+  return (
+    <div className="card">
+      <h2>Test users</h2>
+      <ErrorBox error={error} />
+      <table className="list compact" id="user-list">
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.sub}>
+              <td><strong>{u.username}</strong><div className="mono dim">{u.sub}</div></td>
+              <td className="mono dim">{Object.keys(u.claims).join(", ")}</td>
+              <td>
+                <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>
+                <button className="small danger" onClick={() => api.users.remove(u.sub).then(reload, setError)}>Delete</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {editing && (
+        <div className="inline-form">
+          <textarea rows={4} value={editing.claims} onChange={(e) => setEditing({ ...editing, claims: e.target.value })} />
+          <button onClick={() => { try { api.users.setClaims(editing.sub, parse(editing.claims)).then(() => { setEditing(null); reload(); }, setError); } catch (e) { setError(e); } }}>Save claims</button>
+        </div>
+      )}
+      <div className="inline-form">
+        <input id="user-name" placeholder="user name" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
+        <input id="user-password" placeholder="password (8+ characters)" type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+        <textarea id="user-claims" rows={2} value={form.claims} onChange={(e) => setForm({ ...form, claims: e.target.value })} />
+        <button id="user-create" onClick={() => { try { api.users.create(form.username, form.password, parse(form.claims)).then(() => { setForm({ ...form, username: "", password: "" }); reload(); }, setError); } catch (e) { setError(e); } }}>Add user</button>
+      </div>
+    </div>
+  );
+}
+
+function Clock({ onChange }: { onChange: () => void }) {
+  const [duration, setDuration] = useState("91d");
+  const [shown, setShown] = useState<string>("");
+  const [error, setError] = useState<unknown>(null);
+  const done = (v: { now: string; offset_seconds: number }) => {
+    setShown(`now ${v.now.slice(0, 19).replace("T", " ")} UTC (offset ${Math.round(v.offset_seconds / 86400)} d)`);
+    onChange();
+  };
+  return (
+    <div className="card">
+      <h2>Sandbox clock</h2>
+      <p className="dim">Moves the time every token rule sees, here and in the running server: 10m, 90d, 1y…</p>
+      <ErrorBox error={error} />
+      <div className="inline-form">
+        <input id="clock-duration" value={duration} onChange={(e) => setDuration(e.target.value)} />
+        <button id="clock-advance" onClick={() => api.sandbox.clockAdvance(duration).then(done, setError)}>Advance</button>
+        <button id="clock-reset" onClick={() => api.sandbox.clockReset().then(done, setError)}>Reset</button>
+      </div>
+      {shown && <p id="clock-shown">{shown}</p>}
+    </div>
+  );
+}
+
+function Mint() {
+  const [clients, setClients] = useState<ClientView[]>([]);
+  const [users, setUsers] = useState<UserView[]>([]);
+  const [clientId, setClientId] = useState("");
+  const [sub, setSub] = useState("");
+  const [scope, setScope] = useState("openid profile offline_access");
+  const [result, setResult] = useState<TokenResponse | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api.clients.list("").then(setClients, setError);
+    api.users.list().then(setUsers, setError);
+  }, []);
+  return (
+    <div className="card wide">
+      <h2>Mint tokens without a browser</h2>
+      <ErrorBox error={error} />
+      <div className="inline-form">
+        <select id="mint-client" value={clientId} onChange={(e) => setClientId(e.target.value)}>
+          <option value="">application…</option>
+          {clients.map((c) => <option key={c.client_id} value={c.client_id}>{c.name}</option>)}
+        </select>
+        <select id="mint-user" value={sub} onChange={(e) => setSub(e.target.value)}>
+          <option value="">no user (client credentials)</option>
+          {users.map((u) => <option key={u.sub} value={u.sub}>{u.username}</option>)}
+        </select>
+        <input id="mint-scope" value={scope} onChange={(e) => setScope(e.target.value)} />
+        <button id="mint-go" className="primary" onClick={() => { setError(null); api.sandbox.mint(clientId, sub || null, scope).then(setResult, setError); }}>Mint</button>
+      </div>
+      {result && (
+        <div className="tokens">
+          <p>expires_in {result.expires_in} s · scope <code>{result.scope}</code></p>
+          {(["access_token", "id_token"] as const).map((k) => {
+            const t = result[k];
+            const d = t ? decodeJwt(t) : null;
+            return t && d ? (
+              <details key={k} open>
+                <summary>{k}</summary>
+                <pre className="example">{JSON.stringify(d.header)}{"\n"}{JSON.stringify(d.payload, null, 2)}</pre>
+              </details>
+            ) : null;
+          })}
+          {result.refresh_token && <p>refresh_token <code className="mono">{result.refresh_token}</code></p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Explain() {
+  const [token, setToken] = useState("");
+  const [e, setE] = useState<TokenExplanation | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <div className="card wide">
+      <h2>Explain a token</h2>
+      <ErrorBox error={error} />
+      <textarea id="explain-input" rows={3} placeholder="paste an access token, ID token or refresh token" value={token} onChange={(ev) => setToken(ev.target.value)} />
+      <button id="explain-go" onClick={() => { setError(null); api.sandbox.explain(token).then(setE, setError); }}>Explain</button>
+      {e && (
+        <div id="explanation">
+          <p className={e.accepted ? "ok" : "bad"}><strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}</p>
+          <ul>{e.findings.map((f) => <li key={f}>{f}</li>)}</ul>
+          {e.header && <pre className="example">{JSON.stringify(e.header, null, 2)}</pre>}
+          {e.claims && <pre className="example">{JSON.stringify(e.claims, null, 2)}</pre>}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { useState, type ReactNode } from "react";
+import { BackendError } from "../api";
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof BackendError ? error.message : String(error);
+  const code = error instanceof BackendError ? error.code : "error";
+  return (
+    <div className="error-box" data-code={code}>
+      {message}
+    </div>
+  );
+}
+
+export function Field({ label, errors, children, hint }: { label: string; errors?: string[]; children: ReactNode; hint?: string }) {
+  return (
+    <label className={`field ${errors?.length ? "invalid" : ""}`}>
+      <span className="label">{label}</span>
+      {children}
+      {hint && <span className="hint">{hint}</span>}
+      {errors?.map((e) => (
+        <span key={e} className="field-error">
+          {e}
+        </span>
+      ))}
+    </label>
+  );
+}
+
+export function Copy({ text, id }: { text: string; id?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      id={id}
+      className="small"
+      onClick={() => {
+        navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+      }}
+    >
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+export function State({ state }: { state: string }) {
+  return <span className={`state state-${state}`}>{state.replace("_", " ")}</span>;
+}
