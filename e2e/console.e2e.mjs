@@ -10,6 +10,7 @@ import { remote } from "webdriverio";
 const ARTIFACTS = process.env.AUTHDESK_E2E_ARTIFACTS;
 const REDIRECT = "http://127.0.0.1:9/callback";
 let browser;
+let appId; // the application created in the first test
 
 before(async () => {
   browser = await remote({
@@ -103,6 +104,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await click("#f-submit");
   const secret = await text("#secret-value");
   const clientId = await text("#secret-client-id");
+  appId = clientId;
   assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
   await shot("02-applications-secret-once");
   await click("#secret-done");
@@ -134,9 +136,10 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await click("#nav-chains");
   await type("#chain-term", clientId);
   await click("#chain-search");
-  const row = await $("#grant-list tbody tr");
-  await row.waitForDisplayed({ timeout: 10_000 });
-  await row.click();
+  // WebKitWebDriver clicks cells, not rows.
+  const cell = await $("#grant-list tbody tr td");
+  await cell.waitForClickable({ timeout: 10_000 });
+  await cell.click();
   await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 10_000, timeoutMsg: "tree with two refresh tokens" });
   const rows = await $$rows();
   assert.equal(await rows[1].getAttribute("data-depth"), "1", "the refreshed token is a child of the first");
@@ -158,18 +161,42 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   assert.equal(after.body.error, "invalid_grant");
 });
 
-test("the other screens render", async () => {
-  await click("#nav-timeline");
-  await $("#hist-90").waitForDisplayed({ timeout: 10_000 });
-  await shot("07-timeline");
+test("sandbox mint and clock, chain timeline, keys and audit", async () => {
+  // Sandbox: mint a user's tokens without a browser; the response is decoded.
   await click("#nav-sandbox");
-  await $("#clock-duration").waitForDisplayed();
+  await (await $("#mint-client")).selectByAttribute("value", appId);
+  await (await $("#mint-user")).selectByVisibleText("ada");
+  await type("#mint-scope", "openid profile offline_access");
+  await click("#mint-go");
+  await browser.waitUntil(async () => (await text(".tokens")).includes('"typ":"at+jwt"'), { timeout: 10_000 });
+
+  // Move the sandbox clock 100 days: visible everywhere.
+  await type("#clock-duration", "100d");
+  await click("#clock-advance");
+  await $("#clock-banner").waitForDisplayed({ timeout: 10_000 });
+  assert.match(await text("#status-clock"), /100d/);
   await shot("08-sandbox");
+
+  // The minted chain on the timeline: its token has expired 90 days after issue, the cap
+  // is a year out, and "now" is marked.
+  await click("#nav-chains");
+  await type("#chain-term", appId);
+  await click("#chain-search");
+  const live = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-active')]]/td[1]");
+  await live.waitForClickable({ timeout: 10_000 });
+  await live.click();
+  await $("#grant-detail").waitForDisplayed();
+  assert.match(await text("#token-tree"), /expired/);
+  await click("#show-timeline");
+  await $("#chain-picture").waitForDisplayed({ timeout: 10_000 });
+  await shot("07-timeline");
+
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);
   await shot("09-keys");
   await click("#nav-audit");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 10_000 });
+  assert.match(await text("#audit-list"), /token\.mint/);
   await shot("10-audit");
 });
 

@@ -181,7 +181,7 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
         </tbody>
       </table>
       <div className="actions">
-        <button onClick={onTimeline}>Show on timeline</button>
+        <button id="show-timeline" onClick={onTimeline}>Show on timeline</button>
         {!detail.revoked_at && <button className="danger" id="revoke-grant" onClick={onRevoke}>Revoke this grant…</button>}
       </div>
     </div>
