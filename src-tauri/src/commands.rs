@@ -22,10 +22,7 @@ type R<T> = Result<T, UiError>;
 type S<'a> = State<'a, Arc<Console>>;
 
 fn actor() -> Actor {
-    Actor(format!(
-        "console:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    ))
+    Actor::local("console")
 }
 
 fn invalid(field: &'static str, message: String) -> UiError {

@@ -528,3 +528,72 @@ async fn audit_log_records_admin_actions_and_token_events() {
         1
     );
 }
+
+#[tokio::test]
+async fn sandbox_explains_tokens_and_why_they_are_rejected() {
+    let t = spawn_app().await;
+    let c = t.confidential().await;
+    t.user("ada").await;
+    let body = t.code_flow(&c, "ada", "openid offline_access").await;
+    let (at, rt, id) = (
+        s(&body, "access_token"),
+        s(&body, "refresh_token"),
+        s(&body, "id_token"),
+    );
+
+    let e = t.app.token_explain(at).await.unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.accepted),
+        ("access_token", true),
+        "{e:?}"
+    );
+    assert!(e
+        .findings
+        .iter()
+        .any(|f| f.starts_with("signature valid: RS256")));
+    assert_eq!(t.app.token_explain(id).await.unwrap().kind, "id_token");
+    let r = t.app.token_explain(rt).await.unwrap();
+    assert_eq!((r.kind.as_str(), r.accepted), ("refresh_token", true));
+
+    t.app
+        .grant_revoke(
+            &authdesk_store::grants::Filter {
+                client_id: Some(c.id.clone()),
+                ..Default::default()
+            },
+            &actor(),
+            "ticket 9",
+        )
+        .await
+        .unwrap();
+    let e = t.app.token_explain(at).await.unwrap();
+    assert!(!e.accepted);
+    assert!(e.verdict.contains("grant was revoked"), "{}", e.verdict);
+    let r = t.app.token_explain(rt).await.unwrap();
+    assert!(
+        !r.accepted && r.verdict.contains("ticket 9"),
+        "{}",
+        r.verdict
+    );
+
+    t.advance(chrono::Duration::minutes(11)).await;
+    assert!(t
+        .app
+        .token_explain(at)
+        .await
+        .unwrap()
+        .verdict
+        .contains("expired"));
+    let tampered = format!("{}x", &at[..at.len() - 1]);
+    assert!(t
+        .app
+        .token_explain(&tampered)
+        .await
+        .unwrap()
+        .verdict
+        .contains("signature does not verify"));
+    assert_eq!(
+        t.app.token_explain("garbage").await.unwrap().kind,
+        "unknown"
+    );
+}

@@ -80,11 +80,16 @@ pub enum Mode {
 pub struct Actor(pub String);
 
 impl Actor {
+    /// The local operating-system user acting through `host` (cli, console).
+    pub fn local(host: &str) -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "local".into());
+        Actor(format!("{host}:{user}"))
+    }
+
     pub fn cli() -> Self {
-        Actor(format!(
-            "cli:{}",
-            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-        ))
+        Self::local("cli")
     }
 }
 
