@@ -222,16 +222,7 @@ impl Authdesk {
         redirect_uri: Option<&str>,
         verifier: Option<&str>,
     ) -> Result<TokenResponse> {
-        if !client
-            .settings
-            .grant_types
-            .contains(&GrantType::AuthorizationCode)
-        {
-            return Err(OAuthError::unauthorized_client(
-                "this application may not use authorization_code",
-            )
-            .into());
-        }
+        require_grant(client, GrantType::AuthorizationCode)?;
         let now = self.now().timestamp();
         let hash = self.hasher().hash("code", code);
         let mut tx = self.store().write().await?;
@@ -358,16 +349,7 @@ impl Authdesk {
         raw: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse> {
-        if !client
-            .settings
-            .grant_types
-            .contains(&GrantType::RefreshToken)
-        {
-            return Err(OAuthError::unauthorized_client(
-                "this application may not use refresh_token",
-            )
-            .into());
-        }
+        require_grant(client, GrantType::RefreshToken)?;
         let requested = scope
             .map(|s| Scope::parse(s).map_err(OAuthError::invalid_scope))
             .transpose()?;
@@ -744,6 +726,15 @@ impl Authdesk {
         let mut out = claims::release(&user.claims, &scope, &client.settings.custom_claims);
         out.insert("sub".into(), Value::String(row.sub));
         Ok(Value::Object(out))
+    }
+}
+
+/// Refuses a grant type the app is not registered for (RFC 6749 `unauthorized_client`).
+fn require_grant(client: &ClientRow, grant: GrantType) -> Result<()> {
+    if client.settings.grant_types.contains(&grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::unauthorized_client(format!("this application may not use {grant}")).into())
     }
 }
 
