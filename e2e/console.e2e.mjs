@@ -100,6 +100,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await type("#f-partner", "Acme Fintech");
   await type("#f-redirects", REDIRECT);
   await type("#f-scopes", "openid profile offline_access");
+  await type("#f-access-lifetime", "300");
   await shot("01-applications-new");
   await click("#f-submit");
   const secret = await text("#secret-value");
@@ -129,6 +130,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   const { code, verifier } = await codeFlow(issuer, clientId, "ada", "correct horse battery");
   const first = await token(issuer, clientId, secret, { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
   assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.equal(first.body.expires_in, 300, "the shorter lifetime set in the form applies");
   const second = await token(issuer, clientId, secret, { grant_type: "refresh_token", refresh_token: first.body.refresh_token });
   assert.equal(second.status, 200, JSON.stringify(second.body));
 

@@ -24,7 +24,11 @@ interface Form {
   grants: GrantType[];
   consent: boolean;
   publicKey: string;
+  /** Blank keeps the framework default; a value may only shorten it. */
   accessLifetime: string;
+  idLifetime: string;
+  refreshDays: string;
+  chainDays: string;
 }
 
 const EMPTY: Form = {
@@ -39,7 +43,13 @@ const EMPTY: Form = {
   consent: true,
   publicKey: "",
   accessLifetime: "",
+  idLifetime: "",
+  refreshDays: "",
+  chainDays: "",
 };
+
+const num = (v: string, scale = 1): number | null => (v.trim() === "" ? null : Number(v) * scale);
+const shown = (v: number, dflt: number, scale = 1): string => (v === dflt ? "" : String(v / scale));
 
 function toDraft(f: Form): ClientDraft {
   return {
@@ -53,7 +63,12 @@ function toDraft(f: Form): ClientDraft {
     grant_types: f.grants,
     public_key: f.publicKey || null,
     consent_required: f.consent,
-    lifetimes: { access_token: f.accessLifetime ? Number(f.accessLifetime) : null, id_token: null, refresh_token: null, chain: null },
+    lifetimes: {
+      access_token: num(f.accessLifetime),
+      id_token: num(f.idLifetime),
+      refresh_token: num(f.refreshDays, 86_400),
+      chain: num(f.chainDays, 86_400),
+    },
   };
 }
 
@@ -68,8 +83,11 @@ function fromView(c: ClientView): Form {
     claims: c.custom_claims.join("\n"),
     grants: c.grant_types,
     consent: c.consent_required,
-    publicKey: "",
-    accessLifetime: c.lifetimes.access_token === 600 ? "" : String(c.lifetimes.access_token),
+    publicKey: c.public_key ?? "",
+    accessLifetime: shown(c.lifetimes.access_token, 600),
+    idLifetime: shown(c.lifetimes.id_token, 3600),
+    refreshDays: shown(c.lifetimes.refresh_token, 90 * 86_400, 86_400),
+    chainDays: shown(c.lifetimes.chain, 365 * 86_400, 86_400),
   };
 }
 
@@ -233,10 +251,15 @@ function ClientForm({ initial, submitLabel, onSubmit, onCancel }: { initial: For
         <Field label="Consent">
           <label className="inline"><input type="checkbox" id="f-consent" checked={f.consent} onChange={(e) => set("consent", e.target.checked)} /> ask the user to approve</label>
         </Field>
-        <Field label="Access token lifetime (s)" errors={fields.lifetimes} hint="blank = 600; may only be shorter">
-          <input id="f-access-lifetime" value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
-        </Field>
       </div>
+      <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
+        <div className="row">
+          <input id="f-access-lifetime" placeholder="access token s (600)" value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
+          <input id="f-id-lifetime" placeholder="ID token s (3600)" value={f.idLifetime} onChange={(e) => set("idLifetime", e.target.value)} />
+          <input id="f-refresh-days" placeholder="refresh token days (90)" value={f.refreshDays} onChange={(e) => set("refreshDays", e.target.value)} />
+          <input id="f-chain-days" placeholder="chain days (365)" value={f.chainDays} onChange={(e) => set("chainDays", e.target.value)} />
+        </div>
+      </Field>
       <div className="actions">
         <button type="submit" className="primary" id="f-submit">{submitLabel}</button>
         <button type="button" onClick={onCancel}>Cancel</button>

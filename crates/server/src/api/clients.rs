@@ -23,6 +23,9 @@ pub struct ClientView {
     pub consent_required: bool,
     pub enabled: bool,
     pub has_public_key: bool,
+    /// The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
+    /// an edit keeps it.
+    pub public_key: Option<String>,
     pub lifetimes: authdesk_core::lifetime::Lifetimes,
     pub secret_rotated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -61,6 +64,7 @@ impl From<&ClientRow> for ClientView {
             consent_required: s.consent_required,
             enabled: r.enabled,
             has_public_key: s.public_key.is_some(),
+            public_key: s.public_key.clone(),
             lifetimes: s.lifetimes.resolve().unwrap_or_default(),
             secret_rotated_at: r.secret_rotated_at.map(ts),
             created_at: ts(r.created_at),
