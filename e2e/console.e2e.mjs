@@ -34,18 +34,18 @@ const shot = (name) => browser.saveScreenshot(`${ARTIFACTS}/${name}.png`);
 const $ = (sel) => browser.$(sel);
 async function text(sel) {
   const el = await $(sel);
-  await el.waitForDisplayed({ timeout: 10_000 });
+  await el.waitForDisplayed({ timeout: 20_000 });
   return el.getText();
 }
 async function type(sel, value) {
   const el = await $(sel);
-  await el.waitForDisplayed({ timeout: 10_000 });
+  await el.waitForDisplayed({ timeout: 20_000 });
   await el.clearValue();
   await el.setValue(value);
 }
 async function click(sel) {
   const el = await $(sel);
-  await el.waitForClickable({ timeout: 10_000 });
+  await el.waitForClickable({ timeout: 20_000 });
   await el.click();
 }
 
@@ -124,7 +124,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await type("#user-name", "ada");
   await type("#user-password", "correct horse battery");
   await click("#user-create");
-  await browser.waitUntil(async () => (await text("#user-list")).includes("ada"), { timeout: 10_000 });
+  await browser.waitUntil(async () => (await text("#user-list")).includes("ada"), { timeout: 20_000 });
 
   // Over HTTP: the real login + consent pages, a code exchange, one refresh.
   const { code, verifier } = await codeFlow(issuer, clientId, "ada", "correct horse battery");
@@ -140,9 +140,9 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await click("#chain-search");
   // WebKitWebDriver clicks cells, not rows.
   const cell = await $("#grant-list tbody tr td");
-  await cell.waitForClickable({ timeout: 10_000 });
+  await cell.waitForClickable({ timeout: 20_000 });
   await cell.click();
-  await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 10_000, timeoutMsg: "tree with two refresh tokens" });
+  await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 20_000, timeoutMsg: "tree with two refresh tokens" });
   const rows = await $$rows();
   assert.equal(await rows[1].getAttribute("data-depth"), "1", "the refreshed token is a child of the first");
   await shot("04-chains-tree");
@@ -166,16 +166,19 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
 test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // Sandbox: mint a user's tokens without a browser; the response is decoded.
   await click("#nav-sandbox");
+  // The lists load asynchronously: wait for the options before choosing them.
+  await $(`#mint-client option[value="${appId}"]`).waitForExist({ timeout: 20_000 });
   await (await $("#mint-client")).selectByAttribute("value", appId);
+  await browser.waitUntil(async () => (await text("#mint-user")).includes("ada"), { timeout: 20_000 });
   await (await $("#mint-user")).selectByVisibleText("ada");
   await type("#mint-scope", "openid profile offline_access");
   await click("#mint-go");
-  await browser.waitUntil(async () => (await text(".tokens")).includes('"typ":"at+jwt"'), { timeout: 10_000 });
+  await browser.waitUntil(async () => (await text(".tokens")).includes('"typ":"at+jwt"'), { timeout: 20_000 });
 
   // Move the sandbox clock 100 days: visible everywhere.
   await type("#clock-duration", "100d");
   await click("#clock-advance");
-  await $("#clock-banner").waitForDisplayed({ timeout: 10_000 });
+  await $("#clock-banner").waitForDisplayed({ timeout: 20_000 });
   assert.match(await text("#status-clock"), /100d/);
   await shot("08-sandbox");
 
@@ -185,19 +188,19 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await type("#chain-term", appId);
   await click("#chain-search");
   const live = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-active')]]/td[1]");
-  await live.waitForClickable({ timeout: 10_000 });
+  await live.waitForClickable({ timeout: 20_000 });
   await live.click();
   await $("#grant-detail").waitForDisplayed();
   assert.match(await text("#token-tree"), /expired/);
   await click("#show-timeline");
-  await $("#chain-picture").waitForDisplayed({ timeout: 10_000 });
+  await $("#chain-picture").waitForDisplayed({ timeout: 20_000 });
   await shot("07-timeline");
 
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);
   await shot("09-keys");
   await click("#nav-audit");
-  await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 10_000 });
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 20_000 });
   assert.match(await text("#audit-list"), /token\.mint/);
   await shot("10-audit");
 });
