@@ -3,7 +3,7 @@
 
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::{Clock, FixedClock};
-use authdesk_server::api::{Actor, Authdesk, Mode};
+use authdesk_server::api::{Actor, Authdesk, Mode, OpenOptions};
 use chrono::Duration;
 use chrono::TimeZone;
 use reqwest::StatusCode;
@@ -42,9 +42,16 @@ pub async fn spawn_app_on_wall_clock() -> TestApp {
 async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = Arc::new(
-        Authdesk::open_with_clock(dir.path(), Mode::Sandbox, clock)
-            .await
-            .expect("open data dir"),
+        Authdesk::open_with(
+            dir.path(),
+            OpenOptions {
+                mode_if_new: Mode::Sandbox,
+                clock,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open data dir"),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     InvalidToken,
     InsufficientScope,
     ServerError,
+    /// RFC 6749 §4.1.2.1; also the token endpoint's answer to overload (with HTTP 503).
+    TemporarilyUnavailable,
     LoginRequired,
     ConsentRequired,
     InteractionRequired,
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
             Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",

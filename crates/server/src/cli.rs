@@ -1,7 +1,7 @@
 //! The `authdesk` command-line program (SPEC §5). Each subcommand parses its arguments, makes
 //! one call into `api`, and prints the result: one JSON object with `--json`, a table otherwise.
 
-use crate::api::{Actor, ApiError, Authdesk, Mode, Page};
+use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, Page};
 use crate::signing::Alg;
 use authdesk_core::claims::parse_claim_arg;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
@@ -296,7 +296,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } else {
             Mode::Sandbox
         };
-        let app = Authdesk::open_with(&dir, wanted).await?;
+        let app = Authdesk::open_with(
+            &dir,
+            OpenOptions {
+                mode_if_new: wanted,
+                role: authdesk_store::Role::Admin,
+                ..Default::default()
+            },
+        )
+        .await?;
         if app.mode() != wanted {
             return Err(Failure(format!(
                 "{} is already a {:?} data directory; a directory's mode is fixed when it is created",
@@ -310,7 +318,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         });
         return Ok(());
     }
-    let app = Arc::new(Authdesk::open(&dir).await?);
+    // A server yields to admin commands between its write batches; every other command is one.
+    let role = match cli.command {
+        Command::Serve { .. } => authdesk_store::Role::Serving,
+        _ => authdesk_store::Role::Admin,
+    };
+    let app = Arc::new(
+        Authdesk::open_with(
+            &dir,
+            OpenOptions {
+                role,
+                ..Default::default()
+            },
+        )
+        .await?,
+    );
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Serve { listen, issuer } => serve(app, listen, issuer).await?,

@@ -2,7 +2,8 @@
 
 use crate::{Conn, Result};
 
-/// Records the assertion; false if this client already used this `jti` (a replay).
+/// Records the assertion; false if this client already used this `jti` and that assertion has
+/// not expired yet (a replay). Expired entries are replaced here and pruned in bulk elsewhere.
 pub async fn remember(
     conn: &mut Conn,
     client_id: &str,
@@ -10,15 +11,16 @@ pub async fn remember(
     expires_at: i64,
     now: i64,
 ) -> Result<bool> {
-    sqlx::query("DELETE FROM client_assertions WHERE expires_at < ?")
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    let r = sqlx::query("INSERT INTO client_assertions (client_id, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        .bind(client_id)
-        .bind(jti)
-        .bind(expires_at)
-        .execute(conn)
-        .await?;
+    let r = sqlx::query(
+        "INSERT INTO client_assertions (client_id, jti, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE client_assertions.expires_at <= ?4",
+    )
+    .bind(client_id)
+    .bind(jti)
+    .bind(expires_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -53,11 +53,3 @@ pub async fn take(conn: &mut Conn, id: &str) -> Result<bool> {
         .await?;
     Ok(r.rows_affected() == 1)
 }
-
-pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64> {
-    let r = sqlx::query("DELETE FROM interactions WHERE expires_at <= ?")
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected())
-}

@@ -1,10 +1,10 @@
 //! Authdesk persistence: the only crate that contains SQL.
 //!
 //! One module per table, each a set of plain functions over a connection (`&mut Conn`), so a use
-//! case can run several of them inside one transaction. Every SQLite connection runs in WAL
-//! mode with `synchronous=FULL` (a committed token survives a process crash and a power loss),
-//! a busy timeout and foreign keys on. Write transactions start with `BEGIN IMMEDIATE`, so two
-//! writers are ordered by SQLite's lock instead of failing on a read-to-write upgrade.
+//! case can run several of them as one unit of work. Reads use a small pool of read-only
+//! connections (WAL: they never wait for a writer). Every write goes through [`Store::write`]:
+//! one writer task owns the write connection, runs concurrent units of work in one transaction
+//! (group commit, `synchronous=FULL`), and answers each only after the commit (see `writer`).
 
 pub mod access_tokens;
 pub mod assertions;
@@ -15,77 +15,246 @@ pub mod consents;
 pub mod grants;
 pub mod interactions;
 pub mod keys;
+pub mod prune;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod settings;
+pub mod turnstile;
 pub mod users;
+mod writer;
+
+pub use futures_util::future::BoxFuture;
+pub use turnstile::Role;
+pub use writer::{QUEUE_CAPACITY, WAIT_LIMIT};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlitePool, Transaction};
-use std::path::Path;
+use sqlx::{ConnectOptions, SqlitePool};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub type Conn = sqlx::SqliteConnection;
-pub type Tx = Transaction<'static, sqlx::Sqlite>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Database(sqlx::Error),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// The write (or read) could not start in time: too many are waiting, or another process
+    /// holds the database's write lock. Nothing was written; try again shortly.
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    /// The storage cannot take writes now (disk full, I/O error, read-only file). Nothing of
+    /// the failed work was written; service resumes once the cause is gone.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The data directory cannot be used at all (found at start): says why and what to do.
+    #[error("{0}")]
+    Unusable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// SQLite's primary result codes that mean "not now" or "the storage is failing".
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+const SQLITE_IOERR: i32 = 10;
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_CANTOPEN: i32 = 14;
+const SQLITE_NOTADB: i32 = 26;
+
+fn sqlite_code(e: &sqlx::Error) -> Option<i32> {
+    match e {
+        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        _ => None,
+    }
+}
+
 impl StoreError {
+    /// Classifies a driver error without taking it.
+    pub(crate) fn from_sqlx_ref(e: &sqlx::Error) -> StoreError {
+        let msg = || match e {
+            sqlx::Error::Database(d) => d.message().to_string(),
+            other => other.to_string(),
+        };
+        match (sqlite_code(e), e) {
+            (Some(SQLITE_BUSY | SQLITE_LOCKED), _) => {
+                StoreError::Busy("another connection holds the database's write lock".into())
+            }
+            (Some(SQLITE_FULL), _) => StoreError::Unavailable(format!(
+                "the disk is full or the database reached its size limit ({})",
+                msg()
+            )),
+            (Some(SQLITE_IOERR), _) => StoreError::Unavailable(format!("disk I/O error ({})", msg())),
+            (Some(SQLITE_READONLY), _) => {
+                StoreError::Unavailable(format!("the database is read-only ({})", msg()))
+            }
+            (Some(SQLITE_CANTOPEN), _) => {
+                StoreError::Unavailable(format!("cannot open the database file ({})", msg()))
+            }
+            (Some(SQLITE_CORRUPT | SQLITE_NOTADB), _) => {
+                StoreError::Unavailable(format!("the database file is damaged ({})", msg()))
+            }
+            (_, sqlx::Error::PoolTimedOut) => StoreError::Busy(format!(
+                "no database connection became free within {} s",
+                WAIT_LIMIT.as_secs()
+            )),
+            (_, sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed | sqlx::Error::PoolClosed) => {
+                StoreError::Unavailable(msg())
+            }
+            _ => StoreError::Internal(msg()),
+        }
+    }
+
     /// Did a UNIQUE or PRIMARY KEY constraint refuse the write?
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+
+    /// Busy or unavailable: the request may succeed if retried shortly (HTTP 503).
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, StoreError::Busy(_) | StoreError::Unavailable(_))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match StoreError::from_sqlx_ref(&e) {
+            StoreError::Internal(_) => StoreError::Database(e),
+            classified => classified,
+        }
+    }
 }
 
 /// The database behind a data directory.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    reads: SqlitePool,
+    writer: writer::Writer,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
 }
 
 pub const DB_FILE: &str = "authdesk.db";
 
+/// Read connections; each read holds one only for its statements.
+const READ_CONNECTIONS: u32 = 4;
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+}
+
+/// Explains, for a person at a terminal, why a database cannot be opened.
+fn unusable(path: &Path, e: StoreError) -> StoreError {
+    let p = path.display();
+    match e {
+        StoreError::Unavailable(m) if m.contains("read-only") || m.contains("cannot open") => {
+            StoreError::Unusable(format!(
+                "cannot write to {p}: {m}. The data directory and its files must be writable by this user."
+            ))
+        }
+        StoreError::Unavailable(m) if m.contains("damaged") => StoreError::Unusable(format!(
+            "{p} is not a readable Authdesk database: {m}. Restore it from a backup, or move it away to start afresh."
+        )),
+        StoreError::Unavailable(m) => StoreError::Unusable(format!("cannot open {p}: {m}")),
+        StoreError::Busy(m) => StoreError::Unusable(format!("cannot open {p}: {m}")),
+        other => other,
+    }
+}
+
+async fn migrate(conn: &mut Conn, path: &Path) -> Result<()> {
+    let migrator = sqlx::migrate!("../../migrations");
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    migrator.run_direct(conn).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => StoreError::Unusable(format!(
+            "{} was written by a newer version of Authdesk (schema version {v}; this program knows up to {known}). Use the newer program, or restore a backup made by this one.",
+            path.display()
+        )),
+        sqlx::migrate::MigrateError::Execute(e) => unusable(path, StoreError::from(e)),
+        other => StoreError::Unusable(format!("cannot bring {} up to date: {other}", path.display())),
+    })
+}
+
 impl Store {
-    /// Opens (creating if needed) `dir/authdesk.db` and brings its schema up to date.
-    pub async fn open(dir: &Path) -> Result<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join(DB_FILE))
+    /// Opens (creating if needed) `dir/authdesk.db`, brings its schema up to date and starts
+    /// its writer on the current Tokio runtime. `role` says whether this process serves (and
+    /// yields to admin writes) or is an admin command (see `turnstile`).
+    pub async fn open(dir: &Path, role: Role) -> Result<Self> {
+        let path = dir.join(DB_FILE);
+        let write_options = options(&path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("../../migrations").run(&pool).await?;
-        Ok(Self { pool })
+            .busy_timeout(Duration::from_millis(100));
+        let mut conn = write_options
+            .connect()
+            .await
+            .map_err(|e| unusable(&path, e.into()))?;
+        migrate(&mut conn, &path).await?;
+        let turnstile = turnstile::Turnstile::open(dir, role).map_err(|e| {
+            StoreError::Unusable(format!("cannot write to {}: {e}", dir.display()))
+        })?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .min_connections(0)
+            .acquire_timeout(WAIT_LIMIT)
+            .test_before_acquire(false)
+            .connect_lazy_with(options(&path).busy_timeout(WAIT_LIMIT).pragma("query_only", "ON"));
+        let writer = writer::Writer::spawn(conn, write_options, turnstile);
+        Ok(Self {
+            reads,
+            writer,
+            path,
+        })
     }
 
-    /// A read-only view or a single-statement write needs no transaction.
-    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.pool.acquire().await?)
+    /// A read-only connection (WAL: never waits for the writer). Writing through it fails.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.reads.acquire().await?)
     }
 
-    /// A write transaction that holds SQLite's write lock from its first statement.
-    pub async fn write(&self) -> Result<Tx> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Runs `work` as one unit of work in the writer: all of it is committed, or none of it.
+    ///
+    /// `work` returning `Err` rolls back what it wrote and fails alone (its batch commits
+    /// without it); a decision that must be kept *and* answered with an error (say, a revoked
+    /// grant after a replayed code) is an `Ok` value the caller turns into the error. The
+    /// answer arrives only after the commit. If the caller stops waiting, work that has
+    /// started still finishes (or rolls back) in the writer; work that has not started never
+    /// runs. `work` never manages transactions itself.
+    pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, std::result::Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.submit(work).await
     }
 
+    /// Caps the database at `pages` pages (SQLite's `max_page_count`); writes that would grow
+    /// it further fail as on a full disk. `None` lifts the cap. Tests use it to fill the disk.
+    pub fn set_page_limit(&self, pages: Option<u32>) {
+        self.writer.set_page_limit(pages);
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Finishes queued writes and closes every connection.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
+        self.reads.close().await;
     }
 }
 
@@ -95,9 +264,4 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Resul
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("plain data serialises")
-}
-
-/// Commits a write transaction.
-pub async fn commit(tx: Tx) -> Result<()> {
-    Ok(tx.commit().await?)
 }

@@ -11,12 +11,20 @@ const GRANTS: i64 = 100_000;
 #[tokio::test]
 async fn hundred_thousand_grants_page_on_an_index() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
-    let mut tx = store.write().await.unwrap();
-    sqlx_seed(&mut tx).await;
-    authdesk_store::commit(tx).await.unwrap();
+    let store = Store::open(dir.path(), authdesk_store::Role::Admin)
+        .await
+        .unwrap();
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                sqlx_seed(tx).await;
+                Ok::<_, authdesk_store::StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
 
-    let mut conn = store.conn().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     // A deep page for each: 100k grants in all, 10k per app, 100 per user.
     for (name, filter, offset) in [
         ("all", Filter::default(), 50_000),
@@ -58,7 +66,7 @@ async fn hundred_thousand_grants_page_on_an_index() {
     }
 }
 
-async fn sqlx_seed(tx: &mut authdesk_store::Tx) {
+async fn sqlx_seed(tx: &mut authdesk_store::Conn) {
     use authdesk_core::client::ClientDraft;
     for c in 0..10 {
         let settings = ClientDraft {

@@ -18,7 +18,7 @@ pub(crate) async fn record(
 impl Authdesk {
     pub async fn audit_list(&self, action: Option<&str>, page: Page) -> Result<Vec<AuditRow>> {
         let (limit, offset) = page.clamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(audit::list(&mut conn, action, limit, offset).await?)
     }
 }

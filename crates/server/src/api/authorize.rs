@@ -111,7 +111,7 @@ impl Authdesk {
             Ok(Some(c)) => c,
         };
         let client = {
-            let mut conn = self.store().conn().await?;
+            let mut conn = self.store().read().await?;
             clients::get(&mut conn, client_id).await?
         };
         let Some(client) = client else {
@@ -271,7 +271,7 @@ impl Authdesk {
         let now = self.now().timestamp();
         let session = match session_id {
             Some(id) if !req.prompt_login => {
-                let mut conn = self.store().conn().await?;
+                let mut conn = self.store().read().await?;
                 sessions::get(&mut conn, &self.hasher().hash("session", id))
                     .await?
                     .filter(|s| {
@@ -284,8 +284,12 @@ impl Authdesk {
             Some(s) => {
                 let needs_consent = self.needs_consent(&client, &s.sub, &req).await?;
                 if !needs_consent {
-                    let url = self.issue_code(&client, &req, &s.sub, s.auth_time).await?;
-                    return Ok((Outcome::Redirect(url), None));
+                    let (row, code) = self.new_code(&client, &req, &s.sub, s.auth_time);
+                    self.write(move |tx| {
+                        Box::pin(async move { Ok(codes::insert(tx, &row).await?) })
+                    })
+                    .await?;
+                    return Ok((Outcome::Redirect(self.code_redirect(&req, &code)), None));
                 }
                 if prompt_none {
                     return fail(OAuthError::new(
@@ -325,7 +329,7 @@ impl Authdesk {
         if req.prompt_consent {
             return Ok(true);
         }
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         let granted = consents::get(&mut conn, sub, &client.id).await?;
         Ok(!granted
             .and_then(|g| Scope::parse(&g).ok())
@@ -347,13 +351,14 @@ impl Authdesk {
             auth_time: user.map(|u| u.1),
             expires_at: now + INTERACTION_SECONDS,
         };
-        let mut tx = self.store().write().await?;
-        interactions::purge_expired(&mut tx, now).await?;
-        interactions::insert(&mut tx, &row).await?;
-        authdesk_store::commit(tx).await?;
+        let stored = row.clone();
+        self.write(move |tx| {
+            Box::pin(async move { Ok(interactions::insert(tx, &stored).await?) })
+        })
+        .await?;
         let username = match user {
             Some((sub, _)) => {
-                let mut conn = self.store().conn().await?;
+                let mut conn = self.store().read().await?;
                 authdesk_store::users::get(&mut conn, sub)
                     .await?
                     .map(|u| u.username)
@@ -381,7 +386,7 @@ impl Authdesk {
         if cookie != Some(id) {
             return Ok(None);
         }
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         let Some(row) = interactions::get(&mut conn, id).await? else {
             return Ok(None);
         };
@@ -428,20 +433,16 @@ impl Authdesk {
         };
         let now = self.now().timestamp();
         let session_id = crate::secret::generate();
-        let mut tx = self.store().write().await?;
-        sessions::insert(
-            &mut tx,
-            &sessions::SessionRow {
-                id_hash: self.hasher().hash("session", &session_id),
-                sub: user.sub.clone(),
-                auth_time: now,
-                expires_at: now + SESSION_SECONDS,
-            },
-        )
-        .await?;
-        interactions::set_user(&mut tx, &row.id, &user.sub, now).await?;
-        authdesk_store::commit(tx).await?;
+        let session = sessions::SessionRow {
+            id_hash: self.hasher().hash("session", &session_id),
+            sub: user.sub.clone(),
+            auth_time: now,
+            expires_at: now + SESSION_SECONDS,
+        };
         if !client.enabled {
+            let stored = session.clone();
+            self.write(move |tx| Box::pin(async move { Ok(sessions::insert(tx, &stored).await?) }))
+                .await?;
             return Ok((
                 self.error_redirect(
                     &req.redirect_uri,
@@ -451,20 +452,32 @@ impl Authdesk {
                 Some(session_id),
             ));
         }
-        if self.needs_consent(&client, &user.sub, &req).await? {
-            let ctx = PageContext {
-                interaction_id: row.id,
-                csrf_token: row.csrf_token,
-                client_name: client.settings.name.clone(),
-                scopes: req.scope.iter().map(String::from).collect(),
-                username: Some(user.username),
-                login_hint: None,
-                error: None,
-            };
-            return Ok((Outcome::Consent(ctx), Some(session_id)));
-        }
-        let mut conn = self.store().conn().await?;
-        if !interactions::take(&mut conn, &row.id).await? {
+        let needs_consent = self.needs_consent(&client, &user.sub, &req).await?;
+        // The session, and either the user on the interaction (consent comes next) or the code.
+        let code = (!needs_consent).then(|| self.new_code(&client, &req, &user.sub, now));
+        let (id, sub) = (row.id.clone(), user.sub.clone());
+        let stored_code = code.as_ref().map(|(c, _)| c.clone());
+        let completed = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    sessions::insert(tx, &session).await?;
+                    match stored_code {
+                        None => {
+                            interactions::set_user(tx, &id, &sub, now).await?;
+                            Ok(true)
+                        }
+                        Some(c) => {
+                            if !interactions::take(tx, &id).await? {
+                                return Ok(false);
+                            }
+                            codes::insert(tx, &c).await?;
+                            Ok(true)
+                        }
+                    }
+                })
+            })
+            .await?;
+        if !completed {
             return Ok((
                 Outcome::ErrorPage {
                     message: "This request was already completed.".into(),
@@ -472,9 +485,24 @@ impl Authdesk {
                 Some(session_id),
             ));
         }
-        drop(conn);
-        let url = self.issue_code(&client, &req, &user.sub, now).await?;
-        Ok((Outcome::Redirect(url), Some(session_id)))
+        match code {
+            None => {
+                let ctx = PageContext {
+                    interaction_id: row.id,
+                    csrf_token: row.csrf_token,
+                    client_name: client.settings.name.clone(),
+                    scopes: req.scope.iter().map(String::from).collect(),
+                    username: Some(user.username),
+                    login_hint: None,
+                    error: None,
+                };
+                Ok((Outcome::Consent(ctx), Some(session_id)))
+            }
+            Some((_, raw)) => Ok((
+                Outcome::Redirect(self.code_redirect(&req, &raw)),
+                Some(session_id),
+            )),
+        }
     }
 
     /// The consent form was posted with `decision` = approve or deny.
@@ -493,30 +521,34 @@ impl Authdesk {
                 message: "Log in before approving.".into(),
             });
         };
-        let mut conn = self.store().conn().await?;
-        if !interactions::take(&mut conn, &row.id).await? {
+        let approve = decision == "approve" && client.enabled;
+        let code = approve.then(|| self.new_code(&client, &req, &sub, auth_time));
+        let stored_code = code.as_ref().map(|(c, _)| c.clone());
+        let (id, client_id, scope) = (row.id.clone(), client.id.clone(), req.scope.to_string());
+        let now = self.now().timestamp();
+        // Taking the interaction, remembering the consent and the code: all or nothing.
+        let taken = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !interactions::take(tx, &id).await? {
+                        return Ok(false);
+                    }
+                    if let Some(c) = stored_code {
+                        consents::put(tx, &sub, &client_id, &scope, now).await?;
+                        codes::insert(tx, &c).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .await?;
+        if !taken {
             return Ok(Outcome::ErrorPage {
                 message: "This request was already completed.".into(),
             });
         }
-        drop(conn);
-        match decision {
-            "approve" if client.enabled => {
-                let mut conn = self.store().conn().await?;
-                consents::put(
-                    &mut conn,
-                    &sub,
-                    &client.id,
-                    &req.scope.to_string(),
-                    self.now().timestamp(),
-                )
-                .await?;
-                drop(conn);
-                Ok(Outcome::Redirect(
-                    self.issue_code(&client, &req, &sub, auth_time).await?,
-                ))
-            }
-            "approve" => Ok(self.error_redirect(
+        match (decision, code) {
+            (_, Some((_, raw))) => Ok(Outcome::Redirect(self.code_redirect(&req, &raw))),
+            ("approve", None) => Ok(self.error_redirect(
                 &req.redirect_uri,
                 req.state.as_deref(),
                 OAuthError::unauthorized_client("the application is disabled"),
@@ -529,13 +561,14 @@ impl Authdesk {
         }
     }
 
-    async fn issue_code(
+    /// A new single-use code for this request (its row, and the code itself).
+    fn new_code(
         &self,
         client: &ClientRow,
         req: &AuthorizeRequest,
         sub: &str,
         auth_time: i64,
-    ) -> Result<String> {
+    ) -> (CodeRow, String) {
         let now = self.now().timestamp();
         let code = crate::secret::generate();
         let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
@@ -553,14 +586,17 @@ impl Authdesk {
             used_at: None,
             grant_id: None,
         };
-        let mut conn = self.store().conn().await?;
-        codes::insert(&mut conn, &row).await?;
+        (row, code)
+    }
+
+    /// The redirect carrying a code, with `state` and `iss` (RFC 9207).
+    fn code_redirect(&self, req: &AuthorizeRequest, code: &str) -> String {
         let iss = self.issuer();
-        let mut p = vec![("code", code.as_str())];
+        let mut p = vec![("code", code)];
         if let Some(s) = &req.state {
             p.push(("state", s));
         }
         p.push(("iss", iss.as_str()));
-        Ok(redirect_to(&req.redirect_uri, &p))
+        redirect_to(&req.redirect_uri, &p)
     }
 }

@@ -112,7 +112,7 @@ impl Authdesk {
             }
         };
         let client = {
-            let mut conn = self.store().conn().await?;
+            let mut conn = self.store().read().await?;
             clients::get(&mut conn, &claimed_id).await?
         };
         let result = match &client {
@@ -129,15 +129,20 @@ impl Authdesk {
             }
             Err(e) => {
                 let now = self.now().timestamp();
-                let mut conn = self.store().conn().await?;
-                audit::record(
-                    &mut conn,
-                    now,
-                    &Actor("http".into()),
-                    "client.auth_failed",
-                    &claimed_id,
-                    json!({"method": creds.method().as_str(), "reason": e.description}),
-                )
+                let detail = json!({"method": creds.method().as_str(), "reason": e.description});
+                self.write(move |tx| {
+                    Box::pin(async move {
+                        Ok(audit::record(
+                            tx,
+                            now,
+                            &Actor("http".into()),
+                            "client.auth_failed",
+                            &claimed_id,
+                            detail,
+                        )
+                        .await?)
+                    })
+                })
                 .await?;
                 Err(e.into())
             }
@@ -269,8 +274,15 @@ impl Authdesk {
         else {
             return bad("jti is required");
         };
-        let mut conn = self.store().conn().await?;
-        if !authdesk_store::assertions::remember(&mut conn, &c.id, jti, exp, now).await? {
+        let (client_id, jti) = (c.id.clone(), jti.to_string());
+        let fresh = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    Ok(authdesk_store::assertions::remember(tx, &client_id, &jti, exp, now).await?)
+                })
+            })
+            .await?;
+        if !fresh {
             return bad("this assertion was already used");
         }
         Ok(Ok(()))

@@ -103,18 +103,23 @@ impl Authdesk {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.store().write().await?;
-        clients::insert(&mut tx, &row).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "client.create",
-            &row.id,
-            json!({"name": row.settings.name}),
-        )
+        let (stored, actor) = (row.clone(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                clients::insert(tx, &stored).await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "client.create",
+                    &stored.id,
+                    json!({"name": stored.settings.name}),
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
-        authdesk_store::commit(tx).await?;
         Ok(ClientCreated {
             client: ClientView::from(&row),
             client_secret: secret,
@@ -123,7 +128,7 @@ impl Authdesk {
 
     pub async fn client_list(&self, search: &str, page: Page) -> Result<Vec<ClientView>> {
         let (limit, offset) = page.clamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(clients::list(&mut conn, search.trim(), limit, offset)
             .await?
             .iter()
@@ -132,7 +137,7 @@ impl Authdesk {
     }
 
     pub(crate) async fn client_row(&self, id: &str) -> Result<ClientRow> {
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         clients::get(&mut conn, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))
@@ -152,48 +157,49 @@ impl Authdesk {
     ) -> Result<ClientCreated> {
         let settings = validate(draft)?;
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        let old = clients::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
-        clients::update_settings(&mut tx, id, &settings, now).await?;
-        let mut secret = None;
-        match (
-            old.settings.auth_method.uses_secret(),
-            settings.auth_method.uses_secret(),
-        ) {
-            (false, true) => {
-                let s = crate::secret::generate();
-                clients::set_secret(
-                    &mut tx,
-                    id,
-                    Some(&self.hasher().hash("client_secret", &s)),
-                    now,
-                )
-                .await?;
-                secret = Some(s);
-            }
-            (true, false) => {
-                clients::set_secret(&mut tx, id, None, now).await?;
-            }
-            _ => {}
-        }
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "client.update",
-            id,
-            json!({"name": settings.name}),
-        )
-        .await?;
-        let row = clients::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
-        authdesk_store::commit(tx).await?;
+        let new_secret = crate::secret::generate();
+        let new_hash = self.hasher().hash("client_secret", &new_secret);
+        let (id, actor) = (id.to_string(), actor.clone());
+        let (row, issued) = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let old = clients::get(tx, &id)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                    clients::update_settings(tx, &id, &settings, now).await?;
+                    let mut issued = false;
+                    match (
+                        old.settings.auth_method.uses_secret(),
+                        settings.auth_method.uses_secret(),
+                    ) {
+                        (false, true) => {
+                            clients::set_secret(tx, &id, Some(&new_hash), now).await?;
+                            issued = true;
+                        }
+                        (true, false) => {
+                            clients::set_secret(tx, &id, None, now).await?;
+                        }
+                        _ => {}
+                    }
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        "client.update",
+                        &id,
+                        json!({"name": settings.name}),
+                    )
+                    .await?;
+                    let row = clients::get(tx, &id)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+                    Ok((row, issued))
+                })
+            })
+            .await?;
         Ok(ClientCreated {
             client: ClientView::from(&row),
-            client_secret: secret,
+            client_secret: issued.then_some(new_secret),
         })
     }
 
@@ -204,61 +210,70 @@ impl Authdesk {
         actor: &Actor,
     ) -> Result<ClientView> {
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if !clients::set_enabled(&mut tx, id, enabled, now).await? {
-            return Err(ApiError::NotFound(format!("no application with id {id}")));
-        }
-        let action = if enabled {
-            "client.enable"
-        } else {
-            "client.disable"
-        };
-        audit::record(&mut tx, now, actor, action, id, json!({})).await?;
-        let row = clients::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
-        authdesk_store::commit(tx).await?;
+        let (id, actor) = (id.to_string(), actor.clone());
+        let row = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !clients::set_enabled(tx, &id, enabled, now).await? {
+                        return Err(ApiError::NotFound(format!("no application with id {id}")));
+                    }
+                    let action = if enabled {
+                        "client.enable"
+                    } else {
+                        "client.disable"
+                    };
+                    audit::record(tx, now, &actor, action, &id, json!({})).await?;
+                    clients::get(tx, &id)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(id.to_string()))
+                })
+            })
+            .await?;
         Ok(ClientView::from(&row))
     }
 
     /// Deletes an app with its grants, tokens, codes and consents.
     pub async fn client_delete(&self, id: &str, actor: &Actor) -> Result<()> {
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if !clients::delete(&mut tx, id).await? {
-            return Err(ApiError::NotFound(format!("no application with id {id}")));
-        }
-        audit::record(&mut tx, now, actor, "client.delete", id, json!({})).await?;
-        authdesk_store::commit(tx).await?;
-        Ok(())
+        let (id, actor) = (id.to_string(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !clients::delete(tx, &id).await? {
+                    return Err(ApiError::NotFound(format!("no application with id {id}")));
+                }
+                audit::record(tx, now, &actor, "client.delete", &id, json!({})).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Issues a new secret; the old one stops working at once.
     pub async fn client_rotate_secret(&self, id: &str, actor: &Actor) -> Result<ClientCreated> {
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        let row = clients::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
-        if !row.settings.auth_method.uses_secret() {
-            return Err(ApiError::Refused(format!(
-                "application {id} authenticates with {} and has no secret to rotate",
-                row.settings.auth_method
-            )));
-        }
         let secret = crate::secret::generate();
-        clients::set_secret(
-            &mut tx,
-            id,
-            Some(&self.hasher().hash("client_secret", &secret)),
-            now,
-        )
-        .await?;
-        audit::record(&mut tx, now, actor, "client.rotate_secret", id, json!({})).await?;
-        let row = clients::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
-        authdesk_store::commit(tx).await?;
+        let hash = self.hasher().hash("client_secret", &secret);
+        let (id, actor) = (id.to_string(), actor.clone());
+        let row = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let row = clients::get(tx, &id)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                    if !row.settings.auth_method.uses_secret() {
+                        return Err(ApiError::Refused(format!(
+                            "application {id} authenticates with {} and has no secret to rotate",
+                            row.settings.auth_method
+                        )));
+                    }
+                    clients::set_secret(tx, &id, Some(&hash), now).await?;
+                    audit::record(tx, now, &actor, "client.rotate_secret", &id, json!({})).await?;
+                    clients::get(tx, &id)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(id.to_string()))
+                })
+            })
+            .await?;
         Ok(ClientCreated {
             client: ClientView::from(&row),
             client_secret: Some(secret),

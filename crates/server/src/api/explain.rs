@@ -45,7 +45,7 @@ impl Authdesk {
             return Ok(match self.grant_find_by_token(token).await {
                 Ok(detail) => {
                     let hash = self.hasher().hash("refresh_token", token);
-                    let mut conn = self.store().conn().await?;
+                    let mut conn = self.store().read().await?;
                     let (t, g) = authdesk_store::refresh_tokens::by_hash(&mut conn, &hash)
                         .await?
                         .ok_or_else(|| super::ApiError::NotFound("token".into()))?;
@@ -155,7 +155,7 @@ impl Authdesk {
             None => problems.push("no exp claim".into()),
         }
         if kind == "access_token" && problems.is_empty() {
-            if let Err(why) = self.check_access_token(token).await {
+            if let Err(why) = self.check_access_token(token).await? {
                 problems.push(format!("not accepted by introspection or userinfo: {why}"));
             } else {
                 findings.push("not revoked; its grant and app are live".into());

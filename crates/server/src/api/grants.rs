@@ -162,7 +162,7 @@ impl Authdesk {
     pub async fn grant_list(&self, filter: &Filter, page: Page) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
         let now = self.now().timestamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(grants::list(&mut conn, filter, limit, offset)
             .await?
             .iter()
@@ -172,7 +172,7 @@ impl Authdesk {
 
     pub async fn grant_show(&self, id: &str) -> Result<GrantDetail> {
         let now = self.now().timestamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         let g = grants::get(&mut conn, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no grant with id {id}")))?;
@@ -196,7 +196,7 @@ impl Authdesk {
     /// Finds the grant a pasted refresh or access token belongs to.
     pub async fn grant_find_by_token(&self, token: &str) -> Result<GrantDetail> {
         let token = token.trim();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         let hash = self.hasher().hash("refresh_token", token);
         let grant_id = match refresh_tokens::by_hash(&mut conn, &hash).await? {
             Some((_, g)) => Some(g.id),
@@ -217,7 +217,7 @@ impl Authdesk {
     /// What `grant_revoke` with the same filter would hit, without doing it.
     pub async fn grant_preview(&self, filter: &Filter) -> Result<Impact> {
         check_filter(filter)?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(grants::impact(&mut conn, filter, self.now().timestamp()).await?)
     }
 
@@ -230,29 +230,33 @@ impl Authdesk {
     ) -> Result<Impact> {
         check_filter(filter)?;
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if let Some(id) = &filter.grant_id {
-            if grants::get(&mut tx, id).await?.is_none() {
-                return Err(ApiError::NotFound(format!("no grant with id {id}")));
-            }
-        }
-        let impact = grants::impact(&mut tx, filter, now).await?;
-        grants::revoke(&mut tx, filter, now, &actor.0, reason).await?;
-        let target = filter
-            .grant_id
-            .clone()
-            .or(filter.sub.clone())
-            .or(filter.client_id.clone())
-            .unwrap_or_default();
-        audit::record(&mut tx, now, actor, "grant.revoke", &target, json!({"client_id": filter.client_id, "sub": filter.sub, "grant_id": filter.grant_id, "impact": impact, "reason": reason})).await?;
-        authdesk_store::commit(tx).await?;
-        Ok(impact)
+        let (filter, actor, reason) = (filter.clone(), actor.clone(), reason.to_string());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if let Some(id) = &filter.grant_id {
+                    if grants::get(tx, id).await?.is_none() {
+                        return Err(ApiError::NotFound(format!("no grant with id {id}")));
+                    }
+                }
+                let impact = grants::impact(tx, &filter, now).await?;
+                grants::revoke(tx, &filter, now, &actor.0, &reason).await?;
+                let target = filter
+                    .grant_id
+                    .clone()
+                    .or(filter.sub.clone())
+                    .or(filter.client_id.clone())
+                    .unwrap_or_default();
+                audit::record(tx, now, &actor, "grant.revoke", &target, json!({"client_id": filter.client_id, "sub": filter.sub, "grant_id": filter.grant_id, "impact": impact, "reason": reason})).await?;
+                Ok(impact)
+            })
+        })
+        .await
     }
 
     /// Per day from today: refresh tokens and chains reaching their end.
     pub async fn expiry_histogram(&self, days: i64) -> Result<Vec<(i64, i64, i64)>> {
         let now = self.now().timestamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(grants::expiry_histogram(&mut conn, now, now + days.clamp(1, 3660) * 86_400).await?)
     }
 }

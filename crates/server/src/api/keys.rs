@@ -68,19 +68,24 @@ impl Authdesk {
             .await
             .map_err(|e| super::ApiError::Internal(e.to_string()))?
             .map_err(|e| super::ApiError::Internal(e.to_string()))?;
-        let mut tx = self.store().write().await?;
-        keys::retire_active(&mut tx, now).await?;
-        keys::insert(&mut tx, &row).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "key.rotate",
-            &row.kid,
-            json!({"alg": alg.as_str()}),
-        )
+        let (stored, actor) = (row.clone(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                keys::retire_active(tx, now).await?;
+                keys::insert(tx, &stored).await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "key.rotate",
+                    &stored.kid,
+                    json!({"alg": alg.as_str()}),
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
-        authdesk_store::commit(tx).await?;
         self.sync().await?;
         Ok(KeyView {
             kid: row.kid,

@@ -16,7 +16,7 @@ use crate::signing::{self, SigningKey, VerifyingKey};
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::{Clock, OffsetClock};
 use authdesk_core::OAuthError;
-use authdesk_store::{settings, Store, StoreError};
+use authdesk_store::{settings, BoxFuture, Conn, Role, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Refused(String),
+    /// Busy or a storage fault: nothing was written; the same request may succeed shortly.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid_input",
             ApiError::NotFound(_) => "not_found",
             ApiError::Refused(_) => "refused",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -61,7 +65,11 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            e if e.is_temporary() => ApiError::Unavailable(e.to_string()),
+            StoreError::Unusable(m) => ApiError::Refused(m),
+            e => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -113,43 +121,81 @@ pub struct Authdesk {
     issuer: RwLock<String>,
 }
 
+/// How to open a data directory.
+#[derive(Clone)]
+pub struct OpenOptions {
+    /// The mode a directory created now gets (an existing one keeps its own).
+    pub mode_if_new: Mode,
+    /// The base clock under the sandbox offset (tests freeze time with a `FixedClock`).
+    pub clock: Arc<dyn Clock>,
+    /// A server yields to admin writes; an admin command (the CLI) goes first.
+    pub role: Role,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            mode_if_new: Mode::Sandbox,
+            clock: Arc::new(authdesk_core::clock::SystemClock),
+            role: Role::Serving,
+        }
+    }
+}
+
+/// Refuses a directory that exists, holds files, but not our database: pointing at the wrong
+/// mount or losing the database must not silently start an empty registry.
+fn check_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(authdesk_store::DB_FILE).exists() {
+        return Ok(());
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => anyhow::bail!("cannot read the data directory {}: {e}", dir.display()),
+    };
+    if let Some(first) = entries.flatten().next() {
+        anyhow::bail!(
+            "{} has no {} but is not empty (it holds {:?}, ...): Authdesk creates a data directory only where there is none or in an empty one. If the database was moved or deleted, restore it; to start afresh, choose an empty directory.",
+            dir.display(),
+            authdesk_store::DB_FILE,
+            first.file_name()
+        );
+    }
+    Ok(())
+}
+
 impl Authdesk {
-    /// Opens the data directory, creating a sandbox one if it does not exist.
+    /// Opens the data directory as a server, creating a sandbox one if it does not exist.
     pub async fn open(dir: &Path) -> anyhow::Result<Self> {
-        Self::open_with(dir, Mode::Sandbox).await
+        Self::open_with(dir, OpenOptions::default()).await
     }
 
-    /// Opens or creates; a new directory gets `mode_if_new`.
-    pub async fn open_with(dir: &Path, mode_if_new: Mode) -> anyhow::Result<Self> {
-        Self::open_with_clock(
-            dir,
-            mode_if_new,
-            Arc::new(authdesk_core::clock::SystemClock),
-        )
-        .await
-    }
-
-    /// Opens with `base` under the sandbox offset instead of the wall clock (tests freeze time
-    /// this way, so "one year minus one second" is exact).
-    pub async fn open_with_clock(
-        dir: &Path,
-        mode_if_new: Mode,
-        base: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    /// Opens or creates the data directory. Refuses (with a message that says why and what to
+    /// do) a directory that is read-only, lost its database, or holds a damaged or newer one.
+    pub async fn open_with(dir: &Path, options: OpenOptions) -> anyhow::Result<Self> {
+        check_data_dir(dir)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
-        let store = Store::open(dir).await?;
-        let mut tx = store.write().await?;
-        let mode = settings::init(&mut tx, settings::MODE, mode_name(mode_if_new)).await?;
-        let hash_key = settings::init(&mut tx, settings::HASH_KEY, &secret::generate()).await?;
-        let issuer = settings::init(&mut tx, "issuer", DEFAULT_ISSUER).await?;
-        let had_keys = !authdesk_store::keys::all(&mut tx).await?.is_empty();
-        if !had_keys {
-            let now = base.now().timestamp();
-            let row = signing::generate(signing::Alg::RS256, now)?;
-            authdesk_store::keys::insert(&mut tx, &row).await?;
-        }
-        authdesk_store::commit(tx).await?;
+        let store = Store::open(dir, options.role).await?;
+        let base = options.clock;
+        let new_mode = mode_name(options.mode_if_new);
+        let now = base.now().timestamp();
+        let (mode, hash_key, issuer) = store
+            .write(move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String)>> {
+                Box::pin(async move {
+                    let mode = settings::init(tx, settings::MODE, new_mode).await?;
+                    let hash_key = settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
+                    let issuer = settings::init(tx, "issuer", DEFAULT_ISSUER).await?;
+                    if authdesk_store::keys::all(tx).await?.is_empty() {
+                        let row = signing::generate(signing::Alg::RS256, now)
+                            .map_err(|e| ApiError::Internal(e.to_string()))?;
+                        authdesk_store::keys::insert(tx, &row).await?;
+                    }
+                    Ok((mode, hash_key, issuer))
+                })
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot initialise {}: {e}", dir.display()))?;
         let mode = if mode == "production" {
             Mode::Production
         } else {
@@ -167,6 +213,16 @@ impl Authdesk {
         };
         app.sync().await?;
         Ok(app)
+    }
+
+    /// Runs `work` as one unit of work in the store's writer: committed whole or not at all,
+    /// finished even if the caller stops waiting (see `authdesk_store::Store::write`).
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.store.write(work).await
     }
 
     pub fn store(&self) -> &Store {
@@ -193,8 +249,11 @@ impl Authdesk {
 
     /// Sets the issuer this process serves as, and remembers it for `mint`.
     pub async fn set_issuer(&self, issuer: &str) -> Result<()> {
-        let mut conn = self.store.conn().await?;
-        settings::set(&mut conn, "issuer", issuer).await?;
+        let value = issuer.to_string();
+        self.write(move |tx| {
+            Box::pin(async move { Ok(settings::set(tx, "issuer", &value).await?) })
+        })
+        .await?;
         *self.issuer.write().expect("issuer lock") = issuer.to_string();
         Ok(())
     }
@@ -202,7 +261,7 @@ impl Authdesk {
     /// Picks up changes another process made to shared state (sandbox clock, signing keys).
     /// Everything else (apps, grants, tokens) is read from the store on every request.
     pub async fn sync(&self) -> Result<()> {
-        let mut conn = self.store.conn().await?;
+        let mut conn = self.store.read().await?;
         let offset = settings::get(&mut conn, settings::CLOCK_OFFSET).await?;
         let secs = offset.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
         self.clock.set_offset(Duration::seconds(secs));
@@ -247,46 +306,60 @@ impl Authdesk {
     /// Moves the sandbox clock forward (or back, with a negative duration) by `by`.
     pub async fn clock_advance(&self, by: Duration, actor: &Actor) -> Result<ClockView> {
         self.require_sandbox("moving the clock")?;
-        let mut tx = self.store.write().await?;
-        let current = settings::get(&mut tx, settings::CLOCK_OFFSET)
-            .await?
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0);
-        let next = current
-            .checked_add(by.num_seconds())
-            .filter(|n| n.abs() < 100 * 365 * 86_400)
-            .ok_or_else(|| ApiError::invalid("duration", "the clock can move at most 100 years"))?;
-        settings::set(&mut tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
-        let now = (self.clock.now() - self.clock.offset() + Duration::seconds(next)).timestamp();
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "clock.advance",
-            "clock",
-            serde_json::json!({"by_seconds": by.num_seconds(), "offset_seconds": next}),
-        )
-        .await?;
-        authdesk_store::commit(tx).await?;
+        let by_seconds = by.num_seconds();
+        let real_now = (self.clock.now() - self.clock.offset()).timestamp();
+        let actor = actor.clone();
+        let next = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let current = settings::get(tx, settings::CLOCK_OFFSET)
+                        .await?
+                        .and_then(|s| s.parse::<i64>().ok())
+                        .unwrap_or(0);
+                    let next = current
+                        .checked_add(by_seconds)
+                        .filter(|n| n.abs() < 100 * 365 * 86_400)
+                        .ok_or_else(|| {
+                            ApiError::invalid("duration", "the clock can move at most 100 years")
+                        })?;
+                    settings::set(tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
+                    audit::record(
+                        tx,
+                        real_now + next,
+                        &actor,
+                        "clock.advance",
+                        "clock",
+                        serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
+                    )
+                    .await?;
+                    Ok(next)
+                })
+            })
+            .await?;
         self.clock.set_offset(Duration::seconds(next));
         Ok(self.clock_show())
     }
 
     pub async fn clock_reset(&self, actor: &Actor) -> Result<ClockView> {
         self.require_sandbox("moving the clock")?;
-        let mut tx = self.store.write().await?;
-        settings::set(&mut tx, settings::CLOCK_OFFSET, "0").await?;
         let now = (self.clock.now() - self.clock.offset()).timestamp();
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "clock.reset",
-            "clock",
-            serde_json::json!({}),
-        )
+        let actor = actor.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                settings::set(tx, settings::CLOCK_OFFSET, "0").await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "clock.reset",
+                    "clock",
+                    serde_json::json!({}),
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
-        authdesk_store::commit(tx).await?;
         self.clock.set_offset(Duration::zero());
         Ok(self.clock_show())
     }
@@ -309,7 +382,7 @@ fn mode_name(m: Mode) -> &'static str {
 }
 
 async fn key_fingerprint(store: &Store) -> std::result::Result<String, StoreError> {
-    let mut conn = store.conn().await?;
+    let mut conn = store.read().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
     Ok(rows
         .iter()
@@ -319,7 +392,7 @@ async fn key_fingerprint(store: &Store) -> std::result::Result<String, StoreErro
 }
 
 async fn load_keyring(store: &Store) -> anyhow::Result<Keyring> {
-    let mut conn = store.conn().await?;
+    let mut conn = store.read().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
     let active = rows
         .iter()

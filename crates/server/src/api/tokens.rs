@@ -1,13 +1,16 @@
 //! Token issuance and checking: authorization-code exchange, client credentials, refresh (with
 //! the chain rules of `authdesk_core::refresh`), mint, introspection, revocation, userinfo.
 //!
-//! Every state change of a grant happens in one `BEGIN IMMEDIATE` transaction, so concurrent
-//! uses of one code or one public-client refresh token are ordered by the database: exactly one
-//! wins. JWTs are signed after the commit (a crash in between only loses tokens nobody got).
+//! Every state change of a grant is one unit of work in the store's writer, so concurrent uses
+//! of one code or one public-client refresh token are ordered by the database: exactly one
+//! wins. A unit returns `Err` to roll back what it wrote, or `Ok(Err(..))` to keep a decision
+//! (a revoked grant, a burnt code) and answer with an error. JWTs are signed after the commit
+//! (a crash in between only loses tokens nobody got).
 
 use super::{audit, Actor, ApiError, Authdesk, Result};
 use crate::signing::at_hash;
 use authdesk_core::client::{ClientType, GrantType};
+use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::refresh::{self, Decision, Rejection, TokenState};
 use authdesk_core::scope::Scope;
@@ -39,177 +42,210 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
-/// Who authorized what: the user, the granted scope, when they logged in, and the nonce
-/// the app sent (for the ID token).
-#[derive(Clone, Copy)]
-struct Authorization<'a> {
-    sub: &'a str,
-    scope: &'a Scope,
+/// What an ID token needs besides the access token: the user's stored claims, when they
+/// logged in, and the nonce the app sent.
+struct IdTokenInput {
+    user_claims: Map<String, Value>,
     auth_time: i64,
-    nonce: Option<&'a str>,
+    nonce: Option<String>,
 }
 
-/// Tokens decided inside a transaction, signed after it commits.
-struct Pending {
+/// Tokens a unit of work decided to issue (and recorded); signed after the commit.
+struct Issued {
     access: AccessTokenRow,
-    access_claims: Value,
     refresh_token: Option<String>,
-    id_token: Option<Value>,
+    id_token: Option<IdTokenInput>,
+}
+
+/// Identifiers and secrets for what a unit of work may create, made before it starts (the
+/// writer runs plain data, not the request's state).
+struct Fresh {
+    grant_id: String,
+    jti: String,
+    refresh_id: String,
+    refresh_raw: String,
+    refresh_hash: Vec<u8>,
+}
+
+/// Everything needed to start a grant for a user inside a unit of work.
+struct NewGrant {
+    client: ClientRow,
+    lifetimes: Lifetimes,
+    sub: String,
+    scope: Scope,
+    auth_time: i64,
+    nonce: Option<String>,
+    now: i64,
+    fresh: Fresh,
+}
+
+/// The record of an access token for `sub` (set `grant_id` and `refresh_token_id` for a user's).
+fn access_row(
+    client: &ClientRow,
+    lifetimes: &Lifetimes,
+    jti: String,
+    sub: &str,
+    scope: &Scope,
+    now: i64,
+) -> AccessTokenRow {
+    AccessTokenRow {
+        jti,
+        client_id: client.id.clone(),
+        sub: sub.to_string(),
+        grant_id: None,
+        refresh_token_id: None,
+        scope: scope.to_string(),
+        issued_at: now,
+        expires_at: now + lifetimes.access_token,
+        revoked_at: None,
+    }
+}
+
+/// The user's claims for an ID token when the scope asks for one; `None` otherwise. A user
+/// that no longer exists ends the request (the unit is rolled back).
+async fn id_token_input(
+    conn: &mut Conn,
+    sub: &str,
+    scope: &Scope,
+    auth_time: i64,
+    nonce: Option<String>,
+) -> Result<Option<IdTokenInput>> {
+    if !scope.has_openid() {
+        return Ok(None);
+    }
+    let user = users::get(conn, sub)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("the user no longer exists"))?;
+    Ok(Some(IdTokenInput {
+        user_claims: user.claims,
+        auth_time,
+        nonce,
+    }))
+}
+
+/// Starts a grant for a user: the grant row, its first refresh token if the scope asks for
+/// offline access and the app may refresh, and an access token.
+async fn start_grant(conn: &mut Conn, g: NewGrant) -> Result<(GrantRow, Issued)> {
+    let NewGrant {
+        client,
+        lifetimes,
+        sub,
+        scope,
+        auth_time,
+        nonce,
+        now,
+        fresh,
+    } = g;
+    let id_token = id_token_input(conn, &sub, &scope, auth_time, nonce).await?;
+    let wants_refresh = scope.has_offline_access()
+        && client
+            .settings
+            .grant_types
+            .contains(&GrantType::RefreshToken);
+    let grant = GrantRow {
+        id: fresh.grant_id,
+        client_id: client.id.clone(),
+        sub: sub.clone(),
+        scope: scope.to_string(),
+        auth_time,
+        created_at: now,
+        chain_started_at: wants_refresh.then_some(now),
+        chain_ends_at: wants_refresh.then_some(now + lifetimes.chain),
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    };
+    grants::insert(conn, &grant).await?;
+    let mut refresh_token = None;
+    let mut refresh_id = None;
+    if wants_refresh {
+        let row = RefreshTokenRow {
+            id: fresh.refresh_id,
+            grant_id: grant.id.clone(),
+            parent_id: None,
+            token_hash: fresh.refresh_hash,
+            issued_at: now,
+            expires_at: now + lifetimes.refresh_token,
+            consumed_at: None,
+            last_used_at: None,
+            use_count: 0,
+        };
+        refresh_tokens::insert(conn, &row).await?;
+        refresh_id = Some(row.id);
+        refresh_token = Some(fresh.refresh_raw);
+    }
+    let access = AccessTokenRow {
+        grant_id: Some(grant.id.clone()),
+        refresh_token_id: refresh_id,
+        ..access_row(&client, &lifetimes, fresh.jti, &sub, &scope, now)
+    };
+    access_tokens::insert(conn, &access).await?;
+    Ok((
+        grant,
+        Issued {
+            access,
+            refresh_token,
+            id_token,
+        },
+    ))
+}
+
+fn http_actor() -> Actor {
+    Actor("http".into())
+}
+
+fn one_grant(id: &str) -> grants::Filter {
+    grants::Filter {
+        grant_id: Some(id.to_string()),
+        ..Default::default()
+    }
 }
 
 impl Authdesk {
-    fn access_claims(
-        &self,
-        client: &ClientRow,
-        sub: &str,
-        scope: &Scope,
-        grant_id: Option<&str>,
-        refresh_id: Option<&str>,
-        now: i64,
-    ) -> (AccessTokenRow, Value) {
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
-        let jti = uuid::Uuid::new_v4().to_string();
-        let exp = now + lifetimes.access_token;
-        let claims = json!({
-            "iss": self.issuer(), "sub": sub, "aud": client.id, "client_id": client.id,
-            "scope": scope.to_string(), "jti": jti, "iat": now, "exp": exp,
-        });
-        let row = AccessTokenRow {
-            jti,
-            client_id: client.id.clone(),
-            sub: sub.to_string(),
-            grant_id: grant_id.map(String::from),
-            refresh_token_id: refresh_id.map(String::from),
-            scope: scope.to_string(),
-            issued_at: now,
-            expires_at: exp,
-            revoked_at: None,
-        };
-        (row, claims)
+    fn fresh(&self) -> Fresh {
+        let refresh_raw = crate::secret::generate();
+        Fresh {
+            grant_id: uuid::Uuid::new_v4().to_string(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            refresh_id: uuid::Uuid::new_v4().to_string(),
+            refresh_hash: self.hasher().hash("refresh_token", &refresh_raw),
+            refresh_raw,
+        }
     }
 
-    async fn id_token_claims(
-        &self,
-        conn: &mut Conn,
-        client: &ClientRow,
-        who: &Authorization<'_>,
-        now: i64,
-    ) -> Result<Option<Value>> {
-        let Authorization {
-            sub,
-            scope,
-            auth_time,
-            nonce,
-        } = *who;
-        if !scope.has_openid() {
-            return Ok(None);
-        }
-        let user = users::get(conn, sub)
-            .await?
-            .ok_or_else(|| OAuthError::invalid_grant("the user no longer exists"))?;
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
-        let mut c = claims::release(&user.claims, scope, &client.settings.custom_claims);
-        let std_claims = json!({
-            "iss": self.issuer(), "sub": sub, "aud": client.id, "azp": client.id,
-            "iat": now, "exp": now + lifetimes.id_token, "auth_time": auth_time,
-        });
-        for (k, v) in std_claims.as_object().expect("object") {
-            c.insert(k.clone(), v.clone());
-        }
-        if let Some(n) = nonce {
-            c.insert("nonce".into(), Value::String(n.to_string()));
-        }
-        Ok(Some(Value::Object(c)))
-    }
-
-    /// Starts a grant for a user: the grant row, its first refresh token if the scope asks
-    /// for offline access and the app may refresh, and an access token.
-    async fn start_grant(
-        &self,
-        conn: &mut Conn,
-        client: &ClientRow,
-        who: &Authorization<'_>,
-        now: i64,
-    ) -> Result<(GrantRow, Pending)> {
-        let Authorization {
-            sub,
-            scope,
-            auth_time,
-            ..
-        } = *who;
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
-        let wants_refresh = scope.has_offline_access()
-            && client
-                .settings
-                .grant_types
-                .contains(&GrantType::RefreshToken);
-        let grant = GrantRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            client_id: client.id.clone(),
-            sub: sub.to_string(),
-            scope: scope.to_string(),
-            auth_time,
-            created_at: now,
-            chain_started_at: wants_refresh.then_some(now),
-            chain_ends_at: wants_refresh.then_some(now + lifetimes.chain),
-            revoked_at: None,
-            revoked_by: None,
-            revoke_reason: None,
-        };
-        grants::insert(conn, &grant).await?;
-        let mut refresh_token = None;
-        let mut refresh_id = None;
-        if wants_refresh {
-            let raw = crate::secret::generate();
-            let row = RefreshTokenRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                grant_id: grant.id.clone(),
-                parent_id: None,
-                token_hash: self.hasher().hash("refresh_token", &raw),
-                issued_at: now,
-                expires_at: now + lifetimes.refresh_token,
-                consumed_at: None,
-                last_used_at: None,
-                use_count: 0,
-            };
-            refresh_tokens::insert(conn, &row).await?;
-            refresh_id = Some(row.id);
-            refresh_token = Some(raw);
-        }
-        let (access, access_claims) = self.access_claims(
-            client,
-            sub,
-            scope,
-            Some(&grant.id),
-            refresh_id.as_deref(),
-            now,
-        );
-        access_tokens::insert(conn, &access).await?;
-        let id_token = self.id_token_claims(conn, client, who, now).await?;
-        Ok((
-            grant,
-            Pending {
-                access,
-                access_claims,
-                refresh_token,
-                id_token,
-            },
-        ))
-    }
-
-    fn sign(&self, p: Pending) -> TokenResponse {
+    /// Signs what a unit of work issued: the access token, and the ID token with its `at_hash`.
+    fn sign(&self, client: &ClientRow, issued: Issued) -> TokenResponse {
         let key = self.signing_key();
-        let access_token = key.sign("at+jwt", &p.access_claims);
-        let id_token = p.id_token.map(|mut c| {
-            c["at_hash"] = Value::String(at_hash(&access_token));
-            key.sign("JWT", &c)
+        let issuer = self.issuer();
+        let a = &issued.access;
+        let access_claims = json!({
+            "iss": issuer, "sub": a.sub, "aud": client.id, "client_id": client.id,
+            "scope": a.scope, "jti": a.jti, "iat": a.issued_at, "exp": a.expires_at,
+        });
+        let access_token = key.sign("at+jwt", &access_claims);
+        let id_token = issued.id_token.map(|input| {
+            let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+            let scope = Scope::parse(&a.scope).unwrap_or_default();
+            let mut c = claims::release(&input.user_claims, &scope, &client.settings.custom_claims);
+            let std_claims = json!({
+                "iss": issuer, "sub": a.sub, "aud": client.id, "azp": client.id,
+                "iat": a.issued_at, "exp": a.issued_at + lifetimes.id_token,
+                "auth_time": input.auth_time, "at_hash": at_hash(&access_token),
+            });
+            for (k, v) in std_claims.as_object().expect("object") {
+                c.insert(k.clone(), v.clone());
+            }
+            if let Some(n) = input.nonce {
+                c.insert("nonce".into(), Value::String(n));
+            }
+            key.sign("JWT", &Value::Object(c))
         });
         TokenResponse {
-            expires_in: p.access.expires_at - p.access.issued_at,
-            scope: p.access.scope.clone(),
+            expires_in: a.expires_at - a.issued_at,
+            scope: a.scope.clone(),
             access_token,
             token_type: "Bearer".into(),
-            refresh_token: p.refresh_token,
+            refresh_token: issued.refresh_token,
             id_token,
         }
     }
@@ -225,74 +261,91 @@ impl Authdesk {
         require_grant(client, GrantType::AuthorizationCode)?;
         let now = self.now().timestamp();
         let hash = self.hasher().hash("code", code);
-        let mut tx = self.store().write().await?;
-        let Some(row) = codes::get(&mut tx, &hash).await? else {
-            return Err(OAuthError::invalid_grant("the authorization code is invalid").into());
-        };
-        if row.used_at.is_some() {
-            // Replay: the code leaked. Revoke whatever it produced (RFC 6749 §4.1.2).
-            let f = grants::Filter {
-                grant_id: row.grant_id.clone(),
-                ..Default::default()
-            };
-            if row.grant_id.is_some() {
-                grants::revoke(&mut tx, &f, now, "system", "authorization code replayed").await?;
-            }
-            audit::record(
-                &mut tx,
-                now,
-                &Actor("http".into()),
-                "code.replayed",
-                row.grant_id.as_deref().unwrap_or(&row.client_id),
-                json!({"client_id": client.id}),
-            )
-            .await?;
-            authdesk_store::commit(tx).await?;
-            return Err(
-                OAuthError::invalid_grant("the authorization code was already used").into(),
-            );
-        }
-        // From here on the code is burnt whatever happens: a wrong guess cannot be retried.
-        let problem = if row.client_id != client.id {
-            Some("the authorization code was issued to another client")
-        } else if now >= row.expires_at {
-            Some("the authorization code has expired")
-        } else if redirect_uri != Some(row.redirect_uri.as_str()) {
-            Some("redirect_uri does not match the authorization request")
-        } else {
-            match (&row.code_challenge, verifier) {
-                (Some(c), Some(v)) if CodeChallenge::from_stored(c.clone()).verify(v) => None,
-                (Some(_), Some(_)) => Some("code_verifier does not match the code_challenge"),
-                (Some(_), None) => Some("code_verifier is required"),
-                (None, Some(_)) => {
-                    Some("code_verifier given but the authorization request had no code_challenge")
-                }
-                (None, None) => None,
-            }
-        };
-        if let Some(why) = problem {
-            codes::mark_used(&mut tx, &hash, now, None).await?;
-            authdesk_store::commit(tx).await?;
-            return Err(OAuthError::invalid_grant(why).into());
-        }
-        let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
-        let (grant, pending) = self
-            .start_grant(
-                &mut tx,
-                client,
-                &Authorization {
-                    sub: &row.sub,
-                    scope: &scope,
-                    auth_time: row.auth_time,
-                    nonce: row.nonce.as_deref(),
-                },
-                now,
-            )
-            .await?;
-        codes::mark_used(&mut tx, &hash, now, Some(&grant.id)).await?;
-        audit::record(&mut tx, now, &Actor("http".into()), "token.issue", &grant.id, json!({"grant_type": "authorization_code", "client_id": client.id, "sub": row.sub, "refresh_token": pending.refresh_token.is_some()})).await?;
-        authdesk_store::commit(tx).await?;
-        Ok(self.sign(pending))
+        let redirect_uri = redirect_uri.map(String::from);
+        let verifier = verifier.map(String::from);
+        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let fresh = self.fresh();
+        let c = client.clone();
+        let issued = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let Some(row) = codes::get(tx, &hash).await? else {
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code is invalid",
+                        )));
+                    };
+                    if row.used_at.is_some() {
+                        // Replay: the code leaked. Revoke whatever it produced (RFC 6749 §4.1.2).
+                        if let Some(g) = &row.grant_id {
+                            grants::revoke(tx, &one_grant(g), now, "system", "authorization code replayed")
+                                .await?;
+                        }
+                        audit::record(
+                            tx,
+                            now,
+                            &http_actor(),
+                            "code.replayed",
+                            row.grant_id.as_deref().unwrap_or(&row.client_id),
+                            json!({"client_id": c.id}),
+                        )
+                        .await?;
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code was already used",
+                        )));
+                    }
+                    // From here on the code is burnt whatever happens: a wrong guess cannot be retried.
+                    let problem = if row.client_id != c.id {
+                        Some("the authorization code was issued to another client")
+                    } else if now >= row.expires_at {
+                        Some("the authorization code has expired")
+                    } else if redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
+                        Some("redirect_uri does not match the authorization request")
+                    } else {
+                        match (&row.code_challenge, verifier.as_deref()) {
+                            (Some(ch), Some(v)) if CodeChallenge::from_stored(ch.clone()).verify(v) => None,
+                            (Some(_), Some(_)) => Some("code_verifier does not match the code_challenge"),
+                            (Some(_), None) => Some("code_verifier is required"),
+                            (None, Some(_)) => Some(
+                                "code_verifier given but the authorization request had no code_challenge",
+                            ),
+                            (None, None) => None,
+                        }
+                    };
+                    if let Some(why) = problem {
+                        codes::mark_used(tx, &hash, now, None).await?;
+                        return Ok(Err(OAuthError::invalid_grant(why)));
+                    }
+                    let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
+                    let (grant, issued) = start_grant(
+                        tx,
+                        NewGrant {
+                            client: c.clone(),
+                            lifetimes,
+                            sub: row.sub.clone(),
+                            scope,
+                            auth_time: row.auth_time,
+                            nonce: row.nonce.clone(),
+                            now,
+                            fresh,
+                        },
+                    )
+                    .await?;
+                    codes::mark_used(tx, &hash, now, Some(&grant.id)).await?;
+                    audit::record(
+                        tx,
+                        now,
+                        &http_actor(),
+                        "token.issue",
+                        &grant.id,
+                        json!({"grant_type": "authorization_code", "client_id": c.id, "sub": row.sub,
+                               "refresh_token": issued.refresh_token.is_some()}),
+                    )
+                    .await?;
+                    Ok(Ok(issued))
+                })
+            })
+            .await??;
+        Ok(self.sign(client, issued))
     }
 
     /// `grant_type=client_credentials`: a token for the app itself (`sub` = client id).
@@ -329,17 +382,20 @@ impl Authdesk {
             }
         };
         let now = self.now().timestamp();
-        let (access, access_claims) =
-            self.access_claims(client, &client.id, &scope, None, None, now);
-        let mut tx = self.store().write().await?;
-        access_tokens::insert(&mut tx, &access).await?;
-        authdesk_store::commit(tx).await?;
-        Ok(self.sign(Pending {
-            access,
-            access_claims,
-            refresh_token: None,
-            id_token: None,
-        }))
+        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let jti = uuid::Uuid::new_v4().to_string();
+        let access = access_row(client, &lifetimes, jti, &client.id, &scope, now);
+        let row = access.clone();
+        self.write(move |tx| Box::pin(async move { Ok(access_tokens::insert(tx, &row).await?) }))
+            .await?;
+        Ok(self.sign(
+            client,
+            Issued {
+                access,
+                refresh_token: None,
+                id_token: None,
+            },
+        ))
     }
 
     /// `grant_type=refresh_token`, by the chain rules of SPEC §2.
@@ -356,119 +412,106 @@ impl Authdesk {
         let now_dt = self.now();
         let now = now_dt.timestamp();
         let hash = self.hasher().hash("refresh_token", raw);
-        let mut tx = self.store().write().await?;
-        let Some((token, grant)) = refresh_tokens::by_hash(&mut tx, &hash).await? else {
-            return Err(OAuthError::invalid_grant("the refresh token is invalid").into());
-        };
-        if grant.client_id != client.id {
-            return Err(OAuthError::invalid_grant("the refresh token is invalid").into());
-        }
         let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
-        let chain_ends = grant
-            .chain_ends_at
-            .unwrap_or(token.issued_at + lifetimes.chain);
-        let state = TokenState {
-            client_type: client.settings.client_type,
-            expires_at: super::clients::ts(token.expires_at),
-            chain_ends_at: super::clients::ts(chain_ends),
-            consumed_at: token.consumed_at.map(super::clients::ts),
-            revoked: grant.revoked_at.is_some(),
-        };
-        let consume = match refresh::decide(&state, now_dt) {
-            Decision::Issue { consume_parent } => consume_parent,
-            Decision::Reject(Rejection::Reused) => {
-                grants::revoke(
-                    &mut tx,
-                    &grants::Filter {
+        let fresh = self.fresh();
+        let c = client.clone();
+        let issued = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let invalid = || Ok(Err(OAuthError::invalid_grant("the refresh token is invalid")));
+                    let Some((token, grant)) = refresh_tokens::by_hash(tx, &hash).await? else {
+                        return invalid();
+                    };
+                    if grant.client_id != c.id {
+                        return invalid();
+                    }
+                    let chain_ends = grant
+                        .chain_ends_at
+                        .unwrap_or(token.issued_at + lifetimes.chain);
+                    let state = TokenState {
+                        client_type: c.settings.client_type,
+                        expires_at: super::clients::ts(token.expires_at),
+                        chain_ends_at: super::clients::ts(chain_ends),
+                        consumed_at: token.consumed_at.map(super::clients::ts),
+                        revoked: grant.revoked_at.is_some(),
+                    };
+                    let consume = match refresh::decide(&state, now_dt) {
+                        Decision::Issue { consume_parent } => consume_parent,
+                        Decision::Reject(Rejection::Reused) => {
+                            grants::revoke(
+                                tx,
+                                &one_grant(&grant.id),
+                                now,
+                                "system",
+                                "refresh token reused (possible theft)",
+                            )
+                            .await?;
+                            audit::record(
+                                tx,
+                                now,
+                                &http_actor(),
+                                "refresh.reuse_detected",
+                                &grant.id,
+                                json!({"client_id": c.id, "token_id": token.id}),
+                            )
+                            .await?;
+                            return Ok(Err(OAuthError::invalid_grant(Rejection::Reused.describe())));
+                        }
+                        Decision::Reject(r) => return Ok(Err(OAuthError::invalid_grant(r.describe()))),
+                    };
+                    let grant_scope = Scope::parse(&grant.scope).map_err(ApiError::Internal)?;
+                    let scope = match requested {
+                        Some(s) if !s.is_empty() => {
+                            if !s.is_subset_of(&grant_scope) {
+                                return Ok(Err(OAuthError::invalid_scope(
+                                    "the requested scope exceeds the original grant",
+                                )));
+                            }
+                            s
+                        }
+                        _ => grant_scope.clone(),
+                    };
+                    let id_token =
+                        id_token_input(tx, &grant.sub, &scope, grant.auth_time, None).await?;
+                    if !refresh_tokens::record_use(tx, &token.id, now, consume).await? {
+                        return Ok(Err(OAuthError::invalid_grant(Rejection::AlreadyUsed.describe())));
+                    }
+                    let child = RefreshTokenRow {
+                        id: fresh.refresh_id,
+                        grant_id: grant.id.clone(),
+                        parent_id: Some(token.id.clone()),
+                        token_hash: fresh.refresh_hash,
+                        issued_at: now,
+                        expires_at: now + lifetimes.refresh_token,
+                        consumed_at: None,
+                        last_used_at: None,
+                        use_count: 0,
+                    };
+                    refresh_tokens::insert(tx, &child).await?;
+                    let access = AccessTokenRow {
                         grant_id: Some(grant.id.clone()),
-                        ..Default::default()
-                    },
-                    now,
-                    "system",
-                    "refresh token reused (possible theft)",
-                )
-                .await?;
-                audit::record(
-                    &mut tx,
-                    now,
-                    &Actor("http".into()),
-                    "refresh.reuse_detected",
-                    &grant.id,
-                    json!({"client_id": client.id, "token_id": token.id}),
-                )
-                .await?;
-                authdesk_store::commit(tx).await?;
-                return Err(OAuthError::invalid_grant(Rejection::Reused.describe()).into());
-            }
-            Decision::Reject(r) => return Err(OAuthError::invalid_grant(r.describe()).into()),
-        };
-        let grant_scope = Scope::parse(&grant.scope).map_err(ApiError::Internal)?;
-        let scope = match requested {
-            Some(s) if !s.is_empty() => {
-                if !s.is_subset_of(&grant_scope) {
-                    return Err(OAuthError::invalid_scope(
-                        "the requested scope exceeds the original grant",
+                        refresh_token_id: Some(child.id.clone()),
+                        ..access_row(&c, &lifetimes, fresh.jti, &grant.sub, &scope, now)
+                    };
+                    access_tokens::insert(tx, &access).await?;
+                    audit::record(
+                        tx,
+                        now,
+                        &http_actor(),
+                        "token.refresh",
+                        &grant.id,
+                        json!({"client_id": c.id, "parent": token.id, "child": child.id}),
                     )
-                    .into());
-                }
-                s
-            }
-            _ => grant_scope.clone(),
-        };
-        if !refresh_tokens::record_use(&mut tx, &token.id, now, consume).await? {
-            return Err(OAuthError::invalid_grant(Rejection::AlreadyUsed.describe()).into());
-        }
-        let raw_child = crate::secret::generate();
-        let child = RefreshTokenRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            grant_id: grant.id.clone(),
-            parent_id: Some(token.id.clone()),
-            token_hash: self.hasher().hash("refresh_token", &raw_child),
-            issued_at: now,
-            expires_at: now + lifetimes.refresh_token,
-            consumed_at: None,
-            last_used_at: None,
-            use_count: 0,
-        };
-        refresh_tokens::insert(&mut tx, &child).await?;
-        let (access, access_claims) = self.access_claims(
-            client,
-            &grant.sub,
-            &scope,
-            Some(&grant.id),
-            Some(&child.id),
-            now,
-        );
-        access_tokens::insert(&mut tx, &access).await?;
-        let id_token = self
-            .id_token_claims(
-                &mut tx,
-                client,
-                &Authorization {
-                    sub: &grant.sub,
-                    scope: &scope,
-                    auth_time: grant.auth_time,
-                    nonce: None,
-                },
-                now,
-            )
-            .await?;
-        audit::record(
-            &mut tx,
-            now,
-            &Actor("http".into()),
-            "token.refresh",
-            &grant.id,
-            json!({"client_id": client.id, "parent": token.id, "child": child.id}),
-        )
-        .await?;
-        authdesk_store::commit(tx).await?;
-        Ok(self.sign(Pending {
-            access,
-            access_claims,
-            refresh_token: Some(raw_child),
-            id_token,
-        }))
+                    .await?;
+                    Ok(Ok(Issued {
+                        access,
+                        refresh_token: Some(fresh.refresh_raw),
+                        id_token,
+                    }))
+                })
+            })
+            .await??;
+        Ok(self.sign(client, issued))
     }
 
     /// Sandbox only: issues tokens for an app (and a user) without a browser. With a user it
@@ -500,91 +543,103 @@ impl Authdesk {
             ));
         }
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if users::get(&mut tx, sub).await?.is_none() {
-            return Err(ApiError::NotFound(format!("no user with sub {sub}")));
-        }
-        let (grant, pending) = self
-            .start_grant(
-                &mut tx,
-                &client,
-                &Authorization {
-                    sub,
-                    scope: &scope,
-                    auth_time: now,
-                    nonce: None,
-                },
-                now,
-            )
-            .await?;
-        audit::record(
-            &mut tx,
+        let new = NewGrant {
+            lifetimes: client.settings.lifetimes.resolve().unwrap_or_default(),
+            client: client.clone(),
+            sub: sub.to_string(),
+            scope,
+            auth_time: now,
+            nonce: None,
             now,
-            actor,
-            "token.mint",
-            &grant.id,
-            json!({"client_id": client.id, "sub": sub}),
-        )
-        .await?;
-        authdesk_store::commit(tx).await?;
-        Ok(self.sign(pending))
+            fresh: self.fresh(),
+        };
+        let actor = actor.clone();
+        let issued = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if users::get(tx, &new.sub).await?.is_none() {
+                        return Err(ApiError::NotFound(format!("no user with sub {}", new.sub)));
+                    }
+                    let (sub, client_id) = (new.sub.clone(), new.client.id.clone());
+                    let (grant, issued) = start_grant(tx, new).await?;
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        "token.mint",
+                        &grant.id,
+                        json!({"client_id": client_id, "sub": sub}),
+                    )
+                    .await?;
+                    Ok(issued)
+                })
+            })
+            .await?;
+        Ok(self.sign(&client, issued))
     }
 
     /// Verifies a JWT access token: signature by one of our keys, `typ`, issuer, expiry by the
     /// sandbox clock, and that neither it nor its grant was revoked nor its app disabled.
+    /// The outer error is a failure to look (the store); the inner one says why the token
+    /// is not accepted.
     pub async fn check_access_token(
         &self,
         token: &str,
-    ) -> std::result::Result<(Map<String, Value>, AccessTokenRow), String> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| "not a JWT".to_string())?;
+    ) -> Result<std::result::Result<(Map<String, Value>, AccessTokenRow), String>> {
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(h) => h,
+            Err(_) => return Ok(Err("not a JWT".into())),
+        };
         if header.typ.as_deref() != Some("at+jwt") {
-            return Err("not an access token (typ is not at+jwt)".into());
+            return Ok(Err("not an access token (typ is not at+jwt)".into()));
         }
-        let kid = header.kid.ok_or("no kid in the header")?;
-        let key = self
-            .verifying_keys()
-            .into_iter()
-            .find(|k| k.kid == kid)
-            .ok_or("signed by an unknown key")?;
+        let Some(kid) = header.kid else {
+            return Ok(Err("no kid in the header".into()));
+        };
+        let Some(key) = self.verifying_keys().into_iter().find(|k| k.kid == kid) else {
+            return Ok(Err("signed by an unknown key".into()));
+        };
         if header.alg != key.alg.jwt() {
-            return Err("algorithm does not match the key".into());
+            return Ok(Err("algorithm does not match the key".into()));
         }
         let mut v = Validation::new(key.alg.jwt());
         v.validate_exp = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.decoding, &v)
-            .map_err(|_| "signature invalid".to_string())?;
+        let Ok(data) = jsonwebtoken::decode::<Map<String, Value>>(token, &key.decoding, &v) else {
+            return Ok(Err("signature invalid".into()));
+        };
         let c = data.claims;
         if c.get("iss").and_then(Value::as_str) != Some(self.issuer().as_str()) {
-            return Err("issued by another issuer".into());
+            return Ok(Err("issued by another issuer".into()));
         }
-        let exp = c.get("exp").and_then(Value::as_i64).ok_or("no exp")?;
+        let Some(exp) = c.get("exp").and_then(Value::as_i64) else {
+            return Ok(Err("no exp".into()));
+        };
         if self.now().timestamp() >= exp {
-            return Err("expired".into());
+            return Ok(Err("expired".into()));
         }
-        let jti = c.get("jti").and_then(Value::as_str).ok_or("no jti")?;
-        let mut conn = self.store().conn().await.map_err(|e| e.to_string())?;
-        let row = access_tokens::get(&mut conn, jti)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("unknown token")?;
+        let Some(jti) = c.get("jti").and_then(Value::as_str) else {
+            return Ok(Err("no jti".into()));
+        };
+        let mut conn = self.store().read().await?;
+        let Some(row) = access_tokens::get(&mut conn, jti).await? else {
+            return Ok(Err("unknown token".into()));
+        };
         if row.revoked_at.is_some() {
-            return Err("revoked".into());
+            return Ok(Err("revoked".into()));
         }
         if let Some(g) = &row.grant_id {
-            let grant = grants::get(&mut conn, g).await.map_err(|e| e.to_string())?;
+            let grant = grants::get(&mut conn, g).await?;
             if grant.is_none_or(|g| g.revoked_at.is_some()) {
-                return Err("its grant was revoked".into());
+                return Ok(Err("its grant was revoked".into()));
             }
         }
-        let client = authdesk_store::clients::get(&mut conn, &row.client_id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let client = authdesk_store::clients::get(&mut conn, &row.client_id).await?;
         if !client.is_some_and(|c| c.enabled) {
-            return Err("its application is disabled or deleted".into());
+            return Ok(Err("its application is disabled or deleted".into()));
         }
-        Ok((c, row))
+        Ok(Ok((c, row)))
     }
 
     /// RFC 7662. Any authenticated confidential client may introspect access tokens; refresh
@@ -596,7 +651,7 @@ impl Authdesk {
             )
             .into());
         }
-        if let Ok((c, _)) = self.check_access_token(token).await {
+        if let Ok((c, _)) = self.check_access_token(token).await? {
             let mut out = json!({"active": true, "token_type": "Bearer"});
             for k in [
                 "scope",
@@ -615,7 +670,7 @@ impl Authdesk {
             return Ok(out);
         }
         let hash = self.hasher().hash("refresh_token", token);
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await? {
             if g.client_id == caller.id {
                 let exp = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
@@ -652,54 +707,49 @@ impl Authdesk {
         }
         let now = self.now().timestamp();
         let hash = self.hasher().hash("refresh_token", token);
-        let mut tx = self.store().write().await?;
-        if let Some((_, g)) = refresh_tokens::by_hash(&mut tx, &hash).await? {
-            if g.client_id == caller.id {
-                let f = grants::Filter {
-                    grant_id: Some(g.id.clone()),
-                    ..Default::default()
-                };
-                grants::revoke(
-                    &mut tx,
-                    &f,
-                    now,
-                    &format!("client:{}", caller.id),
-                    "revoked by the application (RFC 7009)",
-                )
-                .await?;
-                audit::record(
-                    &mut tx,
-                    now,
-                    &Actor(format!("client:{}", caller.id)),
-                    "grant.revoke",
-                    &g.id,
-                    json!({"via": "revocation_endpoint"}),
-                )
-                .await?;
-            }
-        } else if let Some(jti) = unverified_claim(token, "jti") {
-            if let Some(row) = access_tokens::get(&mut tx, &jti).await? {
-                if row.client_id == caller.id && self.check_access_token(token).await.is_ok() {
-                    access_tokens::revoke(&mut tx, &jti, now).await?;
-                    audit::record(
-                        &mut tx,
-                        now,
-                        &Actor(format!("client:{}", caller.id)),
-                        "access_token.revoke",
-                        &jti,
-                        json!({}),
-                    )
-                    .await?;
+        // An access token is revocable only if it is one of ours and still accepted.
+        let access_jti = match self.check_access_token(token).await? {
+            Ok((_, row)) if row.client_id == caller.id => Some(row.jti),
+            _ => None,
+        };
+        let caller_id = caller.id.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let who = Actor(format!("client:{caller_id}"));
+                if let Some((_, g)) = refresh_tokens::by_hash(tx, &hash).await? {
+                    if g.client_id == caller_id {
+                        grants::revoke(
+                            tx,
+                            &one_grant(&g.id),
+                            now,
+                            &who.0,
+                            "revoked by the application (RFC 7009)",
+                        )
+                        .await?;
+                        audit::record(
+                            tx,
+                            now,
+                            &who,
+                            "grant.revoke",
+                            &g.id,
+                            json!({"via": "revocation_endpoint"}),
+                        )
+                        .await?;
+                    }
+                } else if let Some(jti) = access_jti {
+                    if access_tokens::revoke(tx, &jti, now).await? {
+                        audit::record(tx, now, &who, "access_token.revoke", &jti, json!({})).await?;
+                    }
                 }
-            }
-        }
-        authdesk_store::commit(tx).await?;
-        Ok(())
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// OIDC userinfo for a bearer access token.
     pub async fn userinfo(&self, token: &str) -> Result<Value> {
-        let (c, row) = self.check_access_token(token).await.map_err(|why| {
+        let (c, row) = self.check_access_token(token).await?.map_err(|why| {
             OAuthError::new(
                 ErrorCode::InvalidToken,
                 format!("the access token is invalid: {why}"),
@@ -714,7 +764,7 @@ impl Authdesk {
             )
             .into());
         }
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         let user = users::get(&mut conn, &row.sub)
             .await?
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the user no longer exists"))?;

@@ -75,30 +75,35 @@ impl Authdesk {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.store().write().await?;
-        if users::by_username(&mut tx, username).await?.is_some() {
-            return Err(ApiError::invalid(
-                "username",
-                format!("the user name '{username}' is taken"),
-            ));
-        }
-        users::insert(&mut tx, &row).await?;
-        audit::record(
-            &mut tx,
-            now,
-            actor,
-            "user.create",
-            &row.sub,
-            json!({"username": username}),
-        )
+        let (stored, actor) = (row.clone(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if users::by_username(tx, &stored.username).await?.is_some() {
+                    return Err(ApiError::invalid(
+                        "username",
+                        format!("the user name '{}' is taken", stored.username),
+                    ));
+                }
+                users::insert(tx, &stored).await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "user.create",
+                    &stored.sub,
+                    json!({"username": stored.username}),
+                )
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
-        authdesk_store::commit(tx).await?;
         Ok(UserView::from(&row))
     }
 
     pub async fn user_list(&self, page: Page) -> Result<Vec<UserView>> {
         let (limit, offset) = page.clamp();
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.store().read().await?;
         Ok(users::list(&mut conn, limit, offset)
             .await?
             .iter()
@@ -114,27 +119,36 @@ impl Authdesk {
     ) -> Result<UserView> {
         check_claims(&claims)?;
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if !users::set_claims(&mut tx, sub, &claims, now).await? {
-            return Err(ApiError::NotFound(format!("no user with sub {sub}")));
-        }
-        audit::record(&mut tx, now, actor, "user.update", sub, json!({})).await?;
-        let row = users::get(&mut tx, sub)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(sub.to_string()))?;
-        authdesk_store::commit(tx).await?;
+        let (sub, actor) = (sub.to_string(), actor.clone());
+        let row = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !users::set_claims(tx, &sub, &claims, now).await? {
+                        return Err(ApiError::NotFound(format!("no user with sub {sub}")));
+                    }
+                    audit::record(tx, now, &actor, "user.update", &sub, json!({})).await?;
+                    users::get(tx, &sub)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(sub.to_string()))
+                })
+            })
+            .await?;
         Ok(UserView::from(&row))
     }
 
     pub async fn user_delete(&self, sub: &str, actor: &Actor) -> Result<()> {
         let now = self.now().timestamp();
-        let mut tx = self.store().write().await?;
-        if !users::delete(&mut tx, sub).await? {
-            return Err(ApiError::NotFound(format!("no user with sub {sub}")));
-        }
-        audit::record(&mut tx, now, actor, "user.delete", sub, json!({})).await?;
-        authdesk_store::commit(tx).await?;
-        Ok(())
+        let (sub, actor) = (sub.to_string(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !users::delete(tx, &sub).await? {
+                    return Err(ApiError::NotFound(format!("no user with sub {sub}")));
+                }
+                audit::record(tx, now, &actor, "user.delete", &sub, json!({})).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Checks a user name and password; the same work is done for unknown names.
@@ -144,7 +158,7 @@ impl Authdesk {
         password: &str,
     ) -> Result<Option<UserRow>> {
         let user = {
-            let mut conn = self.store().conn().await?;
+            let mut conn = self.store().read().await?;
             users::by_username(&mut conn, username).await?
         };
         let stored = user

@@ -60,6 +60,16 @@ fn render(
 }
 
 fn internal(e: crate::api::ApiError) -> Response {
+    if let crate::api::ApiError::Unavailable(cause) = &e {
+        tracing::warn!(%cause, "authorization endpoint refused a request: the store is busy or failing");
+        let mut r = pages::error_page("The server is busy. Try again in a moment.");
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(super::error::RETRY_AFTER_SECONDS),
+        );
+        return r;
+    }
     tracing::error!(error = %e, "authorization endpoint failed");
     let mut r = pages::error_page("The server could not complete the request. Try again.");
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;

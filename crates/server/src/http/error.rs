@@ -25,6 +25,13 @@ impl From<ApiError> for HttpError {
                 OAuthError::invalid_request(e.to_string())
             }
             ApiError::NotFound(_) => OAuthError::invalid_request(e.to_string()),
+            ApiError::Unavailable(msg) => {
+                tracing::warn!(cause = %msg, "request refused: the store is busy or failing");
+                OAuthError::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "the server is busy; retry after the delay in Retry-After",
+                )
+            }
             ApiError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 OAuthError::server_error()
@@ -46,6 +53,9 @@ impl From<OAuthError> for HttpError {
     }
 }
 
+/// What a client told "temporarily_unavailable" should wait before retrying.
+pub const RETRY_AFTER_SECONDS: &str = "1";
+
 pub fn no_store(resp: &mut Response) {
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -63,6 +73,7 @@ impl IntoResponse for HttpError {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let mut resp = (
@@ -71,6 +82,10 @@ impl IntoResponse for HttpError {
         )
             .into_response();
         no_store(&mut resp);
+        if e.code == ErrorCode::TemporarilyUnavailable {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
         let www = if self.bearer
             && matches!(
                 e.code,

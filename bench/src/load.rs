@@ -1,0 +1,425 @@
+//! The closed-loop load generator: N keep-alive connections each running one scenario step after
+//! another for a round's duration. A round ends by dropping every connection with its request
+//! still in flight (a load generator ending its run), and is followed by a burst of requests
+//! that hang up after a few milliseconds (`curl --max-time 0.005`). The next round must see
+//! zero errors.
+
+use crate::http::{basic, Conn, Reply};
+use crate::server::{Fixture, PASSWORD, REDIRECT};
+use hyper::StatusCode;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// client_credentials, client_secret_basic (the server's key decides RS256 or ES256).
+    ClientCredentials,
+    /// refresh_token, confidential client, without `openid`: one signature.
+    Refresh,
+    /// refresh_token with `openid`: an access token and an ID token, two signatures.
+    RefreshOpenid,
+    /// The whole authorization-code flow: /authorize, login (argon2), consent, code exchange.
+    CodeFlow,
+    /// RFC 7662 introspection of a live access token.
+    Introspect,
+    /// GET /jwks: the HTTP stack's own ceiling.
+    Jwks,
+}
+
+impl Scenario {
+    pub fn parse(s: &str) -> Result<Scenario, String> {
+        Ok(match s {
+            "cc" | "client-credentials" => Scenario::ClientCredentials,
+            "refresh" => Scenario::Refresh,
+            "refresh-openid" => Scenario::RefreshOpenid,
+            "code-flow" => Scenario::CodeFlow,
+            "introspect" => Scenario::Introspect,
+            "jwks" => Scenario::Jwks,
+            _ => return Err(format!("unknown scenario {s}")),
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::ClientCredentials => "client_credentials",
+            Scenario::Refresh => "refresh_token",
+            Scenario::RefreshOpenid => "refresh_token+openid",
+            Scenario::CodeFlow => "code flow (login, consent, exchange)",
+            Scenario::Introspect => "introspection",
+            Scenario::Jwks => "jwks",
+        }
+    }
+}
+
+/// What a scenario needs from the server before it runs (obtained over HTTP or by the CLI).
+#[derive(Clone)]
+pub struct Prepared {
+    pub fixture: Fixture,
+    pub auth: String,
+    /// A refresh token to start each connection's chain from (confidential: reusable).
+    pub refresh_token: Option<String>,
+    pub refresh_token_openid: Option<String>,
+    /// A live access token to introspect.
+    pub access_token: Option<String>,
+}
+
+/// A request without an answer by then counts as an error (the server hung).
+const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+struct ConnState {
+    refresh_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundResult {
+    pub ok: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub seconds: f64,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Requests dropped mid-flight on purpose (end of round + hang-up burst).
+    pub cut: u64,
+}
+
+struct Shared {
+    ok: AtomicU64,
+    errors: AtomicU64,
+    first_error: Mutex<Option<String>>,
+    latencies_us: Mutex<Vec<u32>>,
+}
+
+impl Shared {
+    fn error(&self, e: String) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        let mut f = self.first_error.lock().unwrap();
+        if f.is_none() {
+            *f = Some(e);
+        }
+    }
+}
+
+fn expect(r: &Reply, status: StatusCode, what: &str) -> anyhow::Result<()> {
+    if r.status != status {
+        anyhow::bail!("{what}: HTTP {} {}", r.status.as_u16(), r.text().chars().take(200).collect::<String>());
+    }
+    Ok(())
+}
+
+fn hidden(html: &str, name: &str) -> anyhow::Result<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .ok_or_else(|| anyhow::anyhow!("no field {name} in the page"))?
+        + marker.len();
+    let end = html[start..]
+        .find('"')
+        .ok_or_else(|| anyhow::anyhow!("unterminated {name}"))?
+        + start;
+    Ok(html[start..end].to_string())
+}
+
+fn cookies(r: &Reply, jar: &mut Vec<(String, String)>) {
+    for v in r.headers.get_all("set-cookie") {
+        let Ok(v) = v.to_str() else { continue };
+        let Some((nv, _)) = v.split_once(';').or(Some((v, ""))) else { continue };
+        if let Some((n, val)) = nv.split_once('=') {
+            jar.retain(|(k, _)| k != n);
+            jar.push((n.trim().to_string(), val.trim().to_string()));
+        }
+    }
+}
+
+fn cookie_header(jar: &[(String, String)]) -> String {
+    jar.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One step of a scenario: one logical operation, which for the code flow is four requests.
+async fn step(
+    conn: &mut Conn,
+    scenario: Scenario,
+    p: &Prepared,
+    state: &mut ConnState,
+) -> anyhow::Result<()> {
+    let auth = [("authorization", p.auth.as_str())];
+    match scenario {
+        Scenario::ClientCredentials => {
+            let r = conn
+                .post("/token", &auth, &[("grant_type", "client_credentials"), ("scope", "accounts")])
+                .await?;
+            expect(&r, StatusCode::OK, "client_credentials")?;
+        }
+        Scenario::Refresh | Scenario::RefreshOpenid => {
+            let rt = state.refresh_token.clone().unwrap_or_default();
+            let r = conn
+                .post("/token", &auth, &[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+                .await?;
+            expect(&r, StatusCode::OK, "refresh_token")?;
+            let v = r.json();
+            if scenario == Scenario::RefreshOpenid && v["id_token"].as_str().is_none() {
+                anyhow::bail!("no id_token in the refresh response");
+            }
+            state.refresh_token = v["refresh_token"].as_str().map(String::from);
+        }
+        Scenario::Introspect => {
+            let at = p.access_token.as_deref().unwrap_or_default();
+            let r = conn.post("/introspect", &auth, &[("token", at)]).await?;
+            expect(&r, StatusCode::OK, "introspect")?;
+            if r.json()["active"] != serde_json::Value::Bool(true) {
+                anyhow::bail!("introspection says inactive");
+            }
+        }
+        Scenario::Jwks => {
+            let r = conn.get("/jwks", &[]).await?;
+            expect(&r, StatusCode::OK, "jwks")?;
+        }
+        Scenario::CodeFlow => code_flow(conn, p).await?,
+    }
+    Ok(())
+}
+
+async fn code_flow(conn: &mut Conn, p: &Prepared) -> anyhow::Result<()> {
+    let verifier = format!("bench-verifier-{:032x}-{:032x}", rand_u128(), rand_u128());
+    let challenge = {
+        use base64::Engine;
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.as_ref())
+    };
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", p.fixture.app_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid profile offline_access"),
+            ("state", "bench"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish();
+    let mut jar = Vec::new();
+    let r = conn.get(&format!("/authorize?{query}"), &[]).await?;
+    expect(&r, StatusCode::OK, "authorize (login page)")?;
+    cookies(&r, &mut jar);
+    let html = r.text();
+    let c = cookie_header(&jar);
+    let r = conn
+        .post(
+            "/login",
+            &[("cookie", c.as_str())],
+            &[
+                ("interaction", &hidden(&html, "interaction")?),
+                ("csrf_token", &hidden(&html, "csrf_token")?),
+                ("username", &p.fixture.username),
+                ("password", PASSWORD),
+            ],
+        )
+        .await?;
+    cookies(&r, &mut jar);
+    let c = cookie_header(&jar);
+    let r = if r.status == StatusCode::OK {
+        let html = r.text();
+        conn.post(
+            "/consent",
+            &[("cookie", c.as_str())],
+            &[
+                ("interaction", &hidden(&html, "interaction")?),
+                ("csrf_token", &hidden(&html, "csrf_token")?),
+                ("decision", "approve"),
+            ],
+        )
+        .await?
+    } else {
+        r
+    };
+    expect(&r, StatusCode::SEE_OTHER, "redirect with the code")?;
+    let loc = r.header("location").unwrap_or_default().to_string();
+    let code = loc
+        .split_once('?')
+        .map(|(_, q)| q)
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "code"))
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| anyhow::anyhow!("no code in {loc}"))?;
+    let auth = [("authorization", p.auth.as_str())];
+    let r = conn
+        .post(
+            "/token",
+            &auth,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await?;
+    expect(&r, StatusCode::OK, "code exchange")?;
+    Ok(())
+}
+
+fn rand_u128() -> u128 {
+    let mut b = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut b).expect("randomness");
+    u128::from_le_bytes(b)
+}
+
+fn percentile(sorted: &[u32], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// Runs one round: `connections` loops for `duration`, then cuts them all mid-request.
+pub async fn round(
+    addr: SocketAddr,
+    scenario: Scenario,
+    p: &Prepared,
+    connections: usize,
+    duration: Duration,
+) -> RoundResult {
+    let shared = Arc::new(Shared {
+        ok: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        first_error: Mutex::new(None),
+        latencies_us: Mutex::new(Vec::with_capacity(1 << 16)),
+    });
+    let in_flight = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let shared = shared.clone();
+        let in_flight = in_flight.clone();
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut state = ConnState {
+                refresh_token: match scenario {
+                    Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
+                    _ => p.refresh_token.clone(),
+                },
+            };
+            let mut conn = None;
+            loop {
+                if conn.is_none() {
+                    match Conn::open(addr).await {
+                        Ok(c) => conn = Some(c),
+                        Err(e) => {
+                            shared.error(format!("connect: {e}"));
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    }
+                }
+                let c = conn.as_mut().expect("connected");
+                let t0 = Instant::now();
+                in_flight.fetch_add(1, Ordering::Relaxed);
+                let r = match tokio::time::timeout(ANSWER_WITHIN, step(c, scenario, &p, &mut state)).await {
+                    Ok(r) => r,
+                    Err(_) => Err(anyhow::anyhow!("no answer within {} s", ANSWER_WITHIN.as_secs())),
+                };
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+                match r {
+                    Ok(()) => {
+                        shared.ok.fetch_add(1, Ordering::Relaxed);
+                        let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                        shared.latencies_us.lock().unwrap().push(us);
+                    }
+                    Err(e) => {
+                        shared.error(format!("{e:#}"));
+                        conn = None;
+                        if matches!(scenario, Scenario::Refresh | Scenario::RefreshOpenid) {
+                            state.refresh_token = match scenario {
+                                Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
+                                _ => p.refresh_token.clone(),
+                            };
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(duration).await;
+    let cut_now = in_flight.load(Ordering::Relaxed);
+    for t in &tasks {
+        t.abort();
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut lat = std::mem::take(&mut *shared.latencies_us.lock().unwrap());
+    lat.sort_unstable();
+    let ok = shared.ok.load(Ordering::Relaxed);
+    if ok == 0 {
+        shared.error("no request completed in the round".into());
+    }
+    let first_error = shared.first_error.lock().unwrap().clone();
+    RoundResult {
+        ok,
+        errors: shared.errors.load(Ordering::Relaxed),
+        first_error,
+        seconds,
+        rps: ok as f64 / seconds,
+        p50_ms: percentile(&lat, 0.50),
+        p99_ms: percentile(&lat, 0.99),
+        cut: cut_now,
+    }
+}
+
+/// `n` requests of the scenario, each abandoned (its connection closed) after 0–5 ms, the way
+/// `curl --max-time 0.005` hangs up. Returns how many were cut before their answer came.
+pub async fn hang_ups(addr: SocketAddr, scenario: Scenario, p: &Prepared, n: usize) -> u64 {
+    let mut cut = 0;
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let p = p.clone();
+        let wait = Duration::from_micros((i as u64 * 397) % 5000);
+        tasks.push(tokio::spawn(async move {
+            let Ok(mut c) = Conn::open(addr).await else { return true };
+            let mut state = ConnState {
+                refresh_token: match scenario {
+                    Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
+                    _ => p.refresh_token.clone(),
+                },
+            };
+            tokio::time::timeout(wait, step(&mut c, scenario, &p, &mut state))
+                .await
+                .is_err()
+        }));
+    }
+    for t in tasks {
+        if t.await.unwrap_or(true) {
+            cut += 1;
+        }
+    }
+    cut
+}
+
+/// Gets what a scenario needs from a running server.
+pub async fn prepare(addr: SocketAddr, fixture: &Fixture, mint: impl Fn(&str) -> anyhow::Result<String>) -> anyhow::Result<Prepared> {
+    let auth = basic(&fixture.app_id, &fixture.app_secret);
+    let mut conn = Conn::open(addr).await?;
+    let r = conn
+        .post(
+            "/token",
+            &[("authorization", auth.as_str())],
+            &[("grant_type", "client_credentials"), ("scope", "accounts")],
+        )
+        .await?;
+    expect(&r, StatusCode::OK, "client_credentials for introspection")?;
+    let access_token = r.json()["access_token"].as_str().map(String::from);
+    Ok(Prepared {
+        fixture: fixture.clone(),
+        auth,
+        refresh_token: Some(mint("offline_access accounts")?),
+        refresh_token_openid: Some(mint("openid profile offline_access")?),
+        access_token,
+    })
+}

@@ -1,0 +1,374 @@
+//! `authdesk-bench`: starts the release server pinned to one core, drives it over real HTTP from
+//! the other, and prints throughput, latency, errors and memory next to the physical limit of
+//! the server's core measured in the same run. Figures are printed, never asserted; zero errors
+//! is part of every result (the exit code says whether any round had one).
+//!
+//! ```text
+//! cargo run --release -p authdesk-bench -- --connections 1,8,32,128 --stored 0,1000000
+//! cargo run --release -p authdesk-bench -- --smoke          # a few seconds, for CI
+//! ```
+
+mod ceiling;
+mod http;
+mod load;
+mod plot;
+mod seed;
+mod server;
+
+use clap::Parser;
+use load::{RoundResult, Scenario};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(name = "authdesk-bench", about = "Load benchmark for `authdesk serve`")]
+struct Args {
+    /// The server binary (default: build and use target/release/authdesk).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Scenarios: cc, refresh, refresh-openid, code-flow, introspect, jwks.
+    #[arg(long, value_delimiter = ',', default_value = "cc,refresh,refresh-openid,code-flow,introspect,jwks", value_parser = Scenario::parse)]
+    scenarios: Vec<Scenario>,
+    /// Signing algorithms to run the scenarios under (ES256 runs only cc and jwks).
+    #[arg(long, value_delimiter = ',', default_value = "RS256,ES256")]
+    algs: Vec<String>,
+    /// Concurrent keep-alive connections, one sweep point each.
+    #[arg(long, value_delimiter = ',', default_value = "32")]
+    connections: Vec<usize>,
+    /// Tokens stored in the database before the server starts, one sweep point each.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    stored: Vec<u64>,
+    /// Measured rounds per point; each starts right after the previous one's connections were cut.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Seconds per round.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Requests that hang up after 0-5 ms between rounds.
+    #[arg(long, default_value_t = 100)]
+    hang_ups: usize,
+    /// Seconds of warm-up before each point's rounds (0: none).
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// The server's core (taskset); the load generator takes the other.
+    #[arg(long, default_value_t = 1)]
+    server_cpu: usize,
+    #[arg(long, default_value_t = 0)]
+    client_cpu: usize,
+    /// Do not pin anything (for machines with one core).
+    #[arg(long)]
+    no_pin: bool,
+    /// Write results.json (and plots when sweeping) into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A few seconds of everything: c=4, two short rounds, nothing stored. For CI.
+    #[arg(long)]
+    smoke: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Point {
+    alg: String,
+    scenario: Scenario,
+    connections: usize,
+    stored: u64,
+    rounds: Vec<RoundResult>,
+    idle_rss_kib: u64,
+    peak_rss_kib: u64,
+    server_cpu_seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    ceiling_before: ceiling::Ceiling,
+    ceiling_after: ceiling::Ceiling,
+    points: Vec<Point>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = Args::parse();
+    if args.smoke {
+        args.connections = vec![4];
+        args.stored = vec![0];
+        args.rounds = 2;
+        args.seconds = 0.5;
+        args.hang_ups = 20;
+        args.warmup = 0.2;
+    }
+    let bin = server::server_bin(args.server_bin.clone())?;
+    let (server_cpu, client_cpu) = if args.no_pin {
+        (None, None)
+    } else {
+        (Some(args.server_cpu), Some(args.client_cpu))
+    };
+    let ceiling_time = Duration::from_secs_f64(if args.smoke { 0.2 } else { 1.0 });
+    let ceiling_before = ceiling::measure(server_cpu, ceiling_time);
+    println!(
+        "server core {}: RSA-2048 {:.0} signatures/s, P-256 {:.0} signatures/s (aws-lc-rs)",
+        server_cpu.map_or("any".into(), |c| c.to_string()),
+        ceiling_before.rsa2048_per_s,
+        ceiling_before.p256_per_s
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    if let Some(c) = client_cpu {
+        core_affinity::set_for_current(core_affinity::CoreId { id: c });
+    }
+    let mut points = Vec::new();
+    for alg in &args.algs {
+        let es256 = alg.eq_ignore_ascii_case("ES256");
+        let scenarios: Vec<Scenario> = args
+            .scenarios
+            .iter()
+            .copied()
+            .filter(|s| !es256 || matches!(s, Scenario::ClientCredentials | Scenario::Jwks))
+            .collect();
+        if scenarios.is_empty() {
+            continue;
+        }
+        for &stored in &args.stored {
+            let dir = tempfile::tempdir()?;
+            let fixture = server::prepare(&bin, dir.path(), es256)?;
+            rt.block_on(seed::seed(dir.path(), stored, &fixture.app_id, &fixture.sub))?;
+            let srv = server::Server::start(&bin, dir.path(), server_cpu)?;
+            std::thread::sleep(Duration::from_millis(300));
+            let (idle_rss, _) = srv.rss_kib();
+            println!(
+                "\n{alg}, {stored} stored tokens: server pid {} on {} (idle RSS {:.1} MiB)",
+                srv.pid,
+                srv.addr,
+                idle_rss as f64 / 1024.0
+            );
+            let mint = |scope: &str| -> anyhow::Result<String> {
+                let v = server::cli(
+                    &bin,
+                    dir.path(),
+                    &["mint", "--client-id", &fixture.app_id, "--sub", &fixture.sub, "--scope", scope],
+                )?;
+                v["refresh_token"]
+                    .as_str()
+                    .map(String::from)
+                    .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token: {v}"))
+            };
+            let prepared = rt.block_on(load::prepare(srv.addr, &fixture, mint))?;
+            for &scenario in &scenarios {
+                for &connections in &args.connections {
+                    let cpu0 = srv.cpu_seconds();
+                    // Warm-up: connections, caches; then cut like every round.
+                    if args.warmup > 0.0 {
+                        rt.block_on(load::round(
+                            srv.addr,
+                            scenario,
+                            &prepared,
+                            connections,
+                            Duration::from_secs_f64(args.warmup),
+                        ));
+                    }
+                    let mut rounds = Vec::new();
+                    for _ in 0..args.rounds {
+                        rt.block_on(load::hang_ups(srv.addr, scenario, &prepared, args.hang_ups));
+                        let r = rt.block_on(load::round(
+                            srv.addr,
+                            scenario,
+                            &prepared,
+                            connections,
+                            Duration::from_secs_f64(args.seconds),
+                        ));
+                        rounds.push(r);
+                    }
+                    let (_, peak) = srv.rss_kib();
+                    let p = Point {
+                        alg: alg.clone(),
+                        scenario,
+                        connections,
+                        stored,
+                        rounds,
+                        idle_rss_kib: idle_rss,
+                        peak_rss_kib: peak,
+                        server_cpu_seconds: srv.cpu_seconds() - cpu0,
+                    };
+                    print_point(&p, &ceiling_before);
+                    points.push(p);
+                }
+            }
+            srv.stop()?;
+        }
+    }
+    let ceiling_after = ceiling::measure(server_cpu, ceiling_time);
+    println!(
+        "\nserver core after the run: RSA-2048 {:.0}/s, P-256 {:.0}/s",
+        ceiling_after.rsa2048_per_s, ceiling_after.p256_per_s
+    );
+    let report = Report {
+        ceiling_before,
+        ceiling_after,
+        points,
+    };
+    summary(&report);
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)?;
+        std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&report)?)?;
+        plot::write_plots(out, &report_series(&report))?;
+        println!("results in {}", out.display());
+    }
+    let errors: u64 = report
+        .points
+        .iter()
+        .flat_map(|p| &p.rounds)
+        .map(|r| r.errors)
+        .sum();
+    if errors > 0 {
+        eprintln!("{errors} errors: see the first error of each round above");
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// The share of the core's signing limit a scenario reached, where signing bounds it.
+fn share_of_ceiling(alg: &str, s: Scenario, rps: f64, c: &ceiling::Ceiling) -> Option<String> {
+    let es = alg.eq_ignore_ascii_case("ES256");
+    let limit = match s {
+        Scenario::ClientCredentials | Scenario::Refresh => {
+            if es {
+                c.p256_per_s
+            } else {
+                c.rsa2048_per_s
+            }
+        }
+        Scenario::RefreshOpenid => {
+            if es {
+                c.p256_per_s / 2.0
+            } else {
+                c.rsa2048_per_s / 2.0
+            }
+        }
+        _ => return None,
+    };
+    Some(format!("{:.0} %", 100.0 * rps / limit))
+}
+
+fn print_point(p: &Point, c: &ceiling::Ceiling) {
+    let rps = median(p.rounds.iter().map(|r| r.rps).collect());
+    println!(
+        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  peak RSS {:.1} MiB{}",
+        format!("{} {}", p.alg, p.scenario.name()),
+        p.connections,
+        p.rounds
+            .iter()
+            .map(|r| format!("{:.0}", r.rps))
+            .collect::<Vec<_>>()
+            .join(" "),
+        median(p.rounds.iter().map(|r| r.p50_ms).collect()),
+        median(p.rounds.iter().map(|r| r.p99_ms).collect()),
+        p.rounds.iter().map(|r| r.errors).sum::<u64>(),
+        p.rounds.iter().map(|r| r.cut).sum::<u64>(),
+        p.peak_rss_kib as f64 / 1024.0,
+        share_of_ceiling(&p.alg, p.scenario, rps, c)
+            .map(|s| format!("  = {s} of the signing limit"))
+            .unwrap_or_default(),
+    );
+    for r in &p.rounds {
+        if let Some(e) = &r.first_error {
+            println!("    first error: {e}");
+        }
+    }
+}
+
+fn summary(r: &Report) {
+    println!(
+        "\n{:<8} {:<38} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7} {:>9} {:>10}",
+        "alg", "scenario", "conns", "stored", "req/s", "p50 ms", "p99 ms", "errors", "peak MiB", "of limit"
+    );
+    let jwks: Vec<(&str, u64, usize, f64)> = r
+        .points
+        .iter()
+        .filter(|p| p.scenario == Scenario::Jwks)
+        .map(|p| (p.alg.as_str(), p.stored, p.connections, median(p.rounds.iter().map(|x| x.rps).collect())))
+        .collect();
+    for p in &r.points {
+        let rps = median(p.rounds.iter().map(|x| x.rps).collect());
+        let mut share = share_of_ceiling(&p.alg, p.scenario, rps, &r.ceiling_before).unwrap_or_default();
+        if p.scenario == Scenario::ClientCredentials {
+            if let Some((_, _, _, j)) = jwks
+                .iter()
+                .find(|(a, s, c, _)| *a == p.alg && *s == p.stored && *c == p.connections)
+            {
+                share = format!("{share} ({:.0} % of jwks)", 100.0 * rps / j);
+            }
+        }
+        println!(
+            "{:<8} {:<38} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>9.1} {:>10}",
+            p.alg,
+            p.scenario.name(),
+            p.connections,
+            p.stored,
+            rps,
+            median(p.rounds.iter().map(|x| x.p50_ms).collect()),
+            median(p.rounds.iter().map(|x| x.p99_ms).collect()),
+            p.rounds.iter().map(|x| x.errors).sum::<u64>(),
+            p.peak_rss_kib as f64 / 1024.0,
+            share
+        );
+    }
+}
+
+/// Series for the plots: throughput against connections, and against stored tokens.
+fn report_series(r: &Report) -> Vec<plot::Chart> {
+    let mut charts = Vec::new();
+    let mut by = |title: &str, x_label: &str, file: &str, key: &dyn Fn(&Point) -> (String, f64, bool)| {
+        let mut series: Vec<plot::Series> = Vec::new();
+        for p in &r.points {
+            let (name, x, include) = key(p);
+            if !include {
+                continue;
+            }
+            let y = median(p.rounds.iter().map(|x| x.rps).collect());
+            match series.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.points.push((x, y)),
+                None => series.push(plot::Series {
+                    name,
+                    points: vec![(x, y)],
+                }),
+            }
+        }
+        series.retain(|s| s.points.len() > 1);
+        if !series.is_empty() {
+            charts.push(plot::Chart {
+                title: title.into(),
+                x_label: x_label.into(),
+                file: file.into(),
+                series,
+            });
+        }
+    };
+    let min_stored = r.points.iter().map(|p| p.stored).min().unwrap_or(0);
+    let c32 = r
+        .points
+        .iter()
+        .map(|p| p.connections)
+        .min_by_key(|c| c.abs_diff(32))
+        .unwrap_or(32);
+    by(
+        "Throughput against connections",
+        "connections",
+        "throughput-connections.svg",
+        &|p| (format!("{} {}", p.alg, p.scenario.name()), p.connections as f64, p.stored == min_stored),
+    );
+    by(
+        "Throughput against stored tokens",
+        "stored tokens",
+        "throughput-stored.svg",
+        &|p| (format!("{} {}", p.alg, p.scenario.name()), p.stored.max(1) as f64, p.connections == c32),
+    );
+    charts
+}

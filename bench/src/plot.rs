@@ -1,0 +1,155 @@
+//! Plain SVG line charts (x on a log scale), so the figures in docs/performance.md come with a
+//! picture and no plotting dependency.
+
+use std::fmt::Write;
+use std::path::Path;
+
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+pub struct Chart {
+    pub title: String,
+    pub x_label: String,
+    pub file: String,
+    pub series: Vec<Series>,
+}
+
+const COLORS: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+];
+
+fn nice_step(max: f64) -> f64 {
+    let raw = max / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if raw <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+fn label(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{}M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{}k", x / 1e3)
+    } else {
+        format!("{x}")
+    }
+}
+
+pub fn svg(c: &Chart) -> String {
+    let (w, h) = (760.0, 420.0);
+    let (left, right, top, bottom) = (70.0, 250.0, 40.0, 50.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let xs: Vec<f64> = c.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+    let (xmin, xmax) = (
+        xs.iter().cloned().fold(f64::MAX, f64::min).max(1.0),
+        xs.iter().cloned().fold(f64::MIN, f64::max).max(2.0),
+    );
+    let ymax = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let step = nice_step(ymax * 1.05);
+    let ytop = (ymax * 1.05 / step).ceil() * step;
+    let lx = |x: f64| {
+        let span = (xmax.ln() - xmin.ln()).max(1e-9);
+        left + (x.max(1.0).ln() - xmin.ln()) / span * pw
+    };
+    let ly = |y: f64| top + ph - y / ytop * ph;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/><text x="{}" y="22" font-size="15" font-weight="bold">{}</text>"#,
+        left, c.title
+    );
+    let mut y = 0.0;
+    while y <= ytop + 1e-9 {
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{}" y1="{py}" y2="{py}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
+            left + pw,
+            left - 6.0,
+            ly(y) + 4.0,
+            label(y),
+            py = ly(y)
+        );
+        y += step;
+    }
+    let mut ticks: Vec<f64> = xs.clone();
+    ticks.sort_by(|a, b| a.total_cmp(b));
+    ticks.dedup();
+    for x in ticks {
+        let _ = write!(
+            s,
+            r##"<line x1="{px}" x2="{px}" y1="{top}" y2="{}" stroke="#eee"/><text x="{px}" y="{}" text-anchor="middle">{}</text>"##,
+            top + ph,
+            top + ph + 16.0,
+            label(x),
+            px = lx(x)
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<line x1="{left}" x2="{left}" y1="{top}" y2="{}" stroke="#333"/><line x1="{left}" x2="{}" y1="{}" y2="{}" stroke="#333"/><text x="{}" y="{}" text-anchor="middle">{} (log scale)</text><text transform="translate(16 {}) rotate(-90)" text-anchor="middle">requests per second</text>"##,
+        top + ph,
+        left + pw,
+        top + ph,
+        top + ph,
+        left + pw / 2.0,
+        h - 10.0,
+        c.x_label,
+        top + ph / 2.0
+    );
+    for (i, ser) in c.series.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let mut pts = ser.points.clone();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let path: Vec<String> = pts
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", lx(*x), ly(*y)))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="2" points="{}"/>"#,
+            path.join(" ")
+        );
+        for (x, y) in &pts {
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"><title>{}: {:.0} req/s at {}</title></circle>"#,
+                lx(*x),
+                ly(*y),
+                ser.name,
+                y,
+                label(*x)
+            );
+        }
+        let ly0 = top + 10.0 + i as f64 * 18.0;
+        let _ = write!(
+            s,
+            r#"<rect x="{}" y="{}" width="14" height="4" fill="{color}"/><text x="{}" y="{}">{}</text>"#,
+            w - right + 16.0,
+            ly0,
+            w - right + 36.0,
+            ly0 + 6.0,
+            ser.name
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+pub fn write_plots(dir: &Path, charts: &[Chart]) -> anyhow::Result<()> {
+    for c in charts {
+        std::fs::write(dir.join(&c.file), svg(c))?;
+    }
+    Ok(())
+}

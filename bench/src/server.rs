@@ -1,0 +1,216 @@
+//! The server under test: the release `authdesk` binary as its own process, pinned to one core,
+//! over a fresh data directory prepared with the same CLI a user would use.
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const REDIRECT: &str = "http://127.0.0.1:9/cb";
+pub const PASSWORD: &str = "bench password 1";
+
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+}
+
+/// Runs an `authdesk` CLI command on `dir` and returns its `--json` output.
+pub fn cli(bin: &Path, dir: &Path, args: &[&str]) -> anyhow::Result<Value> {
+    let out = Command::new(bin)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .arg("--json")
+        .output()
+        .with_context(|| format!("running {}", bin.display()))?;
+    if !out.status.success() {
+        bail!(
+            "authdesk {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(serde_json::from_str(text.trim()).unwrap_or(Value::Null))
+}
+
+/// The registrations every scenario uses.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    /// Confidential, every grant type, client_secret_basic, consent required.
+    pub app_id: String,
+    pub app_secret: String,
+    pub sub: String,
+    pub username: String,
+}
+
+pub fn prepare(bin: &Path, dir: &Path, es256: bool) -> anyhow::Result<Fixture> {
+    let app = cli(
+        bin,
+        dir,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Bench app",
+            "--redirect-uri",
+            REDIRECT,
+            "--scope",
+            "openid",
+            "--scope",
+            "profile",
+            "--scope",
+            "offline_access",
+            "--scope",
+            "accounts",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--grant-type",
+            "client_credentials",
+            "--consent-required",
+            "true",
+        ],
+    )?;
+    let user = cli(
+        bin,
+        dir,
+        &[
+            "users",
+            "create",
+            "--username",
+            "bench",
+            "--password",
+            PASSWORD,
+            "--claim",
+            "name=Bench User",
+        ],
+    )?;
+    if es256 {
+        let out = Command::new(bin)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["keys", "rotate", "--alg", "ES256"])
+            .output()?;
+        if !out.status.success() {
+            bail!("keys rotate failed");
+        }
+    }
+    let s = |v: &Value, k: &str| -> anyhow::Result<String> {
+        v[k].as_str()
+            .map(String::from)
+            .with_context(|| format!("no {k} in {v}"))
+    };
+    Ok(Fixture {
+        app_id: s(&app, "client_id")?,
+        app_secret: s(&app, "client_secret")?,
+        sub: s(&user, "sub")?,
+        username: "bench".into(),
+    })
+}
+
+impl Server {
+    /// Starts `serve` pinned to `cpu` (taskset), logging to `dir/serve.log`.
+    pub fn start(bin: &Path, dir: &Path, cpu: Option<usize>) -> anyhow::Result<Server> {
+        let log = std::fs::File::create(dir.join("serve.log"))?;
+        let mut cmd = match cpu {
+            Some(c) => {
+                let mut t = Command::new("taskset");
+                t.args(["-c", &c.to_string()]).arg(bin);
+                t
+            }
+            None => Command::new(bin),
+        };
+        let mut child = cmd
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .context("starting the server")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .with_context(|| format!("no URL in {line:?} (see {}/serve.log)", dir.display()))?;
+        let addr: SocketAddr = url.trim_start_matches("http://").parse()?;
+        let pid = child.id();
+        Ok(Server { child, addr, pid })
+    }
+
+    /// (current RSS, peak RSS) in KiB, from /proc.
+    pub fn rss_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// CPU seconds the server process has used (user + system).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // fields 14 and 15 of /proc/PID/stat, counted after the ")"
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("the server did not stop within 10 s of SIGTERM: killed");
+        self.child.kill()?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The release binary: `--server-bin`, else built with cargo next to this benchmark.
+pub fn server_bin(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(b) = given {
+        return Ok(b);
+    }
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--locked", "--bin", "authdesk"])
+        .status()
+        .context("cargo build --release --bin authdesk")?;
+    if !status.success() {
+        bail!("building the server failed");
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .context("exe dir")?
+        .join("authdesk");
+    if !bin.exists() {
+        bail!("{} not found; pass --server-bin", bin.display());
+    }
+    Ok(bin)
+}

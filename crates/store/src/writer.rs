@@ -1,0 +1,419 @@
+//! The one writer. A task owns the database's write connection and is fed units of work
+//! through a bounded queue; a request only waits for the answer. Whatever the request does
+//! afterwards — hang up, time out, be dropped at any await — a unit of work that has started
+//! runs to its end inside the writer and is committed or rolled back there; one that has not
+//! started by the time its requester is gone never runs.
+//!
+//! **Group commit.** The writer takes every unit waiting in the queue (up to [`MAX_BATCH`]) and
+//! runs them in one `BEGIN IMMEDIATE … COMMIT`, each inside its own savepoint, so concurrent
+//! requests share one transaction and one fsync (`synchronous=FULL` is unchanged: a commit is
+//! on disk when it returns). A unit that fails is rolled back to its savepoint and fails alone;
+//! the others commit. Every answer is sent only after the commit returned.
+//!
+//! **Overload is an answer.** The queue is bounded ([`QUEUE_CAPACITY`]): a full queue refuses at
+//! once. A unit that could not start within [`WAIT_LIMIT`] (the queue is long, or another process
+//! holds SQLite's write lock) is refused without running. Both surface as [`StoreError::Busy`].
+//! A storage fault (disk full, I/O error, read-only file) fails the whole batch with
+//! [`StoreError::Unavailable`], rolls it back, and makes the writer reopen its connection for
+//! the next batch, so service resumes by itself once the cause is gone.
+
+use crate::turnstile::Turnstile;
+use crate::{Conn, StoreError};
+use futures_util::future::{BoxFuture, FutureExt};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Units of work that may wait for the writer; one more is refused at once.
+pub const QUEUE_CAPACITY: usize = 1024;
+/// How long a unit of work may wait to start before it is refused (503 at the HTTP layer).
+pub const WAIT_LIMIT: Duration = Duration::from_secs(2);
+/// Units of work committed together at most.
+pub const MAX_BATCH: usize = 256;
+
+/// Hands a finished unit's answer to its requester once the batch's fate is known.
+type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// A queued unit of work with its reply channel, its type erased.
+trait Job: Send {
+    fn deadline(&self) -> Instant;
+    /// Nobody waits for the answer any more (the request was dropped).
+    fn abandoned(&self) -> bool;
+    /// Answers without running.
+    fn refuse(self: Box<Self>, e: StoreError);
+    /// Runs the work; says whether it succeeded and how to deliver its answer.
+    fn run<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, (bool, Deliver)>;
+}
+
+struct Typed<F, T, E> {
+    work: F,
+    reply: oneshot::Sender<Result<T, E>>,
+    deadline: Instant,
+}
+
+impl<F, T, E> Job for Typed<F, T, E>
+where
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+    fn refuse(self: Box<Self>, e: StoreError) {
+        let _ = self.reply.send(Err(E::from(e)));
+    }
+    fn run<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, (bool, Deliver)> {
+        let Typed { work, reply, .. } = *self;
+        Box::pin(async move {
+            let result = match AssertUnwindSafe(work(conn)).catch_unwind().await {
+                Ok(r) => r,
+                Err(_) => Err(E::from(StoreError::Internal(
+                    "a unit of work panicked; it was rolled back".into(),
+                ))),
+            };
+            let ok = result.is_ok();
+            let deliver: Deliver = Box::new(move |fault: Option<StoreError>| {
+                let answer = match (fault, result) {
+                    (Some(f), Ok(_)) => Err(E::from(f)),
+                    (_, r) => r,
+                };
+                let _ = reply.send(answer);
+            });
+            (ok, deliver)
+        })
+    }
+}
+
+/// The requester's side: a bounded queue into the writer task.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+    page_limit: Arc<AtomicU32>,
+    closed: Arc<tokio::sync::Notify>,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+/// `max_page_count` when no limit is set (SQLite's default).
+const NO_PAGE_LIMIT: u32 = 1_073_741_823;
+
+impl Writer {
+    /// Starts the writer task on the current runtime with an open write connection.
+    pub(crate) fn spawn(conn: Conn, options: SqliteConnectOptions, turnstile: Turnstile) -> Writer {
+        let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let page_limit = Arc::new(AtomicU32::new(NO_PAGE_LIMIT));
+        let closed = Arc::new(tokio::sync::Notify::new());
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let task = Task {
+            link: Link {
+                conn: Some(conn),
+                options,
+                page_limit: page_limit.clone(),
+                applied_page_limit: NO_PAGE_LIMIT,
+            },
+            turnstile,
+        };
+        let done = closed.clone();
+        let stop_rx = stop.clone();
+        tokio::spawn(async move {
+            task.run(rx, stop_rx).await;
+            done.notify_waiters();
+        });
+        Writer {
+            queue,
+            page_limit,
+            closed,
+            stop,
+        }
+    }
+
+    pub(crate) async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Typed {
+            work,
+            reply,
+            deadline: Instant::now() + WAIT_LIMIT,
+        });
+        match self.queue.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                return Err(E::from(StoreError::Busy(format!(
+                    "{QUEUE_CAPACITY} writes are already waiting"
+                ))))
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                return Err(E::from(StoreError::Unavailable(
+                    "the database is closed".into(),
+                )))
+            }
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(E::from(StoreError::Unavailable(
+                "the database writer stopped".into(),
+            )))
+        })
+    }
+
+    pub(crate) fn set_page_limit(&self, pages: Option<u32>) {
+        self.page_limit
+            .store(pages.unwrap_or(NO_PAGE_LIMIT), Ordering::SeqCst);
+    }
+
+    /// Finishes what is queued, closes the write connection, and returns when it is closed.
+    pub(crate) async fn close(&self) {
+        let closed = self.closed.notified();
+        self.stop.notify_one();
+        if !self.queue.is_closed() {
+            closed.await;
+        }
+    }
+}
+
+/// The writer task's side.
+struct Task {
+    link: Link,
+    turnstile: Turnstile,
+}
+
+/// The write connection, reopened after a storage fault.
+struct Link {
+    conn: Option<Conn>,
+    options: SqliteConnectOptions,
+    page_limit: Arc<AtomicU32>,
+    applied_page_limit: u32,
+}
+
+/// A failed batch: every unit in it gets this answer.
+#[derive(Clone)]
+enum Fault {
+    Busy(String),
+    Unavailable(String),
+}
+
+impl Fault {
+    fn error(&self) -> StoreError {
+        match self {
+            Fault::Busy(m) => StoreError::Busy(m.clone()),
+            Fault::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        }
+    }
+    fn of(e: &sqlx::Error, doing: &str) -> Fault {
+        match StoreError::from_sqlx_ref(e) {
+            StoreError::Busy(m) => Fault::Busy(m),
+            other => Fault::Unavailable(format!("{doing}: {other}")),
+        }
+    }
+}
+
+async fn exec(conn: &mut Conn, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(conn).await.map(|_| ())
+}
+
+impl Link {
+    async fn connection(&mut self) -> Result<&mut Conn, Fault> {
+        if self.conn.is_none() {
+            let conn = self
+                .options
+                .connect()
+                .await
+                .map_err(|e| Fault::of(&e, "cannot open the database for writing"))?;
+            self.conn = Some(conn);
+            self.applied_page_limit = NO_PAGE_LIMIT;
+        }
+        let wanted = self.page_limit.load(Ordering::SeqCst);
+        let conn = self.conn.as_mut().expect("connected above");
+        if wanted != self.applied_page_limit {
+            sqlx::query(&format!("PRAGMA max_page_count = {wanted}"))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| Fault::of(&e, "cannot set the page limit"))?;
+            self.applied_page_limit = wanted;
+        }
+        Ok(conn)
+    }
+
+}
+
+impl Task {
+    async fn run(mut self, mut rx: mpsc::Receiver<Box<dyn Job>>, stop: Arc<tokio::sync::Notify>) {
+        let mut waiting: VecDeque<Box<dyn Job>> = VecDeque::new();
+        let mut stopping = false;
+        loop {
+            if waiting.is_empty() {
+                if stopping {
+                    rx.close();
+                }
+                let next = tokio::select! {
+                    j = rx.recv() => j,
+                    _ = stop.notified(), if !stopping => { stopping = true; continue; }
+                };
+                match next {
+                    Some(j) => waiting.push_back(j),
+                    None => break,
+                }
+            }
+            while waiting.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => waiting.push_back(j),
+                    Err(_) => break,
+                }
+            }
+            let now = Instant::now();
+            let mut batch = Vec::with_capacity(waiting.len());
+            for j in waiting.drain(..) {
+                if j.abandoned() {
+                    continue;
+                }
+                if j.deadline() <= now {
+                    j.refuse(StoreError::Busy(format!(
+                        "the write could not start within {} s",
+                        WAIT_LIMIT.as_secs()
+                    )));
+                    continue;
+                }
+                batch.push(j);
+            }
+            if !batch.is_empty() {
+                self.batch(batch).await;
+            }
+        }
+        if let Some(conn) = self.link.conn.take() {
+            use sqlx::Connection;
+            let _ = conn.close().await;
+        }
+    }
+
+    /// Refuses the units whose deadline passed; returns the rest.
+    fn expire(batch: Vec<Box<dyn Job>>, why: &Fault) -> Vec<Box<dyn Job>> {
+        let now = Instant::now();
+        let mut keep = Vec::with_capacity(batch.len());
+        for j in batch {
+            if j.deadline() <= now || j.abandoned() {
+                j.refuse(why.error());
+            } else {
+                keep.push(j);
+            }
+        }
+        keep
+    }
+
+    async fn batch(&mut self, mut batch: Vec<Box<dyn Job>>) {
+        let earliest = batch.iter().map(|j| j.deadline()).min().expect("non-empty");
+        let _turn = match self.turnstile.enter(earliest).await {
+            Ok(t) => t,
+            Err(()) => {
+                let f = Fault::Busy("another process kept the database's write lock".into());
+                for j in batch {
+                    j.refuse(f.error());
+                }
+                return;
+            }
+        };
+        // BEGIN IMMEDIATE takes SQLite's write lock; another process may hold it for a while.
+        loop {
+            let begun = match self.link.connection().await {
+                Ok(conn) => exec(conn, "BEGIN IMMEDIATE")
+                    .await
+                    .map_err(|e| Fault::of(&e, "cannot start a write transaction")),
+                Err(f) => Err(f),
+            };
+            match begun {
+                Ok(()) => break,
+                Err(f @ Fault::Busy(_)) => {
+                    batch = Self::expire(batch, &f);
+                    if batch.is_empty() {
+                        return;
+                    }
+                }
+                Err(f) => {
+                    tracing::error!(error = %f.error(), "storage fault: writes are refused until it clears");
+                    self.link.conn = None;
+                    for j in batch {
+                        j.refuse(f.error());
+                    }
+                    return;
+                }
+            }
+        }
+        let conn = self.link.conn.as_mut().expect("begun above");
+        let single = batch.len() == 1;
+        let mut delivers: Vec<Deliver> = Vec::with_capacity(batch.len());
+        let mut fault: Option<Fault> = None;
+        let mut jobs = batch.into_iter();
+        for job in jobs.by_ref() {
+            if !single {
+                if let Err(e) = exec(conn, "SAVEPOINT unit").await {
+                    fault = Some(Fault::of(&e, "cannot start a savepoint"));
+                    // this job did not run: answer it with the fault below
+                    job.refuse(fault.as_ref().expect("set").error());
+                    break;
+                }
+            }
+            let (ok, deliver) = job.run(conn).await;
+            delivers.push(deliver);
+            let undo = if single {
+                if ok {
+                    Ok(())
+                } else {
+                    exec(conn, "ROLLBACK").await
+                }
+            } else if ok {
+                exec(conn, "RELEASE unit").await
+            } else {
+                match exec(conn, "ROLLBACK TO unit").await {
+                    Ok(()) => exec(conn, "RELEASE unit").await,
+                    Err(e) => Err(e),
+                }
+            };
+            if let Err(e) = undo {
+                fault = Some(Fault::of(&e, "cannot roll back a failed write"));
+                break;
+            }
+            if single && !ok {
+                // rolled back entirely; nothing to commit
+                for d in delivers {
+                    d(None);
+                }
+                return;
+            }
+        }
+        if fault.is_none() {
+            if let Err(e) = exec(conn, "COMMIT").await {
+                fault = Some(Fault::of(&e, "cannot commit"));
+            }
+        }
+        match fault {
+            None => {
+                for d in delivers {
+                    d(None);
+                }
+            }
+            Some(f) => {
+                let _ = exec(conn, "ROLLBACK").await;
+                tracing::error!(error = %f.error(), "a write batch failed and was rolled back");
+                if matches!(f, Fault::Unavailable(_)) {
+                    self.link.conn = None;
+                }
+                for d in delivers {
+                    d(Some(f.error()));
+                }
+                for j in jobs {
+                    j.refuse(f.error());
+                }
+            }
+        }
+    }
+}
