@@ -202,6 +202,14 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             srv.stop()?;
+            let failed = points
+                .iter()
+                .filter(|p| p.alg == *alg && p.stored == stored)
+                .any(|p| p.rounds.iter().any(|r| r.errors > 0));
+            if failed {
+                let kept = dir.keep();
+                println!("  errors: the data directory and serve.log are kept in {}", kept.display());
+            }
         }
     }
     let ceiling_after = ceiling::measure(server_cpu, ceiling_time);

@@ -1,6 +1,10 @@
 //! `clients`: external-application configurations.
 
-use crate::{json, to_json, Conn, Result};
+//!
+//! Every change here bumps `settings.registry_version` in the same unit of work: servers cache
+//! apps and drop the cache when the version moves (within a second, for other processes).
+
+use crate::{json, settings, to_json, Conn, Result};
 use authdesk_core::client::ClientSettings;
 
 #[derive(Debug, Clone)]
@@ -53,9 +57,9 @@ pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
         .bind(c.enabled)
         .bind(c.created_at)
         .bind(c.updated_at)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    settings::bump(conn, settings::REGISTRY_VERSION).await
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ClientRow>> {
@@ -102,9 +106,9 @@ pub async fn update_settings(
         .bind(to_json(s))
         .bind(now)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(r.rows_affected() == 1)
+    changed(conn, r.rows_affected()).await
 }
 
 pub async fn set_secret(conn: &mut Conn, id: &str, hash: Option<&[u8]>, now: i64) -> Result<bool> {
@@ -115,9 +119,9 @@ pub async fn set_secret(conn: &mut Conn, id: &str, hash: Option<&[u8]>, now: i64
     .bind(now)
     .bind(now)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(r.rows_affected() == 1)
+    changed(conn, r.rows_affected()).await
 }
 
 pub async fn set_enabled(conn: &mut Conn, id: &str, enabled: bool, now: i64) -> Result<bool> {
@@ -125,15 +129,23 @@ pub async fn set_enabled(conn: &mut Conn, id: &str, enabled: bool, now: i64) -> 
         .bind(enabled)
         .bind(now)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(r.rows_affected() == 1)
+    changed(conn, r.rows_affected()).await
 }
 
 pub async fn delete(conn: &mut Conn, id: &str) -> Result<bool> {
     let r = sqlx::query("DELETE FROM clients WHERE id = ?")
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(r.rows_affected() == 1)
+    changed(conn, r.rows_affected()).await
+}
+
+/// Bumps the registry version when a statement changed an app; says whether it did.
+async fn changed(conn: &mut Conn, rows: u64) -> Result<bool> {
+    if rows == 1 {
+        settings::bump(conn, settings::REGISTRY_VERSION).await?;
+    }
+    Ok(rows == 1)
 }

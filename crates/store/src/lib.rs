@@ -194,9 +194,12 @@ impl Store {
     /// yields to admin writes) or is an admin command (see `turnstile`).
     pub async fn open(dir: &Path, role: Role) -> Result<Self> {
         let path = dir.join(DB_FILE);
+        // Savepoint journals stay in memory: the writer nests one per unit of work, and a
+        // temporary file per batch would cost an open, writes and an unlink each time.
         let write_options = options(&path)
             .create_if_missing(true)
-            .busy_timeout(Duration::from_millis(100));
+            .busy_timeout(Duration::from_millis(100))
+            .pragma("temp_store", "MEMORY");
         let mut conn = write_options
             .connect()
             .await

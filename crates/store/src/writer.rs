@@ -349,6 +349,10 @@ impl Task {
             }
         }
         let conn = self.link.conn.as_mut().expect("begun above");
+        // Each unit runs inside its own savepoint, nested in the previous unit's (none is
+        // released before COMMIT, which releases them all): one statement per unit, and a
+        // unit that fails is undone by ROLLBACK TO its savepoint alone. A batch of one needs
+        // none: its failure rolls back the transaction.
         let single = batch.len() == 1;
         let mut delivers: Vec<Deliver> = Vec::with_capacity(batch.len());
         let mut fault: Option<Fault> = None;
@@ -356,33 +360,27 @@ impl Task {
         for job in jobs.by_ref() {
             if !single {
                 if let Err(e) = exec(conn, "SAVEPOINT unit").await {
-                    fault = Some(Fault::of(&e, "cannot start a savepoint"));
-                    // this job did not run: answer it with the fault below
-                    job.refuse(fault.as_ref().expect("set").error());
+                    let f = Fault::of(&e, "cannot start a savepoint");
+                    job.refuse(f.error());
+                    fault = Some(f);
                     break;
                 }
             }
             let (ok, deliver) = job.run(conn).await;
             delivers.push(deliver);
+            if ok {
+                continue;
+            }
             let undo = if single {
-                if ok {
-                    Ok(())
-                } else {
-                    exec(conn, "ROLLBACK").await
-                }
-            } else if ok {
-                exec(conn, "RELEASE unit").await
+                exec(conn, "ROLLBACK").await
             } else {
-                match exec(conn, "ROLLBACK TO unit").await {
-                    Ok(()) => exec(conn, "RELEASE unit").await,
-                    Err(e) => Err(e),
-                }
+                exec(conn, "ROLLBACK TO unit").await
             };
             if let Err(e) = undo {
                 fault = Some(Fault::of(&e, "cannot roll back a failed write"));
                 break;
             }
-            if single && !ok {
+            if single {
                 // rolled back entirely; nothing to commit
                 for d in delivers {
                     d(None);

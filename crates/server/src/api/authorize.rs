@@ -7,7 +7,8 @@ use authdesk_core::client::{ClientType, GrantType};
 use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::scope::Scope;
 use authdesk_core::{ErrorCode, OAuthError};
-use authdesk_store::clients::{self, ClientRow};
+use authdesk_store::clients::ClientRow;
+use std::sync::Arc;
 use authdesk_store::codes::{self, CodeRow};
 use authdesk_store::interactions::{self, InteractionRow};
 use authdesk_store::{consents, sessions};
@@ -110,10 +111,7 @@ impl Authdesk {
             Ok(None) => return page("The request has no client_id."),
             Ok(Some(c)) => c,
         };
-        let client = {
-            let mut conn = self.store().read().await?;
-            clients::get(&mut conn, client_id).await?
-        };
+        let client = self.client_cached(client_id).await?;
         let Some(client) = client else {
             return page("The application in this request is not registered.");
         };
@@ -382,7 +380,7 @@ impl Authdesk {
         id: &str,
         cookie: Option<&str>,
         csrf: &str,
-    ) -> Result<Option<(InteractionRow, AuthorizeRequest, ClientRow)>> {
+    ) -> Result<Option<(InteractionRow, AuthorizeRequest, Arc<ClientRow>)>> {
         if cookie != Some(id) {
             return Ok(None);
         }
@@ -401,7 +399,8 @@ impl Authdesk {
         }
         let req: AuthorizeRequest = serde_json::from_str(&row.request)
             .map_err(|e| super::ApiError::Internal(e.to_string()))?;
-        let Some(client) = clients::get(&mut conn, &req.client_id).await? else {
+        drop(conn);
+        let Some(client) = self.client_cached(&req.client_id).await? else {
             return Ok(None);
         };
         Ok(Some((row, req, client)))

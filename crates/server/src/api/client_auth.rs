@@ -4,7 +4,8 @@
 use super::{audit, Actor, Authdesk, Result};
 use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_core::OAuthError;
-use authdesk_store::clients::{self, ClientRow};
+use authdesk_store::clients::ClientRow;
+use std::sync::Arc;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
@@ -90,7 +91,7 @@ impl Authdesk {
         &self,
         creds: &Credentials,
         audiences: &[String],
-    ) -> Result<ClientRow> {
+    ) -> Result<Arc<ClientRow>> {
         let claimed_id = match creds {
             Credentials::Basic { client_id, .. }
             | Credentials::Post { client_id, .. }
@@ -111,10 +112,7 @@ impl Authdesk {
                 sub
             }
         };
-        let client = {
-            let mut conn = self.store().read().await?;
-            clients::get(&mut conn, &claimed_id).await?
-        };
+        let client = self.client_cached(&claimed_id).await?;
         let result = match &client {
             None => Err(failed()),
             Some(c) => self.check_credentials(c, creds, audiences).await?,

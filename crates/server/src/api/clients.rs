@@ -85,6 +85,19 @@ fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
 }
 
 impl Authdesk {
+    /// Runs an app change as one unit of work and forgets the cached apps after it.
+    async fn registry_write<T, F>(&self, work: F) -> Result<T>
+    where
+        F: for<'c> FnOnce(&'c mut authdesk_store::Conn) -> authdesk_store::BoxFuture<'c, Result<T>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let r = self.write(work).await;
+        self.clients.clear();
+        r
+    }
+
     pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
         let settings = validate(draft)?;
         let now = self.now().timestamp();
@@ -104,7 +117,7 @@ impl Authdesk {
             updated_at: now,
         };
         let (stored, actor) = (row.clone(), actor.clone());
-        self.write(move |tx| {
+        self.registry_write(move |tx| {
             Box::pin(async move {
                 clients::insert(tx, &stored).await?;
                 audit::record(
@@ -161,7 +174,7 @@ impl Authdesk {
         let new_hash = self.hasher().hash("client_secret", &new_secret);
         let (id, actor) = (id.to_string(), actor.clone());
         let (row, issued) = self
-            .write(move |tx| {
+            .registry_write(move |tx| {
                 Box::pin(async move {
                     let old = clients::get(tx, &id)
                         .await?
@@ -212,7 +225,7 @@ impl Authdesk {
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
         let row = self
-            .write(move |tx| {
+            .registry_write(move |tx| {
                 Box::pin(async move {
                     if !clients::set_enabled(tx, &id, enabled, now).await? {
                         return Err(ApiError::NotFound(format!("no application with id {id}")));
@@ -236,7 +249,7 @@ impl Authdesk {
     pub async fn client_delete(&self, id: &str, actor: &Actor) -> Result<()> {
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
-        self.write(move |tx| {
+        self.registry_write(move |tx| {
             Box::pin(async move {
                 if !clients::delete(tx, &id).await? {
                     return Err(ApiError::NotFound(format!("no application with id {id}")));
@@ -255,7 +268,7 @@ impl Authdesk {
         let hash = self.hasher().hash("client_secret", &secret);
         let (id, actor) = (id.to_string(), actor.clone());
         let row = self
-            .write(move |tx| {
+            .registry_write(move |tx| {
                 Box::pin(async move {
                     let row = clients::get(tx, &id)
                         .await?
@@ -278,5 +291,81 @@ impl Authdesk {
             client: ClientView::from(&row),
             client_secret: Some(secret),
         })
+    }
+}
+
+/// Apps as the request path sees them: read from the store once, then kept until the registry
+/// changes. A change made in this process clears the cache at once; one made by another
+/// process bumps `registry_version`, which `Authdesk::sync` watches (every `SYNC_INTERVAL`),
+/// so it takes effect within a second as SPEC §5 promises. Admin screens read the store.
+#[derive(Default)]
+pub(crate) struct ClientCache {
+    inner: std::sync::RwLock<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    /// Moves on every clear, so a row read before a clear is not put back after it.
+    generation: u64,
+    version: Option<String>,
+    rows: std::collections::HashMap<String, std::sync::Arc<ClientRow>>,
+}
+
+/// Apps kept at most; beyond it the cache starts over (ids come from clients, unchecked).
+const CACHE_LIMIT: usize = 10_000;
+
+impl ClientCache {
+    fn get(&self, id: &str) -> Option<std::sync::Arc<ClientRow>> {
+        self.inner.read().expect("cache lock").rows.get(id).cloned()
+    }
+
+    fn generation(&self) -> u64 {
+        self.inner.read().expect("cache lock").generation
+    }
+
+    fn insert(&self, generation: u64, row: std::sync::Arc<ClientRow>) {
+        let mut c = self.inner.write().expect("cache lock");
+        if c.generation != generation {
+            return;
+        }
+        if c.rows.len() >= CACHE_LIMIT {
+            c.rows.clear();
+        }
+        c.rows.insert(row.id.clone(), row);
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut c = self.inner.write().expect("cache lock");
+        c.generation += 1;
+        c.rows.clear();
+    }
+
+    /// Notes the registry version in the store; a new one clears the cache.
+    pub(crate) fn observe(&self, version: Option<String>) {
+        let mut c = self.inner.write().expect("cache lock");
+        if c.version != version {
+            c.version = version;
+            c.generation += 1;
+            c.rows.clear();
+        }
+    }
+}
+
+impl Authdesk {
+    /// An app for the request path, from the cache (see `ClientCache`).
+    pub(crate) async fn client_cached(&self, id: &str) -> Result<Option<std::sync::Arc<ClientRow>>> {
+        if let Some(c) = self.clients.get(id) {
+            return Ok(Some(c));
+        }
+        let generation = self.clients.generation();
+        let row = {
+            let mut conn = self.store().read().await?;
+            clients::get(&mut conn, id).await?
+        };
+        Ok(row.map(|r| {
+            let r = std::sync::Arc::new(r);
+            self.clients.insert(generation, r.clone());
+            r
+        }))
     }
 }

@@ -119,6 +119,7 @@ pub struct Authdesk {
     hasher: SecretHasher,
     keyring: RwLock<Arc<Keyring>>,
     issuer: RwLock<String>,
+    clients: clients::ClientCache,
 }
 
 /// How to open a data directory.
@@ -210,6 +211,7 @@ impl Authdesk {
             hasher: SecretHasher::new(hash_key.as_bytes()),
             keyring: RwLock::new(Arc::new(keyring)),
             issuer: RwLock::new(issuer),
+            clients: clients::ClientCache::default(),
         };
         app.sync().await?;
         Ok(app)
@@ -258,13 +260,15 @@ impl Authdesk {
         Ok(())
     }
 
-    /// Picks up changes another process made to shared state (sandbox clock, signing keys).
-    /// Everything else (apps, grants, tokens) is read from the store on every request.
+    /// Picks up changes another process made to shared state (sandbox clock, signing keys,
+    /// the app registry's version). Grants and tokens are read from the store on every request.
     pub async fn sync(&self) -> Result<()> {
         let mut conn = self.store.read().await?;
         let offset = settings::get(&mut conn, settings::CLOCK_OFFSET).await?;
         let secs = offset.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
         self.clock.set_offset(Duration::seconds(secs));
+        self.clients
+            .observe(settings::get(&mut conn, settings::REGISTRY_VERSION).await?);
         drop(conn);
         let fp = key_fingerprint(&self.store).await?;
         if fp != self.keyring.read().expect("keyring lock").fingerprint {

@@ -109,7 +109,7 @@ async fn authenticate(
     headers: &HeaderMap,
     p: &Params,
     endpoint: &str,
-) -> Result<ClientRow, HttpError> {
+) -> Result<Arc<ClientRow>, HttpError> {
     let creds = credentials(headers, p)?;
     let issuer = app.issuer();
     let audiences = [
