@@ -335,9 +335,11 @@ async fn revoking_a_refresh_token_kills_the_grant_and_its_access_tokens() {
 }
 
 /// A second `Authdesk` on the same data directory stands in for the CLI process (the CLI test
-/// in the server crate does the same with the real binary).
+/// in the server crate does the same with the real binary). A revocation is seen by the next
+/// request (grants are read on every use); apps are cached on the request path, so an app
+/// change and a clock move are seen within one second, as SPEC §5 promises.
 #[tokio::test]
-async fn changes_by_another_process_take_effect_at_once() {
+async fn changes_by_another_process_take_effect_within_a_second() {
     let t = spawn_app().await;
     let c = t.confidential().await;
     t.user("ada").await;
@@ -378,16 +380,25 @@ async fn changes_by_another_process_take_effect_at_once() {
         (StatusCode::BAD_REQUEST, "invalid_grant")
     );
 
-    // disable the app elsewhere: no more tokens
+    // disable the app elsewhere: no more tokens within one second
     other
         .client_set_enabled(&c.id, false, &actor())
         .await
         .unwrap();
-    let (status, e) = t.token(&c, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(
-        (status, s(&e, "error")),
-        (StatusCode::UNAUTHORIZED, "invalid_client")
-    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let (status, e) = t.token(&c, &[("grant_type", "client_credentials")]).await;
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(s(&e, "error"), "invalid_client");
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "{e}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a disabled app still got tokens after 1 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     // move the clock elsewhere: the server sees it within one sync interval
     other
