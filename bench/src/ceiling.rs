@@ -42,7 +42,8 @@ pub fn measure(cpu: Option<usize>, for_: Duration) -> Ceiling {
             },
             for_,
         );
-        let ec = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).expect("EC key");
+        let ec =
+            EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).expect("EC key");
         let _ = ec.public_key();
         let p256_per_s = rate(
             || {

@@ -105,7 +105,11 @@ impl Shared {
 
 fn expect(r: &Reply, status: StatusCode, what: &str) -> anyhow::Result<()> {
     if r.status != status {
-        anyhow::bail!("{what}: HTTP {} {}", r.status.as_u16(), r.text().chars().take(200).collect::<String>());
+        anyhow::bail!(
+            "{what}: HTTP {} {}",
+            r.status.as_u16(),
+            r.text().chars().take(200).collect::<String>()
+        );
     }
     Ok(())
 }
@@ -126,7 +130,9 @@ fn hidden(html: &str, name: &str) -> anyhow::Result<String> {
 fn cookies(r: &Reply, jar: &mut Vec<(String, String)>) {
     for v in r.headers.get_all("set-cookie") {
         let Ok(v) = v.to_str() else { continue };
-        let Some((nv, _)) = v.split_once(';').or(Some((v, ""))) else { continue };
+        let Some((nv, _)) = v.split_once(';').or(Some((v, ""))) else {
+            continue;
+        };
         if let Some((n, val)) = nv.split_once('=') {
             jar.retain(|(k, _)| k != n);
             jar.push((n.trim().to_string(), val.trim().to_string()));
@@ -152,14 +158,22 @@ async fn step(
     match scenario {
         Scenario::ClientCredentials => {
             let r = conn
-                .post("/token", &auth, &[("grant_type", "client_credentials"), ("scope", "accounts")])
+                .post(
+                    "/token",
+                    &auth,
+                    &[("grant_type", "client_credentials"), ("scope", "accounts")],
+                )
                 .await?;
             expect(&r, StatusCode::OK, "client_credentials")?;
         }
         Scenario::Refresh | Scenario::RefreshOpenid => {
             let rt = state.refresh_token.clone().unwrap_or_default();
             let r = conn
-                .post("/token", &auth, &[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+                .post(
+                    "/token",
+                    &auth,
+                    &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+                )
                 .await?;
             expect(&r, StatusCode::OK, "refresh_token")?;
             let v = r.json();
@@ -320,9 +334,14 @@ pub async fn round(
                 let c = conn.as_mut().expect("connected");
                 let t0 = Instant::now();
                 in_flight.fetch_add(1, Ordering::Relaxed);
-                let r = match tokio::time::timeout(ANSWER_WITHIN, step(c, scenario, &p, &mut state)).await {
+                let r = match tokio::time::timeout(ANSWER_WITHIN, step(c, scenario, &p, &mut state))
+                    .await
+                {
                     Ok(r) => r,
-                    Err(_) => Err(anyhow::anyhow!("no answer within {} s", ANSWER_WITHIN.as_secs())),
+                    Err(_) => Err(anyhow::anyhow!(
+                        "no answer within {} s",
+                        ANSWER_WITHIN.as_secs()
+                    )),
                 };
                 in_flight.fetch_sub(1, Ordering::Relaxed);
                 match r {
@@ -382,7 +401,9 @@ pub async fn hang_ups(addr: SocketAddr, scenario: Scenario, p: &Prepared, n: usi
         let p = p.clone();
         let wait = Duration::from_micros((i as u64 * 397) % 5000);
         tasks.push(tokio::spawn(async move {
-            let Ok(mut c) = Conn::open(addr).await else { return true };
+            let Ok(mut c) = Conn::open(addr).await else {
+                return true;
+            };
             let mut state = ConnState {
                 refresh_token: match scenario {
                     Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
@@ -403,7 +424,11 @@ pub async fn hang_ups(addr: SocketAddr, scenario: Scenario, p: &Prepared, n: usi
 }
 
 /// Gets what a scenario needs from a running server.
-pub async fn prepare(addr: SocketAddr, fixture: &Fixture, mint: impl Fn(&str) -> anyhow::Result<String>) -> anyhow::Result<Prepared> {
+pub async fn prepare(
+    addr: SocketAddr,
+    fixture: &Fixture,
+    mint: impl Fn(&str) -> anyhow::Result<String>,
+) -> anyhow::Result<Prepared> {
     let auth = basic(&fixture.app_id, &fixture.app_secret);
     let mut conn = Conn::open(addr).await?;
     let r = conn

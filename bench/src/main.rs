@@ -139,7 +139,12 @@ fn main() -> anyhow::Result<()> {
         for &stored in &args.stored {
             let dir = tempfile::tempdir()?;
             let fixture = server::prepare(&bin, dir.path(), es256)?;
-            rt.block_on(seed::seed(dir.path(), stored, &fixture.app_id, &fixture.sub))?;
+            rt.block_on(seed::seed(
+                dir.path(),
+                stored,
+                &fixture.app_id,
+                &fixture.sub,
+            ))?;
             let srv = server::Server::start(&bin, dir.path(), server_cpu)?;
             std::thread::sleep(Duration::from_millis(300));
             let (idle_rss, _) = srv.rss_kib();
@@ -153,7 +158,15 @@ fn main() -> anyhow::Result<()> {
                 let v = server::cli(
                     &bin,
                     dir.path(),
-                    &["mint", "--client-id", &fixture.app_id, "--sub", &fixture.sub, "--scope", scope],
+                    &[
+                        "mint",
+                        "--client-id",
+                        &fixture.app_id,
+                        "--sub",
+                        &fixture.sub,
+                        "--scope",
+                        scope,
+                    ],
                 )?;
                 v["refresh_token"]
                     .as_str()
@@ -208,7 +221,10 @@ fn main() -> anyhow::Result<()> {
                 .any(|p| p.rounds.iter().any(|r| r.errors > 0));
             if failed {
                 let kept = dir.keep();
-                println!("  errors: the data directory and serve.log are kept in {}", kept.display());
+                println!(
+                    "  errors: the data directory and serve.log are kept in {}",
+                    kept.display()
+                );
             }
         }
     }
@@ -225,7 +241,10 @@ fn main() -> anyhow::Result<()> {
     summary(&report);
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)?;
-        std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&report)?)?;
+        std::fs::write(
+            out.join("results.json"),
+            serde_json::to_string_pretty(&report)?,
+        )?;
         plot::write_plots(out, &report_series(&report))?;
         println!("results in {}", out.display());
     }
@@ -265,10 +284,20 @@ fn share_of_ceiling(alg: &str, s: Scenario, rps: f64, c: &ceiling::Ceiling) -> O
     Some(format!("{:.0} %", 100.0 * rps / limit))
 }
 
+/// Server CPU time per completed request (all rounds, warm-up and hang-ups included in the
+/// CPU but not in the count, so a slight overestimate): steadier than req/s on a shared host.
+fn cpu_per_request_us(p: &Point) -> f64 {
+    let ok: u64 = p.rounds.iter().map(|r| r.ok).sum();
+    if ok == 0 {
+        return 0.0;
+    }
+    p.server_cpu_seconds * 1e6 / ok as f64
+}
+
 fn print_point(p: &Point, c: &ceiling::Ceiling) {
     let rps = median(p.rounds.iter().map(|r| r.rps).collect());
     println!(
-        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  peak RSS {:.1} MiB{}",
+        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  peak RSS {:.1} MiB{}",
         format!("{} {}", p.alg, p.scenario.name()),
         p.connections,
         p.rounds
@@ -280,6 +309,7 @@ fn print_point(p: &Point, c: &ceiling::Ceiling) {
         median(p.rounds.iter().map(|r| r.p99_ms).collect()),
         p.rounds.iter().map(|r| r.errors).sum::<u64>(),
         p.rounds.iter().map(|r| r.cut).sum::<u64>(),
+        cpu_per_request_us(p),
         p.peak_rss_kib as f64 / 1024.0,
         share_of_ceiling(&p.alg, p.scenario, rps, c)
             .map(|s| format!("  = {s} of the signing limit"))
@@ -295,17 +325,34 @@ fn print_point(p: &Point, c: &ceiling::Ceiling) {
 fn summary(r: &Report) {
     println!(
         "\n{:<8} {:<38} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7} {:>9} {:>10}",
-        "alg", "scenario", "conns", "stored", "req/s", "p50 ms", "p99 ms", "errors", "peak MiB", "of limit"
+        "alg",
+        "scenario",
+        "conns",
+        "stored",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "peak MiB",
+        "of limit"
     );
     let jwks: Vec<(&str, u64, usize, f64)> = r
         .points
         .iter()
         .filter(|p| p.scenario == Scenario::Jwks)
-        .map(|p| (p.alg.as_str(), p.stored, p.connections, median(p.rounds.iter().map(|x| x.rps).collect())))
+        .map(|p| {
+            (
+                p.alg.as_str(),
+                p.stored,
+                p.connections,
+                median(p.rounds.iter().map(|x| x.rps).collect()),
+            )
+        })
         .collect();
     for p in &r.points {
         let rps = median(p.rounds.iter().map(|x| x.rps).collect());
-        let mut share = share_of_ceiling(&p.alg, p.scenario, rps, &r.ceiling_before).unwrap_or_default();
+        let mut share =
+            share_of_ceiling(&p.alg, p.scenario, rps, &r.ceiling_before).unwrap_or_default();
         if p.scenario == Scenario::ClientCredentials {
             if let Some((_, _, _, j)) = jwks
                 .iter()
@@ -333,32 +380,33 @@ fn summary(r: &Report) {
 /// Series for the plots: throughput against connections, and against stored tokens.
 fn report_series(r: &Report) -> Vec<plot::Chart> {
     let mut charts = Vec::new();
-    let mut by = |title: &str, x_label: &str, file: &str, key: &dyn Fn(&Point) -> (String, f64, bool)| {
-        let mut series: Vec<plot::Series> = Vec::new();
-        for p in &r.points {
-            let (name, x, include) = key(p);
-            if !include {
-                continue;
+    let mut by =
+        |title: &str, x_label: &str, file: &str, key: &dyn Fn(&Point) -> (String, f64, bool)| {
+            let mut series: Vec<plot::Series> = Vec::new();
+            for p in &r.points {
+                let (name, x, include) = key(p);
+                if !include {
+                    continue;
+                }
+                let y = median(p.rounds.iter().map(|x| x.rps).collect());
+                match series.iter_mut().find(|s| s.name == name) {
+                    Some(s) => s.points.push((x, y)),
+                    None => series.push(plot::Series {
+                        name,
+                        points: vec![(x, y)],
+                    }),
+                }
             }
-            let y = median(p.rounds.iter().map(|x| x.rps).collect());
-            match series.iter_mut().find(|s| s.name == name) {
-                Some(s) => s.points.push((x, y)),
-                None => series.push(plot::Series {
-                    name,
-                    points: vec![(x, y)],
-                }),
+            series.retain(|s| s.points.len() > 1);
+            if !series.is_empty() {
+                charts.push(plot::Chart {
+                    title: title.into(),
+                    x_label: x_label.into(),
+                    file: file.into(),
+                    series,
+                });
             }
-        }
-        series.retain(|s| s.points.len() > 1);
-        if !series.is_empty() {
-            charts.push(plot::Chart {
-                title: title.into(),
-                x_label: x_label.into(),
-                file: file.into(),
-                series,
-            });
-        }
-    };
+        };
     let min_stored = r.points.iter().map(|p| p.stored).min().unwrap_or(0);
     let c32 = r
         .points
@@ -370,13 +418,25 @@ fn report_series(r: &Report) -> Vec<plot::Chart> {
         "Throughput against connections",
         "connections",
         "throughput-connections.svg",
-        &|p| (format!("{} {}", p.alg, p.scenario.name()), p.connections as f64, p.stored == min_stored),
+        &|p| {
+            (
+                format!("{} {}", p.alg, p.scenario.name()),
+                p.connections as f64,
+                p.stored == min_stored,
+            )
+        },
     );
     by(
         "Throughput against stored tokens",
         "stored tokens",
         "throughput-stored.svg",
-        &|p| (format!("{} {}", p.alg, p.scenario.name()), p.stored.max(1) as f64, p.connections == c32),
+        &|p| {
+            (
+                format!("{} {}", p.alg, p.scenario.name()),
+                p.stored.max(1) as f64,
+                p.connections == c32,
+            )
+        },
     );
     charts
 }

@@ -46,7 +46,11 @@ pub fn svg(c: &Chart) -> String {
     let (left, right, top, bottom) = (70.0, 250.0, 40.0, 50.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
-    let xs: Vec<f64> = c.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+    let xs: Vec<f64> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
     let (xmin, xmax) = (
         xs.iter().cloned().fold(f64::MAX, f64::min).max(1.0),
         xs.iter().cloned().fold(f64::MIN, f64::max).max(2.0),

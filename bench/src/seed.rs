@@ -16,7 +16,9 @@ pub async fn seed(dir: &Path, tokens: u64, client_id: &str, sub: &str) -> anyhow
         .filename(dir.join("authdesk.db"))
         .connect()
         .await?;
-    sqlx::query("PRAGMA cache_size = -262144").execute(&mut conn).await?;
+    sqlx::query("PRAGMA cache_size = -262144")
+        .execute(&mut conn)
+        .await?;
     let mut tx = conn.begin().await?;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)

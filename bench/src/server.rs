@@ -146,7 +146,8 @@ impl Server {
 
     /// (current RSS, peak RSS) in KiB, from /proc.
     pub fn rss_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -205,10 +206,7 @@ pub fn server_bin(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         bail!("building the server failed");
     }
     let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .context("exe dir")?
-        .join("authdesk");
+    let bin = exe.parent().context("exe dir")?.join("authdesk");
     if !bin.exists() {
         bail!("{} not found; pass --server-bin", bin.display());
     }

@@ -69,7 +69,10 @@ const SQLITE_NOTADB: i32 = 26;
 
 fn sqlite_code(e: &sqlx::Error) -> Option<i32> {
     match e {
-        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff),
         _ => None,
     }
 }
@@ -89,7 +92,9 @@ impl StoreError {
                 "the disk is full or the database reached its size limit ({})",
                 msg()
             )),
-            (Some(SQLITE_IOERR), _) => StoreError::Unavailable(format!("disk I/O error ({})", msg())),
+            (Some(SQLITE_IOERR), _) => {
+                StoreError::Unavailable(format!("disk I/O error ({})", msg()))
+            }
             (Some(SQLITE_READONLY), _) => {
                 StoreError::Unavailable(format!("the database is read-only ({})", msg()))
             }
@@ -205,15 +210,18 @@ impl Store {
             .await
             .map_err(|e| unusable(&path, e.into()))?;
         migrate(&mut conn, &path).await?;
-        let turnstile = turnstile::Turnstile::open(dir, role).map_err(|e| {
-            StoreError::Unusable(format!("cannot write to {}: {e}", dir.display()))
-        })?;
+        let turnstile = turnstile::Turnstile::open(dir, role)
+            .map_err(|e| StoreError::Unusable(format!("cannot write to {}: {e}", dir.display())))?;
         let reads = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(WAIT_LIMIT)
             .test_before_acquire(false)
-            .connect_lazy_with(options(&path).busy_timeout(WAIT_LIMIT).pragma("query_only", "ON"));
+            .connect_lazy_with(
+                options(&path)
+                    .busy_timeout(WAIT_LIMIT)
+                    .pragma("query_only", "ON"),
+            );
         let writer = writer::Writer::spawn(conn, write_options, turnstile);
         Ok(Self {
             reads,
@@ -228,6 +236,8 @@ impl Store {
     }
 
     /// Runs `work` as one unit of work in the writer: all of it is committed, or none of it.
+    /// `work` may run more than once (a copy of it again, on the same state, when another unit
+    /// of its batch failed): it does nothing but database work.
     ///
     /// `work` returning `Err` rolls back what it wrote and fails alone (its batch commits
     /// without it); a decision that must be kept *and* answered with an error (say, a revoked
@@ -237,7 +247,10 @@ impl Store {
     /// runs. `work` never manages transactions itself.
     pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, std::result::Result<T, E>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, std::result::Result<T, E>>
+            + Clone
+            + Send
+            + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {

@@ -50,7 +50,14 @@ impl Turnstile {
     }
 
     /// Waits for this writer's turn until `deadline`; `Err` if it did not come.
-    pub(crate) async fn enter(&self, deadline: Instant) -> Result<Turn<'_>, ()> {
+    pub(crate) fn enter(
+        &self,
+        deadline: Instant,
+    ) -> futures_util::future::BoxFuture<'_, Result<Turn<'_>, ()>> {
+        Box::pin(async move { self.wait(deadline).await })
+    }
+
+    async fn wait(&self, deadline: Instant) -> Result<Turn<'_>, ()> {
         loop {
             let attempt = match self.role {
                 Role::Admin => self.file.try_lock(),

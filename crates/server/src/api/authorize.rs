@@ -8,11 +8,11 @@ use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::scope::Scope;
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
-use std::sync::Arc;
 use authdesk_store::codes::{self, CodeRow};
 use authdesk_store::interactions::{self, InteractionRow};
 use authdesk_store::{consents, sessions};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How long a login/consent page stays usable.
 pub const INTERACTION_SECONDS: i64 = 600;
@@ -350,10 +350,8 @@ impl Authdesk {
             expires_at: now + INTERACTION_SECONDS,
         };
         let stored = row.clone();
-        self.write(move |tx| {
-            Box::pin(async move { Ok(interactions::insert(tx, &stored).await?) })
-        })
-        .await?;
+        self.write(move |tx| Box::pin(async move { Ok(interactions::insert(tx, &stored).await?) }))
+            .await?;
         let username = match user {
             Some((sub, _)) => {
                 let mut conn = self.store().read().await?;

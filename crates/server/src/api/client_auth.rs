@@ -5,10 +5,10 @@ use super::{audit, Actor, Authdesk, Result};
 use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;
-use std::sync::Arc;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -276,7 +276,10 @@ impl Authdesk {
         let fresh = self
             .write(move |tx| {
                 Box::pin(async move {
-                    Ok(authdesk_store::assertions::remember(tx, &client_id, &jti, exp, now).await?)
+                    Ok(
+                        authdesk_store::assertions::remember(tx, &client_id, &jti, exp, now)
+                            .await?,
+                    )
                 })
             })
             .await?;

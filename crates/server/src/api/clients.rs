@@ -89,6 +89,7 @@ impl Authdesk {
     async fn registry_write<T, F>(&self, work: F) -> Result<T>
     where
         F: for<'c> FnOnce(&'c mut authdesk_store::Conn) -> authdesk_store::BoxFuture<'c, Result<T>>
+            + Clone
             + Send
             + 'static,
         T: Send + 'static,
@@ -176,9 +177,9 @@ impl Authdesk {
         let (row, issued) = self
             .registry_write(move |tx| {
                 Box::pin(async move {
-                    let old = clients::get(tx, &id)
-                        .await?
-                        .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                    let old = clients::get(tx, &id).await?.ok_or_else(|| {
+                        ApiError::NotFound(format!("no application with id {id}"))
+                    })?;
                     clients::update_settings(tx, &id, &settings, now).await?;
                     let mut issued = false;
                     match (
@@ -270,9 +271,9 @@ impl Authdesk {
         let row = self
             .registry_write(move |tx| {
                 Box::pin(async move {
-                    let row = clients::get(tx, &id)
-                        .await?
-                        .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                    let row = clients::get(tx, &id).await?.ok_or_else(|| {
+                        ApiError::NotFound(format!("no application with id {id}"))
+                    })?;
                     if !row.settings.auth_method.uses_secret() {
                         return Err(ApiError::Refused(format!(
                             "application {id} authenticates with {} and has no secret to rotate",
@@ -353,7 +354,10 @@ impl ClientCache {
 
 impl Authdesk {
     /// An app for the request path, from the cache (see `ClientCache`).
-    pub(crate) async fn client_cached(&self, id: &str) -> Result<Option<std::sync::Arc<ClientRow>>> {
+    pub(crate) async fn client_cached(
+        &self,
+        id: &str,
+    ) -> Result<Option<std::sync::Arc<ClientRow>>> {
         if let Some(c) = self.clients.get(id) {
             return Ok(Some(c));
         }

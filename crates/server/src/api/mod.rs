@@ -182,19 +182,22 @@ impl Authdesk {
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();
         let (mode, hash_key, issuer) = store
-            .write(move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String)>> {
-                Box::pin(async move {
-                    let mode = settings::init(tx, settings::MODE, new_mode).await?;
-                    let hash_key = settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
-                    let issuer = settings::init(tx, "issuer", DEFAULT_ISSUER).await?;
-                    if authdesk_store::keys::all(tx).await?.is_empty() {
-                        let row = signing::generate(signing::Alg::RS256, now)
-                            .map_err(|e| ApiError::Internal(e.to_string()))?;
-                        authdesk_store::keys::insert(tx, &row).await?;
-                    }
-                    Ok((mode, hash_key, issuer))
-                })
-            })
+            .write(
+                move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String)>> {
+                    Box::pin(async move {
+                        let mode = settings::init(tx, settings::MODE, new_mode).await?;
+                        let hash_key =
+                            settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
+                        let issuer = settings::init(tx, "issuer", DEFAULT_ISSUER).await?;
+                        if authdesk_store::keys::all(tx).await?.is_empty() {
+                            let row = signing::generate(signing::Alg::RS256, now)
+                                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                            authdesk_store::keys::insert(tx, &row).await?;
+                        }
+                        Ok((mode, hash_key, issuer))
+                    })
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("cannot initialise {}: {e}", dir.display()))?;
         let mode = if mode == "production" {
@@ -221,7 +224,7 @@ impl Authdesk {
     /// finished even if the caller stops waiting (see `authdesk_store::Store::write`).
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
     where
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T>> + Clone + Send + 'static,
         T: Send + 'static,
     {
         self.store.write(work).await

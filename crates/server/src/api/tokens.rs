@@ -59,6 +59,7 @@ struct Issued {
 
 /// Identifiers and secrets for what a unit of work may create, made before it starts (the
 /// writer runs plain data, not the request's state).
+#[derive(Clone)]
 struct Fresh {
     grant_id: String,
     jti: String,
@@ -68,6 +69,7 @@ struct Fresh {
 }
 
 /// Everything needed to start a grant for a user inside a unit of work.
+#[derive(Clone)]
 struct NewGrant {
     client: ClientRow,
     lifetimes: Lifetimes,
@@ -425,7 +427,11 @@ impl Authdesk {
         let issued = self
             .write(move |tx| {
                 Box::pin(async move {
-                    let invalid = || Ok(Err(OAuthError::invalid_grant("the refresh token is invalid")));
+                    let invalid = || {
+                        Ok(Err(OAuthError::invalid_grant(
+                            "the refresh token is invalid",
+                        )))
+                    };
                     let Some((token, grant)) = refresh_tokens::by_hash(tx, &hash).await? else {
                         return invalid();
                     };
@@ -462,9 +468,13 @@ impl Authdesk {
                                 json!({"client_id": c.id, "token_id": token.id}),
                             )
                             .await?;
-                            return Ok(Err(OAuthError::invalid_grant(Rejection::Reused.describe())));
+                            return Ok(Err(OAuthError::invalid_grant(
+                                Rejection::Reused.describe(),
+                            )));
                         }
-                        Decision::Reject(r) => return Ok(Err(OAuthError::invalid_grant(r.describe()))),
+                        Decision::Reject(r) => {
+                            return Ok(Err(OAuthError::invalid_grant(r.describe())))
+                        }
                     };
                     let grant_scope = Scope::parse(&grant.scope).map_err(ApiError::Internal)?;
                     let scope = match requested {
@@ -481,7 +491,9 @@ impl Authdesk {
                     let id_token =
                         id_token_input(tx, &grant.sub, &scope, grant.auth_time, None).await?;
                     if !refresh_tokens::record_use(tx, &token.id, now, consume).await? {
-                        return Ok(Err(OAuthError::invalid_grant(Rejection::AlreadyUsed.describe())));
+                        return Ok(Err(OAuthError::invalid_grant(
+                            Rejection::AlreadyUsed.describe(),
+                        )));
                     }
                     let child = RefreshTokenRow {
                         id: fresh.refresh_id,
@@ -746,7 +758,8 @@ impl Authdesk {
                     }
                 } else if let Some(jti) = access_jti {
                     if access_tokens::revoke(tx, &jti, now).await? {
-                        audit::record(tx, now, &who, "access_token.revoke", &jti, json!({})).await?;
+                        audit::record(tx, now, &who, "access_token.revoke", &jti, json!({}))
+                            .await?;
                     }
                 }
                 Ok(())
@@ -777,12 +790,9 @@ impl Authdesk {
             .await?
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the user no longer exists"))?;
         drop(conn);
-        let client = self
-            .client_cached(&row.client_id)
-            .await?
-            .ok_or_else(|| {
-                OAuthError::new(ErrorCode::InvalidToken, "the application no longer exists")
-            })?;
+        let client = self.client_cached(&row.client_id).await?.ok_or_else(|| {
+            OAuthError::new(ErrorCode::InvalidToken, "the application no longer exists")
+        })?;
         let mut out = claims::release(&user.claims, &scope, &client.settings.custom_claims);
         out.insert("sub".into(), Value::String(row.sub));
         Ok(Value::Object(out))

@@ -83,8 +83,10 @@ impl IntoResponse for HttpError {
             .into_response();
         no_store(&mut resp);
         if e.code == ErrorCode::TemporarilyUnavailable {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         let www = if self.bearer
             && matches!(
