@@ -25,7 +25,7 @@ mod writer;
 
 pub use futures_util::future::BoxFuture;
 pub use turnstile::Role;
-pub use writer::{QUEUE_CAPACITY, WAIT_LIMIT};
+pub use writer::Limits;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
@@ -104,10 +104,9 @@ impl StoreError {
             (Some(SQLITE_CORRUPT | SQLITE_NOTADB), _) => {
                 StoreError::Unavailable(format!("the database file is damaged ({})", msg()))
             }
-            (_, sqlx::Error::PoolTimedOut) => StoreError::Busy(format!(
-                "no database connection became free within {} s",
-                WAIT_LIMIT.as_secs()
-            )),
+            (_, sqlx::Error::PoolTimedOut) => {
+                StoreError::Busy("no database connection became free in time".into())
+            }
             (_, sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed | sqlx::Error::PoolClosed) => {
                 StoreError::Unavailable(msg())
             }
@@ -198,6 +197,11 @@ impl Store {
     /// its writer on the current Tokio runtime. `role` says whether this process serves (and
     /// yields to admin writes) or is an admin command (see `turnstile`).
     pub async fn open(dir: &Path, role: Role) -> Result<Self> {
+        Self::open_with(dir, role, Limits::default()).await
+    }
+
+    /// [`Store::open`] with other limits than the defaults (tests shorten the wait).
+    pub async fn open_with(dir: &Path, role: Role, limits: Limits) -> Result<Self> {
         let path = dir.join(DB_FILE);
         // Savepoint journals stay in memory: the writer nests one per unit of work, and a
         // temporary file per batch would cost an open, writes and an unlink each time.
@@ -215,14 +219,14 @@ impl Store {
         let reads = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .min_connections(0)
-            .acquire_timeout(WAIT_LIMIT)
+            .acquire_timeout(limits.wait)
             .test_before_acquire(false)
             .connect_lazy_with(
                 options(&path)
-                    .busy_timeout(WAIT_LIMIT)
+                    .busy_timeout(limits.wait)
                     .pragma("query_only", "ON"),
             );
-        let writer = writer::Writer::spawn(conn, write_options, turnstile);
+        let writer = writer::Writer::spawn(conn, write_options, turnstile, limits);
         Ok(Self {
             reads,
             writer,

@@ -16,8 +16,8 @@
 //! lock was never released — and finishes the batch with a savepoint around every unit. That
 //! is why a unit of work is `Clone`: the writer keeps a copy to run it again.
 //!
-//! **Overload is an answer.** The queue is bounded ([`QUEUE_CAPACITY`]): a full queue refuses at
-//! once. A unit that could not start within [`WAIT_LIMIT`] (the queue is long, or another process
+//! **Overload is an answer.** The queue is bounded ([`Limits`]): a full queue refuses at
+//! once. A unit that could not start within its wait limit (the queue is long, or another process
 //! holds SQLite's write lock) is refused without running. Both surface as [`StoreError::Busy`].
 //! A storage fault (disk full, I/O error, read-only file) fails the whole batch with
 //! [`StoreError::Unavailable`], rolls it back, and makes the writer reopen its connection for
@@ -35,10 +35,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Units of work that may wait for the writer; one more is refused at once.
-pub const QUEUE_CAPACITY: usize = 1024;
-/// How long a unit of work may wait to start before it is refused (503 at the HTTP layer).
-pub const WAIT_LIMIT: Duration = Duration::from_secs(2);
+/// How much may wait, and for how long, before the store says it is busy.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Units of work that may wait for the writer; one more is refused at once.
+    pub queue: usize,
+    /// How long a unit may wait to start (and a read for a connection) before it is refused
+    /// (503 at the HTTP layer).
+    pub wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            queue: 1024,
+            wait: Duration::from_secs(2),
+        }
+    }
+}
 /// Units of work committed together at most.
 pub const MAX_BATCH: usize = 256;
 
@@ -107,6 +121,7 @@ where
 #[derive(Clone)]
 pub(crate) struct Writer {
     queue: mpsc::Sender<Box<dyn Job>>,
+    limits: Limits,
     page_limit: Arc<AtomicU32>,
     closed: Arc<tokio::sync::Notify>,
     stop: Arc<tokio::sync::Notify>,
@@ -117,8 +132,13 @@ const NO_PAGE_LIMIT: u32 = 1_073_741_823;
 
 impl Writer {
     /// Starts the writer task on the current runtime with an open write connection.
-    pub(crate) fn spawn(conn: Conn, options: SqliteConnectOptions, turnstile: Turnstile) -> Writer {
-        let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
+    pub(crate) fn spawn(
+        conn: Conn,
+        options: SqliteConnectOptions,
+        turnstile: Turnstile,
+        limits: Limits,
+    ) -> Writer {
+        let (queue, rx) = mpsc::channel(limits.queue.max(1));
         let page_limit = Arc::new(AtomicU32::new(NO_PAGE_LIMIT));
         let closed = Arc::new(tokio::sync::Notify::new());
         let stop = Arc::new(tokio::sync::Notify::new());
@@ -130,6 +150,7 @@ impl Writer {
                 applied_page_limit: NO_PAGE_LIMIT,
             },
             turnstile,
+            wait: limits.wait,
         };
         let done = closed.clone();
         let stop_rx = stop.clone();
@@ -139,6 +160,7 @@ impl Writer {
         });
         Writer {
             queue,
+            limits,
             page_limit,
             closed,
             stop,
@@ -156,13 +178,14 @@ impl Writer {
             work,
             result: None,
             reply,
-            deadline: Instant::now() + WAIT_LIMIT,
+            deadline: Instant::now() + self.limits.wait,
         });
         match self.queue.try_send(job) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 return Err(E::from(StoreError::Busy(format!(
-                    "{QUEUE_CAPACITY} writes are already waiting"
+                    "{} writes are already waiting",
+                    self.limits.queue
                 ))))
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -197,6 +220,7 @@ impl Writer {
 struct Task {
     link: Link,
     turnstile: Turnstile,
+    wait: Duration,
 }
 
 /// The write connection, reopened after a storage fault.
@@ -299,8 +323,8 @@ impl Task {
                 }
                 if j.deadline() <= now {
                     j.refuse(StoreError::Busy(format!(
-                        "the write could not start within {} s",
-                        WAIT_LIMIT.as_secs()
+                        "the write could not start within {} ms",
+                        self.wait.as_millis()
                     )));
                     continue;
                 }

@@ -131,6 +131,8 @@ pub struct OpenOptions {
     pub clock: Arc<dyn Clock>,
     /// A server yields to admin writes; an admin command (the CLI) goes first.
     pub role: Role,
+    /// How much may wait for the store before requests are refused as busy.
+    pub limits: authdesk_store::Limits,
 }
 
 impl Default for OpenOptions {
@@ -139,6 +141,7 @@ impl Default for OpenOptions {
             mode_if_new: Mode::Sandbox,
             clock: Arc::new(authdesk_core::clock::SystemClock),
             role: Role::Serving,
+            limits: authdesk_store::Limits::default(),
         }
     }
 }
@@ -177,7 +180,7 @@ impl Authdesk {
         check_data_dir(dir)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
-        let store = Store::open(dir, options.role).await?;
+        let store = Store::open_with(dir, options.role, options.limits).await?;
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();

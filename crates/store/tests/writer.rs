@@ -1,0 +1,364 @@
+//! The writer's promises, tested on a real SQLite database: a unit of work is committed whole
+//! or not at all; one that fails (or panics) fails alone while its batch commits; a unit whose
+//! requester is gone before it starts never runs, one that started finishes; overload and a
+//! held write lock are answered `Busy` without running anything; a full disk is `Unavailable`
+//! and writing resumes once space is back; an admin process gets its turn while a server is
+//! saturated.
+
+use authdesk_store::{Conn, Limits, Role, Store, StoreError};
+use std::time::{Duration, Instant};
+
+async fn open(dir: &std::path::Path, limits: Limits) -> Store {
+    Store::open_with(dir, Role::Serving, limits).await.unwrap()
+}
+
+/// Inserts `key` = `value` into settings (a table every store has).
+async fn put(conn: &mut Conn, key: &str, value: &str) -> Result<(), StoreError> {
+    authdesk_store::settings::set(conn, key, value).await
+}
+
+async fn get(store: &Store, key: &str) -> Option<String> {
+    let mut c = store.read().await.unwrap();
+    authdesk_store::settings::get(&mut c, key).await.unwrap()
+}
+
+/// Keeps the writer busy for `d` (a unit that waits inside it), so the next units queue up
+/// and run as one batch.
+fn hold_writer(store: &Store, d: Duration) -> tokio::task::JoinHandle<()> {
+    let s = store.clone();
+    let h = tokio::spawn(async move {
+        s.write(move |_tx| {
+            Box::pin(async move {
+                tokio::time::sleep(d).await;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+    });
+    h
+}
+
+#[derive(Debug)]
+enum Failure {
+    Store(StoreError),
+    Refused,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_or_panicking_unit_fails_alone_and_its_batch_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    store
+        .write(|tx| Box::pin(async move { put(tx, "counter", "0").await }))
+        .await
+        .unwrap();
+    let blocker = hold_writer(&store, Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut units = Vec::new();
+    for i in 0..12 {
+        let s = store.clone();
+        units.push(tokio::spawn(async move {
+            s.write(move |tx| {
+                Box::pin(async move {
+                    // read-modify-write: a unit replayed twice would count twice
+                    let n: i64 = authdesk_store::settings::get(tx, "counter")
+                        .await?
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    put(tx, "counter", &(n + 1).to_string()).await?;
+                    put(tx, &format!("unit-{i}"), "written").await?;
+                    match i {
+                        3 | 7 => Err(Failure::Refused),
+                        5 => panic!("unit 5 panics after writing"),
+                        _ => Ok(i),
+                    }
+                })
+            })
+            .await
+        }));
+        tokio::task::yield_now().await;
+    }
+    blocker.await.unwrap();
+    let mut ok = 0;
+    for (i, u) in units.into_iter().enumerate() {
+        let r = u.await.unwrap();
+        let row = get(&store, &format!("unit-{i}")).await;
+        match i {
+            3 | 7 => {
+                assert!(matches!(r, Err(Failure::Refused)), "unit {i}: {r:?}");
+                assert_eq!(row, None, "unit {i} failed: its write is undone");
+            }
+            5 => {
+                assert!(
+                    matches!(r, Err(Failure::Store(StoreError::Internal(_)))),
+                    "{r:?}"
+                );
+                assert_eq!(row, None, "the panicking unit's write is undone");
+            }
+            _ => {
+                assert_eq!(r.unwrap(), i);
+                assert_eq!(row.as_deref(), Some("written"), "unit {i} committed");
+                ok += 1;
+            }
+        }
+    }
+    assert_eq!(
+        get(&store, "counter").await.as_deref(),
+        Some(ok.to_string().as_str()),
+        "each successful unit counted once, although some ran twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_whose_requester_left_before_it_started_never_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    let blocker = hold_writer(&store, Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let s = store.clone();
+    let request = tokio::spawn(async move {
+        s.write(|tx| Box::pin(async move { put(tx, "abandoned", "yes").await }))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    request.abort(); // the client hung up while its write waited
+    blocker.await.unwrap();
+    // a later write proves the writer went past the abandoned one
+    store
+        .write(|tx| Box::pin(async move { put(tx, "later", "yes").await }))
+        .await
+        .unwrap();
+    assert_eq!(get(&store, "abandoned").await, None);
+    assert_eq!(get(&store, "later").await.as_deref(), Some("yes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_that_started_finishes_and_commits_after_its_requester_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+    let started_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(started_tx)));
+    let s = store.clone();
+    let request = tokio::spawn(async move {
+        s.write(move |tx| {
+            let started_tx = started_tx.clone();
+            Box::pin(async move {
+                put(tx, "first-half", "yes").await?;
+                if let Some(t) = started_tx.lock().unwrap().take() {
+                    let _ = t.send(());
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                put(tx, "second-half", "yes").await
+            })
+        })
+        .await
+    });
+    started.await.unwrap();
+    request.abort(); // dropped mid-unit, at an await inside it
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&store, "second-half").await.is_none() {
+        assert!(Instant::now() < deadline, "the started unit never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(get(&store, "first-half").await.as_deref(), Some("yes"));
+    // and the write lock is free again
+    store
+        .write(|tx| Box::pin(async move { put(tx, "after", "yes").await }))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_is_busy_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(
+        dir.path(),
+        Limits {
+            queue: 4,
+            wait: Duration::from_secs(5),
+        },
+    )
+    .await;
+    let blocker = hold_writer(&store, Duration::from_millis(500));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut waiting = Vec::new();
+    for i in 0..4 {
+        let s = store.clone();
+        waiting.push(tokio::spawn(async move {
+            s.write(move |tx| Box::pin(async move { put(tx, &format!("q{i}"), "x").await }))
+                .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = Instant::now();
+    let r = store
+        .write(|tx| Box::pin(async move { put(tx, "one-too-many", "x").await }))
+        .await;
+    assert!(matches!(r, Err(StoreError::Busy(_))), "{r:?}");
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "refused at once, not after waiting ({:?})",
+        t.elapsed()
+    );
+    blocker.await.unwrap();
+    for w in waiting {
+        w.await.unwrap().unwrap();
+    }
+    assert_eq!(get(&store, "one-too-many").await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_that_cannot_start_in_time_is_busy_and_never_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(
+        dir.path(),
+        Limits {
+            queue: 64,
+            wait: Duration::from_millis(200),
+        },
+    )
+    .await;
+    let blocker = hold_writer(&store, Duration::from_millis(600));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = Instant::now();
+    let r = store
+        .write(|tx| Box::pin(async move { put(tx, "late", "x").await }))
+        .await;
+    assert!(matches!(r, Err(StoreError::Busy(_))), "{r:?}");
+    println!("refused after {:?} (limit 200 ms)", t.elapsed());
+    blocker.await.unwrap();
+    assert_eq!(get(&store, "late").await, None, "a refused unit never runs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_holding_the_write_lock_makes_writes_busy_not_stuck() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(
+        dir.path(),
+        Limits {
+            queue: 64,
+            wait: Duration::from_millis(300),
+        },
+    )
+    .await;
+    let mut other = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join(authdesk_store::DB_FILE))
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let r = store
+        .write(|tx| Box::pin(async move { put(tx, "blocked", "x").await }))
+        .await;
+    assert!(matches!(r, Err(StoreError::Busy(_))), "{r:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "answered within the wait limit, not after a 30 s busy timeout ({:?})",
+        t.elapsed()
+    );
+    // reads never wait behind a writer
+    assert_eq!(get(&store, "blocked").await, None);
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    store
+        .write(|tx| Box::pin(async move { put(tx, "unblocked", "x").await }))
+        .await
+        .unwrap();
+    assert_eq!(get(&store, "unblocked").await.as_deref(), Some("x"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_unavailable_with_nothing_written_and_writing_resumes_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    let pages: u32 = {
+        let mut c = store.read().await.unwrap();
+        sqlx::query_scalar::<_, i64>("PRAGMA page_count")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap() as u32
+    };
+    store.set_page_limit(Some(pages));
+    let big = "x".repeat(200_000);
+    let v = big.clone();
+    let r = store
+        .write(move |tx| {
+            let v = v.clone();
+            Box::pin(async move {
+                put(tx, "small", "first").await?;
+                put(tx, "big", &v).await
+            })
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
+    assert_eq!(get(&store, "small").await, None, "nothing half-written");
+    store.set_page_limit(None);
+    store
+        .write(move |tx| {
+            let v = big.clone();
+            Box::pin(async move { put(tx, "big", &v).await })
+        })
+        .await
+        .unwrap();
+    assert_eq!(get(&store, "big").await.map(|v| v.len()), Some(200_000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_write_gets_its_turn_while_a_server_is_saturated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = open(dir.path(), Limits::default()).await;
+    let admin = Store::open_with(dir.path(), Role::Admin, Limits::default())
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for w in 0..16 {
+        let (s, stop) = (server.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                s.write(move |tx| {
+                    Box::pin(async move { put(tx, &format!("load-{w}"), &n.to_string()).await })
+                })
+                .await
+                .unwrap();
+                n += 1;
+            }
+            n
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut worst = Duration::ZERO;
+    for i in 0..5 {
+        let t = Instant::now();
+        admin
+            .write(move |tx| Box::pin(async move { put(tx, &format!("admin-{i}"), "x").await }))
+            .await
+            .unwrap();
+        worst = worst.max(t.elapsed());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut served = 0;
+    for l in load {
+        served += l.await.unwrap();
+    }
+    println!("admin writes under load: worst {worst:?}; the server committed {served} meanwhile");
+    assert!(served > 0);
+    assert!(
+        worst < Duration::from_secs(1),
+        "an admin write waited {worst:?} behind a busy server"
+    );
+}
