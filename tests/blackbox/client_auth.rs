@@ -24,7 +24,7 @@ fn pem(label: &str, der: &[u8]) -> String {
     )
 }
 
-struct AppKey {
+pub(crate) struct AppKey {
     encoding: EncodingKey,
     alg: Algorithm,
     kid: Option<String>,
@@ -48,7 +48,7 @@ fn rsa_with_jwks() -> AppKey {
     }
 }
 
-fn ec_with_pem() -> AppKey {
+pub(crate) fn ec_with_pem() -> AppKey {
     let kp = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
     let private = pem("PRIVATE KEY", kp.to_pkcs8v1().unwrap().as_ref());
     let public = pem("PUBLIC KEY", kp.public_key().as_der().unwrap().as_ref());
@@ -60,7 +60,7 @@ fn ec_with_pem() -> AppKey {
     }
 }
 
-async fn register(t: &TestApp, key: &AppKey) -> String {
+pub(crate) async fn register(t: &TestApp, key: &AppKey) -> String {
     t.client(ClientDraft {
         name: "Treasury service".into(),
         auth_method: Some(AuthMethod::PrivateKeyJwt),
@@ -73,14 +73,25 @@ async fn register(t: &TestApp, key: &AppKey) -> String {
     .id
 }
 
-fn assertion(key: &AppKey, client_id: &str, aud: &str, exp_in: i64, jti: &str, now: i64) -> String {
+pub(crate) fn assertion(
+    key: &AppKey,
+    client_id: &str,
+    aud: &str,
+    exp_in: i64,
+    jti: &str,
+    now: i64,
+) -> String {
     let mut h = Header::new(key.alg);
     h.kid = key.kid.clone();
     let claims = json!({"iss": client_id, "sub": client_id, "aud": aud, "jti": jti, "iat": now, "exp": now + exp_in});
     jsonwebtoken::encode(&h, &claims, &key.encoding).unwrap()
 }
 
-async fn cc_with_assertion(t: &TestApp, client_id: &str, a: &str) -> (StatusCode, Value) {
+pub(crate) async fn cc_with_assertion(
+    t: &TestApp,
+    client_id: &str,
+    a: &str,
+) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(t.url("/token"))
         .form(&[

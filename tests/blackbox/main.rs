@@ -11,4 +11,5 @@ mod keys;
 mod lifetimes;
 mod negative;
 mod oidc_client;
+mod prune;
 mod snapshots;

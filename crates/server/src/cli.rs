@@ -71,6 +71,17 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// How long ended chains and audit events are kept; with a flag, change it.
+    Retention {
+        /// e.g. 90d: an ended grant, its tokens and codes are deleted this long after its end.
+        #[arg(long)]
+        chains: Option<String>,
+        /// e.g. 365d: audit events older than this are deleted.
+        #[arg(long)]
+        audit: Option<String>,
+    },
+    /// Delete now what the retention rules let go (a running server does this every minute).
+    Prune,
     /// Create the data directory (a sandbox unless --production).
     Init {
         #[arg(long)]
@@ -409,6 +420,42 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             KeysCmd::Jwks => println!("{}", app.jwks()),
         },
+        Command::Retention { chains, audit } => {
+            let parse =
+                |d: Option<String>| d.map(|d| parse_duration(&d).map_err(Failure)).transpose();
+            let (chains, audit) = (parse(chains)?, parse(audit)?);
+            let r = if chains.is_some() || audit.is_some() {
+                app.set_retention(chains, audit, &actor).await?
+            } else {
+                app.retention().await?
+            };
+            let v = serde_json::to_value(r).expect("serialises");
+            print(j, &v, || {
+                kv(&[
+                    (
+                        "chains",
+                        format_duration(chrono::Duration::seconds(r.chains_seconds)),
+                    ),
+                    (
+                        "audit",
+                        format_duration(chrono::Duration::seconds(r.audit_seconds)),
+                    ),
+                ])
+            });
+        }
+        Command::Prune => {
+            let r = app.prune().await?;
+            let v = json!({"deleted": r.deleted.iter().map(|(k, n)| json!({"kind": k, "rows": n})).collect::<Vec<_>>()});
+            print(j, &v, || {
+                table(
+                    &["DELETED", "ROWS"],
+                    r.deleted
+                        .iter()
+                        .map(|(k, n)| vec![k.to_string(), n.to_string()])
+                        .collect(),
+                )
+            });
+        }
         Command::Audit { action, limit } => {
             let rows = app
                 .audit_list(action.as_deref(), Page { limit, offset: 0 })

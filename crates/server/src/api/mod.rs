@@ -8,6 +8,7 @@ pub mod console;
 pub mod explain;
 pub mod grants;
 pub mod keys;
+pub mod prune;
 pub mod tokens;
 pub mod users;
 

@@ -51,9 +51,12 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         .with_state(app)
 }
 
-/// How often a running server picks up changes another process made (sandbox clock, keys).
-/// Apps, grants and tokens need no polling: they are read from the store on every request.
+/// How often a running server picks up changes another process made (sandbox clock, keys,
+/// the app registry's version). Grants and tokens are read from the store on every request.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How often a running server deletes what can no longer matter (`api::prune`).
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.
 pub async fn serve(
@@ -71,9 +74,22 @@ pub async fn serve(
             }
         }
     });
+    let prune_app = app.clone();
+    let prune = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PRUNE_INTERVAL);
+        loop {
+            tick.tick().await;
+            match prune_app.prune().await {
+                Ok(r) if r.total() > 0 => tracing::info!(deleted = ?r.deleted, "pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning failed; it runs again later"),
+            }
+        }
+    });
     let result = axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await;
     sync.abort();
+    prune.abort();
     result
 }
