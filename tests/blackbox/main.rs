@@ -11,5 +11,6 @@ mod keys;
 mod lifetimes;
 mod negative;
 mod oidc_client;
+mod overload;
 mod prune;
 mod snapshots;

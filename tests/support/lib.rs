@@ -39,19 +39,32 @@ pub async fn spawn_app_on_wall_clock() -> TestApp {
     spawn_app_with_clock(Arc::new(authdesk_core::clock::SystemClock)).await
 }
 
+/// The same with other store limits (tests of overload shorten the wait).
+pub async fn spawn_app_with_limits(limits: authdesk_store::Limits) -> TestApp {
+    spawn_app_with(OpenOptions {
+        mode_if_new: Mode::Sandbox,
+        clock: CLOCK.clone(),
+        limits,
+        ..Default::default()
+    })
+    .await
+}
+
 async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+    spawn_app_with(OpenOptions {
+        mode_if_new: Mode::Sandbox,
+        clock,
+        ..Default::default()
+    })
+    .await
+}
+
+async fn spawn_app_with(options: OpenOptions) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = Arc::new(
-        Authdesk::open_with(
-            dir.path(),
-            OpenOptions {
-                mode_if_new: Mode::Sandbox,
-                clock,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("open data dir"),
+        Authdesk::open_with(dir.path(), options)
+            .await
+            .expect("open data dir"),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
