@@ -1,85 +1,12 @@
 //! The `authdesk` binary as other programs use it: a real process per command, `--json`
 //! output, exit codes, and a running `serve` that sees changes made by the CLI.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_authdesk");
-
-fn authdesk(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run authdesk");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let (code, out, err) = authdesk(dir, args);
-    assert_eq!(code, 0, "authdesk {args:?} failed: {err}");
-    assert_eq!(out.lines().count(), 1, "one JSON object on stdout: {out}");
-    serde_json::from_str(&out).expect("JSON")
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts `serve` with verbose logging into `dir/serve.log`.
-    fn start(dir: &std::path::Path) -> Server {
-        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("AUTHDESK_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("spawn serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("URL in the log line")
-            .to_string();
-        Server { child, base }
-    }
-
-    fn stop(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 /// Polls `f` until it is true; changes must reach a running server within one second.
 async fn within_one_second(mut f: impl AsyncFnMut() -> bool) {

@@ -1,0 +1,88 @@
+//! The real `authdesk` binary as a process: run a command, read its `--json`, start `serve`.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_authdesk");
+
+pub fn authdesk(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run authdesk");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+pub fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let (code, out, err) = authdesk(dir, args);
+    assert_eq!(code, 0, "authdesk {args:?} failed: {err}");
+    assert_eq!(out.lines().count(), 1, "one JSON object on stdout: {out}");
+    serde_json::from_str(&out).expect("JSON")
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `serve` with verbose logging into `dir/serve.log`.
+    pub fn start(dir: &std::path::Path) -> Server {
+        Self::start_with(dir, &[])
+    }
+
+    /// Starts `serve` with more arguments (e.g. `--issuer`).
+    pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
+        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("AUTHDESK_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("URL in the log line")
+            .to_string();
+        Server { child, base }
+    }
+
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
