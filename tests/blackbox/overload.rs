@@ -97,6 +97,20 @@ async fn clients_hanging_up_at_any_moment_leave_nothing_half_done_and_no_harm() 
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
+    // Requests whose body never fully arrives: the connection closes mid-body.
+    let addr = t.issuer.trim_start_matches("http://").to_string();
+    for cut in [0usize, 10, 40] {
+        use tokio::io::AsyncWriteExt;
+        let body = format!("grant_type=refresh_token&refresh_token={conf_rt}");
+        let head = format!(
+            "POST /token HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        sock.write_all(head.as_bytes()).await.unwrap();
+        sock.write_all(&body.as_bytes()[..cut]).await.unwrap();
+        drop(sock);
+    }
     // Use cases dropped at their awaits in this process too (the console's path).
     for i in 0..60u32 {
         let app = t.app.clone();
@@ -170,6 +184,9 @@ async fn a_write_lock_held_elsewhere_is_a_503_with_retry_after_not_a_hang() {
         "refresh_token",
     )
     .to_string();
+    let (_, cc) = t
+        .token(&conf, &[("grant_type", "client_credentials")])
+        .await;
     let mut other = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(t.dir.path().join(authdesk_store::DB_FILE))
         .connect()
@@ -206,9 +223,24 @@ async fn a_write_lock_held_elsewhere_is_a_503_with_retry_after_not_a_hang() {
         assert_eq!(body["error"], "temporarily_unavailable", "{body}");
         println!("{}: 503 after {:?}", form[0].1, started.elapsed());
     }
-    // Reads do not wait behind the lock.
-    let jwks = client.get(t.url("/jwks")).send().await.unwrap();
-    assert_eq!(jwks.status(), StatusCode::OK);
+    // Reads do not wait behind the lock: introspection reads the token's record.
+    let started = Instant::now();
+    let r: Value = client
+        .post(t.url("/introspect"))
+        .basic_auth(&conf.id, conf.secret.as_deref())
+        .form(&[("token", s(&cc, "access_token"))])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["active"], true);
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
 
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     other.close().await.unwrap();

@@ -423,3 +423,101 @@ fn running_as_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+/// A storage fault while serving: the database files turn read-only under the running server
+/// (the immutable attribute, so it holds even for root and for files already open). Writes
+/// are refused with 503 and the log names the cause; reads go on; once the files are writable
+/// again the same process serves writes, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_files_turning_read_only_while_serving_are_a_503_and_service_resumes() {
+    if !running_as_root() {
+        println!("needs root to make open files read-only (chattr +i); the full-disk test covers the same path");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = fixture(d);
+    let rt = mint_refresh_token(d, &f);
+    let server = Server::start(d);
+    let client = reqwest::Client::new();
+    let token = |form: Vec<(&'static str, String)>| {
+        let req = client
+            .post(format!("{}/token", server.base))
+            .basic_auth(&f.id, Some(&f.secret))
+            .form(&form);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let cc = || vec![("grant_type", "client_credentials".to_string())];
+    let (status, issued) = token(cc()).await;
+    assert_eq!(status, StatusCode::OK);
+    let files: Vec<_> = ["authdesk.db", "authdesk.db-wal", "authdesk.db-shm"]
+        .iter()
+        .map(|f| d.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    let chattr = |flag: &str| {
+        assert!(std::process::Command::new("chattr")
+            .arg(flag)
+            .args(&files)
+            .status()
+            .unwrap()
+            .success());
+    };
+    chattr("+i");
+    let mut answers = Vec::new();
+    for form in [
+        cc(),
+        vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", rt.clone()),
+        ],
+    ] {
+        let (status, body) = token(form).await;
+        answers.push((status, body));
+    }
+    let introspected = client
+        .post(format!("{}/introspect", server.base))
+        .basic_auth(&f.id, Some(&f.secret))
+        .form(&[("token", issued["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    chattr("-i");
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable");
+    }
+    assert_eq!(
+        introspected["active"], true,
+        "reads go on while writes fail"
+    );
+    let log = std::fs::read_to_string(d.join("serve.log")).unwrap();
+    assert!(
+        log.contains("disk I/O error") || log.contains("read-only"),
+        "the log says what is wrong: {log}"
+    );
+    let (status, body) = token(cc()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "writes resume without a restart: {body}"
+    );
+    let (status, body) = token(vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", rt.clone()),
+    ])
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the refused refresh left its token usable: {body}"
+    );
+    server.stop();
+}

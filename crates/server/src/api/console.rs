@@ -112,3 +112,29 @@ impl Authdesk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authdesk_store::StoreError;
+
+    #[test]
+    fn overload_and_storage_faults_reach_the_console_with_their_cause() {
+        for (e, cause) in [
+            (
+                StoreError::Busy("another connection holds the database's write lock".into()),
+                "write lock",
+            ),
+            (
+                StoreError::Unavailable(
+                    "the disk is full or the database reached its size limit".into(),
+                ),
+                "disk is full",
+            ),
+        ] {
+            let ui = UiError::from(ApiError::from(e));
+            assert_eq!(ui.code, "unavailable");
+            assert!(ui.message.contains(cause), "{}", ui.message);
+        }
+    }
+}
