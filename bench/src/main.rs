@@ -105,7 +105,8 @@ fn main() -> anyhow::Result<()> {
         args.warmup = 0.2;
     }
     let bin = server::server_bin(args.server_bin.clone())?;
-    let (server_cpu, client_cpu) = if args.no_pin {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (server_cpu, client_cpu) = if args.no_pin || cores < 2 {
         (None, None)
     } else {
         (Some(args.server_cpu), Some(args.client_cpu))

@@ -389,3 +389,102 @@ async fn a_console_write_under_full_load_completes_within_a_second() {
     println!("console writes under load: worst {worst:?} ({served} tokens meanwhile)");
     assert!(worst < Duration::from_secs(1), "{worst:?}");
 }
+
+/// Polls `fut` `polls` times (letting the database work in between), then drops it: a request
+/// abandoned at that exact await. Returns whether it finished first.
+async fn drop_after<F: std::future::Future>(fut: F, polls: usize) -> bool {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    for _ in 0..polls {
+        if fut.as_mut().poll(&mut cx).is_ready() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_micros(50)).await;
+    }
+    false
+}
+
+/// Every use case that writes, dropped after 1, 2, 3, … polls: at every await it has. After
+/// each drop the store takes the next write at once and holds nothing half done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
+    let t = spawn_app().await;
+    let conf = t.confidential().await;
+    let sub = t.user("ada").await;
+    let client = t
+        .app
+        .client_authenticate(
+            &authdesk_server::api::client_auth::Credentials::Basic {
+                client_id: conf.id.clone(),
+                secret: conf.secret.clone().unwrap(),
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let rt = s(
+        &t.code_flow(&conf, "ada", "openid offline_access").await,
+        "refresh_token",
+    )
+    .to_string();
+    let mut finished = 0;
+    for polls in 1..=40 {
+        let (code, verifier) = t.code(&conf, "ada", "openid offline_access").await;
+        let grant_filter = authdesk_store::grants::Filter {
+            sub: Some(sub.clone()),
+            ..Default::default()
+        };
+        let app = &t.app;
+        let cases: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = vec![
+            Box::pin(async {
+                let _ = app.client_credentials(&client, None).await;
+            }),
+            Box::pin(async {
+                let _ = app.refresh(&client, &rt, None).await;
+            }),
+            Box::pin(async {
+                let _ = app
+                    .exchange_code(&client, &code, Some(REDIRECT), Some(&verifier))
+                    .await;
+            }),
+            Box::pin(async {
+                let _ = app
+                    .mint(&conf.id, Some(&sub), "openid offline_access", &actor())
+                    .await;
+            }),
+            Box::pin(async {
+                let _ = app
+                    .client_create(
+                        &authdesk_core::client::ClientDraft {
+                            name: format!("dropped {polls}"),
+                            redirect_uris: vec![REDIRECT.into()],
+                            ..Default::default()
+                        },
+                        &actor(),
+                    )
+                    .await;
+            }),
+            Box::pin(async {
+                let _ = app.grant_preview(&grant_filter).await;
+            }),
+        ];
+        for case in cases {
+            if drop_after(case, polls).await {
+                finished += 1;
+            }
+            // The next write is taken at once.
+            let next = tokio::time::timeout(
+                Duration::from_secs(2),
+                t.app.client_credentials(&client, None),
+            )
+            .await
+            .expect("a write after a dropped request did not finish within 2 s");
+            assert!(
+                next.is_ok(),
+                "a write after a dropped request failed: {next:?}"
+            );
+        }
+    }
+    println!("{finished} of the dropped futures had finished before their drop point");
+    assert_nothing_half_done(&t).await;
+}

@@ -19,6 +19,43 @@ pub struct GrantRow {
 
 pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason";
 
+/// The grant's columns named `g_*`, to select them beside another table's in one query.
+pub(crate) const PREFIXED_COLUMNS: &str = "g.id AS g_id, g.client_id AS g_client_id, g.sub AS g_sub, g.scope AS g_scope, g.auth_time AS g_auth_time, g.created_at AS g_created_at, g.chain_started_at AS g_chain_started_at, g.chain_ends_at AS g_chain_ends_at, g.revoked_at AS g_revoked_at, g.revoked_by AS g_revoked_by, g.revoke_reason AS g_revoke_reason";
+
+/// A grant read through [`PREFIXED_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrefixedGrant {
+    g_id: String,
+    g_client_id: String,
+    g_sub: String,
+    g_scope: String,
+    g_auth_time: i64,
+    g_created_at: i64,
+    g_chain_started_at: Option<i64>,
+    g_chain_ends_at: Option<i64>,
+    g_revoked_at: Option<i64>,
+    g_revoked_by: Option<String>,
+    g_revoke_reason: Option<String>,
+}
+
+impl From<PrefixedGrant> for GrantRow {
+    fn from(g: PrefixedGrant) -> Self {
+        GrantRow {
+            id: g.g_id,
+            client_id: g.g_client_id,
+            sub: g.g_sub,
+            scope: g.g_scope,
+            auth_time: g.g_auth_time,
+            created_at: g.g_created_at,
+            chain_started_at: g.g_chain_started_at,
+            chain_ends_at: g.g_chain_ends_at,
+            revoked_at: g.g_revoked_at,
+            revoked_by: g.g_revoked_by,
+            revoke_reason: g.g_revoke_reason,
+        }
+    }
+}
+
 /// Which grants a query or a revocation is about.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -35,21 +35,24 @@ pub async fn insert(conn: &mut Conn, t: &RefreshTokenRow) -> Result<()> {
     Ok(())
 }
 
-/// The token with this hash and its grant.
+/// The token with this hash and its grant (one query: each is a round trip to SQLite's thread).
 pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshTokenRow, GrantRow)>> {
-    let token: Option<RefreshTokenRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM refresh_tokens r WHERE r.token_hash = ?"
+    let row: Option<WithGrant> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, {} FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = ?",
+        crate::grants::PREFIXED_COLUMNS
     ))
     .bind(hash)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    let Some(token) = token else { return Ok(None) };
-    let grant = crate::grants::get(conn, &token.grant_id)
-        .await?
-        .ok_or_else(|| {
-            crate::StoreError::Corrupt(format!("refresh token {} has no grant", token.id))
-        })?;
-    Ok(Some((token, grant)))
+    Ok(row.map(|w| (w.token, w.grant.into())))
+}
+
+#[derive(sqlx::FromRow)]
+struct WithGrant {
+    #[sqlx(flatten)]
+    token: RefreshTokenRow,
+    #[sqlx(flatten)]
+    grant: crate::grants::PrefixedGrant,
 }
 
 /// Every token of a grant's tree, oldest first.

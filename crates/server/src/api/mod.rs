@@ -121,6 +121,8 @@ pub struct Authdesk {
     keyring: RwLock<Arc<Keyring>>,
     issuer: RwLock<String>,
     clients: clients::ClientCache,
+    /// Password hashing in progress at most (one per core: argon2's memory stays bounded).
+    password_slots: tokio::sync::Semaphore,
 }
 
 /// How to open a data directory.
@@ -219,6 +221,9 @@ impl Authdesk {
             keyring: RwLock::new(Arc::new(keyring)),
             issuer: RwLock::new(issuer),
             clients: clients::ClientCache::default(),
+            password_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         };
         app.sync().await?;
         Ok(app)
