@@ -2,8 +2,8 @@
 //! only as HMAC-SHA-256 under the data directory's hash key and compared in constant time.
 //! User passwords (chosen by people, so guessable) use argon2id instead.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use aws_lc_rs::{hmac, rand::SecureRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -64,32 +64,64 @@ impl SecretHasher {
     }
 }
 
-pub fn hash_password(password: &str) -> String {
+/// argon2's working memory (about 19 MiB with the default parameters), kept by the caller
+/// and reused: allocating it per login left the allocator holding tens of MiB per thread.
+pub type PasswordMemory = Vec<Block>;
+
+fn with_memory(memory: &mut PasswordMemory, params: &Params) {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+}
+
+/// An argon2id PHC string for `password` with a random salt and the default parameters.
+pub fn hash_password(password: &str, memory: &mut PasswordMemory) -> String {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut bytes)
         .expect("system randomness");
     let salt = SaltString::encode_b64(&bytes).expect("16 bytes is a valid salt");
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 with default parameters")
-        .to_string()
+    let params = Params::default();
+    with_memory(memory, &params);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &bytes, &mut out, &mut memory[..])
+        .expect("argon2 with default parameters");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().expect("default parameters"),
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).expect("32 bytes is a valid output")),
+    }
+    .to_string()
 }
 
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Whether `password` matches the stored PHC string (its own parameters and salt); the
+/// comparison is constant-time.
+pub fn verify_password(password: &str, stored: &str, memory: &mut PasswordMemory) -> bool {
+    let mut check = || -> Option<bool> {
+        let h = PasswordHash::new(stored).ok()?;
+        let algorithm = Algorithm::try_from(h.algorithm).ok()?;
+        let version = Version::try_from(h.version.unwrap_or(0x13)).ok()?;
+        let params = Params::try_from(&h).ok()?;
+        let expected = h.hash?;
+        let mut salt = [0u8; 64];
+        let salt = h.salt?.decode_b64(&mut salt).ok()?;
+        with_memory(memory, &params);
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
+            .ok()?;
+        Some(Output::new(&out).ok()? == expected)
+    };
+    check().unwrap_or(false)
 }
 
 /// A hash computed once so an unknown user name costs as much as a wrong password.
 pub fn dummy_password_hash() -> &'static str {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| hash_password("not a real password"))
+    H.get_or_init(|| hash_password("not a real password", &mut Vec::new()))
 }
 
 #[cfg(test)]
@@ -110,10 +142,25 @@ mod tests {
 
     #[test]
     fn passwords() {
-        let stored = hash_password("correct horse");
-        assert!(stored.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &stored));
-        assert!(!verify_password("wrong", &stored));
-        assert!(!verify_password("x", "garbage"));
+        let mut memory = Vec::new();
+        let stored = hash_password("correct horse", &mut memory);
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert!(verify_password("correct horse", &stored, &mut memory));
+        assert!(!verify_password("wrong", &stored, &mut memory));
+        assert!(!verify_password("x", "garbage", &mut memory));
+        // a hash made by the argon2 crate's own PHC code verifies here, and the other way
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse", &theirs, &mut memory));
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &PasswordHash::new(&stored).unwrap())
+            .is_ok());
     }
 }

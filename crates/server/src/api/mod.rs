@@ -123,6 +123,8 @@ pub struct Authdesk {
     clients: clients::ClientCache,
     /// Password hashing in progress at most (one per core: argon2's memory stays bounded).
     password_slots: tokio::sync::Semaphore,
+    /// argon2's working memory, one per slot once used, reused between logins.
+    password_memory: std::sync::Mutex<Vec<secret::PasswordMemory>>,
 }
 
 /// How to open a data directory.
@@ -224,6 +226,7 @@ impl Authdesk {
             password_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
+            password_memory: std::sync::Mutex::new(Vec::new()),
         };
         app.sync().await?;
         Ok(app)

@@ -42,19 +42,34 @@ fn check_claims(c: &Map<String, Value>) -> Result<()> {
 
 impl Authdesk {
     /// Runs argon2 (about 19 MiB and tens of milliseconds each) on a blocking thread, at most
-    /// one per core at a time: concurrent logins queue instead of multiplying memory.
+    /// one per core at a time, in working memory kept between runs: concurrent logins queue
+    /// instead of multiplying memory.
     async fn password_work<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut secret::PasswordMemory) -> T + Send + 'static,
     ) -> Result<T> {
         let _permit = self
             .password_slots
             .acquire()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        let mut memory = self
+            .password_memory
+            .lock()
+            .expect("password memory")
+            .pop()
+            .unwrap_or_default();
+        let (result, memory) = tokio::task::spawn_blocking(move || {
+            let r = work(&mut memory);
+            (r, memory)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.password_memory
+            .lock()
+            .expect("password memory")
+            .push(memory);
+        Ok(result)
     }
 
     pub async fn user_create(
@@ -81,7 +96,7 @@ impl Authdesk {
         let now = self.now().timestamp();
         let password = password.to_string();
         let hash = self
-            .password_work(move || secret::hash_password(&password))
+            .password_work(move |memory| secret::hash_password(&password, memory))
             .await?;
         let row = UserRow {
             sub: uuid::Uuid::new_v4().to_string(),
@@ -183,7 +198,7 @@ impl Authdesk {
             .unwrap_or_else(|| secret::dummy_password_hash().to_string());
         let password = password.to_string();
         let ok = self
-            .password_work(move || secret::verify_password(&password, &stored))
+            .password_work(move |memory| secret::verify_password(&password, &stored, memory))
             .await?;
         Ok(user.filter(|_| ok))
     }
