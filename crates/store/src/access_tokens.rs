@@ -1,7 +1,7 @@
 //! `access_tokens`: a record of every JWT access token issued (by `jti`), so introspection,
 //! userinfo and the console can tell whether one was revoked and which grant it came from.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AccessTokenRow {
@@ -20,22 +20,27 @@ const COLUMNS: &str =
     "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
 
 pub async fn insert(conn: &mut Conn, a: &AccessTokenRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&a.jti)
-    .bind(&a.client_id)
-    .bind(&a.sub)
-    .bind(&a.grant_id)
-    .bind(&a.refresh_token_id)
-    .bind(&a.scope)
-    .bind(a.issued_at)
-    .bind(a.expires_at)
-    .bind(a.revoked_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let mut s = Script::new();
+    insert_into(&mut s, a);
+    s.run(conn).await.map(|_| ())
 }
+
+pub fn insert_into(s: &mut Script, a: &AccessTokenRow) {
+    s.statement(&INSERT)
+        .bind(a.jti.clone())
+        .bind(a.client_id.clone())
+        .bind(a.sub.clone())
+        .bind(a.grant_id.clone())
+        .bind(a.refresh_token_id.clone())
+        .bind(a.scope.clone())
+        .bind(a.issued_at)
+        .bind(a.expires_at)
+        .bind(a.revoked_at);
+}
+
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+});
 
 pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
     Ok(sqlx::query_as(&format!(

@@ -1,6 +1,6 @@
 //! `audit`: every admin action and token event: who, when, what.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -23,15 +23,25 @@ pub async fn record(
     target: &str,
     detail: &serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+    let mut s = Script::new();
+    record_into(&mut s, at, actor, action, target, detail);
+    s.run(conn).await.map(|_| ())
+}
+
+pub fn record_into(
+    s: &mut Script,
+    at: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &serde_json::Value,
+) {
+    s.statement("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
         .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(actor.to_string())
+        .bind(action.to_string())
+        .bind(target.to_string())
+        .bind(detail.to_string());
 }
 
 /// Newest first; `action` filters by exact action name when given.

@@ -1,6 +1,6 @@
 //! `authorization_codes`: single-use codes, stored by hash.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CodeRow {
@@ -19,22 +19,25 @@ pub struct CodeRow {
 }
 
 pub async fn insert(conn: &mut Conn, c: &CodeRow) -> Result<()> {
-    sqlx::query("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&c.code_hash)
-        .bind(&c.client_id)
-        .bind(&c.sub)
-        .bind(&c.redirect_uri)
-        .bind(&c.scope)
-        .bind(&c.code_challenge)
-        .bind(&c.nonce)
+    let mut s = Script::new();
+    insert_into(&mut s, c);
+    s.run(conn).await.map(|_| ())
+}
+
+pub fn insert_into(s: &mut Script, c: &CodeRow) {
+    s.statement("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(c.code_hash.clone())
+        .bind(c.client_id.clone())
+        .bind(c.sub.clone())
+        .bind(c.redirect_uri.clone())
+        .bind(c.scope.clone())
+        .bind(c.code_challenge.clone())
+        .bind(c.nonce.clone())
         .bind(c.auth_time)
         .bind(c.issued_at)
         .bind(c.expires_at)
         .bind(c.used_at)
-        .bind(&c.grant_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(c.grant_id.clone());
 }
 
 pub async fn get(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<CodeRow>> {
@@ -51,11 +54,15 @@ pub async fn mark_used(
     now: i64,
     grant_id: Option<&str>,
 ) -> Result<bool> {
-    let r = sqlx::query("UPDATE authorization_codes SET used_at = ?, grant_id = ? WHERE code_hash = ? AND used_at IS NULL")
+    let mut s = Script::new();
+    mark_used_into(&mut s, code_hash, now, grant_id);
+    Ok(s.run(conn).await? == 1)
+}
+
+/// [`mark_used`] as part of a script: it changes one row, or none if the code was used.
+pub fn mark_used_into(s: &mut Script, code_hash: &[u8], now: i64, grant_id: Option<&str>) {
+    s.statement("UPDATE authorization_codes SET used_at = ?, grant_id = ? WHERE code_hash = ? AND used_at IS NULL")
         .bind(now)
-        .bind(grant_id)
-        .bind(code_hash)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+        .bind(grant_id.map(String::from))
+        .bind(code_hash.to_vec());
 }

@@ -1,6 +1,6 @@
 //! `grants`: one authorization each, the root of a refresh-token chain (a tree).
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct GrantRow {
@@ -85,21 +85,24 @@ impl Filter {
 }
 
 pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
-    sqlx::query("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&g.id)
-        .bind(&g.client_id)
-        .bind(&g.sub)
-        .bind(&g.scope)
+    let mut s = Script::new();
+    insert_into(&mut s, g);
+    s.run(conn).await.map(|_| ())
+}
+
+pub fn insert_into(s: &mut Script, g: &GrantRow) {
+    s.statement("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(g.id.clone())
+        .bind(g.client_id.clone())
+        .bind(g.sub.clone())
+        .bind(g.scope.clone())
         .bind(g.auth_time)
         .bind(g.created_at)
         .bind(g.chain_started_at)
         .bind(g.chain_ends_at)
         .bind(g.revoked_at)
-        .bind(&g.revoked_by)
-        .bind(&g.revoke_reason)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(g.revoked_by.clone())
+        .bind(g.revoke_reason.clone());
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {

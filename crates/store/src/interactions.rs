@@ -1,6 +1,6 @@
 //! `interactions`: an authorization request paused for the login and consent pages.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InteractionRow {
@@ -14,16 +14,19 @@ pub struct InteractionRow {
 }
 
 pub async fn insert(conn: &mut Conn, i: &InteractionRow) -> Result<()> {
-    sqlx::query("INSERT INTO interactions (id, csrf_token, request, sub, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&i.id)
-        .bind(&i.csrf_token)
-        .bind(&i.request)
-        .bind(&i.sub)
+    let mut s = Script::new();
+    insert_into(&mut s, i);
+    s.run(conn).await.map(|_| ())
+}
+
+pub fn insert_into(s: &mut Script, i: &InteractionRow) {
+    s.statement("INSERT INTO interactions (id, csrf_token, request, sub, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(i.id.clone())
+        .bind(i.csrf_token.clone())
+        .bind(i.request.clone())
+        .bind(i.sub.clone())
         .bind(i.auth_time)
-        .bind(i.expires_at)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(i.expires_at);
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<InteractionRow>> {

@@ -17,6 +17,7 @@ pub mod interactions;
 pub mod keys;
 pub mod prune;
 pub mod refresh_tokens;
+pub mod script;
 pub mod sessions;
 pub mod settings;
 pub mod turnstile;
@@ -24,6 +25,7 @@ pub mod users;
 mod writer;
 
 pub use futures_util::future::BoxFuture;
+pub use script::Script;
 pub use turnstile::Role;
 pub use writer::Limits;
 
@@ -259,6 +261,14 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         self.writer.submit(work).await
+    }
+
+    /// Runs a unit of work that only appends rows, each statement of `script` changing exactly
+    /// one row (an insert of a new row). The writer may send it to SQLite together with other
+    /// appending units of its batch (one round trip for many); otherwise it is like
+    /// [`Store::write`]: committed whole or not at all, answered after the commit.
+    pub async fn append(&self, script: Script) -> Result<()> {
+        self.writer.append(script).await
     }
 
     /// Caps the database at `pages` pages (SQLite's `max_page_count`); writes that would grow

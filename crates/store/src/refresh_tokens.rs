@@ -1,7 +1,7 @@
 //! `refresh_tokens`: the nodes of a grant's tree, stored by hash.
 
 use crate::grants::GrantRow;
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RefreshTokenRow {
@@ -20,19 +20,22 @@ pub struct RefreshTokenRow {
 const COLUMNS: &str = "r.id, r.grant_id, r.parent_id, r.token_hash, r.issued_at, r.expires_at, r.consumed_at, r.last_used_at, r.use_count";
 
 pub async fn insert(conn: &mut Conn, t: &RefreshTokenRow) -> Result<()> {
-    sqlx::query("INSERT INTO refresh_tokens (id, grant_id, parent_id, token_hash, issued_at, expires_at, consumed_at, last_used_at, use_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&t.id)
-        .bind(&t.grant_id)
-        .bind(&t.parent_id)
-        .bind(&t.token_hash)
+    let mut s = Script::new();
+    insert_into(&mut s, t);
+    s.run(conn).await.map(|_| ())
+}
+
+pub fn insert_into(s: &mut Script, t: &RefreshTokenRow) {
+    s.statement("INSERT INTO refresh_tokens (id, grant_id, parent_id, token_hash, issued_at, expires_at, consumed_at, last_used_at, use_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(t.id.clone())
+        .bind(t.grant_id.clone())
+        .bind(t.parent_id.clone())
+        .bind(t.token_hash.clone())
         .bind(t.issued_at)
         .bind(t.expires_at)
         .bind(t.consumed_at)
         .bind(t.last_used_at)
-        .bind(t.use_count)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(t.use_count);
 }
 
 /// The token with this hash and its grant (one query: each is a round trip to SQLite's thread).
@@ -68,11 +71,18 @@ pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<RefreshToke
 /// Records a use. For rotation (`consume`), only succeeds if the token was not consumed yet,
 /// so of two concurrent uses exactly one wins.
 pub async fn record_use(conn: &mut Conn, id: &str, now: i64, consume: bool) -> Result<bool> {
-    let sql = if consume {
-        "UPDATE refresh_tokens SET consumed_at = ?1, last_used_at = ?1, use_count = use_count + 1 WHERE id = ?2 AND consumed_at IS NULL"
+    let mut s = Script::new();
+    record_use_into(&mut s, id, now, consume);
+    Ok(s.run(conn).await? == 1)
+}
+
+/// [`record_use`] as part of a script: it changes one row, or none if a rotation lost.
+pub fn record_use_into(s: &mut Script, id: &str, now: i64, consume: bool) {
+    if consume {
+        s.statement("UPDATE refresh_tokens SET consumed_at = ?, last_used_at = ?, use_count = use_count + 1 WHERE id = ? AND consumed_at IS NULL")
+            .bind(now);
     } else {
-        "UPDATE refresh_tokens SET last_used_at = ?1, use_count = use_count + 1 WHERE id = ?2"
-    };
-    let r = sqlx::query(sql).bind(now).bind(id).execute(conn).await?;
-    Ok(r.rows_affected() == 1)
+        s.statement("UPDATE refresh_tokens SET last_used_at = ?, use_count = use_count + 1 WHERE id = ?");
+    }
+    s.bind(now).bind(id.to_string());
 }

@@ -24,7 +24,7 @@
 //! the next batch, so service resumes by itself once the cause is gone.
 
 use crate::turnstile::Turnstile;
-use crate::{Conn, StoreError};
+use crate::{Conn, Script, StoreError};
 use futures_util::future::{BoxFuture, FutureExt};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
@@ -67,7 +67,67 @@ trait Job: Send {
     fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool>;
     /// Sends the kept result, or `fault` instead of a success the batch could not commit.
     fn deliver(self: Box<Self>, fault: Option<StoreError>);
+    /// An appending unit's statements, which the writer may send together with others'.
+    fn script(&self) -> Option<&Script> {
+        None
+    }
+    /// The unit's script ran, with others', and changed what it should.
+    fn ran_in_group(&mut self) {}
 }
+
+/// A unit that only appends rows (`Store::append`): each of its statements changes one row.
+struct Appended {
+    script: Script,
+    result: Option<Result<(), StoreError>>,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+    deadline: Instant,
+}
+
+impl Job for Appended {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+    fn refuse(self: Box<Self>, e: StoreError) {
+        let _ = self.reply.send(Err(e));
+    }
+    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
+        let script = self.script.clone();
+        Box::pin(async move {
+            let expected = script.len();
+            let result = match script.run(conn).await {
+                Ok(n) if n == expected => Ok(()),
+                Ok(n) => Err(StoreError::Internal(format!(
+                    "an appending write changed {n} rows, not {expected}"
+                ))),
+                Err(e) => Err(e),
+            };
+            let ok = result.is_ok();
+            self.result = Some(result);
+            ok
+        })
+    }
+    fn deliver(self: Box<Self>, fault: Option<StoreError>) {
+        let answer = match (fault, self.result) {
+            (_, None) => Err(StoreError::Internal("a unit of work never ran".into())),
+            (Some(f), Some(Ok(()))) => Err(f),
+            (_, Some(r)) => r,
+        };
+        let _ = self.reply.send(answer);
+    }
+    fn script(&self) -> Option<&Script> {
+        Some(&self.script)
+    }
+    fn ran_in_group(&mut self) {
+        self.result = Some(Ok(()));
+    }
+}
+
+/// Appending units sent to SQLite together, at most; groups are 16, 8, 4, 2 or 1 units, so
+/// the combined statements' text repeats and SQLite's prepared statements are reused.
+const GROUP: usize = 16;
 
 struct Typed<F, T, E> {
     work: F,
@@ -174,31 +234,42 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(Typed {
+        self.enqueue(Box::new(Typed {
             work,
             result: None,
             reply,
             deadline: Instant::now() + self.limits.wait,
-        });
+        }))
+        .map_err(E::from)?;
+        answer.await.unwrap_or_else(|_| Err(E::from(Self::stopped())))
+    }
+
+    pub(crate) async fn append(&self, script: Script) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(Box::new(Appended {
+            script,
+            result: None,
+            reply,
+            deadline: Instant::now() + self.limits.wait,
+        }))?;
+        answer.await.unwrap_or_else(|_| Err(Self::stopped()))
+    }
+
+    fn enqueue(&self, job: Box<dyn Job>) -> Result<(), StoreError> {
         match self.queue.try_send(job) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                return Err(E::from(StoreError::Busy(format!(
-                    "{} writes are already waiting",
-                    self.limits.queue
-                ))))
-            }
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(StoreError::Busy(format!(
+                "{} writes are already waiting",
+                self.limits.queue
+            ))),
             Err(mpsc::error::TrySendError::Closed(_)) => {
-                return Err(E::from(StoreError::Unavailable(
-                    "the database is closed".into(),
-                )))
+                Err(StoreError::Unavailable("the database is closed".into()))
             }
         }
-        answer.await.unwrap_or_else(|_| {
-            Err(E::from(StoreError::Unavailable(
-                "the database writer stopped".into(),
-            )))
-        })
+    }
+
+    fn stopped() -> StoreError {
+        StoreError::Unavailable("the database writer stopped".into())
     }
 
     pub(crate) fn set_page_limit(&self, pages: Option<u32>) {
@@ -308,6 +379,11 @@ impl Task {
                     Some(j) => waiting.push_back(j),
                     None => break,
                 }
+                // Let the tasks that are ready run first (requests being parsed and signed):
+                // what they submit joins this batch. Woken by a send, this task would otherwise
+                // run at once and commit batches of one, each with its own fsync. At low load
+                // nothing else is ready and this costs nothing.
+                tokio::task::yield_now().await;
             }
             while waiting.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -404,6 +480,47 @@ impl Task {
             let mut fault: Option<Fault> = None;
             let mut queue: VecDeque<Box<dyn Job>> = batch.into();
             while let Some(mut job) = queue.pop_front() {
+                if !isolated && job.script().is_some() {
+                    // Consecutive appending units: one round trip for the group.
+                    let mut group = vec![job];
+                    while group.len() < GROUP && queue.front().is_some_and(|j| j.script().is_some()) {
+                        group.push(queue.pop_front().expect("front exists"));
+                    }
+                    let size = 1 << group.len().ilog2();
+                    for j in group.drain(size..).rev() {
+                        queue.push_front(j);
+                    }
+                    let mut combined = Script::new();
+                    for j in &group {
+                        combined.extend(j.script().expect("appending"));
+                    }
+                    let expected = combined.len();
+                    match combined.run(conn).await {
+                        Ok(n) if n == expected => {
+                            for mut j in group {
+                                j.ran_in_group();
+                                done.push(j);
+                            }
+                            continue;
+                        }
+                        _ => {
+                            // One of them failed: undo the batch and run every unit again on its own,
+                            // in its own savepoint.
+                            isolated = true;
+                            for j in group.into_iter().rev() {
+                                queue.push_front(j);
+                            }
+                            for j in std::mem::take(&mut done).into_iter().rev() {
+                                queue.push_front(j);
+                            }
+                            if let Err(e) = exec(conn, "ROLLBACK TO batch").await {
+                                fault = Some(Fault::of(&e, "cannot roll back a failed write"));
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                }
                 if isolated {
                     if let Err(e) = exec(conn, "SAVEPOINT unit").await {
                         fault = Some(Fault::of(&e, "cannot start a savepoint"));

@@ -368,3 +368,55 @@ async fn an_admin_write_gets_its_turn_while_a_server_is_saturated() {
         "an admin write waited {worst:?} behind a busy server"
     );
 }
+
+/// Appending units share their round trip; one that fails (a duplicate key) fails alone and
+/// takes none of its group with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
+    use authdesk_store::access_tokens::{self, AccessTokenRow};
+    use authdesk_store::{audit, Script};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    let blocker = hold_writer(&store, Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut units = Vec::new();
+    for i in 0..20 {
+        let jti = if i == 7 { "jti-3".to_string() } else { format!("jti-{i}") };
+        let mut script = Script::new();
+        audit::record_into(&mut script, 0, "test", "append", &format!("unit-{i}"), &serde_json::json!({}));
+        access_tokens::insert_into(
+            &mut script,
+            &AccessTokenRow {
+                jti,
+                client_id: "app".into(),
+                sub: "app".into(),
+                grant_id: None,
+                refresh_token_id: None,
+                scope: "".into(),
+                issued_at: 0,
+                expires_at: 600,
+                revoked_at: None,
+            },
+        );
+        let s = store.clone();
+        units.push(tokio::spawn(async move { s.append(script).await }));
+        tokio::task::yield_now().await;
+    }
+    blocker.await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    for (i, u) in units.into_iter().enumerate() {
+        let r = u.await.unwrap();
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE target = ?")
+            .bind(format!("unit-{i}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        if i == 7 {
+            assert!(r.is_err(), "the duplicate fails");
+            assert_eq!(audited, 0, "and none of its writes stays");
+        } else {
+            r.unwrap();
+            assert_eq!(audited, 1, "unit {i} committed");
+        }
+    }
+}

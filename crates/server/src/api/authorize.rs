@@ -283,10 +283,9 @@ impl Authdesk {
                 let needs_consent = self.needs_consent(&client, &s.sub, &req).await?;
                 if !needs_consent {
                     let (row, code) = self.new_code(&client, &req, &s.sub, s.auth_time);
-                    self.write(move |tx| {
-                        Box::pin(async move { Ok(codes::insert(tx, &row).await?) })
-                    })
-                    .await?;
+                    let mut script = authdesk_store::Script::new();
+                    codes::insert_into(&mut script, &row);
+                    self.append(script).await?;
                     return Ok((Outcome::Redirect(self.code_redirect(&req, &code)), None));
                 }
                 if prompt_none {

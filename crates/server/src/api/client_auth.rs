@@ -128,20 +128,16 @@ impl Authdesk {
             Err(e) => {
                 let now = self.now().timestamp();
                 let detail = json!({"method": creds.method().as_str(), "reason": e.description});
-                self.write(move |tx| {
-                    Box::pin(async move {
-                        Ok(audit::record(
-                            tx,
-                            now,
-                            &Actor("http".into()),
-                            "client.auth_failed",
-                            &claimed_id,
-                            detail,
-                        )
-                        .await?)
-                    })
-                })
-                .await?;
+                let mut script = authdesk_store::Script::new();
+                audit::record_into(
+                    &mut script,
+                    now,
+                    &Actor("http".into()),
+                    "client.auth_failed",
+                    &claimed_id,
+                    detail,
+                );
+                self.append(script).await?;
                 Err(e.into())
             }
         }

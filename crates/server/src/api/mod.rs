@@ -242,6 +242,12 @@ impl Authdesk {
         self.store.write(work).await
     }
 
+    /// Runs a unit that only appends rows (see `authdesk_store::Store::append`): it may share
+    /// its round trip to SQLite with other such units.
+    pub(crate) async fn append(&self, script: authdesk_store::Script) -> Result<()> {
+        Ok(self.store.append(script).await?)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -19,7 +19,7 @@ use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::{self, GrantRow};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
-use authdesk_store::{codes, users, Conn};
+use authdesk_store::{codes, users, Conn, Script};
 
 use jsonwebtoken::Validation;
 use serde::Serialize;
@@ -76,7 +76,6 @@ struct NewGrant {
     sub: String,
     scope: Scope,
     auth_time: i64,
-    nonce: Option<String>,
     now: i64,
     fresh: Fresh,
 }
@@ -125,20 +124,23 @@ async fn id_token_input(
     }))
 }
 
-/// Starts a grant for a user: the grant row, its first refresh token if the scope asks for
-/// offline access and the app may refresh, and an access token.
-async fn start_grant(conn: &mut Conn, g: NewGrant) -> Result<(GrantRow, Issued)> {
+/// Adds a new grant for a user to `script`: the grant row, its first refresh token if the
+/// scope asks for offline access and the app may refresh, and an access token. Returns what
+/// to sign once the script ran and the unit committed.
+fn plan_grant(
+    script: &mut Script,
+    g: NewGrant,
+    id_token: Option<IdTokenInput>,
+) -> (GrantRow, Issued) {
     let NewGrant {
         client,
         lifetimes,
         sub,
         scope,
         auth_time,
-        nonce,
         now,
         fresh,
     } = g;
-    let id_token = id_token_input(conn, &sub, &scope, auth_time, nonce).await?;
     let wants_refresh = scope.has_offline_access()
         && client
             .settings
@@ -157,7 +159,7 @@ async fn start_grant(conn: &mut Conn, g: NewGrant) -> Result<(GrantRow, Issued)>
         revoked_by: None,
         revoke_reason: None,
     };
-    grants::insert(conn, &grant).await?;
+    grants::insert_into(script, &grant);
     let mut refresh_token = None;
     let mut refresh_id = None;
     if wants_refresh {
@@ -172,7 +174,7 @@ async fn start_grant(conn: &mut Conn, g: NewGrant) -> Result<(GrantRow, Issued)>
             last_used_at: None,
             use_count: 0,
         };
-        refresh_tokens::insert(conn, &row).await?;
+        refresh_tokens::insert_into(script, &row);
         refresh_id = Some(row.id);
         refresh_token = Some(fresh.refresh_raw);
     }
@@ -181,15 +183,26 @@ async fn start_grant(conn: &mut Conn, g: NewGrant) -> Result<(GrantRow, Issued)>
         refresh_token_id: refresh_id,
         ..access_row(&client, &lifetimes, fresh.jti, &sub, &scope, now)
     };
-    access_tokens::insert(conn, &access).await?;
-    Ok((
+    access_tokens::insert_into(script, &access);
+    (
         grant,
         Issued {
             access,
             refresh_token,
             id_token,
         },
-    ))
+    )
+}
+
+/// Runs a unit's script of writes, each of which changes exactly one row; `Err` (and so a
+/// rollback) if one did not, which only a race the unit already ruled out could cause.
+async fn run_all(conn: &mut Conn, script: Script, lost: impl FnOnce() -> ApiError) -> Result<()> {
+    let expected = script.len();
+    if script.run(conn).await? == expected {
+        Ok(())
+    } else {
+        Err(lost())
+    }
 }
 
 /// An id for a new grant, token or jti: a UUIDv7, time-ordered so that rows issued together
@@ -325,30 +338,41 @@ impl Authdesk {
                         return Ok(Err(OAuthError::invalid_grant(why)));
                     }
                     let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
-                    let (grant, issued) = start_grant(
+                    let id_token = id_token_input(
                         tx,
+                        &row.sub,
+                        &scope,
+                        row.auth_time,
+                        row.nonce.clone(),
+                    )
+                    .await?;
+                    let mut script = Script::new();
+                    let (grant, issued) = plan_grant(
+                        &mut script,
                         NewGrant {
                             client: c.clone(),
                             lifetimes,
                             sub: row.sub.clone(),
                             scope,
                             auth_time: row.auth_time,
-                            nonce: row.nonce.clone(),
                             now,
                             fresh,
                         },
-                    )
-                    .await?;
-                    codes::mark_used(tx, &hash, now, Some(&grant.id)).await?;
-                    audit::record(
-                        tx,
+                        id_token,
+                    );
+                    codes::mark_used_into(&mut script, &hash, now, Some(&grant.id));
+                    audit::record_into(
+                        &mut script,
                         now,
                         &http_actor(),
                         "token.issue",
                         &grant.id,
                         json!({"grant_type": "authorization_code", "client_id": c.id, "sub": row.sub,
                                "refresh_token": issued.refresh_token.is_some()}),
-                    )
+                    );
+                    run_all(tx, script, || {
+                        OAuthError::invalid_grant("the authorization code was already used").into()
+                    })
                     .await?;
                     Ok(Ok(issued))
                 })
@@ -394,17 +418,20 @@ impl Authdesk {
         let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
         let jti = row_id();
         let access = access_row(client, &lifetimes, jti, &client.id, &scope, now);
-        let row = access.clone();
-        self.write(move |tx| Box::pin(async move { Ok(access_tokens::insert(tx, &row).await?) }))
-            .await?;
-        Ok(self.sign(
+        let mut script = Script::new();
+        access_tokens::insert_into(&mut script, &access);
+        // Everything this token says is known before the write, so it is signed first and the
+        // signing overlaps the commits of other requests; it leaves only after its commit.
+        let response = self.sign(
             client,
             Issued {
                 access,
                 refresh_token: None,
                 id_token: None,
             },
-        ))
+        );
+        self.append(script).await?;
+        Ok(response)
     }
 
     /// `grant_type=refresh_token`, by the chain rules of SPEC §2.
@@ -490,11 +517,6 @@ impl Authdesk {
                     };
                     let id_token =
                         id_token_input(tx, &grant.sub, &scope, grant.auth_time, None).await?;
-                    if !refresh_tokens::record_use(tx, &token.id, now, consume).await? {
-                        return Ok(Err(OAuthError::invalid_grant(
-                            Rejection::AlreadyUsed.describe(),
-                        )));
-                    }
                     let child = RefreshTokenRow {
                         id: fresh.refresh_id,
                         grant_id: grant.id.clone(),
@@ -506,21 +528,29 @@ impl Authdesk {
                         last_used_at: None,
                         use_count: 0,
                     };
-                    refresh_tokens::insert(tx, &child).await?;
                     let access = AccessTokenRow {
                         grant_id: Some(grant.id.clone()),
                         refresh_token_id: Some(child.id.clone()),
                         ..access_row(&c, &lifetimes, fresh.jti, &grant.sub, &scope, now)
                     };
-                    access_tokens::insert(tx, &access).await?;
-                    audit::record(
-                        tx,
+                    // The use, the new token, its access token and the audit event: one round
+                    // trip. A rotation that lost (the token was consumed meanwhile) changes no
+                    // row and undoes the rest.
+                    let mut script = Script::new();
+                    refresh_tokens::record_use_into(&mut script, &token.id, now, consume);
+                    refresh_tokens::insert_into(&mut script, &child);
+                    access_tokens::insert_into(&mut script, &access);
+                    audit::record_into(
+                        &mut script,
                         now,
                         &http_actor(),
                         "token.refresh",
                         &grant.id,
                         json!({"client_id": c.id, "parent": token.id, "child": child.id}),
-                    )
+                    );
+                    run_all(tx, script, || {
+                        OAuthError::invalid_grant(Rejection::AlreadyUsed.describe()).into()
+                    })
                     .await?;
                     Ok(Ok(Issued {
                         access,
@@ -568,7 +598,6 @@ impl Authdesk {
             sub: sub.to_string(),
             scope,
             auth_time: now,
-            nonce: None,
             now,
             fresh: self.fresh(),
         };
@@ -580,16 +609,20 @@ impl Authdesk {
                         return Err(ApiError::NotFound(format!("no user with sub {}", new.sub)));
                     }
                     let (sub, client_id) = (new.sub.clone(), new.client.id.clone());
-                    let (grant, issued) = start_grant(tx, new).await?;
-                    audit::record(
-                        tx,
+                    let id_token =
+                        id_token_input(tx, &new.sub, &new.scope, new.auth_time, None).await?;
+                    let mut script = Script::new();
+                    let (grant, issued) = plan_grant(&mut script, new, id_token);
+                    audit::record_into(
+                        &mut script,
                         now,
                         &actor,
                         "token.mint",
                         &grant.id,
                         json!({"client_id": client_id, "sub": sub}),
-                    )
-                    .await?;
+                    );
+                    run_all(tx, script, || ApiError::Internal("a new grant was not written".into()))
+                        .await?;
                     Ok(issued)
                 })
             })
