@@ -50,6 +50,44 @@ pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshToke
     Ok(row.map(|w| (w.token, w.grant.into())))
 }
 
+/// What a refresh needs, in one query: the token, its grant, and the claims of the grant's
+/// user (`None` if the user no longer exists), for an ID token.
+pub async fn for_refresh(
+    conn: &mut Conn,
+    hash: &[u8],
+) -> Result<
+    Option<(
+        RefreshTokenRow,
+        GrantRow,
+        Option<serde_json::Map<String, serde_json::Value>>,
+    )>,
+> {
+    let row: Option<WithGrantAndUser> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, {}, u.claims AS user_claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash = ?",
+        crate::grants::PREFIXED_COLUMNS
+    ))
+    .bind(hash)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|w| {
+        let claims = w
+            .user_claims
+            .map(|c| crate::json("user claims", &c))
+            .transpose()?;
+        Ok((w.token, w.grant.into(), claims))
+    })
+    .transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct WithGrantAndUser {
+    #[sqlx(flatten)]
+    token: RefreshTokenRow,
+    #[sqlx(flatten)]
+    grant: crate::grants::PrefixedGrant,
+    user_claims: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct WithGrant {
     #[sqlx(flatten)]
@@ -82,7 +120,9 @@ pub fn record_use_into(s: &mut Script, id: &str, now: i64, consume: bool) {
         s.statement("UPDATE refresh_tokens SET consumed_at = ?, last_used_at = ?, use_count = use_count + 1 WHERE id = ? AND consumed_at IS NULL")
             .bind(now);
     } else {
-        s.statement("UPDATE refresh_tokens SET last_used_at = ?, use_count = use_count + 1 WHERE id = ?");
+        s.statement(
+            "UPDATE refresh_tokens SET last_used_at = ?, use_count = use_count + 1 WHERE id = ?",
+        );
     }
     s.bind(now).bind(id.to_string());
 }

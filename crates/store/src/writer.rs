@@ -241,7 +241,9 @@ impl Writer {
             deadline: Instant::now() + self.limits.wait,
         }))
         .map_err(E::from)?;
-        answer.await.unwrap_or_else(|_| Err(E::from(Self::stopped())))
+        answer
+            .await
+            .unwrap_or_else(|_| Err(E::from(Self::stopped())))
     }
 
     pub(crate) async fn append(&self, script: Script) -> Result<(), StoreError> {
@@ -483,7 +485,8 @@ impl Task {
                 if !isolated && job.script().is_some() {
                     // Consecutive appending units: one round trip for the group.
                     let mut group = vec![job];
-                    while group.len() < GROUP && queue.front().is_some_and(|j| j.script().is_some()) {
+                    while group.len() < GROUP && queue.front().is_some_and(|j| j.script().is_some())
+                    {
                         group.push(queue.pop_front().expect("front exists"));
                     }
                     let size = 1 << group.len().ilog2();

@@ -381,9 +381,20 @@ async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut units = Vec::new();
     for i in 0..20 {
-        let jti = if i == 7 { "jti-3".to_string() } else { format!("jti-{i}") };
+        let jti = if i == 7 {
+            "jti-3".to_string()
+        } else {
+            format!("jti-{i}")
+        };
         let mut script = Script::new();
-        audit::record_into(&mut script, 0, "test", "append", &format!("unit-{i}"), &serde_json::json!({}));
+        audit::record_into(
+            &mut script,
+            0,
+            "test",
+            "append",
+            &format!("unit-{i}"),
+            &serde_json::json!({}),
+        );
         access_tokens::insert_into(
             &mut script,
             &AccessTokenRow {

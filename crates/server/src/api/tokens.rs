@@ -459,7 +459,9 @@ impl Authdesk {
                             "the refresh token is invalid",
                         )))
                     };
-                    let Some((token, grant)) = refresh_tokens::by_hash(tx, &hash).await? else {
+                    let Some((token, grant, user_claims)) =
+                        refresh_tokens::for_refresh(tx, &hash).await?
+                    else {
                         return invalid();
                     };
                     if grant.client_id != c.id {
@@ -515,8 +517,18 @@ impl Authdesk {
                         }
                         _ => grant_scope.clone(),
                     };
-                    let id_token =
-                        id_token_input(tx, &grant.sub, &scope, grant.auth_time, None).await?;
+                    let id_token = if scope.has_openid() {
+                        let user_claims = user_claims.ok_or_else(|| {
+                            OAuthError::invalid_grant("the user no longer exists")
+                        })?;
+                        Some(IdTokenInput {
+                            user_claims,
+                            auth_time: grant.auth_time,
+                            nonce: None,
+                        })
+                    } else {
+                        None
+                    };
                     let child = RefreshTokenRow {
                         id: fresh.refresh_id,
                         grant_id: grant.id.clone(),
@@ -621,8 +633,10 @@ impl Authdesk {
                         &grant.id,
                         json!({"client_id": client_id, "sub": sub}),
                     );
-                    run_all(tx, script, || ApiError::Internal("a new grant was not written".into()))
-                        .await?;
+                    run_all(tx, script, || {
+                        ApiError::Internal("a new grant was not written".into())
+                    })
+                    .await?;
                     Ok(issued)
                 })
             })
