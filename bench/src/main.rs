@@ -77,6 +77,10 @@ struct Point {
     idle_rss_kib: u64,
     peak_rss_kib: u64,
     server_cpu_seconds: f64,
+    /// Context switches of the server's threads during the measured rounds.
+    context_switches: u64,
+    /// The server core's signing rates, measured right before this point's rounds.
+    ceiling: ceiling::Ceiling,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,7 +181,7 @@ fn main() -> anyhow::Result<()> {
             let prepared = rt.block_on(load::prepare(srv.addr, &fixture, mint))?;
             for &scenario in &scenarios {
                 for &connections in &args.connections {
-                    let cpu0 = srv.cpu_seconds();
+                    let ceiling = ceiling::measure(server_cpu, ceiling_time);
                     // Warm-up: connections, caches; then cut like every round.
                     if args.warmup > 0.0 {
                         rt.block_on(load::round(
@@ -189,8 +193,14 @@ fn main() -> anyhow::Result<()> {
                         ));
                     }
                     let mut rounds = Vec::new();
+                    let (cpu0, switches0) = (srv.cpu_seconds(), srv.context_switches());
+                    let mut cut_cpu = 0.0;
+                    let mut cut_switches = 0;
                     for _ in 0..args.rounds {
+                        let (c, w) = (srv.cpu_seconds(), srv.context_switches());
                         rt.block_on(load::hang_ups(srv.addr, scenario, &prepared, args.hang_ups));
+                        cut_cpu += srv.cpu_seconds() - c;
+                        cut_switches += srv.context_switches() - w;
                         let r = rt.block_on(load::round(
                             srv.addr,
                             scenario,
@@ -209,9 +219,11 @@ fn main() -> anyhow::Result<()> {
                         rounds,
                         idle_rss_kib: idle_rss,
                         peak_rss_kib: peak,
-                        server_cpu_seconds: srv.cpu_seconds() - cpu0,
+                        server_cpu_seconds: srv.cpu_seconds() - cpu0 - cut_cpu,
+                        context_switches: srv.context_switches() - switches0 - cut_switches,
+                        ceiling,
                     };
-                    print_point(&p, &ceiling_before);
+                    print_point(&p);
                     points.push(p);
                 }
             }
@@ -285,8 +297,8 @@ fn share_of_ceiling(alg: &str, s: Scenario, rps: f64, c: &ceiling::Ceiling) -> O
     Some(format!("{:.0} %", 100.0 * rps / limit))
 }
 
-/// Server CPU time per completed request (all rounds, warm-up and hang-ups included in the
-/// CPU but not in the count, so a slight overestimate): steadier than req/s on a shared host.
+/// Server CPU time per completed request in the measured rounds (the hang-up bursts between
+/// them excluded): steadier than req/s on a shared host.
 fn cpu_per_request_us(p: &Point) -> f64 {
     let ok: u64 = p.rounds.iter().map(|r| r.ok).sum();
     if ok == 0 {
@@ -295,10 +307,16 @@ fn cpu_per_request_us(p: &Point) -> f64 {
     p.server_cpu_seconds * 1e6 / ok as f64
 }
 
-fn print_point(p: &Point, c: &ceiling::Ceiling) {
+fn switches_per_request(p: &Point) -> f64 {
+    let ok: u64 = p.rounds.iter().map(|r| r.ok).sum();
+    p.context_switches as f64 / ok.max(1) as f64
+}
+
+fn print_point(p: &Point) {
+    let c = &p.ceiling;
     let rps = median(p.rounds.iter().map(|r| r.rps).collect());
     println!(
-        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  peak RSS {:.1} MiB{}",
+        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  {:.1} switches/req  peak RSS {:.1} MiB{}",
         format!("{} {}", p.alg, p.scenario.name()),
         p.connections,
         p.rounds
@@ -311,9 +329,15 @@ fn print_point(p: &Point, c: &ceiling::Ceiling) {
         p.rounds.iter().map(|r| r.errors).sum::<u64>(),
         p.rounds.iter().map(|r| r.cut).sum::<u64>(),
         cpu_per_request_us(p),
+        switches_per_request(p),
         p.peak_rss_kib as f64 / 1024.0,
         share_of_ceiling(&p.alg, p.scenario, rps, c)
-            .map(|s| format!("  = {s} of the signing limit"))
+            .map(|s| {
+                format!(
+                    "  = {s} of the signing limit ({:.0} RSA / {:.0} P-256 per s just before)",
+                    c.rsa2048_per_s, c.p256_per_s
+                )
+            })
             .unwrap_or_default(),
     );
     for r in &p.rounds {
@@ -363,7 +387,7 @@ fn summary(r: &Report) {
             }
         }
         println!(
-            "{:<8} {:<38} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>9.1} {:>10}",
+            "{:<8} {:<38} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8.0} {:>9.1} {:>10}",
             p.alg,
             p.scenario.name(),
             p.connections,
@@ -372,6 +396,7 @@ fn summary(r: &Report) {
             median(p.rounds.iter().map(|x| x.p50_ms).collect()),
             median(p.rounds.iter().map(|x| x.p99_ms).collect()),
             p.rounds.iter().map(|x| x.errors).sum::<u64>(),
+            cpu_per_request_us(p),
             p.peak_rss_kib as f64 / 1024.0,
             share
         );

@@ -118,10 +118,10 @@ pub fn verify_password(password: &str, stored: &str, memory: &mut PasswordMemory
     check().unwrap_or(false)
 }
 
-/// A hash computed once so an unknown user name costs as much as a wrong password.
+/// The hash of a random password nobody knows, with the parameters new hashes get: verifying
+/// against it makes an unknown user name cost as much as a wrong password.
 pub fn dummy_password_hash() -> &'static str {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| hash_password("not a real password", &mut Vec::new()))
+    "$argon2id$v=19$m=19456,t=2,p=1$gW5YabUrQ0pH0ufTcfBiqQ$+okkQSiBHH2JXDj2kTmq25PKs4BTrWH9IbpmA/XlGs4"
 }
 
 #[cfg(test)]
@@ -151,6 +151,18 @@ mod tests {
         assert!(verify_password("correct horse", &stored, &mut memory));
         assert!(!verify_password("wrong", &stored, &mut memory));
         assert!(!verify_password("x", "garbage", &mut memory));
+        // the stand-in for unknown users has today's parameters, so it costs the same
+        let dummy = Params::try_from(&PasswordHash::new(dummy_password_hash()).unwrap()).unwrap();
+        let today = Params::default();
+        assert_eq!(
+            (dummy.m_cost(), dummy.t_cost(), dummy.p_cost()),
+            (today.m_cost(), today.t_cost(), today.p_cost())
+        );
+        assert!(!verify_password(
+            "correct horse",
+            dummy_password_hash(),
+            &mut memory
+        ));
         // a hash made by the argon2 crate's own PHC code verifies here, and the other way
         use argon2::password_hash::{PasswordHasher, PasswordVerifier};
         let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();

@@ -122,9 +122,9 @@ pub struct Authdesk {
     issuer: RwLock<String>,
     clients: clients::ClientCache,
     /// Password hashing in progress at most (one per core: argon2's memory stays bounded).
-    password_slots: tokio::sync::Semaphore,
+    password_slots: Arc<tokio::sync::Semaphore>,
     /// argon2's working memory, one per slot once used, reused between logins.
-    password_memory: std::sync::Mutex<Vec<secret::PasswordMemory>>,
+    password_memory: Arc<std::sync::Mutex<Vec<secret::PasswordMemory>>>,
 }
 
 /// How to open a data directory.
@@ -223,10 +223,10 @@ impl Authdesk {
             keyring: RwLock::new(Arc::new(keyring)),
             issuer: RwLock::new(issuer),
             clients: clients::ClientCache::default(),
-            password_slots: tokio::sync::Semaphore::new(
+            password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
-            ),
-            password_memory: std::sync::Mutex::new(Vec::new()),
+            )),
+            password_memory: Arc::default(),
         };
         app.sync().await?;
         Ok(app)

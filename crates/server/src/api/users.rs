@@ -43,33 +43,32 @@ fn check_claims(c: &Map<String, Value>) -> Result<()> {
 impl Authdesk {
     /// Runs argon2 (about 19 MiB and tens of milliseconds each) on a blocking thread, at most
     /// one per core at a time, in working memory kept between runs: concurrent logins queue
-    /// instead of multiplying memory.
+    /// instead of multiplying memory. The slot and the memory belong to the blocking work, not
+    /// to the request: a client that hangs up mid-login frees neither early.
     async fn password_work<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut secret::PasswordMemory) -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
+        let slot = self
             .password_slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut memory = self
-            .password_memory
-            .lock()
-            .expect("password memory")
-            .pop()
-            .unwrap_or_default();
-        let (result, memory) = tokio::task::spawn_blocking(move || {
-            let r = work(&mut memory);
-            (r, memory)
+        let pool = self.password_memory.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut memory = pool
+                .lock()
+                .expect("password memory")
+                .pop()
+                .unwrap_or_default();
+            let result = work(&mut memory);
+            pool.lock().expect("password memory").push(memory);
+            drop(slot);
+            result
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.password_memory
-            .lock()
-            .expect("password memory")
-            .push(memory);
-        Ok(result)
+        .map_err(|e| ApiError::Internal(e.to_string()))
     }
 
     pub async fn user_create(
