@@ -14,7 +14,12 @@
 //! client-credentials token). When one fails, the writer rolls the batch back to its start,
 //! runs the units that had succeeded again — the same work on the same state, as the write
 //! lock was never released — and finishes the batch with a savepoint around every unit. That
-//! is why a unit of work is `Clone`: the writer keeps a copy to run it again.
+//! is why a unit of work is `Clone`: the writer keeps a copy to run it again. Units that only
+//! append rows (`Store::append`) go further: consecutive ones are sent to SQLite as one script.
+//!
+//! **Batches fill by themselves.** Before taking a batch the writer lets the other ready tasks
+//! run once (requests being parsed and signed), so what they submit joins it. Without that,
+//! woken first by every submission, it committed batches of one under CPU-bound load.
 //!
 //! **Overload is an answer.** The queue is bounded ([`Limits`]): a full queue refuses at
 //! once. A unit that could not start within its wait limit (the queue is long, or another process
@@ -53,6 +58,7 @@ impl Default for Limits {
         }
     }
 }
+
 /// Units of work committed together at most.
 pub const MAX_BATCH: usize = 256;
 
