@@ -349,7 +349,7 @@ fn print_point(p: &Point) {
 
 fn summary(r: &Report) {
     println!(
-        "\n{:<8} {:<38} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7} {:>9} {:>10}",
+        "\n{:<8} {:<38} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9} {:>10}",
         "alg",
         "scenario",
         "conns",
@@ -358,6 +358,7 @@ fn summary(r: &Report) {
         "p50 ms",
         "p99 ms",
         "errors",
+        "µs CPU",
         "peak MiB",
         "of limit"
     );

@@ -19,12 +19,6 @@ pub struct AccessTokenRow {
 const COLUMNS: &str =
     "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
 
-pub async fn insert(conn: &mut Conn, a: &AccessTokenRow) -> Result<()> {
-    let mut s = Script::new();
-    insert_into(&mut s, a);
-    s.run(conn).await.map(|_| ())
-}
-
 pub fn insert_into(s: &mut Script, a: &AccessTokenRow) {
     s.statement(&INSERT)
         .bind(a.jti.clone())

@@ -23,9 +23,9 @@ pub async fn record(
     target: &str,
     detail: &serde_json::Value,
 ) -> Result<()> {
-    let mut s = Script::new();
-    record_into(&mut s, at, actor, action, target, detail);
-    s.run(conn).await.map(|_| ())
+    Script::once(conn, |s| record_into(s, at, actor, action, target, detail))
+        .await
+        .map(|_| ())
 }
 
 pub fn record_into(

@@ -19,9 +19,7 @@ pub struct CodeRow {
 }
 
 pub async fn insert(conn: &mut Conn, c: &CodeRow) -> Result<()> {
-    let mut s = Script::new();
-    insert_into(&mut s, c);
-    s.run(conn).await.map(|_| ())
+    Script::once(conn, |s| insert_into(s, c)).await.map(|_| ())
 }
 
 pub fn insert_into(s: &mut Script, c: &CodeRow) {
@@ -54,9 +52,7 @@ pub async fn mark_used(
     now: i64,
     grant_id: Option<&str>,
 ) -> Result<bool> {
-    let mut s = Script::new();
-    mark_used_into(&mut s, code_hash, now, grant_id);
-    Ok(s.run(conn).await? == 1)
+    Ok(Script::once(conn, |s| mark_used_into(s, code_hash, now, grant_id)).await? == 1)
 }
 
 /// [`mark_used`] as part of a script: it changes one row, or none if the code was used.

@@ -85,9 +85,7 @@ impl Filter {
 }
 
 pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
-    let mut s = Script::new();
-    insert_into(&mut s, g);
-    s.run(conn).await.map(|_| ())
+    Script::once(conn, |s| insert_into(s, g)).await.map(|_| ())
 }
 
 pub fn insert_into(s: &mut Script, g: &GrantRow) {

@@ -14,9 +14,7 @@ pub struct InteractionRow {
 }
 
 pub async fn insert(conn: &mut Conn, i: &InteractionRow) -> Result<()> {
-    let mut s = Script::new();
-    insert_into(&mut s, i);
-    s.run(conn).await.map(|_| ())
+    Script::once(conn, |s| insert_into(s, i)).await.map(|_| ())
 }
 
 pub fn insert_into(s: &mut Script, i: &InteractionRow) {

@@ -19,12 +19,6 @@ pub struct RefreshTokenRow {
 
 const COLUMNS: &str = "r.id, r.grant_id, r.parent_id, r.token_hash, r.issued_at, r.expires_at, r.consumed_at, r.last_used_at, r.use_count";
 
-pub async fn insert(conn: &mut Conn, t: &RefreshTokenRow) -> Result<()> {
-    let mut s = Script::new();
-    insert_into(&mut s, t);
-    s.run(conn).await.map(|_| ())
-}
-
 pub fn insert_into(s: &mut Script, t: &RefreshTokenRow) {
     s.statement("INSERT INTO refresh_tokens (id, grant_id, parent_id, token_hash, issued_at, expires_at, consumed_at, last_used_at, use_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(t.id.clone())
@@ -106,15 +100,8 @@ pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<RefreshToke
     .await?)
 }
 
-/// Records a use. For rotation (`consume`), only succeeds if the token was not consumed yet,
-/// so of two concurrent uses exactly one wins.
-pub async fn record_use(conn: &mut Conn, id: &str, now: i64, consume: bool) -> Result<bool> {
-    let mut s = Script::new();
-    record_use_into(&mut s, id, now, consume);
-    Ok(s.run(conn).await? == 1)
-}
-
-/// [`record_use`] as part of a script: it changes one row, or none if a rotation lost.
+/// Records a use. For rotation (`consume`) it changes the row only if the token was not
+/// consumed yet, so of two concurrent uses exactly one wins: one row changed, or none.
 pub fn record_use_into(s: &mut Script, id: &str, now: i64, consume: bool) {
     if consume {
         s.statement("UPDATE refresh_tokens SET consumed_at = ?, last_used_at = ?, use_count = use_count + 1 WHERE id = ? AND consumed_at IS NULL")

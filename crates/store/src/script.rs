@@ -94,6 +94,14 @@ impl Script {
         self.statements == 0
     }
 
+    /// Builds a script with `add` and runs it: the single-statement form of a table module's
+    /// `*_into` function.
+    pub async fn once(conn: &mut Conn, add: impl FnOnce(&mut Script)) -> Result<u64> {
+        let mut s = Script::new();
+        add(&mut s);
+        s.run(conn).await
+    }
+
     /// Runs the statements in order and returns how many rows they changed in all.
     pub async fn run(self, conn: &mut Conn) -> Result<u64> {
         if self.sql.is_empty() {

@@ -348,9 +348,9 @@ impl Authdesk {
             auth_time: user.map(|u| u.1),
             expires_at: now + INTERACTION_SECONDS,
         };
-        let stored = row.clone();
-        self.write(move |tx| Box::pin(async move { Ok(interactions::insert(tx, &stored).await?) }))
-            .await?;
+        let mut script = authdesk_store::Script::new();
+        interactions::insert_into(&mut script, &row);
+        self.append(script).await?;
         let username = match user {
             Some((sub, _)) => {
                 let mut conn = self.store().read().await?;

@@ -40,6 +40,10 @@ fn check_claims(c: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// How long a login may wait for a free password slot before it is refused as overload (a
+/// person at a login page would rather wait a few seconds than retry).
+const PASSWORD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Authdesk {
     /// Runs argon2 (about 19 MiB and tens of milliseconds each) on a blocking thread, at most
     /// one per core at a time, in working memory kept between runs: concurrent logins queue
@@ -49,11 +53,14 @@ impl Authdesk {
         &self,
         work: impl FnOnce(&mut secret::PasswordMemory) -> T + Send + 'static,
     ) -> Result<T> {
-        let slot = self
-            .password_slots
-            .clone()
-            .acquire_owned()
+        let slot = tokio::time::timeout(PASSWORD_WAIT, self.password_slots.clone().acquire_owned())
             .await
+            .map_err(|_| {
+                ApiError::Unavailable(format!(
+                    "too many logins at once: none could start within {} s",
+                    PASSWORD_WAIT.as_secs()
+                ))
+            })?
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let pool = self.password_memory.clone();
         tokio::task::spawn_blocking(move || {
