@@ -7,13 +7,13 @@
 use crate::http::{basic, Conn, Reply};
 use crate::server::{Fixture, PASSWORD, REDIRECT};
 use hyper::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scenario {
     /// client_credentials, client_secret_basic (the server's key decides RS256 or ES256).
@@ -73,7 +73,7 @@ struct ConnState {
     refresh_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoundResult {
     pub ok: u64,
     pub errors: u64,

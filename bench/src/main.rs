@@ -17,7 +17,7 @@ mod server;
 
 use clap::Parser;
 use load::{RoundResult, Scenario};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -65,9 +65,12 @@ struct Args {
     /// A few seconds of everything: c=4, two short rounds, nothing stored. For CI.
     #[arg(long)]
     smoke: bool,
+    /// Draw the plots of an earlier run's results.json into --out, and run nothing.
+    #[arg(long, value_name = "RESULTS_JSON")]
+    plot: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Point {
     alg: String,
     scenario: Scenario,
@@ -83,7 +86,7 @@ struct Point {
     ceiling: ceiling::Ceiling,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Report {
     ceiling_before: ceiling::Ceiling,
     ceiling_after: ceiling::Ceiling,
@@ -100,6 +103,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
+    if let Some(results) = &args.plot {
+        let report: Report = serde_json::from_str(&std::fs::read_to_string(results)?)?;
+        let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&out)?;
+        plot::write_plots(&out, &report_series(&report))?;
+        summary(&report);
+        return Ok(());
+    }
     if args.smoke {
         args.connections = vec![4];
         args.stored = vec![0];

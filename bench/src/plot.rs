@@ -1,5 +1,6 @@
-//! Plain SVG line charts (x on a log scale), so the figures in docs/performance.md come with a
-//! picture and no plotting dependency.
+//! Plain SVG line charts (both axes on a log scale: the scenarios span 50 to 100,000 requests
+//! per second), so the figures in docs/performance.md come with a picture and no plotting
+//! dependency.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -20,15 +21,20 @@ const COLORS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 ];
 
-fn nice_step(max: f64) -> f64 {
-    let raw = max / 5.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if raw <= m * mag {
-            return m * mag;
+/// 1, 2, 5, 10, 20, 50, … covering `lo..=hi`.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut mag = 10f64.powf(lo.log10().floor());
+    while mag <= hi * 10.0 {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * mag;
+            if v >= lo && v <= hi {
+                out.push(v);
+            }
         }
+        mag *= 10.0;
     }
-    10.0 * mag
+    out
 }
 
 fn label(x: f64) -> String {
@@ -42,8 +48,8 @@ fn label(x: f64) -> String {
 }
 
 pub fn svg(c: &Chart) -> String {
-    let (w, h) = (760.0, 420.0);
-    let (left, right, top, bottom) = (70.0, 250.0, 40.0, 50.0);
+    let (w, h) = (900.0, 440.0);
+    let (left, right, top, bottom) = (70.0, 330.0, 40.0, 50.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
     let xs: Vec<f64> = c
@@ -55,27 +61,33 @@ pub fn svg(c: &Chart) -> String {
         xs.iter().cloned().fold(f64::MAX, f64::min).max(1.0),
         xs.iter().cloned().fold(f64::MIN, f64::max).max(2.0),
     );
-    let ymax = c
+    let ys: Vec<f64> = c
         .series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let step = nice_step(ymax * 1.05);
-    let ytop = (ymax * 1.05 / step).ceil() * step;
+        .filter(|y| *y > 0.0)
+        .collect();
+    let ylo = 10f64.powf(
+        ys.iter()
+            .cloned()
+            .fold(f64::MAX, f64::min)
+            .max(1.0)
+            .log10()
+            .floor(),
+    );
+    let yhi = 10f64.powf(ys.iter().cloned().fold(1.0, f64::max).log10().ceil());
     let lx = |x: f64| {
         let span = (xmax.ln() - xmin.ln()).max(1e-9);
         left + (x.max(1.0).ln() - xmin.ln()) / span * pw
     };
-    let ly = |y: f64| top + ph - y / ytop * ph;
+    let ly = |y: f64| top + ph - (y.max(ylo).ln() - ylo.ln()) / (yhi.ln() - ylo.ln()) * ph;
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/><text x="{}" y="22" font-size="15" font-weight="bold">{}</text>"#,
         left, c.title
     );
-    let mut y = 0.0;
-    while y <= ytop + 1e-9 {
+    for y in log_ticks(ylo, yhi) {
         let _ = write!(
             s,
             r##"<line x1="{left}" x2="{}" y1="{py}" y2="{py}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
@@ -85,7 +97,6 @@ pub fn svg(c: &Chart) -> String {
             label(y),
             py = ly(y)
         );
-        y += step;
     }
     let mut ticks: Vec<f64> = xs.clone();
     ticks.sort_by(|a, b| a.total_cmp(b));
@@ -102,7 +113,7 @@ pub fn svg(c: &Chart) -> String {
     }
     let _ = write!(
         s,
-        r##"<line x1="{left}" x2="{left}" y1="{top}" y2="{}" stroke="#333"/><line x1="{left}" x2="{}" y1="{}" y2="{}" stroke="#333"/><text x="{}" y="{}" text-anchor="middle">{} (log scale)</text><text transform="translate(16 {}) rotate(-90)" text-anchor="middle">requests per second</text>"##,
+        r##"<line x1="{left}" x2="{left}" y1="{top}" y2="{}" stroke="#333"/><line x1="{left}" x2="{}" y1="{}" y2="{}" stroke="#333"/><text x="{}" y="{}" text-anchor="middle">{} (log scale)</text><text transform="translate(16 {}) rotate(-90)" text-anchor="middle">requests per second (log scale)</text>"##,
         top + ph,
         left + pw,
         top + ph,

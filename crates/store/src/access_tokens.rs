@@ -45,6 +45,29 @@ pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
     .await?)
 }
 
+/// The token's record and whether its grant (if it has one) still exists unrevoked: what
+/// introspection and userinfo check, in one query.
+pub async fn with_grant_state(
+    conn: &mut Conn,
+    jti: &str,
+) -> Result<Option<(AccessTokenRow, bool)>> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        token: AccessTokenRow,
+        grant_live: bool,
+    }
+    let found: Option<Found> = sqlx::query_as(
+        "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
+                (a.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL)) AS grant_live
+         FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?",
+    )
+    .bind(jti)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|f| (f.token, f.grant_live)))
+}
+
 pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<AccessTokenRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"

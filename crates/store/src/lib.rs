@@ -16,6 +16,7 @@ pub mod grants;
 pub mod interactions;
 pub mod keys;
 pub mod prune;
+mod reads;
 pub mod refresh_tokens;
 pub mod script;
 pub mod sessions;
@@ -25,12 +26,13 @@ pub mod users;
 mod writer;
 
 pub use futures_util::future::BoxFuture;
+pub use reads::ReadConn;
 pub use script::Script;
 pub use turnstile::Role;
 pub use writer::Limits;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::ConnectOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -139,7 +141,7 @@ impl From<sqlx::Error> for StoreError {
 /// The database behind a data directory.
 #[derive(Clone)]
 pub struct Store {
-    reads: SqlitePool,
+    reads: std::sync::Arc<reads::Reads>,
     writer: writer::Writer,
     path: PathBuf,
 }
@@ -153,7 +155,7 @@ impl std::fmt::Debug for Store {
 pub const DB_FILE: &str = "authdesk.db";
 
 /// Read connections; each read holds one only for its statements.
-const READ_CONNECTIONS: u32 = 4;
+const READ_CONNECTIONS: usize = 4;
 
 fn options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -218,16 +220,13 @@ impl Store {
         migrate(&mut conn, &path).await?;
         let turnstile = turnstile::Turnstile::open(dir, role)
             .map_err(|e| StoreError::Unusable(format!("cannot write to {}: {e}", dir.display())))?;
-        let reads = SqlitePoolOptions::new()
-            .max_connections(READ_CONNECTIONS)
-            .min_connections(0)
-            .acquire_timeout(limits.wait)
-            .test_before_acquire(false)
-            .connect_lazy_with(
-                options(&path)
-                    .busy_timeout(limits.wait)
-                    .pragma("query_only", "ON"),
-            );
+        let reads = std::sync::Arc::new(reads::Reads::new(
+            options(&path)
+                .busy_timeout(limits.wait)
+                .pragma("query_only", "ON"),
+            READ_CONNECTIONS,
+            limits.wait,
+        ));
         let writer = writer::Writer::spawn(conn, write_options, turnstile, limits);
         Ok(Self {
             reads,
@@ -237,8 +236,8 @@ impl Store {
     }
 
     /// A read-only connection (WAL: never waits for the writer). Writing through it fails.
-    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.reads.acquire().await?)
+    pub async fn read(&self) -> Result<ReadConn<'_>> {
+        self.reads.get().await
     }
 
     /// Runs `work` as one unit of work in the writer: all of it is committed, or none of it.

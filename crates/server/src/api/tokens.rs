@@ -688,20 +688,19 @@ impl Authdesk {
         let Some(jti) = c.get("jti").and_then(Value::as_str) else {
             return Ok(Err("no jti".into()));
         };
-        let mut conn = self.store().read().await?;
-        let Some(row) = access_tokens::get(&mut conn, jti).await? else {
+        let found = {
+            let mut conn = self.store().read().await?;
+            access_tokens::with_grant_state(&mut conn, jti).await?
+        };
+        let Some((row, grant_live)) = found else {
             return Ok(Err("unknown token".into()));
         };
         if row.revoked_at.is_some() {
             return Ok(Err("revoked".into()));
         }
-        if let Some(g) = &row.grant_id {
-            let grant = grants::get(&mut conn, g).await?;
-            if grant.is_none_or(|g| g.revoked_at.is_some()) {
-                return Ok(Err("its grant was revoked".into()));
-            }
+        if !grant_live {
+            return Ok(Err("its grant was revoked".into()));
         }
-        drop(conn);
         let client = self.client_cached(&row.client_id).await?;
         if !client.is_some_and(|c| c.enabled) {
             return Ok(Err("its application is disabled or deleted".into()));

@@ -1,0 +1,86 @@
+//! The read connections: a few `query_only` connections handed out one per read and taken back
+//! as they are. (sqlx's own pool pings every connection it takes back — one more round trip to
+//! SQLite's thread per read, a third of an introspection's cost; a read-only connection has no
+//! transaction to flush.) A read dropped mid-query returns its connection at once: sqlx runs a
+//! connection's commands in order, so the next read simply follows the abandoned one.
+
+use crate::{Conn, Result, StoreError};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+pub(crate) struct Reads {
+    idle: Mutex<Vec<Conn>>,
+    slots: Arc<Semaphore>,
+    options: SqliteConnectOptions,
+    wait: Duration,
+}
+
+/// A read connection, back to the pool when dropped.
+pub struct ReadConn<'a> {
+    conn: Option<Conn>,
+    reads: &'a Reads,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for ReadConn<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.reads.idle.lock().expect("read pool").push(c);
+        }
+    }
+}
+
+impl Reads {
+    pub(crate) fn new(options: SqliteConnectOptions, size: usize, wait: Duration) -> Reads {
+        Reads {
+            idle: Mutex::new(Vec::with_capacity(size)),
+            slots: Arc::new(Semaphore::new(size)),
+            options,
+            wait,
+        }
+    }
+
+    /// A connection within the wait limit (`Busy` after it), opened on first need.
+    pub(crate) async fn get(&self) -> Result<ReadConn<'_>> {
+        let slot = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| StoreError::Busy("no database connection became free in time".into()))?
+            .map_err(|_| StoreError::Unavailable("the database is closed".into()))?;
+        let idle = self.idle.lock().expect("read pool").pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self.options.connect().await?,
+        };
+        Ok(ReadConn {
+            conn: Some(conn),
+            reads: self,
+            _slot: slot,
+        })
+    }
+
+    /// Closes the idle connections and refuses new reads.
+    pub(crate) async fn close(&self) {
+        self.slots.close();
+        let idle: Vec<Conn> = std::mem::take(&mut *self.idle.lock().expect("read pool"));
+        for c in idle {
+            use sqlx::Connection;
+            let _ = c.close().await;
+        }
+    }
+}
