@@ -388,8 +388,7 @@ fn summary(r: &Report) {
         .collect();
     for p in &r.points {
         let rps = median(p.rounds.iter().map(|x| x.rps).collect());
-        let mut share =
-            share_of_ceiling(&p.alg, p.scenario, rps, &r.ceiling_before).unwrap_or_default();
+        let mut share = share_of_ceiling(&p.alg, p.scenario, rps, &p.ceiling).unwrap_or_default();
         if p.scenario == Scenario::ClientCredentials {
             if let Some((_, _, _, j)) = jwks
                 .iter()

@@ -154,6 +154,11 @@ impl std::fmt::Debug for Store {
 
 pub const DB_FILE: &str = "authdesk.db";
 
+/// The writer's page cache (KiB, SQLite's negative form): with a million stored tokens the
+/// indexes a refresh looks up and inserts into outgrow SQLite's 2 MiB default, and every miss
+/// is a read from the operating system's cache on the writer's critical path.
+const WRITER_CACHE: &str = "-16384";
+
 /// Read connections; each read holds one only for its statements.
 const READ_CONNECTIONS: usize = 4;
 
@@ -212,7 +217,8 @@ impl Store {
         let write_options = options(&path)
             .create_if_missing(true)
             .busy_timeout(Duration::from_millis(100))
-            .pragma("temp_store", "MEMORY");
+            .pragma("temp_store", "MEMORY")
+            .pragma("cache_size", WRITER_CACHE);
         let mut conn = write_options
             .connect()
             .await
