@@ -12,7 +12,7 @@ use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
 use authdesk_server::api::{Actor, ApiError, ClockView, Page};
 use authdesk_server::signing::Alg;
-use authdesk_store::audit::AuditRow;
+use authdesk_store::audit::{AuditRow, ChainCheck};
 use authdesk_store::grants::Impact;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -194,6 +194,11 @@ async fn audit_list(c: S<'_>, action: Option<String>) -> R<Vec<AuditRow>> {
         .await?)
 }
 
+#[tauri::command]
+async fn audit_verify(c: S<'_>) -> R<ChainCheck> {
+    Ok(c.app.audit_verify().await?)
+}
+
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         status,
@@ -220,6 +225,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_list,
         keys_rotate,
         keys_jwks,
-        audit_list
+        audit_list,
+        audit_verify
     ]
 }

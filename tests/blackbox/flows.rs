@@ -56,6 +56,8 @@ async fn code_flow_issues_what_the_scope_asks_for() {
 #[tokio::test]
 async fn consent_deny_and_remembered_consent_and_prompt_none() {
     let t = spawn_app().await;
+    // Login sessions on an http:// issuer are opt-in (`serve --sso`); this test is about them.
+    t.app.set_sso_over_http(true);
     let c = t.confidential().await;
     t.user("ada").await;
     let b = browser();

@@ -7,6 +7,7 @@
 mod client_auth;
 mod concurrency;
 mod flows;
+mod hardening;
 mod keys;
 mod lifetimes;
 mod negative;

@@ -37,6 +37,8 @@ async fn introspect(t: &TestApp, c: &Registered, token: &str) -> bool {
 #[tokio::test]
 async fn after_a_year_and_the_retention_period_storage_is_back_to_its_baseline() {
     let t = spawn_app().await;
+    // Sessions exist only with single sign-on, which an http:// issuer has on request.
+    t.app.set_sso_over_http(true);
     let conf = t.confidential().await;
     let public = t.public().await;
     t.user("ada").await;

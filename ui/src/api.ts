@@ -2,6 +2,7 @@
 // binding type or throws a BackendError carrying the backend's stable code.
 import { invoke } from "@tauri-apps/api/core";
 import type { AuditRow } from "./bindings/AuditRow";
+import type { ChainCheck } from "./bindings/ChainCheck";
 import type { ClientCreated } from "./bindings/ClientCreated";
 import type { ClientDraft } from "./bindings/ClientDraft";
 import type { ClientView } from "./bindings/ClientView";
@@ -73,4 +74,5 @@ export const api = {
     jwks: () => call<unknown>("keys_jwks"),
   },
   audit: (action: string | null) => call<AuditRow[]>("audit_list", { action }),
+  auditVerify: () => call<ChainCheck>("audit_verify"),
 };

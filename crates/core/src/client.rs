@@ -44,7 +44,7 @@ macro_rules! str_enum {
                     $($s => Ok(<$t>::$v),)*
                     _ => Err(format!(
                         "'{}' is not one of: {}",
-                        s.escape_default(),
+                        crate::error::shown(s),
                         [$($s),*].join(", ")
                     )),
                 }
@@ -94,6 +94,9 @@ pub struct ClientDraft {
     /// The public key for `private_key_jwt`: a PEM public key or a JWKS JSON document.
     pub public_key: Option<String>,
     pub consent_required: Option<bool>,
+    /// An API that checks other apps' access tokens at the introspection endpoint (RFC 7662).
+    /// Other apps may introspect only their own tokens. Confidential apps only; default no.
+    pub resource_server: Option<bool>,
     pub lifetimes: LifetimeOverrides,
 }
 
@@ -110,6 +113,9 @@ pub struct ClientSettings {
     pub grant_types: Vec<GrantType>,
     pub public_key: Option<String>,
     pub consent_required: bool,
+    /// See [`ClientDraft::resource_server`]. Absent in settings stored before it existed.
+    #[serde(default)]
+    pub resource_server: bool,
     pub lifetimes: LifetimeOverrides,
 }
 
@@ -204,7 +210,7 @@ impl ClientDraft {
                 Ok(u) => redirect_uris.push(u),
                 Err(e) => errors.push(field(
                     "redirect_uris",
-                    format!("{}: {e}", raw.escape_default()),
+                    format!("{}: {e}", crate::error::shown(raw)),
                 )),
             }
         }
@@ -280,12 +286,20 @@ impl ClientDraft {
                     "custom_claims",
                     format!(
                         "'{}' is not a URI-named claim (e.g. https://api.example.com/claim/x)",
-                        c.escape_default()
+                        crate::error::shown(c)
                     ),
                 ));
             } else if !custom_claims.iter().any(|x| x == c) {
                 custom_claims.push(c.to_string());
             }
+        }
+
+        let resource_server = self.resource_server.unwrap_or(false);
+        if resource_server && client_type != ClientType::Confidential {
+            errors.push(field(
+                "resource_server",
+                "only a confidential app can introspect tokens: it must authenticate",
+            ));
         }
 
         if let Err(e) = self.lifetimes.resolve() {
@@ -306,6 +320,7 @@ impl ClientDraft {
             grant_types,
             public_key,
             consent_required: self.consent_required.unwrap_or(true),
+            resource_server,
             lifetimes: self.lifetimes,
         })
     }
@@ -394,6 +409,15 @@ mod tests {
                     ..draft()
                 },
                 "redirect_uris",
+            ),
+            (
+                "public resource server",
+                ClientDraft {
+                    client_type: Some(ClientType::Public),
+                    resource_server: Some(true),
+                    ..draft()
+                },
+                "resource_server",
             ),
             (
                 "public cc",

@@ -54,6 +54,28 @@ impl ErrorCode {
     }
 }
 
+/// A value a caller sent, as an error message may quote it: printable ASCII kept except `"`
+/// and `\` (which RFC 6749 does not allow in `error_description`), anything else shown as
+/// `?`, and at most [`SHOWN_MAX`] characters (then `...`). Never Rust escapes such as `\u{0}`.
+pub fn shown(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(SHOWN_MAX)
+        .map(|c| match c {
+            '"' | '\\' => '?',
+            c if (' '..='~').contains(&c) => c,
+            _ => '?',
+        })
+        .collect();
+    if value.chars().count() > SHOWN_MAX {
+        out.push_str("...");
+    }
+    out
+}
+
+/// How much of a caller's value an error message quotes.
+pub const SHOWN_MAX: usize = 64;
+
 /// An error a client may see: an RFC code plus a human description. The description only ever
 /// contains characters RFC 6749 allows (`%x20-21 / %x23-5B / %x5D-7E`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,5 +129,15 @@ mod tests {
     fn descriptions_keep_to_the_rfc_character_set() {
         let e = OAuthError::invalid_request("bad \"x\"\\ \r\n\té");
         assert_eq!(e.description, "bad 'x''     ");
+    }
+
+    #[test]
+    fn quoted_values_are_plain_and_short() {
+        assert_eq!(shown("read\0write\u{0}\"x\"é"), "read?write??x??");
+        assert_eq!(shown("ok scope"), "ok scope");
+        let long = "a".repeat(1000);
+        assert_eq!(shown(&long), format!("{}...", "a".repeat(SHOWN_MAX)));
+        let e = OAuthError::invalid_scope(format!("'{}' is not a valid scope", shown("a\u{0}b")));
+        assert_eq!(e.description, "'a?b' is not a valid scope");
     }
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod clock;
 pub mod error;
 pub mod lifetime;
+pub mod login;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;

@@ -34,7 +34,10 @@ impl Scope {
         let mut tokens: Vec<String> = Vec::new();
         for token in input.split(' ').filter(|t| !t.is_empty()) {
             if !is_scope_token(token) {
-                return Err(format!("'{}' is not a valid scope", token.escape_default()));
+                return Err(format!(
+                    "'{}' is not a valid scope",
+                    crate::error::shown(token)
+                ));
             }
             if !tokens.iter().any(|t| t == token) {
                 tokens.push(token.to_string());
@@ -49,7 +52,7 @@ impl Scope {
         let joined: Vec<String> = tokens.into_iter().map(|s| s.as_ref().to_string()).collect();
         for t in &joined {
             if !is_scope_token(t) || t.contains(' ') {
-                return Err(format!("'{}' is not a valid scope", t.escape_default()));
+                return Err(format!("'{}' is not a valid scope", crate::error::shown(t)));
             }
         }
         Self::parse(&joined.join(" "))

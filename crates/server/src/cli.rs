@@ -39,6 +39,15 @@ pub enum Command {
         /// Public issuer URL (default: http://<listen address>).
         #[arg(long)]
         issuer: Option<String>,
+        /// Serve a non-loopback --listen address with an http:// issuer anyway (tokens and
+        /// passwords then cross the network in clear text; for a trusted lab network only).
+        #[arg(long)]
+        insecure_listen: bool,
+        /// Keep login sessions (single sign-on) with an http:// issuer too. Browsers send a
+        /// 127.0.0.1 cookie to every port, so any local app could then get codes for the
+        /// logged-in user without a login. Always on with an https:// issuer.
+        #[arg(long)]
+        sso: bool,
     },
     /// External-application configurations.
     #[command(subcommand)]
@@ -64,8 +73,10 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
-    /// The audit log, newest first.
+    /// The audit log, newest first; `audit verify` checks its hash chain.
     Audit {
+        #[command(subcommand)]
+        check: Option<AuditCmd>,
         #[arg(long)]
         action: Option<String>,
         #[arg(long, default_value_t = 50)]
@@ -112,6 +123,9 @@ pub struct CreateClient {
     jwks_file: Option<PathBuf>,
     #[arg(long, value_parser = parse_bool)]
     consent_required: Option<bool>,
+    /// An API that may introspect other apps' access tokens (confidential apps only).
+    #[arg(long)]
+    resource_server: bool,
 }
 
 fn parse_bool(s: &str) -> Result<bool, String> {
@@ -147,12 +161,25 @@ pub enum ClientsCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Exit 0 when every event's hash follows from the one before; 1 naming the first that
+    /// does not (changed after it was written, or an event before it removed).
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UsersCmd {
+    /// The password comes from standard input (--password-stdin), from a prompt when run in a
+    /// terminal without either option, or from --password (visible to other local users in
+    /// the process list and kept in shell history: avoid).
     Create {
         #[arg(long)]
         username: String,
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from standard input (one line; the newline is not part of it).
         #[arg(long)]
-        password: String,
+        password_stdin: bool,
         #[arg(long = "claim", value_name = "KEY=VALUE")]
         claims: Vec<String>,
     },
@@ -346,7 +373,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     );
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
-        Command::Serve { listen, issuer } => serve(app, listen, issuer).await?,
+        Command::Serve {
+            listen,
+            issuer,
+            insecure_listen,
+            sso,
+        } => {
+            app.set_sso_over_http(sso);
+            serve(app, listen, issuer, insecure_listen).await?
+        }
         Command::Clients(c) => clients(&app, c, j, &actor).await?,
         Command::Users(c) => users(&app, c, j, &actor).await?,
         Command::Grants(c) => grants(&app, c, j, &actor).await?,
@@ -456,7 +491,33 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 )
             });
         }
-        Command::Audit { action, limit } => {
+        Command::Audit {
+            check: Some(AuditCmd::Verify),
+            ..
+        } => {
+            let check = app.audit_verify().await?;
+            let v = serde_json::to_value(&check).expect("serialises");
+            if j {
+                println!("{v}");
+            }
+            match check.first_bad {
+                None => {
+                    if !j {
+                        println!("audit chain intact: {} events", check.events);
+                    }
+                }
+                Some(id) => {
+                    return Err(Failure(format!(
+                        "audit chain broken at event {id}: it was changed after it was written, or an event before it was removed"
+                    )))
+                }
+            }
+        }
+        Command::Audit {
+            check: None,
+            action,
+            limit,
+        } => {
             let rows = app
                 .audit_list(action.as_deref(), Page { limit, offset: 0 })
                 .await?;
@@ -492,6 +553,7 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
             ("scopes", s(&v["scopes"])),
             ("grant types", s(&v["grant_types"])),
             ("consent required", s(&v["consent_required"])),
+            ("resource server", s(&v["resource_server"])),
             ("enabled", s(&v["enabled"])),
         ])
     };
@@ -521,6 +583,7 @@ async fn clients(app: &Authdesk, c: ClientsCmd, j: bool, actor: &Actor) -> Resul
                 grant_types: a.grant_types,
                 public_key,
                 consent_required: a.consent_required,
+                resource_server: Some(a.resource_server),
                 lifetimes: Default::default(),
             };
             let created = app.client_create(&draft, actor).await?;
@@ -594,8 +657,10 @@ async fn users(app: &Authdesk, c: UsersCmd, j: bool, actor: &Actor) -> Result<()
         UsersCmd::Create {
             username,
             password,
+            password_stdin,
             claims,
         } => {
+            let password = read_password(password, password_stdin)?;
             let mut map = Map::new();
             for c in &claims {
                 let (k, v) = parse_claim_arg(c).map_err(Failure)?;
@@ -774,11 +839,73 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
     Ok(())
 }
 
+/// The new user's password: from standard input, the command line (with a warning), or a
+/// prompt without echo when standard input is a terminal.
+fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    if let Some(p) = given {
+        eprintln!("warning: --password shows the password to other local users (process list) and keeps it in shell history; prefer --password-stdin");
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if !from_stdin && stdin.is_terminal() {
+        return rpassword::prompt_password("Password for the new user: ")
+            .map_err(|e| Failure(format!("cannot read the password: {e}")));
+    }
+    if !from_stdin {
+        return Err(Failure(
+            "give the password with --password-stdin (or run in a terminal to be asked)".into(),
+        ));
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Failure(
+            "the password read from standard input is empty".into(),
+        ));
+    }
+    Ok(password.to_string())
+}
+
+/// A listen address other machines can reach needs an `https://` issuer (TLS ended in front
+/// of authdesk); `--insecure-listen` overrides, with the warning returned.
+fn check_listen(
+    listen: SocketAddr,
+    issuer: Option<&str>,
+    insecure_listen: bool,
+) -> Result<Option<String>, Failure> {
+    let https = issuer.is_some_and(|i| i.starts_with("https://"));
+    if listen.ip().is_loopback() || https {
+        return Ok(None);
+    }
+    if !insecure_listen {
+        return Err(Failure(format!(
+            "refusing to listen on {listen} with an http:// issuer: other machines would send \
+             tokens and passwords in clear text. Give an https:// --issuer (with TLS ended in \
+             front of authdesk), listen on 127.0.0.1, or pass --insecure-listen for a trusted \
+             lab network"
+        )));
+    }
+    Ok(Some(format!(
+        "--insecure-listen: serving {listen} over plain http; tokens and passwords cross the network in clear text"
+    )))
+}
+
 async fn serve(
     app: Arc<Authdesk>,
     listen: SocketAddr,
     issuer: Option<String>,
+    insecure_listen: bool,
 ) -> Result<(), Failure> {
+    if let Some(warning) = check_listen(listen, issuer.as_deref(), insecure_listen)? {
+        tracing::warn!(%listen, "{warning}");
+        eprintln!("warning: {warning}");
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
@@ -826,4 +953,51 @@ async fn serve(
     app.store().close().await;
     println!("authdesk stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_listen;
+
+    #[test]
+    fn a_network_listen_address_needs_https_or_an_explicit_override() {
+        let cases = [
+            ("127.0.0.1:8400", None, false, Some(false)),
+            (
+                "[::1]:8400",
+                Some("http://localhost:8400"),
+                false,
+                Some(false),
+            ),
+            ("0.0.0.0:8400", None, false, None),
+            ("0.0.0.0:8400", Some("http://auth.example.com"), false, None),
+            (
+                "10.0.0.5:8400",
+                Some("https://auth.example.com"),
+                false,
+                Some(false),
+            ),
+            (
+                "0.0.0.0:8400",
+                Some("http://auth.example.com"),
+                true,
+                Some(true),
+            ),
+        ];
+        for (listen, issuer, insecure, expect) in cases {
+            let got = check_listen(listen.parse().unwrap(), issuer, insecure);
+            match expect {
+                None => assert!(
+                    got.as_ref()
+                        .is_err_and(|e| e.0.contains("--insecure-listen")),
+                    "{listen} {issuer:?}"
+                ),
+                Some(warns) => assert_eq!(
+                    got.as_ref().map(|w| w.is_some()).ok(),
+                    Some(warns),
+                    "{listen} {issuer:?}"
+                ),
+            }
+        }
+    }
 }

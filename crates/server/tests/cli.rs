@@ -341,3 +341,139 @@ fn data_dir_from_environment() {
     assert!(out.status.success());
     assert!(dir.path().join("authdesk.db").exists());
 }
+
+/// `users create --password-stdin` reads the password from standard input (so it is in no
+/// process list or shell history); `--password` still works but warns; neither, without a
+/// terminal to prompt on, is refused with the fix.
+#[tokio::test]
+async fn users_create_takes_the_password_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(d)
+        .args([
+            "users",
+            "create",
+            "--username",
+            "bob",
+            "--password-stdin",
+            "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"two words\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(created["sub"].is_string());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("--password"),
+        "no warning about the password: {err}"
+    );
+
+    let stored: String = {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(d.join("authdesk.db"))
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'bob'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    let mut memory = Default::default();
+    assert!(authdesk_server::secret::verify_password(
+        "two words",
+        &stored,
+        &mut memory
+    ));
+    assert!(!authdesk_server::secret::verify_password(
+        "two words\r",
+        &stored,
+        &mut memory
+    ));
+
+    let (code, _, err) = authdesk(d, &["users", "create", "--username", "carol", "--json"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--password-stdin"), "{err}");
+    let (code, _, err) = authdesk(
+        d,
+        &[
+            "users",
+            "create",
+            "--username",
+            "dan",
+            "--password",
+            "on the command line",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("prefer --password-stdin"), "{err}");
+}
+
+/// `audit verify` exits 0 on an intact chain and 1 naming the first event edited with SQL.
+#[tokio::test]
+async fn audit_verify_names_the_first_event_changed_behind_authdesks_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["ada", "bob", "carol"] {
+        json(
+            d,
+            &[
+                "users",
+                "create",
+                "--username",
+                name,
+                "--password",
+                "long enough",
+                "--json",
+            ],
+        );
+    }
+    let (code, out, err) = authdesk(d, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(out.contains("intact"), "{out}");
+    let ok = json(d, &["audit", "verify", "--json"]);
+    assert_eq!(ok["first_bad"], Value::Null);
+
+    let second: i64 = {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(d.join("authdesk.db"))
+            .connect()
+            .await
+            .unwrap();
+        let id = sqlx::query_scalar("SELECT id FROM audit ORDER BY id LIMIT 1 OFFSET 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit SET actor = 'nobody' WHERE id = ?")
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        id
+    };
+    let (code, _, err) = authdesk(d, &["audit", "verify"]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("broken at event {second}")), "{err}");
+}

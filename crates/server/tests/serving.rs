@@ -521,3 +521,17 @@ async fn database_files_turning_read_only_while_serving_are_a_503_and_service_re
     );
     server.stop();
 }
+
+/// A listen address other machines can reach, with an `http://` issuer, is refused before
+/// anything is bound (the override and the https case are unit-tested in `cli.rs`).
+#[test]
+fn serving_plain_http_beyond_loopback_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = authdesk(dir.path(), &["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, 1, "{out} {err}");
+    assert!(
+        err.contains("--insecure-listen") && err.contains("https://"),
+        "{err}"
+    );
+    assert!(!out.contains("listening"), "{out}");
+}

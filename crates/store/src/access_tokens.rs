@@ -45,8 +45,8 @@ pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
     .await?)
 }
 
-/// The token's record and whether its grant (if it has one) still exists unrevoked: what
-/// introspection and userinfo check, in one query.
+/// The token's record and whether its grant (if it has one) still exists unrevoked and its
+/// user still exists: what introspection and userinfo check, in one query.
 pub async fn with_grant_state(
     conn: &mut Conn,
     jti: &str,
@@ -59,7 +59,8 @@ pub async fn with_grant_state(
     }
     let found: Option<Found> = sqlx::query_as(
         "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
-                (a.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL)) AS grant_live
+                (a.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL
+                    AND EXISTS (SELECT 1 FROM users u WHERE u.sub = g.sub))) AS grant_live
          FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?",
     )
     .bind(jti)

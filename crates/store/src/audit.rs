@@ -1,6 +1,20 @@
-//! `audit`: every admin action and token event: who, when, what.
+//! `audit`: every admin action and token event: who, when, what, in a hash chain.
+//!
+//! Each event's `hash` is SHA-256 of the previous event's hash and the event's own content
+//! ([`content`]); the first event's "previous hash" is the anchor (32 zero bytes, or, once
+//! pruning removed the oldest events, the hash of the last one removed). The writer calls
+//! [`seal`] before every commit, so an event is sealed in the transaction that wrote it.
+//! [`verify`] finds the first event whose hash does not follow: changed after it was written,
+//! or an event before it removed. It detects edits made outside Authdesk (a SQL shell, a
+//! restored backup mixed with a newer one); someone who can write the database and knows this
+//! scheme can also rewrite the chain, so it is tamper-evident, not tamper-proof.
 
-use crate::{Conn, Result, Script};
+use crate::{settings, Conn, Result, Script};
+use sqlx::Row;
+
+/// The chain's anchor once pruning removed its start (hex).
+pub const ANCHOR: &str = "audit_anchor";
+const GENESIS: [u8; 32] = [0; 32];
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -57,4 +71,167 @@ pub async fn list(
         .bind(offset)
         .fetch_all(conn)
         .await?)
+}
+
+/// What an event's hash covers besides the previous hash: its id, time, actor, action,
+/// target and detail, as one JSON array (unambiguous whatever the strings contain).
+fn content(id: i64, at: i64, actor: &str, action: &str, target: &str, detail: &str) -> String {
+    serde_json::json!([id, at, actor, action, target, detail]).to_string()
+}
+
+fn link(prev: &[u8], content: &str) -> Vec<u8> {
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    ctx.update(prev);
+    ctx.update(content.as_bytes());
+    ctx.finish().as_ref().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    s.len().is_multiple_of(2)
+        .then(|| {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .flatten()
+}
+
+async fn anchor(conn: &mut Conn) -> Result<Vec<u8>> {
+    Ok(settings::get(conn, ANCHOR)
+        .await?
+        .and_then(|h| unhex(&h))
+        .unwrap_or_else(|| GENESIS.to_vec()))
+}
+
+#[derive(sqlx::FromRow)]
+struct Sealable {
+    id: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+    hash: Option<Vec<u8>>,
+}
+
+impl Sealable {
+    fn content(&self) -> String {
+        content(
+            self.id,
+            self.at,
+            &self.actor,
+            &self.action,
+            &self.target,
+            &self.detail,
+        )
+    }
+}
+
+/// Seals the events not sealed yet (those the current transaction wrote), chaining them to
+/// the last sealed one. One query when there is nothing to seal.
+pub async fn seal(conn: &mut Conn) -> Result<()> {
+    let rows: Vec<Sealable> = sqlx::query_as(
+        "SELECT id, at, actor, action, target, detail, hash FROM audit
+         WHERE id >= COALESCE((SELECT id FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1), 0)
+         ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rows = rows.into_iter().peekable();
+    let mut prev = match rows.peek() {
+        None => return Ok(()),
+        Some(r) if r.hash.is_some() => rows.next().and_then(|r| r.hash).expect("peeked"),
+        Some(_) => anchor(conn).await?,
+    };
+    let mut script = Script::new();
+    for r in rows {
+        let hash = link(&prev, &r.content());
+        script
+            .statement("UPDATE audit SET hash = ? WHERE id = ?")
+            .bind(hash.clone())
+            .bind(r.id);
+        prev = hash;
+    }
+    if !script.is_empty() {
+        script.run(conn).await?;
+    }
+    Ok(())
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ChainCheck {
+    /// Events checked.
+    #[ts(type = "number")]
+    pub events: i64,
+    /// The first event whose hash does not follow from the one before, if any.
+    #[ts(type = "number | null")]
+    pub first_bad: Option<i64>,
+}
+
+/// Walks the whole chain from its anchor, a page at a time.
+pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
+    let mut prev = anchor(conn).await?;
+    let mut after = 0i64;
+    let mut events = 0i64;
+    loop {
+        let page: Vec<Sealable> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, detail, hash FROM audit WHERE id > ? ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = page.last() else {
+            return Ok(ChainCheck {
+                events,
+                first_bad: None,
+            });
+        };
+        after = last.id;
+        for r in page {
+            events += 1;
+            let expected = link(&prev, &r.content());
+            if r.hash.as_deref() != Some(expected.as_slice()) {
+                return Ok(ChainCheck {
+                    events,
+                    first_bad: Some(r.id),
+                });
+            }
+            prev = expected;
+        }
+    }
+}
+
+/// Removes up to `limit` of the oldest events, in order, while they are at or before
+/// `before` (stopping at the first newer one, so the chain stays whole), and keeps the hash of
+/// the last one removed as the anchor. Returns how many went.
+pub async fn prune_oldest(conn: &mut Conn, before: i64, limit: i64) -> Result<u64> {
+    let rows = sqlx::query("SELECT id, at, hash FROM audit ORDER BY id LIMIT ?")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut last: Option<(i64, Vec<u8>)> = None;
+    for r in &rows {
+        let (id, at, hash): (i64, i64, Option<Vec<u8>>) = (r.get(0), r.get(1), r.get(2));
+        match hash {
+            Some(h) if at <= before => last = Some((id, h)),
+            _ => break,
+        }
+    }
+    let Some((id, hash)) = last else {
+        return Ok(0);
+    };
+    let n = sqlx::query("DELETE FROM audit WHERE id <= ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    settings::set(conn, ANCHOR, &hex(&hash)).await?;
+    Ok(n)
 }

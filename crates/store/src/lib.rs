@@ -12,9 +12,11 @@ pub mod audit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod files;
 pub mod grants;
 pub mod interactions;
 pub mod keys;
+pub mod login_failures;
 pub mod prune;
 mod reads;
 pub mod refresh_tokens;
@@ -211,6 +213,9 @@ impl Store {
 
     /// [`Store::open`] with other limits than the defaults (tests shorten the wait).
     pub async fn open_with(dir: &Path, role: Role, limits: Limits) -> Result<Self> {
+        for repair in files::prepare(dir)? {
+            tracing::warn!(%repair, "data directory made owner-only");
+        }
         let path = dir.join(DB_FILE);
         // Savepoint journals stay in memory: the writer nests one per unit of work, and a
         // temporary file per batch would cost an open, writes and an unlink each time.

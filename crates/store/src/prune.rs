@@ -18,8 +18,11 @@ pub struct Cutoffs {
     pub unchained_created_before: i64,
     /// A code that expired before this goes (used codes are kept a while to catch replays).
     pub codes_expired_before: i64,
-    /// Audit events before this go.
+    /// Audit events before this go, oldest first (the hash chain stays whole: the oldest
+    /// event newer than this stops the pruning).
     pub audit_before: i64,
+    /// A user name's failed logins last counted before this go (its lock ended long ago).
+    pub login_failures_before: i64,
 }
 
 /// What a prune step deletes.
@@ -33,11 +36,12 @@ pub enum Kind {
     Interactions,
     Sessions,
     Assertions,
+    LoginFailures,
     Audit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::UnboundAccessTokens,
         Kind::RevokedGrants,
         Kind::EndedChains,
@@ -46,6 +50,7 @@ impl Kind {
         Kind::Interactions,
         Kind::Sessions,
         Kind::Assertions,
+        Kind::LoginFailures,
         Kind::Audit,
     ];
 
@@ -59,6 +64,7 @@ impl Kind {
             Kind::Interactions => "interactions",
             Kind::Sessions => "sessions",
             Kind::Assertions => "client assertion ids",
+            Kind::LoginFailures => "failed-login counts",
             Kind::Audit => "audit events",
         }
     }
@@ -74,7 +80,8 @@ impl Kind {
             Kind::Interactions => "DELETE FROM interactions WHERE rowid IN (SELECT rowid FROM interactions WHERE expires_at <= ?1 LIMIT ?2)",
             Kind::Sessions => "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)",
             Kind::Assertions => "DELETE FROM client_assertions WHERE rowid IN (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)",
-            Kind::Audit => "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at <= ?1 LIMIT ?2)",
+            Kind::LoginFailures => "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE last_failed_at <= ?1 LIMIT ?2)",
+            Kind::Audit => unreachable!("audit events are pruned in chain order: audit::prune_oldest"),
         }
     }
 
@@ -86,6 +93,7 @@ impl Kind {
             Kind::RevokedGrants | Kind::EndedChains => c.grants_ended_before,
             Kind::UnchainedGrants => c.unchained_created_before,
             Kind::Codes => c.codes_expired_before,
+            Kind::LoginFailures => c.login_failures_before,
             Kind::Audit => c.audit_before,
         }
     }
@@ -93,6 +101,9 @@ impl Kind {
 
 /// Deletes at most `limit` rows of `kind` that the cutoffs let go; returns how many.
 pub async fn step(conn: &mut Conn, kind: Kind, c: &Cutoffs, limit: i64) -> Result<u64> {
+    if kind == Kind::Audit {
+        return crate::audit::prune_oldest(conn, c.audit_before, limit).await;
+    }
     let r = sqlx::query(kind.sql())
         .bind(kind.cutoff(c))
         .bind(limit)
@@ -112,6 +123,7 @@ pub async fn counts(conn: &mut Conn) -> Result<Vec<(&'static str, i64)>> {
         "interactions",
         "sessions",
         "client_assertions",
+        "login_failures",
         "audit",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))

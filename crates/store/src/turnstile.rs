@@ -41,11 +41,11 @@ impl Drop for Turn<'_> {
 
 impl Turnstile {
     pub(crate) fn open(dir: &Path, role: Role) -> std::io::Result<Turnstile> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(FILE))?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(dir.join(FILE))?;
         Ok(Turnstile { file, role })
     }
 

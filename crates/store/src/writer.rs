@@ -334,6 +334,10 @@ impl Fault {
 
 // The writer's own statements return boxed futures with named lifetimes: `async fn`s here
 // trip the compiler's `Send` check of the writer task (higher-ranked lifetimes).
+fn seal<'c>(conn: &'c mut Conn) -> BoxFuture<'c, Result<(), StoreError>> {
+    Box::pin(crate::audit::seal(conn))
+}
+
 fn exec<'c>(conn: &'c mut Conn, sql: &'static str) -> BoxFuture<'c, Result<(), sqlx::Error>> {
     Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()) })
 }
@@ -560,7 +564,15 @@ impl Task {
                 }
             }
             if fault.is_none() {
-                if let Err(e) = exec(conn, "COMMIT").await {
+                // The batch's audit events join the hash chain in its own transaction.
+                if let Err(e) = seal(conn).await {
+                    fault = Some(match e {
+                        StoreError::Busy(m) => Fault::Busy(m),
+                        other => {
+                            Fault::Unavailable(format!("cannot seal the audit events: {other}"))
+                        }
+                    });
+                } else if let Err(e) = exec(conn, "COMMIT").await {
                     fault = Some(Fault::of(&e, "cannot commit"));
                 }
             }

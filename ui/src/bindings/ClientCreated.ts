@@ -7,7 +7,11 @@ import type { Lifetimes } from "./Lifetimes";
 /**
  * The answer to create or rotate: the view plus the secret, shown this once.
  */
-export type ClientCreated = { client_secret?: string, client_id: string, name: string, partner_name: string | null, client_type: ClientType, token_endpoint_auth_method: AuthMethod, redirect_uris: Array<string>, scopes: Array<string>, custom_claims: Array<string>, grant_types: Array<GrantType>, consent_required: boolean, enabled: boolean, has_public_key: boolean, 
+export type ClientCreated = { client_secret?: string, client_id: string, name: string, partner_name: string | null, client_type: ClientType, token_endpoint_auth_method: AuthMethod, redirect_uris: Array<string>, scopes: Array<string>, custom_claims: Array<string>, grant_types: Array<GrantType>, consent_required: boolean, 
+/**
+ * May introspect other apps' access tokens.
+ */
+resource_server: boolean, enabled: boolean, has_public_key: boolean, 
 /**
  * The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
  * an edit keeps it.

@@ -11,4 +11,9 @@ export type ClientDraft = { name: string, partner_name: string | null, client_ty
 /**
  * The public key for `private_key_jwt`: a PEM public key or a JWKS JSON document.
  */
-public_key: string | null, consent_required: boolean | null, lifetimes: LifetimeOverrides, };
+public_key: string | null, consent_required: boolean | null, 
+/**
+ * An API that checks other apps' access tokens at the introspection endpoint (RFC 7662).
+ * Other apps may introspect only their own tokens. Confidential apps only; default no.
+ */
+resource_server: boolean | null, lifetimes: LifetimeOverrides, };

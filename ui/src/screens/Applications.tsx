@@ -23,6 +23,7 @@ interface Form {
   claims: string;
   grants: GrantType[];
   consent: boolean;
+  resourceServer: boolean;
   publicKey: string;
   /** Blank keeps the framework default; a value may only shorten it. */
   accessLifetime: string;
@@ -41,6 +42,7 @@ const EMPTY: Form = {
   claims: "",
   grants: ["authorization_code", "refresh_token"],
   consent: true,
+  resourceServer: false,
   publicKey: "",
   accessLifetime: "",
   idLifetime: "",
@@ -63,6 +65,7 @@ function toDraft(f: Form): ClientDraft {
     grant_types: f.grants,
     public_key: f.publicKey || null,
     consent_required: f.consent,
+    resource_server: f.resourceServer,
     lifetimes: {
       access_token: num(f.accessLifetime),
       id_token: num(f.idLifetime),
@@ -83,6 +86,7 @@ function fromView(c: ClientView): Form {
     claims: c.custom_claims.join("\n"),
     grants: c.grant_types,
     consent: c.consent_required,
+    resourceServer: c.resource_server,
     publicKey: c.public_key ?? "",
     accessLifetime: shown(c.lifetimes.access_token, 600),
     idLifetime: shown(c.lifetimes.id_token, 3600),
@@ -251,6 +255,9 @@ function ClientForm({ initial, submitLabel, onSubmit, onCancel }: { initial: For
         <Field label="Consent">
           <label className="inline"><input type="checkbox" id="f-consent" checked={f.consent} onChange={(e) => set("consent", e.target.checked)} /> ask the user to approve</label>
         </Field>
+        <Field label="Resource server" errors={fields.resource_server}>
+          <label className="inline"><input type="checkbox" id="f-resource-server" checked={f.resourceServer} onChange={(e) => set("resourceServer", e.target.checked)} /> may introspect other apps' access tokens</label>
+        </Field>
       </div>
       <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
         <div className="row">
@@ -283,6 +290,7 @@ function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete }: 
         <dt>scopes</dt><dd className="mono">{client.scopes.join(" ")}</dd>
         <dt>grant types</dt><dd>{client.grant_types.join(", ")}</dd>
         <dt>consent</dt><dd>{client.consent_required ? "required" : "not asked"}</dd>
+        <dt>introspection</dt><dd>{client.resource_server ? "other apps' tokens too (resource server)" : "its own tokens only"}</dd>
         <dt>issuer</dt><dd className="mono">{issuer}</dd>
         <dt>discovery</dt><dd className="mono">{issuer}/.well-known/openid-configuration</dd>
       </dl>

@@ -1,16 +1,19 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
 import type { AuditRow } from "../bindings/AuditRow";
+import type { ChainCheck } from "../bindings/ChainCheck";
 import { ErrorBox } from "./common";
 
-const ACTIONS = ["", "client.create", "client.update", "client.disable", "client.enable", "client.delete", "client.rotate_secret", "client.auth_failed", "user.create", "user.update", "user.delete", "token.issue", "token.refresh", "token.mint", "refresh.reuse_detected", "code.replayed", "grant.revoke", "access_token.revoke", "key.rotate", "clock.advance", "clock.reset"];
+const ACTIONS = ["", "client.create", "client.update", "client.disable", "client.enable", "client.delete", "client.rotate_secret", "client.auth_failed", "user.create", "user.login_failed", "user.update", "user.delete", "token.issue", "token.refresh", "token.mint", "refresh.reuse_detected", "code.replayed", "grant.revoke", "access_token.revoke", "key.rotate", "clock.advance", "clock.reset"];
 
 export function Audit() {
   const [action, setAction] = useState("");
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [chain, setChain] = useState<ChainCheck | null>(null);
   useEffect(() => {
     api.audit(action || null).then(setRows, setError);
+    api.auditVerify().then(setChain, setError);
   }, [action]);
   return (
     <section>
@@ -21,6 +24,7 @@ export function Audit() {
         </select>
       </header>
       <ErrorBox error={error} />
+      <ChainStatus chain={chain} />
       <table className="list" id="audit-list">
         <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
         <tbody>
@@ -36,5 +40,18 @@ export function Audit() {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** Whether every event's hash follows from the one before (`authdesk audit verify`). */
+export function ChainStatus({ chain }: { chain: ChainCheck | null }) {
+  if (!chain) return null;
+  if (chain.first_bad === null) {
+    return <p className="chain-status ok" id="audit-chain">Hash chain intact: {chain.events} events verified.</p>;
+  }
+  return (
+    <p className="chain-status bad" id="audit-chain">
+      Hash chain broken at event {chain.first_bad}: it was changed after it was written, or an event before it was removed.
+    </p>
   );
 }

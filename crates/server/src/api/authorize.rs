@@ -43,6 +43,12 @@ pub enum Outcome {
     /// A 303 to the app's redirect URI (with a code or an error).
     Redirect(String),
     Login(PageContext),
+    /// The login page again, refused for now: the user name is locked for `retry_after`
+    /// seconds after too many wrong passwords (HTTP 429 with `Retry-After`).
+    Throttled {
+        page: PageContext,
+        retry_after: i64,
+    },
     Consent(PageContext),
 }
 
@@ -68,7 +74,7 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> String {
 }
 
 impl Authdesk {
-    fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
+    pub(super) fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
         let iss = self.issuer();
         let mut p = vec![
             ("error", e.code.as_str()),
@@ -268,7 +274,7 @@ impl Authdesk {
 
         let now = self.now().timestamp();
         let session = match session_id {
-            Some(id) if !req.prompt_login => {
+            Some(id) if !req.prompt_login && self.sso() => {
                 let mut conn = self.store().read().await?;
                 sessions::get(&mut conn, &self.hasher().hash("session", id))
                     .await?
@@ -314,7 +320,7 @@ impl Authdesk {
         }
     }
 
-    async fn needs_consent(
+    pub(super) async fn needs_consent(
         &self,
         client: &ClientRow,
         sub: &str,
@@ -372,7 +378,7 @@ impl Authdesk {
     }
 
     /// Loads an interaction for a form post, checking the CSRF token and the browser cookie.
-    async fn interaction_for_post(
+    pub(super) async fn interaction_for_post(
         &self,
         id: &str,
         cookie: Option<&str>,
@@ -401,104 +407,6 @@ impl Authdesk {
             return Ok(None);
         };
         Ok(Some((row, req, client)))
-    }
-
-    /// The login form was posted. Returns the outcome and, on success, a new session id.
-    pub async fn authorize_login(
-        &self,
-        id: &str,
-        cookie: Option<&str>,
-        csrf: &str,
-        username: &str,
-        password: &str,
-    ) -> Result<(Outcome, Option<String>)> {
-        let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
-            return Ok((Outcome::ErrorPage { message: "This login form has expired or was not sent from this browser. Start again from the application.".into() }, None));
-        };
-        let Some(user) = self.user_authenticate(username, password).await? else {
-            let ctx = PageContext {
-                interaction_id: row.id,
-                csrf_token: row.csrf_token,
-                client_name: client.settings.name.clone(),
-                scopes: req.scope.iter().map(String::from).collect(),
-                username: None,
-                login_hint: Some(username.to_string()),
-                error: Some("The user name or password is wrong.".into()),
-            };
-            return Ok((Outcome::Login(ctx), None));
-        };
-        let now = self.now().timestamp();
-        let session_id = crate::secret::generate();
-        let session = sessions::SessionRow {
-            id_hash: self.hasher().hash("session", &session_id),
-            sub: user.sub.clone(),
-            auth_time: now,
-            expires_at: now + SESSION_SECONDS,
-        };
-        if !client.enabled {
-            let stored = session.clone();
-            self.write(move |tx| Box::pin(async move { Ok(sessions::insert(tx, &stored).await?) }))
-                .await?;
-            return Ok((
-                self.error_redirect(
-                    &req.redirect_uri,
-                    req.state.as_deref(),
-                    OAuthError::unauthorized_client("the application is disabled"),
-                ),
-                Some(session_id),
-            ));
-        }
-        let needs_consent = self.needs_consent(&client, &user.sub, &req).await?;
-        // The session, and either the user on the interaction (consent comes next) or the code.
-        let code = (!needs_consent).then(|| self.new_code(&client, &req, &user.sub, now));
-        let (id, sub) = (row.id.clone(), user.sub.clone());
-        let stored_code = code.as_ref().map(|(c, _)| c.clone());
-        let completed = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    sessions::insert(tx, &session).await?;
-                    match stored_code {
-                        None => {
-                            interactions::set_user(tx, &id, &sub, now).await?;
-                            Ok(true)
-                        }
-                        Some(c) => {
-                            if !interactions::take(tx, &id).await? {
-                                return Ok(false);
-                            }
-                            codes::insert(tx, &c).await?;
-                            Ok(true)
-                        }
-                    }
-                })
-            })
-            .await?;
-        if !completed {
-            return Ok((
-                Outcome::ErrorPage {
-                    message: "This request was already completed.".into(),
-                },
-                Some(session_id),
-            ));
-        }
-        match code {
-            None => {
-                let ctx = PageContext {
-                    interaction_id: row.id,
-                    csrf_token: row.csrf_token,
-                    client_name: client.settings.name.clone(),
-                    scopes: req.scope.iter().map(String::from).collect(),
-                    username: Some(user.username),
-                    login_hint: None,
-                    error: None,
-                };
-                Ok((Outcome::Consent(ctx), Some(session_id)))
-            }
-            Some((_, raw)) => Ok((
-                Outcome::Redirect(self.code_redirect(&req, &raw)),
-                Some(session_id),
-            )),
-        }
     }
 
     /// The consent form was posted with `decision` = approve or deny.
@@ -558,7 +466,7 @@ impl Authdesk {
     }
 
     /// A new single-use code for this request (its row, and the code itself).
-    fn new_code(
+    pub(super) fn new_code(
         &self,
         client: &ClientRow,
         req: &AuthorizeRequest,
@@ -586,7 +494,7 @@ impl Authdesk {
     }
 
     /// The redirect carrying a code, with `state` and `iss` (RFC 9207).
-    fn code_redirect(&self, req: &AuthorizeRequest, code: &str) -> String {
+    pub(super) fn code_redirect(&self, req: &AuthorizeRequest, code: &str) -> String {
         let iss = self.issuer();
         let mut p = vec![("code", code)];
         if let Some(s) = &req.state {

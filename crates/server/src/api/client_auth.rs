@@ -126,18 +126,28 @@ impl Authdesk {
                 Ok(c)
             }
             Err(e) => {
-                let now = self.now().timestamp();
-                let detail = json!({"method": creds.method().as_str(), "reason": e.description});
-                let mut script = authdesk_store::Script::new();
-                audit::record_into(
-                    &mut script,
-                    now,
-                    &Actor("http".into()),
-                    "client.auth_failed",
-                    &claimed_id,
-                    detail,
-                );
-                self.append(script).await?;
+                if let Some(suppressed) = self.unauthenticated_audit() {
+                    let now = self.now().timestamp();
+                    let detail = audit::with_suppressed(
+                        json!({"method": creds.method().as_str(), "reason": e.description}),
+                        suppressed,
+                    );
+                    // An unknown id is whatever the caller typed: kept short and printable.
+                    let target = match &client {
+                        Some(c) => c.id.clone(),
+                        None => authdesk_core::error::shown(&claimed_id),
+                    };
+                    let mut script = authdesk_store::Script::new();
+                    audit::record_into(
+                        &mut script,
+                        now,
+                        &Actor("http".into()),
+                        "client.auth_failed",
+                        &target,
+                        detail,
+                    );
+                    self.append(script).await?;
+                }
                 Err(e.into())
             }
         }

@@ -21,6 +21,8 @@ pub struct ClientView {
     pub custom_claims: Vec<String>,
     pub grant_types: Vec<GrantType>,
     pub consent_required: bool,
+    /// May introspect other apps' access tokens.
+    pub resource_server: bool,
     pub enabled: bool,
     pub has_public_key: bool,
     /// The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
@@ -62,6 +64,7 @@ impl From<&ClientRow> for ClientView {
             custom_claims: s.custom_claims.clone(),
             grant_types: s.grant_types.clone(),
             consent_required: s.consent_required,
+            resource_server: s.resource_server,
             enabled: r.enabled,
             has_public_key: s.public_key.is_some(),
             public_key: s.public_key.clone(),

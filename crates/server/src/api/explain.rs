@@ -108,6 +108,11 @@ impl Authdesk {
         let kid = h["kid"].as_str().unwrap_or("");
         let key = self.verifying_keys().into_iter().find(|k| k.kid == kid);
         let mut problems: Vec<String> = Vec::new();
+        if key.is_some() && self.published_key(kid).is_none() {
+            problems.push(format!(
+                "key {kid} was retired and its publication window ended: it verifies nothing now"
+            ));
+        }
         match &key {
             None => problems.push(format!(
                 "signed with kid '{kid}', which is not one of this issuer's keys"

@@ -1,7 +1,7 @@
 //! Signing keys: list, rotate, and the published JWKS.
 
 use super::{audit, Actor, Authdesk, Result};
-use crate::signing::{self, Alg};
+use crate::signing::{self, Alg, VerifyingKey};
 use authdesk_core::lifetime;
 use authdesk_store::keys;
 use chrono::{DateTime, Utc};
@@ -27,6 +27,13 @@ const RETIRED_KEY_PUBLISHED_FOR: i64 = if lifetime::ID_TOKEN > lifetime::ACCESS_
     lifetime::ACCESS_TOKEN
 };
 
+/// Whether a key may verify a token at `now`: the active key, or a retired one inside its
+/// publication window. The one rule behind the JWKS, the key list and every token check, so a
+/// key that left the JWKS verifies nothing (a leaked old key cannot forge live tokens).
+fn is_published(retired_at: Option<i64>, now: i64) -> bool {
+    retired_at.is_none_or(|r| now < r + RETIRED_KEY_PUBLISHED_FOR)
+}
+
 impl Authdesk {
     pub fn key_list(&self) -> Vec<KeyView> {
         let now = self.now().timestamp();
@@ -39,11 +46,19 @@ impl Authdesk {
                 retired_at: k.retired_at.map(super::clients::ts),
                 state: match k.retired_at {
                     None => "active",
-                    Some(r) if now < r + RETIRED_KEY_PUBLISHED_FOR => "published",
+                    Some(_) if is_published(k.retired_at, now) => "published",
                     Some(_) => "expired",
                 },
             })
             .collect()
+    }
+
+    /// The key `kid` if it may verify a token now (see [`is_published`]).
+    pub(crate) fn published_key(&self, kid: &str) -> Option<VerifyingKey> {
+        let now = self.now().timestamp();
+        self.verifying_keys()
+            .into_iter()
+            .find(|k| k.kid == kid && is_published(k.retired_at, now))
     }
 
     /// The JWKS: every key that may still verify a live token.
@@ -52,10 +67,7 @@ impl Authdesk {
         let keys: Vec<Value> = self
             .verifying_keys()
             .iter()
-            .filter(|k| {
-                k.retired_at
-                    .is_none_or(|r| now < r + RETIRED_KEY_PUBLISHED_FOR)
-            })
+            .filter(|k| is_published(k.retired_at, now))
             .map(|k| k.jwk.clone())
             .collect();
         json!({ "keys": keys })

@@ -8,6 +8,7 @@ pub mod console;
 pub mod explain;
 pub mod grants;
 pub mod keys;
+pub mod login;
 pub mod prune;
 pub mod tokens;
 pub mod users;
@@ -120,11 +121,15 @@ pub struct Authdesk {
     hasher: SecretHasher,
     keyring: RwLock<Arc<Keyring>>,
     issuer: RwLock<String>,
+    /// Login sessions on an `http://` issuer, switched on explicitly (see [`Authdesk::sso`]).
+    sso_over_http: std::sync::atomic::AtomicBool,
     clients: clients::ClientCache,
     /// Password hashing in progress at most (one per core: argon2's memory stays bounded).
     password_slots: Arc<tokio::sync::Semaphore>,
     /// argon2's working memory, one per slot once used, reused between logins.
     password_memory: Arc<std::sync::Mutex<Vec<secret::PasswordMemory>>>,
+    /// How many audit events unauthenticated callers may still cause (see `audit`).
+    unauthenticated_audit: audit::UnauthenticatedBudget,
 }
 
 /// How to open a data directory.
@@ -183,8 +188,6 @@ impl Authdesk {
     /// do) a directory that is read-only, lost its database, or holds a damaged or newer one.
     pub async fn open_with(dir: &Path, options: OpenOptions) -> anyhow::Result<Self> {
         check_data_dir(dir)?;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
         let store = Store::open_with(dir, options.role, options.limits).await?;
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
@@ -222,11 +225,13 @@ impl Authdesk {
             hasher: SecretHasher::new(hash_key.as_bytes()),
             keyring: RwLock::new(Arc::new(keyring)),
             issuer: RwLock::new(issuer),
+            sso_over_http: Default::default(),
             clients: clients::ClientCache::default(),
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
             password_memory: Arc::default(),
+            unauthenticated_audit: audit::UnauthenticatedBudget::default(),
         };
         app.sync().await?;
         Ok(app)
@@ -279,6 +284,24 @@ impl Authdesk {
         .await?;
         *self.issuer.write().expect("issuer lock") = issuer.to_string();
         Ok(())
+    }
+
+    /// Whether a login leaves a session that later authorization requests reuse (single
+    /// sign-on). Always with an `https://` issuer (its cookie is `__Host-` and `Secure`). On
+    /// an `http://` issuer only when switched on (`serve --sso`): browsers do not separate
+    /// cookies by port, so every `http://127.0.0.1:*` app would receive the session cookie and
+    /// could get codes for the user without a login.
+    pub fn sso(&self) -> bool {
+        self.issuer().starts_with("https://")
+            || self
+                .sso_over_http
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Switches login sessions on an `http://` issuer on or off (see [`Authdesk::sso`]).
+    pub fn set_sso_over_http(&self, on: bool) {
+        self.sso_over_http
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Picks up changes another process made to shared state (sandbox clock, signing keys,

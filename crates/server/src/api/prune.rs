@@ -123,6 +123,7 @@ impl Authdesk {
             unchained_created_before: now - lifetime::ACCESS_TOKEN - r.chains_seconds,
             codes_expired_before: now - CODE_KEPT_SECONDS,
             audit_before: now - r.audit_seconds,
+            login_failures_before: now - authdesk_core::login::WINDOW,
         };
         let mut report = PruneReport::default();
         for kind in Kind::ALL {

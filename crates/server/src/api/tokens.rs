@@ -296,8 +296,16 @@ impl Authdesk {
                             "the authorization code is invalid",
                         )));
                     };
+                    if row.client_id != c.id {
+                        // Another client's code: refused without touching it, so neither a
+                        // replay by another client nor a guess can burn the code or revoke
+                        // its owner's grant.
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code was issued to another client",
+                        )));
+                    }
                     if row.used_at.is_some() {
-                        // Replay: the code leaked. Revoke whatever it produced (RFC 6749 §4.1.2).
+                        // Replay by the code's own client: the code leaked. Revoke whatever it produced (RFC 6749 §4.1.2).
                         if let Some(g) = &row.grant_id {
                             grants::revoke(tx, &one_grant(g), now, "system", "authorization code replayed")
                                 .await?;
@@ -316,9 +324,7 @@ impl Authdesk {
                         )));
                     }
                     // From here on the code is burnt whatever happens: a wrong guess cannot be retried.
-                    let problem = if row.client_id != c.id {
-                        Some("the authorization code was issued to another client")
-                    } else if now >= row.expires_at {
+                    let problem = if now >= row.expires_at {
                         Some("the authorization code has expired")
                     } else if redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
                         Some("redirect_uri does not match the authorization request")
@@ -467,6 +473,11 @@ impl Authdesk {
                     if grant.client_id != c.id {
                         return invalid();
                     }
+                    // A grant outlives its user only if the delete predates revoking grants
+                    // with the user; its tokens die with the user all the same.
+                    let Some(user_claims) = user_claims else {
+                        return Ok(Err(OAuthError::invalid_grant("the user no longer exists")));
+                    };
                     let chain_ends = grant
                         .chain_ends_at
                         .unwrap_or(token.issued_at + lifetimes.chain);
@@ -518,9 +529,6 @@ impl Authdesk {
                         _ => grant_scope.clone(),
                     };
                     let id_token = if scope.has_openid() {
-                        let user_claims = user_claims.ok_or_else(|| {
-                            OAuthError::invalid_grant("the user no longer exists")
-                        })?;
                         Some(IdTokenInput {
                             user_claims,
                             auth_time: grant.auth_time,
@@ -644,14 +652,16 @@ impl Authdesk {
         Ok(self.sign(&client, issued))
     }
 
-    /// Verifies a JWT access token: signature by one of our keys, `typ`, issuer, expiry by the
-    /// sandbox clock, and that neither it nor its grant was revoked nor its app disabled.
-    /// The outer error is a failure to look (the store); the inner one says why the token
-    /// is not accepted.
+    /// Verifies a JWT access token: signature by one of our published keys, `typ`, issuer,
+    /// expiry by the sandbox clock, that it is the token we issued under its `jti` (its claims
+    /// match the stored record), and that neither it nor its grant was revoked, its user
+    /// deleted or its app disabled. Returns the stored record: what the token says is answered
+    /// from it, never from the presented claims. The outer error is a failure to look (the
+    /// store); the inner one says why the token is not accepted.
     pub async fn check_access_token(
         &self,
         token: &str,
-    ) -> Result<std::result::Result<(Map<String, Value>, AccessTokenRow), String>> {
+    ) -> Result<std::result::Result<AccessTokenRow, String>> {
         let header = match jsonwebtoken::decode_header(token) {
             Ok(h) => h,
             Err(_) => return Ok(Err("not a JWT".into())),
@@ -662,8 +672,8 @@ impl Authdesk {
         let Some(kid) = header.kid else {
             return Ok(Err("no kid in the header".into()));
         };
-        let Some(key) = self.verifying_keys().into_iter().find(|k| k.kid == kid) else {
-            return Ok(Err("signed by an unknown key".into()));
+        let Some(key) = self.published_key(&kid) else {
+            return Ok(Err("signed by an unknown or expired key".into()));
         };
         if header.alg != key.alg.jwt() {
             return Ok(Err("algorithm does not match the key".into()));
@@ -695,21 +705,32 @@ impl Authdesk {
         let Some((row, grant_live)) = found else {
             return Ok(Err("unknown token".into()));
         };
+        let claim = |k: &str| c.get(k).and_then(Value::as_str);
+        if claim("sub") != Some(row.sub.as_str())
+            || claim("client_id") != Some(row.client_id.as_str())
+            || claim("scope") != Some(row.scope.as_str())
+            || exp != row.expires_at
+        {
+            return Ok(Err(
+                "its claims do not match the token issued under its jti".into(),
+            ));
+        }
         if row.revoked_at.is_some() {
             return Ok(Err("revoked".into()));
         }
         if !grant_live {
-            return Ok(Err("its grant was revoked".into()));
+            return Ok(Err("its grant was revoked or its user deleted".into()));
         }
         let client = self.client_cached(&row.client_id).await?;
         if !client.is_some_and(|c| c.enabled) {
             return Ok(Err("its application is disabled or deleted".into()));
         }
-        Ok(Ok((c, row)))
+        Ok(Ok(row))
     }
 
-    /// RFC 7662. Any authenticated confidential client may introspect access tokens; refresh
-    /// tokens only by the app they were issued to.
+    /// RFC 7662, for authenticated confidential clients: an app learns about its own tokens;
+    /// a resource server (a registry flag) also about other apps' access tokens. Anything else
+    /// is `active: false`, as for a token that does not exist.
     pub async fn introspect(&self, caller: &ClientRow, token: &str) -> Result<Value> {
         if caller.settings.client_type != ClientType::Confidential {
             return Err(OAuthError::unauthorized_client(
@@ -717,23 +738,15 @@ impl Authdesk {
             )
             .into());
         }
-        if let Ok((c, _)) = self.check_access_token(token).await? {
-            let mut out = json!({"active": true, "token_type": "Bearer"});
-            for k in [
-                "scope",
-                "client_id",
-                "sub",
-                "exp",
-                "iat",
-                "iss",
-                "aud",
-                "jti",
-            ] {
-                if let Some(v) = c.get(k) {
-                    out[k] = v.clone();
-                }
+        if let Ok(row) = self.check_access_token(token).await? {
+            if row.client_id != caller.id && !caller.settings.resource_server {
+                return Ok(json!({"active": false}));
             }
-            return Ok(out);
+            return Ok(json!({
+                "active": true, "token_type": "Bearer", "scope": row.scope,
+                "client_id": row.client_id, "sub": row.sub, "exp": row.expires_at,
+                "iat": row.issued_at, "iss": self.issuer(), "aud": row.client_id, "jti": row.jti,
+            }));
         }
         let hash = self.hasher().hash("refresh_token", token);
         let mut conn = self.store().read().await?;
@@ -775,7 +788,7 @@ impl Authdesk {
         let hash = self.hasher().hash("refresh_token", token);
         // An access token is revocable only if it is one of ours and still accepted.
         let access_jti = match self.check_access_token(token).await? {
-            Ok((_, row)) if row.client_id == caller.id => Some(row.jti),
+            Ok(row) if row.client_id == caller.id => Some(row.jti),
             _ => None,
         };
         let caller_id = caller.id.clone();
@@ -816,14 +829,13 @@ impl Authdesk {
 
     /// OIDC userinfo for a bearer access token.
     pub async fn userinfo(&self, token: &str) -> Result<Value> {
-        let (c, row) = self.check_access_token(token).await?.map_err(|why| {
+        let row = self.check_access_token(token).await?.map_err(|why| {
             OAuthError::new(
                 ErrorCode::InvalidToken,
                 format!("the access token is invalid: {why}"),
             )
         })?;
-        let scope =
-            Scope::parse(c.get("scope").and_then(Value::as_str).unwrap_or("")).unwrap_or_default();
+        let scope = Scope::parse(&row.scope).unwrap_or_default();
         if !scope.has_openid() || row.grant_id.is_none() {
             return Err(OAuthError::new(
                 ErrorCode::InsufficientScope,

@@ -3,6 +3,7 @@
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
 use crate::secret;
 use authdesk_core::claims;
+use authdesk_store::grants;
 use authdesk_store::users::{self, UserRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -181,7 +182,28 @@ impl Authdesk {
                 if !users::delete(tx, &sub).await? {
                     return Err(ApiError::NotFound(format!("no user with sub {sub}")));
                 }
-                audit::record(tx, now, &actor, "user.delete", &sub, json!({})).await?;
+                // Their grants end with them, in the same transaction: no token of a deleted
+                // user refreshes or introspects as active.
+                let revoked = grants::revoke(
+                    tx,
+                    &grants::Filter {
+                        sub: Some(sub.clone()),
+                        ..Default::default()
+                    },
+                    now,
+                    &actor.0,
+                    "user deleted",
+                )
+                .await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "user.delete",
+                    &sub,
+                    json!({"grants_revoked": revoked}),
+                )
+                .await?;
                 Ok(())
             })
         })

@@ -10,8 +10,29 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-const SESSION_COOKIE: &str = "authdesk_session";
-const INTERACTION_COOKIE: &str = "authdesk_interaction";
+/// The cookies' names: with an `https://` issuer, `__Host-` names, which browsers accept
+/// only with `Secure`, `Path=/` and no `Domain` (so no other host can set or widen them).
+struct Cookies {
+    session: &'static str,
+    interaction: &'static str,
+    secure: bool,
+}
+
+fn cookies(app: &Authdesk) -> Cookies {
+    if app.issuer().starts_with("https://") {
+        Cookies {
+            session: "__Host-authdesk_session",
+            interaction: "__Host-authdesk_interaction",
+            secure: true,
+        }
+    } else {
+        Cookies {
+            session: "authdesk_session",
+            interaction: "authdesk_interaction",
+            secure: false,
+        }
+    }
+}
 
 fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_age: i64) {
     let c = format!(
@@ -41,20 +62,27 @@ fn render(
             r
         }
         Outcome::Login(ctx) => pages::login(&ctx),
+        Outcome::Throttled { page, retry_after } => {
+            let mut r = pages::login(&page);
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            r
+        }
         Outcome::Consent(ctx) => pages::consent(&ctx),
     };
-    let secure = app.issuer().starts_with("https://");
+    let names = cookies(app);
     if let Some(i) = interaction {
         set_cookie(
             &mut resp,
-            secure,
-            INTERACTION_COOKIE,
+            names.secure,
+            names.interaction,
             &i,
             INTERACTION_SECONDS,
         );
     }
     if let Some(s) = session {
-        set_cookie(&mut resp, secure, SESSION_COOKIE, &s, SESSION_SECONDS);
+        set_cookie(&mut resp, names.secure, names.session, &s, SESSION_SECONDS);
     }
     resp
 }
@@ -78,7 +106,7 @@ fn internal(e: crate::api::ApiError) -> Response {
 
 async fn start(app: Arc<Authdesk>, headers: HeaderMap, params: Params) -> Response {
     match app
-        .authorize_start(&params.0, cookie(&headers, SESSION_COOKIE))
+        .authorize_start(&params.0, cookie(&headers, cookies(&app).session))
         .await
     {
         Ok((outcome, interaction)) => render(&app, outcome, interaction, None),
@@ -91,7 +119,10 @@ pub async fn authorize_get(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    start(app, headers, Params::from_query(q.as_deref())).await
+    match Params::from_query(q.as_deref()) {
+        Ok(p) => start(app, headers, p).await,
+        Err(e) => pages::error_page(&e.description),
+    }
 }
 
 pub async fn authorize_post(
@@ -113,7 +144,7 @@ pub async fn login(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: B
     let r = app
         .authorize_login(
             p.get("interaction").unwrap_or(""),
-            cookie(&headers, INTERACTION_COOKIE),
+            cookie(&headers, cookies(&app).interaction),
             p.get("csrf_token").unwrap_or(""),
             p.get("username").unwrap_or(""),
             p.get("password").unwrap_or(""),
@@ -137,7 +168,7 @@ pub async fn consent(
     let r = app
         .authorize_consent(
             p.get("interaction").unwrap_or(""),
-            cookie(&headers, INTERACTION_COOKIE),
+            cookie(&headers, cookies(&app).interaction),
             p.get("csrf_token").unwrap_or(""),
             p.get("decision").unwrap_or(""),
         )

@@ -8,15 +8,18 @@ use axum::http::{header, HeaderMap};
 pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
-    pub fn from_query(q: Option<&str>) -> Self {
+    /// A query string; a value longer than its parameter allows is refused.
+    pub fn from_query(q: Option<&str>) -> Result<Self, OAuthError> {
         Params(
             form_urlencoded::parse(q.unwrap_or("").as_bytes())
                 .into_owned()
                 .collect(),
         )
+        .checked()
     }
 
-    /// A form body; anything but `application/x-www-form-urlencoded` is refused.
+    /// A form body; anything but `application/x-www-form-urlencoded`, or a value longer than
+    /// its parameter allows, is refused.
     pub fn from_form(headers: &HeaderMap, body: &Bytes) -> Result<Self, OAuthError> {
         let ct = headers
             .get(header::CONTENT_TYPE)
@@ -28,7 +31,20 @@ impl Params {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        Ok(Params(form_urlencoded::parse(body).into_owned().collect()))
+        Params(form_urlencoded::parse(body).into_owned().collect()).checked()
+    }
+
+    fn checked(self) -> Result<Self, OAuthError> {
+        for (k, v) in &self.0 {
+            let max = max_len(k);
+            if v.len() > max {
+                return Err(OAuthError::invalid_request(format!(
+                    "the parameter {} is too long (at most {max} bytes)",
+                    authdesk_core::error::shown(k)
+                )));
+            }
+        }
+        Ok(self)
     }
 
     /// Fails with `invalid_request` if any parameter appears twice.
@@ -55,6 +71,34 @@ impl Params {
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+    }
+}
+
+/// The largest body an OAuth endpoint reads (the longest parameters below fit many times).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The longest value a parameter may have, in bytes: what is stored (client ids in the audit,
+/// hints and the paused request with an interaction) stays small whatever a caller sends, and
+/// every real value fits (a client assertion or a token to introspect is a JWT of a few
+/// hundred bytes; RFC 7636 verifiers are at most 128 characters).
+pub fn max_len(name: &str) -> usize {
+    match name {
+        "client_id" | "client_secret" | "code" | "refresh_token" | "username" => 255,
+        "code_verifier"
+        | "code_challenge"
+        | "code_challenge_method"
+        | "grant_type"
+        | "response_type"
+        | "response_mode"
+        | "token_type_hint"
+        | "prompt"
+        | "decision"
+        | "interaction"
+        | "csrf_token" => 128,
+        "login_hint" | "nonce" => 512,
+        "scope" | "password" => 1024,
+        "client_assertion" | "token" => 8192,
+        _ => 2048,
     }
 }
 

@@ -4,6 +4,7 @@
 mod authorize;
 mod error;
 mod form;
+mod guard;
 mod metadata;
 mod pages;
 mod token;
@@ -48,6 +49,11 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         .route(paths::REVOKE, post(token::revoke))
         .route("/", get(metadata::home))
         .fallback(metadata::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(form::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            guard::guard,
+        ))
         .with_state(app)
 }
 

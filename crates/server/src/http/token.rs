@@ -15,6 +15,13 @@ use axum::Json;
 use base64::Engine;
 use std::sync::Arc;
 
+/// The credentials of an `Authorization` value if it uses `scheme`, whose name is
+/// case-insensitive (RFC 9110 §11.1, RFC 7617 §2: `BASIC`, `basic` and `Basic` are one scheme).
+fn scheme_credentials<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (name, rest) = value.split_once(' ')?;
+    name.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
 /// Reads the client's credentials from the Authorization header and the form, refusing a
 /// request that uses more than one method (RFC 6749 §2.3).
 fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthError> {
@@ -24,10 +31,7 @@ fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthErro
             let v = v
                 .to_str()
                 .map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
-            let Some(b64) = v
-                .strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-            else {
+            let Some(b64) = scheme_credentials(v, "Basic") else {
                 return Err(OAuthError::invalid_client(
                     "the Authorization header must use the Basic scheme",
                 ));
@@ -158,7 +162,10 @@ pub async fn token(
         other => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                format!("grant_type {} is not supported", other.escape_default()),
+                format!(
+                    "grant_type {} is not supported",
+                    authdesk_core::error::shown(other)
+                ),
             )
             .into())
         }
@@ -203,11 +210,8 @@ pub async fn userinfo(
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let token = match auth.and_then(|a| {
-        a.strip_prefix("Bearer ")
-            .or_else(|| a.strip_prefix("bearer "))
-    }) {
-        Some(t) if !t.trim().is_empty() => t.trim(),
+    let token = match auth.and_then(|a| scheme_credentials(a, "Bearer")) {
+        Some(t) if !t.is_empty() => t,
         _ => {
             return Err(bearer(OAuthError::new(
                 ErrorCode::InvalidToken,

@@ -1,0 +1,92 @@
+//! The data directory's files are the owner's alone: the database holds the signing private
+//! keys and the key every stored secret is hashed with. A new directory is created `0700` and
+//! the database `0600` before SQLite opens it (SQLite gives its `-wal` and `-shm` files the
+//! database's mode). An existing directory or file that other users may read is narrowed to
+//! the owner's bits, with a warning; if that is not possible, opening is refused.
+
+use crate::{StoreError, DB_FILE};
+use std::path::Path;
+
+/// Creates `dir` (owner-only) if missing, and the empty database file (owner-only) if missing;
+/// narrows wider modes of what exists. Returns a description of each repair made.
+pub fn prepare(dir: &Path) -> Result<Vec<String>, StoreError> {
+    imp::prepare(dir)
+}
+
+/// The files SQLite keeps beside the database, and the writers' lock file.
+const COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+#[cfg(unix)]
+mod imp {
+    use super::*;
+    use std::fs::{self, DirBuilder, OpenOptions, Permissions};
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    use std::path::PathBuf;
+
+    pub fn prepare(dir: &Path) -> Result<Vec<String>, StoreError> {
+        let unusable = |what: &Path, e: std::io::Error| {
+            StoreError::Unusable(format!("cannot prepare {}: {e}", what.display()))
+        };
+        if !dir.exists() {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| unusable(dir, e))?;
+        }
+        let db = dir.join(DB_FILE);
+        if !db.exists() {
+            // SQLite treats an empty file as a new database.
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&db)
+                .map_err(|e| unusable(&db, e))?;
+        }
+        let mut paths: Vec<PathBuf> = vec![dir.to_path_buf(), db.clone()];
+        for suffix in COMPANIONS {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            paths.push(name.into());
+        }
+        paths.push(dir.join(crate::turnstile::FILE));
+        let mut repairs = Vec::new();
+        for path in paths {
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & 0o077 == 0 {
+                continue;
+            }
+            let narrowed = mode & 0o700;
+            fs::set_permissions(&path, Permissions::from_mode(narrowed)).map_err(|e| {
+                StoreError::Unusable(format!(
+                    "{} can be read by other users (mode {mode:04o}) and its mode cannot be \
+                     changed ({e}). It holds signing keys and secrets: make it owner-only \
+                     (chmod {} {}) and start again.",
+                    path.display(),
+                    if meta.is_dir() { "700" } else { "600" },
+                    path.display()
+                ))
+            })?;
+            repairs.push(format!(
+                "{} was readable by other users (mode {mode:04o}); now {narrowed:04o}",
+                path.display()
+            ));
+        }
+        Ok(repairs)
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    use super::*;
+
+    pub fn prepare(dir: &Path) -> Result<Vec<String>, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unusable(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(Vec::new())
+    }
+}
