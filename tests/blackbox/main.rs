@@ -8,6 +8,7 @@ mod client_auth;
 mod concurrency;
 mod flows;
 mod hardening;
+mod hostile;
 mod keys;
 mod lifetimes;
 mod negative;

@@ -60,6 +60,14 @@ fn too_large() -> Response {
 /// `host` (a Host header: name or address, optional port) is the issuer's host and port, or
 /// a loopback address or `localhost` on any port.
 pub fn host_allowed(host: &str, issuer: &str) -> bool {
+    // The common case, answered without parsing: the issuer's own authority, as clients
+    // build it from the issuer URL.
+    let authority = issuer
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+    if authority.is_some_and(|a| !a.is_empty() && a.eq_ignore_ascii_case(host)) {
+        return true;
+    }
     let Some((name, port)) = split_host(host) else {
         return false;
     };

@@ -225,3 +225,101 @@ pub async fn userinfo(
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Property tests of what the token endpoints parse from a hostile caller: the form body,
+    //! the Authorization header, client assertions. No input panics; Basic credentials encoded
+    //! as RFC 6749 §2.3.1 says come back unchanged.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn form_headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        h
+    }
+
+    fn basic(id: &str, secret: &str, scheme: &str) -> HeaderMap {
+        let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let raw = format!("{}:{}", enc(id), enc(secret));
+        let mut h = HeaderMap::new();
+        let value = format!(
+            "{scheme} {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        );
+        h.insert(header::AUTHORIZATION, value.parse().unwrap());
+        h
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn form_bodies_never_panic_and_repeats_are_refused(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                "([a-z_]{1,6}=[a-zA-Z0-9%+&=]{0,8}&?){0,8}".prop_map(String::into_bytes),
+            ]
+        ) {
+            let body = Bytes::from(body);
+            if let Ok(p) = Params::from_form(&form_headers(), &body) {
+                let names: Vec<&str> = p.0.iter().map(|(k, _)| k.as_str()).collect();
+                let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+                prop_assert_eq!(p.reject_duplicates().is_ok(), unique.len() == names.len());
+                for (k, v) in &p.0 {
+                    prop_assert!(v.len() <= super::super::form::max_len(k));
+                }
+            }
+        }
+
+        #[test]
+        fn basic_credentials_round_trip(
+            id in "[ -~]{1,40}",
+            secret in "[ -~\u{a0}-\u{2ff}]{0,40}",
+            scheme in prop_oneof![Just("Basic"), Just("BASIC"), Just("basic"), Just("bAsIc")],
+        ) {
+            let creds = credentials(&basic(&id, &secret, scheme), &Params(vec![])).unwrap();
+            match creds {
+                Credentials::Basic { client_id, secret: s } => {
+                    prop_assert_eq!(client_id, id);
+                    prop_assert_eq!(s, secret);
+                }
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
+
+        #[test]
+        fn authorization_headers_and_assertions_never_panic(
+            header_value in "[ -~]{0,80}",
+            assertion in prop_oneof![
+                "[A-Za-z0-9_.-]{0,120}",
+                any::<String>(),
+                (any::<Vec<u8>>(), any::<Vec<u8>>()).prop_map(|(h, p)| {
+                    let e = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+                    format!("{}.{}.sig", e(&h), e(&p))
+                }),
+            ],
+        ) {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = header_value.parse() {
+                h.insert(header::AUTHORIZATION, v);
+            }
+            let p = Params(vec![
+                ("client_assertion".into(), assertion.clone()),
+                ("client_assertion_type".into(), ASSERTION_TYPE.into()),
+            ]);
+            match credentials(&h, &p) {
+                // Only one method may be used: a header and an assertion together are refused.
+                Ok(Credentials::Assertion { .. }) => prop_assert!(!h.contains_key(header::AUTHORIZATION)),
+                Ok(other) => prop_assert!(false, "{other:?}"),
+                Err(e) => prop_assert!(matches!(e.code, ErrorCode::InvalidRequest | ErrorCode::InvalidClient)),
+            }
+            let _ = crate::api::tokens::unverified_claim(&assertion, "sub");
+            let _ = jsonwebtoken::decode_header(&assertion);
+        }
+    }
+}
