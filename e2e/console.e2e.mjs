@@ -202,6 +202,8 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#nav-audit");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 20_000 });
   assert.match(await text("#audit-list"), /token\.mint/);
+  // The audit's hash chain is verified and shown above the list.
+  await browser.waitUntil(async () => (await text("#audit-chain")).includes("intact"), { timeout: 20_000 });
   await shot("10-audit");
 });
 
