@@ -307,20 +307,26 @@ async fn error_descriptions_quote_values_plainly() {
     assert!(s(&body, "error_description").len() < 200, "{body}");
 }
 
-/// Opens a login form for `c` in `browser`; returns its HTML.
-async fn login_form(t: &TestApp, browser: &reqwest::Client, c: &Registered) -> String {
-    let url = t.auth_url(&[
-        ("client_id", &c.id),
+/// An authorization request of `c` for `openid` with PKCE, plus `extra` parameters.
+fn openid_url(t: &TestApp, c: &Registered, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![
+        ("client_id", c.id.as_str()),
         ("redirect_uri", REDIRECT),
         ("response_type", "code"),
         ("scope", "openid"),
-        ("state", "s"),
         (
             "code_challenge",
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         ),
         ("code_challenge_method", "S256"),
-    ]);
+    ];
+    params.extend_from_slice(extra);
+    t.auth_url(&params)
+}
+
+/// Opens a login form for `c` in `browser`; returns its HTML.
+async fn login_form(t: &TestApp, browser: &reqwest::Client, c: &Registered) -> String {
+    let url = openid_url(t, c, &[("state", "s")]);
     let resp = browser.get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     resp.text().await.unwrap()
@@ -507,18 +513,7 @@ async fn oversized_requests_are_refused_before_anything_is_stored() {
     );
 
     // A login hint over 512 bytes: refused with a page, no interaction stored.
-    let url = t.auth_url(&[
-        ("client_id", c.id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("response_type", "code"),
-        ("scope", "openid"),
-        (
-            "code_challenge",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        ),
-        ("code_challenge_method", "S256"),
-        ("login_hint", &"h".repeat(513)),
-    ]);
+    let url = openid_url(&t, &c, &[("login_hint", &"h".repeat(513))]);
     let resp = browser().get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(resp
@@ -710,18 +705,7 @@ async fn an_http_issuer_keeps_no_login_session_unless_asked() {
     // The same browser must log in again: another app on 127.0.0.1 holding this browser's
     // cookies gets nothing without the password.
     let again = b
-        .get(t.auth_url(&[
-            ("client_id", c.id.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("response_type", "code"),
-            ("scope", "openid"),
-            ("prompt", "none"),
-            (
-                "code_challenge",
-                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            ),
-            ("code_challenge_method", "S256"),
-        ]))
+        .get(openid_url(&t, &c, &[("prompt", "none")]))
         .send()
         .await
         .unwrap();
@@ -749,17 +733,7 @@ async fn an_https_issuer_uses_host_prefixed_secure_cookies() {
     t.app.set_issuer("https://auth.example.com").await.unwrap();
     let c = t.public().await;
     t.user("ada").await;
-    let url = t.auth_url(&[
-        ("client_id", c.id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("response_type", "code"),
-        ("scope", "openid"),
-        (
-            "code_challenge",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        ),
-        ("code_challenge_method", "S256"),
-    ]);
+    let url = openid_url(&t, &c, &[]);
     let resp = reqwest::Client::new().get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();

@@ -34,6 +34,22 @@ fn spoilings(name: &str, good: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A form or query string: every parameter of `params` but the `i`th, encoded, and the
+/// spoiled one (raw) in its place.
+fn with_spoiled<V: AsRef<str>>(params: &[(&str, V)], i: usize, spoiled: String) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, (k, v))| {
+            let v: String = form_urlencoded::byte_serialize(v.as_ref().as_bytes()).collect();
+            format!("{k}={v}")
+        })
+        .collect();
+    parts.push(spoiled);
+    parts.join("&")
+}
+
 const RFC_ERRORS: [&str; 9] = [
     "invalid_request",
     "invalid_client",
@@ -130,22 +146,11 @@ async fn every_json_endpoint_answers_spoiled_parameters_with_an_rfc_error() {
                 if how == "empty" && matches!(*name, "scope" | "token_type_hint") {
                     continue;
                 }
-                let mut parts: Vec<String> = params
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, (k, v))| {
-                        format!(
-                            "{k}={}",
-                            form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
-                        )
-                    })
-                    .collect();
-                parts.push(spoiled);
+                let parts = with_spoiled(params, i, spoiled);
                 let resp = http
                     .post(t.url(path))
                     .header("content-type", "application/x-www-form-urlencoded")
-                    .body(parts.join("&"))
+                    .body(parts)
                     .send()
                     .await
                     .unwrap();
@@ -284,20 +289,9 @@ async fn the_browser_endpoints_answer_spoiled_parameters_without_a_500() {
     let before = state(&t).await;
     for (i, (name, good)) in authorize.iter().enumerate() {
         for (how, spoiled) in spoilings(name, good) {
-            let mut q: Vec<String> = authorize
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (k, v))| {
-                    format!(
-                        "{k}={}",
-                        form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
-                    )
-                })
-                .collect();
-            q.push(spoiled);
+            let q = with_spoiled(&authorize, i, spoiled);
             let resp = b
-                .get(format!("{}?{}", t.url("/authorize"), q.join("&")))
+                .get(format!("{}?{}", t.url("/authorize"), q))
                 .send()
                 .await
                 .unwrap();
@@ -337,22 +331,11 @@ async fn the_browser_endpoints_answer_spoiled_parameters_without_a_500() {
     for path in ["/login", "/consent"] {
         for (i, (name, good)) in login.iter().enumerate() {
             for (how, spoiled) in spoilings(name, good) {
-                let mut parts: Vec<String> = login
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, (k, v))| {
-                        format!(
-                            "{k}={}",
-                            form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
-                        )
-                    })
-                    .collect();
-                parts.push(spoiled);
+                let parts = with_spoiled(&login, i, spoiled);
                 let resp = b
                     .post(t.url(path))
                     .header("content-type", "application/x-www-form-urlencoded")
-                    .body(parts.join("&"))
+                    .body(parts)
                     .send()
                     .await
                     .unwrap();
