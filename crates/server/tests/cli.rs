@@ -342,6 +342,22 @@ fn data_dir_from_environment() {
     assert!(dir.path().join("authdesk.db").exists());
 }
 
+/// The stored password hash of `username`, read straight from the database.
+async fn password_hash(d: &std::path::Path, username: &str) -> String {
+    use sqlx::ConnectOptions;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(d.join("authdesk.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
+        .bind(username)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
 /// `users create --password-stdin` reads the password from standard input (so it is in no
 /// process list or shell history); `--password` still works but warns; neither, without a
 /// terminal to prompt on, is refused with the fix.
@@ -386,19 +402,7 @@ async fn users_create_takes_the_password_from_standard_input() {
         "no warning about the password: {err}"
     );
 
-    let stored: String = {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(d.join("authdesk.db"))
-            .read_only(true)
-            .connect()
-            .await
-            .unwrap();
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'bob'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-    };
+    let stored = password_hash(d, "bob").await;
     let mut memory = Default::default();
     assert!(authdesk_server::secret::verify_password(
         "two words",
@@ -407,6 +411,36 @@ async fn users_create_takes_the_password_from_standard_input() {
     ));
     assert!(!authdesk_server::secret::verify_password(
         "two words\r",
+        &stored,
+        &mut memory
+    ));
+
+    // In a terminal (a pseudo-terminal from util-linux's `script`), without either option, it
+    // asks, without echoing what is typed.
+    let mut child = Command::new("script")
+        .arg("-qec")
+        .arg(format!(
+            "{BIN} --data-dir {} users create --username erin --json",
+            d.display()
+        ))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script (Debian: bsdutils, always installed)");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        stdin.write_all(b"typed at a prompt\n").unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("Password for the new user:"), "{shown}");
+    assert!(!shown.contains("typed at a prompt"), "not echoed: {shown}");
+    let stored = password_hash(d, "erin").await;
+    assert!(authdesk_server::secret::verify_password(
+        "typed at a prompt",
         &stored,
         &mut memory
     ));
