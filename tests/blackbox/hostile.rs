@@ -360,3 +360,58 @@ async fn the_browser_endpoints_answer_spoiled_parameters_without_a_500() {
         assert_eq!(after[table], before[table], "{table}");
     }
 }
+
+#[tokio::test]
+async fn userinfo_answers_spoiled_bearer_tokens_with_invalid_token() {
+    let t = spawn_app().await;
+    let c = t.confidential().await;
+    t.user("ada").await;
+    let tokens = t.code_flow(&c, "ada", "openid").await;
+    let at = s(&tokens, "access_token");
+    let http = reqwest::Client::new();
+    let spoiled = [
+        ("oversized", format!("Bearer {}", "x".repeat(9000))),
+        ("empty", "Bearer ".to_string()),
+        ("NUL", format!("Bearer {at}\u{0}")),
+        ("not a JWT", "Bearer a.b.c".to_string()),
+        ("changed payload", {
+            let mut parts: Vec<&str> = at.split('.').collect();
+            parts[1] = "eyJzdWIiOiJmb3JnZWQifQ";
+            format!("Bearer {}", parts.join("."))
+        }),
+        ("two tokens", format!("Bearer {at} {at}")),
+        ("Basic instead", "Basic YTpi".to_string()),
+    ];
+    for (how, value) in spoiled {
+        for post in [false, true] {
+            let req = if post {
+                http.post(t.url("/userinfo"))
+            } else {
+                http.get(t.url("/userinfo"))
+            };
+            let Ok(resp) = req.header("authorization", value.as_str()).send().await else {
+                // A header value reqwest itself refuses to send (the NUL) never reaches us.
+                assert_eq!(how, "NUL");
+                continue;
+            };
+            let status = resp.status();
+            let www = resp
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let body = resp.text().await.unwrap();
+            assert_rfc_error(&format!("userinfo {how}"), status, &body);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{how}: {body}");
+            assert!(www.starts_with("Bearer"), "{how}: {www}");
+        }
+    }
+    // The real token still works.
+    let ok = http
+        .get(t.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+}
