@@ -4,6 +4,12 @@
 use chrono::{DateTime, Duration, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// A stored Unix time (whole seconds) as a `DateTime`. Out-of-range values (never written by
+/// Authdesk) read as the epoch rather than failing a whole listing.
+pub fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }

@@ -15,5 +15,6 @@ pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
+pub mod status;
 
 pub use error::{ErrorCode, OAuthError};

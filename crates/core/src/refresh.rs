@@ -3,6 +3,7 @@
 //! with reuse detection (RFC 9700 §4.14).
 
 use crate::client::ClientType;
+use crate::status::{self, GrantFacts, RefreshFacts, TokenStatus};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -10,26 +11,6 @@ use serde::{Deserialize, Serialize};
 /// as a benign race (a retried request) rather than theft. Inside the window the second use
 /// fails with `invalid_grant` but the grant survives; after it, the grant is revoked.
 pub const REUSE_GRACE_SECONDS: i64 = 5;
-
-/// `min(issued_at + own lifetime, chain_started_at + chain cap)`.
-pub fn effective_expiry(
-    issued_at: DateTime<Utc>,
-    own_lifetime: Duration,
-    chain_started_at: DateTime<Utc>,
-    chain_cap: Duration,
-) -> DateTime<Utc> {
-    (issued_at + own_lifetime).min(chain_started_at + chain_cap)
-}
-
-/// What a stored refresh token looks like to the rules.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenState {
-    pub client_type: ClientType,
-    pub expires_at: DateTime<Utc>,
-    pub chain_ends_at: DateTime<Utc>,
-    pub consumed_at: Option<DateTime<Utc>>,
-    pub revoked: bool,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,27 +45,28 @@ pub enum Decision {
     Reject(Rejection),
 }
 
-/// Decides what a refresh request with this token does at `now`.
-pub fn decide(t: &TokenState, now: DateTime<Utc>) -> Decision {
-    if t.revoked {
-        return Decision::Reject(Rejection::Revoked);
-    }
-    if let Some(consumed) = t.consumed_at {
-        // Reuse is judged before expiry: a stolen token replayed late is still theft.
-        return if now - consumed <= Duration::seconds(REUSE_GRACE_SECONDS) {
-            Decision::Reject(Rejection::AlreadyUsed)
-        } else {
-            Decision::Reject(Rejection::Reused)
-        };
-    }
-    if now >= t.chain_ends_at {
-        return Decision::Reject(Rejection::ChainEnded);
-    }
-    if now >= t.expires_at {
-        return Decision::Reject(Rejection::Expired);
-    }
-    Decision::Issue {
-        consume_parent: t.client_type == ClientType::Public,
+/// Decides what a refresh request with this token does at `now`: the token's status
+/// ([`status::refresh_status`]) decides, and a consumed token is told apart as a retry race
+/// or theft by the grace window.
+pub fn decide(
+    client_type: ClientType,
+    token: &RefreshFacts,
+    grant: &GrantFacts,
+    now: DateTime<Utc>,
+) -> Decision {
+    match status::refresh_status(token, grant, now) {
+        TokenStatus::Active => Decision::Issue {
+            consume_parent: client_type == ClientType::Public,
+        },
+        TokenStatus::Revoked => Decision::Reject(Rejection::Revoked),
+        TokenStatus::ChainEnded => Decision::Reject(Rejection::ChainEnded),
+        TokenStatus::Expired => Decision::Reject(Rejection::Expired),
+        TokenStatus::Consumed => match token.consumed_at {
+            Some(consumed) if now - consumed <= Duration::seconds(REUSE_GRACE_SECONDS) => {
+                Decision::Reject(Rejection::AlreadyUsed)
+            }
+            _ => Decision::Reject(Rejection::Reused),
+        },
     }
 }
 
@@ -97,19 +79,26 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
     }
 
-    #[test]
-    fn effective_expiry_is_the_earlier_bound() {
-        let d = Duration::days;
-        let cases = [
-            (0, 0, 90),    // first token: its own 90 days
-            (80, 0, 170),  // refreshed at day 80
-            (320, 0, 365), // capped by the chain
-            (364, 0, 365),
-        ];
-        for (issued, chain, want) in cases {
-            let got = effective_expiry(t0() + d(issued), d(90), t0() + d(chain), d(365));
-            assert_eq!(got, t0() + d(want), "issued day {issued}");
-        }
+    /// A refresh token and its grant, flat, for the table below.
+    #[derive(Clone, Copy)]
+    struct TokenState {
+        client_type: ClientType,
+        expires_at: DateTime<Utc>,
+        chain_ends_at: DateTime<Utc>,
+        consumed_at: Option<DateTime<Utc>>,
+        revoked: bool,
+    }
+
+    fn run(t: &TokenState, now: DateTime<Utc>) -> Decision {
+        let token = RefreshFacts {
+            expires_at: t.expires_at,
+            consumed_at: t.consumed_at,
+        };
+        let grant = GrantFacts {
+            chain_ends_at: Some(t.chain_ends_at),
+            revoked_at: t.revoked.then_some(t0()),
+        };
+        decide(t.client_type, &token, &grant, now)
     }
 
     fn state(client_type: ClientType) -> TokenState {
@@ -205,7 +194,7 @@ mod tests {
             ),
         ];
         for (name, st, now, want) in cases {
-            assert_eq!(decide(&st, now), want, "{name}");
+            assert_eq!(run(&st, now), want, "{name}");
         }
     }
 }

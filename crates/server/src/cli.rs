@@ -5,6 +5,7 @@ use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, Page};
 use crate::signing::Alg;
 use authdesk_core::claims::parse_claim_arg;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
+use authdesk_core::clock::from_unix;
 use authdesk_core::clock::{format_duration, parse_duration};
 use authdesk_store::grants::Filter;
 use clap::{Args, Parser, Subcommand};
@@ -528,7 +529,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     rows.iter()
                         .map(|r| {
                             vec![
-                                crate::api::clients::ts(r.at).to_rfc3339(),
+                                from_unix(r.at).to_rfc3339(),
                                 r.actor.clone(),
                                 r.action.clone(),
                                 r.target.clone(),
@@ -733,14 +734,7 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                                 g.chain_ends_at
                                     .map(|t| t.to_rfc3339())
                                     .unwrap_or_else(|| "-".into()),
-                                if g.revoked_at.is_some() {
-                                    "revoked"
-                                } else if g.active {
-                                    "active"
-                                } else {
-                                    "ended"
-                                }
-                                .into(),
+                                g.status.as_str().into(),
                             ]
                         })
                         .collect(),
@@ -786,13 +780,13 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
                 ) {
                     for n in nodes {
                         out.push_str(&format!(
-                            "{}- {}  {} / {} / {} / {:?}\n",
+                            "{}- {}  {} / {} / {} / {}\n",
                             "  ".repeat(depth),
                             n.id,
                             n.issued_at.format("%Y-%m-%d %H:%M"),
                             n.expires_at.format("%Y-%m-%d %H:%M"),
                             n.effective_expires_at.format("%Y-%m-%d %H:%M"),
-                            n.state
+                            n.state.as_str()
                         ));
                         walk(out, &n.children, depth + 1);
                     }

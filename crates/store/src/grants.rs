@@ -1,6 +1,8 @@
 //! `grants`: one authorization each, the root of a refresh-token chain (a tree).
 
 use crate::{Conn, Result, Script};
+use authdesk_core::clock::from_unix;
+use authdesk_core::status::GrantFacts;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct GrantRow {
@@ -15,6 +17,16 @@ pub struct GrantRow {
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+}
+
+impl GrantRow {
+    /// What the status rules ([`authdesk_core::status`]) need of this grant.
+    pub fn facts(&self) -> GrantFacts {
+        GrantFacts {
+            chain_ends_at: self.chain_ends_at.map(from_unix),
+            revoked_at: self.revoked_at.map(from_unix),
+        }
+    }
 }
 
 pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason";
@@ -156,7 +168,8 @@ pub struct Impact {
 }
 
 /// Counts live grants matching `f`, with their refresh tokens still usable at `now` and access
-/// tokens not yet expired.
+/// tokens not yet expired. Mirrors `authdesk_core::status::{refresh_status, access_status}`
+/// (`== Active`); `tests/status_sql.rs` holds the two together.
 pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
     let (grants, refresh_tokens, access_tokens): (i64, i64, i64) = sqlx::query_as(&format!(
         "SELECT
@@ -209,6 +222,8 @@ pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i6
 }
 
 /// Per-day counts of refresh tokens and chains reaching their effective end in [from, to).
+/// A token's end mirrors `authdesk_core::status::effective_expiry`; `tests/status_sql.rs` holds
+/// the two together.
 pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
     Ok(sqlx::query_as(
         "WITH t AS (

@@ -2,6 +2,8 @@
 
 use crate::grants::GrantRow;
 use crate::{Conn, Result, Script};
+use authdesk_core::clock::from_unix;
+use authdesk_core::status::RefreshFacts;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RefreshTokenRow {
@@ -15,6 +17,16 @@ pub struct RefreshTokenRow {
     pub consumed_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub use_count: i64,
+}
+
+impl RefreshTokenRow {
+    /// What the status rules ([`authdesk_core::status`]) need of this token.
+    pub fn facts(&self) -> RefreshFacts {
+        RefreshFacts {
+            expires_at: from_unix(self.expires_at),
+            consumed_at: self.consumed_at.map(from_unix),
+        }
+    }
 }
 
 const COLUMNS: &str = "r.id, r.grant_id, r.parent_id, r.token_hash, r.issued_at, r.expires_at, r.consumed_at, r.last_used_at, r.use_count";

@@ -97,7 +97,7 @@ export function Chains({ focus, onTimeline }: { focus: string | null; onTimeline
                   <td className="mono">{g.sub.slice(0, 12)}</td>
                   <td>{formatTime(g.created_at)}</td>
                   <td>{formatTime(g.chain_ends_at)}</td>
-                  <td><State state={g.revoked_at ? "revoked" : g.active ? "active" : "ended"} /></td>
+                  <td><State state={g.status} /></td>
                 </tr>
               ))}
               {grants.length === 0 && <tr><td colSpan={5} className="dim">No grants match.</td></tr>}
@@ -146,7 +146,7 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
   const counts = countTokens(detail.refresh_tokens);
   return (
     <div className="detail" id="grant-detail">
-      <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.revoked_at ? "revoked" : detail.active ? "active" : "ended"} /></h2>
+      <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.status} /></h2>
       <dl>
         <dt>application</dt><dd className="mono">{detail.client_id}</dd>
         <dt>user</dt><dd className="mono">{detail.sub}</dd>

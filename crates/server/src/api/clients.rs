@@ -2,8 +2,9 @@
 
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
+use authdesk_core::clock::from_unix;
 use authdesk_store::clients::{self, ClientRow};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
@@ -46,10 +47,6 @@ pub struct ClientCreated {
     pub client_secret: Option<String>,
 }
 
-pub(crate) fn ts(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
-
 impl From<&ClientRow> for ClientView {
     fn from(r: &ClientRow) -> Self {
         let s = &r.settings;
@@ -69,9 +66,9 @@ impl From<&ClientRow> for ClientView {
             has_public_key: s.public_key.is_some(),
             public_key: s.public_key.clone(),
             lifetimes: s.lifetimes.resolve().unwrap_or_default(),
-            secret_rotated_at: r.secret_rotated_at.map(ts),
-            created_at: ts(r.created_at),
-            updated_at: ts(r.updated_at),
+            secret_rotated_at: r.secret_rotated_at.map(from_unix),
+            created_at: from_unix(r.created_at),
+            updated_at: from_unix(r.updated_at),
         }
     }
 }

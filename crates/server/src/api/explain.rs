@@ -2,6 +2,8 @@
 //! accept it now, and if not, why — in words a developer can act on.
 
 use super::Authdesk;
+use authdesk_core::clock::from_unix;
+use authdesk_core::status::{self, TokenStatus};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -49,37 +51,33 @@ impl Authdesk {
                     let (t, g) = authdesk_store::refresh_tokens::by_hash(&mut conn, &hash)
                         .await?
                         .ok_or_else(|| super::ApiError::NotFound("token".into()))?;
-                    let eff = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
+                    let (facts, grant) = (t.facts(), g.facts());
+                    let eff = status::effective_expiry(&facts, &grant);
                     findings.push(format!(
                         "refresh token of grant {} (app {}, user {})",
                         g.id, g.client_id, g.sub
                     ));
                     findings.push(format!(
-                        "issued {}, own expiry {}, effective expiry {}",
-                        super::clients::ts(t.issued_at),
-                        super::clients::ts(t.expires_at),
-                        super::clients::ts(eff)
+                        "issued {}, own expiry {}, effective expiry {eff}",
+                        from_unix(t.issued_at),
+                        facts.expires_at,
                     ));
-                    let why = if let Some(r) = &detail.grant.revoked_at {
-                        Some(format!(
-                            "its grant was revoked at {r} by {} ({})",
+                    let why = match status::refresh_status(&facts, &grant, now) {
+                        TokenStatus::Active => None,
+                        TokenStatus::Revoked => Some(format!(
+                            "its grant was revoked at {} by {} ({})",
+                            detail.grant.revoked_at.unwrap_or_default(),
                             detail.grant.revoked_by.clone().unwrap_or_default(),
                             detail.grant.revoke_reason.clone().unwrap_or_default()
-                        ))
-                    } else if t.consumed_at.is_some() {
-                        Some("it was already used by a public client (rotation); using it again revokes the grant".into())
-                    } else if g.chain_ends_at.is_some_and(|e| now.timestamp() >= e) {
-                        Some("its chain reached the one-year limit".into())
-                    } else if now.timestamp() >= eff {
-                        Some("it expired (90 days after it was issued)".into())
-                    } else {
-                        None
+                        )),
+                        TokenStatus::Consumed => Some("it was already used by a public client (rotation); using it again revokes the grant".into()),
+                        TokenStatus::ChainEnded => Some("its chain reached the one-year limit".into()),
+                        TokenStatus::Expired => Some("it expired (90 days after it was issued)".into()),
                     };
                     TokenExplanation {
                         kind: "refresh_token".into(),
                         accepted: why.is_none(),
-                        verdict: why
-                            .unwrap_or_else(|| format!("usable until {}", super::clients::ts(eff))),
+                        verdict: why.unwrap_or_else(|| format!("usable until {eff}")),
                         findings,
                         header: None,
                         claims: None,
@@ -149,12 +147,12 @@ impl Authdesk {
         match c["exp"].as_i64() {
             Some(exp) if now.timestamp() < exp => findings.push(format!(
                 "expires {} (in {} s by the sandbox clock)",
-                super::clients::ts(exp),
+                from_unix(exp),
                 exp - now.timestamp()
             )),
             Some(exp) => problems.push(format!(
                 "expired at {} ({} s ago by the sandbox clock)",
-                super::clients::ts(exp),
+                from_unix(exp),
                 now.timestamp() - exp
             )),
             None => problems.push("no exp claim".into()),

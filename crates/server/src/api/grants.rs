@@ -1,24 +1,14 @@
 //! Support-staff use cases: find grants, see each chain's tree, preview and revoke.
 
-use super::clients::ts;
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use authdesk_core::clock::from_unix;
+use authdesk_core::status::{self, GrantStatus, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::grants::{self, Filter, GrantRow, Impact};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum TokenStateName {
-    Active,
-    Consumed,
-    Expired,
-    ChainEnded,
-    Revoked,
-}
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -33,6 +23,8 @@ pub struct GrantSummary {
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    pub status: GrantStatus,
+    /// `status == active`.
     pub active: bool,
 }
 
@@ -49,7 +41,7 @@ pub struct RefreshTokenNode {
     pub last_used_at: Option<DateTime<Utc>>,
     #[ts(type = "number")]
     pub use_count: i64,
-    pub state: TokenStateName,
+    pub state: TokenStatus,
     pub children: Vec<RefreshTokenNode>,
 }
 
@@ -61,7 +53,7 @@ pub struct AccessTokenView {
     pub scope: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub state: TokenStateName,
+    pub state: TokenStatus,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -77,46 +69,43 @@ pub struct GrantDetail {
     pub now: DateTime<Utc>,
 }
 
-fn summary(g: &GrantRow, now: i64) -> GrantSummary {
-    let ended = g.chain_ends_at.is_some_and(|e| now >= e);
+fn summary(g: &GrantRow, now: DateTime<Utc>) -> GrantSummary {
+    let status = status::grant_status(&g.facts(), now);
     GrantSummary {
         grant_id: g.id.clone(),
         client_id: g.client_id.clone(),
         sub: g.sub.clone(),
         scope: g.scope.clone(),
-        created_at: ts(g.created_at),
-        chain_started_at: g.chain_started_at.map(ts),
-        chain_ends_at: g.chain_ends_at.map(ts),
-        revoked_at: g.revoked_at.map(ts),
+        created_at: from_unix(g.created_at),
+        chain_started_at: g.chain_started_at.map(from_unix),
+        chain_ends_at: g.chain_ends_at.map(from_unix),
+        revoked_at: g.revoked_at.map(from_unix),
         revoked_by: g.revoked_by.clone(),
         revoke_reason: g.revoke_reason.clone(),
-        active: g.revoked_at.is_none() && !ended,
+        status,
+        active: status.is_active(),
     }
 }
 
-fn refresh_state(t: &RefreshTokenRow, g: &GrantRow, now: i64) -> (i64, TokenStateName) {
-    let effective = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
-    let state = if g.revoked_at.is_some() {
-        TokenStateName::Revoked
-    } else if t.consumed_at.is_some() {
-        TokenStateName::Consumed
-    } else if g.chain_ends_at.is_some_and(|e| now >= e) {
-        TokenStateName::ChainEnded
-    } else if now >= effective {
-        TokenStateName::Expired
-    } else {
-        TokenStateName::Active
-    };
-    (effective, state)
+fn refresh_state(
+    t: &RefreshTokenRow,
+    g: &GrantRow,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, TokenStatus) {
+    let (token, grant) = (t.facts(), g.facts());
+    (
+        status::effective_expiry(&token, &grant),
+        status::refresh_status(&token, &grant, now),
+    )
 }
 
 /// Builds the parent → children tree from the flat, oldest-first list.
-fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenNode> {
+fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: DateTime<Utc>) -> Vec<RefreshTokenNode> {
     fn build(
         parent: Option<&str>,
         tokens: &[RefreshTokenRow],
         g: &GrantRow,
-        now: i64,
+        now: DateTime<Utc>,
     ) -> Vec<RefreshTokenNode> {
         tokens
             .iter()
@@ -126,10 +115,10 @@ fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenN
                 RefreshTokenNode {
                     id: t.id.clone(),
                     parent_id: t.parent_id.clone(),
-                    issued_at: ts(t.issued_at),
-                    expires_at: ts(t.expires_at),
-                    effective_expires_at: ts(effective),
-                    last_used_at: t.last_used_at.map(ts),
+                    issued_at: from_unix(t.issued_at),
+                    expires_at: from_unix(t.expires_at),
+                    effective_expires_at: effective,
+                    last_used_at: t.last_used_at.map(from_unix),
                     use_count: t.use_count,
                     state,
                     children: build(Some(&t.id), tokens, g, now),
@@ -140,20 +129,19 @@ fn tree(tokens: &[RefreshTokenRow], g: &GrantRow, now: i64) -> Vec<RefreshTokenN
     build(None, tokens, g, now)
 }
 
-fn access_view(a: &AccessTokenRow, g: &GrantRow, now: i64) -> AccessTokenView {
-    let state = if a.revoked_at.is_some() || g.revoked_at.is_some() {
-        TokenStateName::Revoked
-    } else if now >= a.expires_at {
-        TokenStateName::Expired
-    } else {
-        TokenStateName::Active
-    };
+fn access_view(a: &AccessTokenRow, g: &GrantRow, now: DateTime<Utc>) -> AccessTokenView {
+    let state = status::access_status(
+        from_unix(a.expires_at),
+        a.revoked_at.map(from_unix),
+        Some(&g.facts()),
+        now,
+    );
     AccessTokenView {
         jti: a.jti.clone(),
         refresh_token_id: a.refresh_token_id.clone(),
         scope: a.scope.clone(),
-        issued_at: ts(a.issued_at),
-        expires_at: ts(a.expires_at),
+        issued_at: from_unix(a.issued_at),
+        expires_at: from_unix(a.expires_at),
         state,
     }
 }
@@ -161,7 +149,7 @@ fn access_view(a: &AccessTokenRow, g: &GrantRow, now: i64) -> AccessTokenView {
 impl Authdesk {
     pub async fn grant_list(&self, filter: &Filter, page: Page) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
-        let now = self.now().timestamp();
+        let now = self.now();
         let mut conn = self.store().read().await?;
         Ok(grants::list(&mut conn, filter, limit, offset)
             .await?
@@ -171,7 +159,8 @@ impl Authdesk {
     }
 
     pub async fn grant_show(&self, id: &str) -> Result<GrantDetail> {
-        let now = self.now().timestamp();
+        // Whole seconds, as everything stored.
+        let now = from_unix(self.now().timestamp());
         let mut conn = self.store().read().await?;
         let g = grants::get(&mut conn, id)
             .await?
@@ -181,15 +170,15 @@ impl Authdesk {
         let last = tokens
             .iter()
             .map(|t| refresh_state(t, &g, now))
-            .filter(|(_, s)| *s == TokenStateName::Active)
+            .filter(|(_, s)| s.is_active())
             .map(|(e, _)| e)
             .max();
         Ok(GrantDetail {
             grant: summary(&g, now),
-            last_refresh_possible_at: last.map(ts),
+            last_refresh_possible_at: last,
             refresh_tokens: tree(&tokens, &g, now),
             access_tokens: access.iter().map(|a| access_view(a, &g, now)).collect(),
-            now: ts(now),
+            now,
         })
     }
 

@@ -2,6 +2,7 @@
 
 use super::{audit, Actor, Authdesk, Result};
 use crate::signing::{self, Alg, VerifyingKey};
+use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
 use authdesk_store::keys;
 use chrono::{DateTime, Utc};
@@ -42,8 +43,8 @@ impl Authdesk {
             .map(|k| KeyView {
                 kid: k.kid.clone(),
                 alg: k.alg.as_str().into(),
-                created_at: super::clients::ts(k.created_at),
-                retired_at: k.retired_at.map(super::clients::ts),
+                created_at: from_unix(k.created_at),
+                retired_at: k.retired_at.map(from_unix),
                 state: match k.retired_at {
                     None => "active",
                     Some(_) if is_published(k.retired_at, now) => "published",
@@ -102,7 +103,7 @@ impl Authdesk {
         Ok(KeyView {
             kid: row.kid,
             alg: row.alg,
-            created_at: super::clients::ts(now),
+            created_at: from_unix(now),
             retired_at: None,
             state: "active",
         })

@@ -12,8 +12,9 @@ use crate::signing::at_hash;
 use authdesk_core::client::{ClientType, GrantType};
 use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::pkce::CodeChallenge;
-use authdesk_core::refresh::{self, Decision, Rejection, TokenState};
+use authdesk_core::refresh::{self, Decision, Rejection};
 use authdesk_core::scope::Scope;
+use authdesk_core::status;
 use authdesk_core::{claims, ErrorCode, OAuthError};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
@@ -478,17 +479,13 @@ impl Authdesk {
                     let Some(user_claims) = user_claims else {
                         return Ok(Err(OAuthError::invalid_grant("the user no longer exists")));
                     };
-                    let chain_ends = grant
-                        .chain_ends_at
-                        .unwrap_or(token.issued_at + lifetimes.chain);
-                    let state = TokenState {
-                        client_type: c.settings.client_type,
-                        expires_at: super::clients::ts(token.expires_at),
-                        chain_ends_at: super::clients::ts(chain_ends),
-                        consumed_at: token.consumed_at.map(super::clients::ts),
-                        revoked: grant.revoked_at.is_some(),
-                    };
-                    let consume = match refresh::decide(&state, now_dt) {
+                    let decision = refresh::decide(
+                        c.settings.client_type,
+                        &token.facts(),
+                        &grant.facts(),
+                        now_dt,
+                    );
+                    let consume = match decision {
                         Decision::Issue { consume_parent } => consume_parent,
                         Decision::Reject(Rejection::Reused) => {
                             grants::revoke(
@@ -752,10 +749,9 @@ impl Authdesk {
         let mut conn = self.store().read().await?;
         if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await? {
             if g.client_id == caller.id {
-                let exp = t.expires_at.min(g.chain_ends_at.unwrap_or(t.expires_at));
-                let now = self.now().timestamp();
-                let usable = g.revoked_at.is_none() && t.consumed_at.is_none() && now < exp;
-                if usable {
+                let (token, grant) = (t.facts(), g.facts());
+                let exp = status::effective_expiry(&token, &grant).timestamp();
+                if status::refresh_status(&token, &grant, self.now()).is_active() {
                     return Ok(json!({
                         "active": true, "token_type": "refresh_token", "scope": g.scope,
                         "client_id": g.client_id, "sub": g.sub, "exp": exp, "iat": t.issued_at,

@@ -3,6 +3,7 @@
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
 use crate::secret;
 use authdesk_core::claims;
+use authdesk_core::clock::from_unix;
 use authdesk_store::grants;
 use authdesk_store::users::{self, UserRow};
 use chrono::{DateTime, Utc};
@@ -24,7 +25,7 @@ impl From<&UserRow> for UserView {
             sub: u.sub.clone(),
             username: u.username.clone(),
             claims: u.claims.clone(),
-            created_at: super::clients::ts(u.created_at),
+            created_at: from_unix(u.created_at),
         }
     }
 }

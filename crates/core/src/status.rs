@@ -1,0 +1,270 @@
+//! The one status rule: what state a refresh token, an access token and a grant are in at a
+//! given moment, when a refresh token really stops working, and why a grant ended.
+//!
+//! The token endpoint ([`crate::refresh::decide`]), the console's grant views, the sandbox's
+//! "explain this token", introspection and the CLI all ask these functions; nothing else derives
+//! a state. Two SQL statements in the store must agree with them (counting usable refresh
+//! tokens for a revocation's impact, and the expiry histogram); a store test holds them together.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the status rules need to know about a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantFacts {
+    /// One year after the chain's first refresh token (SPEC §2); `None` for a grant that never
+    /// held a refresh token. Every grant holding one has it: it is set when the grant is made.
+    pub chain_ends_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What the status rules need to know about a refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshFacts {
+    /// The token's own expiry (issued + 90 days, or the app's lifetime).
+    pub expires_at: DateTime<Utc>,
+    /// When a public client rotated it away.
+    pub consumed_at: Option<DateTime<Utc>>,
+}
+
+/// The state of one token, as the console, the CLI and the token endpoint see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TokenStatus {
+    Active,
+    /// A public client's refresh token that was rotated away (using it again is reuse).
+    Consumed,
+    Expired,
+    /// The grant's chain reached its one-year end.
+    ChainEnded,
+    Revoked,
+}
+
+/// Whether a grant can still yield tokens, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum GrantStatus {
+    Active,
+    Revoked,
+    /// The chain reached its one-year end: a new authorization is required.
+    ChainEnded,
+}
+
+impl TokenStatus {
+    pub fn is_active(self) -> bool {
+        self == Self::Active
+    }
+
+    /// The wire name (as serialised), for plain-text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Consumed => "consumed",
+            Self::Expired => "expired",
+            Self::ChainEnded => "chain_ended",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+impl GrantStatus {
+    pub fn is_active(self) -> bool {
+        self == Self::Active
+    }
+
+    /// The wire name (as serialised), for plain-text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::ChainEnded => "chain_ended",
+        }
+    }
+}
+
+/// The moment a refresh token stops working by time alone: `min(own expiry, chain end)`.
+pub fn effective_expiry(token: &RefreshFacts, grant: &GrantFacts) -> DateTime<Utc> {
+    match grant.chain_ends_at {
+        Some(end) => token.expires_at.min(end),
+        None => token.expires_at,
+    }
+}
+
+/// A grant's status at `now`. Revocation wins over the chain's end.
+pub fn grant_status(grant: &GrantFacts, now: DateTime<Utc>) -> GrantStatus {
+    if grant.revoked_at.is_some() {
+        GrantStatus::Revoked
+    } else if grant.chain_ends_at.is_some_and(|end| now >= end) {
+        GrantStatus::ChainEnded
+    } else {
+        GrantStatus::Active
+    }
+}
+
+/// A refresh token's status at `now`, judged in this order: the grant revoked, the token
+/// consumed (a reuse is judged before expiry: a stolen token replayed late is still theft),
+/// the chain ended, the token expired.
+pub fn refresh_status(token: &RefreshFacts, grant: &GrantFacts, now: DateTime<Utc>) -> TokenStatus {
+    match grant_status(grant, now) {
+        GrantStatus::Revoked => TokenStatus::Revoked,
+        _ if token.consumed_at.is_some() => TokenStatus::Consumed,
+        GrantStatus::ChainEnded => TokenStatus::ChainEnded,
+        GrantStatus::Active if now >= effective_expiry(token, grant) => TokenStatus::Expired,
+        GrantStatus::Active => TokenStatus::Active,
+    }
+}
+
+/// An access token's status at `now`: revoked itself or through its grant, else expired at
+/// its `exp`. (An access token outlives its chain's end by at most its own 10 minutes.)
+pub fn access_status(
+    expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    grant: Option<&GrantFacts>,
+    now: DateTime<Utc>,
+) -> TokenStatus {
+    if revoked_at.is_some() || grant.is_some_and(|g| g.revoked_at.is_some()) {
+        TokenStatus::Revoked
+    } else if now >= expires_at {
+        TokenStatus::Expired
+    } else {
+        TokenStatus::Active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    fn day(n: i64) -> DateTime<Utc> {
+        t0() + Duration::days(n)
+    }
+
+    #[test]
+    fn effective_expiry_is_the_earlier_bound() {
+        let g = GrantFacts {
+            chain_ends_at: Some(day(365)),
+            revoked_at: None,
+        };
+        // (own expiry day, want)
+        for (own, want) in [(90, 90), (170, 170), (410, 365), (365, 365)] {
+            let t = RefreshFacts {
+                expires_at: day(own),
+                consumed_at: None,
+            };
+            assert_eq!(effective_expiry(&t, &g), day(want), "own expiry day {own}");
+        }
+        let unchained = GrantFacts {
+            chain_ends_at: None,
+            ..g
+        };
+        let t = RefreshFacts {
+            expires_at: day(500),
+            consumed_at: None,
+        };
+        assert_eq!(effective_expiry(&t, &unchained), day(500));
+    }
+
+    #[test]
+    fn refresh_status_table() {
+        use TokenStatus::*;
+        let live = GrantFacts {
+            chain_ends_at: Some(day(365)),
+            revoked_at: None,
+        };
+        let revoked = GrantFacts {
+            revoked_at: Some(day(10)),
+            ..live
+        };
+        let fresh = RefreshFacts {
+            expires_at: day(90),
+            consumed_at: None,
+        };
+        let consumed = RefreshFacts {
+            consumed_at: Some(day(1)),
+            ..fresh
+        };
+        let late = RefreshFacts {
+            expires_at: day(400),
+            consumed_at: None,
+        };
+        let s = Duration::seconds;
+        let cases = [
+            ("fresh", fresh, live, t0(), Active),
+            ("last second", fresh, live, day(90) - s(1), Active),
+            ("own expiry exactly", fresh, live, day(90), Expired),
+            ("revoked wins", consumed, revoked, t0(), Revoked),
+            ("revoked before expiry", fresh, revoked, day(200), Revoked),
+            ("consumed", consumed, live, day(2), Consumed),
+            ("consumed beats expiry", consumed, live, day(200), Consumed),
+            (
+                "consumed beats chain end",
+                consumed,
+                live,
+                day(366),
+                Consumed,
+            ),
+            ("chain end exactly", late, live, day(365), ChainEnded),
+            (
+                "chain end before own expiry",
+                late,
+                live,
+                day(380),
+                ChainEnded,
+            ),
+            ("expired and chain ended", fresh, live, day(366), ChainEnded),
+        ];
+        for (name, t, g, now, want) in cases {
+            assert_eq!(refresh_status(&t, &g, now), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn text_names_are_the_wire_names() {
+        use TokenStatus::*;
+        for t in [Active, Consumed, Expired, ChainEnded, Revoked] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        for g in [
+            GrantStatus::Active,
+            GrantStatus::Revoked,
+            GrantStatus::ChainEnded,
+        ] {
+            assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
+        }
+    }
+
+    #[test]
+    fn grant_and_access_status() {
+        let live = GrantFacts {
+            chain_ends_at: Some(day(365)),
+            revoked_at: None,
+        };
+        assert_eq!(grant_status(&live, day(364)), GrantStatus::Active);
+        assert_eq!(grant_status(&live, day(365)), GrantStatus::ChainEnded);
+        let revoked = GrantFacts {
+            revoked_at: Some(day(1)),
+            ..live
+        };
+        assert_eq!(grant_status(&revoked, day(400)), GrantStatus::Revoked);
+        let no_chain = GrantFacts {
+            chain_ends_at: None,
+            revoked_at: None,
+        };
+        assert_eq!(grant_status(&no_chain, day(5000)), GrantStatus::Active);
+
+        let exp = t0() + Duration::minutes(10);
+        use TokenStatus::*;
+        assert_eq!(access_status(exp, None, None, t0()), Active);
+        assert_eq!(access_status(exp, None, Some(&live), exp), Expired);
+        assert_eq!(access_status(exp, Some(t0()), Some(&live), t0()), Revoked);
+        assert_eq!(access_status(exp, None, Some(&revoked), t0()), Revoked);
+        assert_eq!(access_status(exp, None, Some(&revoked), exp), Revoked);
+    }
+}

@@ -1,0 +1,201 @@
+//! Two statements count in SQL what `authdesk_core::status` decides in Rust: a revocation's
+//! impact (usable refresh tokens, live access tokens) and the expiry histogram (each token's
+//! effective expiry). This seeds every combination of grant and token state and holds the SQL
+//! to the core rule at moments around each boundary.
+
+use authdesk_core::clock::from_unix;
+use authdesk_core::status::{self, TokenStatus};
+use authdesk_store::access_tokens::{self, AccessTokenRow};
+use authdesk_store::grants::{self, Filter, GrantRow};
+use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+use authdesk_store::{Role, Script, Store, StoreError};
+use std::collections::BTreeMap;
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_800_000_000;
+
+fn seed() -> (Vec<GrantRow>, Vec<RefreshTokenRow>, Vec<AccessTokenRow>) {
+    let (mut gs, mut rs, mut ats) = (Vec::new(), Vec::new(), Vec::new());
+    let revocations = [None, Some(T0 + 30 * DAY)];
+    let chain_ends = [None, Some(T0 + 100 * DAY), Some(T0 + 365 * DAY)];
+    let expiries = [50, 90, 200, 400];
+    let mut n = 0;
+    for revoked_at in revocations {
+        for chain_ends_at in chain_ends {
+            let g = GrantRow {
+                id: format!("g{}", gs.len()),
+                client_id: "app".into(),
+                sub: "alice".into(),
+                scope: "openid offline_access".into(),
+                auth_time: T0,
+                created_at: T0,
+                chain_started_at: chain_ends_at.map(|_| T0),
+                chain_ends_at,
+                revoked_at,
+                revoked_by: revoked_at.map(|_| "test".into()),
+                revoke_reason: revoked_at.map(|_| "test".into()),
+            };
+            for days in expiries {
+                for consumed_at in [None, Some(T0 + DAY)] {
+                    n += 1;
+                    rs.push(RefreshTokenRow {
+                        id: format!("r{n}"),
+                        grant_id: g.id.clone(),
+                        parent_id: None,
+                        token_hash: format!("hash{n}").into_bytes(),
+                        issued_at: T0,
+                        expires_at: T0 + days * DAY,
+                        consumed_at,
+                        last_used_at: None,
+                        use_count: 0,
+                    });
+                }
+                for access_revoked in [None, Some(T0 + 5)] {
+                    n += 1;
+                    ats.push(AccessTokenRow {
+                        jti: format!("a{n}"),
+                        client_id: "app".into(),
+                        sub: "alice".into(),
+                        grant_id: Some(g.id.clone()),
+                        refresh_token_id: None,
+                        scope: "openid".into(),
+                        issued_at: T0,
+                        expires_at: T0 + days * DAY,
+                        revoked_at: access_revoked,
+                    });
+                }
+            }
+            gs.push(g);
+        }
+    }
+    (gs, rs, ats)
+}
+
+async fn store_with(
+    dir: &std::path::Path,
+    gs: &[GrantRow],
+    rs: &[RefreshTokenRow],
+    ats: &[AccessTokenRow],
+) -> Store {
+    let store = Store::open(dir, Role::Admin).await.unwrap();
+    let (gs, rs, ats) = (gs.to_vec(), rs.to_vec(), ats.to_vec());
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                let settings = authdesk_core::client::ClientDraft {
+                    name: "app".into(),
+                    redirect_uris: vec!["https://a.example/cb".into()],
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap();
+                authdesk_store::clients::insert(
+                    tx,
+                    &authdesk_store::clients::ClientRow {
+                        id: "app".into(),
+                        settings,
+                        secret_hash: None,
+                        secret_rotated_at: None,
+                        enabled: true,
+                        created_at: 0,
+                        updated_at: 0,
+                    },
+                )
+                .await?;
+                let mut script = Script::new();
+                for g in &gs {
+                    grants::insert_into(&mut script, g);
+                }
+                for r in &rs {
+                    refresh_tokens::insert_into(&mut script, r);
+                }
+                for a in &ats {
+                    access_tokens::insert_into(&mut script, a);
+                }
+                script.run(tx).await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn impact_and_histogram_agree_with_the_core_status_rule() {
+    let (gs, rs, ats) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &gs, &rs, &ats).await;
+    let grant = |id: &str| gs.iter().find(|g| g.id == id).unwrap();
+    let all = Filter {
+        client_id: Some("app".into()),
+        ..Default::default()
+    };
+    let mut conn = store.read().await.unwrap();
+    let boundaries = [0, 1, 30, 50, 90, 100, 200, 365, 400, 401];
+    let moments = boundaries
+        .iter()
+        .flat_map(|d| [T0 + d * DAY - 1, T0 + d * DAY, T0 + d * DAY + 1]);
+    for now in moments {
+        let at = from_unix(now);
+        let usable = rs
+            .iter()
+            .filter(|r| {
+                status::refresh_status(&r.facts(), &grant(&r.grant_id).facts(), at)
+                    == TokenStatus::Active
+            })
+            .count() as i64;
+        let live_access = ats
+            .iter()
+            .filter(|a| {
+                let g = grant(a.grant_id.as_deref().unwrap()).facts();
+                status::access_status(
+                    from_unix(a.expires_at),
+                    a.revoked_at.map(from_unix),
+                    Some(&g),
+                    at,
+                )
+                .is_active()
+            })
+            .count() as i64;
+        let impact = grants::impact(&mut conn, &all, now).await.unwrap();
+        assert_eq!(
+            impact.refresh_tokens, usable,
+            "usable refresh tokens at {at}"
+        );
+        assert_eq!(
+            impact.access_tokens, live_access,
+            "live access tokens at {at}"
+        );
+
+        // The histogram: every unconsumed token of a live grant by its effective expiry, and
+        // every live grant's chain end, by day from `now` for 500 days.
+        let to = now + 500 * DAY;
+        let mut want: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        for r in &rs {
+            let g = grant(&r.grant_id);
+            if g.revoked_at.is_some() || r.consumed_at.is_some() {
+                continue;
+            }
+            let ends = status::effective_expiry(&r.facts(), &g.facts()).timestamp();
+            if (now..to).contains(&ends) {
+                want.entry((ends - now) / DAY).or_default().0 += 1;
+            }
+        }
+        for g in &gs {
+            match g.chain_ends_at {
+                Some(ends) if g.revoked_at.is_none() && (now..to).contains(&ends) => {
+                    want.entry((ends - now) / DAY).or_default().1 += 1;
+                }
+                _ => {}
+            }
+        }
+        let got: BTreeMap<i64, (i64, i64)> = grants::expiry_histogram(&mut conn, now, to)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(day, tokens, chains)| (day, (tokens, chains)))
+            .collect();
+        assert_eq!(got, want, "histogram at {at}");
+    }
+}
