@@ -8,6 +8,7 @@
 pub mod claims;
 pub mod client;
 pub mod clock;
+pub mod code;
 pub mod error;
 pub mod lifetime;
 pub mod login;

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod client_keys;
 pub mod http;
 pub mod secret;
 pub mod signing;

@@ -195,6 +195,32 @@ impl SigningKey {
     }
 }
 
+/// A part of a compact JWT (0: header, 1: claims) decoded without verifying anything: to find
+/// the key or the stored record before verifying, or to show a token that does not verify.
+pub fn unverified_part(jwt: &str, index: usize) -> Option<Value> {
+    let part = jwt.split('.').nth(index)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
+}
+
+/// A string claim of a JWT read without verification (see [`unverified_part`]).
+pub fn unverified_claim(jwt: &str, claim: &str) -> Option<String> {
+    unverified_part(jwt, 1)?
+        .get(claim)?
+        .as_str()
+        .map(String::from)
+}
+
+/// A jsonwebtoken validation that checks the signature and the algorithm only. Every caller
+/// judges the claims itself: by the sandbox clock (jsonwebtoken reads the wall clock) and with
+/// messages of its own.
+pub fn signature_only(alg: Algorithm) -> jsonwebtoken::Validation {
+    let mut v = jsonwebtoken::Validation::new(alg);
+    v.validate_exp = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    v
+}
+
 /// `at_hash` (OIDC Core §3.1.3.6): left half of SHA-256 of the access token, base64url.
 pub fn at_hash(access_token: &str) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
@@ -221,6 +247,28 @@ mod tests {
             let tampered = format!("{}x", &token[..token.len() - 1]);
             assert!(decode::<Value>(&tampered, &v.decoding, &val).is_err());
             assert!(v.jwk.get("d").is_none());
+        }
+    }
+
+    #[test]
+    fn signature_only_ignores_claims_but_not_the_signature() {
+        let row = generate(Alg::ES256, 0).unwrap();
+        let (s, v) = (signing_key(&row).unwrap(), verifying_key(&row).unwrap());
+        // Expired long ago, no aud, no exp at all: the signature alone decides.
+        for claims in [json!({"exp": 1, "sub": "u"}), json!({"sub": "u"})] {
+            let token = s.sign("JWT", &claims);
+            assert!(
+                decode::<Value>(&token, &v.decoding, &signature_only(Alg::ES256.jwt())).is_ok()
+            );
+            let tampered = format!("{}x", &token[..token.len() - 1]);
+            assert!(
+                decode::<Value>(&tampered, &v.decoding, &signature_only(Alg::ES256.jwt())).is_err()
+            );
+            assert_eq!(unverified_claim(&token, "sub").as_deref(), Some("u"));
+            assert_eq!(unverified_part(&token, 0).unwrap()["kid"], row.kid.as_str());
+        }
+        for junk in ["", "a.b.c", "not a jwt", "..", "e30.e30"] {
+            assert_eq!(unverified_claim(junk, "sub"), None, "{junk}");
         }
     }
 }

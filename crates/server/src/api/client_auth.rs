@@ -1,12 +1,12 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523) and `none`.
 
-use super::{audit, Actor, Authdesk, Result};
+use super::{audit, Actor, Authdesk, Check, Result};
+use crate::client_keys::{self, ClientKey};
+use crate::signing;
 use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -43,44 +43,6 @@ impl Credentials {
     }
 }
 
-/// A registered public key for private_key_jwt.
-pub enum ClientKey {
-    Pem(String),
-    Jwks(JwkSet),
-}
-
-/// Parses a registered key: a PEM public key or a JWKS document with at least one key.
-pub fn parse_public_key(text: &str) -> std::result::Result<ClientKey, String> {
-    let t = text.trim();
-    if t.starts_with("-----BEGIN") {
-        let rsa = DecodingKey::from_rsa_pem(t.as_bytes()).is_ok();
-        let ec = DecodingKey::from_ec_pem(t.as_bytes()).is_ok();
-        if !(rsa || ec) {
-            return Err("the PEM is not an RSA or EC public key".into());
-        }
-        if t.contains("PRIVATE KEY") {
-            return Err("that is a private key; register the public key only".into());
-        }
-        return Ok(ClientKey::Pem(t.to_string()));
-    }
-    let set: JwkSet = serde_json::from_str(t)
-        .map_err(|e| format!("not a PEM public key nor a JWKS document: {e}"))?;
-    if set.keys.is_empty() {
-        return Err("the JWKS has no keys".into());
-    }
-    let raw: Value = serde_json::from_str(t).unwrap_or_default();
-    let private = raw["keys"]
-        .as_array()
-        .is_some_and(|ks| ks.iter().any(|k| k.get("d").is_some()));
-    if private {
-        return Err("the JWKS contains private key material; register public keys only".into());
-    }
-    for k in &set.keys {
-        DecodingKey::from_jwk(k).map_err(|e| format!("a key in the JWKS is not usable: {e}"))?;
-    }
-    Ok(ClientKey::Jwks(set))
-}
-
 fn failed() -> OAuthError {
     OAuthError::invalid_client("client authentication failed")
 }
@@ -100,7 +62,7 @@ impl Authdesk {
                 client_id,
                 assertion,
             } => {
-                let sub = super::tokens::unverified_claim(assertion, "sub").ok_or_else(|| {
+                let sub = signing::unverified_claim(assertion, "sub").ok_or_else(|| {
                     OAuthError::invalid_client("the client assertion is not a readable JWT")
                 })?;
                 if client_id.as_ref().is_some_and(|c| *c != sub) {
@@ -113,11 +75,11 @@ impl Authdesk {
             }
         };
         let client = self.client_cached(&claimed_id).await?;
-        let result = match &client {
-            None => Err(failed()),
-            Some(c) => self.check_credentials(c, creds, audiences).await?,
+        let checked = match &client {
+            None => Err(Check::Refused(failed())),
+            Some(c) => self.check_credentials(c, creds, audiences).await,
         };
-        match result {
+        match checked {
             Ok(()) => {
                 let c = client.expect("checked above");
                 if !c.enabled {
@@ -125,7 +87,8 @@ impl Authdesk {
                 }
                 Ok(c)
             }
-            Err(e) => {
+            Err(Check::Failed(e)) => Err(e),
+            Err(Check::Refused(e)) => {
                 if let Some(suppressed) = self.unauthenticated_audit() {
                     let now = self.now().timestamp();
                     let detail = audit::with_suppressed(
@@ -158,31 +121,28 @@ impl Authdesk {
         c: &ClientRow,
         creds: &Credentials,
         audiences: &[String],
-    ) -> Result<std::result::Result<(), OAuthError>> {
+    ) -> std::result::Result<(), Check<OAuthError>> {
         if c.settings.auth_method != creds.method() {
-            return Ok(Err(OAuthError::invalid_client(format!(
+            return Err(Check::Refused(OAuthError::invalid_client(format!(
                 "this application authenticates with {}",
                 c.settings.auth_method
             ))));
         }
-        Ok(match creds {
-            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => {
-                match &c.secret_hash {
-                    Some(h) if self.hasher().verify("client_secret", secret, h) => Ok(()),
-                    _ => Err(failed()),
-                }
-            }
-            Credentials::None { .. } => {
-                if c.settings.client_type == ClientType::Public {
-                    Ok(())
-                } else {
-                    Err(failed())
-                }
-            }
+        let passed = match creds {
+            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => c
+                .secret_hash
+                .as_ref()
+                .is_some_and(|h| self.hasher().verify("client_secret", secret, h)),
+            Credentials::None { .. } => c.settings.client_type == ClientType::Public,
             Credentials::Assertion { assertion, .. } => {
-                self.check_assertion(c, assertion, audiences).await?
+                return self.check_assertion(c, assertion, audiences).await;
             }
-        })
+        };
+        if passed {
+            Ok(())
+        } else {
+            Err(Check::Refused(failed()))
+        }
     }
 
     async fn check_assertion(
@@ -190,58 +150,29 @@ impl Authdesk {
         c: &ClientRow,
         assertion: &str,
         audiences: &[String],
-    ) -> Result<std::result::Result<(), OAuthError>> {
+    ) -> std::result::Result<(), Check<OAuthError>> {
         let bad = |why: &str| {
-            Ok(Err(OAuthError::invalid_client(format!(
+            Err(Check::Refused(OAuthError::invalid_client(format!(
                 "client assertion rejected: {why}"
             ))))
         };
         let Some(key_text) = &c.settings.public_key else {
             return bad("no public key is registered");
         };
-        let Ok(key) = parse_public_key(key_text) else {
+        let Ok(key) = ClientKey::parse(key_text) else {
             return bad("the registered public key is not usable");
         };
         let Ok(header) = jsonwebtoken::decode_header(assertion) else {
             return bad("malformed header");
         };
-        if !matches!(
-            header.alg,
-            Algorithm::RS256
-                | Algorithm::RS384
-                | Algorithm::RS512
-                | Algorithm::PS256
-                | Algorithm::PS384
-                | Algorithm::PS512
-                | Algorithm::ES256
-                | Algorithm::ES384
-        ) {
+        if !client_keys::assertion_alg_allowed(header.alg) {
             return bad("unsupported algorithm");
         }
-        let decoding = match &key {
-            ClientKey::Pem(p) => match header.alg {
-                Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(p.as_bytes()),
-                _ => DecodingKey::from_rsa_pem(p.as_bytes()),
-            },
-            ClientKey::Jwks(set) => {
-                let jwk = match &header.kid {
-                    Some(kid) => set.find(kid),
-                    None if set.keys.len() == 1 => set.keys.first(),
-                    None => None,
-                };
-                let Some(jwk) = jwk else {
-                    return bad("no registered key matches the assertion's kid");
-                };
-                DecodingKey::from_jwk(jwk)
-            }
+        let decoding = match key.decoding_key(header.alg, header.kid.as_deref()) {
+            Ok(d) => d,
+            Err(why) => return bad(why),
         };
-        let Ok(decoding) = decoding else {
-            return bad("the registered key does not fit the algorithm");
-        };
-        let mut v = Validation::new(header.alg);
-        v.validate_exp = false;
-        v.validate_aud = false;
-        v.required_spec_claims.clear();
+        let v = signing::signature_only(header.alg);
         let Ok(data) = jsonwebtoken::decode::<Value>(assertion, &decoding, &v) else {
             return bad("signature invalid");
         };
@@ -292,6 +223,6 @@ impl Authdesk {
         if !fresh {
             return bad("this assertion was already used");
         }
-        Ok(Ok(()))
+        Ok(())
     }
 }

@@ -78,7 +78,7 @@ fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
         .validate()
         .map_err(|fields| ApiError::Invalid { fields })?;
     if let Some(key) = &settings.public_key {
-        super::client_auth::parse_public_key(key)
+        crate::client_keys::ClientKey::parse(key)
             .map_err(|e| ApiError::invalid("public_key", e))?;
     }
     Ok(settings)

@@ -1,7 +1,8 @@
 //! The sandbox's "explain this token": what a pasted token is, and whether Authdesk would
 //! accept it now, and if not, why — in words a developer can act on.
 
-use super::Authdesk;
+use super::{Authdesk, Check};
+use crate::signing::{signature_only, unverified_part};
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, TokenStatus};
 use serde::Serialize;
@@ -22,23 +23,12 @@ pub struct TokenExplanation {
     pub claims: Option<Value>,
 }
 
-fn part(jwt: &str, i: usize) -> Option<Value> {
-    use base64::Engine;
-    let p = jwt.split('.').nth(i)?;
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .ok()?,
-    )
-    .ok()
-}
-
 impl Authdesk {
     pub async fn token_explain(&self, token: &str) -> super::Result<TokenExplanation> {
         let token = token.trim();
         let now = self.now();
         let mut findings = Vec::new();
-        let (header, claims) = (part(token, 0), part(token, 1));
+        let (header, claims) = (unverified_part(token, 0), unverified_part(token, 1));
         let Some(h) = header
             .clone()
             .filter(|_| token.split('.').count() == 3 && claims.is_some())
@@ -116,11 +106,11 @@ impl Authdesk {
                 "signed with kid '{kid}', which is not one of this issuer's keys"
             )),
             Some(k) => {
-                let mut v = jsonwebtoken::Validation::new(k.alg.jwt());
-                v.validate_exp = false;
-                v.validate_aud = false;
-                v.required_spec_claims.clear();
-                match jsonwebtoken::decode::<Value>(token, &k.decoding, &v) {
+                match jsonwebtoken::decode::<Value>(
+                    token,
+                    &k.decoding,
+                    &signature_only(k.alg.jwt()),
+                ) {
                     Ok(_) => findings.push(format!(
                         "signature valid: {} key {kid} ({})",
                         k.alg.as_str(),
@@ -158,10 +148,12 @@ impl Authdesk {
             None => problems.push("no exp claim".into()),
         }
         if kind == "access_token" && problems.is_empty() {
-            if let Err(why) = self.check_access_token(token).await? {
-                problems.push(format!("not accepted by introspection or userinfo: {why}"));
-            } else {
-                findings.push("not revoked; its grant and app are live".into());
+            match self.check_access_token(token).await {
+                Ok(_) => findings.push("not revoked; its grant and app are live".into()),
+                Err(Check::Refused(why)) => {
+                    problems.push(format!("not accepted by introspection or userinfo: {why}"))
+                }
+                Err(Check::Failed(e)) => return Err(e),
             }
         }
         let accepted = problems.is_empty();

@@ -189,7 +189,7 @@ impl Authdesk {
         let hash = self.hasher().hash("refresh_token", token);
         let grant_id = match refresh_tokens::by_hash(&mut conn, &hash).await? {
             Some((_, g)) => Some(g.id),
-            None => match super::tokens::unverified_claim(token, "jti") {
+            None => match crate::signing::unverified_claim(token, "jti") {
                 Some(jti) => access_tokens::get(&mut conn, &jti)
                     .await?
                     .and_then(|a| a.grant_id),

@@ -1,5 +1,6 @@
 //! The use-case layer every host calls: one function per thing a user can do.
 
+pub mod access;
 pub mod audit;
 pub mod authorize;
 pub mod client_auth;
@@ -76,6 +77,27 @@ impl From<StoreError> for ApiError {
 }
 
 pub type Result<T> = std::result::Result<T, ApiError>;
+
+/// How checking something a caller presented (a token, client credentials) ends when it does
+/// not pass: refused, with a reason the caller may be told; or a failure to look (the store),
+/// which stays an internal error and never becomes a reason shown to a client.
+#[derive(Debug)]
+pub enum Check<R> {
+    Refused(R),
+    Failed(ApiError),
+}
+
+impl<R> From<ApiError> for Check<R> {
+    fn from(e: ApiError) -> Self {
+        Check::Failed(e)
+    }
+}
+
+impl<R> From<StoreError> for Check<R> {
+    fn from(e: StoreError) -> Self {
+        Check::Failed(e.into())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]

@@ -318,7 +318,7 @@ mod tests {
                 Ok(other) => prop_assert!(false, "{other:?}"),
                 Err(e) => prop_assert!(matches!(e.code, ErrorCode::InvalidRequest | ErrorCode::InvalidClient)),
             }
-            let _ = crate::api::tokens::unverified_claim(&assertion, "sub");
+            let _ = crate::signing::unverified_claim(&assertion, "sub");
             let _ = jsonwebtoken::decode_header(&assertion);
         }
     }

@@ -1,0 +1,122 @@
+//! `grant_type=authorization_code`: the exchange decided by [`authdesk_core::code::check`],
+//! a new grant written in one unit with the code marked used.
+
+use super::{
+    http_actor, id_token_input, one_grant, plan_grant, require_grant, run_all, NewGrant,
+    TokenResponse,
+};
+use crate::api::{audit, ApiError, Authdesk, Result};
+use authdesk_core::client::GrantType;
+use authdesk_core::clock::from_unix;
+use authdesk_core::code;
+use authdesk_core::pkce::CodeChallenge;
+use authdesk_core::scope::Scope;
+use authdesk_core::OAuthError;
+use authdesk_store::clients::ClientRow;
+use authdesk_store::{codes, grants, Script};
+use serde_json::json;
+
+impl Authdesk {
+    /// `grant_type=authorization_code`.
+    pub async fn exchange_code(
+        &self,
+        client: &ClientRow,
+        code: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<TokenResponse> {
+        require_grant(client, GrantType::AuthorizationCode)?;
+        let now = self.now().timestamp();
+        let hash = self.hasher().hash("code", code);
+        let redirect_uri = redirect_uri.map(String::from);
+        let verifier = verifier.map(String::from);
+        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let fresh = self.fresh();
+        let c = client.clone();
+        let issued = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    let Some(row) = codes::get(tx, &hash).await? else {
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code is invalid",
+                        )));
+                    };
+                    let challenge = row.code_challenge.clone().map(CodeChallenge::from_stored);
+                    let issued_code = code::IssuedCode {
+                        client_id: &row.client_id,
+                        redirect_uri: &row.redirect_uri,
+                        challenge: challenge.as_ref(),
+                        expires_at: from_unix(row.expires_at),
+                        used: row.used_at.is_some(),
+                    };
+                    let presented = code::Presented {
+                        client_id: &c.id,
+                        redirect_uri: redirect_uri.as_deref(),
+                        verifier: verifier.as_deref(),
+                    };
+                    if let Err(why) = code::check(&issued_code, &presented, from_unix(now)) {
+                        if why.revokes_grant() {
+                            // The code leaked: revoke whatever it produced.
+                            if let Some(g) = &row.grant_id {
+                                grants::revoke(tx, &one_grant(g), now, "system", "authorization code replayed")
+                                    .await?;
+                            }
+                            audit::record(
+                                tx,
+                                now,
+                                &http_actor(),
+                                "code.replayed",
+                                row.grant_id.as_deref().unwrap_or(&row.client_id),
+                                json!({"client_id": c.id}),
+                            )
+                            .await?;
+                        }
+                        if why.burns_code() {
+                            codes::mark_used(tx, &hash, now, None).await?;
+                        }
+                        return Ok(Err(OAuthError::invalid_grant(why.describe())));
+                    }
+                    let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
+                    let id_token = id_token_input(
+                        tx,
+                        &row.sub,
+                        &scope,
+                        row.auth_time,
+                        row.nonce.clone(),
+                    )
+                    .await?;
+                    let mut script = Script::new();
+                    let (grant, issued) = plan_grant(
+                        &mut script,
+                        NewGrant {
+                            client: c.clone(),
+                            lifetimes,
+                            sub: row.sub.clone(),
+                            scope,
+                            auth_time: row.auth_time,
+                            now,
+                            fresh,
+                        },
+                        id_token,
+                    );
+                    codes::mark_used_into(&mut script, &hash, now, Some(&grant.id));
+                    audit::record_into(
+                        &mut script,
+                        now,
+                        &http_actor(),
+                        "token.issue",
+                        &grant.id,
+                        json!({"grant_type": "authorization_code", "client_id": c.id, "sub": row.sub,
+                               "refresh_token": issued.refresh_token.is_some()}),
+                    );
+                    run_all(tx, script, || {
+                        OAuthError::invalid_grant("the authorization code was already used").into()
+                    })
+                    .await?;
+                    Ok(Ok(issued))
+                })
+            })
+            .await??;
+        Ok(self.sign(client, issued))
+    }
+}

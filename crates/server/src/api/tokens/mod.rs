@@ -1,0 +1,405 @@
+//! Token issuance and checking: authorization-code exchange, client credentials, refresh (with
+//! the chain rules of `authdesk_core::refresh`), mint, introspection, revocation, userinfo.
+//!
+//! Every state change of a grant is one unit of work in the store's writer, so concurrent uses
+//! of one code or one public-client refresh token are ordered by the database: exactly one
+//! wins. A unit returns `Err` to roll back what it wrote, or `Ok(Err(..))` to keep a decision
+//! (a revoked grant, a burnt code) and answer with an error. JWTs are signed after the commit
+//! (a crash in between only loses tokens nobody got).
+
+mod code_exchange;
+mod refresh_grant;
+
+use super::{audit, Actor, ApiError, Authdesk, Result};
+use crate::signing::at_hash;
+use authdesk_core::client::{ClientType, GrantType};
+use authdesk_core::lifetime::Lifetimes;
+use authdesk_core::scope::Scope;
+use authdesk_core::{claims, OAuthError};
+use authdesk_store::access_tokens::{self, AccessTokenRow};
+use authdesk_store::clients::ClientRow;
+use authdesk_store::grants::{self, GrantRow};
+use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+use authdesk_store::{users, Conn, Script};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// A token-endpoint success response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    #[ts(type = "number")]
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub id_token: Option<String>,
+}
+
+/// What an ID token needs besides the access token: the user's stored claims, when they
+/// logged in, and the nonce the app sent.
+struct IdTokenInput {
+    user_claims: Map<String, Value>,
+    auth_time: i64,
+    nonce: Option<String>,
+}
+
+/// Tokens a unit of work decided to issue (and recorded); signed after the commit.
+struct Issued {
+    access: AccessTokenRow,
+    refresh_token: Option<String>,
+    id_token: Option<IdTokenInput>,
+}
+
+/// Identifiers and secrets for what a unit of work may create, made before it starts (the
+/// writer runs plain data, not the request's state).
+#[derive(Clone)]
+struct Fresh {
+    grant_id: String,
+    jti: String,
+    refresh_id: String,
+    refresh_raw: String,
+    refresh_hash: Vec<u8>,
+}
+
+/// Everything needed to start a grant for a user inside a unit of work.
+#[derive(Clone)]
+struct NewGrant {
+    client: ClientRow,
+    lifetimes: Lifetimes,
+    sub: String,
+    scope: Scope,
+    auth_time: i64,
+    now: i64,
+    fresh: Fresh,
+}
+
+/// The record of an access token for `sub` (set `grant_id` and `refresh_token_id` for a user's).
+fn access_row(
+    client: &ClientRow,
+    lifetimes: &Lifetimes,
+    jti: String,
+    sub: &str,
+    scope: &Scope,
+    now: i64,
+) -> AccessTokenRow {
+    AccessTokenRow {
+        jti,
+        client_id: client.id.clone(),
+        sub: sub.to_string(),
+        grant_id: None,
+        refresh_token_id: None,
+        scope: scope.to_string(),
+        issued_at: now,
+        expires_at: now + lifetimes.access_token,
+        revoked_at: None,
+    }
+}
+
+/// The user's claims for an ID token when the scope asks for one; `None` otherwise. A user
+/// that no longer exists ends the request (the unit is rolled back).
+async fn id_token_input(
+    conn: &mut Conn,
+    sub: &str,
+    scope: &Scope,
+    auth_time: i64,
+    nonce: Option<String>,
+) -> Result<Option<IdTokenInput>> {
+    if !scope.has_openid() {
+        return Ok(None);
+    }
+    let user = users::get(conn, sub)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("the user no longer exists"))?;
+    Ok(Some(IdTokenInput {
+        user_claims: user.claims,
+        auth_time,
+        nonce,
+    }))
+}
+
+/// Adds a new grant for a user to `script`: the grant row, its first refresh token if the
+/// scope asks for offline access and the app may refresh, and an access token. Returns what
+/// to sign once the script ran and the unit committed.
+fn plan_grant(
+    script: &mut Script,
+    g: NewGrant,
+    id_token: Option<IdTokenInput>,
+) -> (GrantRow, Issued) {
+    let NewGrant {
+        client,
+        lifetimes,
+        sub,
+        scope,
+        auth_time,
+        now,
+        fresh,
+    } = g;
+    let wants_refresh = scope.has_offline_access()
+        && client
+            .settings
+            .grant_types
+            .contains(&GrantType::RefreshToken);
+    let grant = GrantRow {
+        id: fresh.grant_id,
+        client_id: client.id.clone(),
+        sub: sub.clone(),
+        scope: scope.to_string(),
+        auth_time,
+        created_at: now,
+        chain_started_at: wants_refresh.then_some(now),
+        chain_ends_at: wants_refresh.then_some(now + lifetimes.chain),
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    };
+    grants::insert_into(script, &grant);
+    let mut refresh_token = None;
+    let mut refresh_id = None;
+    if wants_refresh {
+        let row = RefreshTokenRow {
+            id: fresh.refresh_id,
+            grant_id: grant.id.clone(),
+            parent_id: None,
+            token_hash: fresh.refresh_hash,
+            issued_at: now,
+            expires_at: now + lifetimes.refresh_token,
+            consumed_at: None,
+            last_used_at: None,
+            use_count: 0,
+        };
+        refresh_tokens::insert_into(script, &row);
+        refresh_id = Some(row.id);
+        refresh_token = Some(fresh.refresh_raw);
+    }
+    let access = AccessTokenRow {
+        grant_id: Some(grant.id.clone()),
+        refresh_token_id: refresh_id,
+        ..access_row(&client, &lifetimes, fresh.jti, &sub, &scope, now)
+    };
+    access_tokens::insert_into(script, &access);
+    (
+        grant,
+        Issued {
+            access,
+            refresh_token,
+            id_token,
+        },
+    )
+}
+
+/// Runs a unit's script of writes, each of which changes exactly one row; `Err` (and so a
+/// rollback) if one did not, which only a race the unit already ruled out could cause.
+async fn run_all(conn: &mut Conn, script: Script, lost: impl FnOnce() -> ApiError) -> Result<()> {
+    let expected = script.len();
+    if script.run(conn).await? == expected {
+        Ok(())
+    } else {
+        Err(lost())
+    }
+}
+
+/// An id for a new grant, token or jti: a UUIDv7, time-ordered so that rows issued together
+/// share index pages (a random v4 id dirties one page per row in every commit). The time part
+/// serves only locality; the rules take time from the clock.
+fn row_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn http_actor() -> Actor {
+    Actor("http".into())
+}
+
+fn one_grant(id: &str) -> grants::Filter {
+    grants::Filter {
+        grant_id: Some(id.to_string()),
+        ..Default::default()
+    }
+}
+
+impl Authdesk {
+    fn fresh(&self) -> Fresh {
+        let refresh_raw = crate::secret::generate();
+        Fresh {
+            grant_id: row_id(),
+            jti: row_id(),
+            refresh_id: row_id(),
+            refresh_hash: self.hasher().hash("refresh_token", &refresh_raw),
+            refresh_raw,
+        }
+    }
+
+    /// Signs what a unit of work issued: the access token, and the ID token with its `at_hash`.
+    fn sign(&self, client: &ClientRow, issued: Issued) -> TokenResponse {
+        let key = self.signing_key();
+        let issuer = self.issuer();
+        let a = &issued.access;
+        let access_claims = json!({
+            "iss": issuer, "sub": a.sub, "aud": client.id, "client_id": client.id,
+            "scope": a.scope, "jti": a.jti, "iat": a.issued_at, "exp": a.expires_at,
+        });
+        let access_token = key.sign("at+jwt", &access_claims);
+        let id_token = issued.id_token.map(|input| {
+            let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+            let scope = Scope::parse(&a.scope).unwrap_or_default();
+            let mut c = claims::release(&input.user_claims, &scope, &client.settings.custom_claims);
+            let std_claims = json!({
+                "iss": issuer, "sub": a.sub, "aud": client.id, "azp": client.id,
+                "iat": a.issued_at, "exp": a.issued_at + lifetimes.id_token,
+                "auth_time": input.auth_time, "at_hash": at_hash(&access_token),
+            });
+            for (k, v) in std_claims.as_object().expect("object") {
+                c.insert(k.clone(), v.clone());
+            }
+            if let Some(n) = input.nonce {
+                c.insert("nonce".into(), Value::String(n));
+            }
+            key.sign("JWT", &Value::Object(c))
+        });
+        TokenResponse {
+            expires_in: a.expires_at - a.issued_at,
+            scope: a.scope.clone(),
+            access_token,
+            token_type: "Bearer".into(),
+            refresh_token: issued.refresh_token,
+            id_token,
+        }
+    }
+
+    /// `grant_type=client_credentials`: a token for the app itself (`sub` = client id).
+    pub async fn client_credentials(
+        &self,
+        client: &ClientRow,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse> {
+        if client.settings.client_type != ClientType::Confidential
+            || !client
+                .settings
+                .grant_types
+                .contains(&GrantType::ClientCredentials)
+        {
+            return Err(OAuthError::unauthorized_client(
+                "this application may not use client_credentials",
+            )
+            .into());
+        }
+        let allowed = client.settings.scopes.without_user_scopes();
+        let scope = match scope {
+            None => allowed.clone(),
+            Some(s) => {
+                let s = Scope::parse(s).map_err(OAuthError::invalid_scope)?;
+                let extra = s.not_in(&allowed);
+                if !extra.is_empty() {
+                    return Err(OAuthError::invalid_scope(format!(
+                        "not allowed for this application: {}",
+                        extra.join(" ")
+                    ))
+                    .into());
+                }
+                s
+            }
+        };
+        let now = self.now().timestamp();
+        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let jti = row_id();
+        let access = access_row(client, &lifetimes, jti, &client.id, &scope, now);
+        let mut script = Script::new();
+        access_tokens::insert_into(&mut script, &access);
+        // Everything this token says is known before the write, so it is signed first and the
+        // signing overlaps the commits of other requests; it leaves only after its commit.
+        let response = self.sign(
+            client,
+            Issued {
+                access,
+                refresh_token: None,
+                id_token: None,
+            },
+        );
+        self.append(script).await?;
+        Ok(response)
+    }
+
+    /// Sandbox only: issues tokens for an app (and a user) without a browser. With a user it
+    /// behaves like a code exchange (a new grant); without, like client credentials.
+    pub async fn mint(
+        &self,
+        client_id: &str,
+        sub: Option<&str>,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<TokenResponse> {
+        self.require_sandbox("mint")?;
+        let client = self.client_row(client_id).await?;
+        if !client.enabled {
+            return Err(ApiError::Refused(format!(
+                "application {client_id} is disabled"
+            )));
+        }
+        let Some(sub) = sub else {
+            let r = self.client_credentials(&client, Some(scope)).await?;
+            return Ok(r);
+        };
+        let scope = Scope::parse(scope).map_err(|e| ApiError::invalid("scope", e))?;
+        let extra = scope.not_in(&client.settings.scopes);
+        if !extra.is_empty() {
+            return Err(ApiError::invalid(
+                "scope",
+                format!("not allowed for this application: {}", extra.join(" ")),
+            ));
+        }
+        let now = self.now().timestamp();
+        let new = NewGrant {
+            lifetimes: client.settings.lifetimes.resolve().unwrap_or_default(),
+            client: client.clone(),
+            sub: sub.to_string(),
+            scope,
+            auth_time: now,
+            now,
+            fresh: self.fresh(),
+        };
+        let actor = actor.clone();
+        let issued = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if users::get(tx, &new.sub).await?.is_none() {
+                        return Err(ApiError::NotFound(format!("no user with sub {}", new.sub)));
+                    }
+                    let (sub, client_id) = (new.sub.clone(), new.client.id.clone());
+                    let id_token =
+                        id_token_input(tx, &new.sub, &new.scope, new.auth_time, None).await?;
+                    let mut script = Script::new();
+                    let (grant, issued) = plan_grant(&mut script, new, id_token);
+                    audit::record_into(
+                        &mut script,
+                        now,
+                        &actor,
+                        "token.mint",
+                        &grant.id,
+                        json!({"client_id": client_id, "sub": sub}),
+                    );
+                    run_all(tx, script, || {
+                        ApiError::Internal("a new grant was not written".into())
+                    })
+                    .await?;
+                    Ok(issued)
+                })
+            })
+            .await?;
+        Ok(self.sign(&client, issued))
+    }
+}
+
+/// Refuses a grant type the app is not registered for (RFC 6749 `unauthorized_client`).
+fn require_grant(client: &ClientRow, grant: GrantType) -> Result<()> {
+    if client.settings.grant_types.contains(&grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::unauthorized_client(format!("this application may not use {grant}")).into())
+    }
+}
