@@ -5,6 +5,7 @@
 //! Values are parsed into newtypes once (`RedirectUri`, `Scope`, `CodeChallenge`, ...) so that
 //! holding one means it is valid.
 
+pub mod authorize;
 pub mod claims;
 pub mod client;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod code;
 pub mod error;
 pub mod lifetime;
 pub mod login;
+pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;

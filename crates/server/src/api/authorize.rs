@@ -3,35 +3,20 @@
 //! renders the outcome (a page or a redirect) and handles cookies.
 
 use super::{Authdesk, Result};
-use authdesk_core::client::{ClientType, GrantType};
-use authdesk_core::pkce::CodeChallenge;
+use authdesk_core::authorize::{self, Request as AuthorizeRequest};
+use authdesk_core::params::Params;
 use authdesk_core::scope::Scope;
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::codes::{self, CodeRow};
 use authdesk_store::interactions::{self, InteractionRow};
 use authdesk_store::{consents, sessions};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// How long a login/consent page stays usable.
 pub const INTERACTION_SECONDS: i64 = 600;
 /// How long a login session at the sandbox issuer lasts.
 pub const SESSION_SECONDS: i64 = 8 * 3600;
-
-/// A request that passed every check, kept while the user logs in and consents.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuthorizeRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub scope: Scope,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: Option<String>,
-    pub prompt_login: bool,
-    pub prompt_consent: bool,
-    pub login_hint: Option<String>,
-}
 
 /// What the endpoint answers.
 #[derive(Debug, Clone)]
@@ -74,6 +59,20 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> String {
 }
 
 impl Authdesk {
+    /// A refused authorization request: a page, or an error sent back to the app.
+    fn refused(&self, refusal: authorize::Refusal) -> Outcome {
+        match refusal {
+            authorize::Refusal::Page(message) => Outcome::ErrorPage {
+                message: message.to_string(),
+            },
+            authorize::Refusal::Redirect {
+                redirect_uri,
+                state,
+                error,
+            } => self.error_redirect(&redirect_uri, state.as_deref(), error),
+        }
+    }
+
     pub(super) fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
         let iss = self.issuer();
         let mut p = vec![
@@ -90,186 +89,38 @@ impl Authdesk {
     /// Handles `GET/POST /authorize` with its parameters (in order, duplicates kept).
     pub async fn authorize_start(
         &self,
-        params: &[(String, String)],
+        params: &Params,
         session_id: Option<&str>,
     ) -> Result<(Outcome, Option<String>)> {
-        let single = |name: &str| -> std::result::Result<Option<&str>, ()> {
-            let mut it = params
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str());
-            let first = it.next();
-            if it.next().is_some() {
-                return Err(());
-            }
-            Ok(first.filter(|v| !v.is_empty()))
-        };
-        let page = |m: &str| {
+        let page = |message: &str| {
             Ok((
                 Outcome::ErrorPage {
-                    message: m.to_string(),
+                    message: message.to_string(),
                 },
                 None,
             ))
         };
-        let client_id = match single("client_id") {
-            Err(()) => return page("The request names client_id more than once."),
-            Ok(None) => return page("The request has no client_id."),
-            Ok(Some(c)) => c,
+        let client_id = match authorize::client_id(params) {
+            Ok(c) => c,
+            Err(refusal) => return Ok((self.refused(refusal), None)),
         };
-        let client = self.client_cached(client_id).await?;
-        let Some(client) = client else {
+        let Some(client) = self.client_cached(client_id).await? else {
             return page("The application in this request is not registered.");
         };
-        let redirect_uri = match single("redirect_uri") {
-            Err(()) => return page("The request names redirect_uri more than once."),
-            Ok(None) => return page("The request has no redirect_uri."),
-            Ok(Some(r)) => r,
+        let registered = authorize::Registered {
+            client_id: &client.id,
+            settings: &client.settings,
+            enabled: client.enabled,
         };
-        if !client
-            .settings
-            .redirect_uris
-            .iter()
-            .any(|u| u.matches(redirect_uri))
-        {
-            return page("The redirect_uri is not registered for this application.");
-        }
-        // From here on errors go back to the app, with state and iss.
-        let state = params
-            .iter()
-            .find(|(k, _)| k == "state")
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty());
-        let fail = |e: OAuthError| Ok((self.error_redirect(redirect_uri, state, e), None));
-        if let Some((k, _)) = params
-            .iter()
-            .enumerate()
-            .find_map(|(i, (k, _))| params[..i].iter().any(|(k2, _)| k2 == k).then_some((k, ())))
-        {
-            return fail(OAuthError::invalid_request(format!(
-                "the parameter {k} is repeated"
-            )));
-        }
-        if !client.enabled {
-            return fail(OAuthError::unauthorized_client(
-                "the application is disabled",
-            ));
-        }
-        let get = |n: &str| single(n).ok().flatten();
-        if get("request").is_some() {
-            return fail(OAuthError::new(
-                ErrorCode::RequestNotSupported,
-                "request objects are not supported",
-            ));
-        }
-        if get("request_uri").is_some() {
-            return fail(OAuthError::new(
-                ErrorCode::RequestUriNotSupported,
-                "request_uri is not supported",
-            ));
-        }
-        match get("response_type") {
-            None => return fail(OAuthError::invalid_request("response_type is required")),
-            Some("code") => {}
-            Some(_) => {
-                return fail(OAuthError::new(
-                    ErrorCode::UnsupportedResponseType,
-                    "only response_type=code is supported",
-                ))
-            }
-        }
-        if get("response_mode").is_some_and(|m| m != "query") {
-            return fail(OAuthError::invalid_request(
-                "only response_mode=query is supported",
-            ));
-        }
-        if !client
-            .settings
-            .grant_types
-            .contains(&GrantType::AuthorizationCode)
-        {
-            return fail(OAuthError::unauthorized_client(
-                "this application may not use the authorization code flow",
-            ));
-        }
-        let scope = match Scope::parse(get("scope").unwrap_or("")) {
-            Ok(s) if s.is_empty() => return fail(OAuthError::invalid_scope("scope is required")),
-            Ok(s) => s,
-            Err(e) => return fail(OAuthError::invalid_scope(e)),
+        let req = match AuthorizeRequest::parse(params, registered) {
+            Ok(r) => r,
+            Err(refusal) => return Ok((self.refused(refusal), None)),
         };
-        let extra = scope.not_in(&client.settings.scopes);
-        if !extra.is_empty() {
-            return fail(OAuthError::invalid_scope(format!(
-                "not allowed for this application: {}",
-                extra.join(" ")
-            )));
-        }
-        let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
-            (None, None) if client.settings.client_type == ClientType::Public => {
-                return fail(OAuthError::invalid_request(
-                    "PKCE is required: send code_challenge with code_challenge_method=S256",
-                ))
-            }
-            (None, None) => None,
-            (None, Some(_)) => {
-                return fail(OAuthError::invalid_request(
-                    "code_challenge_method without code_challenge",
-                ))
-            }
-            (Some(c), m) => match CodeChallenge::parse(c, m) {
-                Ok(c) => Some(c.as_str().to_string()),
-                Err(e) => return fail(OAuthError::invalid_request(e)),
-            },
-        };
-        let prompts: Vec<&str> = get("prompt")
-            .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
-            .unwrap_or_default();
-        if let Some(bad) = prompts
-            .iter()
-            .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
-        {
-            return fail(OAuthError::invalid_request(format!(
-                "unknown prompt value {bad}"
-            )));
-        }
-        let prompt_none = prompts.contains(&"none");
-        if prompt_none && prompts.len() > 1 {
-            return fail(OAuthError::invalid_request(
-                "prompt=none cannot be combined with other values",
-            ));
-        }
-        let max_age = match get("max_age") {
-            None => None,
-            Some(m) => match m.parse::<i64>() {
-                Ok(v) if v >= 0 => Some(v),
-                _ => {
-                    return fail(OAuthError::invalid_request(
-                        "max_age must be a non-negative integer",
-                    ))
-                }
-            },
-        };
-        if state.is_some_and(|s| s.len() > 4096) {
-            return fail(OAuthError::invalid_request(
-                "state is longer than 4096 characters",
-            ));
-        }
-        let nonce = get("nonce");
-        if nonce.is_some_and(|n| n.len() > 512) {
-            return fail(OAuthError::invalid_request(
-                "nonce is longer than 512 characters",
-            ));
-        }
-        let req = AuthorizeRequest {
-            client_id: client.id.clone(),
-            redirect_uri: redirect_uri.to_string(),
-            scope,
-            state: state.map(String::from),
-            nonce: nonce.map(String::from),
-            code_challenge,
-            prompt_login: prompts.contains(&"login") || max_age == Some(0),
-            prompt_consent: prompts.contains(&"consent"),
-            login_hint: get("login_hint").map(String::from),
+        let fail = |e: OAuthError| {
+            Ok((
+                self.error_redirect(&req.redirect_uri, req.state.as_deref(), e),
+                None,
+            ))
         };
 
         let now = self.now().timestamp();
@@ -279,7 +130,7 @@ impl Authdesk {
                 sessions::get(&mut conn, &self.hasher().hash("session", id))
                     .await?
                     .filter(|s| {
-                        s.expires_at > now && max_age.is_none_or(|m| now - s.auth_time <= m)
+                        s.expires_at > now && req.max_age.is_none_or(|m| now - s.auth_time <= m)
                     })
             }
             _ => None,
@@ -294,7 +145,7 @@ impl Authdesk {
                     self.append(script).await?;
                     return Ok((Outcome::Redirect(self.code_redirect(&req, &code)), None));
                 }
-                if prompt_none {
+                if req.prompt_none {
                     return fail(OAuthError::new(
                         ErrorCode::ConsentRequired,
                         "the user has not approved this application",
@@ -307,7 +158,7 @@ impl Authdesk {
                 Ok((Outcome::Consent(ctx), Some(id)))
             }
             None => {
-                if prompt_none {
+                if req.prompt_none {
                     return fail(OAuthError::new(
                         ErrorCode::LoginRequired,
                         "the user is not logged in",
@@ -482,7 +333,7 @@ impl Authdesk {
             sub: sub.to_string(),
             redirect_uri: req.redirect_uri.clone(),
             scope: req.scope.to_string(),
-            code_challenge: req.code_challenge.clone(),
+            code_challenge: req.code_challenge.as_ref().map(|c| c.as_str().to_string()),
             nonce: req.nonce.clone(),
             auth_time,
             issued_at: now,

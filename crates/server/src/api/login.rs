@@ -3,8 +3,9 @@
 //! or not, is locked for a growing time). Every failure is audited as `user.login_failed`
 //! with the user name, never the password.
 
-use super::authorize::{AuthorizeRequest, Outcome, PageContext, SESSION_SECONDS};
+use super::authorize::{Outcome, PageContext, SESSION_SECONDS};
 use super::{audit, Actor, Authdesk, Result};
+use authdesk_core::authorize::Request as AuthorizeRequest;
 use authdesk_core::login::{self, Failures};
 use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;

@@ -106,7 +106,7 @@ fn internal(e: crate::api::ApiError) -> Response {
 
 async fn start(app: Arc<Authdesk>, headers: HeaderMap, params: Params) -> Response {
     match app
-        .authorize_start(&params.0, cookie(&headers, cookies(&app).session))
+        .authorize_start(&params, cookie(&headers, cookies(&app).session))
         .await
     {
         Ok((outcome, interaction)) => render(&app, outcome, interaction, None),
@@ -119,7 +119,7 @@ pub async fn authorize_get(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    match Params::from_query(q.as_deref()) {
+    match super::form::from_query(q.as_deref()) {
         Ok(p) => start(app, headers, p).await,
         Err(e) => pages::error_page(&e.description),
     }
@@ -130,14 +130,14 @@ pub async fn authorize_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match Params::from_form(&headers, &body) {
+    match super::form::from_form(&headers, &body) {
         Ok(p) => start(app, headers, p).await,
         Err(e) => pages::error_page(&e.description),
     }
 }
 
 pub async fn login(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Response {
-    let p = match Params::from_form(&headers, &body) {
+    let p = match super::form::from_form(&headers, &body) {
         Ok(p) => p,
         Err(e) => return pages::error_page(&e.description),
     };
@@ -161,7 +161,7 @@ pub async fn consent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let p = match Params::from_form(&headers, &body) {
+    let p = match super::form::from_form(&headers, &body) {
         Ok(p) => p,
         Err(e) => return pages::error_page(&e.description),
     };

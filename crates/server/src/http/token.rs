@@ -125,7 +125,7 @@ async fn authenticate(
 }
 
 fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Params, HttpError> {
-    let p = Params::from_form(headers, body)?;
+    let p = super::form::from_form(headers, body)?;
     p.reject_duplicates()?;
     Ok(p)
 }
@@ -266,12 +266,12 @@ mod tests {
             ]
         ) {
             let body = Bytes::from(body);
-            if let Ok(p) = Params::from_form(&form_headers(), &body) {
+            if let Ok(p) = crate::http::form::from_form(&form_headers(), &body) {
                 let names: Vec<&str> = p.0.iter().map(|(k, _)| k.as_str()).collect();
                 let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
                 prop_assert_eq!(p.reject_duplicates().is_ok(), unique.len() == names.len());
                 for (k, v) in &p.0 {
-                    prop_assert!(v.len() <= super::super::form::max_len(k));
+                    prop_assert!(v.len() <= authdesk_core::params::max_len(k));
                 }
             }
         }
