@@ -75,7 +75,9 @@ async fn clients_rotate_secret(c: S<'_>, id: String) -> R<ClientCreated> {
 
 #[tauri::command]
 async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
-    Ok(c.app.grant_list(&query.filter(), query.page()).await?)
+    Ok(c.app
+        .grant_list(query.selector()?.as_ref(), query.page())
+        .await?)
 }
 
 #[tauri::command]
@@ -90,13 +92,13 @@ async fn grants_find_by_token(c: S<'_>, token: String) -> R<GrantDetail> {
 
 #[tauri::command]
 async fn grants_preview(c: S<'_>, query: GrantQuery) -> R<Impact> {
-    Ok(c.app.grant_preview(&query.filter()).await?)
+    Ok(c.app.grant_preview(&query.required_selector()?).await?)
 }
 
 #[tauri::command]
 async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact> {
     Ok(c.app
-        .grant_revoke(&query.filter(), &actor(), &reason)
+        .grant_revoke(&query.required_selector()?, &actor(), &reason)
         .await?)
 }
 

@@ -352,20 +352,14 @@ async fn changes_by_another_process_take_effect_within_a_second() {
     // revoke the grant elsewhere: the running server refuses the refresh on the next request
     let grants = other
         .grant_list(
-            &authdesk_store::grants::Filter {
-                client_id: Some(c.id.clone()),
-                ..Default::default()
-            },
+            Some(&authdesk_store::grants::GrantSelector::App(c.id.clone())),
             Default::default(),
         )
         .await
         .unwrap();
     other
         .grant_revoke(
-            &authdesk_store::grants::Filter {
-                grant_id: Some(grants[0].grant_id.clone()),
-                ..Default::default()
-            },
+            &authdesk_store::grants::GrantSelector::Grant(grants[0].grant_id.clone()),
             &actor(),
             "support ticket 7",
         )
@@ -504,10 +498,7 @@ async fn audit_log_records_admin_actions_and_token_events() {
     .await;
     t.app
         .grant_revoke(
-            &authdesk_store::grants::Filter {
-                client_id: Some(c.id.clone()),
-                ..Default::default()
-            },
+            &authdesk_store::grants::GrantSelector::App(c.id.clone()),
             &actor(),
             "offboarding",
         )
@@ -570,10 +561,7 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
 
     t.app
         .grant_revoke(
-            &authdesk_store::grants::Filter {
-                client_id: Some(c.id.clone()),
-                ..Default::default()
-            },
+            &authdesk_store::grants::GrantSelector::App(c.id.clone()),
             &actor(),
             "ticket 9",
         )

@@ -48,10 +48,10 @@ async fn deleting_a_user_ends_their_grants_and_tokens() {
     let grants = t
         .app
         .grant_list(
-            &authdesk_store::grants::Filter {
-                sub: Some(sub.clone()),
-                ..Default::default()
-            },
+            Some(&authdesk_store::grants::GrantSelector::User {
+                sub: sub.clone(),
+                client_id: None,
+            }),
             Default::default(),
         )
         .await

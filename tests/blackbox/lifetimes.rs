@@ -111,10 +111,7 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
     let grants = t
         .app
         .grant_list(
-            &authdesk_store::grants::Filter {
-                client_id: Some(c.id.clone()),
-                ..Default::default()
-            },
+            Some(&authdesk_store::grants::GrantSelector::App(c.id.clone())),
             Default::default(),
         )
         .await

@@ -430,9 +430,9 @@ async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
     let mut finished = 0;
     for polls in 1..=40 {
         let (code, verifier) = t.code(&conf, "ada", "openid offline_access").await;
-        let grant_filter = authdesk_store::grants::Filter {
-            sub: Some(sub.clone()),
-            ..Default::default()
+        let grant_filter = authdesk_store::grants::GrantSelector::User {
+            sub: sub.clone(),
+            client_id: None,
         };
         let app = &t.app;
         let cases: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = vec![

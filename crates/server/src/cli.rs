@@ -7,7 +7,7 @@ use authdesk_core::claims::parse_claim_arg;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
 use authdesk_core::clock::{format_duration, parse_duration};
-use authdesk_store::grants::Filter;
+use authdesk_store::grants::GrantSelector;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
@@ -705,11 +705,9 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
         } => {
             let list = app
                 .grant_list(
-                    &Filter {
-                        client_id,
-                        sub,
-                        grant_id: None,
-                    },
+                    GrantSelector::from_parts(None, sub, client_id)
+                        .map_err(|why| Failure(why.into()))?
+                        .as_ref(),
                     Page { limit, offset },
                 )
                 .await?;
@@ -802,16 +800,16 @@ async fn grants(app: &Authdesk, c: GrantsCmd, j: bool, actor: &Actor) -> Result<
             preview,
             reason,
         } => {
-            let filter = match (id, sub, client_id) {
-                (Some(id), None, None) => Filter { grant_id: Some(id), ..Default::default() },
-                (None, Some(sub), client_id) => Filter { sub: Some(sub), client_id, grant_id: None },
-                (None, None, Some(c)) => Filter { client_id: Some(c), ..Default::default() },
-                _ => return Err(Failure("name exactly one of: a grant ID, --sub SUB [--client-id ID], or --client-id ID".into())),
-            };
+            let named =
+                "name exactly one of: a grant ID, --sub SUB [--client-id ID], or --client-id ID";
+            let selector = GrantSelector::from_parts(id, sub, client_id)
+                .ok()
+                .flatten()
+                .ok_or_else(|| Failure(named.into()))?;
             let impact = if preview {
-                app.grant_preview(&filter).await?
+                app.grant_preview(&selector).await?
             } else {
-                app.grant_revoke(&filter, actor, &reason).await?
+                app.grant_revoke(&selector, actor, &reason).await?
             };
             let v = json!({"preview": preview, "grants": impact.grants, "refresh_tokens": impact.refresh_tokens, "access_tokens": impact.access_tokens});
             print(j, &v, || {

@@ -68,32 +68,81 @@ impl From<PrefixedGrant> for GrantRow {
     }
 }
 
-/// Which grants a query or a revocation is about.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub client_id: Option<String>,
-    pub sub: Option<String>,
-    pub grant_id: Option<String>,
+/// Which grants an impact count or a revocation is about. Never "every grant": a listing of
+/// every grant passes no selector (`Option<&GrantSelector>`), and nothing revokes everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantSelector {
+    Grant(String),
+    /// A user's grants, optionally only with one app.
+    User {
+        sub: String,
+        client_id: Option<String>,
+    },
+    App(String),
 }
 
-impl Filter {
-    /// The WHERE condition naming only the parts that are set, so SQLite can choose the index
-    /// for them (an `?1 IS NULL OR ...` form would defeat it). Values are always bound as
-    /// ?1 client_id, ?2 sub, ?3 grant id; every statement using this also uses ?4 or later, so
-    /// the unused numbers stay in range.
-    fn clause(&self) -> String {
-        let mut parts = vec!["1 = 1"];
-        if self.client_id.is_some() {
-            parts.push("g.client_id = ?1");
+impl GrantSelector {
+    /// The selector for these optional parts, if they name exactly one of: a grant, a user
+    /// (optionally with an app), an app. `Ok(None)` when nothing is named.
+    pub fn from_parts(
+        grant_id: Option<String>,
+        sub: Option<String>,
+        client_id: Option<String>,
+    ) -> std::result::Result<Option<Self>, &'static str> {
+        match (grant_id, sub, client_id) {
+            (None, None, None) => Ok(None),
+            (Some(id), None, None) => Ok(Some(Self::Grant(id))),
+            (None, Some(sub), client_id) => Ok(Some(Self::User { sub, client_id })),
+            (None, None, Some(c)) => Ok(Some(Self::App(c))),
+            _ => {
+                Err("name one grant, or a user (optionally with an application), or an application")
+            }
         }
-        if self.sub.is_some() {
-            parts.push("g.sub = ?2");
-        }
-        if self.grant_id.is_some() {
-            parts.push("g.id = ?3");
-        }
-        parts.join(" AND ")
     }
+
+    /// The one id an audit event about these grants is filed under.
+    pub fn target(&self) -> &str {
+        match self {
+            Self::Grant(id) => id,
+            Self::User { sub, .. } => sub,
+            Self::App(c) => c,
+        }
+    }
+
+    /// (client id, sub, grant id): the parts this selector names.
+    pub fn parts(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        match self {
+            Self::Grant(id) => (None, None, Some(id)),
+            Self::User { sub, client_id } => (client_id.as_deref(), Some(sub), None),
+            Self::App(c) => (Some(c), None, None),
+        }
+    }
+}
+
+/// The WHERE condition naming only the parts that are set, so SQLite can choose the index for
+/// them (an `?1 IS NULL OR ...` form would defeat it); no selector is every grant. Values are
+/// always bound as ?1 client_id, ?2 sub, ?3 grant id ([`bind_parts`]); every statement using
+/// this also uses ?4 or later, so the unused numbers stay in range.
+fn clause(s: Option<&GrantSelector>) -> String {
+    let (client_id, sub, grant_id) = s.map(GrantSelector::parts).unwrap_or_default();
+    let mut parts = vec!["1 = 1"];
+    if client_id.is_some() {
+        parts.push("g.client_id = ?1");
+    }
+    if sub.is_some() {
+        parts.push("g.sub = ?2");
+    }
+    if grant_id.is_some() {
+        parts.push("g.id = ?3");
+    }
+    parts.join(" AND ")
+}
+
+type Query<'q, O> = sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_parts<'q, O>(q: Query<'q, O>, s: Option<&'q GrantSelector>) -> Query<'q, O> {
+    let (client_id, sub, grant_id) = s.map(GrantSelector::parts).unwrap_or_default();
+    q.bind(client_id).bind(sub).bind(grant_id)
 }
 
 pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
@@ -124,34 +173,35 @@ pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
     )
 }
 
-/// Grants matching `f`, newest first, a page at a time.
-pub async fn list(conn: &mut Conn, f: &Filter, limit: i64, offset: i64) -> Result<Vec<GrantRow>> {
-    Ok(sqlx::query_as(&format!(
+/// Grants matching `s` (every grant without one), newest first, a page at a time.
+pub async fn list(
+    conn: &mut Conn,
+    s: Option<&GrantSelector>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<GrantRow>> {
+    let sql = format!(
         "SELECT {COLUMNS} FROM grants g WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
-        f.clause()
-    ))
-    .bind(&f.client_id)
-    .bind(&f.sub)
-    .bind(&f.grant_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?)
+        clause(s)
+    );
+    Ok(bind_parts(sqlx::query_as(&sql), s)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?)
 }
 
-/// SQLite's plan for `list` with this filter (for the scale test: paging must use an index).
-pub async fn explain_list(conn: &mut Conn, f: &Filter) -> Result<String> {
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+/// SQLite's plan for `list` with this selector (for the scale test: paging must use an index).
+pub async fn explain_list(conn: &mut Conn, s: Option<&GrantSelector>) -> Result<String> {
+    let sql = format!(
         "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM grants g WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
-        f.clause()
-    ))
-    .bind(&f.client_id)
-    .bind(&f.sub)
-    .bind(&f.grant_id)
-    .bind(50)
-    .bind(0)
-    .fetch_all(conn)
-    .await?;
+        clause(s)
+    );
+    let rows: Vec<(i64, i64, i64, String)> = bind_parts(sqlx::query_as(&sql), s)
+        .bind(50)
+        .bind(0)
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 
@@ -167,11 +217,11 @@ pub struct Impact {
     pub access_tokens: i64,
 }
 
-/// Counts live grants matching `f`, with their refresh tokens still usable at `now` and access
+/// Counts live grants matching `s`, with their refresh tokens still usable at `now` and access
 /// tokens not yet expired. Mirrors `authdesk_core::status::{refresh_status, access_status}`
 /// (`== Active`); `tests/status_sql.rs` holds the two together.
-pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
-    let (grants, refresh_tokens, access_tokens): (i64, i64, i64) = sqlx::query_as(&format!(
+pub async fn impact(conn: &mut Conn, s: &GrantSelector, now: i64) -> Result<Impact> {
+    let sql = format!(
         "SELECT
             (SELECT COUNT(*) FROM grants g WHERE {c} AND g.revoked_at IS NULL),
             (SELECT COUNT(*) FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
@@ -179,14 +229,13 @@ pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
                  AND r.expires_at > ?4 AND (g.chain_ends_at IS NULL OR g.chain_ends_at > ?4)),
             (SELECT COUNT(*) FROM access_tokens a JOIN grants g ON g.id = a.grant_id
                WHERE {c} AND g.revoked_at IS NULL AND a.revoked_at IS NULL AND a.expires_at > ?4)",
-        c = f.clause()
-    ))
-    .bind(&f.client_id)
-    .bind(&f.sub)
-    .bind(&f.grant_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
+        c = clause(Some(s))
+    );
+    let (grants, refresh_tokens, access_tokens): (i64, i64, i64) =
+        bind_parts(sqlx::query_as(&sql), Some(s))
+            .bind(now)
+            .fetch_one(conn)
+            .await?;
     Ok(Impact {
         grants,
         refresh_tokens,
@@ -194,15 +243,22 @@ pub async fn impact(conn: &mut Conn, f: &Filter, now: i64) -> Result<Impact> {
     })
 }
 
-/// Revokes every live grant matching `f`; returns how many.
-pub async fn revoke(conn: &mut Conn, f: &Filter, now: i64, by: &str, reason: &str) -> Result<u64> {
+/// Revokes every live grant matching `s`; returns how many.
+pub async fn revoke(
+    conn: &mut Conn,
+    s: &GrantSelector,
+    now: i64,
+    by: &str,
+    reason: &str,
+) -> Result<u64> {
+    let (client_id, sub, grant_id) = s.parts();
     let r = sqlx::query(&format!(
         "UPDATE grants AS g SET revoked_at = ?4, revoked_by = ?5, revoke_reason = ?6 WHERE {} AND g.revoked_at IS NULL",
-        f.clause()
+        clause(Some(s))
     ))
-    .bind(&f.client_id)
-    .bind(&f.sub)
-    .bind(&f.grant_id)
+    .bind(client_id)
+    .bind(sub)
+    .bind(grant_id)
     .bind(now)
     .bind(by)
     .bind(reason)
@@ -241,4 +297,48 @@ pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec
     .bind(to)
     .fetch_all(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selector_names_one_thing_never_everything() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(GrantSelector::from_parts(None, None, None), Ok(None));
+        assert_eq!(
+            GrantSelector::from_parts(s("g"), None, None),
+            Ok(Some(GrantSelector::Grant("g".into())))
+        );
+        assert_eq!(
+            GrantSelector::from_parts(None, s("alice"), s("app")),
+            Ok(Some(GrantSelector::User {
+                sub: "alice".into(),
+                client_id: s("app")
+            }))
+        );
+        assert_eq!(
+            GrantSelector::from_parts(None, None, s("app")),
+            Ok(Some(GrantSelector::App("app".into())))
+        );
+        for ambiguous in [
+            (s("g"), s("alice"), None),
+            (s("g"), None, s("app")),
+            (s("g"), s("alice"), s("app")),
+        ] {
+            assert!(GrantSelector::from_parts(ambiguous.0, ambiguous.1, ambiguous.2).is_err());
+        }
+        let user = GrantSelector::User {
+            sub: "alice".into(),
+            client_id: s("app"),
+        };
+        assert_eq!(user.parts(), (Some("app"), Some("alice"), None));
+        assert_eq!(user.target(), "alice");
+        assert_eq!(clause(None), "1 = 1");
+        assert_eq!(
+            clause(Some(&user)),
+            "1 = 1 AND g.client_id = ?1 AND g.sub = ?2"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! This seeds 100k grants, checks the query plans use indexes (no full sort), and prints how
 //! long a page takes: a figure to watch, not a timed assertion.
 
-use authdesk_store::grants::{self, Filter, GrantRow};
+use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use authdesk_store::Store;
 use std::time::Instant;
 
@@ -27,32 +27,29 @@ async fn hundred_thousand_grants_page_on_an_index() {
     let mut conn = store.read().await.unwrap();
     // A deep page for each: 100k grants in all, 10k per app, 100 per user.
     for (name, filter, offset) in [
-        ("all", Filter::default(), 50_000),
-        (
-            "by app",
-            Filter {
-                client_id: Some("app-7".into()),
-                ..Default::default()
-            },
-            5_000,
-        ),
+        ("all", None, 50_000),
+        ("by app", Some(GrantSelector::App("app-7".into())), 5_000),
         (
             "by user",
-            Filter {
-                sub: Some("user-42".into()),
-                ..Default::default()
-            },
+            Some(GrantSelector::User {
+                sub: "user-42".into(),
+                client_id: None,
+            }),
             50,
         ),
     ] {
-        let plan = grants::explain_list(&mut conn, &filter).await.unwrap();
+        let plan = grants::explain_list(&mut conn, filter.as_ref())
+            .await
+            .unwrap();
         assert!(
             !plan.contains("USE TEMP B-TREE FOR ORDER BY"),
             "{name}: the page is sorted in memory: {plan}"
         );
         assert!(plan.contains("INDEX"), "{name}: no index used: {plan}");
         let start = Instant::now();
-        let page = grants::list(&mut conn, &filter, 50, offset).await.unwrap();
+        let page = grants::list(&mut conn, filter.as_ref(), 50, offset)
+            .await
+            .unwrap();
         println!(
             "grants list {name}: {} rows in {:?} ({plan})",
             page.len(),

@@ -6,7 +6,7 @@
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
-use authdesk_store::grants::{self, Filter, GrantRow};
+use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::{Role, Script, Store, StoreError};
 use std::collections::BTreeMap;
@@ -127,10 +127,7 @@ async fn impact_and_histogram_agree_with_the_core_status_rule() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), &gs, &rs, &ats).await;
     let grant = |id: &str| gs.iter().find(|g| g.id == id).unwrap();
-    let all = Filter {
-        client_id: Some("app".into()),
-        ..Default::default()
-    };
+    let all = GrantSelector::App("app".into());
     let mut conn = store.read().await.unwrap();
     let boundaries = [0, 1, 30, 50, 90, 100, 200, 365, 400, 401];
     let moments = boundaries

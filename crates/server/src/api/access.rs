@@ -230,10 +230,7 @@ impl Authdesk {
                     if g.client_id == caller_id {
                         grants::revoke(
                             tx,
-                            &grants::Filter {
-                                grant_id: Some(g.id.clone()),
-                                ..Default::default()
-                            },
+                            &grants::GrantSelector::Grant(g.id.clone()),
                             now,
                             &who.0,
                             "revoked by the application (RFC 7009)",

@@ -4,7 +4,7 @@
 use super::{ApiError, Authdesk, ClockView, Mode, Page};
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::format_duration;
-use authdesk_store::grants::Filter;
+use authdesk_store::grants::GrantSelector;
 use serde::{Deserialize, Serialize};
 
 /// What every console command returns on failure: a stable code the UI may branch on, a
@@ -61,18 +61,31 @@ pub struct GrantQuery {
 }
 
 impl GrantQuery {
-    pub fn filter(&self) -> Filter {
+    /// The grants named (blank parts count as absent); `None` when nothing is named.
+    pub fn selector(&self) -> Result<Option<GrantSelector>, ApiError> {
         let clean = |s: &Option<String>| {
             s.as_ref()
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        Filter {
-            client_id: clean(&self.client_id),
-            sub: clean(&self.sub),
-            grant_id: clean(&self.grant_id),
-        }
+        GrantSelector::from_parts(
+            clean(&self.grant_id),
+            clean(&self.sub),
+            clean(&self.client_id),
+        )
+        .map_err(|why| ApiError::invalid("filter", why))
     }
+
+    /// The grants a preview or revocation is about: something must be named.
+    pub fn required_selector(&self) -> Result<GrantSelector, ApiError> {
+        self.selector()?.ok_or_else(|| {
+            ApiError::invalid(
+                "filter",
+                "name a grant, a user (sub) or an application (client id)",
+            )
+        })
+    }
+
     pub fn page(&self) -> Page {
         Page {
             limit: if self.limit <= 0 { 100 } else { self.limit },
@@ -136,5 +149,35 @@ mod tests {
             assert_eq!(ui.code, "unavailable");
             assert!(ui.message.contains(cause), "{}", ui.message);
         }
+    }
+
+    #[test]
+    fn a_grant_query_names_grants_or_nothing_and_revocations_need_a_name() {
+        let q = |grant_id: &str, sub: &str, client_id: &str| GrantQuery {
+            grant_id: Some(grant_id.into()),
+            sub: Some(sub.into()),
+            client_id: Some(client_id.into()),
+            ..Default::default()
+        };
+        assert_eq!(q(" ", "", "").selector().unwrap(), None, "blank is absent");
+        assert_eq!(
+            q("", " alice ", "").selector().unwrap(),
+            Some(GrantSelector::User {
+                sub: "alice".into(),
+                client_id: None
+            })
+        );
+        assert_eq!(
+            q("", "", "").required_selector().unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(
+            q("g", "alice", "").selector().unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(
+            q("g", "", "").required_selector().unwrap(),
+            GrantSelector::Grant("g".into())
+        );
     }
 }

@@ -4,7 +4,7 @@ use super::{audit, Actor, ApiError, Authdesk, Page, Result};
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, GrantStatus, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
-use authdesk_store::grants::{self, Filter, GrantRow, Impact};
+use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -147,11 +147,16 @@ fn access_view(a: &AccessTokenRow, g: &GrantRow, now: DateTime<Utc>) -> AccessTo
 }
 
 impl Authdesk {
-    pub async fn grant_list(&self, filter: &Filter, page: Page) -> Result<Vec<GrantSummary>> {
+    /// Grants matching `selector` (every grant without one), newest first.
+    pub async fn grant_list(
+        &self,
+        selector: Option<&GrantSelector>,
+        page: Page,
+    ) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
         let now = self.now();
         let mut conn = self.store().read().await?;
-        Ok(grants::list(&mut conn, filter, limit, offset)
+        Ok(grants::list(&mut conn, selector, limit, offset)
             .await?
             .iter()
             .map(|g| summary(g, now))
@@ -203,39 +208,33 @@ impl Authdesk {
         }
     }
 
-    /// What `grant_revoke` with the same filter would hit, without doing it.
-    pub async fn grant_preview(&self, filter: &Filter) -> Result<Impact> {
-        check_filter(filter)?;
+    /// What `grant_revoke` with the same selector would hit, without doing it.
+    pub async fn grant_preview(&self, selector: &GrantSelector) -> Result<Impact> {
         let mut conn = self.store().read().await?;
-        Ok(grants::impact(&mut conn, filter, self.now().timestamp()).await?)
+        Ok(grants::impact(&mut conn, selector, self.now().timestamp()).await?)
     }
 
     /// Revokes one grant, all of a user's (optionally for one app), or all of an app's.
     pub async fn grant_revoke(
         &self,
-        filter: &Filter,
+        selector: &GrantSelector,
         actor: &Actor,
         reason: &str,
     ) -> Result<Impact> {
-        check_filter(filter)?;
         let now = self.now().timestamp();
-        let (filter, actor, reason) = (filter.clone(), actor.clone(), reason.to_string());
+        let (selector, actor, reason) = (selector.clone(), actor.clone(), reason.to_string());
         self.write(move |tx| {
             Box::pin(async move {
-                if let Some(id) = &filter.grant_id {
+                if let GrantSelector::Grant(id) = &selector {
                     if grants::get(tx, id).await?.is_none() {
                         return Err(ApiError::NotFound(format!("no grant with id {id}")));
                     }
                 }
-                let impact = grants::impact(tx, &filter, now).await?;
-                grants::revoke(tx, &filter, now, &actor.0, &reason).await?;
-                let target = filter
-                    .grant_id
-                    .clone()
-                    .or(filter.sub.clone())
-                    .or(filter.client_id.clone())
-                    .unwrap_or_default();
-                audit::record(tx, now, &actor, "grant.revoke", &target, json!({"client_id": filter.client_id, "sub": filter.sub, "grant_id": filter.grant_id, "impact": impact, "reason": reason})).await?;
+                let impact = grants::impact(tx, &selector, now).await?;
+                grants::revoke(tx, &selector, now, &actor.0, &reason).await?;
+                let (client_id, sub, grant_id) = selector.parts();
+                let detail = json!({"client_id": client_id, "sub": sub, "grant_id": grant_id, "impact": impact, "reason": reason});
+                audit::record(tx, now, &actor, "grant.revoke", selector.target(), detail).await?;
                 Ok(impact)
             })
         })
@@ -248,14 +247,4 @@ impl Authdesk {
         let mut conn = self.store().read().await?;
         Ok(grants::expiry_histogram(&mut conn, now, now + days.clamp(1, 3660) * 86_400).await?)
     }
-}
-
-fn check_filter(f: &Filter) -> Result<()> {
-    if f.client_id.is_none() && f.sub.is_none() && f.grant_id.is_none() {
-        return Err(ApiError::invalid(
-            "filter",
-            "name a grant, a user (sub) or an application (client id)",
-        ));
-    }
-    Ok(())
 }

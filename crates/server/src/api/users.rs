@@ -187,9 +187,9 @@ impl Authdesk {
                 // user refreshes or introspects as active.
                 let revoked = grants::revoke(
                     tx,
-                    &grants::Filter {
-                        sub: Some(sub.clone()),
-                        ..Default::default()
+                    &grants::GrantSelector::User {
+                        sub: sub.clone(),
+                        client_id: None,
                     },
                     now,
                     &actor.0,

@@ -2,8 +2,7 @@
 //! a new grant written in one unit with the code marked used.
 
 use super::{
-    http_actor, id_token_input, one_grant, plan_grant, require_grant, run_all, NewGrant,
-    TokenResponse,
+    http_actor, id_token_input, plan_grant, require_grant, run_all, NewGrant, TokenResponse,
 };
 use crate::api::{audit, ApiError, Authdesk, Result};
 use authdesk_core::client::GrantType;
@@ -13,6 +12,7 @@ use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::scope::Scope;
 use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;
+use authdesk_store::grants::GrantSelector;
 use authdesk_store::{codes, grants, Script};
 use serde_json::json;
 
@@ -58,7 +58,7 @@ impl Authdesk {
                         if why.revokes_grant() {
                             // The code leaked: revoke whatever it produced.
                             if let Some(g) = &row.grant_id {
-                                grants::revoke(tx, &one_grant(g), now, "system", "authorization code replayed")
+                                grants::revoke(tx, &GrantSelector::Grant(g.clone()), now, "system", "authorization code replayed")
                                     .await?;
                             }
                             audit::record(

@@ -216,13 +216,6 @@ fn http_actor() -> Actor {
     Actor("http".into())
 }
 
-fn one_grant(id: &str) -> grants::Filter {
-    grants::Filter {
-        grant_id: Some(id.to_string()),
-        ..Default::default()
-    }
-}
-
 impl Authdesk {
     fn fresh(&self) -> Fresh {
         let refresh_raw = crate::secret::generate();

@@ -2,9 +2,7 @@
 //! [`authdesk_core::refresh::decide`]; the use, the child token, its access token and the
 //! audit event written in one unit.
 
-use super::{
-    access_row, http_actor, one_grant, require_grant, run_all, IdTokenInput, Issued, TokenResponse,
-};
+use super::{access_row, http_actor, require_grant, run_all, IdTokenInput, Issued, TokenResponse};
 use crate::api::{audit, ApiError, Authdesk, Result};
 use authdesk_core::client::GrantType;
 use authdesk_core::refresh::{self, Decision, Rejection};
@@ -12,6 +10,7 @@ use authdesk_core::scope::Scope;
 use authdesk_core::OAuthError;
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
+use authdesk_store::grants::GrantSelector;
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::{grants, Script};
 use serde_json::json;
@@ -66,7 +65,7 @@ impl Authdesk {
                         Decision::Reject(Rejection::Reused) => {
                             grants::revoke(
                                 tx,
-                                &one_grant(&grant.id),
+                                &GrantSelector::Grant(grant.id.clone()),
                                 now,
                                 "system",
                                 "refresh token reused (possible theft)",
