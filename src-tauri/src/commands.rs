@@ -1,12 +1,13 @@
 //! One thin command per console action: parse, call `authdesk_server::api`, map the result.
 
 use crate::Console;
-use authdesk_core::client::ClientDraft;
+use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::parse_duration;
+use authdesk_server::api::audit::AuditAction;
 use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
 use authdesk_server::api::explain::TokenExplanation;
-use authdesk_server::api::grants::{GrantDetail, GrantSummary};
+use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
 use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
@@ -103,7 +104,7 @@ async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact>
 }
 
 #[tauri::command]
-async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<(i64, i64, i64)>> {
+async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<ExpiryDay>> {
     Ok(c.app.expiry_histogram(days).await?)
 }
 
@@ -173,8 +174,7 @@ fn keys_list(c: S<'_>) -> Vec<KeyView> {
 }
 
 #[tauri::command]
-async fn keys_rotate(c: S<'_>, alg: String) -> R<KeyView> {
-    let alg = Alg::parse(&alg).map_err(|e| invalid("alg", e))?;
+async fn keys_rotate(c: S<'_>, alg: Alg) -> R<KeyView> {
     Ok(c.app.key_rotate(alg, &actor()).await?)
 }
 
@@ -184,16 +184,28 @@ fn keys_jwks(c: S<'_>) -> Value {
 }
 
 #[tauri::command]
-async fn audit_list(c: S<'_>, action: Option<String>) -> R<Vec<AuditRow>> {
+async fn audit_list(c: S<'_>, action: Option<AuditAction>) -> R<Vec<AuditRow>> {
     Ok(c.app
         .audit_list(
-            action.as_deref(),
+            action,
             Page {
                 limit: 500,
                 offset: 0,
             },
         )
         .await?)
+}
+
+/// Every action the audit records, for the filter.
+#[tauri::command]
+fn audit_actions() -> Vec<AuditAction> {
+    AuditAction::ALL.to_vec()
+}
+
+/// What a registration gets for the fields it leaves empty.
+#[tauri::command]
+fn client_defaults() -> ClientDefaults {
+    ClientDefaults::get()
 }
 
 #[tauri::command]
@@ -228,6 +240,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_rotate,
         keys_jwks,
         audit_list,
-        audit_verify
+        audit_actions,
+        audit_verify,
+        client_defaults
     ]
 }

@@ -2,6 +2,7 @@
 //! introspection, revocation, userinfo, and changes made by another process.
 
 use authdesk_core::client::{AuthMethod, ClientDraft, GrantType};
+use authdesk_server::api::audit::AuditAction;
 use authdesk_server::api::Authdesk;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -525,7 +526,7 @@ async fn audit_log_records_admin_actions_and_token_events() {
     );
     assert_eq!(
         t.app
-            .audit_list(Some("token.issue"), Default::default())
+            .audit_list(Some(AuditAction::TokenIssue), Default::default())
             .await
             .unwrap()
             .len(),

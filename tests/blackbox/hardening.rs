@@ -2,6 +2,7 @@
 //! users, forged claims under a real `jti` and retired keys, another client's code, the Host
 //! header, and the small ones (scheme case, `nosniff`, plain error descriptions).
 
+use authdesk_server::api::audit::AuditAction;
 use authdesk_server::signing;
 use authdesk_store::keys;
 use chrono::Duration;
@@ -421,7 +422,7 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
     // Every failure is audited with the user name and without the password.
     let events = t
         .app
-        .audit_list(Some("user.login_failed"), Default::default())
+        .audit_list(Some(AuditAction::UserLoginFailed), Default::default())
         .await
         .unwrap();
     assert_eq!(events.len(), 11);
@@ -548,7 +549,7 @@ async fn a_flood_of_failed_client_authentications_is_audited_within_a_budget() {
         let app = t.app.clone();
         async move {
             app.audit_list(
-                Some("client.auth_failed"),
+                Some(AuditAction::ClientAuthFailed),
                 authdesk_server::api::Page {
                     limit: 500,
                     offset: 0,

@@ -1,14 +1,18 @@
 // The one module that talks to the backend (Tauri IPC). Every call returns the generated
 // binding type or throws a BackendError carrying the backend's stable code.
 import { invoke } from "@tauri-apps/api/core";
+import type { Alg } from "./bindings/Alg";
+import type { AuditAction } from "./bindings/AuditAction";
 import type { AuditRow } from "./bindings/AuditRow";
 import type { ChainCheck } from "./bindings/ChainCheck";
 import type { ClientCreated } from "./bindings/ClientCreated";
+import type { ClientDefaults } from "./bindings/ClientDefaults";
 import type { ClientDraft } from "./bindings/ClientDraft";
 import type { ClientView } from "./bindings/ClientView";
 import type { ClockView } from "./bindings/ClockView";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import type { FieldError } from "./bindings/FieldError";
+import type { ExpiryDay } from "./bindings/ExpiryDay";
 import type { GrantDetail } from "./bindings/GrantDetail";
 import type { GrantQuery } from "./bindings/GrantQuery";
 import type { GrantSummary } from "./bindings/GrantSummary";
@@ -17,10 +21,11 @@ import type { KeyView } from "./bindings/KeyView";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
 import type { TokenResponse } from "./bindings/TokenResponse";
 import type { UiError } from "./bindings/UiError";
+import type { UiErrorCode } from "./bindings/UiErrorCode";
 import type { UserView } from "./bindings/UserView";
 
 export class BackendError extends Error {
-  readonly code: string;
+  readonly code: UiErrorCode;
   readonly fields: FieldError[];
   constructor(e: UiError) {
     super(e.message);
@@ -34,13 +39,14 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
     return await invoke<T>(command, args);
   } catch (e) {
     if (e && typeof e === "object" && "code" in e) throw new BackendError(e as UiError);
-    throw new BackendError({ code: "internal", message: String(e), fields: [] });
+    throw new BackendError({ code: "internal", message: String(e), fields: [], oauth_error: null });
   }
 }
 
 export const api = {
   status: () => call<ConsoleStatus>("status"),
   clients: {
+    defaults: () => call<ClientDefaults>("client_defaults"),
     list: (search: string) => call<ClientView[]>("clients_list", { search }),
     create: (draft: ClientDraft) => call<ClientCreated>("clients_create", { draft }),
     update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
@@ -54,7 +60,7 @@ export const api = {
     findByToken: (token: string) => call<GrantDetail>("grants_find_by_token", { token }),
     preview: (query: GrantQuery) => call<Impact>("grants_preview", { query }),
     revoke: (query: GrantQuery, reason: string) => call<Impact>("grants_revoke", { query, reason }),
-    histogram: (days: number) => call<[number, number, number][]>("grants_histogram", { days }),
+    histogram: (days: number) => call<ExpiryDay[]>("grants_histogram", { days }),
   },
   users: {
     list: () => call<UserView[]>("users_list"),
@@ -70,9 +76,10 @@ export const api = {
   },
   keys: {
     list: () => call<KeyView[]>("keys_list"),
-    rotate: (alg: "RS256" | "ES256") => call<KeyView>("keys_rotate", { alg }),
+    rotate: (alg: Alg) => call<KeyView>("keys_rotate", { alg }),
     jwks: () => call<unknown>("keys_jwks"),
   },
-  audit: (action: string | null) => call<AuditRow[]>("audit_list", { action }),
+  audit: (action: AuditAction | null) => call<AuditRow[]>("audit_list", { action }),
+  auditActions: () => call<AuditAction[]>("audit_actions"),
   auditVerify: () => call<ChainCheck>("audit_verify"),
 };

@@ -119,6 +119,26 @@ pub struct ClientSettings {
     pub lifetimes: LifetimeOverrides,
 }
 
+/// The scopes an app using the authorization code flow gets when its registration names none.
+pub const DEFAULT_SCOPES: &str = "openid profile email offline_access";
+
+/// What a registration gets for the fields it leaves empty: shown by the console's form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ClientDefaults {
+    pub scopes: Vec<String>,
+    pub lifetimes: crate::lifetime::Lifetimes,
+}
+
+impl ClientDefaults {
+    pub fn get() -> Self {
+        Self {
+            scopes: DEFAULT_SCOPES.split(' ').map(String::from).collect(),
+            lifetimes: crate::lifetime::Lifetimes::default(),
+        }
+    }
+}
+
 /// A registration problem, tied to the field it concerns so a form can show it in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{field}: {message}")]
@@ -251,7 +271,7 @@ impl ClientDraft {
 
         let scopes = if self.scopes.is_empty() {
             let default = if grant_types.contains(&GrantType::AuthorizationCode) {
-                "openid profile email offline_access"
+                DEFAULT_SCOPES
             } else {
                 ""
             };

@@ -1,6 +1,7 @@
 //! The `authdesk` command-line program (SPEC §5). Each subcommand parses its arguments, makes
 //! one call into `api`, and prints the result: one JSON object with `--json`, a table otherwise.
 
+use crate::api::audit::AuditAction;
 use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, Page};
 use crate::signing::Alg;
 use authdesk_core::claims::parse_claim_arg;
@@ -440,7 +441,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                             .map(|k| {
                                 vec![
                                     k.kid.clone(),
-                                    k.alg.clone(),
+                                    k.alg.as_str().to_string(),
                                     k.created_at.to_rfc3339(),
                                     k.state.into(),
                                 ]
@@ -452,7 +453,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             KeysCmd::Rotate { alg } => {
                 let k = app.key_rotate(alg, &actor).await?;
                 let v = serde_json::to_value(&k).expect("serialises");
-                print(j, &v, || format!("new signing key {} ({})\n", k.kid, k.alg));
+                print(j, &v, || {
+                    format!("new signing key {} ({})\n", k.kid, k.alg.as_str())
+                });
             }
             KeysCmd::Jwks => println!("{}", app.jwks()),
         },
@@ -520,7 +523,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             limit,
         } => {
             let rows = app
-                .audit_list(action.as_deref(), Page { limit, offset: 0 })
+                .audit_list(
+                    action
+                        .as_deref()
+                        .map(AuditAction::parse)
+                        .transpose()
+                        .map_err(Failure)?,
+                    Page { limit, offset: 0 },
+                )
                 .await?;
             let v = json!({"events": rows});
             print(j, &v, || {

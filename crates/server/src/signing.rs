@@ -14,7 +14,9 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// The algorithms Authdesk signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub enum Alg {
     RS256,
     ES256,

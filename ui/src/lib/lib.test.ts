@@ -45,7 +45,8 @@ describe("timeline", () => {
     expect(w[1].effectiveEnd).toBeLessThan(w[1].ownEnd);
   });
   it("buckets per-day counts into weeks", () => {
-    const b = bucket([[0, 2, 0], [6, 1, 1], [7, 5, 0], [400, 9, 9]], 14, 7);
+    const day = (d: number, refresh_tokens: number, chains: number) => ({ day: d, refresh_tokens, chains });
+    const b = bucket([day(0, 2, 0), day(6, 1, 1), day(7, 5, 0), day(400, 9, 9)], 14, 7);
     expect(b).toEqual([{ start: 0, tokens: 3, chains: 1 }, { start: 7, tokens: 5, chains: 0 }]);
   });
   it("picks readable axis steps", () => {

@@ -1,3 +1,4 @@
+import type { ExpiryDay } from "../bindings/ExpiryDay";
 // Scales for the timeline pictures: a chain's token windows against its one-year cap, and the
 // system-wide expiry histogram.
 
@@ -41,11 +42,11 @@ export function tokenWindows(
   }));
 }
 
-/** Sums per-day counts [day, tokens, chains] into buckets of `size` days over `days` days. */
-export function bucket(perDay: [number, number, number][], days: number, size: number): { start: number; tokens: number; chains: number }[] {
+/** Sums per-day counts into buckets of `size` days over `days` days. */
+export function bucket(perDay: ExpiryDay[], days: number, size: number): { start: number; tokens: number; chains: number }[] {
   const n = Math.ceil(days / size);
   const out = Array.from({ length: n }, (_, i) => ({ start: i * size, tokens: 0, chains: 0 }));
-  for (const [day, tokens, chains] of perDay) {
+  for (const { day, refresh_tokens: tokens, chains } of perDay) {
     if (day < 0 || day >= days) continue;
     const b = out[Math.floor(day / size)];
     b.tokens += tokens;

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { api, BackendError } from "../api";
 import type { AuthMethod } from "../bindings/AuthMethod";
 import type { ClientCreated } from "../bindings/ClientCreated";
+import type { ClientDefaults } from "../bindings/ClientDefaults";
 import type { ClientDraft } from "../bindings/ClientDraft";
 import type { ClientType } from "../bindings/ClientType";
 import type { ClientView } from "../bindings/ClientView";
@@ -32,13 +33,13 @@ interface Form {
   chainDays: string;
 }
 
-const EMPTY: Form = {
+const emptyForm = (d: ClientDefaults): Form => ({
   name: "",
   partner: "",
   type: "confidential",
   method: "client_secret_basic",
   redirects: "",
-  scopes: "openid profile email offline_access",
+  scopes: d.scopes.join(" "),
   claims: "",
   grants: ["authorization_code", "refresh_token"],
   consent: true,
@@ -48,7 +49,7 @@ const EMPTY: Form = {
   idLifetime: "",
   refreshDays: "",
   chainDays: "",
-};
+});
 
 const num = (v: string, scale = 1): number | null => (v.trim() === "" ? null : Number(v) * scale);
 const shown = (v: number, dflt: number, scale = 1): string => (v === dflt ? "" : String(v / scale));
@@ -75,7 +76,7 @@ function toDraft(f: Form): ClientDraft {
   };
 }
 
-function fromView(c: ClientView): Form {
+function fromView(c: ClientView, d: ClientDefaults): Form {
   return {
     name: c.name,
     partner: c.partner_name ?? "",
@@ -88,10 +89,10 @@ function fromView(c: ClientView): Form {
     consent: c.consent_required,
     resourceServer: c.resource_server,
     publicKey: c.public_key ?? "",
-    accessLifetime: shown(c.lifetimes.access_token, 600),
-    idLifetime: shown(c.lifetimes.id_token, 3600),
-    refreshDays: shown(c.lifetimes.refresh_token, 90 * 86_400, 86_400),
-    chainDays: shown(c.lifetimes.chain, 365 * 86_400, 86_400),
+    accessLifetime: shown(c.lifetimes.access_token, d.lifetimes.access_token),
+    idLifetime: shown(c.lifetimes.id_token, d.lifetimes.id_token),
+    refreshDays: shown(c.lifetimes.refresh_token, d.lifetimes.refresh_token, 86_400),
+    chainDays: shown(c.lifetimes.chain, d.lifetimes.chain, 86_400),
   };
 }
 
@@ -102,7 +103,11 @@ export function Applications({ status }: { status: ConsoleStatus | null }) {
   const [editing, setEditing] = useState<"new" | "edit" | null>(null);
   const [secret, setSecret] = useState<ClientCreated | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [defaults, setDefaults] = useState<ClientDefaults | null>(null);
   const reload = () => api.clients.list(search).then(setList, setError);
+  useEffect(() => {
+    api.clients.defaults().then(setDefaults, setError);
+  }, []);
   useEffect(() => {
     reload();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -147,10 +152,11 @@ export function Applications({ status }: { status: ConsoleStatus | null }) {
           </tbody>
         </table>
         <div className="panel">
-          {editing && (
+          {editing && defaults && (
             <ClientForm
               key={editing + (selected?.client_id ?? "")}
-              initial={editing === "edit" && selected ? fromView(selected) : EMPTY}
+              initial={editing === "edit" && selected ? fromView(selected, defaults) : emptyForm(defaults)}
+              defaults={defaults}
               submitLabel={editing === "new" ? "Create application" : "Save changes"}
               onCancel={() => setEditing(null)}
               onSubmit={async (draft) => {
@@ -194,7 +200,8 @@ function SecretOnce({ created, onDone }: { created: ClientCreated; onDone: () =>
   );
 }
 
-function ClientForm({ initial, submitLabel, onSubmit, onCancel }: { initial: Form; submitLabel: string; onSubmit: (d: ClientDraft) => Promise<void>; onCancel: () => void }) {
+function ClientForm({ initial, defaults, submitLabel, onSubmit, onCancel }: { initial: Form; defaults: ClientDefaults; submitLabel: string; onSubmit: (d: ClientDraft) => Promise<void>; onCancel: () => void }) {
+  const lt = defaults.lifetimes;
   const [f, setF] = useState<Form>(initial);
   const [fields, setFields] = useState<FieldMessages>({});
   const [error, setError] = useState<unknown>(null);
@@ -261,10 +268,10 @@ function ClientForm({ initial, submitLabel, onSubmit, onCancel }: { initial: For
       </div>
       <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
         <div className="row">
-          <input id="f-access-lifetime" placeholder="access token s (600)" value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
-          <input id="f-id-lifetime" placeholder="ID token s (3600)" value={f.idLifetime} onChange={(e) => set("idLifetime", e.target.value)} />
-          <input id="f-refresh-days" placeholder="refresh token days (90)" value={f.refreshDays} onChange={(e) => set("refreshDays", e.target.value)} />
-          <input id="f-chain-days" placeholder="chain days (365)" value={f.chainDays} onChange={(e) => set("chainDays", e.target.value)} />
+          <input id="f-access-lifetime" placeholder={`access token s (${lt.access_token})`} value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
+          <input id="f-id-lifetime" placeholder={`ID token s (${lt.id_token})`} value={f.idLifetime} onChange={(e) => set("idLifetime", e.target.value)} />
+          <input id="f-refresh-days" placeholder={`refresh token days (${lt.refresh_token / 86_400})`} value={f.refreshDays} onChange={(e) => set("refreshDays", e.target.value)} />
+          <input id="f-chain-days" placeholder={`chain days (${lt.chain / 86_400})`} value={f.chainDays} onChange={(e) => set("chainDays", e.target.value)} />
         </div>
       </Field>
       <div className="actions">

@@ -1,16 +1,19 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
+import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditRow } from "../bindings/AuditRow";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import { ErrorBox } from "./common";
 
-const ACTIONS = ["", "client.create", "client.update", "client.disable", "client.enable", "client.delete", "client.rotate_secret", "client.auth_failed", "user.create", "user.login_failed", "user.update", "user.delete", "token.issue", "token.refresh", "token.mint", "refresh.reuse_detected", "code.replayed", "grant.revoke", "access_token.revoke", "key.rotate", "clock.advance", "clock.reset"];
-
 export function Audit() {
-  const [action, setAction] = useState("");
+  const [action, setAction] = useState<AuditAction | "">("");
+  const [actions, setActions] = useState<AuditAction[]>([]);
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [chain, setChain] = useState<ChainCheck | null>(null);
+  useEffect(() => {
+    api.auditActions().then(setActions, setError);
+  }, []);
   useEffect(() => {
     api.audit(action || null).then(setRows, setError);
     api.auditVerify().then(setChain, setError);
@@ -19,8 +22,9 @@ export function Audit() {
     <section>
       <header className="screen-header">
         <h1>Audit</h1>
-        <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
-          {ACTIONS.map((a) => <option key={a} value={a}>{a || "every event"}</option>)}
+        <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value as AuditAction | "")}>
+          <option value="">every event</option>
+          {actions.map((a) => <option key={a} value={a}>{a}</option>)}
         </select>
       </header>
       <ErrorBox error={error} />

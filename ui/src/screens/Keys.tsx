@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
+import type { Alg } from "../bindings/Alg";
 import type { KeyView } from "../bindings/KeyView";
 import { formatTime } from "../lib/jwt";
 import { ErrorBox, State } from "./common";
@@ -12,7 +13,7 @@ export function Keys() {
   useEffect(() => {
     reload();
   }, []);
-  const rotate = (alg: "RS256" | "ES256") => api.keys.rotate(alg).then(reload, setError);
+  const rotate = (alg: Alg) => api.keys.rotate(alg).then(reload, setError);
   return (
     <section>
       <header className="screen-header">

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
+import type { ClockView } from "../bindings/ClockView";
 import type { ClientView } from "../bindings/ClientView";
 import type { TokenExplanation } from "../bindings/TokenExplanation";
 import type { TokenResponse } from "../bindings/TokenResponse";
@@ -75,7 +76,7 @@ function Clock({ onChange }: { onChange: () => void }) {
   const [duration, setDuration] = useState("91d");
   const [shown, setShown] = useState<string>("");
   const [error, setError] = useState<unknown>(null);
-  const done = (v: { now: string; offset_seconds: number }) => {
+  const done = (v: ClockView) => {
     setShown(`now ${v.now.slice(0, 19).replace("T", " ")} UTC (offset ${Math.round(v.offset_seconds / 86400)} d)`);
     onChange();
   };

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
+import type { ExpiryDay } from "../bindings/ExpiryDay";
 import type { GrantDetail } from "../bindings/GrantDetail";
 import { formatTime } from "../lib/jwt";
 import { bucket, niceStep, timeScale, tokenWindows } from "../lib/timeline";
@@ -11,7 +12,7 @@ const W = 760;
 export function Timeline({ focus }: { focus: string | null }) {
   const [detail, setDetail] = useState<GrantDetail | null>(null);
   const [grantId, setGrantId] = useState(focus ?? "");
-  const [perDay, setPerDay] = useState<[number, number, number][]>([]);
+  const [perDay, setPerDay] = useState<ExpiryDay[]>([]);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api.grants.histogram(366).then(setPerDay, setError);
@@ -74,7 +75,7 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
   );
 }
 
-function Histogram({ perDay, days, size, title, id }: { perDay: [number, number, number][]; days: number; size: number; title: string; id: string }) {
+function Histogram({ perDay, days, size, title, id }: { perDay: ExpiryDay[]; days: number; size: number; title: string; id: string }) {
   const buckets = bucket(perDay, days, size);
   const max = Math.max(1, ...buckets.map((b) => Math.max(b.tokens, b.chains)));
   const step = niceStep(max);

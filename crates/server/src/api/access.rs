@@ -2,6 +2,7 @@
 //! RFC 7662 introspection, RFC 7009 revocation and OIDC userinfo.
 
 use super::{audit, Actor, ApiError, Authdesk, Check, Result};
+use crate::api::audit::AuditAction;
 use crate::signing;
 use authdesk_core::claims;
 use authdesk_core::client::ClientType;
@@ -240,7 +241,7 @@ impl Authdesk {
                             tx,
                             now,
                             &who,
-                            "grant.revoke",
+                            AuditAction::GrantRevoke,
                             &g.id,
                             json!({"via": "revocation_endpoint"}),
                         )
@@ -248,8 +249,15 @@ impl Authdesk {
                     }
                 } else if let Some(jti) = access_jti {
                     if access_tokens::revoke(tx, &jti, now).await? {
-                        audit::record(tx, now, &who, "access_token.revoke", &jti, json!({}))
-                            .await?;
+                        audit::record(
+                            tx,
+                            now,
+                            &who,
+                            AuditAction::AccessTokenRevoke,
+                            &jti,
+                            json!({}),
+                        )
+                        .await?;
                     }
                 }
                 Ok(())

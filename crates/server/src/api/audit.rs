@@ -3,16 +3,134 @@
 use super::{Actor, Authdesk, Page, Result};
 use authdesk_store::audit::{self, AuditRow};
 use authdesk_store::Conn;
+use serde::{Deserialize, Serialize};
+
+/// Every action the audit records: a closed set, exported to the console (its filter lists
+/// [`AuditAction::ALL`], so a new action cannot be missing there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub enum AuditAction {
+    #[serde(rename = "client.create")]
+    ClientCreate,
+    #[serde(rename = "client.update")]
+    ClientUpdate,
+    #[serde(rename = "client.disable")]
+    ClientDisable,
+    #[serde(rename = "client.enable")]
+    ClientEnable,
+    #[serde(rename = "client.delete")]
+    ClientDelete,
+    #[serde(rename = "client.rotate_secret")]
+    ClientRotateSecret,
+    #[serde(rename = "client.auth_failed")]
+    ClientAuthFailed,
+    #[serde(rename = "user.create")]
+    UserCreate,
+    #[serde(rename = "user.login_failed")]
+    UserLoginFailed,
+    #[serde(rename = "user.update")]
+    UserUpdate,
+    #[serde(rename = "user.delete")]
+    UserDelete,
+    #[serde(rename = "token.issue")]
+    TokenIssue,
+    #[serde(rename = "token.refresh")]
+    TokenRefresh,
+    #[serde(rename = "token.mint")]
+    TokenMint,
+    #[serde(rename = "refresh.reuse_detected")]
+    RefreshReuseDetected,
+    #[serde(rename = "code.replayed")]
+    CodeReplayed,
+    #[serde(rename = "grant.revoke")]
+    GrantRevoke,
+    #[serde(rename = "access_token.revoke")]
+    AccessTokenRevoke,
+    #[serde(rename = "key.rotate")]
+    KeyRotate,
+    #[serde(rename = "clock.advance")]
+    ClockAdvance,
+    #[serde(rename = "clock.reset")]
+    ClockReset,
+    #[serde(rename = "settings.retention")]
+    SettingsRetention,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 22] = [
+        Self::ClientCreate,
+        Self::ClientUpdate,
+        Self::ClientDisable,
+        Self::ClientEnable,
+        Self::ClientDelete,
+        Self::ClientRotateSecret,
+        Self::ClientAuthFailed,
+        Self::UserCreate,
+        Self::UserLoginFailed,
+        Self::UserUpdate,
+        Self::UserDelete,
+        Self::TokenIssue,
+        Self::TokenRefresh,
+        Self::TokenMint,
+        Self::RefreshReuseDetected,
+        Self::CodeReplayed,
+        Self::GrantRevoke,
+        Self::AccessTokenRevoke,
+        Self::KeyRotate,
+        Self::ClockAdvance,
+        Self::ClockReset,
+        Self::SettingsRetention,
+    ];
+
+    /// The action with this stored name.
+    pub fn parse(name: &str) -> std::result::Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == name)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Self::ALL.iter().map(|a| a.as_str()).collect();
+                format!("unknown audit action {name:?}; one of: {}", all.join(", "))
+            })
+    }
+
+    /// The stored name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientCreate => "client.create",
+            Self::ClientUpdate => "client.update",
+            Self::ClientDisable => "client.disable",
+            Self::ClientEnable => "client.enable",
+            Self::ClientDelete => "client.delete",
+            Self::ClientRotateSecret => "client.rotate_secret",
+            Self::ClientAuthFailed => "client.auth_failed",
+            Self::UserCreate => "user.create",
+            Self::UserLoginFailed => "user.login_failed",
+            Self::UserUpdate => "user.update",
+            Self::UserDelete => "user.delete",
+            Self::TokenIssue => "token.issue",
+            Self::TokenRefresh => "token.refresh",
+            Self::TokenMint => "token.mint",
+            Self::RefreshReuseDetected => "refresh.reuse_detected",
+            Self::CodeReplayed => "code.replayed",
+            Self::GrantRevoke => "grant.revoke",
+            Self::AccessTokenRevoke => "access_token.revoke",
+            Self::KeyRotate => "key.rotate",
+            Self::ClockAdvance => "clock.advance",
+            Self::ClockReset => "clock.reset",
+            Self::SettingsRetention => "settings.retention",
+        }
+    }
+}
 
 pub(crate) async fn record(
     conn: &mut Conn,
     at: i64,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: &str,
     detail: serde_json::Value,
 ) -> std::result::Result<(), authdesk_store::StoreError> {
-    audit::record(conn, at, &actor.0, action, target, &detail).await
+    audit::record(conn, at, &actor.0, action.as_str(), target, &detail).await
 }
 
 /// [`record`] as part of a script (sent with the unit's other writes in one round trip).
@@ -20,11 +138,11 @@ pub(crate) fn record_into(
     script: &mut authdesk_store::Script,
     at: i64,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: &str,
     detail: serde_json::Value,
 ) {
-    audit::record_into(script, at, &actor.0, action, target, &detail)
+    audit::record_into(script, at, &actor.0, action.as_str(), target, &detail)
 }
 
 /// A budget for audit events that callers cause without authenticating (failed client
@@ -102,9 +220,28 @@ impl Authdesk {
         Ok(audit::verify(&mut conn).await?)
     }
 
-    pub async fn audit_list(&self, action: Option<&str>, page: Page) -> Result<Vec<AuditRow>> {
+    pub async fn audit_list(
+        &self,
+        action: Option<AuditAction>,
+        page: Page,
+    ) -> Result<Vec<AuditRow>> {
         let (limit, offset) = page.clamp();
         let mut conn = self.store().read().await?;
-        Ok(audit::list(&mut conn, action, limit, offset).await?)
+        Ok(audit::list(&mut conn, action.map(AuditAction::as_str), limit, offset).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn every_action_is_listed_once_under_its_stored_name() {
+        let mut seen = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+            assert!(seen.insert(a.as_str()), "{a:?} listed twice");
+            assert_eq!(AuditAction::parse(a.as_str()), Ok(a));
+        }
     }
 }

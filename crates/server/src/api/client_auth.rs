@@ -2,6 +2,7 @@
 //! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523) and `none`.
 
 use super::{audit, Actor, Authdesk, Check, Result};
+use crate::api::audit::AuditAction;
 use crate::client_keys::{self, ClientKey};
 use crate::signing;
 use authdesk_core::client::{AuthMethod, ClientType};
@@ -105,7 +106,7 @@ impl Authdesk {
                         &mut script,
                         now,
                         &Actor("http".into()),
-                        "client.auth_failed",
+                        AuditAction::ClientAuthFailed,
                         &target,
                         detail,
                     );

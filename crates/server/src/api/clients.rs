@@ -1,6 +1,7 @@
 //! Applications (external-application configurations): the back-office use cases.
 
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use crate::api::audit::AuditAction;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
 use authdesk_store::clients::{self, ClientRow};
@@ -125,7 +126,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "client.create",
+                    AuditAction::ClientCreate,
                     &stored.id,
                     json!({"name": stored.settings.name}),
                 )
@@ -199,7 +200,7 @@ impl Authdesk {
                         tx,
                         now,
                         &actor,
-                        "client.update",
+                        AuditAction::ClientUpdate,
                         &id,
                         json!({"name": settings.name}),
                     )
@@ -232,9 +233,9 @@ impl Authdesk {
                         return Err(ApiError::NotFound(format!("no application with id {id}")));
                     }
                     let action = if enabled {
-                        "client.enable"
+                        AuditAction::ClientEnable
                     } else {
-                        "client.disable"
+                        AuditAction::ClientDisable
                     };
                     audit::record(tx, now, &actor, action, &id, json!({})).await?;
                     clients::get(tx, &id)
@@ -255,7 +256,7 @@ impl Authdesk {
                 if !clients::delete(tx, &id).await? {
                     return Err(ApiError::NotFound(format!("no application with id {id}")));
                 }
-                audit::record(tx, now, &actor, "client.delete", &id, json!({})).await?;
+                audit::record(tx, now, &actor, AuditAction::ClientDelete, &id, json!({})).await?;
                 Ok(())
             })
         })
@@ -281,7 +282,15 @@ impl Authdesk {
                         )));
                     }
                     clients::set_secret(tx, &id, Some(&hash), now).await?;
-                    audit::record(tx, now, &actor, "client.rotate_secret", &id, json!({})).await?;
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        AuditAction::ClientRotateSecret,
+                        &id,
+                        json!({}),
+                    )
+                    .await?;
                     clients::get(tx, &id)
                         .await?
                         .ok_or_else(|| ApiError::NotFound(id.to_string()))

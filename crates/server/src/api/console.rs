@@ -4,45 +4,69 @@
 use super::{ApiError, Authdesk, ClockView, Mode, Page};
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::format_duration;
+use authdesk_core::ErrorCode;
 use authdesk_store::grants::GrantSelector;
 use serde::{Deserialize, Serialize};
+
+/// What kind of failure a console command met: the closed set the UI may branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum UiErrorCode {
+    /// A form field is wrong; `fields` says which.
+    InvalidInput,
+    NotFound,
+    Refused,
+    /// Busy or a storage fault: nothing was written; trying again shortly may succeed.
+    Unavailable,
+    Internal,
+    /// An OAuth rule refused it (the sandbox's mint); `oauth_error` is the RFC code.
+    Oauth,
+}
 
 /// What every console command returns on failure: a stable code the UI may branch on, a
 /// message for people, and per-field problems for forms. The UI never matches on `message`.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct UiError {
-    pub code: String,
+    pub code: UiErrorCode,
     pub message: String,
     pub fields: Vec<FieldError>,
+    pub oauth_error: Option<ErrorCode>,
 }
 
 impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
-        let code = e.code().to_string();
+        let plain = |code, message| UiError {
+            code,
+            message,
+            fields: vec![],
+            oauth_error: None,
+        };
         match e {
             ApiError::Invalid { fields } => UiError {
-                code,
                 message: fields
                     .iter()
                     .map(|f| f.message.clone())
                     .collect::<Vec<_>>()
                     .join("; "),
                 fields,
+                ..plain(UiErrorCode::InvalidInput, String::new())
             },
             ApiError::Internal(msg) => {
                 tracing::error!(error = %msg, "console command failed");
-                UiError {
-                    code,
-                    message: "something went wrong inside Authdesk; see its log".into(),
-                    fields: vec![],
-                }
+                plain(
+                    UiErrorCode::Internal,
+                    "something went wrong inside Authdesk; see its log".into(),
+                )
             }
-            e => UiError {
-                code,
-                message: e.to_string(),
-                fields: vec![],
+            ApiError::OAuth(o) => UiError {
+                oauth_error: Some(o.code),
+                ..plain(UiErrorCode::Oauth, o.to_string())
             },
+            e @ ApiError::NotFound(_) => plain(UiErrorCode::NotFound, e.to_string()),
+            e @ ApiError::Refused(_) => plain(UiErrorCode::Refused, e.to_string()),
+            e @ ApiError::Unavailable(_) => plain(UiErrorCode::Unavailable, e.to_string()),
         }
     }
 }
@@ -146,7 +170,7 @@ mod tests {
             ),
         ] {
             let ui = UiError::from(ApiError::from(e));
-            assert_eq!(ui.code, "unavailable");
+            assert_eq!(ui.code, UiErrorCode::Unavailable);
             assert!(ui.message.contains(cause), "{}", ui.message);
         }
     }

@@ -1,6 +1,7 @@
 //! Support-staff use cases: find grants, see each chain's tree, preview and revoke.
 
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, GrantStatus, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
@@ -67,6 +68,21 @@ pub struct GrantDetail {
     pub refresh_tokens: Vec<RefreshTokenNode>,
     pub access_tokens: Vec<AccessTokenView>,
     pub now: DateTime<Utc>,
+}
+
+/// One day of the expiry histogram: what reaches its end that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ExpiryDay {
+    /// Days from now (0: within the next 24 hours).
+    #[ts(type = "number")]
+    pub day: i64,
+    /// Refresh tokens reaching their effective expiry (unused, of live grants).
+    #[ts(type = "number")]
+    pub refresh_tokens: i64,
+    /// Chains reaching their one-year end.
+    #[ts(type = "number")]
+    pub chains: i64,
 }
 
 fn summary(g: &GrantRow, now: DateTime<Utc>) -> GrantSummary {
@@ -234,17 +250,27 @@ impl Authdesk {
                 grants::revoke(tx, &selector, now, &actor.0, &reason).await?;
                 let (client_id, sub, grant_id) = selector.parts();
                 let detail = json!({"client_id": client_id, "sub": sub, "grant_id": grant_id, "impact": impact, "reason": reason});
-                audit::record(tx, now, &actor, "grant.revoke", selector.target(), detail).await?;
+                audit::record(tx, now, &actor, AuditAction::GrantRevoke, selector.target(), detail).await?;
                 Ok(impact)
             })
         })
         .await
     }
 
-    /// Per day from today: refresh tokens and chains reaching their end.
-    pub async fn expiry_histogram(&self, days: i64) -> Result<Vec<(i64, i64, i64)>> {
+    /// Per day from today: refresh tokens and chains reaching their end (days without any
+    /// are left out).
+    pub async fn expiry_histogram(&self, days: i64) -> Result<Vec<ExpiryDay>> {
         let now = self.now().timestamp();
         let mut conn = self.store().read().await?;
-        Ok(grants::expiry_histogram(&mut conn, now, now + days.clamp(1, 3660) * 86_400).await?)
+        let to = now + days.clamp(1, 3660) * 86_400;
+        Ok(grants::expiry_histogram(&mut conn, now, to)
+            .await?
+            .into_iter()
+            .map(|(day, refresh_tokens, chains)| ExpiryDay {
+                day,
+                refresh_tokens,
+                chains,
+            })
+            .collect())
     }
 }

@@ -1,6 +1,7 @@
 //! Signing keys: list, rotate, and the published JWKS.
 
 use super::{audit, Actor, Authdesk, Result};
+use crate::api::audit::AuditAction;
 use crate::signing::{self, Alg, VerifyingKey};
 use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
@@ -13,7 +14,7 @@ use serde_json::{json, Value};
 #[ts(export)]
 pub struct KeyView {
     pub kid: String,
-    pub alg: String,
+    pub alg: Alg,
     pub created_at: DateTime<Utc>,
     pub retired_at: Option<DateTime<Utc>>,
     /// active (signs new tokens), published (retired, still verifies live tokens), expired.
@@ -42,7 +43,7 @@ impl Authdesk {
             .iter()
             .map(|k| KeyView {
                 kid: k.kid.clone(),
-                alg: k.alg.as_str().into(),
+                alg: k.alg,
                 created_at: from_unix(k.created_at),
                 retired_at: k.retired_at.map(from_unix),
                 state: match k.retired_at {
@@ -90,7 +91,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "key.rotate",
+                    AuditAction::KeyRotate,
                     &stored.kid,
                     json!({"alg": alg.as_str()}),
                 )
@@ -102,7 +103,7 @@ impl Authdesk {
         self.sync().await?;
         Ok(KeyView {
             kid: row.kid,
-            alg: row.alg,
+            alg,
             created_at: from_unix(now),
             retired_at: None,
             state: "active",

@@ -5,6 +5,7 @@
 
 use super::authorize::{Outcome, PageContext, SESSION_SECONDS};
 use super::{audit, Actor, Authdesk, Result};
+use crate::api::audit::AuditAction;
 use authdesk_core::authorize::Request as AuthorizeRequest;
 use authdesk_core::login::{self, Failures};
 use authdesk_core::OAuthError;
@@ -108,7 +109,7 @@ impl Authdesk {
                         tx,
                         now,
                         &Actor("http".into()),
-                        "user.login_failed",
+                        AuditAction::UserLoginFailed,
                         &username,
                         audit::with_suppressed(detail, suppressed),
                     )

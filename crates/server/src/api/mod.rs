@@ -14,6 +14,7 @@ pub mod prune;
 pub mod tokens;
 pub mod users;
 
+use crate::api::audit::AuditAction;
 use crate::secret::{self, SecretHasher};
 use crate::signing::{self, SigningKey, VerifyingKey};
 use authdesk_core::client::FieldError;
@@ -397,7 +398,7 @@ impl Authdesk {
                         tx,
                         real_now + next,
                         &actor,
-                        "clock.advance",
+                        AuditAction::ClockAdvance,
                         "clock",
                         serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
                     )
@@ -421,7 +422,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "clock.reset",
+                    AuditAction::ClockReset,
                     "clock",
                     serde_json::json!({}),
                 )

@@ -13,6 +13,7 @@
 //! - audit events older than `audit` (a setting of its own).
 
 use super::{audit, Actor, ApiError, Authdesk, Result};
+use crate::api::audit::AuditAction;
 use authdesk_core::lifetime;
 use authdesk_store::prune::{self, Cutoffs, Kind};
 use authdesk_store::settings;
@@ -101,7 +102,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "settings.retention",
+                    AuditAction::SettingsRetention,
                     "retention",
                     serde_json::json!({"chains_seconds": chains, "audit_seconds": audit_log}),
                 )

@@ -1,6 +1,7 @@
 //! Sandbox users: the people who log in at the sandbox issuer.
 
 use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use crate::api::audit::AuditAction;
 use crate::secret;
 use authdesk_core::claims;
 use authdesk_core::clock::from_unix;
@@ -128,7 +129,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "user.create",
+                    AuditAction::UserCreate,
                     &stored.sub,
                     json!({"username": stored.username}),
                 )
@@ -165,7 +166,8 @@ impl Authdesk {
                     if !users::set_claims(tx, &sub, &claims, now).await? {
                         return Err(ApiError::NotFound(format!("no user with sub {sub}")));
                     }
-                    audit::record(tx, now, &actor, "user.update", &sub, json!({})).await?;
+                    audit::record(tx, now, &actor, AuditAction::UserUpdate, &sub, json!({}))
+                        .await?;
                     users::get(tx, &sub)
                         .await?
                         .ok_or_else(|| ApiError::NotFound(sub.to_string()))
@@ -200,7 +202,7 @@ impl Authdesk {
                     tx,
                     now,
                     &actor,
-                    "user.delete",
+                    AuditAction::UserDelete,
                     &sub,
                     json!({"grants_revoked": revoked}),
                 )

@@ -4,6 +4,7 @@
 use super::{
     http_actor, id_token_input, plan_grant, require_grant, run_all, NewGrant, TokenResponse,
 };
+use crate::api::audit::AuditAction;
 use crate::api::{audit, ApiError, Authdesk, Result};
 use authdesk_core::client::GrantType;
 use authdesk_core::clock::from_unix;
@@ -65,7 +66,7 @@ impl Authdesk {
                                 tx,
                                 now,
                                 &http_actor(),
-                                "code.replayed",
+                                AuditAction::CodeReplayed,
                                 row.grant_id.as_deref().unwrap_or(&row.client_id),
                                 json!({"client_id": c.id}),
                             )
@@ -104,7 +105,7 @@ impl Authdesk {
                         &mut script,
                         now,
                         &http_actor(),
-                        "token.issue",
+                        AuditAction::TokenIssue,
                         &grant.id,
                         json!({"grant_type": "authorization_code", "client_id": c.id, "sub": row.sub,
                                "refresh_token": issued.refresh_token.is_some()}),

@@ -11,6 +11,7 @@ mod code_exchange;
 mod refresh_grant;
 
 use super::{audit, Actor, ApiError, Authdesk, Result};
+use crate::api::audit::AuditAction;
 use crate::signing::at_hash;
 use authdesk_core::client::{ClientType, GrantType};
 use authdesk_core::lifetime::Lifetimes;
@@ -372,7 +373,7 @@ impl Authdesk {
                         &mut script,
                         now,
                         &actor,
-                        "token.mint",
+                        AuditAction::TokenMint,
                         &grant.id,
                         json!({"client_id": client_id, "sub": sub}),
                     );

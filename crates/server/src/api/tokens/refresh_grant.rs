@@ -3,6 +3,7 @@
 //! audit event written in one unit.
 
 use super::{access_row, http_actor, require_grant, run_all, IdTokenInput, Issued, TokenResponse};
+use crate::api::audit::AuditAction;
 use crate::api::{audit, ApiError, Authdesk, Result};
 use authdesk_core::client::GrantType;
 use authdesk_core::refresh::{self, Decision, Rejection};
@@ -75,7 +76,7 @@ impl Authdesk {
                                 tx,
                                 now,
                                 &http_actor(),
-                                "refresh.reuse_detected",
+                                AuditAction::RefreshReuseDetected,
                                 &grant.id,
                                 json!({"client_id": c.id, "token_id": token.id}),
                             )
@@ -136,7 +137,7 @@ impl Authdesk {
                         &mut script,
                         now,
                         &http_actor(),
-                        "token.refresh",
+                        AuditAction::TokenRefresh,
                         &grant.id,
                         json!({"client_id": c.id, "parent": token.id, "child": child.id}),
                     );
