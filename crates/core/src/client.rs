@@ -1,6 +1,6 @@
 //! External-application configurations (clients) and the rules a registration must meet.
 
-use crate::lifetime::LifetimeOverrides;
+use crate::lifetime::{LifetimeOverrides, Lifetimes};
 use crate::redirect_uri::RedirectUri;
 use crate::scope::{self, Scope};
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,8 @@ pub struct ClientDraft {
 }
 
 /// A registration that passed every rule (the secret and key material are handled outside).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How it is stored is the store's business (`authdesk_store::clients`), not this struct's.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientSettings {
     pub name: String,
     pub partner_name: Option<String>,
@@ -113,10 +114,10 @@ pub struct ClientSettings {
     pub grant_types: Vec<GrantType>,
     pub public_key: Option<String>,
     pub consent_required: bool,
-    /// See [`ClientDraft::resource_server`]. Absent in settings stored before it existed.
-    #[serde(default)]
+    /// See [`ClientDraft::resource_server`].
     pub resource_server: bool,
-    pub lifetimes: LifetimeOverrides,
+    /// The app's lifetimes: the defaults, shortened where it asked.
+    pub lifetimes: Lifetimes,
 }
 
 /// The scopes an app using the authorization code flow gets when its registration names none.
@@ -322,9 +323,13 @@ impl ClientDraft {
             ));
         }
 
-        if let Err(e) = self.lifetimes.resolve() {
-            errors.push(field("lifetimes", e));
-        }
+        let lifetimes = match self.lifetimes.resolve() {
+            Ok(l) => l,
+            Err(e) => {
+                errors.push(field("lifetimes", e));
+                Lifetimes::default()
+            }
+        };
 
         if !errors.is_empty() {
             return Err(errors);
@@ -341,7 +346,7 @@ impl ClientDraft {
             public_key,
             consent_required: self.consent_required.unwrap_or(true),
             resource_server,
-            lifetimes: self.lifetimes,
+            lifetimes,
         })
     }
 }

@@ -74,6 +74,18 @@ impl LifetimeOverrides {
 }
 
 impl Lifetimes {
+    /// The overrides that resolve to these lifetimes: `Some` where shorter than the default.
+    pub fn overrides(&self) -> LifetimeOverrides {
+        let d = Lifetimes::default();
+        let shorter = |v: i64, max: i64| (v != max).then_some(v);
+        LifetimeOverrides {
+            access_token: shorter(self.access_token, d.access_token),
+            id_token: shorter(self.id_token, d.id_token),
+            refresh_token: shorter(self.refresh_token, d.refresh_token),
+            chain: shorter(self.chain, d.chain),
+        }
+    }
+
     pub fn access(&self) -> Duration {
         Duration::seconds(self.access_token)
     }
@@ -105,6 +117,11 @@ mod tests {
         .unwrap();
         assert_eq!(ok.access_token, 300);
         assert_eq!(ok.refresh_token, REFRESH_TOKEN);
+        assert_eq!(ok.overrides().resolve(), Ok(ok), "overrides round-trip");
+        assert_eq!(
+            Lifetimes::default().overrides(),
+            LifetimeOverrides::default()
+        );
         for bad in [
             LifetimeOverrides {
                 access_token: Some(601),

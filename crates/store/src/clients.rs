@@ -4,8 +4,79 @@
 //! Every change here bumps `settings.registry_version` in the same unit of work: servers cache
 //! apps and drop the cache when the version moves (within a second, for other processes).
 
-use crate::{json, settings, to_json, Conn, Result};
-use authdesk_core::client::ClientSettings;
+use crate::{json, settings, to_json, Conn, Result, StoreError};
+use authdesk_core::client::{AuthMethod, ClientSettings, ClientType, GrantType};
+use authdesk_core::lifetime::LifetimeOverrides;
+use authdesk_core::redirect_uri::RedirectUri;
+use authdesk_core::scope::Scope;
+use serde::{Deserialize, Serialize};
+
+/// The JSON in `clients.settings`: the stored schema, kept apart from the domain's
+/// [`ClientSettings`] so a change there cannot silently change what is on disk (a test pins the
+/// layout). Lifetimes are stored as the app's overrides and resolved when read.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredSettings {
+    name: String,
+    partner_name: Option<String>,
+    client_type: ClientType,
+    auth_method: AuthMethod,
+    redirect_uris: Vec<RedirectUri>,
+    scopes: Scope,
+    custom_claims: Vec<String>,
+    grant_types: Vec<GrantType>,
+    public_key: Option<String>,
+    consent_required: bool,
+    /// Absent in settings stored before it existed.
+    #[serde(default)]
+    resource_server: bool,
+    lifetimes: LifetimeOverrides,
+}
+
+impl From<&ClientSettings> for StoredSettings {
+    fn from(s: &ClientSettings) -> Self {
+        StoredSettings {
+            name: s.name.clone(),
+            partner_name: s.partner_name.clone(),
+            client_type: s.client_type,
+            auth_method: s.auth_method,
+            redirect_uris: s.redirect_uris.clone(),
+            scopes: s.scopes.clone(),
+            custom_claims: s.custom_claims.clone(),
+            grant_types: s.grant_types.clone(),
+            public_key: s.public_key.clone(),
+            consent_required: s.consent_required,
+            resource_server: s.resource_server,
+            lifetimes: s.lifetimes.overrides(),
+        }
+    }
+}
+
+impl TryFrom<StoredSettings> for ClientSettings {
+    type Error = StoreError;
+    fn try_from(s: StoredSettings) -> Result<Self> {
+        Ok(ClientSettings {
+            lifetimes: s
+                .lifetimes
+                .resolve()
+                .map_err(|e| StoreError::Corrupt(format!("client lifetimes: {e}")))?,
+            name: s.name,
+            partner_name: s.partner_name,
+            client_type: s.client_type,
+            auth_method: s.auth_method,
+            redirect_uris: s.redirect_uris,
+            scopes: s.scopes,
+            custom_claims: s.custom_claims,
+            grant_types: s.grant_types,
+            public_key: s.public_key,
+            consent_required: s.consent_required,
+            resource_server: s.resource_server,
+        })
+    }
+}
+
+fn stored(s: &ClientSettings) -> String {
+    to_json(&StoredSettings::from(s))
+}
 
 #[derive(Debug, Clone)]
 pub struct ClientRow {
@@ -33,7 +104,7 @@ impl TryFrom<Raw> for ClientRow {
     type Error = crate::StoreError;
     fn try_from(r: Raw) -> Result<Self> {
         Ok(ClientRow {
-            settings: json("client settings", &r.settings)?,
+            settings: json::<StoredSettings>("client settings", &r.settings)?.try_into()?,
             id: r.id,
             secret_hash: r.secret_hash,
             secret_rotated_at: r.secret_rotated_at,
@@ -51,7 +122,7 @@ pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
     sqlx::query("INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(&c.id)
         .bind(&c.settings.name)
-        .bind(to_json(&c.settings))
+        .bind(stored(&c.settings))
         .bind(&c.secret_hash)
         .bind(c.secret_rotated_at)
         .bind(c.enabled)
@@ -103,7 +174,7 @@ pub async fn update_settings(
 ) -> Result<bool> {
     let r = sqlx::query("UPDATE clients SET name = ?, settings = ?, updated_at = ? WHERE id = ?")
         .bind(&s.name)
-        .bind(to_json(s))
+        .bind(stored(s))
         .bind(now)
         .bind(id)
         .execute(&mut *conn)
@@ -148,4 +219,51 @@ async fn changed(conn: &mut Conn, rows: u64) -> Result<bool> {
         settings::bump(conn, settings::REGISTRY_VERSION).await?;
     }
     Ok(rows == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authdesk_core::client::ClientDraft;
+    use authdesk_core::lifetime::LifetimeOverrides;
+
+    /// The stored layout is a schema: rows written by earlier versions must read back.
+    #[test]
+    fn the_stored_layout_is_pinned() {
+        let settings = ClientDraft {
+            name: "Budget app".into(),
+            redirect_uris: vec!["https://a.example/cb".into()],
+            lifetimes: LifetimeOverrides {
+                access_token: Some(300),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let json = stored(&settings);
+        assert_eq!(
+            json,
+            r#"{"name":"Budget app","partner_name":null,"client_type":"confidential","auth_method":"client_secret_basic","redirect_uris":["https://a.example/cb"],"scopes":"openid profile email offline_access","custom_claims":[],"grant_types":["authorization_code","refresh_token"],"public_key":null,"consent_required":true,"resource_server":false,"lifetimes":{"access_token":300,"id_token":null,"refresh_token":null,"chain":null}}"#
+        );
+        let back: ClientSettings = crate::json::<StoredSettings>("s", &json)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(back, settings);
+        assert_eq!(back.lifetimes.access_token, 300);
+        // Written before resource_server existed.
+        let old = json.replace(r#""resource_server":false,"#, "");
+        let back: ClientSettings = crate::json::<StoredSettings>("s", &old)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert!(!back.resource_server);
+        // Lifetimes longer than the defaults are not ours: refused as unreadable, not used.
+        let longer = json.replace(r#""access_token":300"#, r#""access_token":9999"#);
+        let read: Result<ClientSettings> = crate::json::<StoredSettings>("s", &longer)
+            .unwrap()
+            .try_into();
+        assert!(matches!(read, Err(StoreError::Corrupt(_))));
+    }
 }

@@ -326,7 +326,7 @@ impl Authdesk {
     ) -> (CodeRow, String) {
         let now = self.now().timestamp();
         let code = crate::secret::generate();
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let lifetimes = client.settings.lifetimes;
         let row = CodeRow {
             code_hash: self.hasher().hash("code", &code),
             client_id: client.id.clone(),

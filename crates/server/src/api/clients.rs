@@ -66,7 +66,7 @@ impl From<&ClientRow> for ClientView {
             enabled: r.enabled,
             has_public_key: s.public_key.is_some(),
             public_key: s.public_key.clone(),
-            lifetimes: s.lifetimes.resolve().unwrap_or_default(),
+            lifetimes: s.lifetimes,
             secret_rotated_at: r.secret_rotated_at.map(from_unix),
             created_at: from_unix(r.created_at),
             updated_at: from_unix(r.updated_at),

@@ -31,7 +31,7 @@ impl Authdesk {
         let hash = self.hasher().hash("code", code);
         let redirect_uri = redirect_uri.map(String::from);
         let verifier = verifier.map(String::from);
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let lifetimes = client.settings.lifetimes;
         let fresh = self.fresh();
         let c = client.clone();
         let issued = self

@@ -240,7 +240,7 @@ impl Authdesk {
         });
         let access_token = key.sign("at+jwt", &access_claims);
         let id_token = issued.id_token.map(|input| {
-            let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+            let lifetimes = client.settings.lifetimes;
             let scope = Scope::parse(&a.scope).unwrap_or_default();
             let mut c = claims::release(&input.user_claims, &scope, &client.settings.custom_claims);
             let std_claims = json!({
@@ -300,7 +300,7 @@ impl Authdesk {
             }
         };
         let now = self.now().timestamp();
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let lifetimes = client.settings.lifetimes;
         let jti = row_id();
         let access = access_row(client, &lifetimes, jti, &client.id, &scope, now);
         let mut script = Script::new();
@@ -349,7 +349,7 @@ impl Authdesk {
         }
         let now = self.now().timestamp();
         let new = NewGrant {
-            lifetimes: client.settings.lifetimes.resolve().unwrap_or_default(),
+            lifetimes: client.settings.lifetimes,
             client: client.clone(),
             sub: sub.to_string(),
             scope,

@@ -31,7 +31,7 @@ impl Authdesk {
         let now_dt = self.now();
         let now = now_dt.timestamp();
         let hash = self.hasher().hash("refresh_token", raw);
-        let lifetimes = client.settings.lifetimes.resolve().unwrap_or_default();
+        let lifetimes = client.settings.lifetimes;
         let fresh = self.fresh();
         let c = client.clone();
         let issued = self
