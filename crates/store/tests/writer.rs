@@ -409,14 +409,15 @@ async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
                 revoked_at: None,
             },
         );
-        let s = store.clone();
-        units.push(tokio::spawn(async move { s.append(script).await }));
-        tokio::task::yield_now().await;
+        units.push(store.append(script));
     }
+    // Polled in order, so they queue in order: unit 7 (the duplicate of unit 3) is the later
+    // one wherever the batches split. (Spawned tasks could start in any order, and unit 7
+    // then committed first and unit 3 failed instead.)
+    let results = futures_util::future::join_all(units).await;
     blocker.await.unwrap();
     let mut conn = store.read().await.unwrap();
-    for (i, u) in units.into_iter().enumerate() {
-        let r = u.await.unwrap();
+    for (i, r) in results.into_iter().enumerate() {
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE target = ?")
             .bind(format!("unit-{i}"))
             .fetch_one(&mut *conn)
