@@ -6,6 +6,7 @@
 
 mod commands;
 
+use authdesk_core::issuer::Issuer;
 use authdesk_server::api::Authdesk;
 use std::sync::{Arc, Mutex};
 
@@ -70,7 +71,19 @@ async fn run_server(console: Arc<Console>, listen: String) {
         }
     };
     let addr = listener.local_addr().expect("bound address");
-    let issuer = std::env::var("AUTHDESK_ISSUER").unwrap_or_else(|_| format!("http://{addr}"));
+    let issuer = match std::env::var("AUTHDESK_ISSUER") {
+        Err(_) => Issuer::for_address(addr),
+        Ok(given) => match Issuer::parse(&given) {
+            Ok(i) => i,
+            Err(e) => {
+                *console.server.lock().expect("server state") = ServerState {
+                    running: false,
+                    error: Some(format!("AUTHDESK_ISSUER: {e}")),
+                };
+                return;
+            }
+        },
+    };
     if let Err(e) = console.app.set_issuer(&issuer).await {
         tracing::error!(error = %e, "could not record the issuer");
     }

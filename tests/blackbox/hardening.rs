@@ -731,7 +731,10 @@ async fn an_http_issuer_keeps_no_login_session_unless_asked() {
 #[tokio::test]
 async fn an_https_issuer_uses_host_prefixed_secure_cookies() {
     let t = spawn_app().await;
-    t.app.set_issuer("https://auth.example.com").await.unwrap();
+    t.app
+        .set_issuer(&authdesk_core::issuer::Issuer::parse("https://auth.example.com").unwrap())
+        .await
+        .unwrap();
     let c = t.public().await;
     t.user("ada").await;
     let url = openid_url(&t, &c, &[]);

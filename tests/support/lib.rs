@@ -3,6 +3,7 @@
 
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::{Clock, FixedClock};
+use authdesk_core::issuer::Issuer;
 use authdesk_server::api::{Actor, Authdesk, Mode, OpenOptions};
 use chrono::Duration;
 use chrono::TimeZone;
@@ -69,8 +70,9 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = Issuer::for_address(listener.local_addr().unwrap());
     app.set_issuer(&issuer).await.expect("issuer");
+    let issuer = issuer.to_string();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(authdesk_server::http::serve(
         app.clone(),

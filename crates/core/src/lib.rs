@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 pub mod code;
 pub mod error;
+pub mod issuer;
 pub mod lifetime;
 pub mod login;
 pub mod params;

@@ -8,6 +8,7 @@ use authdesk_core::claims::parse_claim_arg;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
 use authdesk_core::clock::{format_duration, parse_duration};
+use authdesk_core::issuer::Issuer;
 use authdesk_store::grants::GrantSelector;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Map, Value};
@@ -39,8 +40,8 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8400")]
         listen: SocketAddr,
         /// Public issuer URL (default: http://<listen address>).
-        #[arg(long)]
-        issuer: Option<String>,
+        #[arg(long, value_parser = Issuer::parse)]
+        issuer: Option<Issuer>,
         /// Serve a non-loopback --listen address with an http:// issuer anyway (tokens and
         /// passwords then cross the network in clear text; for a trusted lab network only).
         #[arg(long)]
@@ -878,10 +879,10 @@ fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Fail
 /// of authdesk); `--insecure-listen` overrides, with the warning returned.
 fn check_listen(
     listen: SocketAddr,
-    issuer: Option<&str>,
+    issuer: Option<&Issuer>,
     insecure_listen: bool,
 ) -> Result<Option<String>, Failure> {
-    let https = issuer.is_some_and(|i| i.starts_with("https://"));
+    let https = issuer.is_some_and(Issuer::is_https);
     if listen.ip().is_loopback() || https {
         return Ok(None);
     }
@@ -901,10 +902,10 @@ fn check_listen(
 async fn serve(
     app: Arc<Authdesk>,
     listen: SocketAddr,
-    issuer: Option<String>,
+    issuer: Option<Issuer>,
     insecure_listen: bool,
 ) -> Result<(), Failure> {
-    if let Some(warning) = check_listen(listen, issuer.as_deref(), insecure_listen)? {
+    if let Some(warning) = check_listen(listen, issuer.as_ref(), insecure_listen)? {
         tracing::warn!(%listen, "{warning}");
         eprintln!("warning: {warning}");
     }
@@ -913,19 +914,8 @@ async fn serve(
         .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
     let issuer = match issuer {
-        Some(i) => {
-            let u = url::Url::parse(&i).map_err(|e| Failure(format!("--issuer: {e}")))?;
-            if u.query().is_some()
-                || u.fragment().is_some()
-                || !matches!(u.scheme(), "http" | "https")
-            {
-                return Err(Failure(
-                    "--issuer must be an http(s) URL without query or fragment".into(),
-                ));
-            }
-            i.trim_end_matches('/').to_string()
-        }
-        None => format!("http://{addr}"),
+        Some(i) => i,
+        None => Issuer::for_address(addr),
     };
     app.set_issuer(&issuer).await?;
     let mode = format!("{:?}", app.mode()).to_lowercase();
@@ -960,6 +950,7 @@ async fn serve(
 #[cfg(test)]
 mod tests {
     use super::check_listen;
+    use authdesk_core::issuer::Issuer;
 
     #[test]
     fn a_network_listen_address_needs_https_or_an_explicit_override() {
@@ -987,7 +978,8 @@ mod tests {
             ),
         ];
         for (listen, issuer, insecure, expect) in cases {
-            let got = check_listen(listen.parse().unwrap(), issuer, insecure);
+            let issuer = issuer.map(|i| Issuer::parse(i).unwrap());
+            let got = check_listen(listen.parse().unwrap(), issuer.as_ref(), insecure);
             match expect {
                 None => assert!(
                     got.as_ref()

@@ -19,6 +19,7 @@ use crate::secret::{self, SecretHasher};
 use crate::signing::{self, SigningKey, VerifyingKey};
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::{Clock, OffsetClock};
+use authdesk_core::issuer::Issuer;
 use authdesk_core::OAuthError;
 use authdesk_store::{settings, BoxFuture, Conn, Role, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -299,7 +300,7 @@ impl Authdesk {
     }
 
     /// Sets the issuer this process serves as, and remembers it for `mint`.
-    pub async fn set_issuer(&self, issuer: &str) -> Result<()> {
+    pub async fn set_issuer(&self, issuer: &Issuer) -> Result<()> {
         let value = issuer.to_string();
         self.write(move |tx| {
             Box::pin(async move { Ok(settings::set(tx, "issuer", &value).await?) })
