@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { api, BackendError } from "../api";
 import type { AuthMethod } from "../bindings/AuthMethod";
 import type { ClientCreated } from "../bindings/ClientCreated";
@@ -104,14 +104,13 @@ export function Applications({ status }: { status: ConsoleStatus | null }) {
   const [secret, setSecret] = useState<ClientCreated | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [defaults, setDefaults] = useState<ClientDefaults | null>(null);
-  const reload = () => api.clients.list(search).then(setList, setError);
+  const reload = useCallback(() => api.clients.list(search).then(setList, setError), [search]);
   useEffect(() => {
     api.clients.defaults().then(setDefaults, setError);
   }, []);
   useEffect(() => {
     reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [search]);
+  }, [reload]);
 
   const act = async (f: () => Promise<unknown>) => {
     setError(null);

@@ -44,6 +44,8 @@ export function Chains({ focus, onTimeline }: { focus: string | null; onTimeline
   };
   useEffect(() => {
     search();
+    // Only paging searches by itself; a changed term or kind waits for the Search button (a
+    // half-typed token must not be looked up on every keystroke).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [offset]);
   useEffect(() => {
