@@ -446,7 +446,7 @@ pub struct ClockView {
     pub mode: Mode,
 }
 
-fn mode_name(m: Mode) -> &'static str {
+pub(crate) fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::Sandbox => "sandbox",
         Mode::Production => "production",

@@ -1,0 +1,140 @@
+//! The data directory's upkeep: `clock`, `keys`, `retention`, `prune` and `audit`.
+
+use super::output::{self, print};
+use super::Failure;
+use crate::api::audit::AuditAction;
+use crate::api::{Actor, Authdesk, Page};
+use crate::signing::Alg;
+use authdesk_core::clock::parse_duration;
+use clap::Subcommand;
+use serde_json::json;
+
+#[derive(Subcommand, Debug)]
+pub enum ClockCmd {
+    /// Move the clock by a duration such as 91d, 10m, 1y (negative moves back).
+    Advance {
+        #[arg(allow_hyphen_values = true)]
+        duration: String,
+    },
+    Show,
+    Reset,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCmd {
+    List,
+    /// Make a new signing key; the old one stays published until its tokens expire.
+    Rotate {
+        #[arg(long, default_value = "RS256", value_parser = Alg::parse)]
+        alg: Alg,
+    },
+    /// Print the published JWKS.
+    Jwks,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Exit 0 when every event's hash follows from the one before; 1 naming the first that
+    /// does not (changed after it was written, or an event before it removed).
+    Verify,
+}
+
+pub(super) async fn clock(
+    app: &Authdesk,
+    c: ClockCmd,
+    j: bool,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    let view = match c {
+        ClockCmd::Show => app.clock_show(),
+        ClockCmd::Reset => app.clock_reset(actor).await?,
+        ClockCmd::Advance { duration } => {
+            let d = parse_duration(&duration).map_err(Failure)?;
+            app.clock_advance(d, actor).await?
+        }
+    };
+    print(j, &view, || output::clock(&view));
+    Ok(())
+}
+
+pub(super) async fn keys(
+    app: &Authdesk,
+    k: KeysCmd,
+    j: bool,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    match k {
+        KeysCmd::List => {
+            let keys = app.key_list();
+            print(j, &json!({"keys": keys}), || output::keys(&keys));
+        }
+        KeysCmd::Rotate { alg } => {
+            let key = app.key_rotate(alg, actor).await?;
+            print(j, &key, || output::new_key(&key));
+        }
+        KeysCmd::Jwks => println!("{}", app.jwks()),
+    }
+    Ok(())
+}
+
+/// Shows the retention rules; with `--chains` or `--audit`, changes them first.
+pub(super) async fn retention(
+    app: &Authdesk,
+    chains: Option<String>,
+    audit: Option<String>,
+    j: bool,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    let parse = |d: Option<String>| d.map(|d| parse_duration(&d).map_err(Failure)).transpose();
+    let (chains, audit) = (parse(chains)?, parse(audit)?);
+    let r = if chains.is_some() || audit.is_some() {
+        app.set_retention(chains, audit, actor).await?
+    } else {
+        app.retention().await?
+    };
+    print(j, &r, || output::retention(&r));
+    Ok(())
+}
+
+pub(super) async fn prune(app: &Authdesk, j: bool) -> Result<(), Failure> {
+    let r = app.prune().await?;
+    let v = json!({"deleted": r.deleted.iter().map(|(k, n)| json!({"kind": k, "rows": n})).collect::<Vec<_>>()});
+    print(j, &v, || output::pruned(&r));
+    Ok(())
+}
+
+/// `audit verify`: the check as JSON with `--json`; a failure (exit 1) naming the first event
+/// whose hash does not follow.
+pub(super) async fn audit_verify(app: &Authdesk, j: bool) -> Result<(), Failure> {
+    let check = app.audit_verify().await?;
+    if j {
+        println!("{}", serde_json::to_value(&check).expect("serialises"));
+    }
+    match check.first_bad {
+        None => {
+            if !j {
+                println!("audit chain intact: {} events", check.events);
+            }
+            Ok(())
+        }
+        Some(id) => Err(Failure(format!(
+            "audit chain broken at event {id}: it was changed after it was written, or an event before it was removed"
+        ))),
+    }
+}
+
+pub(super) async fn audit_list(
+    app: &Authdesk,
+    action: Option<String>,
+    limit: i64,
+    j: bool,
+) -> Result<(), Failure> {
+    let action = action
+        .as_deref()
+        .map(AuditAction::parse)
+        .transpose()
+        .map_err(Failure)?;
+    let rows = app.audit_list(action, Page { limit, offset: 0 }).await?;
+    print(j, &json!({"events": rows}), || output::audit(&rows));
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! The `authdesk` command-line program (SPEC §5). Each subcommand parses its arguments, makes
+//! one call into `api`, and prints the result: one JSON object with `--json`, a table otherwise.
+//!
+//! This file holds the arguments ([`Cli`], [`Command`]), [`Failure`] and [`run`], which opens
+//! the data directory and hands the subcommand to its module: `clients`, `users`, `grants`
+//! (and `mint`), `admin` (clock, keys, retention, prune, audit) and `serve`. `output` prints:
+//! serde's JSON of the typed view, or a text rendering of the same view.
+
+mod admin;
+mod clients;
+mod grants;
+mod output;
+mod serve;
+mod users;
+
+pub use admin::{AuditCmd, ClockCmd, KeysCmd};
+pub use clients::{ClientsCmd, CreateClient};
+pub use grants::GrantsCmd;
+pub use users::UsersCmd;
+
+use crate::api::{mode_name, Actor, ApiError, Authdesk, Mode, OpenOptions};
+use authdesk_core::issuer::Issuer;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "authdesk",
+    version,
+    about = "Authdesk: OAuth 2.0 / OpenID Connect issuer and admin tools for external applications"
+)]
+pub struct Cli {
+    /// Data directory (default: the platform's data directory; AUTHDESK_DATA_DIR overrides it).
+    #[arg(long, global = true, env = "AUTHDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the OAuth 2.0 / OIDC endpoints.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8400")]
+        listen: SocketAddr,
+        /// Public issuer URL (default: http://<listen address>).
+        #[arg(long, value_parser = Issuer::parse)]
+        issuer: Option<Issuer>,
+        /// Serve a non-loopback --listen address with an http:// issuer anyway (tokens and
+        /// passwords then cross the network in clear text; for a trusted lab network only).
+        #[arg(long)]
+        insecure_listen: bool,
+        /// Keep login sessions (single sign-on) with an http:// issuer too. Browsers send a
+        /// 127.0.0.1 cookie to every port, so any local app could then get codes for the
+        /// logged-in user without a login. Always on with an https:// issuer.
+        #[arg(long)]
+        sso: bool,
+    },
+    /// External-application configurations.
+    #[command(subcommand)]
+    Clients(ClientsCmd),
+    /// Sandbox users.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Grants (refresh-token chains).
+    #[command(subcommand)]
+    Grants(GrantsCmd),
+    /// Issue tokens for an app (and a user) without a browser (sandbox only).
+    Mint {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long)]
+        scope: String,
+    },
+    /// The sandbox clock every token rule sees.
+    #[command(subcommand)]
+    Clock(ClockCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// The audit log, newest first; `audit verify` checks its hash chain.
+    Audit {
+        #[command(subcommand)]
+        check: Option<AuditCmd>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// How long ended chains and audit events are kept; with a flag, change it.
+    Retention {
+        /// e.g. 90d: an ended grant, its tokens and codes are deleted this long after its end.
+        #[arg(long)]
+        chains: Option<String>,
+        /// e.g. 365d: audit events older than this are deleted.
+        #[arg(long)]
+        audit: Option<String>,
+    },
+    /// Delete now what the retention rules let go (a running server does this every minute).
+    Prune,
+    /// Create the data directory (a sandbox unless --production).
+    Init {
+        #[arg(long)]
+        production: bool,
+    },
+}
+
+/// A failure to report: message to stderr, exit code 1.
+pub struct Failure(pub String);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure(match e {
+            ApiError::Invalid { fields } => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            e => e.to_string(),
+        })
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure(format!("{e:#}"))
+    }
+}
+
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("authdesk")
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let j = cli.json;
+    let actor = Actor::cli();
+    if let Command::Init { production } = cli.command {
+        return init(&dir, production, j).await;
+    }
+    // A server yields to admin commands between its write batches; every other command is one.
+    let role = match cli.command {
+        Command::Serve { .. } => authdesk_store::Role::Serving,
+        _ => authdesk_store::Role::Admin,
+    };
+    let app = Arc::new(
+        Authdesk::open_with(
+            &dir,
+            OpenOptions {
+                role,
+                ..Default::default()
+            },
+        )
+        .await?,
+    );
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Serve {
+            listen,
+            issuer,
+            insecure_listen,
+            sso,
+        } => {
+            app.set_sso_over_http(sso);
+            serve::serve(app, listen, issuer, insecure_listen).await
+        }
+        Command::Clients(c) => clients::run(&app, c, j, &actor).await,
+        Command::Users(c) => users::run(&app, c, j, &actor).await,
+        Command::Grants(c) => grants::run(&app, c, j, &actor).await,
+        Command::Mint {
+            client_id,
+            sub,
+            scope,
+        } => grants::mint(&app, &client_id, sub.as_deref(), &scope, j, &actor).await,
+        Command::Clock(c) => admin::clock(&app, c, j, &actor).await,
+        Command::Keys(k) => admin::keys(&app, k, j, &actor).await,
+        Command::Retention { chains, audit } => {
+            admin::retention(&app, chains, audit, j, &actor).await
+        }
+        Command::Prune => admin::prune(&app, j).await,
+        Command::Audit {
+            check: Some(AuditCmd::Verify),
+            ..
+        } => admin::audit_verify(&app, j).await,
+        Command::Audit {
+            check: None,
+            action,
+            limit,
+        } => admin::audit_list(&app, action, limit, j).await,
+    }
+}
+
+/// `init`: creates the data directory in the wanted mode, or finds it already in that mode.
+async fn init(dir: &Path, production: bool, j: bool) -> Result<(), Failure> {
+    let wanted = if production {
+        Mode::Production
+    } else {
+        Mode::Sandbox
+    };
+    let app = Authdesk::open_with(
+        dir,
+        OpenOptions {
+            mode_if_new: wanted,
+            role: authdesk_store::Role::Admin,
+            ..Default::default()
+        },
+    )
+    .await?;
+    if app.mode() != wanted {
+        return Err(Failure(
+            format!(
+                "{} is already a {:?} data directory; a directory's mode is fixed when it is created",
+                dir.display(),
+                app.mode()
+            )
+            .to_lowercase(),
+        ));
+    }
+    let mode = app.mode();
+    output::print(j, &json!({"data_dir": dir, "mode": mode}), || {
+        format!(
+            "{} is a {} data directory\n",
+            dir.display(),
+            mode_name(mode)
+        )
+    });
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `authdesk users ...`: sandbox users, and reading a new user's password.
+
+use super::output::{self, print};
+use super::Failure;
+use crate::api::{Actor, Authdesk, Page};
+use authdesk_core::claims::parse_claim_arg;
+use clap::Subcommand;
+use serde_json::{json, Map};
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCmd {
+    /// The password comes from standard input (--password-stdin), from a prompt when run in a
+    /// terminal without either option, or from --password (visible to other local users in
+    /// the process list and kept in shell history: avoid).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from standard input (one line; the newline is not part of it).
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long = "claim", value_name = "KEY=VALUE")]
+        claims: Vec<String>,
+    },
+    List,
+    Delete {
+        sub: String,
+    },
+}
+
+pub(super) async fn run(
+    app: &Authdesk,
+    c: UsersCmd,
+    j: bool,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    match c {
+        UsersCmd::Create {
+            username,
+            password,
+            password_stdin,
+            claims,
+        } => {
+            let password = read_password(password, password_stdin)?;
+            let mut map = Map::new();
+            for c in &claims {
+                let (k, v) = parse_claim_arg(c).map_err(Failure)?;
+                map.insert(k, v);
+            }
+            let user = app.user_create(&username, &password, map, actor).await?;
+            print(j, &user, || output::user(&user));
+        }
+        UsersCmd::List => {
+            let list = app.user_list(Page::default()).await?;
+            print(j, &json!({"users": list}), || output::users(&list));
+        }
+        UsersCmd::Delete { sub } => {
+            app.user_delete(&sub, actor).await?;
+            print(j, &json!({"deleted": sub}), || {
+                format!("user {sub} deleted\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The new user's password: from standard input, the command line (with a warning), or a
+/// prompt without echo when standard input is a terminal.
+fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    if let Some(p) = given {
+        eprintln!("warning: --password shows the password to other local users (process list) and keeps it in shell history; prefer --password-stdin");
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if !from_stdin && stdin.is_terminal() {
+        return rpassword::prompt_password("Password for the new user: ")
+            .map_err(|e| Failure(format!("cannot read the password: {e}")));
+    }
+    if !from_stdin {
+        return Err(Failure(
+            "give the password with --password-stdin (or run in a terminal to be asked)".into(),
+        ));
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Failure(
+            "the password read from standard input is empty".into(),
+        ));
+    }
+    Ok(password.to_string())
+}
