@@ -323,11 +323,13 @@ fn production_directory_refuses_sandbox_features() {
     }
     assert_eq!(json(&d, &["clock", "show", "--json"])["offset_seconds"], 0);
     // a sandbox directory cannot be turned into a production one afterwards
-    let sandbox = dir.path().join("sandbox");
+    let sandbox = dir.path().join("Sandbox-Dir");
     json(&sandbox, &["clients", "list", "--json"]);
     let (code, _, err) = authdesk(&sandbox, &["init", "--production"]);
     assert_ne!(code, 0);
-    assert!(err.contains("sandbox"), "{err}");
+    // The path as given (it was once lowercased with the rest of the message).
+    let named = format!("{} is already a sandbox data directory", sandbox.display());
+    assert!(err.contains(&named), "{err}");
 }
 
 #[test]

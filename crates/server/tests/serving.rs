@@ -523,7 +523,7 @@ async fn database_files_turning_read_only_while_serving_are_a_503_and_service_re
 }
 
 /// A listen address other machines can reach, with an `http://` issuer, is refused before
-/// anything is bound (the override and the https case are unit-tested in `cli.rs`).
+/// anything is bound (the override and the https case are unit-tested in `cli/serve.rs`).
 #[test]
 fn serving_plain_http_beyond_loopback_is_refused() {
     let dir = tempfile::tempdir().unwrap();

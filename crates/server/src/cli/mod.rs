@@ -217,14 +217,11 @@ async fn init(dir: &Path, production: bool, j: bool) -> Result<(), Failure> {
     )
     .await?;
     if app.mode() != wanted {
-        return Err(Failure(
-            format!(
-                "{} is already a {:?} data directory; a directory's mode is fixed when it is created",
-                dir.display(),
-                app.mode()
-            )
-            .to_lowercase(),
-        ));
+        return Err(Failure(format!(
+            "{} is already a {} data directory; a directory's mode is fixed when it is created",
+            dir.display(),
+            mode_name(app.mode())
+        )));
     }
     let mode = app.mode();
     output::print(j, &json!({"data_dir": dir, "mode": mode}), || {
