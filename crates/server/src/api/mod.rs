@@ -5,7 +5,9 @@ pub mod audit;
 pub mod authorize;
 pub mod client_auth;
 pub mod clients;
+pub mod clock;
 pub mod console;
+pub use clock::ClockView;
 pub mod explain;
 pub mod grants;
 pub mod keys;
@@ -14,7 +16,6 @@ pub mod prune;
 pub mod tokens;
 pub mod users;
 
-use crate::api::audit::AuditAction;
 use crate::secret::{self, SecretHasher};
 use crate::signing::{self, SigningKey, VerifyingKey};
 use authdesk_core::client::FieldError;
@@ -365,85 +366,6 @@ impl Authdesk {
             ))),
         }
     }
-
-    /// The sandbox clock, as every token rule sees it.
-    pub fn clock_show(&self) -> ClockView {
-        ClockView {
-            now: self.now(),
-            offset_seconds: self.clock.offset().num_seconds(),
-            mode: self.mode,
-        }
-    }
-
-    /// Moves the sandbox clock forward (or back, with a negative duration) by `by`.
-    pub async fn clock_advance(&self, by: Duration, actor: &Actor) -> Result<ClockView> {
-        self.require_sandbox("moving the clock")?;
-        let by_seconds = by.num_seconds();
-        let real_now = (self.clock.now() - self.clock.offset()).timestamp();
-        let actor = actor.clone();
-        let next = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    let current = settings::get(tx, settings::CLOCK_OFFSET)
-                        .await?
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .unwrap_or(0);
-                    let next = current
-                        .checked_add(by_seconds)
-                        .filter(|n| n.abs() < 100 * 365 * 86_400)
-                        .ok_or_else(|| {
-                            ApiError::invalid("duration", "the clock can move at most 100 years")
-                        })?;
-                    settings::set(tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
-                    audit::record(
-                        tx,
-                        real_now + next,
-                        &actor,
-                        AuditAction::ClockAdvance,
-                        "clock",
-                        serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
-                    )
-                    .await?;
-                    Ok(next)
-                })
-            })
-            .await?;
-        self.clock.set_offset(Duration::seconds(next));
-        Ok(self.clock_show())
-    }
-
-    pub async fn clock_reset(&self, actor: &Actor) -> Result<ClockView> {
-        self.require_sandbox("moving the clock")?;
-        let now = (self.clock.now() - self.clock.offset()).timestamp();
-        let actor = actor.clone();
-        self.write(move |tx| {
-            Box::pin(async move {
-                settings::set(tx, settings::CLOCK_OFFSET, "0").await?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::ClockReset,
-                    "clock",
-                    serde_json::json!({}),
-                )
-                .await?;
-                Ok(())
-            })
-        })
-        .await?;
-        self.clock.set_offset(Duration::zero());
-        Ok(self.clock_show())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct ClockView {
-    pub now: DateTime<Utc>,
-    #[ts(type = "number")]
-    pub offset_seconds: i64,
-    pub mode: Mode,
 }
 
 pub(crate) fn mode_name(m: Mode) -> &'static str {

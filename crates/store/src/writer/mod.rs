@@ -28,13 +28,15 @@
 //! [`StoreError::Unavailable`], rolls it back, and makes the writer reopen its connection for
 //! the next batch, so service resumes by itself once the cause is gone.
 
+mod job;
+
 use crate::turnstile::Turnstile;
 use crate::{Conn, Script, StoreError};
-use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::future::BoxFuture;
+use job::{Appended, Job, Typed, GROUP};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
 use std::collections::VecDeque;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,127 +63,6 @@ impl Default for Limits {
 
 /// Units of work committed together at most.
 pub const MAX_BATCH: usize = 256;
-
-/// A queued unit of work with its reply channel, its type erased.
-trait Job: Send {
-    fn deadline(&self) -> Instant;
-    /// Nobody waits for the answer any more (the request was dropped).
-    fn abandoned(&self) -> bool;
-    /// Answers without running.
-    fn refuse(self: Box<Self>, e: StoreError);
-    /// Runs (a fresh copy of) the work and keeps its result; says whether it succeeded.
-    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool>;
-    /// Sends the kept result, or `fault` instead of a success the batch could not commit.
-    fn deliver(self: Box<Self>, fault: Option<StoreError>);
-    /// An appending unit's statements, which the writer may send together with others'.
-    fn script(&self) -> Option<&Script> {
-        None
-    }
-    /// The unit's script ran, with others', and changed what it should.
-    fn ran_in_group(&mut self) {}
-}
-
-/// A unit that only appends rows (`Store::append`): each of its statements changes one row.
-struct Appended {
-    script: Script,
-    result: Option<Result<(), StoreError>>,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-    deadline: Instant,
-}
-
-impl Job for Appended {
-    fn deadline(&self) -> Instant {
-        self.deadline
-    }
-    fn abandoned(&self) -> bool {
-        self.reply.is_closed()
-    }
-    fn refuse(self: Box<Self>, e: StoreError) {
-        let _ = self.reply.send(Err(e));
-    }
-    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
-        let script = self.script.clone();
-        Box::pin(async move {
-            let expected = script.len();
-            let result = match script.run(conn).await {
-                Ok(n) if n == expected => Ok(()),
-                Ok(n) => Err(StoreError::Internal(format!(
-                    "an appending write changed {n} rows, not {expected}"
-                ))),
-                Err(e) => Err(e),
-            };
-            let ok = result.is_ok();
-            self.result = Some(result);
-            ok
-        })
-    }
-    fn deliver(self: Box<Self>, fault: Option<StoreError>) {
-        let answer = match (fault, self.result) {
-            (_, None) => Err(StoreError::Internal("a unit of work never ran".into())),
-            (Some(f), Some(Ok(()))) => Err(f),
-            (_, Some(r)) => r,
-        };
-        let _ = self.reply.send(answer);
-    }
-    fn script(&self) -> Option<&Script> {
-        Some(&self.script)
-    }
-    fn ran_in_group(&mut self) {
-        self.result = Some(Ok(()));
-    }
-}
-
-/// Appending units sent to SQLite together, at most; groups are 16, 8, 4, 2 or 1 units, so
-/// the combined statements' text repeats and SQLite's prepared statements are reused.
-const GROUP: usize = 16;
-
-struct Typed<F, T, E> {
-    work: F,
-    result: Option<Result<T, E>>,
-    reply: oneshot::Sender<Result<T, E>>,
-    deadline: Instant,
-}
-
-impl<F, T, E> Job for Typed<F, T, E>
-where
-    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>> + Clone + Send + 'static,
-    T: Send + 'static,
-    E: From<StoreError> + Send + 'static,
-{
-    fn deadline(&self) -> Instant {
-        self.deadline
-    }
-    fn abandoned(&self) -> bool {
-        self.reply.is_closed()
-    }
-    fn refuse(self: Box<Self>, e: StoreError) {
-        let _ = self.reply.send(Err(E::from(e)));
-    }
-    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
-        let work = self.work.clone();
-        Box::pin(async move {
-            let result = match AssertUnwindSafe(work(conn)).catch_unwind().await {
-                Ok(r) => r,
-                Err(_) => Err(E::from(StoreError::Internal(
-                    "a unit of work panicked; it was rolled back".into(),
-                ))),
-            };
-            let ok = result.is_ok();
-            self.result = Some(result);
-            ok
-        })
-    }
-    fn deliver(self: Box<Self>, fault: Option<StoreError>) {
-        let answer = match (fault, self.result) {
-            (_, None) => Err(E::from(StoreError::Internal(
-                "a unit of work never ran".into(),
-            ))),
-            (Some(f), Some(Ok(_))) => Err(E::from(f)),
-            (_, Some(r)) => r,
-        };
-        let _ = self.reply.send(answer);
-    }
-}
 
 /// The requester's side: a bounded queue into the writer task.
 #[derive(Clone)]
@@ -240,12 +121,11 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.enqueue(Box::new(Typed {
+        self.enqueue(Box::new(Typed::new(
             work,
-            result: None,
             reply,
-            deadline: Instant::now() + self.limits.wait,
-        }))
+            Instant::now() + self.limits.wait,
+        )))
         .map_err(E::from)?;
         answer
             .await
@@ -254,12 +134,11 @@ impl Writer {
 
     pub(crate) async fn append(&self, script: Script) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.enqueue(Box::new(Appended {
+        self.enqueue(Box::new(Appended::new(
             script,
-            result: None,
             reply,
-            deadline: Instant::now() + self.limits.wait,
-        }))?;
+            Instant::now() + self.limits.wait,
+        )))?;
         answer.await.unwrap_or_else(|_| Err(Self::stopped()))
     }
 
