@@ -4,7 +4,7 @@
 //! that hang up after a few milliseconds (`curl --max-time 0.005`). The next round must see
 //! zero errors.
 
-use crate::http::{basic, Conn, Reply};
+use crate::http::{Conn, Reply, basic};
 use crate::server::{Fixture, PASSWORD, REDIRECT};
 use hyper::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ struct Shared {
 impl Shared {
     fn error(&self, e: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
-        let mut f = self.first_error.lock().unwrap();
+        let mut f = self.first_error.lock().expect("error lock");
         if f.is_none() {
             *f = Some(e);
         }
@@ -348,7 +348,7 @@ pub async fn round(
                     Ok(()) => {
                         shared.ok.fetch_add(1, Ordering::Relaxed);
                         let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                        shared.latencies_us.lock().unwrap().push(us);
+                        shared.latencies_us.lock().expect("latency lock").push(us);
                     }
                     Err(e) => {
                         shared.error(format!("{e:#}"));
@@ -373,13 +373,13 @@ pub async fn round(
     for t in tasks {
         let _ = t.await;
     }
-    let mut lat = std::mem::take(&mut *shared.latencies_us.lock().unwrap());
+    let mut lat = std::mem::take(&mut *shared.latencies_us.lock().expect("latency lock"));
     lat.sort_unstable();
     let ok = shared.ok.load(Ordering::Relaxed);
     if ok == 0 {
         shared.error("no request completed in the round".into());
     }
-    let first_error = shared.first_error.lock().unwrap().clone();
+    let first_error = shared.first_error.lock().expect("error lock").clone();
     RoundResult {
         ok,
         errors: shared.errors.load(Ordering::Relaxed),

@@ -7,6 +7,7 @@
 //! cargo run --release -p authdesk-bench -- --connections 1,8,32,128 --stored 0,1000000
 //! cargo run --release -p authdesk-bench -- --smoke          # a few seconds, for CI
 //! ```
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod ceiling;
 mod http;
@@ -97,7 +98,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
-    v.sort_by(|a, b| a.total_cmp(b));
+    v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
@@ -120,7 +121,7 @@ fn main() -> anyhow::Result<()> {
         args.warmup = 0.2;
     }
     let bin = server::server_bin(args.server_bin.clone())?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (server_cpu, client_cpu) = if args.no_pin || cores < 2 {
         (None, None)
     } else {
@@ -389,13 +390,12 @@ fn summary(r: &Report) {
     for p in &r.points {
         let rps = median(p.rounds.iter().map(|x| x.rps).collect());
         let mut share = share_of_ceiling(&p.alg, p.scenario, rps, &p.ceiling).unwrap_or_default();
-        if p.scenario == Scenario::ClientCredentials {
-            if let Some((_, _, _, j)) = jwks
+        if p.scenario == Scenario::ClientCredentials
+            && let Some((_, _, _, j)) = jwks
                 .iter()
                 .find(|(a, s, c, _)| *a == p.alg && *s == p.stored && *c == p.connections)
-            {
-                share = format!("{share} ({:.0} % of jwks)", 100.0 * rps / j);
-            }
+        {
+            share = format!("{share} ({:.0} % of jwks)", 100.0 * rps / j);
         }
         println!(
             "{:<8} {:<38} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8.0} {:>9.1} {:>10}",

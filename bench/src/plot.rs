@@ -58,8 +58,8 @@ pub fn svg(c: &Chart) -> String {
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .collect();
     let (xmin, xmax) = (
-        xs.iter().cloned().fold(f64::MAX, f64::min).max(1.0),
-        xs.iter().cloned().fold(f64::MIN, f64::max).max(2.0),
+        xs.iter().copied().fold(f64::MAX, f64::min).max(1.0),
+        xs.iter().copied().fold(f64::MIN, f64::max).max(2.0),
     );
     let ys: Vec<f64> = c
         .series
@@ -69,13 +69,13 @@ pub fn svg(c: &Chart) -> String {
         .collect();
     let ylo = 10f64.powf(
         ys.iter()
-            .cloned()
+            .copied()
             .fold(f64::MAX, f64::min)
             .max(1.0)
             .log10()
             .floor(),
     );
-    let yhi = 10f64.powf(ys.iter().cloned().fold(1.0, f64::max).log10().ceil());
+    let yhi = 10f64.powf(ys.iter().copied().fold(1.0, f64::max).log10().ceil());
     let lx = |x: f64| {
         let span = (xmax.ln() - xmin.ln()).max(1e-9);
         left + (x.max(1.0).ln() - xmin.ln()) / span * pw
@@ -99,7 +99,7 @@ pub fn svg(c: &Chart) -> String {
         );
     }
     let mut ticks: Vec<f64> = xs.clone();
-    ticks.sort_by(|a, b| a.total_cmp(b));
+    ticks.sort_by(f64::total_cmp);
     ticks.dedup();
     for x in ticks {
         let _ = write!(

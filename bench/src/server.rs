@@ -1,7 +1,7 @@
 //! The server under test: the release `authdesk` binary as its own process, pinned to one core,
 //! over a fresh data directory prepared with the same CLI a user would use.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

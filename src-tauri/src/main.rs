@@ -3,6 +3,7 @@
 //! UI as Tauri commands — each one parses its arguments, makes one call into
 //! `authdesk_server::api`, and maps the result. No admin operation is reachable over HTTP.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod commands;
 

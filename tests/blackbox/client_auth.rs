@@ -3,12 +3,12 @@
 
 use authdesk_core::client::{AuthMethod, ClientDraft, GrantType};
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tests::*;
 
 fn pem(label: &str, der: &[u8]) -> String {

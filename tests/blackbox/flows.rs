@@ -2,8 +2,8 @@
 //! introspection, revocation, userinfo, and changes made by another process.
 
 use authdesk_core::client::{AuthMethod, ClientDraft, GrantType};
-use authdesk_server::api::audit::AuditAction;
 use authdesk_server::api::Authdesk;
+use authdesk_server::api::audit::AuditAction;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tests::*;
@@ -321,10 +321,12 @@ async fn revoking_a_refresh_token_kills_the_grant_and_its_access_tokens() {
     assert_eq!(r.status(), StatusCode::OK);
     let r = ui(at).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .contains("invalid_token"));
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
     let (status, e) = t
         .token(
             &c,
@@ -552,10 +554,11 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
         ("access_token", true),
         "{e:?}"
     );
-    assert!(e
-        .findings
-        .iter()
-        .any(|f| f.starts_with("signature valid: RS256")));
+    assert!(
+        e.findings
+            .iter()
+            .any(|f| f.starts_with("signature valid: RS256"))
+    );
     assert_eq!(t.app.token_explain(id).await.unwrap().kind, "id_token");
     let r = t.app.token_explain(rt).await.unwrap();
     assert_eq!((r.kind.as_str(), r.accepted), ("refresh_token", true));
@@ -579,21 +582,23 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
     );
 
     t.advance(chrono::Duration::minutes(11)).await;
-    assert!(t
-        .app
-        .token_explain(at)
-        .await
-        .unwrap()
-        .verdict
-        .contains("expired"));
+    assert!(
+        t.app
+            .token_explain(at)
+            .await
+            .unwrap()
+            .verdict
+            .contains("expired")
+    );
     let tampered = format!("{}x", &at[..at.len() - 1]);
-    assert!(t
-        .app
-        .token_explain(&tampered)
-        .await
-        .unwrap()
-        .verdict
-        .contains("signature does not verify"));
+    assert!(
+        t.app
+            .token_explain(&tampered)
+            .await
+            .unwrap()
+            .verdict
+            .contains("signature does not verify")
+    );
     assert_eq!(
         t.app.token_explain("garbage").await.unwrap().kind,
         "unknown"

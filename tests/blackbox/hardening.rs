@@ -7,7 +7,7 @@ use authdesk_server::signing;
 use authdesk_store::keys;
 use chrono::Duration;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tests::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -369,11 +369,12 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
         assert!(resp.text().await.unwrap().contains("password is wrong"));
     }
     let resp = post_login(&t, &b, &form, "ada", "guess 5").await;
-    assert!(resp
-        .text()
-        .await
-        .unwrap()
-        .contains("Too many wrong passwords on this login form"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Too many wrong passwords on this login form")
+    );
     let resp = post_login(&t, &b, &form, "ada", PASSWORD).await;
     assert_ne!(
         resp.status(),
@@ -388,11 +389,12 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
     let resp = post_login(&t, &b, &form, "ada", PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.headers()["retry-after"], "30");
-    assert!(resp
-        .text()
-        .await
-        .unwrap()
-        .contains("Try again in 30 seconds"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Try again in 30 seconds")
+    );
 
     // An unknown user name is treated the same (the answers tell nobody who exists).
     let other = browser();
@@ -517,11 +519,12 @@ async fn oversized_requests_are_refused_before_anything_is_stored() {
     let url = openid_url(&t, &c, &[("login_hint", &"h".repeat(513))]);
     let resp = browser().get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp
-        .text()
-        .await
-        .unwrap()
-        .contains("login_hint is too long"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("login_hint is too long")
+    );
     assert_eq!(table_count(&t, "interactions").await, 0);
 }
 

@@ -2,7 +2,7 @@
 //! publishes exactly the keys that may still verify a live token. ES256 is selectable.
 
 use chrono::Duration;
-use jsonwebtoken::{decode, decode_header, jwk::JwkSet, DecodingKey, Validation};
+use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tests::*;
@@ -112,8 +112,10 @@ async fn keys_survive_a_restart() {
         .unwrap()
         .kid
         .unwrap();
-    assert!(reopened
-        .key_list()
-        .iter()
-        .any(|k| k.kid == kid && k.state == "active"));
+    assert!(
+        reopened
+            .key_list()
+            .iter()
+            .any(|k| k.kid == kid && k.state == "active")
+    );
 }

@@ -30,24 +30,143 @@ async fn token_endpoint_errors() {
     let ok = Some((c.id.as_str(), secret.as_str()));
     let (code, verifier) = t.code(&c, "ada", "openid").await;
     let cases: Vec<(&str, String, Option<(&str, &str)>, StatusCode, &str)> = vec![
-        ("wrong secret", "grant_type=client_credentials".into(), Some((c.id.as_str(), "wrong")), StatusCode::UNAUTHORIZED, "invalid_client"),
-        ("unknown client", "grant_type=client_credentials".into(), Some(("nobody", "x")), StatusCode::UNAUTHORIZED, "invalid_client"),
-        ("no client auth", "grant_type=client_credentials".into(), None, StatusCode::UNAUTHORIZED, "invalid_client"),
-        ("secret via the wrong method", format!("grant_type=client_credentials&client_id={}&client_secret={secret}", c.id), None, StatusCode::UNAUTHORIZED, "invalid_client"),
-        ("unsupported grant type", "grant_type=password&username=a&password=b".into(), ok, StatusCode::BAD_REQUEST, "unsupported_grant_type"),
-        ("implicit is not a grant", "grant_type=implicit".into(), ok, StatusCode::BAD_REQUEST, "unsupported_grant_type"),
-        ("missing grant type", "scope=accounts".into(), ok, StatusCode::BAD_REQUEST, "invalid_request"),
-        ("duplicated parameter", "grant_type=client_credentials&scope=accounts&scope=accounts".into(), ok, StatusCode::BAD_REQUEST, "invalid_request"),
-        ("two auth methods", format!("grant_type=client_credentials&client_id={}&client_secret={secret}", c.id), ok, StatusCode::BAD_REQUEST, "invalid_request"),
-        ("code missing", "grant_type=authorization_code&redirect_uri=x".into(), ok, StatusCode::BAD_REQUEST, "invalid_request"),
-        ("unknown code", format!("grant_type=authorization_code&code=nope&redirect_uri={REDIRECT}"), ok, StatusCode::BAD_REQUEST, "invalid_grant"),
-        ("unknown refresh token", "grant_type=refresh_token&refresh_token=nope".into(), ok, StatusCode::BAD_REQUEST, "invalid_grant"),
-        ("scope not allowed", "grant_type=client_credentials&scope=admin".into(), ok, StatusCode::BAD_REQUEST, "invalid_scope"),
-        ("malformed scope", "grant_type=client_credentials&scope=a%22b".into(), ok, StatusCode::BAD_REQUEST, "invalid_scope"),
-        ("user scope in client credentials", "grant_type=client_credentials&scope=openid".into(), ok, StatusCode::BAD_REQUEST, "invalid_scope"),
-        ("malformed body", "%%%=&&==".into(), ok, StatusCode::BAD_REQUEST, "invalid_request"),
-        ("wrong PKCE verifier", format!("grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={}", "x".repeat(43)), ok, StatusCode::BAD_REQUEST, "invalid_grant"),
-        ("code burnt by the failed attempt", format!("grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={verifier}"), ok, StatusCode::BAD_REQUEST, "invalid_grant"),
+        (
+            "wrong secret",
+            "grant_type=client_credentials".into(),
+            Some((c.id.as_str(), "wrong")),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "unknown client",
+            "grant_type=client_credentials".into(),
+            Some(("nobody", "x")),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "no client auth",
+            "grant_type=client_credentials".into(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "secret via the wrong method",
+            format!(
+                "grant_type=client_credentials&client_id={}&client_secret={secret}",
+                c.id
+            ),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "unsupported grant type",
+            "grant_type=password&username=a&password=b".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            "implicit is not a grant",
+            "grant_type=implicit".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            "missing grant type",
+            "scope=accounts".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "duplicated parameter",
+            "grant_type=client_credentials&scope=accounts&scope=accounts".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "two auth methods",
+            format!(
+                "grant_type=client_credentials&client_id={}&client_secret={secret}",
+                c.id
+            ),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "code missing",
+            "grant_type=authorization_code&redirect_uri=x".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "unknown code",
+            format!("grant_type=authorization_code&code=nope&redirect_uri={REDIRECT}"),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            "unknown refresh token",
+            "grant_type=refresh_token&refresh_token=nope".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            "scope not allowed",
+            "grant_type=client_credentials&scope=admin".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+        (
+            "malformed scope",
+            "grant_type=client_credentials&scope=a%22b".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+        (
+            "user scope in client credentials",
+            "grant_type=client_credentials&scope=openid".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+        ),
+        (
+            "malformed body",
+            "%%%=&&==".into(),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "wrong PKCE verifier",
+            format!(
+                "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={}",
+                "x".repeat(43)
+            ),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            "code burnt by the failed attempt",
+            format!(
+                "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={verifier}"
+            ),
+            ok,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
     ];
     for (name, body, auth, status, error) in cases {
         let (got, json, headers) = raw_token(&t, &body, auth).await;
@@ -346,10 +465,12 @@ async fn userinfo_errors() {
         }
         let r = r.send().await.unwrap();
         assert_eq!(r.status(), status, "{token:?}");
-        assert!(r.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .starts_with("Bearer"));
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
     }
     // a client-credentials token has no user: insufficient_scope
     let (_, body) = t.token(&c, &[("grant_type", "client_credentials")]).await;

@@ -241,7 +241,7 @@ async fn strict_client_client_credentials_with_basic_and_post() {
             .expect_err("wrong secret");
         match err {
             openidconnect::RequestTokenError::ServerResponse(r) => {
-                assert_eq!(r.error().as_ref(), "invalid_client")
+                assert_eq!(r.error().as_ref(), "invalid_client");
             }
             other => panic!("expected an RFC 6749 error response, got {other:?}"),
         }

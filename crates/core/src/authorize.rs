@@ -81,7 +81,7 @@ impl Request {
             Err(Repeated) => {
                 return Err(Refusal::Page(
                     "The request names redirect_uri more than once.",
-                ))
+                ));
             }
             Ok(None) => return Err(Refusal::Page("The request has no redirect_uri.")),
             Ok(Some(r)) => r,
@@ -128,14 +128,14 @@ impl Request {
             None => {
                 return Err(fail(OAuthError::invalid_request(
                     "response_type is required",
-                )))
+                )));
             }
             Some("code") => {}
             Some(_) => {
                 return Err(fail(OAuthError::new(
                     ErrorCode::UnsupportedResponseType,
                     "only response_type=code is supported",
-                )))
+                )));
             }
         }
         if get("response_mode").is_some_and(|m| m != "query") {
@@ -150,7 +150,7 @@ impl Request {
         }
         let scope = match Scope::parse(get("scope").unwrap_or("")) {
             Ok(s) if s.is_empty() => {
-                return Err(fail(OAuthError::invalid_scope("scope is required")))
+                return Err(fail(OAuthError::invalid_scope("scope is required")));
             }
             Ok(s) => s,
             Err(e) => return Err(fail(OAuthError::invalid_scope(e))),
@@ -166,13 +166,13 @@ impl Request {
             (None, None) if settings.client_type == ClientType::Public => {
                 return Err(fail(OAuthError::invalid_request(
                     "PKCE is required: send code_challenge with code_challenge_method=S256",
-                )))
+                )));
             }
             (None, None) => None,
             (None, Some(_)) => {
                 return Err(fail(OAuthError::invalid_request(
                     "code_challenge_method without code_challenge",
-                )))
+                )));
             }
             (Some(c), m) => {
                 Some(CodeChallenge::parse(c, m).map_err(|e| fail(OAuthError::invalid_request(e)))?)
@@ -202,7 +202,7 @@ impl Request {
                 _ => {
                     return Err(fail(OAuthError::invalid_request(
                         "max_age must be a non-negative integer",
-                    )))
+                    )));
                 }
             },
         };

@@ -1,7 +1,7 @@
 //! Which of a user's claims an ID token or userinfo response releases (OIDC Core §5.4).
 
 use crate::client::is_custom_claim_name;
-use crate::scope::{Scope, ADDRESS, EMAIL, PHONE, PROFILE};
+use crate::scope::{ADDRESS, EMAIL, PHONE, PROFILE, Scope};
 use serde_json::{Map, Value};
 
 pub const PROFILE_CLAIMS: &[&str] = &[

@@ -226,7 +226,7 @@ impl ClientDraft {
         for raw in &self.redirect_uris {
             match RedirectUri::parse(raw) {
                 Ok(u) if redirect_uris.contains(&u) => {
-                    errors.push(field("redirect_uris", format!("{u} is listed twice")))
+                    errors.push(field("redirect_uris", format!("{u} is listed twice")));
                 }
                 Ok(u) => redirect_uris.push(u),
                 Err(e) => errors.push(field(

@@ -103,7 +103,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     }
     let mut total = Duration::zero();
     while !rest.is_empty() {
-        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
         if digits == 0 || digits == rest.len() {
             return Err(format!(
                 "'{input}' is not a duration; use a number and a unit (s, m, h, d, w, y), e.g. 91d"
@@ -123,7 +123,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
             _ => {
                 return Err(format!(
                     "'{input}': unknown unit '{unit}' (use s, m, h, d, w or y)"
-                ))
+                ));
             }
         }
         .ok_or_else(|| format!("'{input}' is too large"))?;

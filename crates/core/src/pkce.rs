@@ -1,7 +1,7 @@
 //! PKCE (RFC 7636) with S256 only: `plain` gives no protection against a stolen code.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 /// A `code_challenge` for method S256: 43 base64url characters (a SHA-256 digest).
@@ -14,7 +14,7 @@ impl CodeChallenge {
             Some("S256") => {}
             None => return Err("code_challenge_method is required and must be S256".into()),
             Some("plain") => {
-                return Err("code_challenge_method plain is not supported; use S256".into())
+                return Err("code_challenge_method plain is not supported; use S256".into());
             }
             Some(_) => return Err("code_challenge_method must be S256".into()),
         }

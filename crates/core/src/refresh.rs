@@ -29,7 +29,9 @@ impl Rejection {
         match self {
             Self::Revoked => "the refresh token has been revoked",
             Self::Expired => "the refresh token has expired",
-            Self::ChainEnded => "the refresh token chain reached its one-year limit; a new authorization is required",
+            Self::ChainEnded => {
+                "the refresh token chain reached its one-year limit; a new authorization is required"
+            }
             Self::AlreadyUsed => "the refresh token has already been used",
             Self::Reused => "the refresh token was used twice; the grant has been revoked",
         }

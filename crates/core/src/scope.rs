@@ -170,9 +170,11 @@ mod tests {
     #[test]
     fn subsets() {
         let allowed = Scope::parse("openid profile accounts").unwrap();
-        assert!(Scope::parse("openid accounts")
-            .unwrap()
-            .is_subset_of(&allowed));
+        assert!(
+            Scope::parse("openid accounts")
+                .unwrap()
+                .is_subset_of(&allowed)
+        );
         assert_eq!(
             Scope::parse("openid admin").unwrap().not_in(&allowed),
             vec!["admin"]

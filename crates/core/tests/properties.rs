@@ -1,7 +1,7 @@
 //! Property tests of the parsers a hostile caller feeds: whatever the input, no panic, and
 //! what is accepted agrees with the stated rules.
 
-use authdesk_core::error::{shown, OAuthError, SHOWN_MAX};
+use authdesk_core::error::{OAuthError, SHOWN_MAX, shown};
 use authdesk_core::redirect_uri::RedirectUri;
 use authdesk_core::scope::Scope;
 use proptest::prelude::*;

@@ -4,6 +4,7 @@
 //!   each parse their input, make one call here, and map the result.
 //! - [`http`]: the OAuth 2.0 / OIDC endpoints (axum), thin adapters over [`api`].
 //! - [`cli`]: the `authdesk` program.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
 pub mod cli;

@@ -5,8 +5,8 @@
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use aws_lc_rs::{hmac, rand::SecureRandom};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// 32 random bytes, base64url: client secrets, codes, refresh tokens, session ids.
 pub fn generate() -> String {
@@ -171,8 +171,10 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(verify_password("correct horse", &theirs, &mut memory));
-        assert!(Argon2::default()
-            .verify_password(b"correct horse", &PasswordHash::new(&stored).unwrap())
-            .is_ok());
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &PasswordHash::new(&stored).unwrap())
+                .is_ok()
+        );
     }
 }

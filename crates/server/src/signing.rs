@@ -8,11 +8,11 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The algorithms Authdesk signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
@@ -232,7 +232,7 @@ pub fn at_hash(access_token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{decode, Validation};
+    use jsonwebtoken::{Validation, decode};
 
     #[test]
     fn signs_tokens_jsonwebtoken_verifies() {

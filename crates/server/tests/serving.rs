@@ -431,7 +431,9 @@ fn running_as_root() -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_files_turning_read_only_while_serving_are_a_503_and_service_resumes() {
     if !running_as_root() {
-        println!("needs root to make open files read-only (chattr +i); the full-disk test covers the same path");
+        println!(
+            "needs root to make open files read-only (chattr +i); the full-disk test covers the same path"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -460,12 +462,14 @@ async fn database_files_turning_read_only_while_serving_are_a_503_and_service_re
         .filter(|p| p.exists())
         .collect();
     let chattr = |flag: &str| {
-        assert!(std::process::Command::new("chattr")
-            .arg(flag)
-            .args(&files)
-            .status()
-            .unwrap()
-            .success());
+        assert!(
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .args(&files)
+                .status()
+                .unwrap()
+                .success()
+        );
     };
     chattr("+i");
     let mut answers = Vec::new();

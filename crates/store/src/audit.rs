@@ -9,7 +9,7 @@
 //! restored backup mixed with a newer one); someone who can write the database and knows this
 //! scheme can also rewrite the chain, so it is tamper-evident, not tamper-proof.
 
-use crate::{settings, Conn, Result, Script};
+use crate::{Conn, Result, Script, settings};
 use sqlx::Row;
 
 /// The chain's anchor once pruning removed its start (hex).

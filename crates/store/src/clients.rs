@@ -4,7 +4,7 @@
 //! Every change here bumps `settings.registry_version` in the same unit of work: servers cache
 //! apps and drop the cache when the version moves (within a second, for other processes).
 
-use crate::{json, settings, to_json, Conn, Result, StoreError};
+use crate::{Conn, Result, StoreError, json, settings, to_json};
 use authdesk_core::client::{AuthMethod, ClientSettings, ClientType, GrantType};
 use authdesk_core::lifetime::LifetimeOverrides;
 use authdesk_core::redirect_uri::RedirectUri;

@@ -4,7 +4,7 @@
 //! database's mode). An existing directory or file that other users may read is narrowed to
 //! the owner's bits, with a warning; if that is not possible, opening is refused.
 
-use crate::{StoreError, DB_FILE};
+use crate::{DB_FILE, StoreError};
 use std::path::Path;
 
 /// Creates `dir` (owner-only) if missing, and the empty database file (owner-only) if missing;

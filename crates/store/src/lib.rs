@@ -5,6 +5,7 @@
 //! connections (WAL: they never wait for a writer). Every write goes through [`Store::write`]:
 //! one writer task owns the write connection, runs concurrent units of work in one transaction
 //! (group commit, `synchronous=FULL`), and answers each only after the commit (see `writer`).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod access_tokens;
 pub mod assertions;
@@ -33,8 +34,8 @@ pub use script::Script;
 pub use turnstile::Role;
 pub use writer::Limits;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::ConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -72,16 +72,36 @@ impl Kind {
     /// The statement deleting up to ?2 rows older than ?1.
     fn sql(self) -> &'static str {
         match self {
-            Kind::UnboundAccessTokens => "DELETE FROM access_tokens WHERE rowid IN (SELECT rowid FROM access_tokens WHERE grant_id IS NULL AND expires_at <= ?1 LIMIT ?2)",
-            Kind::RevokedGrants => "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE revoked_at IS NOT NULL AND revoked_at <= ?1 LIMIT ?2)",
-            Kind::EndedChains => "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE chain_ends_at IS NOT NULL AND chain_ends_at <= ?1 LIMIT ?2)",
-            Kind::UnchainedGrants => "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE chain_ends_at IS NULL AND created_at <= ?1 LIMIT ?2)",
-            Kind::Codes => "DELETE FROM authorization_codes WHERE rowid IN (SELECT rowid FROM authorization_codes WHERE expires_at <= ?1 LIMIT ?2)",
-            Kind::Interactions => "DELETE FROM interactions WHERE rowid IN (SELECT rowid FROM interactions WHERE expires_at <= ?1 LIMIT ?2)",
-            Kind::Sessions => "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)",
-            Kind::Assertions => "DELETE FROM client_assertions WHERE rowid IN (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)",
-            Kind::LoginFailures => "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE last_failed_at <= ?1 LIMIT ?2)",
-            Kind::Audit => unreachable!("audit events are pruned in chain order: audit::prune_oldest"),
+            Kind::UnboundAccessTokens => {
+                "DELETE FROM access_tokens WHERE rowid IN (SELECT rowid FROM access_tokens WHERE grant_id IS NULL AND expires_at <= ?1 LIMIT ?2)"
+            }
+            Kind::RevokedGrants => {
+                "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE revoked_at IS NOT NULL AND revoked_at <= ?1 LIMIT ?2)"
+            }
+            Kind::EndedChains => {
+                "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE chain_ends_at IS NOT NULL AND chain_ends_at <= ?1 LIMIT ?2)"
+            }
+            Kind::UnchainedGrants => {
+                "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE chain_ends_at IS NULL AND created_at <= ?1 LIMIT ?2)"
+            }
+            Kind::Codes => {
+                "DELETE FROM authorization_codes WHERE rowid IN (SELECT rowid FROM authorization_codes WHERE expires_at <= ?1 LIMIT ?2)"
+            }
+            Kind::Interactions => {
+                "DELETE FROM interactions WHERE rowid IN (SELECT rowid FROM interactions WHERE expires_at <= ?1 LIMIT ?2)"
+            }
+            Kind::Sessions => {
+                "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)"
+            }
+            Kind::Assertions => {
+                "DELETE FROM client_assertions WHERE rowid IN (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)"
+            }
+            Kind::LoginFailures => {
+                "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE last_failed_at <= ?1 LIMIT ?2)"
+            }
+            Kind::Audit => {
+                unreachable!("audit events are pruned in chain order: audit::prune_oldest")
+            }
         }
     }
 

@@ -5,8 +5,8 @@
 //! connection's commands in order, so the next read simply follows the abandoned one.
 
 use crate::{Conn, Result, StoreError};
-use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};

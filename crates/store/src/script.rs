@@ -7,8 +7,8 @@
 //! anonymous `?` parameters.
 
 use crate::{Conn, Result, StoreError};
-use sqlx::sqlite::SqliteArguments;
 use sqlx::Arguments;
+use sqlx::sqlite::SqliteArguments;
 
 /// A value bound to a `?`.
 #[derive(Debug, Clone)]

@@ -71,7 +71,7 @@ impl Turnstile {
                             let _ = self.file.unlock();
                             Turn(None)
                         }
-                    })
+                    });
                 }
                 Err(TryLockError::WouldBlock) => {}
                 // A file system without advisory locks: no turnstile, SQLite's lock still orders.

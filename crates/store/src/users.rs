@@ -1,6 +1,6 @@
 //! `users`: the sandbox user directory.
 
-use crate::{json, to_json, Conn, Result};
+use crate::{Conn, Result, json, to_json};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]

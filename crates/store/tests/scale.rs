@@ -2,8 +2,8 @@
 //! This seeds 100k grants, checks the query plans use indexes (no full sort), and prints how
 //! long a page takes: a figure to watch, not a timed assertion.
 
-use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use authdesk_store::Store;
+use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use std::time::Instant;
 
 const GRANTS: i64 = 100_000;

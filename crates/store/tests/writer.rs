@@ -26,7 +26,8 @@ async fn get(store: &Store, key: &str) -> Option<String> {
 /// and run as one batch.
 fn hold_writer(store: &Store, d: Duration) -> tokio::task::JoinHandle<()> {
     let s = store.clone();
-    let h = tokio::spawn(async move {
+
+    tokio::spawn(async move {
         s.write(move |_tx| {
             Box::pin(async move {
                 tokio::time::sleep(d).await;
@@ -35,8 +36,7 @@ fn hold_writer(store: &Store, d: Duration) -> tokio::task::JoinHandle<()> {
         })
         .await
         .unwrap();
-    });
-    h
+    })
 }
 
 #[derive(Debug)]
@@ -374,7 +374,7 @@ async fn an_admin_write_gets_its_turn_while_a_server_is_saturated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
     use authdesk_store::access_tokens::{self, AccessTokenRow};
-    use authdesk_store::{audit, Script};
+    use authdesk_store::{Script, audit};
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), Limits::default()).await;
     let blocker = hold_writer(&store, Duration::from_millis(300));

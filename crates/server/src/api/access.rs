@@ -1,7 +1,7 @@
 //! Presented tokens: access-token verification (for introspection, userinfo and revocation),
 //! RFC 7662 introspection, RFC 7009 revocation and OIDC userinfo.
 
-use super::{audit, Actor, ApiError, Authdesk, Check, Result};
+use super::{Actor, ApiError, Authdesk, Check, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::signing;
 use authdesk_core::claims;
@@ -12,7 +12,7 @@ use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::{grants, refresh_tokens, users};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Why a presented access token is not accepted. Each reason is safe to tell the caller (it
 /// is about the token they hold); a failure to look it up is not a reason but an internal
@@ -182,17 +182,17 @@ impl Authdesk {
         }
         let hash = self.hasher().hash("refresh_token", token);
         let mut conn = self.store().read().await?;
-        if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await? {
-            if g.client_id == caller.id {
-                let (token, grant) = (t.facts(), g.facts());
-                let exp = status::effective_expiry(&token, &grant).timestamp();
-                if status::refresh_status(&token, &grant, self.now()).is_active() {
-                    return Ok(json!({
-                        "active": true, "token_type": "refresh_token", "scope": g.scope,
-                        "client_id": g.client_id, "sub": g.sub, "exp": exp, "iat": t.issued_at,
-                        "iss": self.issuer(),
-                    }));
-                }
+        if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await?
+            && g.client_id == caller.id
+        {
+            let (token, grant) = (t.facts(), g.facts());
+            let exp = status::effective_expiry(&token, &grant).timestamp();
+            if status::refresh_status(&token, &grant, self.now()).is_active() {
+                return Ok(json!({
+                    "active": true, "token_type": "refresh_token", "scope": g.scope,
+                    "client_id": g.client_id, "sub": g.sub, "exp": exp, "iat": t.issued_at,
+                    "iss": self.issuer(),
+                }));
             }
         }
         Ok(json!({"active": false}))
@@ -206,14 +206,14 @@ impl Authdesk {
         token: &str,
         hint: Option<&str>,
     ) -> Result<()> {
-        if let Some(h) = hint {
-            if !matches!(h, "access_token" | "refresh_token") {
-                return Err(OAuthError::new(
-                    ErrorCode::UnsupportedTokenType,
-                    "token_type_hint must be access_token or refresh_token",
-                )
-                .into());
-            }
+        if let Some(h) = hint
+            && !matches!(h, "access_token" | "refresh_token")
+        {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedTokenType,
+                "token_type_hint must be access_token or refresh_token",
+            )
+            .into());
         }
         let now = self.now().timestamp();
         let hash = self.hasher().hash("refresh_token", token);
@@ -247,18 +247,18 @@ impl Authdesk {
                         )
                         .await?;
                     }
-                } else if let Some(jti) = access_jti {
-                    if access_tokens::revoke(tx, &jti, now).await? {
-                        audit::record(
-                            tx,
-                            now,
-                            &who,
-                            AuditAction::AccessTokenRevoke,
-                            &jti,
-                            json!({}),
-                        )
-                        .await?;
-                    }
+                } else if let Some(jti) = access_jti
+                    && access_tokens::revoke(tx, &jti, now).await?
+                {
+                    audit::record(
+                        tx,
+                        now,
+                        &who,
+                        AuditAction::AccessTokenRevoke,
+                        &jti,
+                        json!({}),
+                    )
+                    .await?;
                 }
                 Ok(())
             })

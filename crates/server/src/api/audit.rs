@@ -1,8 +1,8 @@
 //! The audit log: admin actions and token events.
 
 use super::{Actor, Authdesk, Page, Result};
-use authdesk_store::audit::{self, AuditRow};
 use authdesk_store::Conn;
+use authdesk_store::audit::{self, AuditRow};
 use serde::{Deserialize, Serialize};
 
 /// Every action the audit records: a closed set, exported to the console (its filter lists
@@ -142,7 +142,7 @@ pub(crate) fn record_into(
     target: &str,
     detail: serde_json::Value,
 ) {
-    audit::record_into(script, at, &actor.0, action.as_str(), target, &detail)
+    audit::record_into(script, at, &actor.0, action.as_str(), target, &detail);
 }
 
 /// A budget for audit events that callers cause without authenticating (failed client

@@ -1,14 +1,14 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523) and `none`.
 
-use super::{audit, Actor, Authdesk, Check, Result};
+use super::{Actor, Authdesk, Check, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::client_keys::{self, ClientKey};
 use crate::signing;
-use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_core::OAuthError;
+use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_store::clients::ClientRow;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

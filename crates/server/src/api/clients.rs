@@ -1,6 +1,6 @@
 //! Applications (external-application configurations): the back-office use cases.
 
-use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
@@ -57,7 +57,11 @@ impl From<&ClientRow> for ClientView {
             partner_name: s.partner_name.clone(),
             client_type: s.client_type,
             token_endpoint_auth_method: s.auth_method,
-            redirect_uris: s.redirect_uris.iter().map(|u| u.to_string()).collect(),
+            redirect_uris: s
+                .redirect_uris
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             scopes: s.scopes.iter().map(String::from).collect(),
             custom_claims: s.custom_claims.clone(),
             grant_types: s.grant_types.clone(),
@@ -207,7 +211,7 @@ impl Authdesk {
                     .await?;
                     let row = clients::get(tx, &id)
                         .await?
-                        .ok_or_else(|| ApiError::NotFound(id.to_string()))?;
+                        .ok_or_else(|| ApiError::NotFound(id.clone()))?;
                     Ok((row, issued))
                 })
             })
@@ -240,7 +244,7 @@ impl Authdesk {
                     audit::record(tx, now, &actor, action, &id, json!({})).await?;
                     clients::get(tx, &id)
                         .await?
-                        .ok_or_else(|| ApiError::NotFound(id.to_string()))
+                        .ok_or_else(|| ApiError::NotFound(id.clone()))
                 })
             })
             .await?;
@@ -293,7 +297,7 @@ impl Authdesk {
                     .await?;
                     clients::get(tx, &id)
                         .await?
-                        .ok_or_else(|| ApiError::NotFound(id.to_string()))
+                        .ok_or_else(|| ApiError::NotFound(id.clone()))
                 })
             })
             .await?;

@@ -3,7 +3,7 @@
 //! directory sees the same time (re-read by `Authdesk::sync`).
 
 use super::audit::AuditAction;
-use super::{audit, Actor, ApiError, Authdesk, Mode, Result};
+use super::{Actor, ApiError, Authdesk, Mode, Result, audit};
 use authdesk_core::clock::Clock;
 use authdesk_store::settings;
 use chrono::{DateTime, Duration, Utc};

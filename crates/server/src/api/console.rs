@@ -2,9 +2,9 @@
 //! shape every command returns, the grant query, and the status bar's facts.
 
 use super::{ApiError, Authdesk, ClockView, Mode, Page};
+use authdesk_core::ErrorCode;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::format_duration;
-use authdesk_core::ErrorCode;
 use authdesk_store::grants::GrantSelector;
 use serde::{Deserialize, Serialize};
 

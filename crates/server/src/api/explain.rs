@@ -151,7 +151,7 @@ impl Authdesk {
             match self.check_access_token(token).await {
                 Ok(_) => findings.push("not revoked; its grant and app are live".into()),
                 Err(Check::Refused(why)) => {
-                    problems.push(format!("not accepted by introspection or userinfo: {why}"))
+                    problems.push(format!("not accepted by introspection or userinfo: {why}"));
                 }
                 Err(Check::Failed(e)) => return Err(e),
             }

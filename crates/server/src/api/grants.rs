@@ -1,6 +1,6 @@
 //! Support-staff use cases: find grants, see each chain's tree, preview and revoke.
 
-use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, GrantStatus, TokenStatus};
@@ -241,11 +241,10 @@ impl Authdesk {
         let (selector, actor, reason) = (selector.clone(), actor.clone(), reason.to_string());
         self.write(move |tx| {
             Box::pin(async move {
-                if let GrantSelector::Grant(id) = &selector {
-                    if grants::get(tx, id).await?.is_none() {
+                if let GrantSelector::Grant(id) = &selector
+                    && grants::get(tx, id).await?.is_none() {
                         return Err(ApiError::NotFound(format!("no grant with id {id}")));
                     }
-                }
                 let impact = grants::impact(tx, &selector, now).await?;
                 grants::revoke(tx, &selector, now, &actor.0, &reason).await?;
                 let (client_id, sub, grant_id) = selector.parts();

@@ -1,6 +1,6 @@
 //! Signing keys: list, rotate, and the published JWKS.
 
-use super::{audit, Actor, Authdesk, Result};
+use super::{Actor, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::signing::{self, Alg, VerifyingKey};
 use authdesk_core::clock::from_unix;
@@ -8,7 +8,7 @@ use authdesk_core::lifetime;
 use authdesk_store::keys;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]

@@ -4,11 +4,11 @@
 //! with the user name, never the password.
 
 use super::authorize::{Outcome, PageContext, SESSION_SECONDS};
-use super::{audit, Actor, Authdesk, Result};
+use super::{Actor, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
+use authdesk_core::OAuthError;
 use authdesk_core::authorize::Request as AuthorizeRequest;
 use authdesk_core::login::{self, Failures};
-use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;
 use authdesk_store::interactions::{self, InteractionRow};
 use authdesk_store::{codes, login_failures, sessions};

@@ -18,11 +18,11 @@ pub mod users;
 
 use crate::secret::{self, SecretHasher};
 use crate::signing::{self, SigningKey, VerifyingKey};
+use authdesk_core::OAuthError;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::{Clock, OffsetClock};
 use authdesk_core::issuer::Issuer;
-use authdesk_core::OAuthError;
-use authdesk_store::{settings, BoxFuture, Conn, Role, Store, StoreError};
+use authdesk_store::{BoxFuture, Conn, Role, Store, StoreError, settings};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ use std::sync::{Arc, RwLock};
 pub enum ApiError {
     #[error("{0}")]
     OAuth(#[from] OAuthError),
-    #[error("{}", fields.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
+    #[error("{}", fields.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid { fields: Vec<FieldError> },
     #[error("{0}")]
     NotFound(String),
@@ -253,7 +253,7 @@ impl Authdesk {
             sso_over_http: Default::default(),
             clients: clients::ClientCache::default(),
             password_slots: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             )),
             password_memory: Arc::default(),
             unauthenticated_audit: audit::UnauthenticatedBudget::default(),

@@ -12,7 +12,7 @@
 //! - expired login sessions, interactions and `private_key_jwt` replay entries;
 //! - audit events older than `audit` (a setting of its own).
 
-use super::{audit, Actor, ApiError, Authdesk, Result};
+use super::{Actor, ApiError, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::lifetime;
 use authdesk_store::prune::{self, Cutoffs, Kind};

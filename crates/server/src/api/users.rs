@@ -1,6 +1,6 @@
 //! Sandbox users: the people who log in at the sandbox issuer.
 
-use super::{audit, Actor, ApiError, Authdesk, Page, Result};
+use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::secret;
 use authdesk_core::claims;
@@ -9,7 +9,7 @@ use authdesk_store::grants;
 use authdesk_store::users::{self, UserRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -170,7 +170,7 @@ impl Authdesk {
                         .await?;
                     users::get(tx, &sub)
                         .await?
-                        .ok_or_else(|| ApiError::NotFound(sub.to_string()))
+                        .ok_or_else(|| ApiError::NotFound(sub.clone()))
                 })
             })
             .await?;

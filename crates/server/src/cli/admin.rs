@@ -1,7 +1,7 @@
 //! The data directory's upkeep: `clock`, `keys`, `retention`, `prune` and `audit`.
 
-use super::output::{self, print};
 use super::Failure;
+use super::output::{self, print};
 use crate::api::audit::AuditAction;
 use crate::api::{Actor, Authdesk, Page};
 use crate::signing::Alg;

@@ -1,7 +1,7 @@
 //! `authdesk clients ...`: external-application configurations.
 
-use super::output::{self, print};
 use super::Failure;
+use super::output::{self, print};
 use crate::api::{Actor, Authdesk, Page};
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use clap::{Args, Subcommand};

@@ -1,7 +1,7 @@
 //! `authdesk grants ...` (refresh-token chains) and `authdesk mint`, which makes one.
 
-use super::output::{self, print};
 use super::Failure;
+use super::output::{self, print};
 use crate::api::{Actor, Authdesk, Page};
 use authdesk_store::grants::GrantSelector;
 use clap::Subcommand;

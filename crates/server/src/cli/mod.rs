@@ -18,7 +18,7 @@ pub use clients::{ClientsCmd, CreateClient};
 pub use grants::GrantsCmd;
 pub use users::UsersCmd;
 
-use crate::api::{mode_name, Actor, ApiError, Authdesk, Mode, OpenOptions};
+use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, mode_name};
 use authdesk_core::issuer::Issuer;
 use clap::{Parser, Subcommand};
 use serde_json::json;

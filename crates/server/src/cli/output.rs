@@ -8,7 +8,7 @@ use crate::api::keys::KeyView;
 use crate::api::prune::{PruneReport, Retention};
 use crate::api::tokens::TokenResponse;
 use crate::api::users::UserView;
-use crate::api::{mode_name, ClockView};
+use crate::api::{ClockView, mode_name};
 use authdesk_core::clock::{format_duration, from_unix};
 use authdesk_store::audit::AuditRow;
 use authdesk_store::grants::Impact;
@@ -48,7 +48,12 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
             .to_string()
             + "\n"
     };
-    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
+    let mut out = line(
+        headers
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
+    );
     for r in rows {
         out.push_str(&line(r));
     }

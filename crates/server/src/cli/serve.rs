@@ -1,7 +1,7 @@
 //! `authdesk serve`: the OAuth 2.0 / OIDC endpoints until Ctrl-C or SIGTERM.
 
 use super::Failure;
-use crate::api::{mode_name, Authdesk};
+use crate::api::{Authdesk, mode_name};
 use authdesk_core::issuer::Issuer;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -118,7 +118,7 @@ mod tests {
                     "{listen} {issuer:?}"
                 ),
                 Some(warns) => assert_eq!(
-                    got.as_ref().map(|w| w.is_some()).ok(),
+                    got.as_ref().map(std::option::Option::is_some).ok(),
                     Some(warns),
                     "{listen} {issuer:?}"
                 ),

@@ -1,11 +1,11 @@
 //! `authdesk users ...`: sandbox users, and reading a new user's password.
 
-use super::output::{self, print};
 use super::Failure;
+use super::output::{self, print};
 use crate::api::{Actor, Authdesk, Page};
 use authdesk_core::claims::parse_claim_arg;
 use clap::Subcommand;
-use serde_json::{json, Map};
+use serde_json::{Map, json};
 
 #[derive(Subcommand, Debug)]
 pub enum UsersCmd {
@@ -70,7 +70,9 @@ pub(super) async fn run(
 fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Failure> {
     use std::io::{BufRead, IsTerminal};
     if let Some(p) = given {
-        eprintln!("warning: --password shows the password to other local users (process list) and keeps it in shell history; prefer --password-stdin");
+        eprintln!(
+            "warning: --password shows the password to other local users (process list) and keeps it in shell history; prefer --password-stdin"
+        );
         return Ok(p);
     }
     let stdin = std::io::stdin();

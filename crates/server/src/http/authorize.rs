@@ -1,12 +1,12 @@
 //! `/authorize`, `/login`, `/consent`: render `api::authorize` outcomes, manage cookies.
 
-use super::form::{cookie, Params};
+use super::form::{Params, cookie};
 use super::pages;
-use crate::api::authorize::{Outcome, INTERACTION_SECONDS, SESSION_SECONDS};
 use crate::api::Authdesk;
+use crate::api::authorize::{INTERACTION_SECONDS, Outcome, SESSION_SECONDS};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 

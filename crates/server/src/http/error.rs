@@ -4,9 +4,9 @@
 
 use crate::api::ApiError;
 use authdesk_core::{ErrorCode, OAuthError};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 /// An error at a JSON endpoint (token, introspection, revocation, userinfo).

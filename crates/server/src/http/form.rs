@@ -3,7 +3,7 @@
 
 use authdesk_core::OAuthError;
 use axum::body::Bytes;
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 
 pub use authdesk_core::params::Params;
 

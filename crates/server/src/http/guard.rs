@@ -9,7 +9,7 @@ use super::form::BODY_LIMIT;
 use crate::api::Authdesk;
 use authdesk_core::OAuthError;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;
@@ -20,7 +20,11 @@ pub async fn guard(State(app): State<Arc<Authdesk>>, req: Request, next: Next) -
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(axum::http::uri::Authority::as_str)
+        });
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -87,11 +91,7 @@ pub fn host_allowed(host: &str, issuer: &str) -> bool {
 }
 
 fn default_port(scheme: &str) -> u16 {
-    if scheme == "https" {
-        443
-    } else {
-        80
-    }
+    if scheme == "https" { 443 } else { 80 }
 }
 
 /// A Host value's name (brackets of an IPv6 literal removed) and port, if well-formed.

@@ -2,11 +2,11 @@
 
 use super::paths;
 use crate::api::Authdesk;
-use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub fn metadata(issuer: &str, oidc: bool) -> Value {

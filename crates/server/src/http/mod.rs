@@ -10,8 +10,8 @@ mod pages;
 mod token;
 
 use crate::api::Authdesk;
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! hidden field, never framed.
 
 use crate::api::authorize::PageContext;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 pub fn escape(s: &str) -> String {

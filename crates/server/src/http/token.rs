@@ -1,17 +1,17 @@
 //! `/token`, `/introspect`, `/revoke`, `/userinfo`.
 
-use super::error::{no_store, HttpError};
+use super::error::{HttpError, no_store};
 use super::form::Params;
 use super::paths;
-use crate::api::client_auth::{Credentials, ASSERTION_TYPE};
 use crate::api::Authdesk;
+use crate::api::client_auth::{ASSERTION_TYPE, Credentials};
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
 use std::sync::Arc;
 
@@ -167,7 +167,7 @@ pub async fn token(
                     authdesk_core::error::shown(other)
                 ),
             )
-            .into())
+            .into());
         }
     };
     Ok(json_no_store(resp))
@@ -216,7 +216,7 @@ pub async fn userinfo(
             return Err(bearer(OAuthError::new(
                 ErrorCode::InvalidToken,
                 "a bearer access token is required",
-            )))
+            )));
         }
     };
     match app.userinfo(token).await {

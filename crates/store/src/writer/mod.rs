@@ -33,12 +33,12 @@ mod job;
 use crate::turnstile::Turnstile;
 use crate::{Conn, Script, StoreError};
 use futures_util::future::BoxFuture;
-use job::{Appended, Job, Typed, GROUP};
-use sqlx::sqlite::SqliteConnectOptions;
+use job::{Appended, GROUP, Job, Typed};
 use sqlx::ConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -326,15 +326,12 @@ impl Task {
     fn batch(&mut self, mut batch: Vec<Box<dyn Job>>) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let earliest = batch.iter().map(|j| j.deadline()).min().expect("non-empty");
-            let _turn = match self.turnstile.enter(earliest).await {
-                Ok(t) => t,
-                Err(()) => {
-                    let f = Fault::Busy("another process kept the database's write lock".into());
-                    for j in batch {
-                        j.refuse(f.error());
-                    }
-                    return;
+            let Ok(_turn) = self.turnstile.enter(earliest).await else {
+                let f = Fault::Busy("another process kept the database's write lock".into());
+                for j in batch {
+                    j.refuse(f.error());
                 }
+                return;
             };
             // BEGIN IMMEDIATE takes SQLite's write lock; another process may hold it for a while.
             // The savepoint marks the batch's start, to undo every unit at once if one fails.
@@ -413,12 +410,10 @@ impl Task {
                         }
                     }
                 }
-                if isolated {
-                    if let Err(e) = exec(conn, "SAVEPOINT unit").await {
-                        fault = Some(Fault::of(&e, "cannot start a savepoint"));
-                        queue.push_front(job);
-                        break;
-                    }
+                if isolated && let Err(e) = exec(conn, "SAVEPOINT unit").await {
+                    fault = Some(Fault::of(&e, "cannot start a savepoint"));
+                    queue.push_front(job);
+                    break;
                 }
                 if job.run(conn).await {
                     done.push(job);

@@ -2,19 +2,19 @@
 //! a new grant written in one unit with the code marked used.
 
 use super::{
-    http_actor, id_token_input, plan_grant, require_grant, run_all, NewGrant, TokenResponse,
+    NewGrant, TokenResponse, http_actor, id_token_input, plan_grant, require_grant, run_all,
 };
 use crate::api::audit::AuditAction;
-use crate::api::{audit, ApiError, Authdesk, Result};
+use crate::api::{ApiError, Authdesk, Result, audit};
+use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::clock::from_unix;
 use authdesk_core::code;
 use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::scope::Scope;
-use authdesk_core::OAuthError;
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::GrantSelector;
-use authdesk_store::{codes, grants, Script};
+use authdesk_store::{Script, codes, grants};
 use serde_json::json;
 
 impl Authdesk {

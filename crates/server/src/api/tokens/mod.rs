@@ -10,21 +10,21 @@
 mod code_exchange;
 mod refresh_grant;
 
-use super::{audit, Actor, ApiError, Authdesk, Result};
+use super::{Actor, ApiError, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::signing::at_hash;
 use authdesk_core::client::{ClientType, GrantType};
 use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::scope::Scope;
-use authdesk_core::{claims, OAuthError};
+use authdesk_core::{OAuthError, claims};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::{self, GrantRow};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
-use authdesk_store::{users, Conn, Script};
+use authdesk_store::{Conn, Script, users};
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// A token-endpoint success response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ts_rs::TS)]

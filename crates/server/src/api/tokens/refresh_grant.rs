@@ -2,18 +2,18 @@
 //! [`authdesk_core::refresh::decide`]; the use, the child token, its access token and the
 //! audit event written in one unit.
 
-use super::{access_row, http_actor, require_grant, run_all, IdTokenInput, Issued, TokenResponse};
+use super::{IdTokenInput, Issued, TokenResponse, access_row, http_actor, require_grant, run_all};
 use crate::api::audit::AuditAction;
-use crate::api::{audit, ApiError, Authdesk, Result};
+use crate::api::{ApiError, Authdesk, Result, audit};
+use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::refresh::{self, Decision, Rejection};
 use authdesk_core::scope::Scope;
-use authdesk_core::OAuthError;
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::GrantSelector;
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
-use authdesk_store::{grants, Script};
+use authdesk_store::{Script, grants};
 use serde_json::json;
 
 impl Authdesk {
@@ -86,7 +86,7 @@ impl Authdesk {
                             )));
                         }
                         Decision::Reject(r) => {
-                            return Ok(Err(OAuthError::invalid_grant(r.describe())))
+                            return Ok(Err(OAuthError::invalid_grant(r.describe())));
                         }
                     };
                     let grant_scope = Scope::parse(&grant.scope).map_err(ApiError::Internal)?;
