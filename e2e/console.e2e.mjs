@@ -205,6 +205,12 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The audit's hash chain is verified and shown above the list.
   await browser.waitUntil(async () => (await text("#audit-chain")).includes("intact"), { timeout: 20_000 });
   await shot("10-audit");
+  // The action filter lists what the backend records (AuditAction::ALL), and filters.
+  const values = await browser.execute(() => [...document.querySelectorAll("#audit-action option")].map((o) => o.value));
+  assert.ok(values.includes("settings.retention") && values.includes("grant.revoke"), values.join(","));
+  await (await browser.$("#audit-action")).selectByAttribute("value", "grant.revoke");
+  await browser.waitUntil(async () => !(await text("#audit-list")).includes("token.mint"), { timeout: 20_000 });
+  assert.match(await text("#audit-list"), /grant\.revoke/);
 });
 
 async function $$rows() {
