@@ -3,6 +3,8 @@
 //! long a page takes: a figure to watch, not a timed assertion.
 
 use authdesk_store::Store;
+mod common;
+
 use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use std::time::Instant;
 
@@ -64,29 +66,8 @@ async fn hundred_thousand_grants_page_on_an_index() {
 }
 
 async fn sqlx_seed(tx: &mut authdesk_store::Conn) {
-    use authdesk_core::client::ClientDraft;
     for c in 0..10 {
-        let settings = ClientDraft {
-            name: format!("app {c}"),
-            redirect_uris: vec!["https://a.example/cb".into()],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap();
-        authdesk_store::clients::insert(
-            tx,
-            &authdesk_store::clients::ClientRow {
-                id: format!("app-{c}"),
-                settings,
-                secret_hash: None,
-                secret_rotated_at: None,
-                enabled: true,
-                created_at: 0,
-                updated_at: 0,
-            },
-        )
-        .await
-        .unwrap();
+        common::insert_app(tx, &format!("app-{c}")).await.unwrap();
     }
     for i in 0..GRANTS {
         let g = GrantRow {

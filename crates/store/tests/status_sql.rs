@@ -3,6 +3,8 @@
 //! effective expiry). This seeds every combination of grant and token state and holds the SQL
 //! to the core rule at moments around each boundary.
 
+mod common;
+
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
@@ -82,26 +84,7 @@ async fn store_with(
     store
         .write(move |tx| {
             Box::pin(async move {
-                let settings = authdesk_core::client::ClientDraft {
-                    name: "app".into(),
-                    redirect_uris: vec!["https://a.example/cb".into()],
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap();
-                authdesk_store::clients::insert(
-                    tx,
-                    &authdesk_store::clients::ClientRow {
-                        id: "app".into(),
-                        settings,
-                        secret_hash: None,
-                        secret_rotated_at: None,
-                        enabled: true,
-                        created_at: 0,
-                        updated_at: 0,
-                    },
-                )
-                .await?;
+                common::insert_app(tx, "app").await?;
                 let mut script = Script::new();
                 for g in &gs {
                     grants::insert_into(&mut script, g);

@@ -69,6 +69,29 @@ struct Fresh {
     refresh_hash: Vec<u8>,
 }
 
+/// A new refresh token of `grant_id` (a chain's first when `parent_id` is `None`), living the
+/// app's refresh-token lifetime from `now`.
+fn refresh_row(
+    id: String,
+    token_hash: Vec<u8>,
+    grant_id: &str,
+    parent_id: Option<String>,
+    now: i64,
+    lifetimes: &Lifetimes,
+) -> RefreshTokenRow {
+    RefreshTokenRow {
+        id,
+        grant_id: grant_id.to_string(),
+        parent_id,
+        token_hash,
+        issued_at: now,
+        expires_at: now + lifetimes.refresh_token,
+        consumed_at: None,
+        last_used_at: None,
+        use_count: 0,
+    }
+}
+
 /// Everything needed to start a grant for a user inside a unit of work.
 #[derive(Clone)]
 struct NewGrant {
@@ -164,17 +187,14 @@ fn plan_grant(
     let mut refresh_token = None;
     let mut refresh_id = None;
     if wants_refresh {
-        let row = RefreshTokenRow {
-            id: fresh.refresh_id,
-            grant_id: grant.id.clone(),
-            parent_id: None,
-            token_hash: fresh.refresh_hash,
-            issued_at: now,
-            expires_at: now + lifetimes.refresh_token,
-            consumed_at: None,
-            last_used_at: None,
-            use_count: 0,
-        };
+        let row = refresh_row(
+            fresh.refresh_id,
+            fresh.refresh_hash,
+            &grant.id,
+            None,
+            now,
+            &lifetimes,
+        );
         refresh_tokens::insert_into(script, &row);
         refresh_id = Some(row.id);
         refresh_token = Some(fresh.refresh_raw);

@@ -2,7 +2,10 @@
 //! [`authdesk_core::refresh::decide`]; the use, the child token, its access token and the
 //! audit event written in one unit.
 
-use super::{IdTokenInput, Issued, TokenResponse, access_row, http_actor, require_grant, run_all};
+use super::{
+    IdTokenInput, Issued, TokenResponse, access_row, http_actor, refresh_row, require_grant,
+    run_all,
+};
 use crate::api::audit::AuditAction;
 use crate::api::{ApiError, Authdesk, Result, audit};
 use authdesk_core::OAuthError;
@@ -12,7 +15,7 @@ use authdesk_core::scope::Scope;
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::GrantSelector;
-use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+use authdesk_store::refresh_tokens;
 use authdesk_store::{Script, grants};
 use serde_json::json;
 
@@ -110,17 +113,14 @@ impl Authdesk {
                     } else {
                         None
                     };
-                    let child = RefreshTokenRow {
-                        id: fresh.refresh_id,
-                        grant_id: grant.id.clone(),
-                        parent_id: Some(token.id.clone()),
-                        token_hash: fresh.refresh_hash,
-                        issued_at: now,
-                        expires_at: now + lifetimes.refresh_token,
-                        consumed_at: None,
-                        last_used_at: None,
-                        use_count: 0,
-                    };
+                    let child = refresh_row(
+                        fresh.refresh_id,
+                        fresh.refresh_hash,
+                        &grant.id,
+                        Some(token.id.clone()),
+                        now,
+                        &lifetimes,
+                    );
                     let access = AccessTokenRow {
                         grant_id: Some(grant.id.clone()),
                         refresh_token_id: Some(child.id.clone()),
