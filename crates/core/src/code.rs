@@ -4,12 +4,12 @@
 use crate::pkce::CodeChallenge;
 use chrono::{DateTime, Utc};
 
-/// A stored code, as the rule needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct IssuedCode<'a> {
-    pub client_id: &'a str,
-    pub redirect_uri: &'a str,
-    pub challenge: Option<&'a CodeChallenge>,
+/// A stored code, as the rule needs it (the store converts its row into this).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: Option<CodeChallenge>,
     pub expires_at: DateTime<Utc>,
     pub used: bool,
 }
@@ -67,7 +67,7 @@ impl CodeRejection {
 /// Decides whether `presented` may exchange `code` at `now`, in this order: the client, a
 /// replay, expiry, the redirect URI, PKCE.
 pub fn check(
-    code: &IssuedCode<'_>,
+    code: &IssuedCode,
     presented: &Presented<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), CodeRejection> {
@@ -81,10 +81,10 @@ pub fn check(
     if now >= code.expires_at {
         return Err(Expired);
     }
-    if presented.redirect_uri != Some(code.redirect_uri) {
+    if presented.redirect_uri != Some(code.redirect_uri.as_str()) {
         return Err(RedirectUriMismatch);
     }
-    match (code.challenge, presented.verifier) {
+    match (&code.challenge, presented.verifier) {
         (Some(ch), Some(v)) if ch.verify(v) => Ok(()),
         (Some(_), Some(_)) => Err(VerifierMismatch),
         (Some(_), None) => Err(VerifierMissing),
@@ -104,7 +104,7 @@ mod tests {
 
     type Case<'a> = (
         &'a str,
-        IssuedCode<'a>,
+        IssuedCode,
         Presented<'a>,
         DateTime<Utc>,
         Result<(), CodeRejection>,
@@ -114,11 +114,11 @@ mod tests {
     fn exchange_table() {
         use CodeRejection::*;
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let challenge = CodeChallenge::from_stored(challenge_for(VERIFIER));
+        let challenge = CodeChallenge::parse(&challenge_for(VERIFIER), Some("S256")).unwrap();
         let code = IssuedCode {
-            client_id: "app",
-            redirect_uri: "https://a.example/cb",
-            challenge: Some(&challenge),
+            client_id: "app".into(),
+            redirect_uri: "https://a.example/cb".into(),
+            challenge: Some(challenge),
             expires_at: t0 + Duration::seconds(60),
             used: false,
         };
@@ -129,28 +129,31 @@ mod tests {
         };
         let no_pkce = IssuedCode {
             challenge: None,
-            ..code
+            ..code.clone()
         };
-        let used = IssuedCode { used: true, ..code };
+        let used = IssuedCode {
+            used: true,
+            ..code.clone()
+        };
         let cases: Vec<Case> = vec![
-            ("good", code, good, t0, Ok(())),
+            ("good", code.clone(), good, t0, Ok(())),
             (
                 "last second",
-                code,
+                code.clone(),
                 good,
                 t0 + Duration::seconds(59),
                 Ok(()),
             ),
             (
                 "expired exactly",
-                code,
+                code.clone(),
                 good,
                 t0 + Duration::seconds(60),
                 Err(Expired),
             ),
             (
                 "another client",
-                code,
+                code.clone(),
                 Presented {
                     client_id: "other",
                     ..good
@@ -160,7 +163,7 @@ mod tests {
             ),
             (
                 "another client, used and expired",
-                used,
+                used.clone(),
                 Presented {
                     client_id: "other",
                     ..good
@@ -168,17 +171,17 @@ mod tests {
                 t0 + Duration::days(1),
                 Err(OtherClient),
             ),
-            ("replay", used, good, t0, Err(Replayed)),
+            ("replay", used.clone(), good, t0, Err(Replayed)),
             (
                 "late replay is still a replay",
-                used,
+                used.clone(),
                 good,
                 t0 + Duration::days(1),
                 Err(Replayed),
             ),
             (
                 "redirect differs",
-                code,
+                code.clone(),
                 Presented {
                     redirect_uri: Some("https://a.example/cb2"),
                     ..good
@@ -188,7 +191,7 @@ mod tests {
             ),
             (
                 "redirect missing",
-                code,
+                code.clone(),
                 Presented {
                     redirect_uri: None,
                     ..good
@@ -198,7 +201,7 @@ mod tests {
             ),
             (
                 "wrong verifier",
-                code,
+                code.clone(),
                 Presented {
                     verifier: Some(WRONG),
                     ..good
@@ -208,7 +211,7 @@ mod tests {
             ),
             (
                 "no verifier",
-                code,
+                code.clone(),
                 Presented {
                     verifier: None,
                     ..good
@@ -218,14 +221,14 @@ mod tests {
             ),
             (
                 "verifier without challenge",
-                no_pkce,
+                no_pkce.clone(),
                 good,
                 t0,
                 Err(UnexpectedVerifier),
             ),
             (
                 "neither",
-                no_pkce,
+                no_pkce.clone(),
                 Presented {
                     verifier: None,
                     ..good

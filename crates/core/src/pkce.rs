@@ -31,11 +31,6 @@ impl CodeChallenge {
         Ok(Self(challenge.to_string()))
     }
 
-    /// Rebuilds a challenge that was parsed before (from storage).
-    pub fn from_stored(s: String) -> Self {
-        Self(s)
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }

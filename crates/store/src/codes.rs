@@ -1,6 +1,9 @@
 //! `authorization_codes`: single-use codes, stored by hash.
 
-use crate::{Conn, Result, Script};
+use crate::{Conn, Result, Script, StoreError};
+use authdesk_core::clock::from_unix;
+use authdesk_core::code::IssuedCode;
+use authdesk_core::pkce::CodeChallenge;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CodeRow {
@@ -16,6 +19,27 @@ pub struct CodeRow {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub grant_id: Option<String>,
+}
+
+/// The stored code as the exchange rule (`authdesk_core::code::check`) sees it: times as
+/// `DateTime`, the challenge parsed again (a stored one that is not S256 is not ours).
+impl TryFrom<&CodeRow> for IssuedCode {
+    type Error = StoreError;
+    fn try_from(row: &CodeRow) -> Result<Self> {
+        let challenge = row
+            .code_challenge
+            .as_deref()
+            .map(|c| CodeChallenge::parse(c, Some("S256")))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("a stored code challenge: {e}")))?;
+        Ok(IssuedCode {
+            client_id: row.client_id.clone(),
+            redirect_uri: row.redirect_uri.clone(),
+            challenge,
+            expires_at: from_unix(row.expires_at),
+            used: row.used_at.is_some(),
+        })
+    }
 }
 
 pub async fn insert(conn: &mut Conn, c: &CodeRow) -> Result<()> {
@@ -61,4 +85,51 @@ pub fn mark_used_into(s: &mut Script, code_hash: &[u8], now: i64, grant_id: Opti
         .bind(now)
         .bind(grant_id.map(String::from))
         .bind(code_hash.to_vec());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authdesk_core::pkce::challenge_for;
+
+    #[test]
+    fn a_stored_code_converts_for_the_exchange_rule() {
+        let row = CodeRow {
+            code_hash: vec![1],
+            client_id: "app".into(),
+            sub: "alice".into(),
+            redirect_uri: "https://a.example/cb".into(),
+            scope: "openid".into(),
+            code_challenge: Some(challenge_for("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+            nonce: None,
+            auth_time: 0,
+            issued_at: 1_800_000_000,
+            expires_at: 1_800_000_060,
+            used_at: None,
+            grant_id: None,
+        };
+        let code = IssuedCode::try_from(&row).unwrap();
+        assert_eq!(code.expires_at, from_unix(1_800_000_060));
+        assert!(!code.used);
+        assert!(
+            code.challenge
+                .is_some_and(|c| c.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
+        );
+        let used = CodeRow {
+            used_at: Some(1_800_000_001),
+            code_challenge: None,
+            ..row.clone()
+        };
+        let code = IssuedCode::try_from(&used).unwrap();
+        assert!(code.used && code.challenge.is_none());
+        // A challenge that is not a base64url SHA-256 was not written by Authdesk.
+        let garbled = CodeRow {
+            code_challenge: Some("plain-text".into()),
+            ..row
+        };
+        assert!(matches!(
+            IssuedCode::try_from(&garbled),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 }

@@ -19,12 +19,12 @@ pub struct GrantRow {
     pub revoke_reason: Option<String>,
 }
 
-impl GrantRow {
-    /// What the status rules ([`authdesk_core::status`]) need of this grant.
-    pub fn facts(&self) -> GrantFacts {
+/// What the status rules ([`authdesk_core::status`]) need of a grant.
+impl From<&GrantRow> for GrantFacts {
+    fn from(g: &GrantRow) -> Self {
         GrantFacts {
-            chain_ends_at: self.chain_ends_at.map(from_unix),
-            revoked_at: self.revoked_at.map(from_unix),
+            chain_ends_at: g.chain_ends_at.map(from_unix),
+            revoked_at: g.revoked_at.map(from_unix),
         }
     }
 }

@@ -19,12 +19,12 @@ pub struct RefreshTokenRow {
     pub use_count: i64,
 }
 
-impl RefreshTokenRow {
-    /// What the status rules ([`authdesk_core::status`]) need of this token.
-    pub fn facts(&self) -> RefreshFacts {
+/// What the status rules ([`authdesk_core::status`]) need of a refresh token.
+impl From<&RefreshTokenRow> for RefreshFacts {
+    fn from(t: &RefreshTokenRow) -> Self {
         RefreshFacts {
-            expires_at: from_unix(self.expires_at),
-            consumed_at: self.consumed_at.map(from_unix),
+            expires_at: from_unix(t.expires_at),
+            consumed_at: t.consumed_at.map(from_unix),
         }
     }
 }

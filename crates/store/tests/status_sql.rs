@@ -6,7 +6,7 @@
 mod common;
 
 use authdesk_core::clock::from_unix;
-use authdesk_core::status::{self, TokenStatus};
+use authdesk_core::status::{self, GrantFacts, RefreshFacts, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
@@ -121,14 +121,17 @@ async fn impact_and_histogram_agree_with_the_core_status_rule() {
         let usable = rs
             .iter()
             .filter(|r| {
-                status::refresh_status(&r.facts(), &grant(&r.grant_id).facts(), at)
-                    == TokenStatus::Active
+                status::refresh_status(
+                    &RefreshFacts::from(*r),
+                    &GrantFacts::from(grant(&r.grant_id)),
+                    at,
+                ) == TokenStatus::Active
             })
             .count() as i64;
         let live_access = ats
             .iter()
             .filter(|a| {
-                let g = grant(a.grant_id.as_deref().unwrap()).facts();
+                let g = GrantFacts::from(grant(a.grant_id.as_deref().unwrap()));
                 status::access_status(
                     from_unix(a.expires_at),
                     a.revoked_at.map(from_unix),
@@ -157,7 +160,8 @@ async fn impact_and_histogram_agree_with_the_core_status_rule() {
             if g.revoked_at.is_some() || r.consumed_at.is_some() {
                 continue;
             }
-            let ends = status::effective_expiry(&r.facts(), &g.facts()).timestamp();
+            let ends =
+                status::effective_expiry(&RefreshFacts::from(r), &GrantFacts::from(g)).timestamp();
             if (now..to).contains(&ends) {
                 want.entry((ends - now) / DAY).or_default().0 += 1;
             }

@@ -7,7 +7,7 @@ use crate::signing;
 use authdesk_core::claims;
 use authdesk_core::client::ClientType;
 use authdesk_core::scope::Scope;
-use authdesk_core::status;
+use authdesk_core::status::{self, GrantFacts, RefreshFacts};
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
@@ -185,7 +185,7 @@ impl Authdesk {
         if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await?
             && g.client_id == caller.id
         {
-            let (token, grant) = (t.facts(), g.facts());
+            let (token, grant) = (RefreshFacts::from(&t), GrantFacts::from(&g));
             let exp = status::effective_expiry(&token, &grant).timestamp();
             if status::refresh_status(&token, &grant, self.now()).is_active() {
                 return Ok(json!({

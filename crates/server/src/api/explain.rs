@@ -4,7 +4,7 @@
 use super::{Authdesk, Check};
 use crate::signing::{signature_only, unverified_part};
 use authdesk_core::clock::from_unix;
-use authdesk_core::status::{self, TokenStatus};
+use authdesk_core::status::{self, GrantFacts, RefreshFacts, TokenStatus};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,7 +41,7 @@ impl Authdesk {
                     let (t, g) = authdesk_store::refresh_tokens::by_hash(&mut conn, &hash)
                         .await?
                         .ok_or_else(|| super::ApiError::NotFound("token".into()))?;
-                    let (facts, grant) = (t.facts(), g.facts());
+                    let (facts, grant) = (RefreshFacts::from(&t), GrantFacts::from(&g));
                     let eff = status::effective_expiry(&facts, &grant);
                     findings.push(format!(
                         "refresh token of grant {} (app {}, user {})",

@@ -3,7 +3,7 @@
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
-use authdesk_core::status::{self, GrantStatus, TokenStatus};
+use authdesk_core::status::{self, GrantFacts, GrantStatus, RefreshFacts, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
@@ -86,7 +86,7 @@ pub struct ExpiryDay {
 }
 
 fn summary(g: &GrantRow, now: DateTime<Utc>) -> GrantSummary {
-    let status = status::grant_status(&g.facts(), now);
+    let status = status::grant_status(&GrantFacts::from(g), now);
     GrantSummary {
         grant_id: g.id.clone(),
         client_id: g.client_id.clone(),
@@ -108,7 +108,7 @@ fn refresh_state(
     g: &GrantRow,
     now: DateTime<Utc>,
 ) -> (DateTime<Utc>, TokenStatus) {
-    let (token, grant) = (t.facts(), g.facts());
+    let (token, grant) = (RefreshFacts::from(t), GrantFacts::from(g));
     (
         status::effective_expiry(&token, &grant),
         status::refresh_status(&token, &grant, now),
@@ -149,7 +149,7 @@ fn access_view(a: &AccessTokenRow, g: &GrantRow, now: DateTime<Utc>) -> AccessTo
     let state = status::access_status(
         from_unix(a.expires_at),
         a.revoked_at.map(from_unix),
-        Some(&g.facts()),
+        Some(&GrantFacts::from(g)),
         now,
     );
     AccessTokenView {

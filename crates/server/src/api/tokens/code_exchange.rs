@@ -10,7 +10,6 @@ use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::clock::from_unix;
 use authdesk_core::code;
-use authdesk_core::pkce::CodeChallenge;
 use authdesk_core::scope::Scope;
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::GrantSelector;
@@ -42,14 +41,7 @@ impl Authdesk {
                             "the authorization code is invalid",
                         )));
                     };
-                    let challenge = row.code_challenge.clone().map(CodeChallenge::from_stored);
-                    let issued_code = code::IssuedCode {
-                        client_id: &row.client_id,
-                        redirect_uri: &row.redirect_uri,
-                        challenge: challenge.as_ref(),
-                        expires_at: from_unix(row.expires_at),
-                        used: row.used_at.is_some(),
-                    };
+                    let issued_code = code::IssuedCode::try_from(&row)?;
                     let presented = code::Presented {
                         client_id: &c.id,
                         redirect_uri: redirect_uri.as_deref(),

@@ -12,6 +12,7 @@ use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::refresh::{self, Decision, Rejection};
 use authdesk_core::scope::Scope;
+use authdesk_core::status::{GrantFacts, RefreshFacts};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::GrantSelector;
@@ -60,8 +61,8 @@ impl Authdesk {
                     };
                     let decision = refresh::decide(
                         c.settings.client_type,
-                        &token.facts(),
-                        &grant.facts(),
+                        &RefreshFacts::from(&token),
+                        &GrantFacts::from(&grant),
                         now_dt,
                     );
                     let consume = match decision {
