@@ -74,6 +74,20 @@ async fn refresh_token_unused_for_90_days_fails() {
         "90 days + 1 s"
     );
     assert!(s(&e, "error_description").contains("expired"));
+    // Grant a was refreshed (its new token lives on); grant b's only token expired unused.
+    let b_grant = t
+        .app
+        .grant_find_by_token(s(&b, "refresh_token"))
+        .await
+        .unwrap();
+    let why = b_grant.why.expect("an expired grant says why");
+    assert!(why.contains("expired unused"), "{why}");
+    let a_grant = t
+        .app
+        .grant_find_by_token(s(&a, "refresh_token"))
+        .await
+        .unwrap();
+    assert_eq!(a_grant.why, None, "a refreshed grant is live");
 }
 
 #[tokio::test]
@@ -123,6 +137,8 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
         Duration::days(365)
     );
     assert!(!detail.grant.active);
+    let why = detail.why.expect("an ended grant says why");
+    assert!(why.contains("one-year end"), "{why}");
 }
 
 #[tokio::test]
@@ -192,6 +208,11 @@ async fn public_client_reused_refresh_token_revokes_the_grant() {
     let detail = t.app.grant_find_by_token(&rt2).await.unwrap();
     assert!(detail.grant.revoked_at.is_some());
     assert_eq!(detail.grant.revoked_by.as_deref(), Some("system"));
+    let why = detail.why.expect("a revoked grant says why");
+    assert!(
+        why.contains("by system: refresh token reused (possible theft)"),
+        "{why}"
+    );
 }
 
 #[tokio::test]

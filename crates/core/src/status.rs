@@ -133,6 +133,96 @@ pub fn access_status(
     }
 }
 
+/// Why a grant no longer yields tokens: the one plain line support staff read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    Revoked {
+        at: DateTime<Utc>,
+        by: String,
+        reason: String,
+    },
+    /// The chain reached its one-year end: the user must authorize again.
+    ChainEnded { at: DateTime<Utc> },
+    /// The app is disabled: nothing of it gets tokens.
+    AppDisabled,
+    /// Every refresh token expired unused, the last at `at`.
+    RefreshExpired { at: DateTime<Utc> },
+}
+
+impl Stopped {
+    /// The line shown for it.
+    pub fn line(&self) -> String {
+        let day = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        match self {
+            Self::Revoked { at, by, reason } => {
+                format!("revoked {} by {by}: {reason}", day(at))
+            }
+            Self::ChainEnded { at } => format!(
+                "the chain reached its one-year end on {}: the user must sign in to the app again",
+                day(at)
+            ),
+            Self::AppDisabled => "the application is disabled: it gets no tokens".into(),
+            Self::RefreshExpired { at } => format!(
+                "the last refresh token expired unused on {}: the user must sign in to the app again",
+                day(at)
+            ),
+        }
+    }
+}
+
+/// What [`why_stopped`] needs of a grant beyond its [`GrantFacts`].
+#[derive(Debug, Clone, Copy)]
+pub struct GrantContext<'a> {
+    pub revoked_by: Option<&'a str>,
+    pub revoke_reason: Option<&'a str>,
+    pub app_enabled: bool,
+}
+
+/// Why the grant no longer yields tokens at `now`, or `None` while it does. In this order: a
+/// revocation, the chain's end, a disabled app, and — for a grant that held refresh tokens —
+/// none of them usable any more (the latest effective expiry passed).
+pub fn why_stopped(
+    grant: &GrantFacts,
+    context: GrantContext<'_>,
+    tokens: &[RefreshFacts],
+    now: DateTime<Utc>,
+) -> Option<Stopped> {
+    match grant_status(grant, now) {
+        GrantStatus::Revoked => {
+            return Some(Stopped::Revoked {
+                at: grant.revoked_at.unwrap_or_default(),
+                by: context.revoked_by.unwrap_or("unknown").to_string(),
+                reason: context
+                    .revoke_reason
+                    .unwrap_or("no reason given")
+                    .to_string(),
+            });
+        }
+        GrantStatus::ChainEnded => {
+            return Some(Stopped::ChainEnded {
+                at: grant.chain_ends_at.unwrap_or_default(),
+            });
+        }
+        GrantStatus::Active => {}
+    }
+    if !context.app_enabled {
+        return Some(Stopped::AppDisabled);
+    }
+    if tokens.is_empty()
+        || tokens
+            .iter()
+            .any(|t| refresh_status(t, grant, now).is_active())
+    {
+        return None;
+    }
+    tokens
+        .iter()
+        .filter(|t| t.consumed_at.is_none())
+        .map(|t| effective_expiry(t, grant))
+        .max()
+        .map(|at| Stopped::RefreshExpired { at })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +313,112 @@ mod tests {
         for (name, t, g, now, want) in cases {
             assert_eq!(refresh_status(&t, &g, now), want, "{name}");
         }
+    }
+
+    type WhyCase<'a> = (
+        &'a str,
+        GrantFacts,
+        GrantContext<'a>,
+        &'a [RefreshFacts],
+        DateTime<Utc>,
+        Option<Stopped>,
+    );
+
+    #[test]
+    fn why_a_grant_stopped() {
+        let live = GrantFacts {
+            chain_ends_at: Some(day(365)),
+            revoked_at: None,
+        };
+        let ctx = GrantContext {
+            revoked_by: None,
+            revoke_reason: None,
+            app_enabled: true,
+        };
+        let token = |own: i64, consumed: Option<i64>| RefreshFacts {
+            expires_at: day(own),
+            consumed_at: consumed.map(day),
+        };
+        let rotated = [token(90, Some(10)), token(100, None)];
+        let revoked = GrantFacts {
+            revoked_at: Some(day(20)),
+            ..live
+        };
+        let by = GrantContext {
+            revoked_by: Some("console:local"),
+            revoke_reason: Some("lost phone"),
+            ..ctx
+        };
+        let disabled = GrantContext {
+            app_enabled: false,
+            ..ctx
+        };
+        let cases: Vec<WhyCase> = vec![
+            ("live", live, ctx, &rotated, day(50), None),
+            ("no refresh tokens, live", live, ctx, &[], day(50), None),
+            (
+                "revoked",
+                revoked,
+                by,
+                &rotated,
+                day(30),
+                Some(Stopped::Revoked {
+                    at: day(20),
+                    by: "console:local".into(),
+                    reason: "lost phone".into(),
+                }),
+            ),
+            (
+                "chain end",
+                live,
+                ctx,
+                &rotated,
+                day(365),
+                Some(Stopped::ChainEnded { at: day(365) }),
+            ),
+            (
+                "disabled app",
+                live,
+                disabled,
+                &rotated,
+                day(50),
+                Some(Stopped::AppDisabled),
+            ),
+            (
+                "the rotated child expired: the consumed parent does not count",
+                live,
+                ctx,
+                &rotated,
+                day(100),
+                Some(Stopped::RefreshExpired { at: day(100) }),
+            ),
+            (
+                "an access-only grant never expires this way",
+                live,
+                ctx,
+                &[],
+                day(300),
+                None,
+            ),
+        ];
+        for (name, g, c, tokens, now, want) in cases {
+            assert_eq!(why_stopped(&g, c, tokens, now), want, "{name}");
+        }
+        let line = Stopped::Revoked {
+            at: day(20),
+            by: "console:local".into(),
+            reason: "lost phone".into(),
+        }
+        .line();
+        assert_eq!(
+            line,
+            "revoked 2026-01-21 00:00 UTC by console:local: lost phone"
+        );
+        assert!(
+            Stopped::RefreshExpired { at: day(100) }
+                .line()
+                .contains("expired unused on 2026-04-11")
+        );
     }
 
     #[test]

@@ -7,7 +7,12 @@ export type GrantDetail = {
 /**
  * The last moment a refresh can still succeed (the latest usable token's effective expiry).
  */
-last_refresh_possible_at: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, sub: string, scope: string, created_at: string, chain_started_at: string | null, chain_ends_at: string | null, revoked_at: string | null, revoked_by: string | null, revoke_reason: string | null, status: GrantStatus, 
+last_refresh_possible_at: string | null, 
+/**
+ * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
+ * `None` while it does.
+ */
+why: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, sub: string, scope: string, created_at: string, chain_started_at: string | null, chain_ends_at: string | null, revoked_at: string | null, revoked_by: string | null, revoke_reason: string | null, status: GrantStatus, 
 /**
  * `status == active`.
  */

@@ -149,13 +149,13 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
   return (
     <div className="detail" id="grant-detail">
       <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.status} /></h2>
+      {detail.why && <p className="why" id="grant-why">{detail.why}</p>}
       <dl>
         <dt>application</dt><dd className="mono">{detail.client_id}</dd>
         <dt>user</dt><dd className="mono">{detail.sub}</dd>
         <dt>scope</dt><dd className="mono">{detail.scope}</dd>
         <dt>chain</dt><dd>{formatTime(detail.chain_started_at)} → {formatTime(detail.chain_ends_at)}</dd>
         <dt>last refresh possible</dt><dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>
-        {detail.revoked_at && (<><dt>revoked</dt><dd id="revoked-info">{formatTime(detail.revoked_at)} by {detail.revoked_by} — {detail.revoke_reason}</dd></>)}
       </dl>
       <h3>Refresh tokens ({counts.active} usable of {counts.total})</h3>
       <table className="tree" id="token-tree">

@@ -3,7 +3,9 @@
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
-use authdesk_core::status::{self, GrantFacts, GrantStatus, RefreshFacts, TokenStatus};
+use authdesk_core::status::{
+    self, GrantContext, GrantFacts, GrantStatus, RefreshFacts, TokenStatus,
+};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
@@ -65,6 +67,9 @@ pub struct GrantDetail {
     pub grant: GrantSummary,
     /// The last moment a refresh can still succeed (the latest usable token's effective expiry).
     pub last_refresh_possible_at: Option<DateTime<Utc>>,
+    /// Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
+    /// `None` while it does.
+    pub why: Option<String>,
     pub refresh_tokens: Vec<RefreshTokenNode>,
     pub access_tokens: Vec<AccessTokenView>,
     pub now: DateTime<Utc>,
@@ -194,9 +199,23 @@ impl Authdesk {
             .filter(|(_, s)| s.is_active())
             .map(|(e, _)| e)
             .max();
+        drop(conn);
+        let app_enabled = self
+            .client_cached(&g.client_id)
+            .await?
+            .is_some_and(|c| c.enabled);
+        let context = GrantContext {
+            revoked_by: g.revoked_by.as_deref(),
+            revoke_reason: g.revoke_reason.as_deref(),
+            app_enabled,
+        };
+        let facts: Vec<RefreshFacts> = tokens.iter().map(RefreshFacts::from).collect();
+        let why = status::why_stopped(&GrantFacts::from(&g), context, &facts, now)
+            .map(|stopped| stopped.line());
         Ok(GrantDetail {
             grant: summary(&g, now),
             last_refresh_possible_at: last,
+            why,
             refresh_tokens: tree(&tokens, &g, now),
             access_tokens: access.iter().map(|a| access_view(a, &g, now)).collect(),
             now,
