@@ -141,6 +141,8 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   // WebKitWebDriver clicks cells, not rows.
   const cell = await $("#grant-list tbody tr td");
   await cell.waitForClickable({ timeout: 20_000 });
+  // Grants are shown by the names people know: the app's name and the user's username.
+  assert.match(await text("#grant-list"), /E2E Budget App[\s\S]*ada/);
   await cell.click();
   await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 20_000, timeoutMsg: "tree with two refresh tokens" });
   const rows = await $$rows();

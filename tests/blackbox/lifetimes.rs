@@ -130,7 +130,11 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
         )
         .await
         .unwrap();
+    // Named for people: the user's username and the app's name, in the list and the detail.
+    assert_eq!(grants[0].username.as_deref(), Some("ada"));
+    assert_eq!(grants[0].client_name.as_deref(), Some("Budget <b>Pal</b>"));
     let detail = t.app.grant_show(&grants[0].grant_id).await.unwrap();
+    assert_eq!(detail.grant.username.as_deref(), Some("ada"));
     let first = &detail.refresh_tokens[0];
     assert_eq!(
         detail.grant.chain_ends_at.unwrap() - first.issued_at,

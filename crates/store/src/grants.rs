@@ -173,17 +173,34 @@ pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
     )
 }
 
-/// Grants matching `s` (every grant without one), newest first, a page at a time.
+/// A grant with the names people know it by: its app's name and its user's username (`None`
+/// once the user is deleted).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NamedGrant {
+    #[sqlx(flatten)]
+    pub grant: GrantRow,
+    pub client_name: Option<String>,
+    pub username: Option<String>,
+}
+
+/// The named listing's query (both joins are primary-key lookups).
+fn named_sql(s: Option<&GrantSelector>) -> String {
+    format!(
+        "SELECT {COLUMNS}, c.name AS client_name, u.username AS username FROM grants g \
+         LEFT JOIN clients c ON c.id = g.client_id LEFT JOIN users u ON u.sub = g.sub \
+         WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
+        clause(s)
+    )
+}
+
+/// Grants matching `s` (every grant without one), newest first, a page at a time, named.
 pub async fn list(
     conn: &mut Conn,
     s: Option<&GrantSelector>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<GrantRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM grants g WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
-        clause(s)
-    );
+) -> Result<Vec<NamedGrant>> {
+    let sql = named_sql(s);
     Ok(bind_parts(sqlx::query_as(&sql), s)
         .bind(limit)
         .bind(offset)
@@ -191,12 +208,20 @@ pub async fn list(
         .await?)
 }
 
+/// One grant, named (see [`NamedGrant`]).
+pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> {
+    let selector = GrantSelector::Grant(id.to_string());
+    let sql = named_sql(Some(&selector));
+    Ok(bind_parts(sqlx::query_as(&sql), Some(&selector))
+        .bind(1)
+        .bind(0)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// SQLite's plan for `list` with this selector (for the scale test: paging must use an index).
 pub async fn explain_list(conn: &mut Conn, s: Option<&GrantSelector>) -> Result<String> {
-    let sql = format!(
-        "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM grants g WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
-        clause(s)
-    );
+    let sql = format!("EXPLAIN QUERY PLAN {}", named_sql(s));
     let rows: Vec<(i64, i64, i64, String)> = bind_parts(sqlx::query_as(&sql), s)
         .bind(50)
         .bind(0)

@@ -58,8 +58,15 @@ async fn hundred_thousand_grants_page_on_an_index() {
             start.elapsed()
         );
         assert_eq!(page.len(), 50, "{name}");
+        // Named: the app's name from the join (the seeded users are not registered).
         assert!(
-            page.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+            page.iter()
+                .all(|n| n.client_name.as_deref() == Some(n.grant.client_id.as_str())),
+            "{name}: every grant carries its app's name"
+        );
+        assert!(
+            page.windows(2)
+                .all(|w| w[0].grant.created_at >= w[1].grant.created_at),
             "{name}: newest first"
         );
     }

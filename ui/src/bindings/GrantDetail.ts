@@ -12,7 +12,15 @@ last_refresh_possible_at: string | null,
  * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
  * `None` while it does.
  */
-why: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, sub: string, scope: string, created_at: string, chain_started_at: string | null, chain_ends_at: string | null, revoked_at: string | null, revoked_by: string | null, revoke_reason: string | null, status: GrantStatus, 
+why: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, 
+/**
+ * The app's name.
+ */
+client_name: string | null, sub: string, 
+/**
+ * The user's username; `None` once the user was deleted.
+ */
+username: string | null, scope: string, created_at: string, chain_started_at: string | null, chain_ends_at: string | null, revoked_at: string | null, revoked_by: string | null, revoke_reason: string | null, status: GrantStatus, 
 /**
  * `status == active`.
  */

@@ -91,12 +91,12 @@ export function Chains({ focus, onTimeline }: { focus: string | null; onTimeline
       <div className="split">
         <div>
           <table className="list" id="grant-list">
-            <thead><tr><th>Grant</th><th>User</th><th>Created</th><th>Chain ends</th><th>State</th></tr></thead>
+            <thead><tr><th>Application / grant</th><th>User</th><th>Created</th><th>Chain ends</th><th>State</th></tr></thead>
             <tbody>
               {grants.map((g) => (
                 <tr key={g.grant_id} className={detail?.grant_id === g.grant_id ? "selected" : ""} onClick={() => open(g.grant_id)}>
-                  <td className="mono">{g.grant_id.slice(0, 8)}<div className="dim">{g.client_id.slice(0, 8)}</div></td>
-                  <td className="mono">{g.sub.slice(0, 12)}</td>
+                  <td>{g.client_name ?? <span className="mono">{g.client_id.slice(0, 8)}</span>}<div className="mono dim">{g.grant_id.slice(0, 8)}</div></td>
+                  <td>{g.username ?? <span className="mono dim">{g.sub.slice(0, 12)} (deleted)</span>}</td>
                   <td>{formatTime(g.created_at)}</td>
                   <td>{formatTime(g.chain_ends_at)}</td>
                   <td><State state={g.status} /></td>
@@ -151,8 +151,8 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
       <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.status} /></h2>
       {detail.why && <p className="why" id="grant-why">{detail.why}</p>}
       <dl>
-        <dt>application</dt><dd className="mono">{detail.client_id}</dd>
-        <dt>user</dt><dd className="mono">{detail.sub}</dd>
+        <dt>application</dt><dd>{detail.client_name ?? "—"} <span className="mono dim">{detail.client_id}</span></dd>
+        <dt>user</dt><dd>{detail.username ?? "deleted user"} <span className="mono dim">{detail.sub}</span></dd>
         <dt>scope</dt><dd className="mono">{detail.scope}</dd>
         <dt>chain</dt><dd>{formatTime(detail.chain_started_at)} → {formatTime(detail.chain_ends_at)}</dd>
         <dt>last refresh possible</dt><dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>

@@ -7,7 +7,7 @@ use authdesk_core::status::{
     self, GrantContext, GrantFacts, GrantStatus, RefreshFacts, TokenStatus,
 };
 use authdesk_store::access_tokens::{self, AccessTokenRow};
-use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact};
+use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact, NamedGrant};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,7 +18,11 @@ use serde_json::json;
 pub struct GrantSummary {
     pub grant_id: String,
     pub client_id: String,
+    /// The app's name.
+    pub client_name: Option<String>,
     pub sub: String,
+    /// The user's username; `None` once the user was deleted.
+    pub username: Option<String>,
     pub scope: String,
     pub created_at: DateTime<Utc>,
     pub chain_started_at: Option<DateTime<Utc>>,
@@ -90,12 +94,15 @@ pub struct ExpiryDay {
     pub chains: i64,
 }
 
-fn summary(g: &GrantRow, now: DateTime<Utc>) -> GrantSummary {
+fn summary(named: &NamedGrant, now: DateTime<Utc>) -> GrantSummary {
+    let g = &named.grant;
     let status = status::grant_status(&GrantFacts::from(g), now);
     GrantSummary {
         grant_id: g.id.clone(),
         client_id: g.client_id.clone(),
+        client_name: named.client_name.clone(),
         sub: g.sub.clone(),
+        username: named.username.clone(),
         scope: g.scope.clone(),
         created_at: from_unix(g.created_at),
         chain_started_at: g.chain_started_at.map(from_unix),
@@ -188,14 +195,15 @@ impl Authdesk {
         // Whole seconds, as everything stored.
         let now = from_unix(self.now().timestamp());
         let mut conn = self.store().read().await?;
-        let g = grants::get(&mut conn, id)
+        let named = grants::get_named(&mut conn, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no grant with id {id}")))?;
+        let g = &named.grant;
         let tokens = refresh_tokens::of_grant(&mut conn, id).await?;
         let access = access_tokens::of_grant(&mut conn, id).await?;
         let last = tokens
             .iter()
-            .map(|t| refresh_state(t, &g, now))
+            .map(|t| refresh_state(t, g, now))
             .filter(|(_, s)| s.is_active())
             .map(|(e, _)| e)
             .max();
@@ -210,14 +218,14 @@ impl Authdesk {
             app_enabled,
         };
         let facts: Vec<RefreshFacts> = tokens.iter().map(RefreshFacts::from).collect();
-        let why = status::why_stopped(&GrantFacts::from(&g), context, &facts, now)
+        let why = status::why_stopped(&GrantFacts::from(g), context, &facts, now)
             .map(|stopped| stopped.line());
         Ok(GrantDetail {
-            grant: summary(&g, now),
+            grant: summary(&named, now),
             last_refresh_possible_at: last,
             why,
-            refresh_tokens: tree(&tokens, &g, now),
-            access_tokens: access.iter().map(|a| access_view(a, &g, now)).collect(),
+            refresh_tokens: tree(&tokens, g, now),
+            access_tokens: access.iter().map(|a| access_view(a, g, now)).collect(),
             now,
         })
     }
