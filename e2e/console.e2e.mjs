@@ -183,6 +183,9 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#clock-advance");
   await $("#clock-banner").waitForDisplayed({ timeout: 20_000 });
   assert.match(await text("#status-clock"), /100d/);
+  // A preset: the access token's ten minutes.
+  await click("#clock-preset-10m");
+  await browser.waitUntil(async () => /100d 10m/.test(await text("#status-clock")), { timeout: 20_000, timeoutMsg: "the 10-minute preset moved the clock" });
   await shot("08-sandbox");
 
   // The minted chain on the timeline: its token has expired 90 days after issue, the cap

@@ -72,6 +72,14 @@ function Users() {
   );
 }
 
+/** The moments the token rules turn on: an access token's 10 minutes, a refresh token's 90
+ *  days, a chain's year. */
+const PRESETS: [string, string][] = [
+  ["+10 min", "10m"],
+  ["+90 days", "90d"],
+  ["+1 year", "1y"],
+];
+
 function Clock({ onChange }: { onChange: () => void }) {
   const [duration, setDuration] = useState("91d");
   const [shown, setShown] = useState<string>("");
@@ -89,6 +97,13 @@ function Clock({ onChange }: { onChange: () => void }) {
         <input id="clock-duration" value={duration} onChange={(e) => setDuration(e.target.value)} />
         <button id="clock-advance" onClick={() => api.sandbox.clockAdvance(duration).then(done, setError)}>Advance</button>
         <button id="clock-reset" onClick={() => api.sandbox.clockReset().then(done, setError)}>Reset</button>
+      </div>
+      <div className="actions" aria-label="presets">
+        {PRESETS.map(([label, by]) => (
+          <button key={by} id={`clock-preset-${by}`} className="small" onClick={() => api.sandbox.clockAdvance(by).then(done, setError)}>
+            {label}
+          </button>
+        ))}
       </div>
       {shown && <p id="clock-shown">{shown}</p>}
     </div>
