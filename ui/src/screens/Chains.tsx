@@ -6,7 +6,7 @@ import type { GrantSummary } from "../bindings/GrantSummary";
 import type { Impact } from "../bindings/Impact";
 import { formatTime } from "../lib/jwt";
 import { countTokens, flattenTree } from "../lib/tree";
-import { ErrorBox, State } from "./common";
+import { ErrorBox, State, ShortId } from "./common";
 
 type By = "user" | "app" | "token";
 const PAGE = 50;
@@ -148,11 +148,11 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
   const counts = countTokens(detail.refresh_tokens);
   return (
     <div className="detail" id="grant-detail">
-      <h2>Grant <span className="mono">{detail.grant_id.slice(0, 8)}</span> <State state={detail.status} /></h2>
+      <h2>Grant <ShortId id={detail.grant_id} /> <State state={detail.status} /></h2>
       {detail.why && <p className="why" id="grant-why">{detail.why}</p>}
       <dl>
-        <dt>application</dt><dd>{detail.client_name ?? "—"} <span className="mono dim">{detail.client_id}</span></dd>
-        <dt>user</dt><dd>{detail.username ?? "deleted user"} <span className="mono dim">{detail.sub}</span></dd>
+        <dt>application</dt><dd>{detail.client_name ?? "—"} <ShortId id={detail.client_id} /></dd>
+        <dt>user</dt><dd>{detail.username ?? "deleted user"} <ShortId id={detail.sub} /></dd>
         <dt>scope</dt><dd className="mono">{detail.scope}</dd>
         <dt>chain</dt><dd>{formatTime(detail.chain_started_at)} → {formatTime(detail.chain_ends_at)}</dd>
         <dt>last refresh possible</dt><dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>

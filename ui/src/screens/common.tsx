@@ -42,6 +42,16 @@ export function Copy({ text, id }: { text: string; id?: string }) {
   );
 }
 
+/** An id shortened to its first 8 characters, never broken across lines, with the whole id
+ *  in its tooltip and a copy button. */
+export function ShortId({ id }: { id: string }) {
+  return (
+    <span className="short-id" title={id}>
+      <span className="mono">{id.slice(0, 8)}</span> <Copy text={id} />
+    </span>
+  );
+}
+
 export function State({ state }: { state: string }) {
   return <span className={`state state-${state}`}>{state.replace("_", " ")}</span>;
 }
