@@ -177,6 +177,10 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await type("#mint-scope", "openid profile offline_access");
   await click("#mint-go");
   await browser.waitUntil(async () => (await text(".tokens")).includes('"typ":"at+jwt"'), { timeout: 20_000 });
+  // Readable times and a copy button for each raw token.
+  assert.match(await text("#times-access_token"), /iat \d{4}-\d\d-\d\d \d\d:\d\d UTC · exp /);
+  await $("#copy-access_token").waitForExist();
+  await $("#copy-refresh_token").waitForExist();
 
   // Move the sandbox clock 100 days: visible everywhere.
   await type("#clock-duration", "100d");

@@ -34,3 +34,10 @@ export function relative(iso: string, nowIso: string): string {
   const text = abs >= 1 ? `${Math.round(abs)} d` : abs * 24 >= 1 ? `${Math.round(abs * 24)} h` : `${Math.round(abs * 1440)} min`;
   return days >= 0 ? `in ${text}` : `${text} ago`;
 }
+
+/** The time claims of a JWT payload (Unix seconds) as readable UTC times, in claim order. */
+export function timeClaims(payload: Record<string, unknown>): [string, string][] {
+  return ["iat", "nbf", "auth_time", "exp"]
+    .filter((k) => typeof payload[k] === "number")
+    .map((k) => [k, formatTime(new Date((payload[k] as number) * 1000).toISOString())]);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
-import { decodeJwt, relative } from "./jwt";
+import { decodeJwt, relative, timeClaims } from "./jwt";
 import { bucket, niceStep, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
@@ -83,5 +83,15 @@ describe("jwt", () => {
   it("says relative times in plain words", () => {
     expect(relative("2026-01-11T00:00:00Z", "2026-01-01T00:00:00Z")).toBe("in 10 d");
     expect(relative("2026-01-01T00:00:00Z", "2026-01-01T05:00:00Z")).toBe("5 h ago");
+  });
+});
+
+describe("timeClaims", () => {
+  it("shows a token's time claims as UTC, skipping the absent and the non-numeric", () => {
+    expect(timeClaims({ iat: 1_800_000_000, exp: 1_800_000_600, sub: "ada", nbf: "soon" })).toEqual([
+      ["iat", "2027-01-15 08:00 UTC"],
+      ["exp", "2027-01-15 08:10 UTC"],
+    ]);
+    expect(timeClaims({})).toEqual([]);
   });
 });

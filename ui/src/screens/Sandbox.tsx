@@ -5,8 +5,8 @@ import type { ClientView } from "../bindings/ClientView";
 import type { TokenExplanation } from "../bindings/TokenExplanation";
 import type { TokenResponse } from "../bindings/TokenResponse";
 import type { UserView } from "../bindings/UserView";
-import { decodeJwt } from "../lib/jwt";
-import { ErrorBox } from "./common";
+import { decodeJwt, timeClaims } from "../lib/jwt";
+import { ErrorBox, Copy } from "./common";
 
 export function Sandbox({ onClockChange }: { onClockChange: () => void }) {
   return (
@@ -146,12 +146,13 @@ function Mint() {
             const d = t ? decodeJwt(t) : null;
             return t && d ? (
               <details key={k} open>
-                <summary>{k}</summary>
+                <summary>{k} <Copy text={t} id={`copy-${k}`} /></summary>
+                <p className="dim" id={`times-${k}`}>{timeClaims(d.payload).map(([c, at]) => `${c} ${at}`).join(" · ")}</p>
                 <pre className="example">{JSON.stringify(d.header)}{"\n"}{JSON.stringify(d.payload, null, 2)}</pre>
               </details>
             ) : null;
           })}
-          {result.refresh_token && <p>refresh_token <code className="mono">{result.refresh_token}</code></p>}
+          {result.refresh_token && <p>refresh_token <code className="mono">{result.refresh_token}</code> <Copy text={result.refresh_token} id="copy-refresh_token" /></p>}
         </div>
       )}
     </div>
