@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, relative, timeClaims } from "./jwt";
-import { bucket, niceStep, timeScale, tokenWindows } from "./timeline";
+import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 
@@ -93,5 +93,13 @@ describe("timeClaims", () => {
       ["exp", "2027-01-15 08:10 UTC"],
     ]);
     expect(timeClaims({})).toEqual([]);
+  });
+});
+
+describe("nothingEnds", () => {
+  it("is true only when every bucket is empty", () => {
+    expect(nothingEnds(bucket([], 14, 7))).toBe(true);
+    expect(nothingEnds(bucket([{ day: 400, refresh_tokens: 9, chains: 9 }], 14, 7))).toBe(true);
+    expect(nothingEnds(bucket([{ day: 3, refresh_tokens: 0, chains: 1 }], 14, 7))).toBe(false);
   });
 });

@@ -63,3 +63,8 @@ export function niceStep(max: number, ticks = 4): number {
   for (const m of [1, 2, 5, 10]) if (raw <= m * mag) return m * mag;
   return 10 * mag;
 }
+
+/** Whether nothing at all ends in these buckets (the chart then says so instead of an empty axis). */
+export function nothingEnds(buckets: { tokens: number; chains: number }[]): boolean {
+  return buckets.every((b) => b.tokens === 0 && b.chains === 0);
+}

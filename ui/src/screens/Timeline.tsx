@@ -3,7 +3,7 @@ import { api } from "../api";
 import type { ExpiryDay } from "../bindings/ExpiryDay";
 import type { GrantDetail } from "../bindings/GrantDetail";
 import { formatTime } from "../lib/jwt";
-import { bucket, niceStep, timeScale, tokenWindows } from "../lib/timeline";
+import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "../lib/timeline";
 import { flattenTree } from "../lib/tree";
 import { ErrorBox } from "./common";
 
@@ -77,6 +77,13 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
 
 function Histogram({ perDay, days, size, title, id }: { perDay: ExpiryDay[]; days: number; size: number; title: string; id: string }) {
   const buckets = bucket(perDay, days, size);
+  if (nothingEnds(buckets)) {
+    return (
+      <figure className="chart" id={id}>
+        <p className="dim empty-chart">Nothing expires in this period: no refresh token and no chain ends in the {title.replace(/,.*/, "")}.</p>
+      </figure>
+    );
+  }
   const max = Math.max(1, ...buckets.map((b) => Math.max(b.tokens, b.chains)));
   const step = niceStep(max);
   const H = 120;
