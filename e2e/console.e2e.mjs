@@ -224,6 +224,15 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await (await browser.$("#audit-action")).selectByAttribute("value", "grant.revoke");
   await browser.waitUntil(async () => !(await text("#audit-list")).includes("token.mint"), { timeout: 20_000 });
   assert.match(await text("#audit-list"), /grant\.revoke/);
+
+  // From an application to its grants.
+  await click("#nav-applications");
+  const appRow = await $("#app-list tbody tr td");
+  await appRow.waitForClickable({ timeout: 20_000 });
+  await appRow.click();
+  await click("#app-grants");
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
+  assert.equal(await (await $("#chain-term")).getValue(), appId);
 });
 
 async function $$rows() {

@@ -3,7 +3,7 @@ import { api } from "./api";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import { Applications } from "./screens/Applications";
 import { Audit } from "./screens/Audit";
-import { Chains } from "./screens/Chains";
+import { Chains, type ChainQuery } from "./screens/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
 import { Timeline } from "./screens/Timeline";
@@ -15,6 +15,7 @@ export function App() {
   const [screen, setScreen] = useState<Screen>("Applications");
   const [status, setStatus] = useState<ConsoleStatus | null>(null);
   const [focusGrant, setFocusGrant] = useState<string | null>(null);
+  const [chainQuery, setChainQuery] = useState<ChainQuery | null>(null);
   const refreshStatus = useCallback(() => {
     api.status().then(setStatus).catch(() => setStatus(null));
   }, []);
@@ -26,6 +27,10 @@ export function App() {
   const openChain = (grantId: string, target: Screen = "Chains") => {
     setFocusGrant(grantId);
     setScreen(target);
+  };
+  const showGrantsOf = (q: ChainQuery) => {
+    setChainQuery(q);
+    setScreen("Chains");
   };
   const moved = status && status.clock.offset_seconds !== 0;
   return (
@@ -44,8 +49,8 @@ export function App() {
             Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
           </div>
         )}
-        {screen === "Applications" && <Applications status={status} />}
-        {screen === "Chains" && <Chains focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
+        {screen === "Applications" && <Applications status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
+        {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} />}
         {screen === "Keys" && <Keys />}

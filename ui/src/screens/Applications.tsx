@@ -96,7 +96,7 @@ function fromView(c: ClientView, d: ClientDefaults): Form {
   };
 }
 
-export function Applications({ status }: { status: ConsoleStatus | null }) {
+export function Applications({ status, onGrants }: { status: ConsoleStatus | null; onGrants: (clientId: string) => void }) {
   const [search, setSearch] = useState("");
   const [list, setList] = useState<ClientView[]>([]);
   const [selected, setSelected] = useState<ClientView | null>(null);
@@ -175,6 +175,7 @@ export function Applications({ status }: { status: ConsoleStatus | null }) {
               onToggle={() => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled)))}
               onRotate={() => act(async () => { const r = await api.clients.rotateSecret(selected.client_id); setSecret(r); })}
               onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); })}
+              onGrants={() => onGrants(selected.client_id)}
             />
           )}
           {!editing && !selected && <p className="dim">Select an application, or create a new one.</p>}
@@ -281,7 +282,7 @@ function ClientForm({ initial, defaults, submitLabel, onSubmit, onCancel }: { in
   );
 }
 
-function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete }: { client: ClientView; issuer: string; onEdit: () => void; onToggle: () => void; onRotate: () => void; onDelete: () => void }) {
+function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuer: string; onEdit: () => void; onToggle: () => void; onRotate: () => void; onDelete: () => void; onGrants: () => void }) {
   const [confirm, setConfirm] = useState(false);
   const flow = client.grant_types.includes("authorization_code")
     ? `${issuer}/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(client.redirect_uris[0] ?? "")}&scope=${encodeURIComponent(client.scopes.join(" "))}&state=RANDOM&code_challenge=S256_OF_VERIFIER&code_challenge_method=S256`
@@ -304,6 +305,7 @@ function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete }: 
       <pre className="example">{flow}</pre>
       <div className="actions">
         <button onClick={onEdit} id="app-edit">Edit</button>
+        <button onClick={onGrants} id="app-grants">Its grants</button>
         {client.token_endpoint_auth_method.startsWith("client_secret") && <button onClick={onRotate} id="app-rotate">Rotate secret</button>}
         <button onClick={onToggle} id="app-toggle">{client.enabled ? "Disable" : "Enable"}</button>
         {!confirm && <button className="danger" onClick={() => setConfirm(true)} id="app-delete">Delete</button>}

@@ -11,9 +11,15 @@ import { ErrorBox, State, ShortId } from "./common";
 type By = "user" | "app" | "token";
 const PAGE = 50;
 
-export function Chains({ focus, onTimeline }: { focus: string | null; onTimeline: (grantId: string) => void }) {
-  const [by, setBy] = useState<By>("app");
-  const [term, setTerm] = useState("");
+/** What the Chains screen opens on when another screen links to it. */
+export interface ChainQuery {
+  by: "user" | "app";
+  term: string;
+}
+
+export function Chains({ initial, focus, onTimeline }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void }) {
+  const [by, setBy] = useState<By>(initial?.by ?? "app");
+  const [term, setTerm] = useState(initial?.term ?? "");
   const [grants, setGrants] = useState<GrantSummary[]>([]);
   const [offset, setOffset] = useState(0);
   const [detail, setDetail] = useState<GrantDetail | null>(null);
