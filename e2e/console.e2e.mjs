@@ -233,6 +233,12 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   assert.equal(await (await $("#chain-term")).getValue(), appId);
+
+  // From a user to their grants.
+  await click("#nav-sandbox");
+  await click("#user-grants-ada");
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("ada"), { timeout: 20_000, timeoutMsg: "the user's grants are listed" });
+  assert.equal(await (await $("#chain-by")).getValue(), "user");
 });
 
 async function $$rows() {

@@ -52,7 +52,7 @@ export function App() {
         {screen === "Applications" && <Applications status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
-        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} />}
+        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={(sub) => showGrantsOf({ by: "user", term: sub })} />}
         {screen === "Keys" && <Keys />}
         {screen === "Audit" && <Audit />}
       </main>

@@ -8,12 +8,12 @@ import type { UserView } from "../bindings/UserView";
 import { decodeJwt, timeClaims } from "../lib/jwt";
 import { ErrorBox, Copy } from "./common";
 
-export function Sandbox({ onClockChange }: { onClockChange: () => void }) {
+export function Sandbox({ onClockChange, onGrants }: { onClockChange: () => void; onGrants: (sub: string) => void }) {
   return (
     <section>
       <header className="screen-header"><h1>Sandbox</h1></header>
       <div className="grid2">
-        <Users />
+        <Users onGrants={onGrants} />
         <Clock onChange={onClockChange} />
         <Mint />
         <Explain />
@@ -22,7 +22,7 @@ export function Sandbox({ onClockChange }: { onClockChange: () => void }) {
   );
 }
 
-function Users() {
+function Users({ onGrants }: { onGrants: (sub: string) => void }) {
   const [users, setUsers] = useState<UserView[]>([]);
   const [form, setForm] = useState({ username: "", password: "", claims: '{"name": "Ada Lovelace", "email": "ada@example.com"}' });
   const [editing, setEditing] = useState<{ sub: string; claims: string } | null>(null);
@@ -49,6 +49,7 @@ function Users() {
               <td><strong>{u.username}</strong><div className="mono dim">{u.sub}</div></td>
               <td className="mono dim">{Object.keys(u.claims).join(", ")}</td>
               <td>
+                <button className="small" id={`user-grants-${u.username}`} onClick={() => onGrants(u.sub)}>Grants</button>
                 <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>
                 <button className="small danger" onClick={() => api.users.remove(u.sub).then(reload, setError)}>Delete</button>
               </td>
