@@ -40,8 +40,17 @@ async function text(sel) {
 async function type(sel, value) {
   const el = await $(sel);
   await el.waitForDisplayed({ timeout: 20_000 });
-  await el.clearValue();
-  await el.setValue(value);
+  // A controlled React input can re-render between the clear and the typing, so the old value
+  // comes back and the new one is appended ("91d" + "100d" moved the clock 191 days once):
+  // type until the field holds exactly `value`.
+  await browser.waitUntil(
+    async () => {
+      await el.clearValue();
+      await el.setValue(value);
+      return (await el.getValue()) === value;
+    },
+    { timeout: 20_000, interval: 200, timeoutMsg: `could not type ${JSON.stringify(value)} into ${sel}` },
+  );
 }
 async function click(sel) {
   const el = await $(sel);
@@ -227,9 +236,9 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
 
   // From an application to its grants.
   await click("#nav-applications");
-  const appRow = await $("#app-list tbody tr td");
-  await appRow.waitForClickable({ timeout: 20_000 });
-  await appRow.click();
+  // The list renders empty first, then loaded: click a cell of the loaded one.
+  await browser.waitUntil(async () => (await text("#app-list")).includes("E2E Budget App"), { timeout: 20_000 });
+  await click("#app-list tbody tr td");
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   assert.equal(await (await $("#chain-term")).getValue(), appId);
