@@ -150,7 +150,9 @@ pub(super) fn grants(list: &[GrantSummary]) -> String {
     table(
         &[
             "GRANT ID",
+            "APP",
             "CLIENT ID",
+            "USER",
             "SUB",
             "CREATED",
             "CHAIN ENDS",
@@ -160,7 +162,9 @@ pub(super) fn grants(list: &[GrantSummary]) -> String {
             .map(|g| {
                 vec![
                     g.grant_id.clone(),
+                    g.client_name.clone().unwrap_or_else(|| "-".into()),
                     g.client_id.clone(),
+                    g.username.clone().unwrap_or_else(|| "(deleted)".into()),
                     g.sub.clone(),
                     g.created_at.to_rfc3339(),
                     time_or_dash(g.chain_ends_at),
@@ -177,7 +181,12 @@ pub(super) fn grant(d: &GrantDetail) -> String {
     let mut out = kv(&[
         ("grant", g.grant_id.clone()),
         ("client", g.client_id.clone()),
+        ("app", g.client_name.clone().unwrap_or_else(|| "-".into())),
         ("sub", g.sub.clone()),
+        (
+            "user",
+            g.username.clone().unwrap_or_else(|| "(deleted)".into()),
+        ),
         ("scope", g.scope.clone()),
         ("chain ends", time_or_dash(g.chain_ends_at)),
         (
@@ -193,6 +202,7 @@ pub(super) fn grant(d: &GrantDetail) -> String {
                 })
                 .unwrap_or_else(|| "no".into()),
         ),
+        ("why", d.why.clone().unwrap_or_else(|| "-".into())),
     ]);
     out.push_str("\nrefresh tokens (issued / expires / effective / state):\n");
     fn walk(out: &mut String, nodes: &[RefreshTokenNode], depth: usize) {
@@ -362,5 +372,35 @@ mod tests {
             serde_json::to_value(&clock_view).unwrap()["mode"],
             "production"
         );
+    }
+
+    #[test]
+    fn grants_are_listed_with_the_names_people_know() {
+        use crate::api::grants::GrantSummary;
+        use authdesk_core::status::GrantStatus;
+        let g = GrantSummary {
+            grant_id: "g-1".into(),
+            client_id: "c-1".into(),
+            client_name: Some("Budget app".into()),
+            sub: "s-1".into(),
+            username: None,
+            scope: "openid".into(),
+            created_at: from_unix(1_800_000_000),
+            chain_started_at: None,
+            chain_ends_at: None,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+            status: GrantStatus::Active,
+            active: true,
+        };
+        let text = grants(&[g]);
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        assert!(header.starts_with("GRANT ID  APP"), "{header}");
+        let row = lines.next().unwrap();
+        for cell in ["g-1", "Budget app", "c-1", "(deleted)", "s-1", "active"] {
+            assert!(row.contains(cell), "{cell} in {row}");
+        }
     }
 }
