@@ -149,19 +149,18 @@ pub async fn seal(conn: &mut Conn) -> Result<()> {
         Some(r) if r.hash.is_some() => rows.next().and_then(|r| r.hash).expect("peeked"),
         Some(_) => anchor(conn).await?,
     };
-    let mut script = Script::new();
+    let mut updates = Vec::new();
     for r in rows {
         let hash = link(&prev, &r.content());
-        script
+        let mut update = Script::new();
+        update
             .statement("UPDATE audit SET hash = ? WHERE id = ?")
             .bind(hash.clone())
             .bind(r.id);
+        updates.push(update);
         prev = hash;
     }
-    if !script.is_empty() {
-        script.run(conn).await?;
-    }
-    Ok(())
+    Script::run_in_runs(conn, &updates).await.map(|_| ())
 }
 
 /// What [`verify`] found.

@@ -292,6 +292,18 @@ pub async fn revoke(
     Ok(r.rows_affected())
 }
 
+/// Revokes one live grant, as a statement of a script: it changes the grant's row, or none if
+/// the grant was revoked already.
+pub fn revoke_into(s: &mut Script, id: &str, now: i64, by: &str, reason: &str) {
+    s.statement(
+        "UPDATE grants SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(by.to_string())
+    .bind(reason.to_string())
+    .bind(id.to_string());
+}
+
 pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i64) -> Result<()> {
     sqlx::query("UPDATE grants SET chain_started_at = ?, chain_ends_at = ? WHERE id = ? AND chain_started_at IS NULL")
         .bind(started_at)

@@ -274,6 +274,33 @@ impl Store {
         self.writer.submit(work).await
     }
 
+    /// Runs a unit of work that decides on the stored facts of the refresh token with this
+    /// hash ([`refresh_tokens::ForRefresh`], `None` if there is no such token): `decide`
+    /// returns the writes its decision implies ([`refresh_tokens::RefreshWrites`], each
+    /// statement changing exactly one row) and the answer. `decide` does no I/O and may run more than once. The writer reads the facts
+    /// of many such units in one query and sends their writes together (a refresh costs two
+    /// round trips to SQLite's thread per group, not two each); otherwise it is like
+    /// [`Store::write`]: `Err` fails the unit alone with nothing written, and the answer comes
+    /// after the commit. With PostgreSQL this is a `SELECT … FOR UPDATE` and the writes in one
+    /// transaction.
+    pub async fn write_on_refresh_token<T, E, F>(
+        &self,
+        hash: Vec<u8>,
+        decide: F,
+    ) -> std::result::Result<T, E>
+    where
+        F: FnOnce(
+                Option<refresh_tokens::ForRefresh>,
+            ) -> std::result::Result<(refresh_tokens::RefreshWrites, T), E>
+            + Clone
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.write_on_refresh_token(hash, decide).await
+    }
+
     /// Runs a unit of work that only appends rows, each statement of `script` changing exactly
     /// one row (an insert of a new row). The writer may send it to SQLite together with other
     /// appending units of its batch (one round trip for many); otherwise it is like

@@ -56,33 +56,94 @@ pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshToke
     Ok(row.map(|w| (w.token, w.grant.into())))
 }
 
-/// What a refresh needs, in one query: the token, its grant, and the claims of the grant's
-/// user (`None` if the user no longer exists), for an ID token.
-pub async fn for_refresh(
-    conn: &mut Conn,
-    hash: &[u8],
-) -> Result<
-    Option<(
-        RefreshTokenRow,
-        GrantRow,
-        Option<serde_json::Map<String, serde_json::Value>>,
-    )>,
-> {
-    let row: Option<WithGrantAndUser> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, {}, u.claims AS user_claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash = ?",
+/// What a refresh decides on: the token, its grant, and the claims of the grant's user
+/// (`None` if the user no longer exists), for an ID token.
+#[derive(Debug, Clone)]
+pub struct ForRefresh {
+    pub token: RefreshTokenRow,
+    pub grant: GrantRow,
+    pub user_claims: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The writes a refresh decision implies (`Store::write_on_refresh_token`), each statement
+/// changing exactly one row. The writer groups decisions on tokens of one grant as long as
+/// none of them changes the grant, so the kind must be true to the statements.
+#[derive(Debug, Clone)]
+pub enum RefreshWrites {
+    /// Changes only the token decided on (its use) and adds new rows.
+    Token(Script),
+    /// Changes the token's grant (revokes it), and may add rows.
+    Grant(Script),
+}
+
+impl RefreshWrites {
+    /// Nothing to write (a refusal).
+    pub fn none() -> Self {
+        RefreshWrites::Token(Script::new())
+    }
+
+    pub(crate) fn into_parts(self) -> (Script, bool) {
+        match self {
+            RefreshWrites::Token(s) => (s, false),
+            RefreshWrites::Grant(s) => (s, true),
+        }
+    }
+}
+
+/// The query behind [`for_refresh`] and [`for_refresh_many`], for `keys` token hashes.
+fn for_refresh_sql(keys: usize) -> String {
+    let placeholders = vec!["?"; keys].join(", ");
+    format!(
+        "SELECT {COLUMNS}, {}, u.claims AS user_claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash IN ({placeholders})",
         crate::grants::PREFIXED_COLUMNS
-    ))
-    .bind(hash)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|w| {
-        let claims = w
+    )
+}
+
+impl TryFrom<WithGrantAndUser> for ForRefresh {
+    type Error = crate::StoreError;
+    fn try_from(w: WithGrantAndUser) -> Result<Self> {
+        let user_claims = w
             .user_claims
             .map(|c| crate::json("user claims", &c))
             .transpose()?;
-        Ok((w.token, w.grant.into(), claims))
-    })
-    .transpose()
+        Ok(ForRefresh {
+            token: w.token,
+            grant: w.grant.into(),
+            user_claims,
+        })
+    }
+}
+
+/// What a refresh with the token of this hash needs, in one query.
+pub async fn for_refresh(conn: &mut Conn, hash: &[u8]) -> Result<Option<ForRefresh>> {
+    let row: Option<WithGrantAndUser> = sqlx::query_as(&for_refresh_sql(1))
+        .bind(hash)
+        .fetch_optional(conn)
+        .await?;
+    row.map(ForRefresh::try_from).transpose()
+}
+
+/// [`for_refresh`] for several hashes in one query (the writer's batches of refreshes); a
+/// hash with no token is absent from the answer. The list is padded to a power of two by
+/// repeating its last hash, so that SQLite sees a handful of statement texts, prepared once.
+pub async fn for_refresh_many(conn: &mut Conn, hashes: &[Vec<u8>]) -> Result<Vec<ForRefresh>> {
+    let Some(last) = hashes.last() else {
+        return Ok(Vec::new());
+    };
+    let padded = hashes.len().next_power_of_two();
+    let sql = for_refresh_sql(padded);
+    let mut q = sqlx::query_as::<_, WithGrantAndUser>(&sql);
+    for h in hashes
+        .iter()
+        .chain(std::iter::repeat_n(last, padded - hashes.len()))
+    {
+        q = q.bind(h.as_slice());
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(ForRefresh::try_from)
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -102,6 +102,24 @@ impl Script {
         s.run(conn).await
     }
 
+    /// Runs `scripts` in order, sent in runs of 8, 4, 2 or 1 scripts: scripts that repeat one
+    /// text then make a handful of combined texts, whose statements SQLite prepares once and
+    /// sqlx keeps cached. Returns how many rows they changed in all.
+    pub(crate) async fn run_in_runs(conn: &mut Conn, scripts: &[Script]) -> Result<u64> {
+        let mut rest = scripts;
+        let mut changed = 0;
+        while !rest.is_empty() {
+            let size = 1 << rest.len().min(8).ilog2();
+            let mut combined = Script::new();
+            for s in &rest[..size] {
+                combined.extend(s);
+            }
+            rest = &rest[size..];
+            changed += combined.run(conn).await?;
+        }
+        Ok(changed)
+    }
+
     /// Runs the statements in order and returns how many rows they changed in all.
     pub async fn run(self, conn: &mut Conn) -> Result<u64> {
         if self.sql.is_empty() {

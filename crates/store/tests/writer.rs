@@ -5,6 +5,8 @@
 //! and writing resumes once space is back; an admin process gets its turn while a server is
 //! saturated.
 
+mod common;
+
 use authdesk_store::{Conn, Limits, Role, Store, StoreError};
 use std::time::{Duration, Instant};
 
@@ -431,4 +433,210 @@ async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
             assert_eq!(audited, 1, "unit {i} committed");
         }
     }
+}
+
+/// A grant of app "app" with one refresh token per hash in `hashes`.
+async fn grant_with_tokens(tx: &mut Conn, id: &str, hashes: &[&str]) -> Result<(), StoreError> {
+    use authdesk_store::grants::{self, GrantRow};
+    use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+    let mut script = authdesk_store::Script::new();
+    grants::insert_into(
+        &mut script,
+        &GrantRow {
+            id: id.into(),
+            client_id: "app".into(),
+            sub: "alice".into(),
+            scope: "read".into(),
+            auth_time: 0,
+            created_at: 0,
+            chain_started_at: Some(0),
+            chain_ends_at: Some(1_000_000),
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        },
+    );
+    for h in hashes {
+        refresh_tokens::insert_into(
+            &mut script,
+            &RefreshTokenRow {
+                id: format!("token-{h}"),
+                grant_id: id.into(),
+                parent_id: None,
+                token_hash: h.as_bytes().to_vec(),
+                issued_at: 0,
+                expires_at: 1_000_000,
+                consumed_at: None,
+                last_used_at: None,
+                use_count: 0,
+            },
+        );
+    }
+    script.run(tx).await.map(|_| ())
+}
+
+/// What the test's refresh decisions do: consume the token, revoke its grant, refuse, or
+/// write a use of a token that does not exist (a write that changes no row).
+#[derive(Clone, Copy)]
+enum Act {
+    Consume,
+    RevokeGrant,
+    Refuse,
+    TouchNothing,
+}
+
+/// A decision on the facts found for `hash`: it answers what it saw ("unknown", "revoked",
+/// "consumed") or, when the token is live, does `act` and answers "done".
+fn decision(
+    store: &Store,
+    hash: &str,
+    act: Act,
+) -> impl std::future::Future<Output = Result<String, Failure>> + use<> {
+    use authdesk_store::refresh_tokens::{self, ForRefresh, RefreshWrites};
+    use authdesk_store::{Script, grants};
+    let store = store.clone();
+    let hash = hash.as_bytes().to_vec();
+    async move {
+        store
+            .write_on_refresh_token(hash, move |found: Option<ForRefresh>| {
+                let seen = |what: &str| Ok((RefreshWrites::none(), what.to_string()));
+                let Some(f) = found else {
+                    return seen("unknown");
+                };
+                if f.grant.revoked_at.is_some() {
+                    return seen("revoked");
+                }
+                if f.token.consumed_at.is_some() {
+                    return seen("consumed");
+                }
+                let mut s = Script::new();
+                let writes = match act {
+                    Act::Consume => {
+                        refresh_tokens::record_use_into(&mut s, &f.token.id, 5, true);
+                        RefreshWrites::Token(s)
+                    }
+                    Act::RevokeGrant => {
+                        grants::revoke_into(&mut s, &f.grant.id, 5, "test", "why");
+                        RefreshWrites::Grant(s)
+                    }
+                    Act::Refuse => return Err(Failure::Refused),
+                    Act::TouchNothing => {
+                        refresh_tokens::record_use_into(&mut s, "no-such-token", 5, false);
+                        RefreshWrites::Token(s)
+                    }
+                };
+                Ok((writes, "done".to_string()))
+            })
+            .await
+    }
+}
+
+/// Refresh decisions queued together are read in one query and written in one script, yet
+/// each decides on what the units before it wrote: a second use of a token sees it consumed,
+/// a token of a grant an earlier unit revoked sees the grant revoked, while tokens of one grant
+/// that nobody revoked are decided together. A decision that fails fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_decisions_in_one_batch_see_each_others_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                common::insert_app(tx, "app").await?;
+                grant_with_tokens(tx, "g0", &["h0"]).await?;
+                grant_with_tokens(tx, "g1", &["h1", "h1b"]).await?;
+                grant_with_tokens(tx, "g2", &["h2"]).await?;
+                grant_with_tokens(tx, "g3", &["h3", "h3b"]).await
+            })
+        })
+        .await
+        .unwrap();
+    let blocker = hold_writer(&store, Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let units = vec![
+        decision(&store, "h3", Act::Consume),
+        decision(&store, "h3b", Act::Consume),
+        decision(&store, "h0", Act::Consume),
+        decision(&store, "h1", Act::RevokeGrant),
+        decision(&store, "h1b", Act::Consume),
+        decision(&store, "h0", Act::Consume),
+        decision(&store, "none", Act::Consume),
+        decision(&store, "h2", Act::Refuse),
+        decision(&store, "h2", Act::Consume),
+    ];
+    // Polled in order, so they queue in order and run in one batch behind the blocker.
+    let results = futures_util::future::join_all(units).await;
+    blocker.await.unwrap();
+    let answers: Vec<String> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(a) => a,
+            Err(Failure::Refused) => "refused".into(),
+            Err(Failure::Store(e)) => panic!("store error: {e}"),
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "done", "done", "done", "done", "revoked", "consumed", "unknown", "refused", "done"
+        ]
+    );
+    let mut conn = store.read().await.unwrap();
+    let consumed: Vec<String> = sqlx::query_scalar(
+        "SELECT token_hash FROM refresh_tokens WHERE consumed_at IS NOT NULL ORDER BY token_hash",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|h: Vec<u8>| String::from_utf8(h).unwrap())
+    .collect();
+    assert_eq!(consumed, ["h0", "h2", "h3", "h3b"]);
+    let revoked: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM grants WHERE revoked_at IS NOT NULL")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(revoked, ["g1"]);
+}
+
+/// A decision whose writes do not change the rows they name (a race it should have ruled out)
+/// fails alone; the units decided with it are committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_decision_whose_writes_miss_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Limits::default()).await;
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                common::insert_app(tx, "app").await?;
+                grant_with_tokens(tx, "g0", &["h0"]).await?;
+                grant_with_tokens(tx, "g1", &["h1"]).await?;
+                grant_with_tokens(tx, "g2", &["h2"]).await
+            })
+        })
+        .await
+        .unwrap();
+    let blocker = hold_writer(&store, Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let results = futures_util::future::join_all(vec![
+        decision(&store, "h0", Act::Consume),
+        decision(&store, "h1", Act::TouchNothing),
+        decision(&store, "h2", Act::Consume),
+    ])
+    .await;
+    blocker.await.unwrap();
+    assert_eq!(results[0].as_deref().ok(), Some("done"));
+    assert!(
+        matches!(&results[1], Err(Failure::Store(StoreError::Internal(m))) if m.contains("changed 0 rows")),
+        "the missing write fails its unit"
+    );
+    assert_eq!(results[2].as_deref().ok(), Some("done"));
+    let mut conn = store.read().await.unwrap();
+    let consumed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM refresh_tokens WHERE consumed_at IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(consumed, 2);
 }

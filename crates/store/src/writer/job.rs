@@ -1,6 +1,9 @@
 //! The units of work the writer runs, behind one object-safe trait: a typed closure with its
-//! reply channel (`Store::write`), or a script that only appends rows (`Store::append`).
+//! reply channel (`Store::write`), a script that only appends rows (`Store::append`), or a
+//! decision on a refresh token's stored facts with the writes it implies
+//! (`Store::write_on_refresh_token`).
 
+use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
 use crate::{Conn, Script, StoreError};
 use futures_util::future::{BoxFuture, FutureExt};
 use std::panic::AssertUnwindSafe;
@@ -24,6 +27,44 @@ pub(super) trait Job: Send {
     }
     /// The unit's script ran, with others', and changed what it should.
     fn ran_in_group(&mut self) {}
+    /// A unit decided on a refresh token's facts: the token's hash, which the writer reads
+    /// together with other such units' before asking each to [`Job::decide`].
+    fn decides_on(&self) -> Option<&[u8]> {
+        None
+    }
+    /// Decides on the facts read for it and keeps the answer; returns the writes to run with
+    /// the group's and whether they change the token's grant, or `None` if the unit failed
+    /// (it wrote nothing).
+    fn decide(&mut self, _facts: Option<ForRefresh>) -> Option<(Script, bool)> {
+        None
+    }
+}
+
+/// What a unit's requester is told: its own result, or the batch's fault instead of a success
+/// the batch could not commit.
+fn answer<T, E: From<StoreError>>(
+    fault: Option<StoreError>,
+    result: Option<Result<T, E>>,
+) -> Result<T, E> {
+    match (fault, result) {
+        (_, None) => Err(E::from(StoreError::Internal(
+            "a unit of work never ran".into(),
+        ))),
+        (Some(f), Some(Ok(_))) => Err(E::from(f)),
+        (_, Some(r)) => r,
+    }
+}
+
+/// Runs a unit's writes, each of which must change exactly one row.
+async fn run_exactly(conn: &mut Conn, script: Script) -> Result<(), StoreError> {
+    let expected = script.len();
+    match script.run(conn).await {
+        Ok(n) if n == expected => Ok(()),
+        Ok(n) => Err(StoreError::Internal(format!(
+            "a unit's writes changed {n} rows, not {expected}"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 /// A unit that only appends rows (`Store::append`): each of its statements changes one row.
@@ -62,26 +103,14 @@ impl Job for Appended {
     fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
         let script = self.script.clone();
         Box::pin(async move {
-            let expected = script.len();
-            let result = match script.run(conn).await {
-                Ok(n) if n == expected => Ok(()),
-                Ok(n) => Err(StoreError::Internal(format!(
-                    "an appending write changed {n} rows, not {expected}"
-                ))),
-                Err(e) => Err(e),
-            };
+            let result = run_exactly(conn, script).await;
             let ok = result.is_ok();
             self.result = Some(result);
             ok
         })
     }
     fn deliver(self: Box<Self>, fault: Option<StoreError>) {
-        let answer = match (fault, self.result) {
-            (_, None) => Err(StoreError::Internal("a unit of work never ran".into())),
-            (Some(f), Some(Ok(()))) => Err(f),
-            (_, Some(r)) => r,
-        };
-        let _ = self.reply.send(answer);
+        let _ = self.reply.send(answer(fault, self.result));
     }
     fn script(&self) -> Option<&Script> {
         Some(&self.script)
@@ -143,13 +172,91 @@ where
         })
     }
     fn deliver(self: Box<Self>, fault: Option<StoreError>) {
-        let answer = match (fault, self.result) {
-            (_, None) => Err(E::from(StoreError::Internal(
-                "a unit of work never ran".into(),
-            ))),
-            (Some(f), Some(Ok(_))) => Err(E::from(f)),
-            (_, Some(r)) => r,
+        let _ = self.reply.send(answer(fault, self.result));
+    }
+}
+
+/// A unit that decides on a refresh token's stored facts (`Store::write_on_refresh_token`).
+/// `decide` is pure: it returns the writes its decision implies (each changing exactly one
+/// row) and the answer, and may run more than once on the same facts.
+pub(super) struct Decided<F, T, E> {
+    hash: Vec<u8>,
+    decide: F,
+    result: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+    deadline: Instant,
+}
+
+impl<F, T, E> Decided<F, T, E> {
+    pub(super) fn new(
+        hash: Vec<u8>,
+        decide: F,
+        reply: oneshot::Sender<Result<T, E>>,
+        deadline: Instant,
+    ) -> Self {
+        Decided {
+            hash,
+            decide,
+            result: None,
+            reply,
+            deadline,
+        }
+    }
+}
+
+impl<F, T, E> Job for Decided<F, T, E>
+where
+    F: FnOnce(Option<ForRefresh>) -> Result<(RefreshWrites, T), E> + Clone + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+    fn refuse(self: Box<Self>, e: StoreError) {
+        let _ = self.reply.send(Err(E::from(e)));
+    }
+    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
+        Box::pin(async move {
+            let facts = match refresh_tokens::for_refresh(conn, &self.hash).await {
+                Ok(f) => f,
+                Err(e) => {
+                    self.result = Some(Err(E::from(e)));
+                    return false;
+                }
+            };
+            let Some((script, _)) = self.decide(facts) else {
+                return false;
+            };
+            if let Err(e) = run_exactly(conn, script).await {
+                self.result = Some(Err(E::from(e)));
+                return false;
+            }
+            true
+        })
+    }
+    fn deliver(self: Box<Self>, fault: Option<StoreError>) {
+        let _ = self.reply.send(answer(fault, self.result));
+    }
+    fn decides_on(&self) -> Option<&[u8]> {
+        Some(&self.hash)
+    }
+    fn decide(&mut self, facts: Option<ForRefresh>) -> Option<(Script, bool)> {
+        let decide = self.decide.clone();
+        let (result, script) = match std::panic::catch_unwind(AssertUnwindSafe(|| decide(facts))) {
+            Ok(Ok((writes, answer))) => (Ok(answer), Some(writes.into_parts())),
+            Ok(Err(e)) => (Err(e), None),
+            Err(_) => (
+                Err(E::from(StoreError::Internal(
+                    "a unit of work panicked; nothing of it was written".into(),
+                ))),
+                None,
+            ),
         };
-        let _ = self.reply.send(answer);
+        self.result = Some(result);
+        script
     }
 }
