@@ -5,6 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const ARTIFACTS = process.env.AUTHDESK_E2E_ARTIFACTS;
@@ -226,13 +227,32 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#audit-list"), /token\.mint/);
   // The audit's hash chain is verified and shown above the list.
   await browser.waitUntil(async () => (await text("#audit-chain")).includes("intact"), { timeout: 20_000 });
-  await shot("10-audit");
   // The action filter lists what the backend records (AuditAction::ALL), and filters.
   const values = await browser.execute(() => [...document.querySelectorAll("#audit-action option")].map((o) => o.value));
   assert.ok(values.includes("settings.retention") && values.includes("grant.revoke"), values.join(","));
   await (await browser.$("#audit-action")).selectByAttribute("value", "grant.revoke");
   await browser.waitUntil(async () => !(await text("#audit-list")).includes("token.mint"), { timeout: 20_000 });
   assert.match(await text("#audit-list"), /grant\.revoke/);
+  // Free text reaches into the detail: the reason given when the chain was revoked.
+  await (await browser.$("#audit-action")).selectByAttribute("value", "");
+  await type("#audit-text", "lost phone");
+  await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event match"), { timeout: 20_000, timeoutMsg: "one event has the reason" });
+  // The event opens to its whole detail.
+  await click("#audit-list tbody tr td");
+  assert.match(await text("#audit-list .detail"), /"reason": "E2E: lost phone"/);
+  await shot("10-audit");
+  // Exported to CSV: the file holds the header and that one event.
+  await click("#audit-export-csv");
+  const saved = (await text("#audit-saved")).replace(/^Saved to /, "");
+  assert.ok(saved.startsWith(process.env.AUTHDESK_EXPORT_DIR), saved);
+  const csv = readFileSync(saved, "utf8").split("\r\n").filter(Boolean);
+  assert.equal(csv[0], "id,at_utc,recorded_at_utc,actor,action,target,detail");
+  assert.equal(csv.length, 2, csv.join("\n"));
+  assert.match(csv[1], /,console:[^,]+,grant\.revoke,.*E2E: lost phone/);
+  await click("#audit-clear");
+  // Events written after the sandbox clock moved show the wall-clock time beside it.
+  await type("#audit-text", "clock.");
+  await browser.waitUntil(async () => /written \d{4}-/.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "an event after the clock move shows when it was written" });
 
   // From an application to its grants.
   await click("#nav-applications");

@@ -13,6 +13,8 @@ mkdir -p "$AUTHDESK_E2E_ARTIFACTS"
 export AUTHDESK_DATA_DIR="$(mktemp -d)"
 export AUTHDESK_LISTEN=127.0.0.1:0
 export AUTHDESK_LOG=warn
+# Exports (the audit's CSV) land here, where the test reads them.
+export AUTHDESK_EXPORT_DIR="$(mktemp -d)"
 
 if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
@@ -20,7 +22,7 @@ fi
 
 "$driver" --port 4444 --native-port 4445 > "$AUTHDESK_E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
 driver_pid=$!
-trap 'kill $driver_pid 2>/dev/null || true; wait $driver_pid 2>/dev/null || true; rm -rf "$AUTHDESK_DATA_DIR"' EXIT
+trap 'kill $driver_pid 2>/dev/null || true; wait $driver_pid 2>/dev/null || true; rm -rf "$AUTHDESK_DATA_DIR" "$AUTHDESK_EXPORT_DIR"' EXIT
 for _ in $(seq 1 100); do
   (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
   sleep 0.1

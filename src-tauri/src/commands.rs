@@ -3,7 +3,7 @@
 use crate::Console;
 use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::parse_duration;
-use authdesk_server::api::audit::AuditAction;
+use authdesk_server::api::audit::{AuditAction, AuditPage, AuditQuery, ExportFormat};
 use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
 use authdesk_server::api::explain::TokenExplanation;
@@ -13,7 +13,7 @@ use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
 use authdesk_server::api::{Actor, ApiError, ClockView, Page};
 use authdesk_server::signing::Alg;
-use authdesk_store::audit::{AuditRow, ChainCheck};
+use authdesk_store::audit::ChainCheck;
 use authdesk_store::grants::Impact;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -183,17 +183,43 @@ fn keys_jwks(c: S<'_>) -> Value {
     c.app.jwks()
 }
 
+/// One page of the audit matching `query`, newest first, older than event `before`.
 #[tauri::command]
-async fn audit_list(c: S<'_>, action: Option<AuditAction>) -> R<Vec<AuditRow>> {
-    Ok(c.app
-        .audit_list(
-            action,
-            Page {
-                limit: 500,
-                offset: 0,
-            },
-        )
-        .await?)
+async fn audit_list(c: S<'_>, query: AuditQuery, before: Option<i64>) -> R<AuditPage> {
+    Ok(c.app.audit_list(&query, before, 100).await?)
+}
+
+/// Writes every event matching `query` to a file in the export folder (`AUTHDESK_EXPORT_DIR`,
+/// else the user's Downloads folder, else their home) and returns its path.
+#[tauri::command]
+async fn audit_export(
+    app: tauri::AppHandle,
+    c: S<'_>,
+    query: AuditQuery,
+    format: ExportFormat,
+) -> R<String> {
+    use tauri::Manager;
+    let dir = std::env::var_os("AUTHDESK_EXPORT_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| app.path().download_dir().ok())
+        .or_else(|| app.path().home_dir().ok())
+        .ok_or_else(|| UiError::from(ApiError::Refused("no folder to export into".into())))?;
+    let cannot = |e: std::io::Error| {
+        UiError::from(ApiError::Refused(format!(
+            "cannot write into {}: {e}",
+            dir.display()
+        )))
+    };
+    std::fs::create_dir_all(&dir).map_err(cannot)?;
+    let name = format!(
+        "authdesk-audit-{}.{}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
+    let path = dir.join(name);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(cannot)?);
+    c.app.audit_export(&query, format, &mut out).await?;
+    Ok(path.display().to_string())
 }
 
 /// Every action the audit records, for the filter.
@@ -240,6 +266,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_rotate,
         keys_jwks,
         audit_list,
+        audit_export,
         audit_actions,
         audit_verify,
         client_defaults

@@ -507,7 +507,12 @@ async fn audit_log_records_admin_actions_and_token_events() {
         )
         .await
         .unwrap();
-    let events = t.app.audit_list(None, Default::default()).await.unwrap();
+    let events = t
+        .app
+        .audit_list(&Default::default(), None, 1000)
+        .await
+        .unwrap()
+        .rows;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -528,9 +533,10 @@ async fn audit_log_records_admin_actions_and_token_events() {
     );
     assert_eq!(
         t.app
-            .audit_list(Some(AuditAction::TokenIssue), Default::default())
+            .audit_list(&by_action(AuditAction::TokenIssue), None, 1000)
             .await
             .unwrap()
+            .rows
             .len(),
         1
     );

@@ -424,9 +424,10 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
     // Every failure is audited with the user name and without the password.
     let events = t
         .app
-        .audit_list(Some(AuditAction::UserLoginFailed), Default::default())
+        .audit_list(&by_action(AuditAction::UserLoginFailed), None, 1000)
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(events.len(), 11);
     let all = serde_json::to_string(&events).unwrap();
     assert!(
@@ -551,15 +552,10 @@ async fn a_flood_of_failed_client_authentications_is_audited_within_a_budget() {
     let events = |t: &TestApp| {
         let app = t.app.clone();
         async move {
-            app.audit_list(
-                Some(AuditAction::ClientAuthFailed),
-                authdesk_server::api::Page {
-                    limit: 500,
-                    offset: 0,
-                },
-            )
-            .await
-            .unwrap()
+            app.audit_list(&by_action(AuditAction::ClientAuthFailed), None, 500)
+                .await
+                .unwrap()
+                .rows
         }
     };
     // The sandbox clock is frozen in tests: exactly the burst was written.
@@ -667,7 +663,12 @@ async fn the_audit_is_a_hash_chain_that_shows_the_first_changed_event() {
     t.app.prune().await.unwrap();
     let check = t.app.audit_verify().await.unwrap();
     assert_eq!(check.first_bad, None, "{check:?}");
-    let events = t.app.audit_list(None, Default::default()).await.unwrap();
+    let events = t
+        .app
+        .audit_list(&Default::default(), None, 1000)
+        .await
+        .unwrap()
+        .rows;
     assert!(
         events.iter().all(|e| e.action != "client.create"),
         "old events pruned"

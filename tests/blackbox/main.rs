@@ -4,6 +4,7 @@
 // Table-driven cases are tuples by design.
 #![allow(clippy::type_complexity)]
 
+mod audit_viewer;
 mod client_auth;
 mod concurrency;
 mod flows;

@@ -351,3 +351,13 @@ pub fn claims(jwt: &str) -> Value {
 pub fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_else(|| panic!("no {k} in {v}"))
 }
+
+/// The audit viewer's query for one action.
+pub fn by_action(
+    action: authdesk_server::api::audit::AuditAction,
+) -> authdesk_server::api::audit::AuditQuery {
+    authdesk_server::api::audit::AuditQuery {
+        action: Some(action),
+        ..Default::default()
+    }
+}

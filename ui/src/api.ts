@@ -3,7 +3,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Alg } from "./bindings/Alg";
 import type { AuditAction } from "./bindings/AuditAction";
-import type { AuditRow } from "./bindings/AuditRow";
+import type { AuditPage } from "./bindings/AuditPage";
+import type { AuditQuery } from "./bindings/AuditQuery";
 import type { ChainCheck } from "./bindings/ChainCheck";
 import type { ClientCreated } from "./bindings/ClientCreated";
 import type { ClientDefaults } from "./bindings/ClientDefaults";
@@ -11,6 +12,7 @@ import type { ClientDraft } from "./bindings/ClientDraft";
 import type { ClientView } from "./bindings/ClientView";
 import type { ClockView } from "./bindings/ClockView";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { FieldError } from "./bindings/FieldError";
 import type { ExpiryDay } from "./bindings/ExpiryDay";
 import type { GrantDetail } from "./bindings/GrantDetail";
@@ -79,7 +81,11 @@ export const api = {
     rotate: (alg: Alg) => call<KeyView>("keys_rotate", { alg }),
     jwks: () => call<unknown>("keys_jwks"),
   },
-  audit: (action: AuditAction | null) => call<AuditRow[]>("audit_list", { action }),
+  audit: {
+    list: (query: AuditQuery, before: number | null) => call<AuditPage>("audit_list", { query, before }),
+    /** Writes every matching event to a file; returns its path. */
+    export: (query: AuditQuery, format: ExportFormat) => call<string>("audit_export", { query, format }),
+  },
   auditActions: () => call<AuditAction[]>("audit_actions"),
   auditVerify: () => call<ChainCheck>("audit_verify"),
 };

@@ -513,3 +513,83 @@ async fn audit_verify_names_the_first_event_changed_behind_authdesks_back() {
     assert_eq!(code, 1);
     assert!(err.contains(&format!("broken at event {second}")), "{err}");
 }
+
+/// `authdesk audit` filters in the store and `--export` writes every matching event.
+#[test]
+fn audit_filters_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["Budget app", "Payroll app", "Budget helper"] {
+        json(
+            d,
+            &[
+                "clients",
+                "create",
+                "--name",
+                name,
+                "--redirect-uri",
+                "http://127.0.0.1:9/cb",
+                "--json",
+            ],
+        );
+    }
+    let (code, csv, err) = authdesk(
+        d,
+        &[
+            "audit",
+            "--action",
+            "client.create",
+            "--text",
+            "budget",
+            "--export",
+            "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,at_utc,recorded_at_utc,actor,action,target,detail"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(
+        lines[1].contains("Budget helper") && lines[2].contains("Budget app"),
+        "newest first: {csv}"
+    );
+    assert!(
+        lines[1].contains(",cli:"),
+        "the actor is the CLI's operating-system user: {csv}"
+    );
+
+    let page = json(
+        d,
+        &[
+            "audit",
+            "--action",
+            "client.create",
+            "--limit",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["events"].as_array().unwrap().len(), 1);
+    let (_, text, _) = authdesk(d, &["audit", "--limit", "1"]);
+    assert!(text.contains("1 of 3 events"), "{text}");
+
+    let (code, _, err) = authdesk(d, &["audit", "--since", "yesterday"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("--since: \"yesterday\" is neither a day"),
+        "{err}"
+    );
+    let (code, out, _) = authdesk(d, &["audit", "--since", "2999-01-01", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json_total(&out), 0);
+}
+
+fn json_total(out: &str) -> i64 {
+    serde_json::from_str::<Value>(out).unwrap()["total"]
+        .as_i64()
+        .unwrap()
+}

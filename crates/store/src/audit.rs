@@ -27,6 +27,75 @@ pub struct AuditRow {
     pub action: String,
     pub target: String,
     pub detail: String,
+    /// When it was committed by the wall clock (`at` follows the sandbox clock): set by
+    /// [`seal`]; `None` for events older than this column.
+    #[ts(type = "number | null")]
+    pub recorded_at: Option<i64>,
+}
+
+/// What the audit viewer filters on: every given field must match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditFilter<'a> {
+    /// A part of the actor, any case ("alice" finds "console:alice").
+    pub actor: Option<&'a str>,
+    /// The action, exactly.
+    pub action: Option<&'a str>,
+    /// The target, exactly (an app id, a grant id, a user's `sub`, a username).
+    pub target: Option<&'a str>,
+    /// Events at or after this time (sandbox clock, Unix seconds).
+    pub from: Option<i64>,
+    /// Events before this time.
+    pub to: Option<i64>,
+    /// A part of the actor, action, target or detail, any case.
+    pub text: Option<&'a str>,
+}
+
+/// The `WHERE` clause of [`AuditFilter`], over parameters ?1–?6 (see [`bind_filter`]).
+const FILTER: &str = "(?1 IS NULL OR instr(lower(actor), lower(?1)) > 0)
+    AND (?2 IS NULL OR action = ?2)
+    AND (?3 IS NULL OR target = ?3)
+    AND (?4 IS NULL OR at >= ?4)
+    AND (?5 IS NULL OR at < ?5)
+    AND (?6 IS NULL OR instr(lower(actor || ' ' || action || ' ' || target || ' ' || detail), lower(?6)) > 0)";
+
+fn bind_filter<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    f: &AuditFilter<'q>,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    q.bind(f.actor.filter(|s| !s.is_empty()))
+        .bind(f.action)
+        .bind(f.target.filter(|s| !s.is_empty()))
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.text.filter(|s| !s.is_empty()))
+}
+
+/// The newest events matching `filter`, older than event `before` when given (the last id of
+/// the previous page: paging stays fast however deep it goes), at most `limit`.
+pub async fn list(
+    conn: &mut Conn,
+    filter: &AuditFilter<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
+    let sql = format!(
+        "SELECT id, at, actor, action, target, detail, recorded_at FROM audit
+         WHERE {FILTER} AND (?7 IS NULL OR id < ?7) ORDER BY id DESC LIMIT ?8"
+    );
+    Ok(bind_filter(sqlx::query_as(&sql), filter)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// How many events match `filter`.
+pub async fn count(conn: &mut Conn, filter: &AuditFilter<'_>) -> Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM audit WHERE {FILTER}");
+    let (n,): (i64,) = bind_filter(sqlx::query_as(&sql), filter)
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
 }
 
 pub async fn record(
@@ -59,24 +128,16 @@ pub fn record_into(
 }
 
 /// Newest first; `action` filters by exact action name when given.
-pub async fn list(
-    conn: &mut Conn,
-    action: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<AuditRow>> {
-    Ok(sqlx::query_as("SELECT id, at, actor, action, target, detail FROM audit WHERE (?1 IS NULL OR action = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3")
-        .bind(action)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?)
-}
-
 /// What an event's hash covers besides the previous hash: its id, time, actor, action,
-/// target and detail, as one JSON array (unambiguous whatever the strings contain).
-fn content(id: i64, at: i64, actor: &str, action: &str, target: &str, detail: &str) -> String {
-    serde_json::json!([id, at, actor, action, target, detail]).to_string()
+/// target, detail and wall-clock time (when it has one: events older than that column keep
+/// the hash they were sealed with), as one JSON array (unambiguous whatever the strings
+/// contain).
+fn content(e: &Sealable) -> String {
+    match e.recorded_at {
+        None => serde_json::json!([e.id, e.at, e.actor, e.action, e.target, e.detail]),
+        Some(r) => serde_json::json!([e.id, e.at, e.actor, e.action, e.target, e.detail, r]),
+    }
+    .to_string()
 }
 
 fn link(prev: &[u8], content: &str) -> Vec<u8> {
@@ -117,27 +178,16 @@ struct Sealable {
     action: String,
     target: String,
     detail: String,
+    recorded_at: Option<i64>,
     hash: Option<Vec<u8>>,
 }
 
-impl Sealable {
-    fn content(&self) -> String {
-        content(
-            self.id,
-            self.at,
-            &self.actor,
-            &self.action,
-            &self.target,
-            &self.detail,
-        )
-    }
-}
-
 /// Seals the events not sealed yet (those the current transaction wrote), chaining them to
-/// the last sealed one. One query when there is nothing to seal.
-pub async fn seal(conn: &mut Conn) -> Result<()> {
+/// the last sealed one, and stamps them `recorded_at` (the wall clock at the commit, Unix
+/// seconds), which the hash covers. One query when there is nothing to seal.
+pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<()> {
     let rows: Vec<Sealable> = sqlx::query_as(
-        "SELECT id, at, actor, action, target, detail, hash FROM audit
+        "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit
          WHERE id >= COALESCE((SELECT id FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1), 0)
          ORDER BY id",
     )
@@ -150,12 +200,14 @@ pub async fn seal(conn: &mut Conn) -> Result<()> {
         Some(_) => anchor(conn).await?,
     };
     let mut updates = Vec::new();
-    for r in rows {
-        let hash = link(&prev, &r.content());
+    for mut r in rows {
+        r.recorded_at = Some(recorded_at);
+        let hash = link(&prev, &content(&r));
         let mut update = Script::new();
         update
-            .statement("UPDATE audit SET hash = ? WHERE id = ?")
+            .statement("UPDATE audit SET hash = ?, recorded_at = ? WHERE id = ?")
             .bind(hash.clone())
+            .bind(recorded_at)
             .bind(r.id);
         updates.push(update);
         prev = hash;
@@ -182,7 +234,7 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
     let mut events = 0i64;
     loop {
         let page: Vec<Sealable> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, detail, hash FROM audit WHERE id > ? ORDER BY id LIMIT 1000",
+            "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit WHERE id > ? ORDER BY id LIMIT 1000",
         )
         .bind(after)
         .fetch_all(&mut *conn)
@@ -196,7 +248,7 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
         after = last.id;
         for r in page {
             events += 1;
-            let expected = link(&prev, &r.content());
+            let expected = link(&prev, &content(&r));
             if r.hash.as_deref() != Some(expected.as_slice()) {
                 return Ok(ChainCheck {
                     events,

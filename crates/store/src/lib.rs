@@ -34,9 +34,11 @@ pub use script::Script;
 pub use turnstile::Role;
 pub use writer::Limits;
 
+use authdesk_core::clock::{Clock, SystemClock};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Conn = sqlx::SqliteConnection;
@@ -214,6 +216,17 @@ impl Store {
 
     /// [`Store::open`] with other limits than the defaults (tests shorten the wait).
     pub async fn open_with(dir: &Path, role: Role, limits: Limits) -> Result<Self> {
+        Self::open_with_clock(dir, role, limits, Arc::new(SystemClock)).await
+    }
+
+    /// [`Store::open_with`] on another wall clock, the one that stamps audit events
+    /// (`recorded_at`) when they are committed: the base clock under the sandbox offset.
+    pub async fn open_with_clock(
+        dir: &Path,
+        role: Role,
+        limits: Limits,
+        wall: Arc<dyn Clock>,
+    ) -> Result<Self> {
         for repair in files::prepare(dir)? {
             tracing::warn!(%repair, "data directory made owner-only");
         }
@@ -239,7 +252,7 @@ impl Store {
             READ_CONNECTIONS,
             limits.wait,
         ));
-        let writer = writer::Writer::spawn(conn, write_options, turnstile, limits);
+        let writer = writer::Writer::spawn(conn, write_options, turnstile, limits, wall);
         Ok(Self {
             reads,
             writer,

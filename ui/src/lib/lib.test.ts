@@ -4,6 +4,7 @@ import { decodeJwt, relative, timeClaims } from "./jwt";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
+import { emptyForm, filtered, prettyDetail, realTime, toQuery } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
@@ -101,5 +102,30 @@ describe("nothingEnds", () => {
     expect(nothingEnds(bucket([], 14, 7))).toBe(true);
     expect(nothingEnds(bucket([{ day: 400, refresh_tokens: 9, chains: 9 }], 14, 7))).toBe(true);
     expect(nothingEnds(bucket([{ day: 3, refresh_tokens: 0, chains: 1 }], 14, 7))).toBe(false);
+  });
+});
+
+describe("audit viewer", () => {
+  it("turns the filter form into the store's query", () => {
+    expect(toQuery(emptyForm)).toEqual({ actor: null, action: null, target: null, from: null, to: null, text: null });
+    expect(
+      toQuery({ actor: " alice ", action: "grant.revoke", target: "g-1", fromDay: "2026-12-01", toDay: "2026-12-02", text: "lost phone" }),
+    ).toEqual({
+      actor: "alice", action: "grant.revoke", target: "g-1",
+      from: 1_796_083_200, to: 1_796_256_000, // the 2nd is included whole: up to the 3rd's start
+      text: "lost phone",
+    });
+    expect(toQuery({ ...emptyForm, fromDay: "yesterday" }).from).toBeNull();
+    expect(filtered(emptyForm)).toBe(false);
+    expect(filtered({ ...emptyForm, text: "x" })).toBe(true);
+  });
+  it("shows the wall-clock time only when the sandbox clock was moved", () => {
+    expect(realTime(1_764_662_400, 1_764_662_430)).toBeNull();
+    expect(realTime(1_764_662_400 + 100 * 86_400, 1_764_662_400)).toBe("2025-12-02 08:00:00");
+    expect(realTime(1_764_662_400, null)).toBeNull();
+  });
+  it("indents a JSON detail and keeps anything else as it is", () => {
+    expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');
+    expect(prettyDetail("not json")).toBe("not json");
   });
 });

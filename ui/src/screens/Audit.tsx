@@ -1,48 +1,130 @@
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { api } from "../api";
 import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditRow } from "../bindings/AuditRow";
 import type { ChainCheck } from "../bindings/ChainCheck";
+import type { ExportFormat } from "../bindings/ExportFormat";
+import { type AuditForm, emptyForm, filtered, prettyDetail, realTime, toQuery, utc } from "../lib/audit";
 import { ErrorBox } from "./common";
 
+/** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
+ *  event's detail on a click, and every matching event exported to CSV or JSON. */
 export function Audit() {
-  const [action, setAction] = useState<AuditAction | "">("");
+  const [form, setForm] = useState<AuditForm>(emptyForm);
+  const [applied, setApplied] = useState<AuditForm>(emptyForm);
   const [actions, setActions] = useState<AuditAction[]>([]);
   const [rows, setRows] = useState<AuditRow[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [chain, setChain] = useState<ChainCheck | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
   useEffect(() => {
     api.auditActions().then(setActions, setError);
-  }, []);
-  useEffect(() => {
-    api.audit(action || null).then(setRows, setError);
     api.auditVerify().then(setChain, setError);
-  }, [action]);
+  }, []);
+  // Typing settles for a moment before the store is asked; a choice in a list applies at once.
+  useEffect(() => {
+    const t = setTimeout(() => setApplied(form), 250);
+    return () => clearTimeout(t);
+  }, [form]);
+  useEffect(() => {
+    let stale = false;
+    setBusy(true);
+    api.audit.list(toQuery(applied), null).then(
+      (page) => {
+        if (stale) return;
+        setRows(page.rows);
+        setTotal(page.total);
+        setNext(page.next);
+        setError(null);
+        setBusy(false);
+      },
+      (e) => !stale && (setError(e), setBusy(false)),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [applied]);
+
+  const more = () => {
+    if (next === null) return;
+    api.audit.list(toQuery(applied), next).then((page) => {
+      setRows((r) => [...r, ...page.rows]);
+      setNext(page.next);
+    }, setError);
+  };
+  const exportAs = (format: ExportFormat) => {
+    setSaved(null);
+    api.audit.export(toQuery(applied), format).then(setSaved, setError);
+  };
+  const set = (k: keyof AuditForm) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+
   return (
     <section>
       <header className="screen-header">
         <h1>Audit</h1>
-        <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value as AuditAction | "")}>
-          <option value="">every event</option>
+        <span className="dim" id="audit-count">
+          {total === null ? "loading…" : `${total.toLocaleString("en")} event${total === 1 ? "" : "s"}${filtered(applied) ? " match" : ""}`}
+        </span>
+        <span className="spacer" />
+        <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>Export CSV</button>
+        <button id="audit-export-json" disabled={!total} onClick={() => exportAs("json")}>Export JSON</button>
+      </header>
+      <div className="filters" id="audit-filters">
+        <input id="audit-text" placeholder="Search actor, action, target, detail…" value={form.text} onChange={set("text")} />
+        <input id="audit-actor" placeholder="Actor" value={form.actor} onChange={set("actor")} />
+        <select id="audit-action" value={form.action} onChange={(e) => setForm({ ...form, action: e.target.value as AuditAction | "" })}>
+          <option value="">every action</option>
           {actions.map((a) => <option key={a} value={a}>{a}</option>)}
         </select>
-      </header>
+        <input id="audit-target" placeholder="Target id" value={form.target} onChange={set("target")} />
+        <label className="inline">from <input id="audit-from" type="date" value={form.fromDay} onChange={set("fromDay")} /></label>
+        <label className="inline">to <input id="audit-to" type="date" value={form.toDay} onChange={set("toDay")} /></label>
+        {filtered(form) && <button className="small" id="audit-clear" onClick={() => setForm(emptyForm)}>Clear</button>}
+      </div>
+      {saved && <p className="notice" id="audit-saved">Saved to <span className="mono">{saved}</span></p>}
       <ErrorBox error={error} />
       <ChainStatus chain={chain} />
       <table className="list" id="audit-list">
         <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
         <tbody>
-          {rows.map((r) => (
-            <tr key={r.id}>
-              <td>{new Date(r.at * 1000).toISOString().replace("T", " ").slice(0, 19)}</td>
-              <td>{r.actor}</td>
-              <td className="mono">{r.action}</td>
-              <td className="mono">{r.target.slice(0, 12)}</td>
-              <td className="mono dim">{r.detail.length > 80 ? r.detail.slice(0, 80) + "…" : r.detail}</td>
-            </tr>
-          ))}
+          {rows.map((r) => {
+            const real = realTime(r.at, r.recorded_at);
+            return (
+              <Fragment key={r.id}>
+                <tr className={open === r.id ? "selected" : ""} onClick={() => setOpen(open === r.id ? null : r.id)}>
+                  <td className="nowrap">
+                    {utc(r.at)}
+                    {real && <div className="dim small-text" title="The sandbox clock was moved; this is when it was written">written {real}</div>}
+                  </td>
+                  <td className="nowrap">{r.actor}</td>
+                  <td className="mono nowrap">{r.action}</td>
+                  <td className="mono nowrap" title={r.target}>{r.target.length > 14 ? r.target.slice(0, 12) + "…" : r.target}</td>
+                  <td className="mono dim ellipsis">{r.detail}</td>
+                </tr>
+                {open === r.id && (
+                  <tr className="detail-row">
+                    <td colSpan={5}>
+                      <div className="mono small-text">event {r.id} · target {r.target}</div>
+                      <pre className="detail">{prettyDetail(r.detail)}</pre>
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
+      {!busy && rows.length === 0 && <p className="empty">{filtered(applied) ? "No event matches these filters." : "Nothing has been recorded yet."}</p>}
+      {next !== null && (
+        <p>
+          <button id="audit-more" onClick={more}>Load more ({(total ?? 0) - rows.length} older)</button>
+        </p>
+      )}
     </section>
   );
 }

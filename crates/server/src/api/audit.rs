@@ -1,6 +1,8 @@
 //! The audit log: admin actions and token events.
 
-use super::{Actor, Authdesk, Page, Result};
+use super::{Actor, Authdesk, Result};
+
+mod export;
 use authdesk_store::Conn;
 use authdesk_store::audit::{self, AuditRow};
 use serde::{Deserialize, Serialize};
@@ -220,16 +222,98 @@ impl Authdesk {
         Ok(audit::verify(&mut conn).await?)
     }
 
+    /// One page of the events matching `query`, newest first: at most `limit` (1–1000) older
+    /// than event `before` when given; `next` is the `before` of the following page.
     pub async fn audit_list(
         &self,
-        action: Option<AuditAction>,
-        page: Page,
-    ) -> Result<Vec<AuditRow>> {
-        let (limit, offset) = page.clamp();
+        query: &AuditQuery,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<AuditPage> {
+        let limit = limit.clamp(1, 1000);
+        let filter = query.filter();
         let mut conn = self.store().read().await?;
-        Ok(audit::list(&mut conn, action.map(AuditAction::as_str), limit, offset).await?)
+        let rows = audit::list(&mut conn, &filter, before, limit).await?;
+        let total = audit::count(&mut conn, &filter).await?;
+        let next = if rows.len() as i64 == limit {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
+        Ok(AuditPage { rows, total, next })
+    }
+
+    /// Writes every event matching `query`, newest first, to `out` as CSV or JSON (see
+    /// [`export`]); returns how many. Reads a thousand at a time.
+    pub async fn audit_export(
+        &self,
+        query: &AuditQuery,
+        format: ExportFormat,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        let mut exporter = export::Exporter::start(format, out)?;
+        let mut before = None;
+        loop {
+            let page = self.audit_list(query, before, 1000).await?;
+            for row in &page.rows {
+                exporter.row(row)?;
+            }
+            match page.next {
+                Some(n) => before = Some(n),
+                None => break,
+            }
+        }
+        exporter.finish()
     }
 }
+
+/// What the audit viewer asks for (console and CLI): every given field must match; the store
+/// does the filtering and the paging.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditQuery {
+    /// A part of the actor, any case.
+    pub actor: Option<String>,
+    pub action: Option<AuditAction>,
+    /// The target, exactly: an app id, a grant id, a user's `sub`.
+    pub target: Option<String>,
+    /// From this time on (sandbox clock, Unix seconds).
+    #[ts(type = "number | null")]
+    pub from: Option<i64>,
+    /// Before this time.
+    #[ts(type = "number | null")]
+    pub to: Option<i64>,
+    /// A part of the actor, action, target or detail, any case.
+    pub text: Option<String>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> audit::AuditFilter<'_> {
+        audit::AuditFilter {
+            actor: self.actor.as_deref(),
+            action: self.action.map(AuditAction::as_str),
+            target: self.target.as_deref(),
+            from: self.from,
+            to: self.to,
+            text: self.text.as_deref(),
+        }
+    }
+}
+
+/// A page of the audit.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// Events matching the query in all.
+    #[ts(type = "number")]
+    pub total: i64,
+    /// The `before` that gives the next page, if there is one.
+    #[ts(type = "number | null")]
+    pub next: Option<i64>,
+}
+
+pub use export::ExportFormat;
 
 #[cfg(test)]
 mod tests {

@@ -213,7 +213,9 @@ impl Authdesk {
     /// do) a directory that is read-only, lost its database, or holds a damaged or newer one.
     pub async fn open_with(dir: &Path, options: OpenOptions) -> anyhow::Result<Self> {
         check_data_dir(dir)?;
-        let store = Store::open_with(dir, options.role, options.limits).await?;
+        let store =
+            Store::open_with_clock(dir, options.role, options.limits, options.clock.clone())
+                .await?;
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();

@@ -2,8 +2,8 @@
 
 use super::Failure;
 use super::output::{self, print};
-use crate::api::audit::AuditAction;
-use crate::api::{Actor, Authdesk, Page};
+use crate::api::audit::{AuditAction, AuditQuery, ExportFormat};
+use crate::api::{Actor, Authdesk};
 use crate::signing::Alg;
 use authdesk_core::clock::parse_duration;
 use clap::Subcommand;
@@ -123,18 +123,90 @@ pub(super) async fn audit_verify(app: &Authdesk, j: bool) -> Result<(), Failure>
     }
 }
 
+/// Which audit events (`authdesk audit`): every given filter must match.
+#[derive(clap::Args, Debug)]
+pub struct AuditFilterArgs {
+    /// An action, e.g. grant.revoke.
+    #[arg(long)]
+    action: Option<String>,
+    /// A part of the actor, e.g. a user name.
+    #[arg(long)]
+    actor: Option<String>,
+    /// The target exactly: an app id, a grant id, a user's sub.
+    #[arg(long)]
+    target: Option<String>,
+    /// From this day or time on (sandbox clock): 2026-12-01 or 2026-12-01T08:00:00Z.
+    #[arg(long)]
+    since: Option<String>,
+    /// Before this day or time.
+    #[arg(long)]
+    until: Option<String>,
+    /// A part of the actor, action, target or detail.
+    #[arg(long)]
+    text: Option<String>,
+}
+
+/// A day (`2026-12-01`, its start in UTC) or an RFC 3339 time, as Unix seconds.
+fn moment(flag: &str, s: &str) -> Result<i64, Failure> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+        .ok_or_else(|| {
+            Failure(format!(
+                "--{flag}: {s:?} is neither a day (2026-12-01) nor a time (2026-12-01T08:00:00Z)"
+            ))
+        })
+}
+
+impl AuditFilterArgs {
+    fn query(self) -> Result<AuditQuery, Failure> {
+        Ok(AuditQuery {
+            action: self
+                .action
+                .as_deref()
+                .map(AuditAction::parse)
+                .transpose()
+                .map_err(Failure)?,
+            actor: self.actor,
+            target: self.target,
+            from: self
+                .since
+                .as_deref()
+                .map(|s| moment("since", s))
+                .transpose()?,
+            to: self
+                .until
+                .as_deref()
+                .map(|s| moment("until", s))
+                .transpose()?,
+            text: self.text,
+        })
+    }
+}
+
 pub(super) async fn audit_list(
     app: &Authdesk,
-    action: Option<String>,
+    filter: AuditFilterArgs,
     limit: i64,
+    export: Option<ExportFormat>,
     j: bool,
 ) -> Result<(), Failure> {
-    let action = action
-        .as_deref()
-        .map(AuditAction::parse)
-        .transpose()
-        .map_err(Failure)?;
-    let rows = app.audit_list(action, Page { limit, offset: 0 }).await?;
-    print(j, &json!({"events": rows}), || output::audit(&rows));
+    let query = filter.query()?;
+    if let Some(format) = export {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        app.audit_export(&query, format, &mut out).await?;
+        return Ok(());
+    }
+    let page = app.audit_list(&query, None, limit).await?;
+    print(
+        j,
+        &json!({"events": page.rows, "total": page.total}),
+        || output::audit(&page.rows, page.total),
+    );
     Ok(())
 }

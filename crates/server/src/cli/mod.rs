@@ -13,7 +13,7 @@ mod output;
 mod serve;
 mod users;
 
-pub use admin::{AuditCmd, ClockCmd, KeysCmd};
+pub use admin::{AuditCmd, AuditFilterArgs, ClockCmd, KeysCmd};
 pub use clients::{ClientsCmd, CreateClient};
 pub use grants::GrantsCmd;
 pub use users::UsersCmd;
@@ -90,10 +90,13 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         check: Option<AuditCmd>,
-        #[arg(long)]
-        action: Option<String>,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Write every matching event to standard output in this format instead of a page.
+        #[arg(long, value_enum)]
+        export: Option<crate::api::audit::ExportFormat>,
     },
     /// How long ended chains and audit events are kept; with a flag, change it.
     Retention {
@@ -194,9 +197,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => admin::audit_verify(&app, j).await,
         Command::Audit {
             check: None,
-            action,
+            filter,
             limit,
-        } => admin::audit_list(&app, action, limit, j).await,
+            export,
+        } => admin::audit_list(&app, filter, limit, export, j).await,
     }
 }
 

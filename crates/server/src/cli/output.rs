@@ -299,8 +299,9 @@ pub(super) fn pruned(r: &PruneReport) -> String {
     )
 }
 
-pub(super) fn audit(rows: &[AuditRow]) -> String {
-    table(
+/// A page of the audit, and how many events match in all when that is more.
+pub(super) fn audit(rows: &[AuditRow], total: i64) -> String {
+    let shown = table(
         &["WHEN", "ACTOR", "ACTION", "TARGET"],
         rows.iter()
             .map(|r| {
@@ -312,7 +313,15 @@ pub(super) fn audit(rows: &[AuditRow]) -> String {
                 ]
             })
             .collect(),
-    )
+    );
+    if total > rows.len() as i64 {
+        format!(
+            "{shown}\n{} of {total} events; --limit shows more, --export csv|json writes them all",
+            rows.len()
+        )
+    } else {
+        shown
+    }
 }
 
 #[cfg(test)]

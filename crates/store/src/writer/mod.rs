@@ -40,6 +40,7 @@ mod job;
 use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
 use crate::turnstile::Turnstile;
 use crate::{Conn, Script, StoreError};
+use authdesk_core::clock::Clock;
 use futures_util::future::BoxFuture;
 use job::{Appended, Decided, GROUP, Job, Typed};
 use sqlx::ConnectOptions;
@@ -92,6 +93,7 @@ impl Writer {
         options: SqliteConnectOptions,
         turnstile: Turnstile,
         limits: Limits,
+        wall: Arc<dyn Clock>,
     ) -> Writer {
         let (queue, rx) = mpsc::channel(limits.queue.max(1));
         let page_limit = Arc::new(AtomicU32::new(NO_PAGE_LIMIT));
@@ -106,6 +108,7 @@ impl Writer {
             },
             turnstile,
             wait: limits.wait,
+            wall,
         };
         let done = closed.clone();
         let stop_rx = stop.clone();
@@ -210,6 +213,8 @@ struct Task {
     link: Link,
     turnstile: Turnstile,
     wait: Duration,
+    /// The wall clock that stamps audit events when they are sealed.
+    wall: Arc<dyn Clock>,
 }
 
 /// The write connection, reopened after a storage fault.
@@ -247,8 +252,8 @@ impl Fault {
 
 // The writer's own statements return boxed futures with named lifetimes: `async fn`s here
 // trip the compiler's `Send` check of the writer task (higher-ranked lifetimes).
-fn seal<'c>(conn: &'c mut Conn) -> BoxFuture<'c, Result<(), StoreError>> {
-    Box::pin(crate::audit::seal(conn))
+fn seal<'c>(conn: &'c mut Conn, recorded_at: i64) -> BoxFuture<'c, Result<(), StoreError>> {
+    Box::pin(crate::audit::seal(conn, recorded_at))
 }
 
 fn exec<'c>(conn: &'c mut Conn, sql: &'static str) -> BoxFuture<'c, Result<(), sqlx::Error>> {
@@ -509,7 +514,7 @@ impl Task {
             }
             if fault.is_none() {
                 // The batch's audit events join the hash chain in its own transaction.
-                if let Err(e) = seal(conn).await {
+                if let Err(e) = seal(conn, self.wall.now().timestamp()).await {
                     fault = Some(Fault::of_store(e, "cannot seal the audit events"));
                 } else if let Err(e) = exec(conn, "COMMIT").await {
                     fault = Some(Fault::of(&e, "cannot commit"));

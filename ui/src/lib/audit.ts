@@ -1,0 +1,63 @@
+// The audit viewer's pure parts: the filter form as a store query, and how times are shown.
+import type { AuditAction } from "../bindings/AuditAction";
+import type { AuditQuery } from "../bindings/AuditQuery";
+
+/** What the filter form holds: strings as typed, days as `YYYY-MM-DD`. */
+export interface AuditForm {
+  actor: string;
+  action: AuditAction | "";
+  target: string;
+  fromDay: string;
+  toDay: string;
+  text: string;
+}
+
+export const emptyForm: AuditForm = { actor: "", action: "", target: "", fromDay: "", toDay: "", text: "" };
+
+/** The start of a `YYYY-MM-DD` day in UTC, as Unix seconds; null for anything else. */
+export function dayStart(day: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(t) ? null : t / 1000;
+}
+
+const text = (s: string) => (s.trim() === "" ? null : s.trim());
+
+/** The query the store runs: empty fields are no filter; the "to" day is included whole. */
+export function toQuery(f: AuditForm): AuditQuery {
+  const to = dayStart(f.toDay);
+  return {
+    actor: text(f.actor),
+    action: f.action === "" ? null : f.action,
+    target: text(f.target),
+    from: dayStart(f.fromDay),
+    to: to === null ? null : to + 86_400,
+    text: text(f.text),
+  };
+}
+
+/** Whether any filter is set. */
+export function filtered(f: AuditForm): boolean {
+  return Object.values(f).some((v) => v !== "");
+}
+
+/** `2026-12-02 08:00:00` (UTC). */
+export function utc(unix: number): string {
+  return new Date(unix * 1000).toISOString().replace("T", " ").slice(0, 19);
+}
+
+/** The wall-clock time to show beside an event's sandbox time, when the sandbox clock was
+ *  moved (they differ by more than a minute); null otherwise or when it was not recorded. */
+export function realTime(at: number, recordedAt: number | null): string | null {
+  if (recordedAt === null || Math.abs(at - recordedAt) < 60) return null;
+  return utc(recordedAt);
+}
+
+/** An event's detail, indented; as stored when it is not JSON. */
+export function prettyDetail(detail: string): string {
+  try {
+    return JSON.stringify(JSON.parse(detail), null, 2);
+  } catch {
+    return detail;
+  }
+}
