@@ -236,7 +236,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // Free text reaches into the detail: the reason given when the chain was revoked.
   await (await browser.$("#audit-action")).selectByAttribute("value", "");
   await type("#audit-text", "lost phone");
-  await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event match"), { timeout: 20_000, timeoutMsg: "one event has the reason" });
+  await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event matches"), { timeout: 20_000, timeoutMsg: "one event has the reason" });
   // The event opens to its whole detail.
   await click("#audit-list tbody tr td");
   assert.match(await text("#audit-list .detail"), /"reason": "E2E: lost phone"/);

@@ -2,7 +2,7 @@
 
 use crate::Console;
 use authdesk_core::client::{ClientDefaults, ClientDraft};
-use authdesk_core::clock::parse_duration;
+use authdesk_core::clock::{Clock, SystemClock, parse_duration};
 use authdesk_server::api::audit::{AuditAction, AuditPage, AuditQuery, ExportFormat};
 use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
@@ -213,7 +213,7 @@ async fn audit_export(
     std::fs::create_dir_all(&dir).map_err(cannot)?;
     let name = format!(
         "authdesk-audit-{}.{}",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        SystemClock.now().format("%Y%m%d-%H%M%S"),
         format.extension()
     );
     let path = dir.join(name);

@@ -61,3 +61,9 @@ export function prettyDetail(detail: string): string {
     return detail;
   }
 }
+
+/** "1 event", "1,200 events"; with filters set, "1 event matches", "3 events match". */
+export function countText(total: number, withFilters: boolean): string {
+  const n = `${total.toLocaleString("en")} event${total === 1 ? "" : "s"}`;
+  return withFilters ? `${n} ${total === 1 ? "matches" : "match"}` : n;
+}

@@ -4,7 +4,7 @@ import { decodeJwt, relative, timeClaims } from "./jwt";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
-import { emptyForm, filtered, prettyDetail, realTime, toQuery } from "./audit";
+import { countText, emptyForm, filtered, prettyDetail, realTime, toQuery } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
@@ -123,6 +123,11 @@ describe("audit viewer", () => {
     expect(realTime(1_764_662_400, 1_764_662_430)).toBeNull();
     expect(realTime(1_764_662_400 + 100 * 86_400, 1_764_662_400)).toBe("2025-12-02 08:00:00");
     expect(realTime(1_764_662_400, null)).toBeNull();
+  });
+  it("counts in words", () => {
+    expect(countText(1, true)).toBe("1 event matches");
+    expect(countText(1200, true)).toBe("1,200 events match");
+    expect(countText(0, false)).toBe("0 events");
   });
   it("indents a JSON detail and keeps anything else as it is", () => {
     expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');

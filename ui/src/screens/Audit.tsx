@@ -4,7 +4,7 @@ import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditRow } from "../bindings/AuditRow";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import { type AuditForm, emptyForm, filtered, prettyDetail, realTime, toQuery, utc } from "../lib/audit";
+import { type AuditForm, countText, emptyForm, filtered, prettyDetail, realTime, toQuery, utc } from "../lib/audit";
 import { ErrorBox } from "./common";
 
 /** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
@@ -68,7 +68,7 @@ export function Audit() {
       <header className="screen-header">
         <h1>Audit</h1>
         <span className="dim" id="audit-count">
-          {total === null ? "loading…" : `${total.toLocaleString("en")} event${total === 1 ? "" : "s"}${filtered(applied) ? " match" : ""}`}
+          {total === null ? "loading…" : countText(total, filtered(applied))}
         </span>
         <span className="spacer" />
         <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>Export CSV</button>
