@@ -131,16 +131,8 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        self.enqueue(Box::new(Typed::new(
-            work,
-            reply,
-            Instant::now() + self.limits.wait,
-        )))
-        .map_err(E::from)?;
-        answer
+        self.ask(|reply, deadline| Box::new(Typed::new(work, reply, deadline)))
             .await
-            .unwrap_or_else(|_| Err(E::from(Self::stopped())))
     }
 
     pub(crate) async fn write_on_refresh_token<T, E, F>(
@@ -153,27 +145,27 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        self.enqueue(Box::new(Decided::new(
-            hash,
-            decide,
-            reply,
-            Instant::now() + self.limits.wait,
-        )))
-        .map_err(E::from)?;
-        answer
+        self.ask(|reply, deadline| Box::new(Decided::new(hash, decide, reply, deadline)))
             .await
-            .unwrap_or_else(|_| Err(E::from(Self::stopped())))
     }
 
     pub(crate) async fn append(&self, script: Script) -> Result<(), StoreError> {
+        self.ask(|reply, deadline| Box::new(Appended::new(script, reply, deadline)))
+            .await
+    }
+
+    /// Queues the unit `make` builds around its reply channel and deadline, and waits for the
+    /// answer.
+    async fn ask<T, E: From<StoreError>>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, E>>, Instant) -> Box<dyn Job>,
+    ) -> Result<T, E> {
         let (reply, answer) = oneshot::channel();
-        self.enqueue(Box::new(Appended::new(
-            script,
-            reply,
-            Instant::now() + self.limits.wait,
-        )))?;
-        answer.await.unwrap_or_else(|_| Err(Self::stopped()))
+        self.enqueue(make(reply, Instant::now() + self.limits.wait))
+            .map_err(E::from)?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(E::from(Self::stopped())))
     }
 
     fn enqueue(&self, job: Box<dyn Job>) -> Result<(), StoreError> {
