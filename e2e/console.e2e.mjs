@@ -259,6 +259,15 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The list renders empty first, then loaded: click a cell of the loaded one.
   await browser.waitUntil(async () => (await text("#app-list")).includes("E2E Budget App"), { timeout: 20_000 });
   await click("#app-list tbody tr td");
+  // Rotating the secret with an overlap: the old secret's remaining time is shown.
+  await click("#app-rotate");
+  await (await $("#rotate-overlap")).selectByAttribute("value", "24h");
+  assert.match(await text("#rotate-impact"), /Time to redeploy/);
+  await shot("03-applications-rotate");
+  await click("#rotate-go");
+  await $("#secret-once").waitForDisplayed({ timeout: 20_000 });
+  await click("#secret-done");
+  assert.match(await text("#app-old-secret"), /still works until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (1 d|24 h)\)/);
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   assert.equal(await (await $("#chain-term")).getValue(), appId);

@@ -70,8 +70,12 @@ async fn clients_delete(c: S<'_>, id: String) -> R<()> {
 }
 
 #[tauri::command]
-async fn clients_rotate_secret(c: S<'_>, id: String) -> R<ClientCreated> {
-    Ok(c.app.client_rotate_secret(&id, &actor()).await?)
+async fn clients_rotate_secret(c: S<'_>, id: String, overlap: Option<String>) -> R<ClientCreated> {
+    let overlap = overlap
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| parse_duration(&o).map_err(|e| invalid("overlap", e)))
+        .transpose()?;
+    Ok(c.app.client_rotate_secret(&id, overlap, &actor()).await?)
 }
 
 #[tauri::command]

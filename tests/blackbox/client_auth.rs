@@ -233,3 +233,96 @@ async fn client_secret_basic_with_form_encoded_credentials() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// Secret rotation with an overlap window (`clients rotate-secret ID --overlap 24h`): the old
+/// secret keeps working over HTTP until the window ends by the sandbox clock, the new one at
+/// once; a rotation without overlap, or the next rotation, ends any window.
+#[tokio::test]
+async fn a_rotated_secret_keeps_working_for_its_overlap_only() {
+    use chrono::Duration;
+    let t = spawn_app().await;
+    let app = t.confidential().await;
+    let cc = |secret: &str| {
+        let client = Registered {
+            id: app.id.clone(),
+            secret: Some(secret.to_string()),
+        };
+        let t = &t;
+        async move {
+            t.token(
+                &client,
+                &[("grant_type", "client_credentials"), ("scope", "accounts")],
+            )
+            .await
+            .0
+        }
+    };
+    let first = app.secret.clone().unwrap();
+    let rotated = t
+        .app
+        .client_rotate_secret(&app.id, Some(Duration::hours(24)), &actor())
+        .await
+        .unwrap();
+    let second = rotated.client_secret.unwrap();
+    let until = rotated
+        .client
+        .previous_secret_until
+        .expect("the window is shown");
+    assert_eq!(until, t.app.now() + Duration::hours(24));
+    assert_eq!(
+        cc(&first).await,
+        StatusCode::OK,
+        "the old secret works during the overlap"
+    );
+    assert_eq!(cc(&second).await, StatusCode::OK, "the new one at once");
+
+    t.advance(Duration::hours(23) + Duration::minutes(59)).await;
+    assert_eq!(cc(&first).await, StatusCode::OK, "a minute before the end");
+    t.advance(Duration::minutes(1)).await;
+    assert_eq!(cc(&first).await, StatusCode::UNAUTHORIZED, "not at its end");
+    assert_eq!(cc(&second).await, StatusCode::OK);
+
+    // The next rotation with an overlap keeps only the secret it replaces.
+    let third = t
+        .app
+        .client_rotate_secret(&app.id, Some(Duration::hours(1)), &actor())
+        .await
+        .unwrap()
+        .client_secret
+        .unwrap();
+    assert_eq!(cc(&second).await, StatusCode::OK);
+    assert_eq!(cc(&third).await, StatusCode::OK);
+    // One without overlap ends that window at once.
+    let fourth = t
+        .app
+        .client_rotate_secret(&app.id, None, &actor())
+        .await
+        .unwrap();
+    assert_eq!(fourth.client.previous_secret_until, None);
+    assert_eq!(cc(&third).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        cc(fourth.client_secret.as_deref().unwrap()).await,
+        StatusCode::OK
+    );
+
+    // The window is bounded, and the audit says what was chosen.
+    let err = t
+        .app
+        .client_rotate_secret(&app.id, Some(Duration::days(31)), &actor())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 30 days"), "{err}");
+    let events = t
+        .app
+        .audit_list(
+            &by_action(authdesk_server::api::audit::AuditAction::ClientRotateSecret),
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(events.len(), 3);
+    let oldest: Value = serde_json::from_str(&events[2].detail).unwrap();
+    assert_eq!(oldest["overlap_seconds"], 86_400);
+}

@@ -54,7 +54,8 @@ export const api = {
     update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
     setEnabled: (id: string, enabled: boolean) => call<ClientView>("clients_set_enabled", { id, enabled }),
     remove: (id: string) => call<null>("clients_delete", { id }),
-    rotateSecret: (id: string) => call<ClientCreated>("clients_rotate_secret", { id }),
+    /** `overlap`: how long the old secret keeps working ("24h"), or null: it stops at once. */
+    rotateSecret: (id: string, overlap: string | null) => call<ClientCreated>("clients_rotate_secret", { id, overlap }),
   },
   grants: {
     list: (query: GrantQuery) => call<GrantSummary[]>("grants_list", { query }),

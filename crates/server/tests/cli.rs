@@ -593,3 +593,53 @@ fn json_total(out: &str) -> i64 {
         .as_i64()
         .unwrap()
 }
+
+/// `clients rotate-secret ID --overlap 24h`: the reply says until when the old secret works.
+#[test]
+fn rotate_secret_with_an_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Rotating",
+            "--redirect-uri",
+            "http://127.0.0.1:9/cb",
+            "--json",
+        ],
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rotated = json(
+        d,
+        &[
+            "clients",
+            "rotate-secret",
+            &id,
+            "--overlap",
+            "24h",
+            "--json",
+        ],
+    );
+    assert!(rotated["client_secret"].is_string());
+    assert!(rotated["previous_secret_until"].is_string(), "{rotated}");
+    let (code, text, _) = authdesk(d, &["clients", "rotate-secret", &id, "--overlap", "1h"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("The old secret keeps working until"),
+        "{text}"
+    );
+    let (code, text, _) = authdesk(d, &["clients", "rotate-secret", &id]);
+    assert_eq!(code, 0);
+    assert!(text.contains("The old secret no longer works."), "{text}");
+    let (code, _, err) = authdesk(d, &["clients", "rotate-secret", &id, "--overlap", "soon"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--overlap"), "{err}");
+    let (code, _, err) = authdesk(d, &["clients", "rotate-secret", &id, "--overlap", "90d"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("at most 30 days"), "{err}");
+}

@@ -78,12 +78,21 @@ fn stored(s: &ClientSettings) -> String {
     to_json(&StoredSettings::from(s))
 }
 
+/// A replaced client secret still accepted until `until` (Unix seconds, sandbox clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousSecret {
+    pub hash: Vec<u8>,
+    pub until: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct ClientRow {
     pub id: String,
     pub settings: ClientSettings,
     pub secret_hash: Option<Vec<u8>>,
     pub secret_rotated_at: Option<i64>,
+    /// The secret the last rotation replaced, while its overlap window lasts.
+    pub previous_secret: Option<PreviousSecret>,
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -95,6 +104,8 @@ struct Raw {
     settings: String,
     secret_hash: Option<Vec<u8>>,
     secret_rotated_at: Option<i64>,
+    previous_secret_hash: Option<Vec<u8>>,
+    previous_secret_until: Option<i64>,
     enabled: bool,
     created_at: i64,
     updated_at: i64,
@@ -108,6 +119,10 @@ impl TryFrom<Raw> for ClientRow {
             id: r.id,
             secret_hash: r.secret_hash,
             secret_rotated_at: r.secret_rotated_at,
+            previous_secret: match (r.previous_secret_hash, r.previous_secret_until) {
+                (Some(hash), Some(until)) => Some(PreviousSecret { hash, until }),
+                _ => None,
+            },
             enabled: r.enabled,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -115,8 +130,7 @@ impl TryFrom<Raw> for ClientRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at";
+const COLUMNS: &str = "id, settings, secret_hash, secret_rotated_at, previous_secret_hash, previous_secret_until, enabled, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
     sqlx::query("INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -182,11 +196,21 @@ pub async fn update_settings(
     changed(conn, r.rows_affected()).await
 }
 
-pub async fn set_secret(conn: &mut Conn, id: &str, hash: Option<&[u8]>, now: i64) -> Result<bool> {
+/// Sets (or removes) the app's secret; `previous` is the replaced secret still accepted for a
+/// while, or `None` (any earlier one stops at once).
+pub async fn set_secret(
+    conn: &mut Conn,
+    id: &str,
+    hash: Option<&[u8]>,
+    previous: Option<&PreviousSecret>,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query(
-        "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?",
+        "UPDATE clients SET secret_hash = ?, previous_secret_hash = ?, previous_secret_until = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?",
     )
     .bind(hash)
+    .bind(previous.map(|p| p.hash.as_slice()))
+    .bind(previous.map(|p| p.until))
     .bind(now)
     .bind(now)
     .bind(id)

@@ -16,4 +16,9 @@ resource_server: boolean, enabled: boolean, has_public_key: boolean,
  * The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
  * an edit keeps it.
  */
-public_key: string | null, lifetimes: Lifetimes, secret_rotated_at: string | null, created_at: string, updated_at: string, };
+public_key: string | null, lifetimes: Lifetimes, secret_rotated_at: string | null, 
+/**
+ * Until when the secret the last rotation replaced is still accepted (sandbox clock);
+ * `None` when that rotation had no overlap.
+ */
+previous_secret_until: string | null, created_at: string, updated_at: string, };

@@ -9,6 +9,7 @@ import type { ClientView } from "../bindings/ClientView";
 import type { ConsoleStatus } from "../bindings/ConsoleStatus";
 import type { GrantType } from "../bindings/GrantType";
 import { byField, lines, quickChecks, type FieldMessages } from "../lib/validation";
+import { formatTime, relative } from "../lib/jwt";
 import { Copy, ErrorBox, Field } from "./common";
 
 const GRANTS: GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
@@ -141,7 +142,7 @@ export function Applications({ status, onGrants }: { status: ConsoleStatus | nul
           <tbody>
             {list.map((c) => (
               <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { setSelected(c); setEditing(null); }}>
-                <td><strong>{c.name}</strong><div className="mono dim">{c.client_id}</div></td>
+                <td><strong>{c.name}</strong><div className="mono dim nowrap" title={c.client_id}>{c.client_id.slice(0, 8)}…</div></td>
                 <td>{c.client_type}</td>
                 <td>{c.token_endpoint_auth_method}</td>
                 <td>{c.enabled ? <span className="state state-active">enabled</span> : <span className="state state-revoked">disabled</span>}</td>
@@ -173,7 +174,8 @@ export function Applications({ status, onGrants }: { status: ConsoleStatus | nul
               issuer={status?.issuer ?? ""}
               onEdit={() => setEditing("edit")}
               onToggle={() => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled)))}
-              onRotate={() => act(async () => { const r = await api.clients.rotateSecret(selected.client_id); setSecret(r); })}
+              now={status?.clock.now ?? null}
+              onRotate={(overlap) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap); setSelected(r); setSecret(r); })}
               onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); })}
               onGrants={() => onGrants(selected.client_id)}
             />
@@ -282,8 +284,12 @@ function ClientForm({ initial, defaults, submitLabel, onSubmit, onCancel }: { in
   );
 }
 
-function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuer: string; onEdit: () => void; onToggle: () => void; onRotate: () => void; onDelete: () => void; onGrants: () => void }) {
+function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuer: string; now: string | null; onEdit: () => void; onToggle: () => void; onRotate: (overlap: string | null) => void; onDelete: () => void; onGrants: () => void }) {
   const [confirm, setConfirm] = useState(false);
+  const [rotating, setRotating] = useState(false);
+  const [overlap, setOverlap] = useState("");
+  const oldUntil = client.previous_secret_until;
+  const oldWorks = oldUntil !== null && now !== null && Date.parse(oldUntil) > Date.parse(now);
   const flow = client.grant_types.includes("authorization_code")
     ? `${issuer}/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(client.redirect_uris[0] ?? "")}&scope=${encodeURIComponent(client.scopes.join(" "))}&state=RANDOM&code_challenge=S256_OF_VERIFIER&code_challenge_method=S256`
     : `curl -u ${client.client_id}:$CLIENT_SECRET -d grant_type=client_credentials ${issuer}/token`;
@@ -300,13 +306,19 @@ function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete, on
         <dt>introspection</dt><dd>{client.resource_server ? "other apps' tokens too (resource server)" : "its own tokens only"}</dd>
         <dt>issuer</dt><dd className="mono">{issuer}</dd>
         <dt>discovery</dt><dd className="mono">{issuer}/.well-known/openid-configuration</dd>
+        {oldWorks && (
+          <>
+            <dt>old secret</dt>
+            <dd id="app-old-secret">still works until {formatTime(oldUntil)} ({relative(oldUntil!, now!)}), then only the new one</dd>
+          </>
+        )}
       </dl>
       <h3>Example</h3>
       <pre className="example">{flow}</pre>
       <div className="actions">
         <button onClick={onEdit} id="app-edit">Edit</button>
         <button onClick={onGrants} id="app-grants">Its grants</button>
-        {client.token_endpoint_auth_method.startsWith("client_secret") && <button onClick={onRotate} id="app-rotate">Rotate secret</button>}
+        {client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && <button onClick={() => setRotating(true)} id="app-rotate">Rotate secret</button>}
         <button onClick={onToggle} id="app-toggle">{client.enabled ? "Disable" : "Enable"}</button>
         {!confirm && <button className="danger" onClick={() => setConfirm(true)} id="app-delete">Delete</button>}
         {confirm && (
@@ -317,6 +329,26 @@ function ClientDetail({ client, issuer, onEdit, onToggle, onRotate, onDelete, on
           </span>
         )}
       </div>
+      {rotating && (
+        <div className="confirm-panel" id="rotate-confirm">
+          <label className="inline">
+            A new secret for {client.name}; the old one{" "}
+            <select id="rotate-overlap" value={overlap} onChange={(e) => setOverlap(e.target.value)}>
+              <option value="">stops working now</option>
+              <option value="1h">keeps working 1 hour</option>
+              <option value="24h">keeps working 24 hours</option>
+              <option value="7d">keeps working 7 days</option>
+            </select>
+          </label>
+          <p className="dim" id="rotate-impact">
+            {overlap === "" ? "The app fails until it is redeployed with the new secret." : "Time to redeploy the app with the new secret; after that only the new one works."}
+          </p>
+          <div className="actions">
+            <button className="primary" onClick={() => { setRotating(false); onRotate(overlap || null); }} id="rotate-go">Rotate secret</button>
+            <button onClick={() => setRotating(false)}>Cancel</button>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -130,10 +130,14 @@ impl Authdesk {
             ))));
         }
         let passed = match creds {
-            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => c
-                .secret_hash
-                .as_ref()
-                .is_some_and(|h| self.hasher().verify("client_secret", secret, h)),
+            Credentials::Basic { secret, .. } | Credentials::Post { secret, .. } => {
+                let matches = |h: &Vec<u8>| self.hasher().verify("client_secret", secret, h);
+                // The secret, or the one its last rotation replaced while the overlap lasts.
+                c.secret_hash.as_ref().is_some_and(matches)
+                    || c.previous_secret
+                        .as_ref()
+                        .is_some_and(|p| self.now().timestamp() < p.until && matches(&p.hash))
+            }
             Credentials::None { .. } => c.settings.client_type == ClientType::Public,
             Credentials::Assertion { assertion, .. } => {
                 return self.check_assertion(c, assertion, audiences).await;

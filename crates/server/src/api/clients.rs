@@ -4,8 +4,8 @@ use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
-use authdesk_store::clients::{self, ClientRow};
-use chrono::{DateTime, Utc};
+use authdesk_store::clients::{self, ClientRow, PreviousSecret};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
@@ -32,6 +32,9 @@ pub struct ClientView {
     pub public_key: Option<String>,
     pub lifetimes: authdesk_core::lifetime::Lifetimes,
     pub secret_rotated_at: Option<DateTime<Utc>>,
+    /// Until when the secret the last rotation replaced is still accepted (sandbox clock);
+    /// `None` when that rotation had no overlap.
+    pub previous_secret_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -72,6 +75,7 @@ impl From<&ClientRow> for ClientView {
             public_key: s.public_key.clone(),
             lifetimes: s.lifetimes,
             secret_rotated_at: r.secret_rotated_at.map(from_unix),
+            previous_secret_until: r.previous_secret.as_ref().map(|p| from_unix(p.until)),
             created_at: from_unix(r.created_at),
             updated_at: from_unix(r.updated_at),
         }
@@ -117,6 +121,7 @@ impl Authdesk {
                 .as_ref()
                 .map(|s| self.hasher().hash("client_secret", s)),
             secret_rotated_at: secret.as_ref().map(|_| now),
+            previous_secret: None,
             settings,
             enabled: true,
             created_at: now,
@@ -192,11 +197,11 @@ impl Authdesk {
                         settings.auth_method.uses_secret(),
                     ) {
                         (false, true) => {
-                            clients::set_secret(tx, &id, Some(&new_hash), now).await?;
+                            clients::set_secret(tx, &id, Some(&new_hash), None, now).await?;
                             issued = true;
                         }
                         (true, false) => {
-                            clients::set_secret(tx, &id, None, now).await?;
+                            clients::set_secret(tx, &id, None, None, now).await?;
                         }
                         _ => {}
                     }
@@ -267,8 +272,25 @@ impl Authdesk {
         .await
     }
 
-    /// Issues a new secret; the old one stops working at once.
-    pub async fn client_rotate_secret(&self, id: &str, actor: &Actor) -> Result<ClientCreated> {
+    /// Issues a new secret. The old one stops working at once, or, with an `overlap`, keeps
+    /// working for that long (by the sandbox clock) so the app can be redeployed with the new
+    /// one; an earlier overlap still running ends now. At most [`MAX_SECRET_OVERLAP`].
+    pub async fn client_rotate_secret(
+        &self,
+        id: &str,
+        overlap: Option<Duration>,
+        actor: &Actor,
+    ) -> Result<ClientCreated> {
+        let overlap = overlap.filter(|d| *d > Duration::zero());
+        if overlap.is_some_and(|d| d > MAX_SECRET_OVERLAP) {
+            return Err(ApiError::invalid(
+                "overlap",
+                format!(
+                    "the old secret may keep working for at most {} days",
+                    MAX_SECRET_OVERLAP.num_days()
+                ),
+            ));
+        }
         let now = self.now().timestamp();
         let secret = crate::secret::generate();
         let hash = self.hasher().hash("client_secret", &secret);
@@ -285,14 +307,24 @@ impl Authdesk {
                             row.settings.auth_method
                         )));
                     }
-                    clients::set_secret(tx, &id, Some(&hash), now).await?;
+                    let previous =
+                        overlap
+                            .zip(row.secret_hash.clone())
+                            .map(|(d, hash)| PreviousSecret {
+                                hash,
+                                until: now + d.num_seconds(),
+                            });
+                    clients::set_secret(tx, &id, Some(&hash), previous.as_ref(), now).await?;
                     audit::record(
                         tx,
                         now,
                         &actor,
                         AuditAction::ClientRotateSecret,
                         &id,
-                        json!({}),
+                        json!({
+                            "overlap_seconds": overlap.map_or(0, |d| d.num_seconds()),
+                            "previous_valid_until": previous.as_ref().map(|p| from_unix(p.until)),
+                        }),
                     )
                     .await?;
                     clients::get(tx, &id)
@@ -307,6 +339,9 @@ impl Authdesk {
         })
     }
 }
+
+/// The longest a replaced client secret may keep working.
+pub const MAX_SECRET_OVERLAP: Duration = Duration::days(30);
 
 /// Apps as the request path sees them: read from the store once, then kept until the registry
 /// changes. A change made in this process clears the cache at once; one made by another

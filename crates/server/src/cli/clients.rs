@@ -4,6 +4,7 @@ use super::Failure;
 use super::output::{self, print};
 use crate::api::{Actor, Authdesk, Page};
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
+use authdesk_core::clock::parse_duration;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
@@ -65,6 +66,10 @@ pub enum ClientsCmd {
     },
     RotateSecret {
         id: String,
+        /// Keep the old secret working this long (e.g. 24h, 7d; at most 30d); default: it
+        /// stops at once.
+        #[arg(long)]
+        overlap: Option<String>,
     },
 }
 
@@ -137,8 +142,12 @@ pub(super) async fn run(
                 format!("application {id} deleted with its grants and tokens\n")
             });
         }
-        ClientsCmd::RotateSecret { id } => {
-            let rotated = app.client_rotate_secret(&id, actor).await?;
+        ClientsCmd::RotateSecret { id, overlap } => {
+            let overlap = overlap
+                .as_deref()
+                .map(|o| parse_duration(o).map_err(|e| Failure(format!("--overlap: {e}"))))
+                .transpose()?;
+            let rotated = app.client_rotate_secret(&id, overlap, actor).await?;
             print(j, &rotated, || output::rotated_secret(&rotated));
         }
     }

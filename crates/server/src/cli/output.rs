@@ -110,8 +110,15 @@ pub(super) fn client_created(c: &ClientCreated) -> String {
 }
 
 pub(super) fn rotated_secret(c: &ClientCreated) -> String {
+    let old = match c.client.previous_secret_until {
+        Some(until) => format!(
+            "The old secret keeps working until {} (sandbox clock); then only the new one does.",
+            until.to_rfc3339()
+        ),
+        None => "The old secret no longer works.".to_string(),
+    };
     format!(
-        "client_secret  {}\n\nThe old secret no longer works. The new one is shown only now.\n",
+        "client_secret  {}\n\n{old} The new one is shown only now.\n",
         c.client_secret.as_deref().unwrap_or("")
     )
 }
@@ -352,6 +359,7 @@ mod tests {
             public_key: None,
             lifetimes: Default::default(),
             secret_rotated_at: None,
+            previous_secret_until: None,
             created_at: now,
             updated_at: now,
         };

@@ -19,6 +19,7 @@ pub async fn insert_app(tx: &mut Conn, id: &str) -> Result<(), StoreError> {
         settings,
         secret_hash: None,
         secret_rotated_at: None,
+        previous_secret: None,
         enabled: true,
         created_at: 0,
         updated_at: 0,
