@@ -16,4 +16,5 @@ mod negative;
 mod oidc_client;
 mod overload;
 mod prune;
+mod search;
 mod snapshots;

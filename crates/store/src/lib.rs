@@ -22,6 +22,7 @@ pub mod prune;
 mod reads;
 pub mod refresh_tokens;
 pub mod script;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod turnstile;

@@ -93,3 +93,63 @@ async fn sqlx_seed(tx: &mut authdesk_store::Conn) {
         grants::insert(tx, &g).await.unwrap();
     }
 }
+
+/// The console's search finds a person among 100,000 by the start of their user name, e-mail
+/// or name on indexes (no scan of the users), and prints how long it took.
+#[tokio::test]
+async fn hundred_thousand_users_are_found_by_prefix_on_indexes() {
+    use authdesk_store::search;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), authdesk_store::Role::Admin)
+        .await
+        .unwrap();
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+                     INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at)
+                     SELECT 'sub-' || i, 'customer' || printf('%06d', i), 'x',
+                            json_object('email', 'c' || i || '@bank.example', 'name', 'Customer ' || i), 0, 0
+                     FROM n",
+                )
+                .execute(&mut *tx)
+                .await?;
+                Ok::<_, authdesk_store::StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+    let mut conn = store.read().await.unwrap();
+    let plan = search::explain_users(&mut conn).await.unwrap();
+    assert!(!plan.contains("SCAN"), "the users are scanned: {plan}");
+    for (term, expected) in [
+        ("CUSTOMER042424", Some("customer042424")),
+        ("c42424@", Some("customer042424")),
+        ("sub-42424", Some("customer042424")),
+        // "Customer 4242" and "Customer 42420" … "42429": eleven, ten shown.
+        ("Customer 4242", None),
+    ] {
+        let start = Instant::now();
+        let hits = search::users(&mut conn, term, 10).await.unwrap();
+        println!(
+            "search users {term:?}: {} hits in {:?}",
+            hits.len(),
+            start.elapsed()
+        );
+        match expected {
+            Some(username) => {
+                let names: Vec<&str> = hits.iter().map(|h| h.username.as_str()).collect();
+                assert_eq!(names, [username], "{term}");
+            }
+            None => {
+                assert_eq!(hits.len(), 10, "{term}");
+                assert!(
+                    hits.iter()
+                        .all(|h| h.name.as_deref().unwrap().starts_with(term))
+                );
+            }
+        }
+    }
+    println!("plan: {plan}");
+}

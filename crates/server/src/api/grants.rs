@@ -94,7 +94,7 @@ pub struct ExpiryDay {
     pub chains: i64,
 }
 
-fn summary(named: &NamedGrant, now: DateTime<Utc>) -> GrantSummary {
+pub(crate) fn summary(named: &NamedGrant, now: DateTime<Utc>) -> GrantSummary {
     let g = &named.grant;
     let status = status::grant_status(&GrantFacts::from(g), now);
     GrantSummary {
@@ -230,12 +230,12 @@ impl Authdesk {
         })
     }
 
-    /// Finds the grant a pasted refresh or access token belongs to.
-    pub async fn grant_find_by_token(&self, token: &str) -> Result<GrantDetail> {
+    /// The id of the grant a pasted refresh or access token belongs to, if any.
+    pub(crate) async fn grant_id_by_token(&self, token: &str) -> Result<Option<String>> {
         let token = token.trim();
         let mut conn = self.store().read().await?;
         let hash = self.hasher().hash("refresh_token", token);
-        let grant_id = match refresh_tokens::by_hash(&mut conn, &hash).await? {
+        Ok(match refresh_tokens::by_hash(&mut conn, &hash).await? {
             Some((_, g)) => Some(g.id),
             None => match crate::signing::unverified_claim(token, "jti") {
                 Some(jti) => access_tokens::get(&mut conn, &jti)
@@ -243,9 +243,12 @@ impl Authdesk {
                     .and_then(|a| a.grant_id),
                 None => None,
             },
-        };
-        drop(conn);
-        match grant_id {
+        })
+    }
+
+    /// Finds the grant a pasted refresh or access token belongs to.
+    pub async fn grant_find_by_token(&self, token: &str) -> Result<GrantDetail> {
+        match self.grant_id_by_token(token).await? {
             Some(id) => self.grant_show(&id).await,
             None => Err(ApiError::NotFound("no grant holds that token".into())),
         }

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod keys;
 pub mod login;
 pub mod prune;
+pub mod search;
 pub mod tokens;
 pub mod users;
 

@@ -1,0 +1,76 @@
+//! The console's search (Ctrl+K) against a real store: a person by the start of their user
+//! name or e-mail, an app by a part of its name, a grant by the start of its id, the grant
+//! holding a pasted refresh token — ranked, with names and states.
+
+use authdesk_server::api::search::SearchHit;
+use tests::*;
+
+fn label(h: &SearchHit) -> String {
+    match h {
+        SearchHit::User {
+            username, grants, ..
+        } => format!("user {username} ({grants})"),
+        SearchHit::App { name, grants, .. } => format!("app {name} ({grants})"),
+        SearchHit::Grant {
+            grant, by_token, ..
+        } => format!(
+            "grant of {} for {}{}",
+            grant.username.as_deref().unwrap_or("?"),
+            grant.client_name.as_deref().unwrap_or("?"),
+            if *by_token { " (token)" } else { "" }
+        ),
+    }
+}
+
+#[tokio::test]
+async fn finds_people_apps_grants_and_pasted_tokens() {
+    let t = spawn_app().await;
+    let app = t.confidential().await;
+    t.user("ada").await;
+    t.user("adam").await;
+    t.user("bob").await;
+    let tokens = t.code_flow(&app, "ada", "openid offline_access").await;
+    let search = |term: &str| {
+        let app = t.app.clone();
+        let term = term.to_string();
+        async move { app.search(&term, 10).await.unwrap() }
+    };
+
+    // The start of a user name or name, any case; the exact one first, with their live grants
+    // (every test user is named "Ada Lovelace", so bob is found by his name).
+    let hits: Vec<String> = search("ADA").await.iter().map(label).collect();
+    assert_eq!(hits, ["user ada (1)", "user adam (0)", "user bob (0)"]);
+    let hits: Vec<String> = search("adam").await.iter().map(label).collect();
+    assert_eq!(hits, ["user adam (0)"]);
+    // The start of an e-mail.
+    let hits: Vec<String> = search("bob@exa").await.iter().map(label).collect();
+    assert_eq!(hits, ["user bob (0)"]);
+    // A part of an app's name.
+    let hits: Vec<String> = search("pal").await.iter().map(label).collect();
+    assert_eq!(hits, ["app Budget <b>Pal</b> (1)"]);
+    // The start of a grant's id.
+    let grant_id = t
+        .app
+        .grant_find_by_token(tokens["refresh_token"].as_str().unwrap())
+        .await
+        .unwrap()
+        .grant
+        .grant_id;
+    let hits: Vec<String> = search(&grant_id[..8]).await.iter().map(label).collect();
+    assert!(
+        hits.contains(&"grant of ada for Budget <b>Pal</b>".to_string()),
+        "{hits:?}"
+    );
+    // A pasted refresh token, or access token: the grant holding it, first.
+    for kind in ["refresh_token", "access_token"] {
+        let hits = search(tokens[kind].as_str().unwrap()).await;
+        assert_eq!(
+            label(&hits[0]),
+            "grant of ada for Budget <b>Pal</b> (token)",
+            "{kind}"
+        );
+    }
+    // Nothing, and nothing for an empty box.
+    assert!(search("zzz-nobody").await.is_empty());
+    assert!(search("   ").await.is_empty());
+}
