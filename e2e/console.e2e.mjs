@@ -277,6 +277,31 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#user-grants-ada");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("ada"), { timeout: 20_000, timeoutMsg: "the user's grants are listed" });
   assert.equal(await (await $("#chain-by")).getValue(), "user");
+
+  // One search from anywhere (Ctrl+K): a person by the start of their user name, opened with
+  // the keyboard onto their grants.
+  await click("#nav-keys");
+  await browser.keys(["Control", "k"]);
+  await $("#search").waitForDisplayed({ timeout: 20_000 });
+  await type("#search-input", "ad");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is found" });
+  assert.match(await text("#search-hits li.at"), /PERSON\s*ada/i);
+  await shot("11-search");
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the person's grants open" });
+  assert.equal(await (await $("#chain-by")).getValue(), "user");
+  // An app by a part of its name, from the sidebar's button, opened with a click.
+  await click("#nav-search");
+  await type("#search-input", "budget");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("E2E Budget App"), { timeout: 20_000 });
+  await click("#search-hits li[data-kind='app']");
+  await browser.waitUntil(async () => (await text("#app-detail")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app opens" });
+  // Nothing found is said, and Escape closes.
+  await click("#nav-search");
+  await type("#search-input", "zzz-nobody");
+  assert.match(await text("#search-none"), /Nothing matches “zzz-nobody”/);
+  await browser.keys("Escape");
+  await $("#search").waitForDisplayed({ reverse: true, timeout: 20_000 });
 });
 
 async function $$rows() {

@@ -9,6 +9,7 @@ use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
 use authdesk_server::api::explain::TokenExplanation;
 use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
+use authdesk_server::api::search::SearchHit;
 use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
 use authdesk_server::api::{Actor, ApiError, ClockView, Page};
@@ -34,6 +35,17 @@ fn invalid(field: &'static str, message: String) -> UiError {
 fn status(c: S<'_>) -> ConsoleStatus {
     let s = c.server.lock().expect("server state").clone();
     c.app.console_status(s.running, s.error)
+}
+
+#[tauri::command]
+async fn clients_show(c: S<'_>, id: String) -> R<ClientView> {
+    Ok(c.app.client_show(&id).await?)
+}
+
+/// The search box (Ctrl+K): people, apps, grants or a pasted token, best first.
+#[tauri::command]
+async fn search(c: S<'_>, term: String) -> R<Vec<SearchHit>> {
+    Ok(c.app.search(&term, 12).await?)
 }
 
 #[tauri::command]
@@ -270,6 +282,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_rotate,
         keys_jwks,
         audit_list,
+        clients_show,
+        search,
         audit_export,
         audit_actions,
         audit_verify,

@@ -6,6 +6,8 @@ import { Audit } from "./screens/Audit";
 import { Chains, type ChainQuery } from "./screens/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
+import { Search } from "./screens/Search";
+import type { SearchHit } from "./bindings/SearchHit";
 import { Timeline } from "./screens/Timeline";
 
 const SCREENS = ["Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
@@ -16,6 +18,19 @@ export function App() {
   const [status, setStatus] = useState<ConsoleStatus | null>(null);
   const [focusGrant, setFocusGrant] = useState<string | null>(null);
   const [chainQuery, setChainQuery] = useState<ChainQuery | null>(null);
+  const [focusApp, setFocusApp] = useState<string | null>(null);
+  const [searching, setSearching] = useState(false);
+  // Ctrl+K (or ⌘K) opens the search from anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setSearching(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
   const refreshStatus = useCallback(() => {
     api.status().then(setStatus).catch(() => setStatus(null));
   }, []);
@@ -32,13 +47,27 @@ export function App() {
     setChainQuery(q);
     setScreen("Chains");
   };
+  const openHit = (hit: SearchHit) => {
+    setSearching(false);
+    if (hit.kind === "user") showGrantsOf({ by: "user", term: hit.sub });
+    else if (hit.kind === "grant") {
+      setChainQuery(null);
+      openChain(hit.grant.grant_id);
+    } else {
+      setFocusApp(hit.client_id);
+      setScreen("Applications");
+    }
+  };
   const moved = status && status.clock.offset_seconds !== 0;
   return (
     <div className="shell">
       <nav className="sidebar">
         <div className="brand">Authdesk</div>
+        <button className="search-button" id="nav-search" onClick={() => setSearching(true)} title="Search people, apps, grants and tokens (Ctrl+K)">
+          Search… <span className="dim">Ctrl K</span>
+        </button>
         {SCREENS.map((s) => (
-          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => setScreen(s)}>
+          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => { setFocusApp(null); setScreen(s); }}>
             {s}
           </button>
         ))}
@@ -49,13 +78,14 @@ export function App() {
             Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
           </div>
         )}
-        {screen === "Applications" && <Applications status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
+        {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={(sub) => showGrantsOf({ by: "user", term: sub })} />}
         {screen === "Keys" && <Keys />}
         {screen === "Audit" && <Audit />}
       </main>
+      {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
       <footer className="statusbar" id="statusbar">
         {status ? (
           <>

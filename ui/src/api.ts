@@ -20,6 +20,7 @@ import type { GrantQuery } from "./bindings/GrantQuery";
 import type { GrantSummary } from "./bindings/GrantSummary";
 import type { Impact } from "./bindings/Impact";
 import type { KeyView } from "./bindings/KeyView";
+import type { SearchHit } from "./bindings/SearchHit";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
 import type { TokenResponse } from "./bindings/TokenResponse";
 import type { UiError } from "./bindings/UiError";
@@ -47,9 +48,12 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 
 export const api = {
   status: () => call<ConsoleStatus>("status"),
+  /** People, apps, grants or a pasted token matching `term`, best first. */
+  search: (term: string) => call<SearchHit[]>("search", { term }),
   clients: {
     defaults: () => call<ClientDefaults>("client_defaults"),
     list: (search: string) => call<ClientView[]>("clients_list", { search }),
+    show: (id: string) => call<ClientView>("clients_show", { id }),
     create: (draft: ClientDraft) => call<ClientCreated>("clients_create", { draft }),
     update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
     setEnabled: (id: string, enabled: boolean) => call<ClientView>("clients_set_enabled", { id, enabled }),

@@ -4,6 +4,8 @@ import { decodeJwt, relative, timeClaims } from "./jwt";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
+import { describe as describeHit, move } from "./search";
+import type { GrantSummary } from "../bindings/GrantSummary";
 import { countText, emptyForm, filtered, prettyDetail, realTime, toQuery } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
@@ -132,5 +134,25 @@ describe("audit viewer", () => {
   it("indents a JSON detail and keeps anything else as it is", () => {
     expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');
     expect(prettyDetail("not json")).toBe("not json");
+  });
+});
+
+describe("search", () => {
+  it("says who a person is, what an app is and what a grant holds", () => {
+    expect(describeHit({ kind: "user", sub: "s1", username: "ada", email: "ada@bank.example", name: "Ada Lovelace", grants: 1 })).toEqual({
+      key: "user:s1", title: "ada — Ada Lovelace", detail: "ada@bank.example · 1 active grant",
+    });
+    expect(describeHit({ kind: "app", client_id: "c1", name: "Budget", partner_name: "Acme", enabled: false, grants: 3 }).detail).toBe("disabled · 3 active grants");
+    const grant = { grant_id: "01a23582-1f59", client_name: "Budget", username: null, status: "revoked" } as GrantSummary;
+    expect(describeHit({ kind: "grant", grant, by_token: true })).toEqual({
+      key: "grant:01a23582-1f59", title: "Budget for a deleted user", detail: "holds this token · grant 01a23582 · revoked",
+    });
+  });
+  it("moves through the list with the arrow keys, wrapping", () => {
+    expect(move("ArrowDown", 0, 3)).toBe(1);
+    expect(move("ArrowDown", 2, 3)).toBe(0);
+    expect(move("ArrowUp", 0, 3)).toBe(2);
+    expect(move("Enter", 1, 3)).toBeNull();
+    expect(move("ArrowDown", 0, 0)).toBeNull();
   });
 });

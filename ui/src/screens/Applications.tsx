@@ -97,7 +97,7 @@ function fromView(c: ClientView, d: ClientDefaults): Form {
   };
 }
 
-export function Applications({ status, onGrants }: { status: ConsoleStatus | null; onGrants: (clientId: string) => void }) {
+export function Applications({ status, focus, onGrants }: { status: ConsoleStatus | null; focus: string | null; onGrants: (clientId: string) => void }) {
   const [search, setSearch] = useState("");
   const [list, setList] = useState<ClientView[]>([]);
   const [selected, setSelected] = useState<ClientView | null>(null);
@@ -109,6 +109,10 @@ export function Applications({ status, onGrants }: { status: ConsoleStatus | nul
   useEffect(() => {
     api.clients.defaults().then(setDefaults, setError);
   }, []);
+  // Opened from the search on one app: show it.
+  useEffect(() => {
+    if (focus) api.clients.show(focus).then(setSelected, setError);
+  }, [focus]);
   useEffect(() => {
     reload();
   }, [reload]);

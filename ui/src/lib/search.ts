@@ -1,0 +1,35 @@
+// The search box's pure parts: what a hit says, and the keyboard's moves through the list.
+import type { SearchHit } from "../bindings/SearchHit";
+
+/** A hit as the list shows it: a title, a line under it, and a key for React. */
+export function describe(h: SearchHit): { key: string; title: string; detail: string } {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  switch (h.kind) {
+    case "user":
+      return {
+        key: `user:${h.sub}`,
+        title: h.name ? `${h.username} — ${h.name}` : h.username,
+        detail: [h.email, plural(h.grants, "active grant")].filter(Boolean).join(" · "),
+      };
+    case "app":
+      return {
+        key: `app:${h.client_id}`,
+        title: h.partner_name ? `${h.name} (${h.partner_name})` : h.name,
+        detail: [h.enabled ? null : "disabled", plural(h.grants, "active grant")].filter(Boolean).join(" · "),
+      };
+    case "grant":
+      return {
+        key: `grant:${h.grant.grant_id}`,
+        title: `${h.grant.client_name ?? "deleted app"} for ${h.grant.username ?? "a deleted user"}`,
+        detail: `${h.by_token ? "holds this token · " : ""}grant ${h.grant.grant_id.slice(0, 8)} · ${h.grant.status.replace("_", " ")}`,
+      };
+  }
+}
+
+/** The highlighted row after a key press in a list of `count` rows; null: the key is not ours. */
+export function move(key: string, current: number, count: number): number | null {
+  if (count === 0) return null;
+  if (key === "ArrowDown") return (current + 1) % count;
+  if (key === "ArrowUp") return (current - 1 + count) % count;
+  return null;
+}
