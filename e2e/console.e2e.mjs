@@ -191,6 +191,10 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#times-access_token"), /iat \d{4}-\d\d-\d\d \d\d:\d\d UTC · exp /);
   await $("#copy-access_token").waitForExist();
   await $("#copy-refresh_token").waitForExist();
+  // From the minted refresh token to its chain, and back.
+  await click("#mint-chain");
+  await browser.waitUntil(async () => (await text("#grant-detail")).includes("ada"), { timeout: 20_000, timeoutMsg: "the minted chain opens" });
+  await click("#nav-sandbox");
 
   // Move the sandbox clock 100 days: visible everywhere.
   await type("#clock-duration", "100d");
@@ -249,7 +253,12 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.equal(csv[0], "id,at_utc,recorded_at_utc,actor,action,target,detail");
   assert.equal(csv.length, 2, csv.join("\n"));
   assert.match(csv[1], /,console:[^,]+,grant\.revoke,.*E2E: lost phone/);
-  await click("#audit-clear");
+  // From the event's target to the grant it revoked, and from the grant to its app.
+  await click("#audit-list tbody tr td button.link");
+  await browser.waitUntil(async () => /revoked .* E2E: lost phone/.test(await text("#grant-why")), { timeout: 20_000, timeoutMsg: "the revoked grant opens" });
+  await click("#grant-app");
+  await browser.waitUntil(async () => (await text("#app-detail")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the grant's app opens" });
+  await click("#nav-audit");
   // Events written after the sandbox clock moved show the wall-clock time beside it.
   await type("#audit-text", "clock.");
   await browser.waitUntil(async () => /written \d{4}-/.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "an event after the clock move shows when it was written" });

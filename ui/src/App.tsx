@@ -8,6 +8,7 @@ import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
 import { Search } from "./screens/Search";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { AuditTarget } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
 const SCREENS = ["Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
@@ -47,16 +48,24 @@ export function App() {
     setChainQuery(q);
     setScreen("Chains");
   };
+  const openApp = (clientId: string) => {
+    setFocusApp(clientId);
+    setScreen("Applications");
+  };
+  const openUser = (sub: string) => showGrantsOf({ by: "user", term: sub });
+  const openTarget = (t: AuditTarget) => {
+    if (t.kind === "app") openApp(t.id);
+    else if (t.kind === "user") openUser(t.id);
+    else {
+      setChainQuery(null);
+      openChain(t.id);
+    }
+  };
   const openHit = (hit: SearchHit) => {
     setSearching(false);
-    if (hit.kind === "user") showGrantsOf({ by: "user", term: hit.sub });
-    else if (hit.kind === "grant") {
-      setChainQuery(null);
-      openChain(hit.grant.grant_id);
-    } else {
-      setFocusApp(hit.client_id);
-      setScreen("Applications");
-    }
+    if (hit.kind === "user") openUser(hit.sub);
+    else if (hit.kind === "grant") openTarget({ kind: "grant", id: hit.grant.grant_id });
+    else openApp(hit.client_id);
   };
   const moved = status && status.clock.offset_seconds !== 0;
   return (
@@ -79,11 +88,11 @@ export function App() {
           </div>
         )}
         {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
-        {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} />}
+        {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
-        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={(sub) => showGrantsOf({ by: "user", term: sub })} />}
+        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
         {screen === "Keys" && <Keys />}
-        {screen === "Audit" && <Audit />}
+        {screen === "Audit" && <Audit onTarget={openTarget} />}
       </main>
       {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
       <footer className="statusbar" id="statusbar">

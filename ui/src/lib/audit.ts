@@ -67,3 +67,25 @@ export function countText(total: number, withFilters: boolean): string {
   const n = `${total.toLocaleString("en")} event${total === 1 ? "" : "s"}`;
   return withFilters ? `${n} ${total === 1 ? "matches" : "match"}` : n;
 }
+
+/** The object an event is about, when the console can open it. */
+export type AuditTarget = { kind: "app" | "grant" | "user"; id: string };
+
+/** Where an event's target leads: apps for client events, the grant for token events, the
+ *  person for user events; a revocation names what it selected in its detail. */
+export function targetOf(action: string, target: string, detail: string): AuditTarget | null {
+  if (action.startsWith("client.")) return { kind: "app", id: target };
+  if (["user.create", "user.update", "user.delete"].includes(action)) return { kind: "user", id: target };
+  if (["token.issue", "token.refresh", "token.mint", "refresh.reuse_detected"].includes(action)) return { kind: "grant", id: target };
+  if (action === "grant.revoke") {
+    try {
+      const d = JSON.parse(detail) as { grant_id?: string | null; sub?: string | null; client_id?: string | null };
+      if (d.grant_id) return { kind: "grant", id: d.grant_id };
+      if (d.sub) return { kind: "user", id: d.sub };
+      if (d.client_id) return { kind: "app", id: d.client_id };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}

@@ -6,7 +6,7 @@ import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, move } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
-import { countText, emptyForm, filtered, prettyDetail, realTime, toQuery } from "./audit";
+import { countText, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
@@ -125,6 +125,16 @@ describe("audit viewer", () => {
     expect(realTime(1_764_662_400, 1_764_662_430)).toBeNull();
     expect(realTime(1_764_662_400 + 100 * 86_400, 1_764_662_400)).toBe("2025-12-02 08:00:00");
     expect(realTime(1_764_662_400, null)).toBeNull();
+  });
+  it("leads from an event's target to the object", () => {
+    expect(targetOf("client.rotate_secret", "c1", "{}")).toEqual({ kind: "app", id: "c1" });
+    expect(targetOf("token.refresh", "g1", "{}")).toEqual({ kind: "grant", id: "g1" });
+    expect(targetOf("user.delete", "s1", "{}")).toEqual({ kind: "user", id: "s1" });
+    expect(targetOf("user.login_failed", "ada", "{}")).toBeNull(); // a user name, maybe unknown
+    expect(targetOf("grant.revoke", "g1", '{"grant_id":"g1","sub":null,"client_id":null}')).toEqual({ kind: "grant", id: "g1" });
+    expect(targetOf("grant.revoke", "s1", '{"grant_id":null,"sub":"s1","client_id":"c1"}')).toEqual({ kind: "user", id: "s1" });
+    expect(targetOf("grant.revoke", "c1", '{"grant_id":null,"sub":null,"client_id":"c1"}')).toEqual({ kind: "app", id: "c1" });
+    expect(targetOf("key.rotate", "kid", "{}")).toBeNull();
   });
   it("counts in words", () => {
     expect(countText(1, true)).toBe("1 event matches");

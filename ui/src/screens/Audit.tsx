@@ -4,12 +4,12 @@ import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditRow } from "../bindings/AuditRow";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import { type AuditForm, countText, emptyForm, filtered, prettyDetail, realTime, toQuery, utc } from "../lib/audit";
+import { type AuditForm, type AuditTarget, countText, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utc } from "../lib/audit";
 import { ErrorBox } from "./common";
 
 /** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
  *  event's detail on a click, and every matching event exported to CSV or JSON. */
-export function Audit() {
+export function Audit({ onTarget }: { onTarget: (t: AuditTarget) => void }) {
   const [form, setForm] = useState<AuditForm>(emptyForm);
   const [applied, setApplied] = useState<AuditForm>(emptyForm);
   const [actions, setActions] = useState<AuditAction[]>([]);
@@ -103,7 +103,9 @@ export function Audit() {
                   </td>
                   <td className="nowrap">{r.actor}</td>
                   <td className="mono nowrap">{r.action}</td>
-                  <td className="mono nowrap" title={r.target}>{r.target.length > 14 ? r.target.slice(0, 12) + "…" : r.target}</td>
+                  <td className="mono nowrap" title={r.target}>
+                    <TargetLink target={targetOf(r.action, r.target, r.detail)} text={r.target.length > 14 ? r.target.slice(0, 12) + "…" : r.target} onOpen={onTarget} />
+                  </td>
                   <td className="mono dim ellipsis">{r.detail}</td>
                 </tr>
                 {open === r.id && (
@@ -126,6 +128,16 @@ export function Audit() {
         </p>
       )}
     </section>
+  );
+}
+
+/** An event's target: a link to the object when the console can open it. */
+function TargetLink({ target, text, onOpen }: { target: AuditTarget | null; text: string; onOpen: (t: AuditTarget) => void }) {
+  if (!target) return <>{text}</>;
+  return (
+    <button className="link" title={`Open this ${target.kind === "user" ? "person's grants" : target.kind}`} onClick={(e) => { e.stopPropagation(); onOpen(target); }}>
+      {text}
+    </button>
   );
 }
 

@@ -17,7 +17,7 @@ export interface ChainQuery {
   term: string;
 }
 
-export function Chains({ initial, focus, onTimeline }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void }) {
+export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void; onApp: (clientId: string) => void; onUser: (sub: string) => void }) {
   const [by, setBy] = useState<By>(initial?.by ?? "app");
   const [term, setTerm] = useState(initial?.term ?? "");
   const [grants, setGrants] = useState<GrantSummary[]>([]);
@@ -123,7 +123,7 @@ export function Chains({ initial, focus, onTimeline }: { initial: ChainQuery | n
           )}
         </div>
         <div className="panel">
-          {detail ? <GrantTree detail={detail} onRevoke={() => preview(one(detail), `grant ${detail.grant_id}`)} onTimeline={() => onTimeline(detail.grant_id)} /> : <p className="dim">Select a grant to see its token tree.</p>}
+          {detail ? <GrantTree detail={detail} onRevoke={() => preview(one(detail), `grant ${detail.grant_id}`)} onTimeline={() => onTimeline(detail.grant_id)} onApp={() => onApp(detail.client_id)} onUser={() => onUser(detail.sub)} /> : <p className="dim">Select a grant to see its token tree.</p>}
         </div>
       </div>
     </section>
@@ -149,7 +149,7 @@ function RevokePreview({ pending, onCancel, onConfirm }: { pending: { label: str
   );
 }
 
-function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRevoke: () => void; onTimeline: () => void }) {
+function GrantTree({ detail, onRevoke, onTimeline, onApp, onUser }: { detail: GrantDetail; onRevoke: () => void; onTimeline: () => void; onApp: () => void; onUser: () => void }) {
   const rows = flattenTree(detail.refresh_tokens);
   const counts = countTokens(detail.refresh_tokens);
   return (
@@ -157,8 +157,8 @@ function GrantTree({ detail, onRevoke, onTimeline }: { detail: GrantDetail; onRe
       <h2>Grant <ShortId id={detail.grant_id} /> <State state={detail.status} /></h2>
       {detail.why && <p className="why" id="grant-why">{detail.why}</p>}
       <dl>
-        <dt>application</dt><dd>{detail.client_name ?? "—"} <ShortId id={detail.client_id} /></dd>
-        <dt>user</dt><dd>{detail.username ?? "deleted user"} <ShortId id={detail.sub} /></dd>
+        <dt>application</dt><dd>{detail.client_name ? <button className="link" id="grant-app" onClick={onApp}>{detail.client_name}</button> : "deleted app"} <ShortId id={detail.client_id} /></dd>
+        <dt>user</dt><dd>{detail.username ? <button className="link" id="grant-user" title="All of this person's grants" onClick={onUser}>{detail.username}</button> : "deleted user"} <ShortId id={detail.sub} /></dd>
         <dt>scope</dt><dd className="mono">{detail.scope}</dd>
         <dt>chain</dt><dd>{formatTime(detail.chain_started_at)} → {formatTime(detail.chain_ends_at)}</dd>
         <dt>last refresh possible</dt><dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>

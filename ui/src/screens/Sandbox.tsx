@@ -8,14 +8,14 @@ import type { UserView } from "../bindings/UserView";
 import { decodeJwt, timeClaims } from "../lib/jwt";
 import { ErrorBox, Copy } from "./common";
 
-export function Sandbox({ onClockChange, onGrants }: { onClockChange: () => void; onGrants: (sub: string) => void }) {
+export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: () => void; onGrants: (sub: string) => void; onChain: (grantId: string) => void }) {
   return (
     <section>
       <header className="screen-header"><h1>Sandbox</h1></header>
       <div className="grid2">
         <Users onGrants={onGrants} />
         <Clock onChange={onClockChange} />
-        <Mint />
+        <Mint onChain={onChain} />
         <Explain />
       </div>
     </section>
@@ -111,7 +111,7 @@ function Clock({ onChange }: { onChange: () => void }) {
   );
 }
 
-function Mint() {
+function Mint({ onChain }: { onChain: (grantId: string) => void }) {
   const [clients, setClients] = useState<ClientView[]>([]);
   const [users, setUsers] = useState<UserView[]>([]);
   const [clientId, setClientId] = useState("");
@@ -153,7 +153,12 @@ function Mint() {
               </details>
             ) : null;
           })}
-          {result.refresh_token && <p>refresh_token <code className="mono">{result.refresh_token}</code> <Copy text={result.refresh_token} id="copy-refresh_token" /></p>}
+          {result.refresh_token && (
+            <p>
+              refresh_token <code className="mono">{result.refresh_token}</code> <Copy text={result.refresh_token} id="copy-refresh_token" />{" "}
+              <button className="small" id="mint-chain" onClick={() => api.grants.findByToken(result.refresh_token!).then((g) => onChain(g.grant_id), setError)}>Its chain</button>
+            </p>
+          )}
         </div>
       )}
     </div>
