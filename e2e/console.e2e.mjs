@@ -170,6 +170,16 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   assert.match(await text("#grant-why"), /revoked .* by console:local: E2E: lost phone/);
   await shot("06-chains-revoked");
 
+  // The home: what there is and what happened lately; each number opens its list.
+  await click("#nav-overview");
+  await browser.waitUntil(async () => (await text("#ov-revocations")).startsWith("1"), { timeout: 20_000, timeoutMsg: "the revocation is counted" });
+  assert.match(await text("#ov-apps"), /^1\s*application\b/);
+  assert.match(await text("#ov-grants"), /^0\s*active grants/);
+  await shot("00-overview");
+  await click("#ov-revocations");
+  await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event matches"), { timeout: 20_000, timeoutMsg: "the audit opens on the week's revocations" });
+  assert.equal(await (await $("#audit-action")).getValue(), "grant.revoke");
+
   // Over HTTP: the refresh token of the revoked chain now fails.
   const after = await token(issuer, clientId, secret, { grant_type: "refresh_token", refresh_token: second.body.refresh_token });
   assert.equal(after.status, 400);

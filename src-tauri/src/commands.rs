@@ -9,6 +9,7 @@ use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
 use authdesk_server::api::explain::TokenExplanation;
 use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
+use authdesk_server::api::overview::Overview;
 use authdesk_server::api::search::SearchHit;
 use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
@@ -35,6 +36,12 @@ fn invalid(field: &'static str, message: String) -> UiError {
 fn status(c: S<'_>) -> ConsoleStatus {
     let s = c.server.lock().expect("server state").clone();
     c.app.console_status(s.running, s.error)
+}
+
+/// The home screen's counts.
+#[tauri::command]
+async fn overview(c: S<'_>) -> R<Overview> {
+    Ok(c.app.overview().await?)
 }
 
 #[tauri::command]
@@ -283,6 +290,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_jwks,
         audit_list,
         clients_show,
+        overview,
         search,
         audit_export,
         audit_actions,

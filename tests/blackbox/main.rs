@@ -15,6 +15,7 @@ mod lifetimes;
 mod negative;
 mod oidc_client;
 mod overload;
+mod overview;
 mod prune;
 mod search;
 mod snapshots;

@@ -2,20 +2,22 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import { Applications } from "./screens/Applications";
+import { Overview, type OverviewLink } from "./screens/Overview";
 import { Audit } from "./screens/Audit";
 import { Chains, type ChainQuery } from "./screens/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
 import { Search } from "./screens/Search";
 import type { SearchHit } from "./bindings/SearchHit";
-import type { AuditTarget } from "./lib/audit";
+import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
-const SCREENS = ["Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
+const SCREENS = ["Overview", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>("Applications");
+  const [screen, setScreen] = useState<Screen>("Overview");
+  const [auditInitial, setAuditInitial] = useState<Partial<AuditForm> | null>(null);
   const [status, setStatus] = useState<ConsoleStatus | null>(null);
   const [focusGrant, setFocusGrant] = useState<string | null>(null);
   const [chainQuery, setChainQuery] = useState<ChainQuery | null>(null);
@@ -61,6 +63,11 @@ export function App() {
       openChain(t.id);
     }
   };
+  const openFromOverview = (link: OverviewLink) => {
+    if (link.to === "Audit") setAuditInitial({ action: link.action, fromDay: utcDay(link.since) });
+    if (link.to === "Chains") setChainQuery(null);
+    setScreen(link.to);
+  };
   const openHit = (hit: SearchHit) => {
     setSearching(false);
     if (hit.kind === "user") openUser(hit.sub);
@@ -76,7 +83,7 @@ export function App() {
           Search… <span className="dim">Ctrl K</span>
         </button>
         {SCREENS.map((s) => (
-          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => { setFocusApp(null); setScreen(s); }}>
+          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => { setFocusApp(null); setAuditInitial(null); setScreen(s); }}>
             {s}
           </button>
         ))}
@@ -87,12 +94,13 @@ export function App() {
             Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
           </div>
         )}
+        {screen === "Overview" && <Overview onOpen={openFromOverview} />}
         {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
         {screen === "Keys" && <Keys />}
-        {screen === "Audit" && <Audit onTarget={openTarget} />}
+        {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
       </main>
       {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
       <footer className="statusbar" id="statusbar">

@@ -20,6 +20,7 @@ import type { GrantQuery } from "./bindings/GrantQuery";
 import type { GrantSummary } from "./bindings/GrantSummary";
 import type { Impact } from "./bindings/Impact";
 import type { KeyView } from "./bindings/KeyView";
+import type { Overview } from "./bindings/Overview";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
 import type { TokenResponse } from "./bindings/TokenResponse";
@@ -48,6 +49,7 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 
 export const api = {
   status: () => call<ConsoleStatus>("status"),
+  overview: () => call<Overview>("overview"),
   /** People, apps, grants or a pasted token matching `term`, best first. */
   search: (term: string) => call<SearchHit[]>("search", { term }),
   clients: {

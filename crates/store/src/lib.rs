@@ -18,6 +18,7 @@ pub mod grants;
 pub mod interactions;
 pub mod keys;
 pub mod login_failures;
+pub mod overview;
 pub mod prune;
 mod reads;
 pub mod refresh_tokens;

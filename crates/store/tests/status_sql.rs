@@ -105,7 +105,7 @@ async fn store_with(
 }
 
 #[tokio::test]
-async fn impact_and_histogram_agree_with_the_core_status_rule() {
+async fn impact_histogram_and_overview_agree_with_the_core_status_rule() {
     let (gs, rs, ats) = seed();
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), &gs, &rs, &ats).await;
@@ -141,6 +141,16 @@ async fn impact_and_histogram_agree_with_the_core_status_rule() {
                 .is_active()
             })
             .count() as i64;
+        let active_grants = gs
+            .iter()
+            .filter(|g| {
+                status::grant_status(&GrantFacts::from(*g), at) == status::GrantStatus::Active
+            })
+            .count() as i64;
+        let counts = authdesk_store::overview::counts(&mut conn, now)
+            .await
+            .unwrap();
+        assert_eq!(counts.active_grants, active_grants, "active grants at {at}");
         let impact = grants::impact(&mut conn, &all, now).await.unwrap();
         assert_eq!(
             impact.refresh_tokens, usable,

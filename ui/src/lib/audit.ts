@@ -41,6 +41,11 @@ export function filtered(f: AuditForm): boolean {
   return Object.values(f).some((v) => v !== "");
 }
 
+/** The UTC day (`YYYY-MM-DD`) a Unix time falls on: what the form's day fields hold. */
+export function utcDay(unix: number): string {
+  return new Date(unix * 1000).toISOString().slice(0, 10);
+}
+
 /** `2026-12-02 08:00:00` (UTC). */
 export function utc(unix: number): string {
   return new Date(unix * 1000).toISOString().replace("T", " ").slice(0, 19);

@@ -6,7 +6,7 @@ import { countTokens, flattenTree, forks } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, move } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
-import { countText, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery } from "./audit";
+import { countText, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
@@ -135,6 +135,11 @@ describe("audit viewer", () => {
     expect(targetOf("grant.revoke", "s1", '{"grant_id":null,"sub":"s1","client_id":"c1"}')).toEqual({ kind: "user", id: "s1" });
     expect(targetOf("grant.revoke", "c1", '{"grant_id":null,"sub":null,"client_id":"c1"}')).toEqual({ kind: "app", id: "c1" });
     expect(targetOf("key.rotate", "kid", "{}")).toBeNull();
+  });
+  it("puts a time on its UTC day, the day the form's filter starts", () => {
+    expect(utcDay(1_796_083_200)).toBe("2026-12-01");
+    expect(utcDay(1_796_083_199)).toBe("2026-11-30");
+    expect(dayStartOf(utcDay(1_796_100_000))).toBe(1_796_083_200);
   });
   it("counts in words", () => {
     expect(countText(1, true)).toBe("1 event matches");

@@ -9,9 +9,9 @@ import { ErrorBox } from "./common";
 
 /** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
  *  event's detail on a click, and every matching event exported to CSV or JSON. */
-export function Audit({ onTarget }: { onTarget: (t: AuditTarget) => void }) {
-  const [form, setForm] = useState<AuditForm>(emptyForm);
-  const [applied, setApplied] = useState<AuditForm>(emptyForm);
+export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | null; onTarget: (t: AuditTarget) => void }) {
+  const [form, setForm] = useState<AuditForm>({ ...emptyForm, ...initial });
+  const [applied, setApplied] = useState<AuditForm>({ ...emptyForm, ...initial });
   const [actions, setActions] = useState<AuditAction[]>([]);
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [total, setTotal] = useState<number | null>(null);

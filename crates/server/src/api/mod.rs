@@ -12,6 +12,7 @@ pub mod explain;
 pub mod grants;
 pub mod keys;
 pub mod login;
+pub mod overview;
 pub mod prune;
 pub mod search;
 pub mod tokens;
