@@ -286,6 +286,8 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#rotate-go");
   await $("#secret-once").waitForDisplayed({ timeout: 20_000 });
   await click("#secret-done");
+  // The app says why its calls may fail: the old secret's remaining time.
+  await browser.waitUntil(async () => (await text("#app-detail")).includes("the old secret still works until"), { timeout: 20_000, timeoutMsg: "the app's why line" });
   assert.match(await text("#app-old-secret"), /still works until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (1 d|24 h)\)/);
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });

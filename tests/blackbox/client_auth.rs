@@ -326,3 +326,51 @@ async fn a_rotated_secret_keeps_working_for_its_overlap_only() {
     let oldest: Value = serde_json::from_str(&events[2].detail).unwrap();
     assert_eq!(oldest["overlap_seconds"], 86_400);
 }
+
+/// An app says why its calls may fail: disabled (by whom, when), its secret rotated, failed
+/// client authentications lately — and nothing while all is well.
+#[tokio::test]
+async fn an_app_says_why_its_calls_fail() {
+    use chrono::Duration;
+    let t = spawn_app().await;
+    let app = t.confidential().await;
+    assert!(t.app.client_show(&app.id).await.unwrap().trouble.is_empty());
+    t.advance(Duration::hours(1)).await;
+    t.app
+        .client_rotate_secret(&app.id, None, &actor())
+        .await
+        .unwrap();
+    // The app still sends the old secret.
+    let (status, _) = t
+        .token(
+            &app,
+            &[("grant_type", "client_credentials"), ("scope", "accounts")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    t.app
+        .client_set_enabled(&app.id, false, &actor())
+        .await
+        .unwrap();
+    let trouble = t.app.client_show(&app.id).await.unwrap().trouble;
+    assert_eq!(trouble.len(), 3, "{trouble:?}");
+    assert!(
+        trouble[0].starts_with("disabled 2026-03-01 10:00 UTC by test"),
+        "{trouble:?}"
+    );
+    assert!(
+        trouble[1].contains("requests with the old secret fail since then"),
+        "{trouble:?}"
+    );
+    assert!(
+        trouble[2].starts_with("1 failed client authentication in the last 30 days"),
+        "{trouble:?}"
+    );
+    // A month on, enabled again: the rotation and the failure are old news.
+    t.app
+        .client_set_enabled(&app.id, true, &actor())
+        .await
+        .unwrap();
+    t.advance(Duration::days(31)).await;
+    assert!(t.app.client_show(&app.id).await.unwrap().trouble.is_empty());
+}

@@ -80,14 +80,14 @@ async fn refresh_token_unused_for_90_days_fails() {
         .grant_find_by_token(s(&b, "refresh_token"))
         .await
         .unwrap();
-    let why = b_grant.why.expect("an expired grant says why");
+    let why = b_grant.grant.why.expect("an expired grant says why");
     assert!(why.contains("expired unused"), "{why}");
     let a_grant = t
         .app
         .grant_find_by_token(s(&a, "refresh_token"))
         .await
         .unwrap();
-    assert_eq!(a_grant.why, None, "a refreshed grant is live");
+    assert_eq!(a_grant.grant.why, None, "a refreshed grant is live");
 }
 
 #[tokio::test]
@@ -141,7 +141,7 @@ async fn chain_refreshed_every_80_days_ends_exactly_one_year_after_its_first_tok
         Duration::days(365)
     );
     assert!(!detail.grant.active);
-    let why = detail.why.expect("an ended grant says why");
+    let why = detail.grant.why.expect("an ended grant says why");
     assert!(why.contains("one-year end"), "{why}");
 }
 
@@ -212,11 +212,23 @@ async fn public_client_reused_refresh_token_revokes_the_grant() {
     let detail = t.app.grant_find_by_token(&rt2).await.unwrap();
     assert!(detail.grant.revoked_at.is_some());
     assert_eq!(detail.grant.revoked_by.as_deref(), Some("system"));
-    let why = detail.why.expect("a revoked grant says why");
+    let why = detail.grant.why.expect("a revoked grant says why");
     assert!(
         why.contains("by system: refresh token reused (possible theft)"),
         "{why}"
     );
+    // The grant list says the same on its row.
+    let listed = t
+        .app
+        .grant_list(
+            Some(&authdesk_store::grants::GrantSelector::Grant(
+                detail.grant.grant_id.clone(),
+            )),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed[0].why.as_deref(), Some(why.as_str()));
 }
 
 #[tokio::test]

@@ -170,6 +170,72 @@ impl Stopped {
     }
 }
 
+/// What [`app_trouble`] needs of an application.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppFacts<'a> {
+    pub enabled: bool,
+    /// The last time it was disabled, and by whom (from the audit), if known.
+    pub disabled: Option<(DateTime<Utc>, &'a str)>,
+    pub uses_secret: bool,
+    pub secret_rotated_at: Option<DateTime<Utc>>,
+    /// Until when the secret the last rotation replaced is still accepted.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// Failed client authentications in the last [`TROUBLE_DAYS`] days, and the last one.
+    pub recent_auth_failures: i64,
+    pub last_auth_failure: Option<DateTime<Utc>>,
+}
+
+/// How far back [`app_trouble`] looks for rotations and failures.
+pub const TROUBLE_DAYS: i64 = 30;
+
+/// Why an application's calls may fail at `now`, one plain line each; empty when nothing is
+/// known to be wrong. In this order: disabled; the secret rotated in the last
+/// [`TROUBLE_DAYS`] days (the old one still accepted until an overlap ends, or refused since);
+/// failed client authentications lately.
+pub fn app_trouble(app: &AppFacts<'_>, now: DateTime<Utc>) -> Vec<String> {
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut lines = Vec::new();
+    if !app.enabled {
+        lines.push(match app.disabled {
+            Some((at, by)) => format!("disabled {} by {by}: the app gets no tokens", day(at)),
+            None => "disabled: the app gets no tokens".into(),
+        });
+    }
+    if let Some(rotated) = app
+        .secret_rotated_at
+        .filter(|t| app.uses_secret && now - *t <= chrono::Duration::days(TROUBLE_DAYS))
+    {
+        lines.push(match app.previous_secret_until {
+            Some(until) if until > now => format!(
+                "secret rotated {}; the old secret still works until {}",
+                day(rotated),
+                day(until)
+            ),
+            Some(until) => format!(
+                "secret rotated {}: requests with the old secret fail since {}",
+                day(rotated),
+                day(until)
+            ),
+            None => format!(
+                "secret rotated {}: requests with the old secret fail since then",
+                day(rotated)
+            ),
+        });
+    }
+    if app.recent_auth_failures > 0 {
+        let n = app.recent_auth_failures;
+        let last = app
+            .last_auth_failure
+            .map(|t| format!(", the last {}", day(t)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{n} failed client authentication{} in the last {TROUBLE_DAYS} days{last}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
 /// What [`why_stopped`] needs of a grant beyond its [`GrantFacts`].
 #[derive(Debug, Clone, Copy)]
 pub struct GrantContext<'a> {
@@ -462,5 +528,62 @@ mod tests {
         assert_eq!(access_status(exp, Some(t0()), Some(&live), t0()), Revoked);
         assert_eq!(access_status(exp, None, Some(&revoked), t0()), Revoked);
         assert_eq!(access_status(exp, None, Some(&revoked), exp), Revoked);
+    }
+
+    #[test]
+    fn an_app_says_why_its_calls_fail() {
+        let now = t0() + Duration::days(100);
+        let healthy = AppFacts {
+            enabled: true,
+            uses_secret: true,
+            ..Default::default()
+        };
+        assert!(app_trouble(&healthy, now).is_empty());
+        let disabled = AppFacts {
+            enabled: false,
+            disabled: Some((t0(), "console:ann")),
+            ..healthy
+        };
+        assert_eq!(
+            app_trouble(&disabled, now),
+            ["disabled 2026-01-01 00:00 UTC by console:ann: the app gets no tokens"]
+        );
+        let rotated = AppFacts {
+            secret_rotated_at: Some(now - Duration::days(2)),
+            ..healthy
+        };
+        assert_eq!(
+            app_trouble(&rotated, now),
+            ["secret rotated 2026-04-09 00:00 UTC: requests with the old secret fail since then"]
+        );
+        let overlapping = AppFacts {
+            previous_secret_until: Some(now + Duration::hours(3)),
+            ..rotated
+        };
+        assert_eq!(
+            app_trouble(&overlapping, now),
+            [
+                "secret rotated 2026-04-09 00:00 UTC; the old secret still works until 2026-04-11 03:00 UTC"
+            ]
+        );
+        let overlap_over = AppFacts {
+            previous_secret_until: Some(now - Duration::hours(3)),
+            recent_auth_failures: 3,
+            last_auth_failure: Some(now - Duration::minutes(5)),
+            ..rotated
+        };
+        assert_eq!(
+            app_trouble(&overlap_over, now),
+            [
+                "secret rotated 2026-04-09 00:00 UTC: requests with the old secret fail since 2026-04-10 21:00 UTC",
+                "3 failed client authentications in the last 30 days, the last 2026-04-10 23:55 UTC",
+            ]
+        );
+        // A rotation long ago is no longer news.
+        let old = AppFacts {
+            secret_rotated_at: Some(now - Duration::days(31)),
+            ..healthy
+        };
+        assert!(app_trouble(&old, now).is_empty());
     }
 }

@@ -21,4 +21,9 @@ public_key: string | null, lifetimes: Lifetimes, secret_rotated_at: string | nul
  * Until when the secret the last rotation replaced is still accepted (sandbox clock);
  * `None` when that rotation had no overlap.
  */
-previous_secret_until: string | null, created_at: string, updated_at: string, };
+previous_secret_until: string | null, 
+/**
+ * Why the app's calls may fail (`core::status::app_trouble`), one line each; filled by
+ * `client_show` only (empty in lists).
+ */
+trouble: Array<string>, created_at: string, updated_at: string, };

@@ -7,12 +7,7 @@ export type GrantDetail = {
 /**
  * The last moment a refresh can still succeed (the latest usable token's effective expiry).
  */
-last_refresh_possible_at: string | null, 
-/**
- * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
- * `None` while it does.
- */
-why: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, 
+last_refresh_possible_at: string | null, refresh_tokens: Array<RefreshTokenNode>, access_tokens: Array<AccessTokenView>, now: string, grant_id: string, client_id: string, 
 /**
  * The app's name.
  */
@@ -24,4 +19,9 @@ username: string | null, scope: string, created_at: string, chain_started_at: st
 /**
  * `status == active`.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
+ * `None` while it does (and in search hits, which do not look at tokens).
+ */
+why: string | null, };

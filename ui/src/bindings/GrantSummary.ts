@@ -13,4 +13,9 @@ username: string | null, scope: string, created_at: string, chain_started_at: st
 /**
  * `status == active`.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
+ * `None` while it does (and in search hits, which do not look at tokens).
+ */
+why: string | null, };

@@ -117,11 +117,14 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
     reload();
   }, [reload]);
 
-  const act = async (f: () => Promise<unknown>) => {
+  // The detail comes from the store with why the app's calls may fail (the list has no why).
+  const select = (id: string) => api.clients.show(id).then(setSelected, setError);
+  const act = async (f: () => Promise<unknown>, reselect = true) => {
     setError(null);
     try {
       await f();
       await reload();
+      if (reselect && selected) await select(selected.client_id);
     } catch (e) {
       setError(e);
     }
@@ -145,7 +148,7 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
           </thead>
           <tbody>
             {list.map((c) => (
-              <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { setSelected(c); setEditing(null); }}>
+              <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { select(c.client_id); setEditing(null); }}>
                 <td><strong>{c.name}</strong><div className="mono dim nowrap" title={c.client_id}>{c.client_id.slice(0, 8)}…</div></td>
                 <td>{c.client_type}</td>
                 <td>{c.token_endpoint_auth_method}</td>
@@ -180,7 +183,7 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
               onToggle={() => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled)))}
               now={status?.clock.now ?? null}
               onRotate={(overlap) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap); setSelected(r); setSecret(r); })}
-              onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); })}
+              onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); }, false)}
               onGrants={() => onGrants(selected.client_id)}
             />
           )}
@@ -300,6 +303,7 @@ function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelet
   return (
     <div className="detail" id="app-detail">
       <h2>{client.name} {!client.enabled && <span className="state state-revoked">disabled</span>}</h2>
+      {client.trouble.map((line) => <p className="why" key={line} data-why="app">{line}</p>)}
       <dl>
         <dt>client_id</dt><dd className="mono">{client.client_id} <Copy text={client.client_id} /></dd>
         <dt>type</dt><dd>{client.client_type}, {client.token_endpoint_auth_method}</dd>

@@ -1,9 +1,10 @@
 //! Applications (external-application configurations): the back-office use cases.
 
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
-use crate::api::audit::AuditAction;
+use crate::api::audit::{AuditAction, AuditQuery};
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
 use authdesk_core::clock::from_unix;
+use authdesk_core::status::{self, AppFacts};
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -35,6 +36,9 @@ pub struct ClientView {
     /// Until when the secret the last rotation replaced is still accepted (sandbox clock);
     /// `None` when that rotation had no overlap.
     pub previous_secret_until: Option<DateTime<Utc>>,
+    /// Why the app's calls may fail (`core::status::app_trouble`), one line each; filled by
+    /// `client_show` only (empty in lists).
+    pub trouble: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -76,6 +80,7 @@ impl From<&ClientRow> for ClientView {
             lifetimes: s.lifetimes,
             secret_rotated_at: r.secret_rotated_at.map(from_unix),
             previous_secret_until: r.previous_secret.as_ref().map(|p| from_unix(p.until)),
+            trouble: Vec::new(),
             created_at: from_unix(r.created_at),
             updated_at: from_unix(r.updated_at),
         }
@@ -167,8 +172,48 @@ impl Authdesk {
             .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))
     }
 
+    /// One app, with why its calls may fail.
     pub async fn client_show(&self, id: &str) -> Result<ClientView> {
-        Ok(ClientView::from(&self.client_row(id).await?))
+        let row = self.client_row(id).await?;
+        let now = self.now();
+        let since = (now - Duration::days(status::TROUBLE_DAYS)).timestamp();
+        let events = |action: AuditAction, limit: i64| {
+            let q = AuditQuery {
+                action: Some(action),
+                target: Some(row.id.clone()),
+                from: Some(since),
+                ..Default::default()
+            };
+            async move { self.audit_list(&q, None, limit).await }
+        };
+        let disabled = if row.enabled {
+            None
+        } else {
+            events(AuditAction::ClientDisable, 1)
+                .await?
+                .rows
+                .into_iter()
+                .next()
+        };
+        let failures = events(AuditAction::ClientAuthFailed, 1).await?;
+        let facts = AppFacts {
+            enabled: row.enabled,
+            disabled: disabled
+                .as_ref()
+                .map(|e| (from_unix(e.at), e.actor.as_str())),
+            uses_secret: row.settings.auth_method.uses_secret(),
+            // The secret issued with the app is not a rotation.
+            secret_rotated_at: row
+                .secret_rotated_at
+                .filter(|t| *t > row.created_at)
+                .map(from_unix),
+            previous_secret_until: row.previous_secret.as_ref().map(|p| from_unix(p.until)),
+            recent_auth_failures: failures.total,
+            last_auth_failure: failures.rows.first().map(|e| from_unix(e.at)),
+        };
+        let mut view = ClientView::from(&row);
+        view.trouble = status::app_trouble(&facts, now);
+        Ok(view)
     }
 
     /// Replaces an app's settings. Changing the auth method to or from a secret method

@@ -33,6 +33,9 @@ pub struct GrantSummary {
     pub status: GrantStatus,
     /// `status == active`.
     pub active: bool,
+    /// Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
+    /// `None` while it does (and in search hits, which do not look at tokens).
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -71,9 +74,6 @@ pub struct GrantDetail {
     pub grant: GrantSummary,
     /// The last moment a refresh can still succeed (the latest usable token's effective expiry).
     pub last_refresh_possible_at: Option<DateTime<Utc>>,
-    /// Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
-    /// `None` while it does.
-    pub why: Option<String>,
     pub refresh_tokens: Vec<RefreshTokenNode>,
     pub access_tokens: Vec<AccessTokenView>,
     pub now: DateTime<Utc>,
@@ -112,6 +112,7 @@ pub(crate) fn summary(named: &NamedGrant, now: DateTime<Utc>) -> GrantSummary {
         revoke_reason: g.revoke_reason.clone(),
         status,
         active: status.is_active(),
+        why: None,
     }
 }
 
@@ -182,13 +183,36 @@ impl Authdesk {
         page: Page,
     ) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
-        let now = self.now();
+        let now = from_unix(self.now().timestamp());
         let mut conn = self.store().read().await?;
-        Ok(grants::list(&mut conn, selector, limit, offset)
+        let mut list = Vec::new();
+        for named in grants::list(&mut conn, selector, limit, offset).await? {
+            let tokens = refresh_tokens::of_grant(&mut conn, &named.grant.id).await?;
+            let mut s = summary(&named, now);
+            s.why = self.why_stopped(&named.grant, &tokens, now).await?;
+            list.push(s);
+        }
+        Ok(list)
+    }
+
+    /// [`status::why_stopped`] for a stored grant and its refresh tokens, in plain words.
+    async fn why_stopped(
+        &self,
+        g: &GrantRow,
+        tokens: &[RefreshTokenRow],
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let app_enabled = self
+            .client_cached(&g.client_id)
             .await?
-            .iter()
-            .map(|g| summary(g, now))
-            .collect())
+            .is_some_and(|c| c.enabled);
+        let context = GrantContext {
+            revoked_by: g.revoked_by.as_deref(),
+            revoke_reason: g.revoke_reason.as_deref(),
+            app_enabled,
+        };
+        let facts: Vec<RefreshFacts> = tokens.iter().map(RefreshFacts::from).collect();
+        Ok(status::why_stopped(&GrantFacts::from(g), context, &facts, now).map(|s| s.line()))
     }
 
     pub async fn grant_show(&self, id: &str) -> Result<GrantDetail> {
@@ -208,22 +232,11 @@ impl Authdesk {
             .map(|(e, _)| e)
             .max();
         drop(conn);
-        let app_enabled = self
-            .client_cached(&g.client_id)
-            .await?
-            .is_some_and(|c| c.enabled);
-        let context = GrantContext {
-            revoked_by: g.revoked_by.as_deref(),
-            revoke_reason: g.revoke_reason.as_deref(),
-            app_enabled,
-        };
-        let facts: Vec<RefreshFacts> = tokens.iter().map(RefreshFacts::from).collect();
-        let why = status::why_stopped(&GrantFacts::from(g), context, &facts, now)
-            .map(|stopped| stopped.line());
+        let mut grant = summary(&named, now);
+        grant.why = self.why_stopped(g, &tokens, now).await?;
         Ok(GrantDetail {
-            grant: summary(&named, now),
+            grant,
             last_refresh_possible_at: last,
-            why,
             refresh_tokens: tree(&tokens, g, now),
             access_tokens: access.iter().map(|a| access_view(a, g, now)).collect(),
             now,

@@ -97,7 +97,11 @@ pub(super) fn client(c: &ClientView) -> String {
         ("consent required", c.consent_required.to_string()),
         ("resource server", c.resource_server.to_string()),
         ("enabled", c.enabled.to_string()),
-    ])
+    ]) + &c
+        .trouble
+        .iter()
+        .map(|line| format!("why: {line}\n"))
+        .collect::<String>()
 }
 
 /// A new app: its settings, then the secret (if it has one) with the note it is shown once.
@@ -209,7 +213,7 @@ pub(super) fn grant(d: &GrantDetail) -> String {
                 })
                 .unwrap_or_else(|| "no".into()),
         ),
-        ("why", d.why.clone().unwrap_or_else(|| "-".into())),
+        ("why", d.grant.why.clone().unwrap_or_else(|| "-".into())),
     ]);
     out.push_str("\nrefresh tokens (issued / expires / effective / state):\n");
     fn walk(out: &mut String, nodes: &[RefreshTokenNode], depth: usize) {
@@ -360,6 +364,7 @@ mod tests {
             lifetimes: Default::default(),
             secret_rotated_at: None,
             previous_secret_until: None,
+            trouble: vec![],
             created_at: now,
             updated_at: now,
         };
@@ -410,6 +415,7 @@ mod tests {
             revoke_reason: None,
             status: GrantStatus::Active,
             active: true,
+            why: None,
         };
         let text = grants(&[g]);
         let mut lines = text.lines();
