@@ -157,7 +157,14 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 20_000, timeoutMsg: "tree with two refresh tokens" });
   const rows = await $$rows();
   assert.equal(await rows[1].getAttribute("data-depth"), "1", "the refreshed token is a child of the first");
+  // Times read relative to now ("in 90 d"); the tree folds.
+  assert.match(await text("#token-tree"), /in 90 d/);
   await shot("04-chains-tree");
+  await click("#token-tree button.fold");
+  await browser.waitUntil(async () => (await $$rows()).length === 1, { timeout: 20_000, timeoutMsg: "folded to the first token" });
+  assert.match(await text("#token-tree"), /\+1/);
+  await click("#token-tree button.fold");
+  await browser.waitUntil(async () => (await $$rows()).length === 2, { timeout: 20_000, timeoutMsg: "unfolded" });
 
   // Revoke after the preview.
   await click("#revoke-grant");

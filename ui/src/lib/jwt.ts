@@ -31,6 +31,7 @@ export function formatTime(iso: string | null | undefined): string {
 export function relative(iso: string, nowIso: string): string {
   const days = (Date.parse(iso) - Date.parse(nowIso)) / 86_400_000;
   const abs = Math.abs(days);
+  if (abs * 1440 < 1) return "just now";
   const text = abs >= 1 ? `${Math.round(abs)} d` : abs * 24 >= 1 ? `${Math.round(abs * 24)} h` : `${Math.round(abs * 1440)} min`;
   return days >= 0 ? `in ${text}` : `${text} ago`;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, relative, timeClaims } from "./jwt";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
-import { countTokens, flattenTree, forks } from "./tree";
+import { countTokens, flattenTree, forks, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, move } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
@@ -20,6 +20,14 @@ describe("tree", () => {
     expect(flattenTree(roots).map((r) => [r.node.id, r.depth, r.path])).toEqual([
       ["a", 0, "1"], ["b", 1, "1.1"], ["d", 2, "1.1.1"], ["c", 1, "1.2"],
     ]);
+  });
+  it("hides the descendants of a collapsed token", () => {
+    // node() leaves parent_id null: give each child its parent.
+    const link = (n: RefreshTokenNode, parent: string | null = null): RefreshTokenNode => ({ ...n, parent_id: parent, children: n.children.map((c) => link(c, n.id)) });
+    const rows = flattenTree(roots.map((r) => link(r)));
+    expect(visibleRows(rows, new Set()).map((r) => r.node.id)).toEqual(["a", "b", "d", "c"]);
+    expect(visibleRows(rows, new Set(["b"])).map((r) => r.node.id)).toEqual(["a", "b", "c"]);
+    expect(visibleRows(rows, new Set(["a"])).map((r) => r.node.id)).toEqual(["a"]);
   });
   it("counts usable tokens and finds forks", () => {
     expect(countTokens(roots)).toEqual({ total: 4, active: 3 });
@@ -86,6 +94,7 @@ describe("jwt", () => {
   it("says relative times in plain words", () => {
     expect(relative("2026-01-11T00:00:00Z", "2026-01-01T00:00:00Z")).toBe("in 10 d");
     expect(relative("2026-01-01T00:00:00Z", "2026-01-01T05:00:00Z")).toBe("5 h ago");
+    expect(relative("2026-01-01T00:00:20Z", "2026-01-01T00:00:00Z")).toBe("just now");
   });
 });
 

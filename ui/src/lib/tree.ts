@@ -33,3 +33,16 @@ export function forks(roots: RefreshTokenNode[]): RefreshTokenNode[] {
     .map((r) => r.node)
     .filter((n) => n.children.length > 1);
 }
+
+/** The rows still shown when the tokens in `collapsed` hide their descendants. */
+export function visibleRows(rows: TreeRow[], collapsed: ReadonlySet<string>): TreeRow[] {
+  const hidden = new Set<string>();
+  return rows.filter((r) => {
+    const parent = r.node.parent_id;
+    if (parent !== null && (hidden.has(parent) || collapsed.has(parent))) {
+      hidden.add(r.node.id);
+      return false;
+    }
+    return true;
+  });
+}

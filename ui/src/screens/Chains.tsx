@@ -4,8 +4,8 @@ import type { GrantDetail } from "../bindings/GrantDetail";
 import type { GrantQuery } from "../bindings/GrantQuery";
 import type { GrantSummary } from "../bindings/GrantSummary";
 import type { Impact } from "../bindings/Impact";
-import { formatTime } from "../lib/jwt";
-import { countTokens, flattenTree } from "../lib/tree";
+import { formatTime, relative } from "../lib/jwt";
+import { countTokens, flattenTree, visibleRows } from "../lib/tree";
 import { ErrorBox, State, ShortId } from "./common";
 
 type By = "user" | "app" | "token";
@@ -152,6 +152,12 @@ function RevokePreview({ pending, onCancel, onConfirm }: { pending: { label: str
 function GrantTree({ detail, onRevoke, onTimeline, onApp, onUser }: { detail: GrantDetail; onRevoke: () => void; onTimeline: () => void; onApp: () => void; onUser: () => void }) {
   const rows = flattenTree(detail.refresh_tokens);
   const counts = countTokens(detail.refresh_tokens);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) => {
+    const next = new Set(collapsed);
+    if (!next.delete(id)) next.add(id);
+    setCollapsed(next);
+  };
   return (
     <div className="detail" id="grant-detail">
       <h2>Grant <ShortId id={detail.grant_id} /> <State state={detail.status} /></h2>
@@ -165,26 +171,38 @@ function GrantTree({ detail, onRevoke, onTimeline, onApp, onUser }: { detail: Gr
       </dl>
       <h3>Refresh tokens ({counts.active} usable of {counts.total})</h3>
       <table className="tree" id="token-tree">
-        <thead><tr><th>Token</th><th>Issued</th><th>Own expiry (90 d)</th><th>Effective expiry</th><th>Last use</th><th>State</th></tr></thead>
+        <thead><tr><th>Token</th><th>Issued</th><th>Ends</th><th>Last use</th><th>State</th></tr></thead>
         <tbody>
-          {rows.map((r) => (
-            <tr key={r.node.id} data-depth={r.depth}>
-              <td className="mono" style={{ paddingLeft: `${0.5 + r.depth * 1.4}rem` }}>{r.depth > 0 ? "└ " : ""}{r.path} <span className="dim">{r.node.id.slice(0, 6)}</span></td>
-              <td>{formatTime(r.node.issued_at)}</td>
-              <td>{formatTime(r.node.expires_at)}</td>
-              <td>{formatTime(r.node.effective_expires_at)}</td>
-              <td>{formatTime(r.node.last_used_at)}{r.node.use_count > 1 ? ` (${r.node.use_count}×)` : ""}</td>
-              <td><State state={r.node.state} /></td>
-            </tr>
-          ))}
-          {rows.length === 0 && <tr><td colSpan={6} className="dim">No refresh tokens (the scope had no offline access).</td></tr>}
+          {visibleRows(rows, collapsed).map((r) => {
+            const n = r.node;
+            const folded = collapsed.has(n.id);
+            const capped = n.effective_expires_at !== n.expires_at;
+            return (
+              <tr key={n.id} data-depth={r.depth}>
+                <td className="mono nowrap" style={{ paddingLeft: `${0.5 + r.depth * 1.2}rem` }}>
+                  {n.children.length > 0 ? (
+                    <button className="fold" aria-expanded={!folded} title={folded ? "Show the tokens it was refreshed into" : "Hide the tokens it was refreshed into"} onClick={() => toggle(n.id)}>{folded ? "▸" : "▾"}</button>
+                  ) : <span className="fold-space" />}
+                  {r.path} <span className="dim">{n.id.slice(0, 6)}</span>
+                  {folded && <span className="dim"> +{countTokens(n.children).total}</span>}
+                </td>
+                <td className="nowrap" title={formatTime(n.issued_at)}>{relative(n.issued_at, detail.now)}</td>
+                <td className="nowrap" title={`own expiry ${formatTime(n.expires_at)}${capped ? `; the chain's end comes first: ${formatTime(n.effective_expires_at)}` : ""}`}>
+                  {relative(n.effective_expires_at, detail.now)}{capped && <span className="dim"> (chain end)</span>}
+                </td>
+                <td className="nowrap" title={formatTime(n.last_used_at)}>{n.last_used_at ? relative(n.last_used_at, detail.now) : "—"}{n.use_count > 1 ? ` (${n.use_count}×)` : ""}</td>
+                <td><State state={n.state} /></td>
+              </tr>
+            );
+          })}
+          {rows.length === 0 && <tr><td colSpan={5} className="dim">No refresh tokens (the scope had no offline access).</td></tr>}
         </tbody>
       </table>
       <h3>Access tokens ({detail.access_tokens.length})</h3>
       <table className="tree">
         <tbody>
           {detail.access_tokens.slice(-5).map((a) => (
-            <tr key={a.jti}><td className="mono">{a.jti.slice(0, 8)}</td><td>{formatTime(a.issued_at)}</td><td>{formatTime(a.expires_at)}</td><td><State state={a.state} /></td></tr>
+            <tr key={a.jti}><td className="mono">{a.jti.slice(0, 8)}</td><td className="nowrap" title={formatTime(a.issued_at)}>issued {relative(a.issued_at, detail.now)}</td><td className="nowrap" title={formatTime(a.expires_at)}>{Date.parse(a.expires_at) > Date.parse(detail.now) ? "expires" : "expired"} {relative(a.expires_at, detail.now)}</td><td><State state={a.state} /></td></tr>
           ))}
         </tbody>
       </table>
