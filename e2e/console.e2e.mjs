@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { remote } from "webdriverio";
 
 const ARTIFACTS = process.env.AUTHDESK_E2E_ARTIFACTS;
@@ -330,6 +331,43 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#search-none"), /Nothing matches “zzz-nobody”/);
   await browser.keys("Escape");
   await $("#search").waitForDisplayed({ reverse: true, timeout: 20_000 });
+});
+
+test("settings: a taken port is explained, a restart moves the server, the dark theme", async () => {
+  await click("#nav-settings");
+  assert.equal((await text("#set-data-dir")).trim(), process.env.AUTHDESK_DATA_DIR);
+  assert.match(await text("#set-lifetimes"), /refresh token\s*90 d/);
+  // A port another program holds: nothing changes and the error says what to do.
+  const taken = createServer();
+  await new Promise((ok) => taken.listen(0, "127.0.0.1", ok));
+  const takenPort = taken.address().port;
+  const before = (await text("#status-issuer")).trim();
+  await type("#set-listen", `127.0.0.1:${takenPort}`);
+  await click("#set-restart");
+  assert.match(await text(".error-box"), new RegExp(`port ${takenPort} on 127.0.0.1 is taken by another program. Choose another port`));
+  assert.equal((await text("#status-issuer")).trim(), before, "the server stays where it was");
+  taken.close();
+  // A free port: the server moves, and answers there.
+  const free = createServer();
+  await new Promise((ok) => free.listen(0, "127.0.0.1", ok));
+  const port = free.address().port;
+  await new Promise((ok) => free.close(ok));
+  await type("#set-listen", `127.0.0.1:${port}`);
+  await click("#set-restart");
+  assert.match(await text("#set-done"), new RegExp(`Serving on 127.0.0.1:${port}`));
+  await browser.waitUntil(async () => (await text("#status-issuer")).trim() === `http://127.0.0.1:${port}`, { timeout: 20_000, timeoutMsg: "the status bar names the new issuer" });
+  const discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then((r) => r.json());
+  assert.equal(discovery.issuer, `http://127.0.0.1:${port}`);
+  await shot("12-settings");
+  // The dark theme, screen by screen.
+  await click("#theme-dark");
+  for (const [nav, name] of [["overview", "00-overview"], ["applications", "03-applications"], ["chains", "04-chains"], ["timeline", "07-timeline"], ["sandbox", "08-sandbox"], ["keys", "09-keys"], ["audit", "10-audit"], ["settings", "12-settings"]]) {
+    await click(`#nav-${nav}`);
+    await browser.pause(300);
+    await shot(`dark-${name}`);
+  }
+  // Back to following the system, so the next run starts as it always does.
+  await click("#theme-system");
 });
 
 async function $$rows() {

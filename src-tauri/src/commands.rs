@@ -10,6 +10,7 @@ use authdesk_server::api::explain::TokenExplanation;
 use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
 use authdesk_server::api::overview::Overview;
+use authdesk_server::api::prune::Retention;
 use authdesk_server::api::search::SearchHit;
 use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
@@ -35,7 +36,25 @@ fn invalid(field: &'static str, message: String) -> UiError {
 #[tauri::command]
 fn status(c: S<'_>) -> ConsoleStatus {
     let s = c.server.lock().expect("server state").clone();
-    c.app.console_status(s.running, s.error)
+    c.app.console_status(s.listen, s.running, s.error)
+}
+
+/// Restarts the embedded server on `listen` with `issuer` (blank: from the address); the
+/// running one keeps serving if the new address cannot be used.
+#[tauri::command]
+async fn server_restart(c: S<'_>, listen: String, issuer: Option<String>) -> R<ConsoleStatus> {
+    let console = c.inner().clone();
+    console
+        .start_server(&listen, issuer.as_deref())
+        .await
+        .map_err(|e| UiError::from(ApiError::Refused(e)))?;
+    Ok(status(c))
+}
+
+/// How long ended chains and audit events are kept (Settings shows it).
+#[tauri::command]
+async fn retention(c: S<'_>) -> R<Retention> {
+    Ok(c.app.retention().await?)
 }
 
 /// The home screen's counts.
@@ -290,6 +309,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         keys_jwks,
         audit_list,
         clients_show,
+        server_restart,
+        retention,
         overview,
         search,
         audit_export,

@@ -9,18 +9,23 @@ mod commands;
 
 use authdesk_core::issuer::Issuer;
 use authdesk_server::api::Authdesk;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// What the console holds: the opened data directory and the embedded server's state.
 pub struct Console {
     pub app: Arc<Authdesk>,
     pub server: Mutex<ServerState>,
+    /// Stops the running embedded server (to restart it elsewhere).
+    stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 #[derive(Default, Clone)]
 pub struct ServerState {
     pub running: bool,
     pub error: Option<String>,
+    /// Where it listens, once bound.
+    pub listen: Option<SocketAddr>,
 }
 
 fn main() {
@@ -49,8 +54,19 @@ fn main() {
     let console = Arc::new(Console {
         app: app.clone(),
         server: Mutex::new(ServerState::default()),
+        stop: Mutex::new(None),
     });
-    runtime.spawn(run_server(console.clone(), listen));
+    let issuer = std::env::var("AUTHDESK_ISSUER").ok();
+    let starting = console.clone();
+    runtime.spawn(async move {
+        if let Err(error) = starting.start_server(&listen, issuer.as_deref()).await {
+            *starting.server.lock().expect("server state") = ServerState {
+                running: false,
+                error: Some(error),
+                listen: None,
+            };
+        }
+    });
     let _guard = runtime.enter();
     tauri::Builder::default()
         .manage(console)
@@ -59,44 +75,82 @@ fn main() {
         .expect("the Tauri application failed");
 }
 
-/// Runs the OAuth/OIDC endpoints until the process ends; a bind failure shows in the status bar.
-async fn run_server(console: Arc<Console>, listen: String) {
-    let listener = match tokio::net::TcpListener::bind(&listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            *console.server.lock().expect("server state") = ServerState {
-                running: false,
-                error: Some(format!("cannot listen on {listen}: {e}")),
-            };
-            return;
+impl Console {
+    /// Serves the OAuth/OIDC endpoints on `listen` (loopback only) with `issuer` (default:
+    /// `http://` and the bound address), stopping the server that ran before. Nothing changes
+    /// when the address cannot be bound or the issuer is invalid: the error says why and what
+    /// to do.
+    pub async fn start_server(
+        self: &Arc<Self>,
+        listen: &str,
+        issuer: Option<&str>,
+    ) -> Result<SocketAddr, String> {
+        let wanted: SocketAddr = listen.trim().parse().map_err(|_| {
+            format!("{listen:?} is not an address and port, like 127.0.0.1:8400")
+        })?;
+        if !wanted.ip().is_loopback() {
+            return Err(format!(
+                "the console serves on this machine only (127.0.0.1 or [::1]), not {}; to serve others run `authdesk serve --insecure-listen` behind TLS",
+                wanted.ip()
+            ));
         }
-    };
-    let addr = listener.local_addr().expect("bound address");
-    let issuer = match std::env::var("AUTHDESK_ISSUER") {
-        Err(_) => Issuer::for_address(addr),
-        Ok(given) => match Issuer::parse(&given) {
-            Ok(i) => i,
-            Err(e) => {
-                *console.server.lock().expect("server state") = ServerState {
+        let issuer = issuer
+            .filter(|i| !i.trim().is_empty())
+            .map(Issuer::parse)
+            .transpose()
+            .map_err(|e| format!("issuer: {e}"))?;
+        let listener = tokio::net::TcpListener::bind(wanted)
+            .await
+            .map_err(|e| bind_error(wanted, &e))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let issuer = issuer.unwrap_or_else(|| Issuer::for_address(addr));
+        if let Some(previous) = self.stop.lock().expect("stop").take() {
+            let _ = previous.send(());
+        }
+        if let Err(e) = self.app.set_issuer(&issuer).await {
+            tracing::error!(error = %e, "could not record the issuer");
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        *self.stop.lock().expect("stop") = Some(stop);
+        tracing::info!(%addr, %issuer, "console serving the OAuth/OIDC endpoints");
+        *self.server.lock().expect("server state") = ServerState {
+            running: true,
+            error: None,
+            listen: Some(addr),
+        };
+        let console = self.clone();
+        tokio::spawn(async move {
+            let result = authdesk_server::http::serve(console.app.clone(), listener, async {
+                let _ = stopped.await;
+            })
+            .await;
+            let mut state = console.server.lock().expect("server state");
+            // A restart already put the next server's state in place.
+            if state.listen == Some(addr) {
+                *state = ServerState {
                     running: false,
-                    error: Some(format!("AUTHDESK_ISSUER: {e}")),
+                    error: result.err().map(|e| e.to_string()),
+                    listen: None,
                 };
-                return;
             }
-        },
-    };
-    if let Err(e) = console.app.set_issuer(&issuer).await {
-        tracing::error!(error = %e, "could not record the issuer");
+        });
+        Ok(addr)
     }
-    tracing::info!(%addr, %issuer, "console serving the OAuth/OIDC endpoints");
-    *console.server.lock().expect("server state") = ServerState {
-        running: true,
-        error: None,
-    };
-    let result =
-        authdesk_server::http::serve(console.app.clone(), listener, std::future::pending()).await;
-    *console.server.lock().expect("server state") = ServerState {
-        running: false,
-        error: result.err().map(|e| e.to_string()),
-    };
+}
+
+/// Why `addr` could not be bound, and what to do about it.
+fn bind_error(addr: SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "port {port} on {ip} is taken by another program. Choose another port (e.g. {ip}:{next}), or stop the program using it (`ss -ltnp 'sport = :{port}'` names it)",
+            ip = addr.ip(),
+            port = addr.port(),
+            next = addr.port().saturating_add(1)
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "port {} needs privileges this user does not have: choose a port above 1023",
+            addr.port()
+        ),
+        _ => format!("cannot listen on {addr}: {e}"),
+    }
 }

@@ -8,11 +8,12 @@ import { Chains, type ChainQuery } from "./screens/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
 import { Search } from "./screens/Search";
+import { Settings } from "./screens/Settings";
 import type { SearchHit } from "./bindings/SearchHit";
 import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
-const SCREENS = ["Overview", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit"] as const;
+const SCREENS = ["Overview", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export function App() {
@@ -63,6 +64,14 @@ export function App() {
       openChain(t.id);
     }
   };
+  // The sidebar opens a screen fresh: nothing focused or filtered by an earlier link.
+  const openScreen = (s: Screen) => {
+    setFocusApp(null);
+    setFocusGrant(null);
+    setChainQuery(null);
+    setAuditInitial(null);
+    setScreen(s);
+  };
   const openFromOverview = (link: OverviewLink) => {
     if (link.to === "Audit") setAuditInitial({ action: link.action, fromDay: utcDay(link.since) });
     if (link.to === "Chains") setChainQuery(null);
@@ -83,7 +92,7 @@ export function App() {
           Search… <span className="dim">Ctrl K</span>
         </button>
         {SCREENS.map((s) => (
-          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => { setFocusApp(null); setAuditInitial(null); setScreen(s); }}>
+          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => openScreen(s)}>
             {s}
           </button>
         ))}
@@ -100,6 +109,7 @@ export function App() {
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
         {screen === "Keys" && <Keys />}
+        {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
         {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
       </main>
       {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}

@@ -21,6 +21,7 @@ import type { GrantSummary } from "./bindings/GrantSummary";
 import type { Impact } from "./bindings/Impact";
 import type { KeyView } from "./bindings/KeyView";
 import type { Overview } from "./bindings/Overview";
+import type { Retention } from "./bindings/Retention";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
 import type { TokenResponse } from "./bindings/TokenResponse";
@@ -50,6 +51,9 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 export const api = {
   status: () => call<ConsoleStatus>("status"),
   overview: () => call<Overview>("overview"),
+  /** Restarts the embedded server; the running one stays if `listen` cannot be used. */
+  serverRestart: (listen: string, issuer: string | null) => call<ConsoleStatus>("server_restart", { listen, issuer }),
+  retention: () => call<Retention>("retention"),
   /** People, apps, grants or a pasted token matching `term`, best first. */
   search: (term: string) => call<SearchHit[]>("search", { term }),
   clients: {

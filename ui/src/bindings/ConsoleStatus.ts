@@ -5,4 +5,8 @@ import type { Mode } from "./Mode";
 /**
  * The status bar: where the server listens, whether it runs, the data directory, the clock.
  */
-export type ConsoleStatus = { issuer: string, server_running: boolean, server_error: string | null, data_dir: string, mode: Mode, clock: ClockView, clock_offset_text: string, };
+export type ConsoleStatus = { issuer: string, 
+/**
+ * Where the embedded server listens (`None` while it does not).
+ */
+listen: string | null, server_running: boolean, server_error: string | null, data_dir: string, mode: Mode, clock: ClockView, clock_offset_text: string, };

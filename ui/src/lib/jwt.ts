@@ -42,3 +42,11 @@ export function timeClaims(payload: Record<string, unknown>): [string, string][]
     .filter((k) => typeof payload[k] === "number")
     .map((k) => [k, formatTime(new Date((payload[k] as number) * 1000).toISOString())]);
 }
+
+/** A length of time in the largest whole unit: "10 min", "1 h", "90 d", "365 d"; seconds else. */
+export function humanSeconds(s: number): string {
+  if (s > 0 && s % 86_400 === 0) return `${s / 86_400} d`;
+  if (s > 0 && s % 3_600 === 0) return `${s / 3_600} h`;
+  if (s > 0 && s % 60 === 0) return `${s / 60} min`;
+  return `${s} s`;
+}

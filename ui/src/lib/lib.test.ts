@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
-import { decodeJwt, relative, timeClaims } from "./jwt";
+import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
+import { loadTheme, resolve } from "./theme";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
@@ -178,5 +179,19 @@ describe("search", () => {
     expect(move("ArrowUp", 0, 3)).toBe(2);
     expect(move("Enter", 1, 3)).toBeNull();
     expect(move("ArrowDown", 0, 0)).toBeNull();
+  });
+});
+
+describe("settings", () => {
+  it("says lengths of time in their largest whole unit", () => {
+    expect([600, 3600, 7_776_000, 31_536_000, 90].map(humanSeconds)).toEqual(["10 min", "1 h", "90 d", "365 d", "90 s"]);
+  });
+  it("keeps the chosen theme, and follows the system when asked", () => {
+    expect(loadTheme({ getItem: () => "dark" })).toBe("dark");
+    expect(loadTheme({ getItem: () => null })).toBe("system");
+    expect(loadTheme({ getItem: () => "purple" })).toBe("system");
+    expect(resolve("system", true)).toBe("dark");
+    expect(resolve("system", false)).toBe("light");
+    expect(resolve("light", true)).toBe("light");
   });
 });

@@ -123,6 +123,8 @@ impl GrantQuery {
 #[ts(export)]
 pub struct ConsoleStatus {
     pub issuer: String,
+    /// Where the embedded server listens (`None` while it does not).
+    pub listen: Option<String>,
     pub server_running: bool,
     pub server_error: Option<String>,
     pub data_dir: String,
@@ -134,12 +136,14 @@ pub struct ConsoleStatus {
 impl Authdesk {
     pub fn console_status(
         &self,
+        listen: Option<std::net::SocketAddr>,
         server_running: bool,
         server_error: Option<String>,
     ) -> ConsoleStatus {
         let clock = self.clock_show();
         ConsoleStatus {
             issuer: self.issuer(),
+            listen: listen.map(|a| a.to_string()),
             server_running,
             server_error,
             data_dir: self.data_dir().display().to_string(),

@@ -31,9 +31,12 @@ const CHAINS_KEY: &str = "retention_chains_seconds";
 const AUDIT_KEY: &str = "retention_audit_seconds";
 
 /// How long ended chains and audit events are kept.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Retention {
+    #[ts(type = "number")]
     pub chains_seconds: i64,
+    #[ts(type = "number")]
     pub audit_seconds: i64,
 }
 
