@@ -243,6 +243,12 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
 
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);
+  // A key rotation asks first, with what it means and a reason.
+  await click("#rotate-es256");
+  assert.match(await text("#key-rotate-impact"), /keep verifying until they expire/);
+  await type("#key-rotate-reason", "E2E: yearly rotation");
+  await click("#key-rotate-confirm");
+  await browser.waitUntil(async () => (await text("#key-list")).includes("ES256"), { timeout: 20_000, timeoutMsg: "the new key is listed" });
   await shot("09-keys");
   await click("#nav-audit");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 20_000 });
@@ -277,6 +283,9 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#grant-app");
   await browser.waitUntil(async () => (await text("#app-detail")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the grant's app opens" });
   await click("#nav-audit");
+  // The reason given for the key rotation is in the audit.
+  await type("#audit-text", "E2E: yearly rotation");
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("key.rotate"), { timeout: 20_000, timeoutMsg: "the rotation's reason is audited" });
   // Events written after the sandbox clock moved show the wall-clock time beside it.
   await type("#audit-text", "clock.");
   await browser.waitUntil(async () => /written \d{4}-/.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "an event after the clock move shows when it was written" });
@@ -297,6 +306,15 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The app says why its calls may fail: the old secret's remaining time.
   await browser.waitUntil(async () => (await text("#app-detail")).includes("the old secret still works until"), { timeout: 20_000, timeoutMsg: "the app's why line" });
   assert.match(await text("#app-old-secret"), /still works until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (1 d|24 h)\)/);
+  // Disabling asks first: what it touches and a reason; enabling again undoes it.
+  await click("#app-toggle");
+  await browser.waitUntil(async () => /Enabling it again undoes this/.test(await text("#disable-confirm-impact")), { timeout: 20_000, timeoutMsg: "the disable's impact" });
+  await type("#disable-confirm-reason", "E2E: partner paused");
+  await shot("03b-applications-disable");
+  await click("#disable-confirm-confirm");
+  await browser.waitUntil(async () => /disabled .* by console:[^:]+: the app gets no tokens/.test(await text("#app-detail")), { timeout: 20_000, timeoutMsg: "the app says it is disabled" });
+  await click("#app-toggle");
+  await browser.waitUntil(async () => !(await text("#app-detail")).includes("the app gets no tokens"), { timeout: 20_000, timeoutMsg: "enabled again" });
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   assert.equal(await (await $("#chain-term")).getValue(), appId);
@@ -331,6 +349,10 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#search-none"), /Nothing matches “zzz-nobody”/);
   await browser.keys("Escape");
   await $("#search").waitForDisplayed({ reverse: true, timeout: 20_000 });
+  // The reason given for disabling the app is in the audit too.
+  await click("#nav-audit");
+  await type("#audit-text", "E2E: partner paused");
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("client.disable"), { timeout: 20_000, timeoutMsg: "the disable's reason is audited" });
 });
 
 test("settings: a taken port is explained, a restart moves the server, the dark theme", async () => {

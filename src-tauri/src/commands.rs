@@ -98,22 +98,35 @@ async fn clients_update(c: S<'_>, id: String, draft: ClientDraft) -> R<ClientCre
 }
 
 #[tauri::command]
-async fn clients_set_enabled(c: S<'_>, id: String, enabled: bool) -> R<ClientView> {
-    Ok(c.app.client_set_enabled(&id, enabled, &actor()).await?)
+async fn clients_set_enabled(
+    c: S<'_>,
+    id: String,
+    enabled: bool,
+    reason: Option<String>,
+) -> R<ClientView> {
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app.client_set_enabled(&id, enabled, &actor).await?)
 }
 
 #[tauri::command]
-async fn clients_delete(c: S<'_>, id: String) -> R<()> {
-    Ok(c.app.client_delete(&id, &actor()).await?)
+async fn clients_delete(c: S<'_>, id: String, reason: Option<String>) -> R<()> {
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app.client_delete(&id, &actor).await?)
 }
 
 #[tauri::command]
-async fn clients_rotate_secret(c: S<'_>, id: String, overlap: Option<String>) -> R<ClientCreated> {
+async fn clients_rotate_secret(
+    c: S<'_>,
+    id: String,
+    overlap: Option<String>,
+    reason: Option<String>,
+) -> R<ClientCreated> {
     let overlap = overlap
         .filter(|o| !o.trim().is_empty())
         .map(|o| parse_duration(&o).map_err(|e| invalid("overlap", e)))
         .transpose()?;
-    Ok(c.app.client_rotate_secret(&id, overlap, &actor()).await?)
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app.client_rotate_secret(&id, overlap, &actor).await?)
 }
 
 #[tauri::command]
@@ -178,8 +191,9 @@ async fn users_set_claims(c: S<'_>, sub: String, claims: Map<String, Value>) -> 
 }
 
 #[tauri::command]
-async fn users_delete(c: S<'_>, sub: String) -> R<()> {
-    Ok(c.app.user_delete(&sub, &actor()).await?)
+async fn users_delete(c: S<'_>, sub: String, reason: Option<String>) -> R<()> {
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app.user_delete(&sub, &actor).await?)
 }
 
 #[tauri::command]
@@ -216,8 +230,9 @@ fn keys_list(c: S<'_>) -> Vec<KeyView> {
 }
 
 #[tauri::command]
-async fn keys_rotate(c: S<'_>, alg: Alg) -> R<KeyView> {
-    Ok(c.app.key_rotate(alg, &actor()).await?)
+async fn keys_rotate(c: S<'_>, alg: Alg, reason: Option<String>) -> R<KeyView> {
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app.key_rotate(alg, &actor).await?)
 }
 
 #[tauri::command]

@@ -85,9 +85,10 @@ impl Console {
         listen: &str,
         issuer: Option<&str>,
     ) -> Result<SocketAddr, String> {
-        let wanted: SocketAddr = listen.trim().parse().map_err(|_| {
-            format!("{listen:?} is not an address and port, like 127.0.0.1:8400")
-        })?;
+        let wanted: SocketAddr = listen
+            .trim()
+            .parse()
+            .map_err(|_| format!("{listen:?} is not an address and port, like 127.0.0.1:8400"))?;
         if !wanted.ip().is_loopback() {
             return Err(format!(
                 "the console serves on this machine only (127.0.0.1 or [::1]), not {}; to serve others run `authdesk serve --insecure-listen` behind TLS",

@@ -220,3 +220,62 @@ async fn everything_matching_exports_to_csv_and_json() {
     assert_eq!(v.as_array().unwrap().len(), 1250);
     assert_eq!(v[0]["detail"]["n"], 2498);
 }
+
+/// A reason given with a destructive act lands in its audit event (and nowhere else); a blank
+/// one is none, a long one is cut.
+#[tokio::test]
+async fn the_reason_given_lands_in_the_audit() {
+    let t = spawn_app().await;
+    let app = t.confidential().await;
+    let because = |r: &str| actor().because(Some(r));
+    t.app
+        .client_set_enabled(&app.id, false, &because("partner paused"))
+        .await
+        .unwrap();
+    t.app
+        .client_set_enabled(&app.id, true, &because("   "))
+        .await
+        .unwrap();
+    t.app
+        .key_rotate(
+            authdesk_server::signing::Alg::ES256,
+            &because(&"x".repeat(600)),
+        )
+        .await
+        .unwrap();
+    let detail = |action: AuditAction| {
+        let app = t.app.clone();
+        async move {
+            let rows = app
+                .audit_list(
+                    &AuditQuery {
+                        action: Some(action),
+                        ..Default::default()
+                    },
+                    None,
+                    1,
+                )
+                .await
+                .unwrap()
+                .rows;
+            serde_json::from_str::<serde_json::Value>(&rows[0].detail).unwrap()
+        }
+    };
+    assert_eq!(
+        detail(AuditAction::ClientDisable).await["reason"],
+        "partner paused"
+    );
+    assert!(
+        detail(AuditAction::ClientEnable)
+            .await
+            .get("reason")
+            .is_none()
+    );
+    assert_eq!(
+        detail(AuditAction::KeyRotate).await["reason"]
+            .as_str()
+            .unwrap()
+            .len(),
+        500
+    );
+}

@@ -111,7 +111,7 @@ pub fn browser() -> reqwest::Client {
 }
 
 pub fn actor() -> Actor {
-    Actor("test".into())
+    Actor::named("test")
 }
 
 pub struct Registered {

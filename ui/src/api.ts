@@ -62,10 +62,10 @@ export const api = {
     show: (id: string) => call<ClientView>("clients_show", { id }),
     create: (draft: ClientDraft) => call<ClientCreated>("clients_create", { draft }),
     update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
-    setEnabled: (id: string, enabled: boolean) => call<ClientView>("clients_set_enabled", { id, enabled }),
-    remove: (id: string) => call<null>("clients_delete", { id }),
+    setEnabled: (id: string, enabled: boolean, reason: string | null = null) => call<ClientView>("clients_set_enabled", { id, enabled, reason }),
+    remove: (id: string, reason: string | null = null) => call<null>("clients_delete", { id, reason }),
     /** `overlap`: how long the old secret keeps working ("24h"), or null: it stops at once. */
-    rotateSecret: (id: string, overlap: string | null) => call<ClientCreated>("clients_rotate_secret", { id, overlap }),
+    rotateSecret: (id: string, overlap: string | null, reason: string | null = null) => call<ClientCreated>("clients_rotate_secret", { id, overlap, reason }),
   },
   grants: {
     list: (query: GrantQuery) => call<GrantSummary[]>("grants_list", { query }),
@@ -79,7 +79,7 @@ export const api = {
     list: () => call<UserView[]>("users_list"),
     create: (username: string, password: string, claims: Record<string, unknown>) => call<UserView>("users_create", { username, password, claims }),
     setClaims: (sub: string, claims: Record<string, unknown>) => call<UserView>("users_set_claims", { sub, claims }),
-    remove: (sub: string) => call<null>("users_delete", { sub }),
+    remove: (sub: string, reason: string | null = null) => call<null>("users_delete", { sub, reason }),
   },
   sandbox: {
     mint: (clientId: string, sub: string | null, scope: string) => call<TokenResponse>("sandbox_mint", { clientId, sub, scope }),
@@ -89,7 +89,7 @@ export const api = {
   },
   keys: {
     list: () => call<KeyView[]>("keys_list"),
-    rotate: (alg: Alg) => call<KeyView>("keys_rotate", { alg }),
+    rotate: (alg: Alg, reason: string | null = null) => call<KeyView>("keys_rotate", { alg, reason }),
     jwks: () => call<unknown>("keys_jwks"),
   },
   audit: {

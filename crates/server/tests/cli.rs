@@ -577,6 +577,20 @@ fn audit_filters_and_exports() {
     let (_, text, _) = authdesk(d, &["audit", "--limit", "1"]);
     assert!(text.contains("1 of 3 events"), "{text}");
 
+    // A reason given on the command line is in the event.
+    let id = json(d, &["clients", "list", "--json"])["clients"][0]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = authdesk(
+        d,
+        &["clients", "disable", &id, "--reason", "partner paused"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let found = json(d, &["audit", "--text", "partner paused", "--json"]);
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["events"][0]["action"], "client.disable");
+
     let (code, _, err) = authdesk(d, &["audit", "--since", "yesterday"]);
     assert_ne!(code, 0);
     assert!(

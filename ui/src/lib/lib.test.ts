@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
 import { loadTheme, resolve } from "./theme";
+import { impactText } from "./impact";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
@@ -193,5 +194,19 @@ describe("settings", () => {
     expect(resolve("system", true)).toBe("dark");
     expect(resolve("system", false)).toBe("light");
     expect(resolve("light", true)).toBe("light");
+  });
+});
+
+describe("impact wording", () => {
+  const impact = { grants: 1, refresh_tokens: 2, access_tokens: 0 };
+  it("says what each destructive action touches, and whether it can be undone", () => {
+    expect(impactText("disable-app", impact)).toBe(
+      "While it is disabled the app gets no tokens: its 2 usable refresh tokens stop refreshing and its 0 unexpired access tokens stop introspecting, across 1 active grant. Enabling it again undoes this.",
+    );
+    expect(impactText("delete-app", impact)).toMatch(/with its 1 active grant, 2 usable refresh tokens and 0 unexpired access tokens\. This cannot be undone\.$/);
+    expect(impactText("delete-user", { grants: 3, refresh_tokens: 1, access_tokens: 1 })).toBe(
+      "Revokes the person's 3 active grants (1 usable refresh token, 1 unexpired access token) and deletes them. This cannot be undone.",
+    );
+    expect(impactText("rotate-key", null)).toMatch(/keep verifying until they expire/);
   });
 });

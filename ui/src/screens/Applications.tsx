@@ -10,7 +10,9 @@ import type { ConsoleStatus } from "../bindings/ConsoleStatus";
 import type { GrantType } from "../bindings/GrantType";
 import { byField, lines, quickChecks, type FieldMessages } from "../lib/validation";
 import { formatTime, relative } from "../lib/jwt";
-import { Copy, ErrorBox, Field } from "./common";
+import { ConfirmAction, Copy, ErrorBox, Field } from "./common";
+import { impactText } from "../lib/impact";
+import type { Impact } from "../bindings/Impact";
 
 const GRANTS: GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
 const METHODS: AuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
@@ -180,10 +182,10 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
               client={selected}
               issuer={status?.issuer ?? ""}
               onEdit={() => setEditing("edit")}
-              onToggle={() => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled)))}
+              onToggle={(reason) => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled, reason)))}
               now={status?.clock.now ?? null}
-              onRotate={(overlap) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap); setSelected(r); setSecret(r); })}
-              onDelete={() => act(async () => { await api.clients.remove(selected.client_id); setSelected(null); }, false)}
+              onRotate={(overlap, reason) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap, reason); setSelected(r); setSecret(r); })}
+              onDelete={(reason) => act(async () => { await api.clients.remove(selected.client_id, reason); setSelected(null); }, false)}
               onGrants={() => onGrants(selected.client_id)}
             />
           )}
@@ -291,10 +293,18 @@ function ClientForm({ initial, defaults, submitLabel, onSubmit, onCancel }: { in
   );
 }
 
-function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuer: string; now: string | null; onEdit: () => void; onToggle: () => void; onRotate: (overlap: string | null) => void; onDelete: () => void; onGrants: () => void }) {
-  const [confirm, setConfirm] = useState(false);
+function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuer: string; now: string | null; onEdit: () => void; onToggle: (reason: string | null) => void; onRotate: (overlap: string | null, reason: string | null) => void; onDelete: (reason: string) => void; onGrants: () => void }) {
+  const [asking, setAsking] = useState<"disable-app" | "delete-app" | null>(null);
+  const [impact, setImpact] = useState<Impact | null>(null);
   const [rotating, setRotating] = useState(false);
   const [overlap, setOverlap] = useState("");
+  const [rotateReason, setRotateReason] = useState("");
+  // Before a disable or delete: what it touches, from the store.
+  const ask = (what: "disable-app" | "delete-app") => {
+    setImpact(null);
+    setAsking(what);
+    api.grants.preview({ client_id: client.client_id, sub: null, grant_id: null, limit: 1, offset: 0 }).then(setImpact, () => setImpact({ grants: 0, refresh_tokens: 0, access_tokens: 0 }));
+  };
   const oldUntil = client.previous_secret_until;
   const oldWorks = oldUntil !== null && now !== null && Date.parse(oldUntil) > Date.parse(now);
   const flow = client.grant_types.includes("authorization_code")
@@ -327,16 +337,26 @@ function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelet
         <button onClick={onEdit} id="app-edit">Edit</button>
         <button onClick={onGrants} id="app-grants">Its grants</button>
         {client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && <button onClick={() => setRotating(true)} id="app-rotate">Rotate secret</button>}
-        <button onClick={onToggle} id="app-toggle">{client.enabled ? "Disable" : "Enable"}</button>
-        {!confirm && <button className="danger" onClick={() => setConfirm(true)} id="app-delete">Delete</button>}
-        {confirm && (
-          <span className="confirm">
-            Delete {client.name} with all its grants and tokens?{" "}
-            <button className="danger" onClick={onDelete} id="app-delete-confirm">Delete for good</button>
-            <button onClick={() => setConfirm(false)}>Keep</button>
-          </span>
-        )}
+        {client.enabled
+          ? <button onClick={() => ask("disable-app")} id="app-toggle">Disable…</button>
+          : <button onClick={() => onToggle(null)} id="app-toggle" title="Undo the disable">Enable again</button>}
+        <button className="danger" onClick={() => ask("delete-app")} id="app-delete">Delete…</button>
       </div>
+      {asking && (
+        <ConfirmAction
+          key={asking}
+          id={asking === "disable-app" ? "disable-confirm" : "delete-confirm"}
+          title={asking === "disable-app" ? `Disable ${client.name}?` : `Delete ${client.name} for good?`}
+          impact={impact && impactText(asking, impact)}
+          confirmLabel={asking === "disable-app" ? "Disable" : "Delete for good"}
+          onCancel={() => setAsking(null)}
+          onConfirm={(reason) => {
+            setAsking(null);
+            if (asking === "disable-app") onToggle(reason);
+            else onDelete(reason);
+          }}
+        />
+      )}
       {rotating && (
         <div className="confirm-panel" id="rotate-confirm">
           <label className="inline">
@@ -348,11 +368,12 @@ function ClientDetail({ client, issuer, now, onEdit, onToggle, onRotate, onDelet
               <option value="7d">keeps working 7 days</option>
             </select>
           </label>
+          <input id="rotate-reason" className="reason" placeholder="reason (kept in the audit log)" value={rotateReason} onChange={(e) => setRotateReason(e.target.value)} />
           <p className="dim" id="rotate-impact">
             {overlap === "" ? "The app fails until it is redeployed with the new secret." : "Time to redeploy the app with the new secret; after that only the new one works."}
           </p>
           <div className="actions">
-            <button className="primary" onClick={() => { setRotating(false); onRotate(overlap || null); }} id="rotate-go">Rotate secret</button>
+            <button className="primary" onClick={() => { setRotating(false); onRotate(overlap || null, rotateReason || null); }} id="rotate-go">Rotate secret</button>
             <button onClick={() => setRotating(false)}>Cancel</button>
           </div>
         </div>

@@ -3,7 +3,8 @@ import { api } from "../api";
 import type { Alg } from "../bindings/Alg";
 import type { KeyView } from "../bindings/KeyView";
 import { formatTime } from "../lib/jwt";
-import { ErrorBox, State } from "./common";
+import { impactText } from "../lib/impact";
+import { ConfirmAction, ErrorBox, State } from "./common";
 
 export function Keys() {
   const [keys, setKeys] = useState<KeyView[]>([]);
@@ -13,15 +14,29 @@ export function Keys() {
   useEffect(() => {
     reload();
   }, []);
-  const rotate = (alg: Alg) => api.keys.rotate(alg).then(reload, setError);
+  const [rotating, setRotating] = useState<Alg | null>(null);
+  const rotate = (alg: Alg, reason: string) => api.keys.rotate(alg, reason).then(reload, setError);
   return (
     <section>
       <header className="screen-header">
         <h1>Signing keys</h1>
-        <button onClick={() => rotate("RS256")} id="rotate-rs256">Rotate (RS256)</button>
-        <button onClick={() => rotate("ES256")} id="rotate-es256">Rotate (ES256)</button>
+        <button onClick={() => setRotating("RS256")} id="rotate-rs256">Rotate (RS256)…</button>
+        <button onClick={() => setRotating("ES256")} id="rotate-es256">Rotate (ES256)…</button>
       </header>
       <ErrorBox error={error} />
+      {rotating && (
+        <ConfirmAction
+          id="key-rotate"
+          title={`Sign with a new ${rotating} key?`}
+          impact={impactText("rotate-key", null)}
+          confirmLabel="Rotate"
+          onCancel={() => setRotating(null)}
+          onConfirm={(reason) => {
+            setRotating(null);
+            rotate(rotating, reason);
+          }}
+        />
+      )}
       <p className="dim">A retired key stays published until every token it signed has expired, so apps keep verifying them.</p>
       <table className="list" id="key-list">
         <thead><tr><th>kid</th><th>Algorithm</th><th>Created</th><th>Retired</th><th>State</th></tr></thead>

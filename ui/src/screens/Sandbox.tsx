@@ -6,7 +6,9 @@ import type { TokenExplanation } from "../bindings/TokenExplanation";
 import type { TokenResponse } from "../bindings/TokenResponse";
 import type { UserView } from "../bindings/UserView";
 import { decodeJwt, timeClaims } from "../lib/jwt";
-import { ErrorBox, Copy } from "./common";
+import type { Impact } from "../bindings/Impact";
+import { impactText } from "../lib/impact";
+import { ConfirmAction, ErrorBox, Copy } from "./common";
 
 export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: () => void; onGrants: (sub: string) => void; onChain: (grantId: string) => void }) {
   return (
@@ -26,7 +28,15 @@ function Users({ onGrants }: { onGrants: (sub: string) => void }) {
   const [users, setUsers] = useState<UserView[]>([]);
   const [form, setForm] = useState({ username: "", password: "", claims: '{"name": "Ada Lovelace", "email": "ada@example.com"}' });
   const [editing, setEditing] = useState<{ sub: string; claims: string } | null>(null);
+  const [deleting, setDeleting] = useState<{ user: UserView; impact: Impact | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const askDelete = (user: UserView) => {
+    setDeleting({ user, impact: null });
+    api.grants.preview({ client_id: null, sub: user.sub, grant_id: null, limit: 1, offset: 0 }).then(
+      (impact) => setDeleting({ user, impact }),
+      setError,
+    );
+  };
   const reload = () => api.users.list().then(setUsers, setError);
   useEffect(() => {
     reload();
@@ -51,12 +61,25 @@ function Users({ onGrants }: { onGrants: (sub: string) => void }) {
               <td>
                 <button className="small" id={`user-grants-${u.username}`} onClick={() => onGrants(u.sub)}>Grants</button>
                 <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>
-                <button className="small danger" onClick={() => api.users.remove(u.sub).then(reload, setError)}>Delete</button>
+                <button className="small danger" id={`user-delete-${u.username}`} onClick={() => askDelete(u)}>Delete…</button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {deleting && (
+        <ConfirmAction
+          id="user-delete"
+          title={`Delete ${deleting.user.username}?`}
+          impact={deleting.impact && impactText("delete-user", deleting.impact)}
+          confirmLabel="Delete"
+          onCancel={() => setDeleting(null)}
+          onConfirm={(reason) => {
+            setDeleting(null);
+            api.users.remove(deleting.user.sub, reason).then(reload, setError);
+          }}
+        />
+      )}
       {editing && (
         <div className="inline-form">
           <textarea rows={4} value={editing.claims} onChange={(e) => setEditing({ ...editing, claims: e.target.value })} />

@@ -55,3 +55,20 @@ export function ShortId({ id }: { id: string }) {
 export function State({ state }: { state: string }) {
   return <span className={`state state-${state}`}>{state.replace("_", " ")}</span>;
 }
+
+/** A destructive action asked twice: what it will hit (`impact`, null while it loads) and a
+ *  reason, which lands in the audit log. */
+export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCancel }: { id: string; title: string; impact: string | null; confirmLabel: string; onConfirm: (reason: string) => void; onCancel: () => void }) {
+  const [reason, setReason] = useState("");
+  return (
+    <div className="confirm-panel" id={id}>
+      <strong>{title}</strong>
+      <p id={`${id}-impact`}>{impact ?? "Looking at what this touches…"}</p>
+      <input id={`${id}-reason`} className="reason" placeholder="reason (kept in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} />
+      <div className="actions">
+        <button className="danger" id={`${id}-confirm`} disabled={impact === null} onClick={() => onConfirm(reason)}>{confirmLabel}</button>
+        <button onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
+  );
+}

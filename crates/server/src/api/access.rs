@@ -226,14 +226,14 @@ impl Authdesk {
         let caller_id = caller.id.clone();
         self.write(move |tx| {
             Box::pin(async move {
-                let who = Actor(format!("client:{caller_id}"));
+                let who = Actor::named(format!("client:{caller_id}"));
                 if let Some((_, g)) = refresh_tokens::by_hash(tx, &hash).await? {
                     if g.client_id == caller_id {
                         grants::revoke(
                             tx,
                             &grants::GrantSelector::Grant(g.id.clone()),
                             now,
-                            &who.0,
+                            &who.name,
                             "revoked by the application (RFC 7009)",
                         )
                         .await?;

@@ -132,7 +132,23 @@ pub(crate) async fn record(
     target: &str,
     detail: serde_json::Value,
 ) -> std::result::Result<(), authdesk_store::StoreError> {
-    audit::record(conn, at, &actor.0, action.as_str(), target, &detail).await
+    audit::record(
+        conn,
+        at,
+        &actor.name,
+        action.as_str(),
+        target,
+        &with_reason(detail, actor),
+    )
+    .await
+}
+
+/// The event's detail with the actor's reason, unless the detail gives one itself.
+fn with_reason(mut detail: serde_json::Value, actor: &Actor) -> serde_json::Value {
+    if let (Some(reason), Some(map)) = (&actor.reason, detail.as_object_mut()) {
+        map.entry("reason").or_insert_with(|| reason.clone().into());
+    }
+    detail
 }
 
 /// [`record`] as part of a script (sent with the unit's other writes in one round trip).
@@ -144,7 +160,14 @@ pub(crate) fn record_into(
     target: &str,
     detail: serde_json::Value,
 ) {
-    audit::record_into(script, at, &actor.0, action.as_str(), target, &detail);
+    audit::record_into(
+        script,
+        at,
+        &actor.name,
+        action.as_str(),
+        target,
+        &with_reason(detail, actor),
+    );
 }
 
 /// A budget for audit events that callers cause without authenticating (failed client

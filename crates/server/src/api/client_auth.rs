@@ -105,7 +105,7 @@ impl Authdesk {
                     audit::record_into(
                         &mut script,
                         now,
-                        &Actor("http".into()),
+                        &Actor::named("http"),
                         AuditAction::ClientAuthFailed,
                         &target,
                         detail,

@@ -289,7 +289,7 @@ impl Authdesk {
                         return Err(ApiError::NotFound(format!("no grant with id {id}")));
                     }
                 let impact = grants::impact(tx, &selector, now).await?;
-                grants::revoke(tx, &selector, now, &actor.0, &reason).await?;
+                grants::revoke(tx, &selector, now, &actor.name, &reason).await?;
                 let (client_id, sub, grant_id) = selector.parts();
                 let detail = json!({"client_id": client_id, "sub": sub, "grant_id": grant_id, "impact": impact, "reason": reason});
                 audit::record(tx, now, &actor, AuditAction::GrantRevoke, selector.target(), detail).await?;

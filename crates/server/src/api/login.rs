@@ -108,7 +108,7 @@ impl Authdesk {
                     audit::record(
                         tx,
                         now,
-                        &Actor("http".into()),
+                        &Actor::named("http"),
                         AuditAction::UserLoginFailed,
                         &username,
                         audit::with_suppressed(detail, suppressed),

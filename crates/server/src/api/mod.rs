@@ -112,21 +112,47 @@ pub enum Mode {
     Production,
 }
 
-/// Who is acting, for the audit log.
+/// Who is acting, and why, for the audit log: every event the act writes carries the reason
+/// (`api::audit::record`).
 #[derive(Debug, Clone)]
-pub struct Actor(pub String);
+pub struct Actor {
+    pub name: String,
+    /// Why, as the person gave it (disable, delete, rotate, revoke): at most [`MAX_REASON`]
+    /// characters.
+    pub reason: Option<String>,
+}
+
+/// The longest reason an audit event keeps.
+pub const MAX_REASON: usize = 500;
 
 impl Actor {
+    pub fn named(name: impl Into<String>) -> Self {
+        Actor {
+            name: name.into(),
+            reason: None,
+        }
+    }
+
     /// The local operating-system user acting through `host` (cli, console).
     pub fn local(host: &str) -> Self {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "local".into());
-        Actor(format!("{host}:{user}"))
+        Self::named(format!("{host}:{user}"))
     }
 
     pub fn cli() -> Self {
         Self::local("cli")
+    }
+
+    /// The same actor giving `reason` (blank: none; longer than [`MAX_REASON`]: cut there).
+    #[must_use]
+    pub fn because(mut self, reason: Option<&str>) -> Self {
+        self.reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| r.chars().take(MAX_REASON).collect());
+        self
     }
 }
 

@@ -194,7 +194,7 @@ impl Authdesk {
                         client_id: None,
                     },
                     now,
-                    &actor.0,
+                    &actor.name,
                     "user deleted",
                 )
                 .await?;

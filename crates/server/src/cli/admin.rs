@@ -27,6 +27,9 @@ pub enum KeysCmd {
     Rotate {
         #[arg(long, default_value = "RS256", value_parser = Alg::parse)]
         alg: Alg,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Print the published JWKS.
     Jwks,
@@ -68,7 +71,8 @@ pub(super) async fn keys(
             let keys = app.key_list();
             print(j, &json!({"keys": keys}), || output::keys(&keys));
         }
-        KeysCmd::Rotate { alg } => {
+        KeysCmd::Rotate { alg, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
             let key = app.key_rotate(alg, actor).await?;
             print(j, &key, || output::new_key(&key));
         }

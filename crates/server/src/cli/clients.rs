@@ -57,12 +57,21 @@ pub enum ClientsCmd {
     },
     Disable {
         id: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
     Enable {
         id: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
     Delete {
         id: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
     RotateSecret {
         id: String,
@@ -70,6 +79,9 @@ pub enum ClientsCmd {
         /// stops at once.
         #[arg(long)]
         overlap: Option<String>,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -126,23 +138,31 @@ pub(super) async fn run(
             let view = app.client_show(&id).await?;
             print(j, &view, || output::client(&view));
         }
-        ClientsCmd::Disable { id } => {
+        ClientsCmd::Disable { id, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
             let view = app.client_set_enabled(&id, false, actor).await?;
             print(j, &view, || {
                 format!("application {id} disabled: it gets no more tokens\n")
             });
         }
-        ClientsCmd::Enable { id } => {
+        ClientsCmd::Enable { id, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
             let view = app.client_set_enabled(&id, true, actor).await?;
             print(j, &view, || format!("application {id} enabled\n"));
         }
-        ClientsCmd::Delete { id } => {
+        ClientsCmd::Delete { id, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
             app.client_delete(&id, actor).await?;
             print(j, &json!({"deleted": id}), || {
                 format!("application {id} deleted with its grants and tokens\n")
             });
         }
-        ClientsCmd::RotateSecret { id, overlap } => {
+        ClientsCmd::RotateSecret {
+            id,
+            overlap,
+            reason,
+        } => {
+            let actor = &actor.clone().because(reason.as_deref());
             let overlap = overlap
                 .as_deref()
                 .map(|o| parse_duration(o).map_err(|e| Failure(format!("--overlap: {e}"))))

@@ -24,8 +24,12 @@ pub enum UsersCmd {
         claims: Vec<String>,
     },
     List,
+    /// Delete a user; their grants are revoked with them.
     Delete {
         sub: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -55,7 +59,8 @@ pub(super) async fn run(
             let list = app.user_list(Page::default()).await?;
             print(j, &json!({"users": list}), || output::users(&list));
         }
-        UsersCmd::Delete { sub } => {
+        UsersCmd::Delete { sub, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
             app.user_delete(&sub, actor).await?;
             print(j, &json!({"deleted": sub}), || {
                 format!("user {sub} deleted\n")

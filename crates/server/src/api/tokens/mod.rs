@@ -234,7 +234,7 @@ fn row_id() -> String {
 }
 
 fn http_actor() -> Actor {
-    Actor("http".into())
+    Actor::named("http")
 }
 
 impl Authdesk {
