@@ -229,9 +229,9 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#nav-chains");
   await type("#chain-term", appId);
   await click("#chain-search");
-  const live = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-active')]]/td[1]");
-  await live.waitForClickable({ timeout: 20_000 });
-  await live.click();
+  const stopped = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-stopped')]]/td[1]");
+  await stopped.waitForClickable({ timeout: 20_000 });
+  await stopped.click();
   await $("#grant-detail").waitForDisplayed();
   assert.match(await text("#token-tree"), /expired/);
   await click("#show-timeline");
@@ -353,6 +353,35 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#nav-audit");
   await type("#audit-text", "E2E: partner paused");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("client.disable"), { timeout: 20_000, timeoutMsg: "the disable's reason is audited" });
+});
+
+test("a support agent: why a customer's app stopped working, and acting on it", async () => {
+  // The customer gives their user name. Explain says, grant by grant, why.
+  await click("#nav-explain");
+  await type("#explain-input", "ada");
+  await click("#explain-go");
+  await browser.waitUntil(async () => /E2E Budget App for ada/.test(await text("#explanation")), { timeout: 20_000, timeoutMsg: "ada's grants are explained" });
+  assert.match(await text("#explanation"), /the last refresh token expired unused on .*: the user must sign in to the app again/);
+  await shot("13-explain");
+  // Found by name (Ctrl+K), their grants; all of them revoked after the preview, with a reason.
+  await browser.keys(["Control", "k"]);
+  await type("#search-input", "ada");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000 });
+  await browser.keys("Enter");
+  await click("#revoke-all");
+  assert.match(await text("#revoke-impact"), /This hits \d+ grant\(s\)/);
+  await type("#revoke-reason", "E2E: customer called, phone stolen");
+  await click("#revoke-confirm");
+  await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "every grant of ada is revoked" });
+  // The revocation in the audit, by its reason, exported.
+  await click("#nav-audit");
+  await type("#audit-text", "customer called");
+  await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event matches"), { timeout: 20_000 });
+  await click("#audit-export-csv");
+  const saved = (await text("#audit-saved")).replace(/^Saved to /, "");
+  const csv = readFileSync(saved, "utf8").split("\r\n").filter(Boolean);
+  assert.equal(csv.length, 2, csv.join("\n"));
+  assert.match(csv[1], /grant\.revoke,.*E2E: customer called, phone stolen/);
 });
 
 test("settings: a taken port is explained, a restart moves the server, the dark theme", async () => {

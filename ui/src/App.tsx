@@ -7,13 +7,14 @@ import { Audit } from "./screens/Audit";
 import { Chains, type ChainQuery } from "./screens/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
+import { Explain } from "./screens/Explain";
 import { Search } from "./screens/Search";
 import { Settings } from "./screens/Settings";
 import type { SearchHit } from "./bindings/SearchHit";
 import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
-const SCREENS = ["Overview", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Settings"] as const;
+const SCREENS = ["Overview", "Explain", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export function App() {
@@ -108,6 +109,7 @@ export function App() {
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
+        {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} />}
         {screen === "Keys" && <Keys />}
         {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
         {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}

@@ -4,9 +4,9 @@ import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
 import { loadTheme, resolve } from "./theme";
 import { impactText } from "./impact";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
-import { countTokens, flattenTree, forks, visibleRows } from "./tree";
+import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
-import { describe as describeHit, move } from "./search";
+import { describe as describeHit, looksLikeToken, move } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
 import { countText, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
@@ -30,6 +30,11 @@ describe("tree", () => {
     expect(visibleRows(rows, new Set()).map((r) => r.node.id)).toEqual(["a", "b", "d", "c"]);
     expect(visibleRows(rows, new Set(["b"])).map((r) => r.node.id)).toEqual(["a", "b", "c"]);
     expect(visibleRows(rows, new Set(["a"])).map((r) => r.node.id)).toEqual(["a"]);
+  });
+  it("shows an active grant that yields nothing as stopped", () => {
+    expect(grantBadge("active", null)).toBe("active");
+    expect(grantBadge("active", "the last refresh token expired unused on …")).toBe("stopped");
+    expect(grantBadge("revoked", "revoked … by ann: lost phone")).toBe("revoked");
   });
   it("counts usable tokens and finds forks", () => {
     expect(countTokens(roots)).toEqual({ total: 4, active: 3 });
@@ -173,6 +178,11 @@ describe("search", () => {
     expect(describeHit({ kind: "grant", grant, by_token: true })).toEqual({
       key: "grant:01a23582-1f59", title: "Budget for a deleted user", detail: "holds this token · grant 01a23582 · revoked",
     });
+  });
+  it("tells a pasted token from a name", () => {
+    expect(looksLikeToken("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl")).toBe(true);
+    expect(looksLikeToken("ada")).toBe(false);
+    expect(looksLikeToken("a very long name of a partner with many words in it")).toBe(false);
   });
   it("moves through the list with the arrow keys, wrapping", () => {
     expect(move("ArrowDown", 0, 3)).toBe(1);

@@ -33,3 +33,9 @@ export function move(key: string, current: number, count: number): number | null
   if (key === "ArrowUp") return (current - 1 + count) % count;
   return null;
 }
+
+/** Whether typed text is a pasted token rather than a name: long and without spaces (the
+ *  backend's `could_be_token`). */
+export function looksLikeToken(term: string): boolean {
+  return term.length >= 32 && !/\s/.test(term);
+}

@@ -46,3 +46,9 @@ export function visibleRows(rows: TreeRow[], collapsed: ReadonlySet<string>): Tr
     return true;
   });
 }
+
+/** The badge for a grant: its status, except that an active grant that no longer yields tokens
+ *  (its `why` says so: every refresh token expired, or the app is disabled) shows "stopped". */
+export function grantBadge(status: string, why: string | null): string {
+  return status === "active" && why ? "stopped" : status;
+}

@@ -5,7 +5,7 @@ import type { GrantQuery } from "../bindings/GrantQuery";
 import type { GrantSummary } from "../bindings/GrantSummary";
 import type { Impact } from "../bindings/Impact";
 import { formatTime, relative } from "../lib/jwt";
-import { countTokens, flattenTree, visibleRows } from "../lib/tree";
+import { countTokens, flattenTree, grantBadge, visibleRows } from "../lib/tree";
 import { ErrorBox, State, ShortId } from "./common";
 
 type By = "user" | "app" | "token";
@@ -105,7 +105,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
                   <td>{g.username ?? <span className="mono dim">{g.sub.slice(0, 12)} (deleted)</span>}</td>
                   <td>{formatTime(g.created_at)}</td>
                   <td>{formatTime(g.chain_ends_at)}</td>
-                  <td><State state={g.status} />{g.why && <div className="dim small-text why-short" title={g.why}>{g.why}</div>}</td>
+                  <td><State state={grantBadge(g.status, g.why)} />{g.why && <div className="dim small-text why-short" title={g.why}>{g.why}</div>}</td>
                 </tr>
               ))}
               {grants.length === 0 && <tr><td colSpan={5} className="dim">No grants match.</td></tr>}

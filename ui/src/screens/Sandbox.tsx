@@ -2,7 +2,6 @@ import { useEffect, useState } from "react";
 import { api } from "../api";
 import type { ClockView } from "../bindings/ClockView";
 import type { ClientView } from "../bindings/ClientView";
-import type { TokenExplanation } from "../bindings/TokenExplanation";
 import type { TokenResponse } from "../bindings/TokenResponse";
 import type { UserView } from "../bindings/UserView";
 import { decodeJwt, timeClaims } from "../lib/jwt";
@@ -18,7 +17,6 @@ export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: (
         <Users onGrants={onGrants} />
         <Clock onChange={onClockChange} />
         <Mint onChain={onChain} />
-        <Explain />
       </div>
     </section>
   );
@@ -182,28 +180,6 @@ function Mint({ onChain }: { onChain: (grantId: string) => void }) {
               <button className="small" id="mint-chain" onClick={() => api.grants.findByToken(result.refresh_token!).then((g) => onChain(g.grant_id), setError)}>Its chain</button>
             </p>
           )}
-        </div>
-      )}
-    </div>
-  );
-}
-
-function Explain() {
-  const [token, setToken] = useState("");
-  const [e, setE] = useState<TokenExplanation | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <div className="card wide">
-      <h2>Explain a token</h2>
-      <ErrorBox error={error} />
-      <textarea id="explain-input" rows={3} placeholder="paste an access token, ID token or refresh token" value={token} onChange={(ev) => setToken(ev.target.value)} />
-      <button id="explain-go" onClick={() => { setError(null); api.sandbox.explain(token).then(setE, setError); }}>Explain</button>
-      {e && (
-        <div id="explanation">
-          <p className={e.accepted ? "ok" : "bad"}><strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}</p>
-          <ul>{e.findings.map((f) => <li key={f}>{f}</li>)}</ul>
-          {e.header && <pre className="example">{JSON.stringify(e.header, null, 2)}</pre>}
-          {e.claims && <pre className="example">{JSON.stringify(e.claims, null, 2)}</pre>}
         </div>
       )}
     </div>
