@@ -23,18 +23,18 @@ export function Overview({ onOpen }: { onOpen: (link: OverviewLink) => void }) {
     <section className="overview">
       <header className="screen-header"><h1>Overview</h1></header>
       <ErrorBox error={error} />
-      <div className="cards" id="overview">
+      <div className="stats" id="overview">
         <Card id="ov-apps" n={o.apps} label={o.apps === 1 ? "application" : "applications"} note={o.apps_disabled ? `${o.apps_disabled} disabled` : null} onClick={() => onOpen({ to: "Applications" })} />
         <Card id="ov-users" n={o.users} label={o.users === 1 ? "sandbox user" : "sandbox users"} onClick={() => onOpen({ to: "Sandbox" })} />
         <Card id="ov-grants" n={o.active_grants} label={o.active_grants === 1 ? "active grant" : "active grants"} onClick={() => onOpen({ to: "Chains" })} />
       </div>
       <h2>Ending soon</h2>
-      <div className="cards">
+      <div className="stats">
         <Card id="ov-tokens-7" n={o.refresh_tokens_ending_7d} label={o.refresh_tokens_ending_7d === 1 ? "refresh token ends within 7 days" : "refresh tokens end within 7 days"} note={`${o.refresh_tokens_ending_30d} within 30`} onClick={() => onOpen({ to: "Timeline" })} />
         <Card id="ov-chains-7" n={o.chains_ending_7d} label={o.chains_ending_7d === 1 ? "chain reaches its one-year end within 7 days" : "chains reach their one-year end within 7 days"} note={`${o.chains_ending_30d} within 30`} onClick={() => onOpen({ to: "Timeline" })} />
       </div>
       <h2>The last 7 days</h2>
-      <div className="cards">
+      <div className="stats">
         <Card id="ov-revocations" n={o.revocations} label={o.revocations === 1 ? "revocation" : "revocations"} onClick={() => onOpen(recent("grant.revoke"))} />
         <Card id="ov-reuse" n={o.reuse_detections} label="refresh-token reuse detected" warn={o.reuse_detections > 0} onClick={() => onOpen(recent("refresh.reuse_detected"))} />
         <Card id="ov-auth-failed" n={o.failed_client_auths} label={o.failed_client_auths === 1 ? "failed client authentication" : "failed client authentications"} warn={o.failed_client_auths > 0} onClick={() => onOpen(recent("client.auth_failed"))} />
@@ -45,7 +45,7 @@ export function Overview({ onOpen }: { onOpen: (link: OverviewLink) => void }) {
 
 function Card({ id, n, label, note, warn, onClick }: { id: string; n: number; label: string; note?: string | null; warn?: boolean; onClick: () => void }) {
   return (
-    <button className={`card ${warn ? "warn" : ""}`} id={id} onClick={onClick}>
+    <button className={`stat ${warn ? "warn" : ""}`} id={id} onClick={onClick}>
       <span className="n">{n.toLocaleString("en")}</span>
       <span className="label">{label}</span>
       {note && <span className="dim small-text">{note}</span>}
