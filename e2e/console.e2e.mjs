@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
 import { remote } from "webdriverio";
 
 const ARTIFACTS = process.env.AUTHDESK_E2E_ARTIFACTS;
@@ -356,6 +357,17 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
 });
 
 test("a support agent: why a customer's app stopped working, and acting on it", async () => {
+  // A desk's scale: 3,000 more people with grants of every kind, written by the CLI into the
+  // directory the console has open.
+  execFileSync(process.env.AUTHDESK_E2E_CLI, ["--data-dir", process.env.AUTHDESK_DATA_DIR, "seed", "--people", "3000"]);
+  await click("#nav-overview");
+  await browser.waitUntil(async () => /^3,001\s*sandbox users/.test(await text("#ov-users")), { timeout: 20_000, timeoutMsg: "the seeded people are counted" });
+  // One of them, found by the start of their e-mail among thousands.
+  await browser.keys(["Control", "k"]);
+  await type("#search-input", "customer01234@");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("customer01234"), { timeout: 20_000, timeoutMsg: "found among thousands" });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => /Budget Buddy|Payroll Plus|Savings Coach/.test(await text("#grant-list")), { timeout: 20_000, timeoutMsg: "their grants open" });
   // The customer gives their user name. Explain says, grant by grant, why.
   await click("#nav-explain");
   await type("#explain-input", "ada");

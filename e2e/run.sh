@@ -7,6 +7,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 app="$(realpath "${1:?path to the authdesk-desktop binary}")"
 driver="${TAURI_DRIVER:-tauri-driver}"
 export AUTHDESK_E2E_APP="$app"
+# The `authdesk` CLI built beside it (the test seeds thousands of people with it).
+export AUTHDESK_E2E_CLI="$(dirname "$app")/authdesk"
+[ -x "$AUTHDESK_E2E_CLI" ] || { echo "e2e: $AUTHDESK_E2E_CLI is missing: build it first (cargo build --bin authdesk)" >&2; exit 1; }
 export AUTHDESK_E2E_ARTIFACTS="${AUTHDESK_E2E_ARTIFACTS:-$here/../tests/artifacts/e2e}"
 mkdir -p "$AUTHDESK_E2E_ARTIFACTS"
 # The app under test gets its own data directory and a free port.

@@ -74,3 +74,59 @@ async fn finds_people_apps_grants_and_pasted_tokens() {
     assert!(search("zzz-nobody").await.is_empty());
     assert!(search("   ").await.is_empty());
 }
+
+/// With thousands of seeded people (`authdesk seed`), a person is still found by the start of
+/// their user name or e-mail, their grants carry why lines of every kind, and the overview
+/// counts them; a production directory refuses to be seeded.
+#[tokio::test]
+async fn thousands_of_seeded_people_are_found_and_explained() {
+    let t = spawn_app().await;
+    let report = t.app.sandbox_seed(3000, &actor()).await.unwrap();
+    assert_eq!((report.people, report.apps), (3000, 3));
+    assert_eq!(
+        report.grants,
+        3000 + 600,
+        "a second grant for every fifth person"
+    );
+    let hits = t.app.search("customer01234", 10).await.unwrap();
+    let SearchHit::User { sub, grants, .. } = &hits[0] else {
+        panic!("{}", label(&hits[0]))
+    };
+    assert_eq!(label(&hits[0]), format!("user customer01234 ({grants})"));
+    let hits = t.app.search("customer02999@bank", 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+    let listed = t
+        .app
+        .grant_list(
+            Some(&authdesk_store::grants::GrantSelector::User {
+                sub: sub.clone(),
+                client_id: None,
+            }),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    // Across everyone: live grants, ended chains, expired tokens and revocations all occur.
+    let mut all = Vec::new();
+    for offset in (0..3600).step_by(1000) {
+        let page = authdesk_server::api::Page {
+            limit: 1000,
+            offset,
+        };
+        all.extend(t.app.grant_list(None, page).await.unwrap());
+    }
+    assert_eq!(all.len(), 3600);
+    let whys: Vec<&str> = all.iter().filter_map(|g| g.why.as_deref()).collect();
+    for kind in ["revoked", "one-year end", "expired unused"] {
+        assert!(
+            whys.iter().any(|w| w.contains(kind)),
+            "no grant stopped for {kind:?}"
+        );
+    }
+    assert!(
+        all.iter().any(|g| g.why.is_none()),
+        "some grants still work"
+    );
+    assert_eq!(t.app.overview().await.unwrap().users, 3000);
+}

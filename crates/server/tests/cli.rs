@@ -657,3 +657,24 @@ fn rotate_secret_with_an_overlap() {
     assert_ne!(code, 0);
     assert!(err.contains("at most 30 days"), "{err}");
 }
+
+/// `authdesk seed` fills a sandbox with demo people and apps, and refuses a production
+/// directory.
+#[test]
+fn seed_fills_a_sandbox_and_refuses_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, text, err) = authdesk(dir.path(), &["seed", "--people", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.starts_with("seeded 20 people (customer00001"),
+        "{text}"
+    );
+    let users = json(dir.path(), &["users", "list", "--json"]);
+    assert_eq!(users["users"].as_array().unwrap().len(), 20, "{users}");
+    let prod = tempfile::tempdir().unwrap();
+    let (code, _, _) = authdesk(prod.path(), &["init", "--production"]);
+    assert_eq!(code, 0);
+    let (code, _, err) = authdesk(prod.path(), &["seed"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("sandbox feature"), "{err}");
+}

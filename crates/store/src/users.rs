@@ -1,6 +1,6 @@
 //! `users`: the sandbox user directory.
 
-use crate::{Conn, Result, json, to_json};
+use crate::{Conn, Result, Script, json, to_json};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
@@ -40,16 +40,17 @@ impl TryFrom<Raw> for UserRow {
 const COLUMNS: &str = "sub, username, password_hash, claims, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, u: &UserRow) -> Result<()> {
-    sqlx::query("INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&u.sub)
-        .bind(&u.username)
-        .bind(&u.password_hash)
+    Script::once(conn, |s| insert_into(s, u)).await.map(|_| ())
+}
+
+pub fn insert_into(s: &mut Script, u: &UserRow) {
+    s.statement("INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(u.sub.clone())
+        .bind(u.username.clone())
+        .bind(u.password_hash.clone())
         .bind(to_json(&u.claims))
         .bind(u.created_at)
-        .bind(u.updated_at)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(u.updated_at);
 }
 
 pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {

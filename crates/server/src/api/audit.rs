@@ -56,10 +56,12 @@ pub enum AuditAction {
     ClockReset,
     #[serde(rename = "settings.retention")]
     SettingsRetention,
+    #[serde(rename = "sandbox.seed")]
+    SandboxSeed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientDisable,
@@ -82,6 +84,7 @@ impl AuditAction {
         Self::ClockAdvance,
         Self::ClockReset,
         Self::SettingsRetention,
+        Self::SandboxSeed,
     ];
 
     /// The action with this stored name.
@@ -120,6 +123,7 @@ impl AuditAction {
             Self::ClockAdvance => "clock.advance",
             Self::ClockReset => "clock.reset",
             Self::SettingsRetention => "settings.retention",
+            Self::SandboxSeed => "sandbox.seed",
         }
     }
 }

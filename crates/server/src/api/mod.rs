@@ -15,6 +15,7 @@ pub mod login;
 pub mod overview;
 pub mod prune;
 pub mod search;
+pub mod seed;
 pub mod tokens;
 pub mod users;
 

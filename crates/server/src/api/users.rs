@@ -52,7 +52,7 @@ impl Authdesk {
     /// one per core at a time, in working memory kept between runs: concurrent logins queue
     /// instead of multiplying memory. The slot and the memory belong to the blocking work, not
     /// to the request: a client that hangs up mid-login frees neither early.
-    async fn password_work<T: Send + 'static>(
+    pub(crate) async fn password_work<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut secret::PasswordMemory) -> T + Send + 'static,
     ) -> Result<T> {

@@ -109,6 +109,12 @@ pub enum Command {
     },
     /// Delete now what the retention rules let go (a running server does this every minute).
     Prune,
+    /// Sandbox only: add demo apps and PEOPLE people (customer00001 …, password
+    /// "sandbox-password") with grants of every kind, to try the console at scale.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        people: u32,
+    },
     /// Create the data directory (a sandbox unless --production).
     Init {
         #[arg(long)]
@@ -191,6 +197,20 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             admin::retention(&app, chains, audit, j, &actor).await
         }
         Command::Prune => admin::prune(&app, j).await,
+        Command::Seed { people } => {
+            let report = app.sandbox_seed(people, &actor).await?;
+            output::print(j, &report, || {
+                format!(
+                    "seeded {} people (customer00001 …, password {:?}), {} apps, {} grants, {} refresh tokens\n",
+                    report.people,
+                    crate::api::seed::SEED_PASSWORD,
+                    report.apps,
+                    report.grants,
+                    report.refresh_tokens
+                )
+            });
+            Ok(())
+        }
         Command::Audit {
             check: Some(AuditCmd::Verify),
             ..
