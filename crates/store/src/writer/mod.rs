@@ -424,17 +424,10 @@ impl Task {
                             continue;
                         }
                         _ => {
-                            // One of them failed: undo the batch and run every unit again on its own,
-                            // in its own savepoint.
+                            // One of them failed: every unit runs again on its own.
                             isolated = true;
-                            for j in group.into_iter().rev() {
-                                queue.push_front(j);
-                            }
-                            for j in std::mem::take(&mut done).into_iter().rev() {
-                                queue.push_front(j);
-                            }
-                            if let Err(e) = exec(conn, "ROLLBACK TO batch").await {
-                                fault = Some(Fault::of(&e, "cannot roll back a failed write"));
+                            if let Err(f) = start_over(conn, group, &mut done, &mut queue).await {
+                                fault = Some(f);
                                 break;
                             }
                             continue;
@@ -454,16 +447,10 @@ impl Task {
                         }
                         Together::Missed(group) => {
                             // Cannot happen with facts read under the write lock, but if it
-                            // does: undo the batch and run every unit again on its own.
+                            // does: every unit runs again on its own.
                             isolated = true;
-                            for j in group.into_iter().rev() {
-                                queue.push_front(j);
-                            }
-                            for j in std::mem::take(&mut done).into_iter().rev() {
-                                queue.push_front(j);
-                            }
-                            if let Err(e) = exec(conn, "ROLLBACK TO batch").await {
-                                fault = Some(Fault::of(&e, "cannot roll back a failed write"));
+                            if let Err(f) = start_over(conn, group, &mut done, &mut queue).await {
+                                fault = Some(f);
                                 break;
                             }
                         }
@@ -487,20 +474,17 @@ impl Task {
                     continue;
                 }
                 failed.push(job);
-                let undo = if isolated {
-                    exec(conn, "ROLLBACK TO unit").await
+                let undone = if isolated {
+                    exec(conn, "ROLLBACK TO unit")
+                        .await
+                        .map_err(|e| Fault::of(&e, "cannot roll back a failed write"))
                 } else {
-                    // Undo the whole batch so far; the units that succeeded run again, each in
-                    // its own savepoint from now on.
+                    // The units that succeeded run again, each in its own savepoint from now on.
                     isolated = true;
-                    let again = std::mem::take(&mut done);
-                    for j in again.into_iter().rev() {
-                        queue.push_front(j);
-                    }
-                    exec(conn, "ROLLBACK TO batch").await
+                    start_over(conn, Vec::new(), &mut done, &mut queue).await
                 };
-                if let Err(e) = undo {
-                    fault = Some(Fault::of(&e, "cannot roll back a failed write"));
+                if let Err(f) = undone {
+                    fault = Some(f);
                     break;
                 }
             }
@@ -533,6 +517,27 @@ impl Task {
             }
         })
     }
+}
+
+/// Undoes the batch so far (`ROLLBACK TO batch`, keeping the write lock) and queues `group`
+/// and every unit already done to run again, in order, ahead of the rest.
+fn start_over<'c>(
+    conn: &'c mut Conn,
+    group: Vec<Box<dyn Job>>,
+    done: &'c mut Vec<Box<dyn Job>>,
+    queue: &'c mut VecDeque<Box<dyn Job>>,
+) -> BoxFuture<'c, Result<(), Fault>> {
+    Box::pin(async move {
+        for j in group.into_iter().rev() {
+            queue.push_front(j);
+        }
+        for j in std::mem::take(done).into_iter().rev() {
+            queue.push_front(j);
+        }
+        exec(conn, "ROLLBACK TO batch")
+            .await
+            .map_err(|e| Fault::of(&e, "cannot roll back a failed write"))
+    })
 }
 
 /// What came of a group of refresh decisions.
