@@ -249,6 +249,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#key-rotate-impact"), /keep verifying until they expire/);
   await type("#key-rotate-reason", "E2E: yearly rotation");
   await click("#key-rotate-confirm");
+  await browser.waitUntil(async () => (await text("#toasts")).includes("Signing with a new ES256 key"), { timeout: 20_000, timeoutMsg: "a toast says it is done" });
   await browser.waitUntil(async () => (await text("#key-list")).includes("ES256"), { timeout: 20_000, timeoutMsg: "the new key is listed" });
   await shot("09-keys");
   await click("#nav-audit");
@@ -313,6 +314,8 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await type("#disable-confirm-reason", "E2E: partner paused");
   await shot("03b-applications-disable");
   await click("#disable-confirm-confirm");
+  await browser.waitUntil(async () => (await text("#toasts")).includes("E2E Budget App disabled"), { timeout: 20_000, timeoutMsg: "a toast says it is done" });
+  await shot("03c-applications-disabled");
   await browser.waitUntil(async () => /disabled .* by console:[^:]+: the app gets no tokens/.test(await text("#app-detail")), { timeout: 20_000, timeoutMsg: "the app says it is disabled" });
   await click("#app-toggle");
   await browser.waitUntil(async () => !(await text("#app-detail")).includes("the app gets no tokens"), { timeout: 20_000, timeoutMsg: "enabled again" });

@@ -10,15 +10,31 @@ import { Sandbox } from "./screens/Sandbox";
 import { Explain } from "./screens/Explain";
 import { Search } from "./screens/Search";
 import { Settings } from "./screens/Settings";
+import { NotifyContext, Toasts } from "./screens/common";
+import { oneOf } from "./lib/theme";
 import type { SearchHit } from "./bindings/SearchHit";
 import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
 const SCREENS = ["Overview", "Explain", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Settings"] as const;
 export type Screen = (typeof SCREENS)[number];
+const SCREEN_KEY = "authdesk.screen";
+
+/** The screen open when the console last closed; the Overview the first time. */
+function rememberedScreen(): Screen {
+  return oneOf(localStorage.getItem(SCREEN_KEY), SCREENS, "Overview");
+}
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>("Overview");
+  const [screen, setScreen] = useState<Screen>(rememberedScreen);
+  // The last screen opens again next time.
+  useEffect(() => localStorage.setItem(SCREEN_KEY, screen), [screen]);
+  const [toasts, setToasts] = useState<{ id: number; text: string }[]>([]);
+  const notify = useCallback((text: string) => {
+    const id = Date.now() + Math.random();
+    setToasts((t) => [...t, { id, text }]);
+    setTimeout(() => setToasts((t) => t.filter((m) => m.id !== id)), 4000);
+  }, []);
   const [auditInitial, setAuditInitial] = useState<Partial<AuditForm> | null>(null);
   const [status, setStatus] = useState<ConsoleStatus | null>(null);
   const [focusGrant, setFocusGrant] = useState<string | null>(null);
@@ -86,6 +102,7 @@ export function App() {
   };
   const moved = status && status.clock.offset_seconds !== 0;
   return (
+    <NotifyContext.Provider value={notify}>
     <div className="shell">
       <nav className="sidebar">
         <div className="brand">Authdesk</div>
@@ -115,6 +132,7 @@ export function App() {
         {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
       </main>
       {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
+      <Toasts messages={toasts} />
       <footer className="statusbar" id="statusbar">
         {status ? (
           <>
@@ -129,5 +147,6 @@ export function App() {
         )}
       </footer>
     </div>
+    </NotifyContext.Provider>
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
-import { loadTheme, resolve } from "./theme";
+import { loadTheme, oneOf, resolve } from "./theme";
 import { impactText } from "./impact";
 import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
@@ -204,6 +204,12 @@ describe("settings", () => {
     expect(resolve("system", true)).toBe("dark");
     expect(resolve("system", false)).toBe("light");
     expect(resolve("light", true)).toBe("light");
+  });
+  it("reopens the last screen only if it still exists", () => {
+    const screens = ["Overview", "Audit"] as const;
+    expect(oneOf("Audit", screens, "Overview")).toBe("Audit");
+    expect(oneOf("Reports", screens, "Overview")).toBe("Overview");
+    expect(oneOf(null, screens, "Overview")).toBe("Overview");
   });
 });
 

@@ -1,4 +1,5 @@
-// Light, dark, or whatever the system prefers; kept in this window's local storage.
+// What the console keeps in this window's local storage: the theme (light, dark, or whatever
+// the system prefers) and, checked by `oneOf`, the last screen.
 export type Theme = "light" | "dark" | "system";
 const KEY = "authdesk.theme";
 
@@ -20,4 +21,10 @@ export function applyTheme(theme: Theme) {
 export function saveTheme(theme: Theme) {
   localStorage.setItem(KEY, theme);
   applyTheme(theme);
+}
+
+/** `stored` if it is one of `choices` (a value kept in local storage may be from an older
+ *  version, or anything), else `fallback`. */
+export function oneOf<T extends string>(stored: string | null, choices: readonly T[], fallback: T): T {
+  return (choices as readonly string[]).includes(stored ?? "") ? (stored as T) : fallback;
 }

@@ -10,7 +10,7 @@ import type { ConsoleStatus } from "../bindings/ConsoleStatus";
 import type { GrantType } from "../bindings/GrantType";
 import { byField, lines, quickChecks, type FieldMessages } from "../lib/validation";
 import { formatTime, relative } from "../lib/jwt";
-import { ConfirmAction, Copy, ErrorBox, Field } from "./common";
+import { ConfirmAction, Copy, ErrorBox, Field, useNotify } from "./common";
 import { impactText } from "../lib/impact";
 import type { Impact } from "../bindings/Impact";
 
@@ -121,10 +121,12 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
 
   // The detail comes from the store with why the app's calls may fail (the list has no why).
   const select = (id: string) => api.clients.show(id).then(setSelected, setError);
-  const act = async (f: () => Promise<unknown>, reselect = true) => {
+  const notify = useNotify();
+  const act = async (f: () => Promise<unknown>, reselect = true, done?: string) => {
     setError(null);
     try {
       await f();
+      if (done) notify(done);
       await reload();
       if (reselect && selected) await select(selected.client_id);
     } catch (e) {
@@ -182,10 +184,10 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
               client={selected}
               issuer={status?.issuer ?? ""}
               onEdit={() => setEditing("edit")}
-              onToggle={(reason) => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled, reason)))}
+              onToggle={(reason) => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled, reason)), true, `${selected.name} ${selected.enabled ? "disabled" : "enabled again"}`)}
               now={status?.clock.now ?? null}
-              onRotate={(overlap, reason) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap, reason); setSelected(r); setSecret(r); })}
-              onDelete={(reason) => act(async () => { await api.clients.remove(selected.client_id, reason); setSelected(null); }, false)}
+              onRotate={(overlap, reason) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap, reason); setSelected(r); setSecret(r); }, true, `New secret for ${selected.name}`)}
+              onDelete={(reason) => act(async () => { await api.clients.remove(selected.client_id, reason); setSelected(null); }, false, `${selected.name} deleted`)}
               onGrants={() => onGrants(selected.client_id)}
             />
           )}

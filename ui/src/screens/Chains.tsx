@@ -6,7 +6,7 @@ import type { GrantSummary } from "../bindings/GrantSummary";
 import type { Impact } from "../bindings/Impact";
 import { formatTime, relative } from "../lib/jwt";
 import { countTokens, flattenTree, grantBadge, visibleRows } from "../lib/tree";
-import { ErrorBox, State, ShortId } from "./common";
+import { ErrorBox, State, ShortId, useNotify } from "./common";
 
 type By = "user" | "app" | "token";
 const PAGE = 50;
@@ -25,6 +25,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   const [detail, setDetail] = useState<GrantDetail | null>(null);
   const [pending, setPending] = useState<{ query: GrantQuery; label: string; impact: Impact } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const notify = useNotify();
 
   const query = (): GrantQuery => ({
     client_id: by === "app" && term ? term.trim() : null,
@@ -70,7 +71,8 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   const revoke = async (reason: string) => {
     if (!pending) return;
     try {
-      await api.grants.revoke(pending.query, reason);
+      const hit = await api.grants.revoke(pending.query, reason);
+      notify(`Revoked ${hit.grants} grant${hit.grants === 1 ? "" : "s"}`);
       setPending(null);
       await search();
       if (detail) await open(detail.grant_id);

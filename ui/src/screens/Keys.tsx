@@ -4,7 +4,7 @@ import type { Alg } from "../bindings/Alg";
 import type { KeyView } from "../bindings/KeyView";
 import { formatTime } from "../lib/jwt";
 import { impactText } from "../lib/impact";
-import { ConfirmAction, ErrorBox, State } from "./common";
+import { ConfirmAction, ErrorBox, State, useNotify } from "./common";
 
 export function Keys() {
   const [keys, setKeys] = useState<KeyView[]>([]);
@@ -15,7 +15,8 @@ export function Keys() {
     reload();
   }, []);
   const [rotating, setRotating] = useState<Alg | null>(null);
-  const rotate = (alg: Alg, reason: string) => api.keys.rotate(alg, reason).then(reload, setError);
+  const notify = useNotify();
+  const rotate = (alg: Alg, reason: string) => api.keys.rotate(alg, reason).then((k) => { notify(`Signing with a new ${k.alg} key`); return reload(); }, setError);
   return (
     <section>
       <header className="screen-header">

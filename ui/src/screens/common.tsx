@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from "react";
+import { createContext, useContext, useState, type ReactNode } from "react";
 import { BackendError } from "../api";
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -69,6 +69,22 @@ export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCa
         <button className="danger" id={`${id}-confirm`} disabled={impact === null} onClick={() => onConfirm(reason)}>{confirmLabel}</button>
         <button onClick={onCancel}>Cancel</button>
       </div>
+    </div>
+  );
+}
+
+/** Says that an action succeeded, in a toast at the bottom of the window (`App` shows them). */
+export const NotifyContext = createContext<(message: string) => void>(() => {});
+
+export function useNotify(): (message: string) => void {
+  return useContext(NotifyContext);
+}
+
+/** The toasts: each stays a few seconds. */
+export function Toasts({ messages }: { messages: { id: number; text: string }[] }) {
+  return (
+    <div className="toasts" id="toasts" role="status" aria-live="polite">
+      {messages.map((m) => <div className="toast" key={m.id}>{m.text}</div>)}
     </div>
   );
 }
