@@ -240,6 +240,8 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // After 100 days every refresh token has expired and the chain ends in 265: the 90-day chart
   // says so instead of drawing an empty axis.
   assert.match(await text("#hist-90"), /Nothing expires in this period/);
+  // The year's chart has dates on its axis (the minted chain ends in 265 days).
+  assert.match(await text("#hist-365"), /today[\s\S]*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+/);
   await shot("07-timeline");
 
   await click("#nav-keys");

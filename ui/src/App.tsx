@@ -124,7 +124,7 @@ export function App() {
         {screen === "Overview" && <Overview onOpen={openFromOverview} />}
         {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
-        {screen === "Timeline" && <Timeline focus={focusGrant} />}
+        {screen === "Timeline" && <Timeline focus={focusGrant} now={status?.clock.now ?? null} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
         {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} />}
         {screen === "Keys" && <Keys />}

@@ -3,7 +3,7 @@ import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
 import { loadTheme, oneOf, resolve } from "./theme";
 import { impactText } from "./impact";
-import { bucket, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
+import { bucket, dayLabel, dayTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, looksLikeToken, move } from "./search";
@@ -224,5 +224,19 @@ describe("impact wording", () => {
       "Revokes the person's 3 active grants (1 usable refresh token, 1 unexpired access token) and deletes them. This cannot be undone.",
     );
     expect(impactText("rotate-key", null)).toMatch(/keep verifying until they expire/);
+  });
+});
+
+describe("date axes", () => {
+  const now = "2026-12-02T08:00:00Z";
+  it("labels days from now as dates, with the year once it changes", () => {
+    expect(dayLabel(now, 0)).toBe("Dec 2");
+    expect(dayLabel(now, 30)).toBe("Jan 1 2027");
+  });
+  it("spreads about six ticks over the period, starting today", () => {
+    const ticks = dayTicks(now, 90);
+    expect(ticks[0]).toEqual({ day: 0, label: "today" });
+    expect(ticks.map((t) => t.day)).toEqual([0, 15, 30, 45, 60, 75, 90]);
+    expect(ticks[2].label).toBe("Jan 1 2027");
   });
 });

@@ -68,3 +68,19 @@ export function niceStep(max: number, ticks = 4): number {
 export function nothingEnds(buckets: { tokens: number; chains: number }[]): boolean {
   return buckets.every((b) => b.tokens === 0 && b.chains === 0);
 }
+
+/** The UTC day `day` days after `nowIso`, as "Jan 5" (with the year when it is not `nowIso`'s). */
+export function dayLabel(nowIso: string, day: number): string {
+  const now = new Date(nowIso);
+  const d = new Date(Date.parse(nowIso) + day * DAY_MS);
+  const label = d.toLocaleDateString("en", { month: "short", day: "numeric", timeZone: "UTC" });
+  return d.getUTCFullYear() === now.getUTCFullYear() ? label : `${label} ${d.getUTCFullYear()}`;
+}
+
+/** Axis ticks for `days` days from now: about `count` evenly spaced days, each labelled. */
+export function dayTicks(nowIso: string, days: number, count = 6): { day: number; label: string }[] {
+  const step = Math.max(1, Math.round(days / count));
+  const out = [];
+  for (let day = 0; day <= days; day += step) out.push({ day, label: day === 0 ? "today" : dayLabel(nowIso, day) });
+  return out;
+}
