@@ -147,9 +147,11 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   assert.equal(second.status, 200, JSON.stringify(second.body));
 
   // Chains: find the grant by app, see the tree (root and its child).
-  await click("#nav-chains");
+  await openChains();
   await type("#chain-term", clientId);
   await click("#chain-search");
+  // The list shows the last search until this one answers: wait for this one.
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   // WebKitWebDriver clicks cells, not rows.
   const cell = await $("#grant-list tbody tr td");
   await cell.waitForClickable({ timeout: 20_000 });
@@ -227,9 +229,10 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
 
   // The minted chain on the timeline: its token has expired 90 days after issue, the cap
   // is a year out, and "now" is marked.
-  await click("#nav-chains");
+  await openChains();
   await type("#chain-term", appId);
   await click("#chain-search");
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   const stopped = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-stopped')]]/td[1]");
   await stopped.waitForClickable({ timeout: 20_000 });
   await stopped.click();
@@ -254,7 +257,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await browser.waitUntil(async () => (await text("#toasts")).includes("Signing with a new ES256 key"), { timeout: 20_000, timeoutMsg: "a toast says it is done" });
   await browser.waitUntil(async () => (await text("#key-list")).includes("ES256"), { timeout: 20_000, timeoutMsg: "the new key is listed" });
   await shot("09-keys");
-  await click("#nav-audit");
+  await openAudit();
   await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 20_000 });
   assert.match(await text("#audit-list"), /token\.mint/);
   // The audit's hash chain is verified and shown above the list.
@@ -286,7 +289,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await browser.waitUntil(async () => /revoked .* E2E: lost phone/.test(await text("#grant-why")), { timeout: 20_000, timeoutMsg: "the revoked grant opens" });
   await click("#grant-app");
   await browser.waitUntil(async () => (await text("#app-detail")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the grant's app opens" });
-  await click("#nav-audit");
+  await openAudit();
   // The reason given for the key rotation is in the audit.
   await type("#audit-text", "E2E: yearly rotation");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("key.rotate"), { timeout: 20_000, timeoutMsg: "the rotation's reason is audited" });
@@ -356,7 +359,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await browser.keys("Escape");
   await $("#search").waitForDisplayed({ reverse: true, timeout: 20_000 });
   // The reason given for disabling the app is in the audit too.
-  await click("#nav-audit");
+  await openAudit();
   await type("#audit-text", "E2E: partner paused");
   await browser.waitUntil(async () => (await text("#audit-list")).includes("client.disable"), { timeout: 20_000, timeoutMsg: "the disable's reason is audited" });
 });
@@ -385,13 +388,19 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   await type("#search-input", "ada");
   await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000 });
   await browser.keys("Enter");
+  // The keyboard moves through the grants.
+  await browser.waitUntil(async () => (await $$("#grant-list tbody tr td")).length > 5, { timeout: 20_000, timeoutMsg: "ada's grants are listed" });
+  await click("#grant-list tbody tr td");
+  const first = await text("#grant-detail h2");
+  await browser.keys("ArrowDown");
+  await browser.waitUntil(async () => (await text("#grant-detail h2")) !== first, { timeout: 20_000, timeoutMsg: "ArrowDown opens the next grant" });
   await click("#revoke-all");
   assert.match(await text("#revoke-impact"), /This hits \d+ grant\(s\)/);
   await type("#revoke-reason", "E2E: customer called, phone stolen");
   await click("#revoke-confirm");
   await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "every grant of ada is revoked" });
   // The revocation in the audit, by its reason, exported.
-  await click("#nav-audit");
+  await openAudit();
   await type("#audit-text", "customer called");
   await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event matches"), { timeout: 20_000 });
   await click("#audit-export-csv");
@@ -399,6 +408,10 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   const csv = readFileSync(saved, "utf8").split("\r\n").filter(Boolean);
   assert.equal(csv.length, 2, csv.join("\n"));
   assert.match(csv[1], /grant\.revoke,.*E2E: customer called, phone stolen/);
+  // Back through the sidebar, the audit keeps its filters.
+  await click("#nav-overview");
+  await click("#nav-audit");
+  assert.equal(await (await $("#audit-text")).getValue(), "customer called");
 });
 
 test("settings: a taken port is explained, a restart moves the server, the dark theme", async () => {
@@ -429,7 +442,7 @@ test("settings: a taken port is explained, a restart moves the server, the dark 
   await shot("12-settings");
   // The dark theme, screen by screen.
   await click("#theme-dark");
-  for (const [nav, name] of [["overview", "00-overview"], ["applications", "03-applications"], ["chains", "04-chains"], ["timeline", "07-timeline"], ["sandbox", "08-sandbox"], ["keys", "09-keys"], ["audit", "10-audit"], ["settings", "12-settings"]]) {
+  for (const [nav, name] of [["overview", "00-overview"], ["explain", "13-explain"], ["applications", "03-applications"], ["chains", "04-chains"], ["timeline", "07-timeline"], ["sandbox", "08-sandbox"], ["keys", "09-keys"], ["audit", "10-audit"], ["settings", "12-settings"]]) {
     await click(`#nav-${nav}`);
     await browser.pause(300);
     await shot(`dark-${name}`);
@@ -437,6 +450,26 @@ test("settings: a taken port is explained, a restart moves the server, the dark 
   // Back to following the system, so the next run starts as it always does.
   await click("#theme-system");
 });
+
+/** The audit from the sidebar, with no filter left from before (it keeps its last ones). */
+async function openAudit() {
+  await click("#nav-audit");
+  await $("#audit-filters").waitForDisplayed({ timeout: 20_000 });
+  const clear = await $("#audit-clear");
+  if (await clear.isExisting()) await clear.click();
+  // Unfiltered once the count no longer says "match".
+  await browser.waitUntil(async () => /^\d[\d,]* events?$/.test((await text("#audit-count")).trim()), { timeout: 20_000, timeoutMsg: "the audit is unfiltered" });
+}
+
+/** Chains from the sidebar, searching by application (it keeps its last search). */
+async function openChains() {
+  await click("#nav-chains");
+  await (await $("#chain-by")).selectByAttribute("value", "app");
+}
+
+async function $$(sel) {
+  return browser.$$(sel);
+}
 
 async function $$rows() {
   return browser.$$("#token-tree tbody tr[data-depth]");

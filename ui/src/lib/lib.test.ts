@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
-import { loadTheme, oneOf, resolve } from "./theme";
+import { loadFilters, loadTheme, oneOf, resolve } from "./theme";
 import { impactText } from "./impact";
 import { bucket, dayLabel, dayTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
@@ -204,6 +204,13 @@ describe("settings", () => {
     expect(resolve("system", true)).toBe("dark");
     expect(resolve("system", false)).toBe("light");
     expect(resolve("light", true)).toBe("light");
+  });
+  it("brings back a screen's last filters, unless they no longer fit", () => {
+    const fallback = { by: "app", term: "" };
+    expect(loadFilters("k", fallback, { getItem: () => '{"by":"user","term":"ada"}' })).toEqual({ by: "user", term: "ada" });
+    expect(loadFilters("k", fallback, { getItem: () => '{"by":1}' })).toEqual(fallback);
+    expect(loadFilters("k", fallback, { getItem: () => "not json" })).toEqual(fallback);
+    expect(loadFilters("k", fallback, { getItem: () => null })).toEqual(fallback);
   });
   it("reopens the last screen only if it still exists", () => {
     const screens = ["Overview", "Audit"] as const;

@@ -28,3 +28,21 @@ export function saveTheme(theme: Theme) {
 export function oneOf<T extends string>(stored: string | null, choices: readonly T[], fallback: T): T {
   return (choices as readonly string[]).includes(stored ?? "") ? (stored as T) : fallback;
 }
+
+/** A screen's last filters, kept in local storage under `key`; `fallback` when none (or when
+ *  what is kept no longer has the shape of `fallback`). */
+export function loadFilters<T extends object>(key: string, fallback: T, storage: Pick<Storage, "getItem"> = localStorage): T {
+  try {
+    const kept = JSON.parse(storage.getItem(key) ?? "null");
+    if (kept && typeof kept === "object" && Object.keys(fallback).every((k) => typeof kept[k] === typeof (fallback as Record<string, unknown>)[k])) {
+      return { ...fallback, ...kept };
+    }
+  } catch {
+    // Unreadable: start from the fallback.
+  }
+  return fallback;
+}
+
+export function saveFilters(key: string, filters: object) {
+  localStorage.setItem(key, JSON.stringify(filters));
+}

@@ -5,13 +5,18 @@ import type { AuditRow } from "../bindings/AuditRow";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ExportFormat } from "../bindings/ExportFormat";
 import { type AuditForm, type AuditTarget, countText, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utc } from "../lib/audit";
+import { loadFilters, saveFilters } from "../lib/theme";
 import { ErrorBox } from "./common";
+
+const AUDIT_KEY = "authdesk.audit";
 
 /** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
  *  event's detail on a click, and every matching event exported to CSV or JSON. */
 export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | null; onTarget: (t: AuditTarget) => void }) {
-  const [form, setForm] = useState<AuditForm>({ ...emptyForm, ...initial });
-  const [applied, setApplied] = useState<AuditForm>({ ...emptyForm, ...initial });
+  // A link opens on what it names; the sidebar on the last filters.
+  const start = initial ? { ...emptyForm, ...initial } : loadFilters<AuditForm>(AUDIT_KEY, emptyForm);
+  const [form, setForm] = useState<AuditForm>(start);
+  const [applied, setApplied] = useState<AuditForm>(start);
   const [actions, setActions] = useState<AuditAction[]>([]);
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [total, setTotal] = useState<number | null>(null);
@@ -32,6 +37,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
     return () => clearTimeout(t);
   }, [form]);
   useEffect(() => {
+    saveFilters(AUDIT_KEY, applied);
     let stale = false;
     setBusy(true);
     api.audit.list(toQuery(applied), null).then(

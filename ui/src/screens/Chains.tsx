@@ -6,9 +6,12 @@ import type { GrantSummary } from "../bindings/GrantSummary";
 import type { Impact } from "../bindings/Impact";
 import { formatTime, relative } from "../lib/jwt";
 import { countTokens, flattenTree, grantBadge, visibleRows } from "../lib/tree";
+import { loadFilters, saveFilters } from "../lib/theme";
+import { move } from "../lib/search";
 import { ErrorBox, State, ShortId, useNotify } from "./common";
 
 type By = "user" | "app" | "token";
+const CHAINS_KEY = "authdesk.chains";
 const PAGE = 50;
 
 /** What the Chains screen opens on when another screen links to it. */
@@ -18,8 +21,10 @@ export interface ChainQuery {
 }
 
 export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void; onApp: (clientId: string) => void; onUser: (sub: string) => void }) {
-  const [by, setBy] = useState<By>(initial?.by ?? "app");
-  const [term, setTerm] = useState(initial?.term ?? "");
+  // A link opens on what it names; the sidebar on the last search.
+  const kept = loadFilters<{ by: By; term: string }>(CHAINS_KEY, { by: "app", term: "" });
+  const [by, setBy] = useState<By>(initial?.by ?? kept.by);
+  const [term, setTerm] = useState(initial?.term ?? kept.term);
   const [grants, setGrants] = useState<GrantSummary[]>([]);
   const [offset, setOffset] = useState(0);
   const [detail, setDetail] = useState<GrantDetail | null>(null);
@@ -36,6 +41,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   });
   const search = async () => {
     setError(null);
+    if (by !== "token") saveFilters(CHAINS_KEY, { by, term });
     try {
       if (by === "token") {
         const d = await api.grants.findByToken(term);
@@ -98,7 +104,19 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
       {pending && <RevokePreview pending={pending} onCancel={() => setPending(null)} onConfirm={revoke} />}
       <div className="split">
         <div>
-          <table className="list" id="grant-list">
+          <table
+            className="list"
+            id="grant-list"
+            tabIndex={0}
+            title="↑ ↓ move through the grants"
+            onKeyDown={(e) => {
+              const at = grants.findIndex((g) => g.grant_id === detail?.grant_id);
+              const next = move(e.key, Math.max(at, 0), grants.length);
+              if (next === null) return;
+              e.preventDefault();
+              open(grants[at < 0 ? 0 : next].grant_id);
+            }}
+          >
             <thead><tr><th>Application / grant</th><th>User</th><th>Created</th><th>Chain ends</th><th>State</th></tr></thead>
             <tbody>
               {grants.map((g) => (
