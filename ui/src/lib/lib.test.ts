@@ -6,7 +6,7 @@ import { impactText } from "./impact";
 import { bucket, dayLabel, dayTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
-import { describe as describeHit, looksLikeToken, move } from "./search";
+import { describe as describeHit, looksLikeToken, move, stepList } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
 import { countText, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
@@ -178,6 +178,13 @@ describe("search", () => {
     expect(describeHit({ kind: "grant", grant, by_token: true })).toEqual({
       key: "grant:01a23582-1f59", title: "Budget for a deleted user", detail: "holds this token · grant 01a23582 · revoked",
     });
+  });
+  it("steps through a list with the arrow keys, opening the first when none is open", () => {
+    const items = ["a", "b", "c"];
+    expect(stepList("ArrowDown", items, (i) => i === "a")).toBe("b");
+    expect(stepList("ArrowUp", items, (i) => i === "a")).toBe("c");
+    expect(stepList("ArrowDown", items, () => false)).toBe("a");
+    expect(stepList("Enter", items, (i) => i === "a")).toBeNull();
   });
   it("tells a pasted token from a name", () => {
     expect(looksLikeToken("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl")).toBe(true);

@@ -39,3 +39,12 @@ export function move(key: string, current: number, count: number): number | null
 export function looksLikeToken(term: string): boolean {
   return term.length >= 32 && !/\s/.test(term);
 }
+
+/** A list's arrow keys: which item to open after `key`, given the one open now (`null`: the
+ *  key is not ours). With nothing open, any move opens the first. */
+export function stepList<T>(key: string, items: T[], isOpen: (item: T) => boolean): T | null {
+  const at = items.findIndex(isOpen);
+  const next = move(key, Math.max(at, 0), items.length);
+  if (next === null) return null;
+  return items[at < 0 ? 0 : next];
+}

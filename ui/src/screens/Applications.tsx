@@ -12,7 +12,7 @@ import { byField, lines, quickChecks, type FieldMessages } from "../lib/validati
 import { formatTime, relative } from "../lib/jwt";
 import { ConfirmAction, Copy, ErrorBox, Field, useNotify } from "./common";
 import { impactText } from "../lib/impact";
-import { move } from "../lib/search";
+import { stepList } from "../lib/search";
 import type { Impact } from "../bindings/Impact";
 
 const GRANTS: GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
@@ -153,11 +153,10 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
           tabIndex={0}
           title="↑ ↓ move through the applications"
           onKeyDown={(e) => {
-            const at = list.findIndex((c) => c.client_id === selected?.client_id);
-            const next = move(e.key, Math.max(at, 0), list.length);
-            if (next === null) return;
+            const next = stepList(e.key, list, (c) => c.client_id === selected?.client_id);
+            if (!next) return;
             e.preventDefault();
-            select(list[at < 0 ? 0 : next].client_id);
+            select(next.client_id);
             setEditing(null);
           }}
         >

@@ -7,7 +7,7 @@ import type { Impact } from "../bindings/Impact";
 import { formatTime, relative } from "../lib/jwt";
 import { countTokens, flattenTree, grantBadge, visibleRows } from "../lib/tree";
 import { loadFilters, saveFilters } from "../lib/theme";
-import { move } from "../lib/search";
+import { stepList } from "../lib/search";
 import { ErrorBox, State, ShortId, useNotify } from "./common";
 
 type By = "user" | "app" | "token";
@@ -110,11 +110,10 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
             tabIndex={0}
             title="↑ ↓ move through the grants"
             onKeyDown={(e) => {
-              const at = grants.findIndex((g) => g.grant_id === detail?.grant_id);
-              const next = move(e.key, Math.max(at, 0), grants.length);
-              if (next === null) return;
+              const next = stepList(e.key, grants, (g) => g.grant_id === detail?.grant_id);
+              if (!next) return;
               e.preventDefault();
-              open(grants[at < 0 ? 0 : next].grant_id);
+              open(next.grant_id);
             }}
           >
             <thead><tr><th>Application / grant</th><th>User</th><th>Created</th><th>Chain ends</th><th>State</th></tr></thead>
