@@ -488,3 +488,44 @@ async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
     println!("{finished} of the dropped futures had finished before their drop point");
     assert_nothing_half_done(&t).await;
 }
+
+/// `/readyz` says ready while the database answers at this program's schema version, and 503
+/// with a coarse reason (no details) when the schema is not this version's; `/healthz` says
+/// alive either way.
+#[tokio::test]
+async fn readiness_follows_the_database_and_liveness_does_not() {
+    let t = spawn_app().await;
+    let get = |path: &str| {
+        let url = t.url(path);
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let r = get("/readyz").await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert!(body["schema"].as_i64().unwrap() >= 20261202000005);
+    // As if an older program's schema: the newest migration not applied.
+    t.app
+        .store()
+        .write(|tx| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok::<_, authdesk_store::StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+    let r = get("/readyz").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready");
+    assert!(
+        !body.to_string().contains("version 2026"),
+        "no details leak: {body}"
+    );
+    let r = get("/healthz").await;
+    assert_eq!(r.status(), 200);
+}

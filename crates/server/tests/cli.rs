@@ -678,3 +678,85 @@ fn seed_fills_a_sandbox_and_refuses_production() {
     assert_ne!(code, 0);
     assert!(err.contains("sandbox feature"), "{err}");
 }
+
+/// `authdesk backup --to FILE` while `serve` takes writes: the copy is owner-only, opens as a
+/// data directory (the store's start-up checks), its audit hash chain verifies, and a backup is
+/// never written over. `/healthz` and `/readyz` answer on the OAuth port meanwhile.
+#[tokio::test]
+async fn backup_while_serving_is_consistent_and_health_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let created = json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Backed up",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "accounts",
+            "--json",
+        ],
+    );
+    let (id, secret) = (
+        created["client_id"].as_str().unwrap().to_string(),
+        created["client_secret"].as_str().unwrap().to_string(),
+    );
+    let server = Server::start(d);
+    let http = reqwest::Client::new();
+    let health: Value = http
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "alive");
+    let ready = http
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+
+    // Writes go on (tokens issued) while the backup is taken.
+    let base = server.base.clone();
+    let load = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            let r = http
+                .post(format!("{base}/token"))
+                .basic_auth(&id, Some(&secret))
+                .form(&[("grant_type", "client_credentials"), ("scope", "accounts")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    });
+    let copy = tempfile::tempdir().unwrap();
+    let file = copy.path().join("authdesk.db");
+    let (code, out, err) = authdesk(d, &["backup", "--to", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("backed up to "), "{out}");
+    load.await.unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (code, _, err) = authdesk(d, &["backup", "--to", file.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("exists already"), "{err}");
+    assert!(server.stop().success());
+
+    // The copy is a whole database and a working data directory.
+    let (code, out, err) = authdesk(copy.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let listed = json(copy.path(), &["clients", "list", "--json"]);
+    assert_eq!(listed["clients"][0]["name"], "Backed up");
+}

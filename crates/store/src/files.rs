@@ -13,6 +13,18 @@ pub fn prepare(dir: &Path) -> Result<Vec<String>, StoreError> {
     imp::prepare(dir)
 }
 
+/// Creates an empty file only the owner can read (a backup is written into it).
+pub fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| StoreError::Unusable(format!("cannot create {}: {e}", path.display())))
+}
+
 /// The files SQLite keeps beside the database, and the writers' lock file.
 const COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 

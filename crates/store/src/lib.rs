@@ -324,6 +324,67 @@ impl Store {
         self.writer.append(script).await
     }
 
+    /// Whether the store can answer now: a read connection within the wait limit, and the
+    /// schema at the version this program knows (another process may have migrated it further
+    /// since this one opened it). Returns the schema version.
+    pub async fn ready(&self) -> Result<i64> {
+        let known = sqlx::migrate!("../../migrations")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        let mut conn = self.read().await?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *conn)
+                .await?;
+        match applied {
+            Some(v) if v == known => Ok(v),
+            Some(v) => Err(StoreError::Unavailable(format!(
+                "the schema is at version {v}, this program knows {known}"
+            ))),
+            None => Err(StoreError::Unavailable("the schema is not set up".into())),
+        }
+    }
+
+    /// Writes a consistent copy of the database to `to` (SQLite's `VACUUM INTO`: one read
+    /// transaction, so writers go on meanwhile and the copy is the state at one moment). The
+    /// copy is written beside `to` and renamed into place, owner-only; an existing `to` is
+    /// refused, never overwritten.
+    pub async fn backup(&self, to: &Path) -> Result<u64> {
+        if to.exists() {
+            return Err(StoreError::Unusable(format!(
+                "{} exists already: choose a new file name (a backup never overwrites)",
+                to.display()
+            )));
+        }
+        let name = to
+            .file_name()
+            .ok_or_else(|| StoreError::Unusable(format!("{} is not a file name", to.display())))?;
+        let partial = to.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        let _ = std::fs::remove_file(&partial);
+        // Owner-only from the start: the copy holds the signing keys and the hash key.
+        files::create_owner_only(&partial)?;
+        let mut conn = options(&self.path)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(2))
+            .connect()
+            .await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(partial.to_string_lossy().to_string())
+            .execute(&mut conn)
+            .await
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&partial);
+                StoreError::from(e)
+            })?;
+        let _ = sqlx::Connection::close(conn).await;
+        std::fs::rename(&partial, to).map_err(|e| {
+            StoreError::Unusable(format!("cannot put the backup at {}: {e}", to.display()))
+        })?;
+        Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
+    }
+
     /// Caps the database at `pages` pages (SQLite's `max_page_count`); writes that would grow
     /// it further fail as on a full disk. `None` lifts the cap. Tests use it to fill the disk.
     pub fn set_page_limit(&self, pages: Option<u32>) {

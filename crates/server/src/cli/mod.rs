@@ -109,6 +109,12 @@ pub enum Command {
     },
     /// Delete now what the retention rules let go (a running server does this every minute).
     Prune,
+    /// Write a consistent copy of the database to FILE (while a server runs, too); restore it
+    /// by putting it in a data directory as authdesk.db with nothing running there.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
     /// Sandbox only: add demo apps and PEOPLE people (customer00001 …, password
     /// "sandbox-password") with grants of every kind, to try the console at scale.
     Seed {
@@ -197,6 +203,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             admin::retention(&app, chains, audit, j, &actor).await
         }
         Command::Prune => admin::prune(&app, j).await,
+        Command::Backup { to } => {
+            let bytes = app.store().backup(&to).await.map_err(ApiError::from)?;
+            output::print(
+                j,
+                &json!({"backup": to.display().to_string(), "bytes": bytes}),
+                || format!("backed up to {} ({bytes} bytes)\n", to.display()),
+            );
+            Ok(())
+        }
         Command::Seed { people } => {
             let report = app.sandbox_seed(people, &actor).await?;
             output::print(j, &report, || {

@@ -97,3 +97,35 @@ pub async fn not_found() -> Response {
     )
         .into_response()
 }
+
+/// Alive: the process answers HTTP (for a load balancer's liveness check; touches nothing).
+pub async fn healthz() -> Response {
+    no_store(Json(serde_json::json!({"status": "alive"})).into_response())
+}
+
+/// Ready: the database answers within the wait limit and its schema is the one this program
+/// knows; else 503 with a coarse reason (the details go to the log).
+pub async fn readyz(State(app): State<Arc<Authdesk>>) -> Response {
+    match app.store().ready().await {
+        Ok(schema) => {
+            no_store(Json(serde_json::json!({"status": "ready", "schema": schema})).into_response())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            let reason = match e {
+                authdesk_store::StoreError::Busy(_) => "the database is busy",
+                _ => "the database is unavailable or its schema is not this version's",
+            };
+            let mut r =
+                Json(serde_json::json!({"status": "not_ready", "reason": reason})).into_response();
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            no_store(r)
+        }
+    }
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

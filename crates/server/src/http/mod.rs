@@ -23,6 +23,8 @@ pub mod paths {
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";
     pub const AS_METADATA: &str = "/.well-known/oauth-authorization-server";
     pub const JWKS: &str = "/jwks";
+    pub const HEALTHZ: &str = "/healthz";
+    pub const READYZ: &str = "/readyz";
     pub const AUTHORIZE: &str = "/authorize";
     pub const LOGIN: &str = "/login";
     pub const CONSENT: &str = "/consent";
@@ -37,6 +39,8 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         .route(paths::DISCOVERY, get(metadata::openid_configuration))
         .route(paths::AS_METADATA, get(metadata::oauth_metadata))
         .route(paths::JWKS, get(metadata::jwks))
+        .route(paths::HEALTHZ, get(metadata::healthz))
+        .route(paths::READYZ, get(metadata::readyz))
         .route(
             paths::AUTHORIZE,
             get(authorize::authorize_get).post(authorize::authorize_post),
