@@ -760,3 +760,87 @@ async fn backup_while_serving_is_consistent_and_health_is_answered() {
     let listed = json(copy.path(), &["clients", "list", "--json"]);
     assert_eq!(listed["clients"][0]["name"], "Backed up");
 }
+
+/// `authdesk restore --from FILE`: refused while a server has the directory open; otherwise the
+/// backup replaces the database (the replaced one kept beside it) and the directory works on it;
+/// a file that is not an Authdesk database is refused with nothing changed.
+#[test]
+fn restore_puts_a_backup_back_and_refuses_a_directory_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Before the backup",
+            "--redirect-uri",
+            "http://127.0.0.1:9/cb",
+            "--json",
+        ],
+    );
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("monday.db");
+    let (code, _, err) = authdesk(d, &["backup", "--to", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "After the backup",
+            "--redirect-uri",
+            "http://127.0.0.1:9/cb",
+            "--json",
+        ],
+    );
+
+    // Not while a server has the directory open.
+    let server = Server::start(d);
+    let (code, _, err) = authdesk(d, &["restore", "--from", file.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("is in use by a running server, console or command"),
+        "{err}"
+    );
+    assert!(server.stop().success());
+
+    // Not a file that is not an Authdesk database; nothing changes.
+    let junk = backups.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let (code, _, err) = authdesk(d, &["restore", "--from", junk.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot be restored"), "{err}");
+    assert_eq!(
+        json(d, &["clients", "list", "--json"])["clients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Restored: back to one app; the replaced database kept beside it.
+    let (code, out, err) = authdesk(d, &["restore", "--from", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("the database it replaced is kept as"), "{out}");
+    let names: Vec<String> = json(d, &["clients", "list", "--json"])["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Before the backup"]);
+    let kept = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(std::result::Result::ok)
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("authdesk.db.before-restore-")
+        });
+    assert!(kept, "the replaced database is kept");
+    let (code, _, err) = authdesk(d, &["audit", "verify"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -13,6 +13,58 @@ pub fn prepare(dir: &Path) -> Result<Vec<String>, StoreError> {
     imp::prepare(dir)
 }
 
+/// The lock every process with the data directory open holds shared for as long as it has it
+/// open; `restore` takes it exclusively, so it never swaps the database under a running server,
+/// console or command. The lock dies with its process.
+pub const OPEN_LOCK: &str = "authdesk.open";
+
+/// Holds the open lock (shared) while alive.
+#[derive(Debug)]
+pub struct OpenLock(#[allow(dead_code)] std::fs::File);
+
+fn open_lock_file(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join(OPEN_LOCK);
+    // A lock needs no write access: an existing file is opened for reading (so a read-only
+    // directory gets as far as the database's own, clearer, refusal).
+    if let Ok(file) = std::fs::File::open(&path) {
+        return Ok(file);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&path).map_err(|e| {
+        StoreError::Unusable(format!(
+            "cannot write to {}: {e}. The data directory and its files must be writable by this user.",
+            path.display()
+        ))
+    })
+}
+
+/// Takes the open lock shared (waits while a restore runs).
+pub fn open_shared(dir: &Path) -> Result<OpenLock, StoreError> {
+    let file = open_lock_file(dir)?;
+    file.lock_shared()
+        .map_err(|e| StoreError::Unusable(format!("cannot lock {}: {e}", dir.display())))?;
+    Ok(OpenLock(file))
+}
+
+/// Takes the open lock exclusively, or says who holds it.
+pub fn open_exclusive(dir: &Path) -> Result<OpenLock, StoreError> {
+    let file = open_lock_file(dir)?;
+    match file.try_lock() {
+        Ok(()) => Ok(OpenLock(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Unusable(format!(
+            "{} is in use by a running server, console or command: stop it, then restore",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unusable(format!(
+            "cannot lock {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
 /// Creates an empty file only the owner can read (a backup is written into it).
 pub fn create_owner_only(path: &Path) -> Result<(), StoreError> {
     let mut options = std::fs::OpenOptions::new();

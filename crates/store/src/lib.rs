@@ -151,6 +151,8 @@ pub struct Store {
     reads: std::sync::Arc<reads::Reads>,
     writer: writer::Writer,
     path: PathBuf,
+    /// The data directory's open lock, held shared while any clone of this store lives.
+    _open: Arc<files::OpenLock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -232,6 +234,7 @@ impl Store {
         for repair in files::prepare(dir)? {
             tracing::warn!(%repair, "data directory made owner-only");
         }
+        let open_lock = Arc::new(files::open_shared(dir)?);
         let path = dir.join(DB_FILE);
         // Savepoint journals stay in memory: the writer nests one per unit of work, and a
         // temporary file per batch would cost an open, writes and an unlink each time.
@@ -259,6 +262,7 @@ impl Store {
             reads,
             writer,
             path,
+            _open: open_lock,
         })
     }
 
@@ -383,6 +387,81 @@ impl Store {
             StoreError::Unusable(format!("cannot put the backup at {}: {e}", to.display()))
         })?;
         Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// Replaces the database of `dir` with the backup `from`, with nothing else having the
+    /// directory open (the open lock, exclusive). The backup is checked first (an Authdesk
+    /// database, `PRAGMA integrity_check` ok, not from a newer version); it is copied in
+    /// owner-only; the database it replaces is kept beside it as
+    /// `authdesk.db.before-restore-<unix time>` (with its `-wal` and `-shm`). Opening the store
+    /// afterwards brings an older backup's schema up to date. Returns where the old one went.
+    pub async fn restore(dir: &Path, from: &Path, now: i64) -> Result<PathBuf> {
+        files::prepare(dir)?;
+        let _exclusive = files::open_exclusive(dir)?;
+        let bad = |why: String| {
+            StoreError::Unusable(format!("{} cannot be restored: {why}", from.display()))
+        };
+        if !from.is_file() {
+            return Err(bad("there is no such file".into()));
+        }
+        let mut source = SqliteConnectOptions::new()
+            .filename(from)
+            .read_only(true)
+            .connect()
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut source)
+            .await
+            .map_err(|e| bad(format!("it is not a readable SQLite database ({e})")))?;
+        if check != "ok" {
+            return Err(bad(format!("it is damaged ({check})")));
+        }
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut source)
+                .await
+                .map_err(|_| bad("it is not an Authdesk database".into()))?;
+        let known = sqlx::migrate!("../../migrations")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        match version {
+            None => return Err(bad("it is not an Authdesk database".into())),
+            Some(v) if v > known => {
+                return Err(bad(format!(
+                    "it was written by a newer version (schema {v}; this program knows up to {known})"
+                )));
+            }
+            Some(_) => {}
+        }
+        let incoming = dir.join(format!(".{DB_FILE}.restoring"));
+        let _ = std::fs::remove_file(&incoming);
+        files::create_owner_only(&incoming)?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(incoming.to_string_lossy().to_string())
+            .execute(&mut source)
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        let _ = sqlx::Connection::close(source).await;
+        let kept = dir.join(format!("{DB_FILE}.before-restore-{now}"));
+        let moved = |suffix: &str| -> Result<()> {
+            let from = dir.join(format!("{DB_FILE}{suffix}"));
+            if from.exists() {
+                let to = PathBuf::from(format!("{}{suffix}", kept.display()));
+                std::fs::rename(&from, &to).map_err(|e| {
+                    StoreError::Unusable(format!("cannot move {} aside: {e}", from.display()))
+                })?;
+            }
+            Ok(())
+        };
+        moved("")?;
+        moved("-wal")?;
+        moved("-shm")?;
+        std::fs::rename(&incoming, dir.join(DB_FILE))
+            .map_err(|e| StoreError::Unusable(format!("cannot put the backup in place: {e}")))?;
+        Ok(kept)
     }
 
     /// Caps the database at `pages` pages (SQLite's `max_page_count`); writes that would grow

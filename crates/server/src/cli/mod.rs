@@ -115,6 +115,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    /// Replace this data directory's database with a backup (nothing may have the directory
+    /// open); the replaced database is kept beside it.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
     /// Sandbox only: add demo apps and PEOPLE people (customer00001 …, password
     /// "sandbox-password") with grants of every kind, to try the console at scale.
     Seed {
@@ -163,6 +169,28 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Init { production } = cli.command {
         return init(&dir, production, j).await;
     }
+    // Before opening: a restore needs the directory to itself.
+    if let Command::Restore { from } = &cli.command {
+        use authdesk_core::clock::{Clock, SystemClock};
+        let kept = authdesk_store::Store::restore(&dir, from, SystemClock.now().timestamp())
+            .await
+            .map_err(ApiError::from)?;
+        // Opening brings an older backup's schema up to date, and checks it as at any start.
+        Authdesk::open(&dir).await?;
+        output::print(
+            j,
+            &json!({"restored": from.display().to_string(), "kept": kept.display().to_string()}),
+            || {
+                format!(
+                    "restored {} into {}; the database it replaced is kept as {}\n",
+                    from.display(),
+                    dir.display(),
+                    kept.display()
+                )
+            },
+        );
+        return Ok(());
+    }
     // A server yields to admin commands between its write batches; every other command is one.
     let role = match cli.command {
         Command::Serve { .. } => authdesk_store::Role::Serving,
@@ -203,6 +231,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             admin::retention(&app, chains, audit, j, &actor).await
         }
         Command::Prune => admin::prune(&app, j).await,
+        // Done above, before the directory was opened.
+        Command::Restore { .. } => Ok(()),
         Command::Backup { to } => {
             let bytes = app.store().backup(&to).await.map_err(ApiError::from)?;
             output::print(
