@@ -844,3 +844,49 @@ fn restore_puts_a_backup_back_and_refuses_a_directory_in_use() {
     let (code, _, err) = authdesk(d, &["audit", "verify"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// `AUTHDESK_LOG_FORMAT=json`: every log line `serve` writes is one JSON object with a level
+/// and a message, and a client's secret never appears in them.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Logged",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "accounts",
+            "--json",
+        ],
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let server = Server::start_with_env(d, &[], &[("AUTHDESK_LOG_FORMAT", "json")]);
+    let wrong_secret = "not-the-secret-but-should-never-be-logged";
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", server.base))
+        .basic_auth(&id, Some(wrong_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(server.stop().success());
+    let log = std::fs::read_to_string(d.join("serve.log")).unwrap();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 2, "{log}");
+    for line in &lines {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string(), "{line}");
+        assert!(v["fields"].is_object(), "{line}");
+    }
+    assert!(!log.contains(wrong_secret), "a secret reached the log");
+}

@@ -42,6 +42,11 @@ impl Server {
 
     /// Starts `serve` with more arguments (e.g. `--issuer`).
     pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
+        Self::start_with_env(dir, extra, &[])
+    }
+
+    /// Starts `serve` with more arguments and environment variables.
+    pub fn start_with_env(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let log = std::fs::File::create(dir.join("serve.log")).unwrap();
         let mut child = Command::new(BIN)
             .arg("--data-dir")
@@ -49,6 +54,7 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("AUTHDESK_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
