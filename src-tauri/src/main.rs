@@ -121,7 +121,7 @@ impl Console {
         };
         let console = self.clone();
         tokio::spawn(async move {
-            let result = authdesk_server::http::serve(console.app.clone(), listener, async {
+            let result = authdesk_server::http::serve(console.app.clone(), listener, None, async {
                 let _ = stopped.await;
             })
             .await;

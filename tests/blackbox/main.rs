@@ -12,6 +12,7 @@ mod hardening;
 mod hostile;
 mod keys;
 mod lifetimes;
+mod metrics;
 mod negative;
 mod oidc_client;
 mod overload;

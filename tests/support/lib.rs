@@ -24,6 +24,8 @@ static CLOCK: std::sync::LazyLock<Arc<dyn Clock>> = std::sync::LazyLock::new(|| 
 pub struct TestApp {
     pub app: Arc<Authdesk>,
     pub issuer: String,
+    /// The management listener's `/metrics` (`serve --metrics-listen`).
+    pub metrics_url: String,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -73,10 +75,15 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
     let issuer = Issuer::for_address(listener.local_addr().unwrap());
     app.set_issuer(&issuer).await.expect("issuer");
     let issuer = issuer.to_string();
+    let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let metrics_url = format!("http://{}/metrics", metrics_listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(authdesk_server::http::serve(
         app.clone(),
         listener,
+        Some(metrics_listener),
         async move {
             let _ = rx.await;
         },
@@ -84,6 +91,7 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
     TestApp {
         app,
         issuer,
+        metrics_url,
         dir,
         shutdown: Some(tx),
         server: Some(server),

@@ -10,6 +10,7 @@ pub mod api;
 pub mod cli;
 pub mod client_keys;
 pub mod http;
+pub mod metrics;
 pub mod secret;
 pub mod signing;
 

@@ -846,7 +846,8 @@ fn restore_puts_a_backup_back_and_refuses_a_directory_in_use() {
 }
 
 /// `AUTHDESK_LOG_FORMAT=json`: every log line `serve` writes is one JSON object with a level
-/// and a message, and a client's secret never appears in them.
+/// and a message, and a client's secret never appears in them. `--metrics-listen` serves the
+/// refusal's count there, without the secret either.
 #[tokio::test]
 async fn json_logs_are_one_object_per_line_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
@@ -868,7 +869,16 @@ async fn json_logs_are_one_object_per_line_without_secrets() {
         .as_str()
         .unwrap()
         .to_string();
-    let server = Server::start_with_env(d, &[], &[("AUTHDESK_LOG_FORMAT", "json")]);
+    let metrics_at = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let server = Server::start_with_env(
+        d,
+        &["--metrics-listen", &metrics_at],
+        &[("AUTHDESK_LOG_FORMAT", "json")],
+    );
     let wrong_secret = "not-the-secret-but-should-never-be-logged";
     let r = reqwest::Client::new()
         .post(format!("{}/token", server.base))
@@ -878,8 +888,21 @@ async fn json_logs_are_one_object_per_line_without_secrets() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    let metrics = reqwest::get(format!("http://{metrics_at}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .contains(r#"authdesk_oauth_errors_total{endpoint="/token",error="invalid_client"} 1"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(wrong_secret));
     assert!(server.stop().success());
     let log = std::fs::read_to_string(d.join("serve.log")).unwrap();
+    assert!(log.contains("metrics served"), "{log}");
     let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() >= 2, "{log}");
     for line in &lines {

@@ -470,6 +470,12 @@ impl Store {
         self.writer.set_page_limit(pages);
     }
 
+    /// Writes waiting for the writer now, and how many may wait before writes are refused
+    /// as busy (for metrics).
+    pub fn write_queue(&self) -> (usize, usize) {
+        self.writer.queue_depth()
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

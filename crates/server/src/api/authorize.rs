@@ -25,8 +25,13 @@ pub enum Outcome {
     ErrorPage {
         message: String,
     },
-    /// A 303 to the app's redirect URI (with a code or an error).
+    /// A 303 to the app's redirect URI with a code.
     Redirect(String),
+    /// A 303 to the app's redirect URI with an error (RFC 6749 §4.1.2.1).
+    ErrorRedirect {
+        to: String,
+        error: ErrorCode,
+    },
     Login(PageContext),
     /// The login page again, refused for now: the user name is locked for `retry_after`
     /// seconds after too many wrong passwords (HTTP 429 with `Retry-After`).
@@ -83,7 +88,10 @@ impl Authdesk {
             p.push(("state", s));
         }
         p.push(("iss", iss.as_str()));
-        Outcome::Redirect(redirect_to(uri, &p))
+        Outcome::ErrorRedirect {
+            to: redirect_to(uri, &p),
+            error: e.code,
+        }
     }
 
     /// Handles `GET/POST /authorize` with its parameters (in order, duplicates kept).

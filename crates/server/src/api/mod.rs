@@ -184,6 +184,8 @@ pub struct Authdesk {
     password_memory: Arc<std::sync::Mutex<Vec<secret::PasswordMemory>>>,
     /// How many audit events unauthenticated callers may still cause (see `audit`).
     unauthenticated_audit: audit::UnauthenticatedBudget,
+    /// What the server counts for Prometheus (`crate::metrics`).
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How to open a data directory.
@@ -288,6 +290,7 @@ impl Authdesk {
             )),
             password_memory: Arc::default(),
             unauthenticated_audit: audit::UnauthenticatedBudget::default(),
+            metrics: Arc::default(),
         };
         app.sync().await?;
         Ok(app)
@@ -311,6 +314,9 @@ impl Authdesk {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
     }
     pub fn data_dir(&self) -> &Path {
         &self.data_dir

@@ -61,6 +61,10 @@ pub enum Command {
         /// logged-in user without a login. Always on with an https:// issuer.
         #[arg(long)]
         sso: bool,
+        /// Serve Prometheus metrics at http://ADDR/metrics, a listener of their own (off
+        /// unless given; nothing of it is on the OAuth port).
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// External-application configurations.
     #[command(subcommand)]
@@ -213,9 +217,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             issuer,
             insecure_listen,
             sso,
+            metrics_listen,
         } => {
             app.set_sso_over_http(sso);
-            serve::serve(app, listen, issuer, insecure_listen).await
+            serve::serve(app, listen, issuer, insecure_listen, metrics_listen).await
         }
         Command::Clients(c) => clients::run(&app, c, j, &actor).await,
         Command::Users(c) => users::run(&app, c, j, &actor).await,

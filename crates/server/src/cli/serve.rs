@@ -35,6 +35,7 @@ pub(super) async fn serve(
     listen: SocketAddr,
     issuer: Option<Issuer>,
     insecure_listen: bool,
+    metrics_listen: Option<SocketAddr>,
 ) -> Result<(), Failure> {
     if let Some(warning) = check_listen(listen, issuer.as_ref(), insecure_listen)? {
         tracing::warn!(%listen, "{warning}");
@@ -44,6 +45,15 @@ pub(super) async fn serve(
         .await
         .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
+    let metrics_listener = match metrics_listen {
+        None => None,
+        Some(m) => {
+            let l = tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| Failure(format!("cannot listen on {m} for metrics: {e}")))?;
+            Some(l)
+        }
+    };
     let issuer = match issuer {
         Some(i) => i,
         None => Issuer::for_address(addr),
@@ -55,6 +65,10 @@ pub(super) async fn serve(
         "authdesk listening on http://{addr} (issuer {issuer}, {mode} data directory {})",
         app.data_dir().display()
     );
+    if let Some(at) = metrics_listener.as_ref().and_then(|l| l.local_addr().ok()) {
+        tracing::info!(%at, "metrics served");
+        println!("authdesk metrics on http://{at}/metrics");
+    }
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
@@ -70,7 +84,7 @@ pub(super) async fn serve(
         }
         tracing::info!("shutting down");
     };
-    crate::http::serve(app.clone(), listener, shutdown)
+    crate::http::serve(app.clone(), listener, metrics_listener, shutdown)
         .await
         .map_err(|e| Failure(e.to_string()))?;
     app.store().close().await;

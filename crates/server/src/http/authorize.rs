@@ -44,6 +44,16 @@ fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_ag
     }
 }
 
+fn see_other(url: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(url) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 fn render(
     app: &Authdesk,
     outcome: Outcome,
@@ -52,13 +62,11 @@ fn render(
 ) -> Response {
     let mut resp = match outcome {
         Outcome::ErrorPage { message } => pages::error_page(&message),
-        Outcome::Redirect(url) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) = HeaderValue::from_str(&url) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Outcome::Redirect(url) => see_other(&url),
+        Outcome::ErrorRedirect { to, error } => {
+            let mut r = see_other(&to);
+            r.extensions_mut()
+                .insert(crate::metrics::ErrorCodeTag(error));
             r
         }
         Outcome::Login(ctx) => pages::login(&ctx),

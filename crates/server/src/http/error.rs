@@ -82,6 +82,8 @@ impl IntoResponse for HttpError {
         )
             .into_response();
         no_store(&mut resp);
+        resp.extensions_mut()
+            .insert(crate::metrics::ErrorCodeTag(e.code));
         if e.code == ErrorCode::TemporarilyUnavailable {
             resp.headers_mut().insert(
                 header::RETRY_AFTER,

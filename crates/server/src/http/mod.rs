@@ -35,6 +35,7 @@ pub mod paths {
 }
 
 pub fn router(app: Arc<Authdesk>) -> Router {
+    let metrics = app.metrics().clone();
     Router::new()
         .route(paths::DISCOVERY, get(metadata::openid_configuration))
         .route(paths::AS_METADATA, get(metadata::oauth_metadata))
@@ -58,6 +59,10 @@ pub fn router(app: Arc<Authdesk>) -> Router {
             app.clone(),
             guard::guard,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .with_state(app)
 }
 
@@ -68,12 +73,23 @@ pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
 /// How often a running server deletes what can no longer matter (`api::prune`).
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Serves until `shutdown` completes, then finishes in-flight requests.
+/// Serves until `shutdown` completes, then finishes in-flight requests. With a `metrics`
+/// listener, Prometheus metrics are served there (`crate::metrics`); they are counted either
+/// way.
 pub async fn serve(
     app: Arc<Authdesk>,
     listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let management = metrics_listener.map(|l| {
+        let router = crate::metrics::router(app.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, router).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        })
+    });
     let sync_app = app.clone();
     let sync = tokio::spawn(async move {
         let mut tick = tokio::time::interval(SYNC_INTERVAL);
@@ -101,5 +117,8 @@ pub async fn serve(
         .await;
     sync.abort();
     prune.abort();
+    if let Some(m) = management {
+        m.abort();
+    }
     result
 }

@@ -144,21 +144,26 @@ pub async fn token(
     let p = parse(&headers, &body)?;
     let grant_type = p.require("grant_type")?;
     let client = authenticate(&app, &headers, &p, paths::TOKEN).await?;
-    let resp = match grant_type {
-        "authorization_code" => {
+    let (grant_type, resp) = match grant_type {
+        "authorization_code" => (
+            "authorization_code",
             app.exchange_code(
                 &client,
                 p.require("code")?,
                 p.get("redirect_uri"),
                 p.get("code_verifier"),
             )
-            .await?
-        }
-        "client_credentials" => app.client_credentials(&client, p.get("scope")).await?,
-        "refresh_token" => {
+            .await?,
+        ),
+        "client_credentials" => (
+            "client_credentials",
+            app.client_credentials(&client, p.get("scope")).await?,
+        ),
+        "refresh_token" => (
+            "refresh_token",
             app.refresh(&client, p.require("refresh_token")?, p.get("scope"))
-                .await?
-        }
+                .await?,
+        ),
         other => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -170,7 +175,12 @@ pub async fn token(
             .into());
         }
     };
-    Ok(json_no_store(resp))
+    let mut resp = json_no_store(resp);
+    resp.extensions_mut().insert(crate::metrics::Issued {
+        grant_type,
+        client_id: client.id.clone(),
+    });
+    Ok(resp)
 }
 
 pub async fn introspect(

@@ -185,6 +185,12 @@ impl Writer {
         StoreError::Unavailable("the database writer stopped".into())
     }
 
+    /// Units waiting in the queue now, and how many it holds.
+    pub(crate) fn queue_depth(&self) -> (usize, usize) {
+        let capacity = self.queue.max_capacity();
+        (capacity - self.queue.capacity(), capacity)
+    }
+
     pub(crate) fn set_page_limit(&self, pages: Option<u32>) {
         self.page_limit
             .store(pages.unwrap_or(NO_PAGE_LIMIT), Ordering::SeqCst);
