@@ -20,3 +20,4 @@ mod overview;
 mod prune;
 mod search;
 mod snapshots;
+mod transfer;

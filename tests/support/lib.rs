@@ -53,6 +53,16 @@ pub async fn spawn_app_with_limits(limits: authdesk_store::Limits) -> TestApp {
     .await
 }
 
+/// The same over a production data directory (no clock travel, no mint).
+pub async fn spawn_production_app() -> TestApp {
+    spawn_app_with(OpenOptions {
+        mode_if_new: Mode::Production,
+        clock: CLOCK.clone(),
+        ..Default::default()
+    })
+    .await
+}
+
 async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     spawn_app_with(OpenOptions {
         mode_if_new: Mode::Sandbox,

@@ -100,6 +100,31 @@ pub struct ClientDraft {
     pub lifetimes: LifetimeOverrides,
 }
 
+impl From<&ClientSettings> for ClientDraft {
+    /// The registration as an administrator would submit it again (an export's form):
+    /// validating it gives back the same settings.
+    fn from(s: &ClientSettings) -> Self {
+        ClientDraft {
+            name: s.name.clone(),
+            partner_name: s.partner_name.clone(),
+            client_type: Some(s.client_type),
+            auth_method: Some(s.auth_method),
+            redirect_uris: s
+                .redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_string())
+                .collect(),
+            scopes: s.scopes.iter().map(String::from).collect(),
+            custom_claims: s.custom_claims.clone(),
+            grant_types: s.grant_types.clone(),
+            public_key: s.public_key.clone(),
+            consent_required: Some(s.consent_required),
+            resource_server: Some(s.resource_server),
+            lifetimes: s.lifetimes.overrides(),
+        }
+    }
+}
+
 /// A registration that passed every rule (the secret and key material are handled outside).
 /// How it is stored is the store's business (`authdesk_store::clients`), not this struct's.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -160,3 +160,39 @@ fn custom_claim_names() {
     assert!(!is_custom_claim_name("institution_id"));
     assert!(!is_custom_claim_name("https://"));
 }
+
+/// An export carries an app as the draft that registers it again: validating
+/// `ClientDraft::from(&settings)` gives back the same settings, for every kind of app.
+#[test]
+fn settings_come_back_from_their_draft() {
+    let drafts = [
+        draft(),
+        ClientDraft {
+            name: "Mobile".into(),
+            partner_name: Some("Acme".into()),
+            client_type: Some(ClientType::Public),
+            scopes: vec!["openid".into(), "offline_access".into()],
+            consent_required: Some(false),
+            lifetimes: authdesk_core::lifetime::LifetimeOverrides {
+                access_token: Some(300),
+                refresh_token: Some(86_400),
+                ..Default::default()
+            },
+            ..draft()
+        },
+        ClientDraft {
+            name: "Ledger API".into(),
+            redirect_uris: vec![],
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: vec!["accounts".into()],
+            custom_claims: vec!["https://bank.example/claims/branch".into()],
+            resource_server: Some(true),
+            ..draft()
+        },
+    ];
+    for d in drafts {
+        let settings = d.validate().unwrap();
+        let again = ClientDraft::from(&settings).validate().unwrap();
+        assert_eq!(again, settings, "{}", d.name);
+    }
+}

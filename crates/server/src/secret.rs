@@ -54,6 +54,12 @@ impl SecretHasher {
         ctx.sign().as_ref().to_vec()
     }
 
+    /// Names this key without revealing it: two directories with the same fingerprint hash
+    /// secrets alike (an export's secret hashes can be checked only under the same key).
+    pub fn fingerprint(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.hash("key_fingerprint", "")[..12])
+    }
+
     /// Constant-time check of `secret` against a stored hash.
     pub fn verify(&self, purpose: &str, secret: &str, stored: &[u8]) -> bool {
         let mut msg = Vec::with_capacity(purpose.len() + 1 + secret.len());
@@ -99,6 +105,25 @@ pub fn hash_password(password: &str, memory: &mut PasswordMemory) -> String {
 
 /// Whether `password` matches the stored PHC string (its own parameters and salt); the
 /// comparison is constant-time.
+/// An argon2 PHC string this program can verify without more work or memory than its own
+/// hashes take (an imported hash with larger parameters would make every login costlier).
+pub fn is_password_hash(stored: &str) -> bool {
+    let check = || -> Option<bool> {
+        let h = PasswordHash::new(stored).ok()?;
+        Algorithm::try_from(h.algorithm).ok()?;
+        Version::try_from(h.version.unwrap_or(0x13)).ok()?;
+        let params = Params::try_from(&h).ok()?;
+        h.salt?;
+        h.hash?;
+        Some(
+            params.m_cost() <= Params::DEFAULT_M_COST
+                && params.t_cost() <= Params::DEFAULT_T_COST.max(4)
+                && params.p_cost() <= Params::DEFAULT_P_COST.max(4),
+        )
+    };
+    check().unwrap_or(false)
+}
+
 pub fn verify_password(password: &str, stored: &str, memory: &mut PasswordMemory) -> bool {
     let mut check = || -> Option<bool> {
         let h = PasswordHash::new(stored).ok()?;

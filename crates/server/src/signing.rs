@@ -107,6 +107,36 @@ pub fn generate(alg: Alg, now: i64) -> Result<KeyRow, KeyError> {
     })
 }
 
+/// The row of a key brought from elsewhere (an export): the PKCS#8 private key must parse as
+/// `alg`; the public JWK is derived from it, never taken on trust.
+pub fn imported(
+    alg: Alg,
+    kid: &str,
+    private_der: Vec<u8>,
+    created_at: i64,
+    retired_at: Option<i64>,
+) -> Result<KeyRow, KeyError> {
+    let jwk = match alg {
+        Alg::RS256 => rsa_jwk(
+            &RsaKeyPair::from_pkcs8(&private_der).map_err(|e| KeyError(e.to_string()))?,
+            kid,
+        ),
+        Alg::ES256 => ec_jwk(
+            &EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &private_der)
+                .map_err(|e| KeyError(e.to_string()))?,
+            kid,
+        ),
+    };
+    Ok(KeyRow {
+        kid: kid.into(),
+        alg: alg.as_str().into(),
+        private_der,
+        public_jwk: jwk.to_string(),
+        created_at,
+        retired_at,
+    })
+}
+
 fn rsa_jwk(kp: &RsaKeyPair, kid: &str) -> Value {
     let pk = kp.public_key();
     json!({

@@ -913,3 +913,72 @@ async fn json_logs_are_one_object_per_line_without_secrets() {
     }
     assert!(!log.contains(wrong_secret), "a secret reached the log");
 }
+
+/// `export` / `import` from the command line: a sandbox's app promoted into a production
+/// directory; the file is owner-only and never replaces one; stdout carries the document when
+/// there is no `--out`; the import prints the new secret once.
+#[test]
+fn export_then_import_into_production() {
+    let root = tempfile::tempdir().unwrap();
+    let (sandbox, prod) = (root.path().join("sandbox"), root.path().join("prod"));
+    let id = json(
+        &sandbox,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Promoted",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "accounts",
+            "--json",
+        ],
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = root.path().join("registry.json");
+    let f = file.to_str().unwrap();
+    let (code, _, err) = authdesk(&sandbox, &["export", "--out", f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("exported 1 app, 0 people"), "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner-only");
+    }
+    let written = std::fs::read_to_string(&file).unwrap();
+    let (code, _, err) = authdesk(&sandbox, &["export", "--with-keys", "--out", f]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot create"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        written,
+        "not replaced"
+    );
+    let (code, out, _) = authdesk(&sandbox, &["export"]);
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["format"], "authdesk-registry");
+    assert_eq!(doc["apps"][0]["client_id"], id.as_str());
+
+    let (code, _, err) = authdesk(&prod, &["init", "--production"]);
+    assert_eq!(code, 0, "{err}");
+    let report = json(&prod, &["import", f, "--json"]);
+    assert_eq!(report["apps"], 1);
+    assert_eq!(report["new_secrets"][0]["client_id"], id.as_str());
+    assert!(
+        report["new_secrets"][0]["client_secret"]
+            .as_str()
+            .unwrap()
+            .len()
+            >= 32
+    );
+    let shown = json(&prod, &["clients", "show", &id, "--json"]);
+    assert_eq!(shown["name"], "Promoted");
+    let (code, _, err) = authdesk(&prod, &["import", f]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already here") && err.contains(&id), "{err}");
+}

@@ -65,15 +65,15 @@ pub fn open_exclusive(dir: &Path) -> Result<OpenLock, StoreError> {
     }
 }
 
-/// Creates an empty file only the owner can read (a backup is written into it).
-pub fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+/// Creates an empty file only the owner can read, never replacing one (a backup or an export
+/// is written into it).
+pub fn create_owner_only(path: &Path) -> Result<std::fs::File, StoreError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
         .open(path)
-        .map(|_| ())
         .map_err(|e| StoreError::Unusable(format!("cannot create {}: {e}", path.display())))
 }
 

@@ -4,4 +4,4 @@
  * Every action the audit records: a closed set, exported to the console (its filter lists
  * [`AuditAction::ALL`], so a new action cannot be missing there).
  */
-export type AuditAction = "client.create" | "client.update" | "client.disable" | "client.enable" | "client.delete" | "client.rotate_secret" | "client.auth_failed" | "user.create" | "user.login_failed" | "user.update" | "user.delete" | "token.issue" | "token.refresh" | "token.mint" | "refresh.reuse_detected" | "code.replayed" | "grant.revoke" | "access_token.revoke" | "key.rotate" | "clock.advance" | "clock.reset" | "settings.retention" | "sandbox.seed";
+export type AuditAction = "client.create" | "client.update" | "client.disable" | "client.enable" | "client.delete" | "client.rotate_secret" | "client.auth_failed" | "user.create" | "user.login_failed" | "user.update" | "user.delete" | "token.issue" | "token.refresh" | "token.mint" | "refresh.reuse_detected" | "code.replayed" | "grant.revoke" | "access_token.revoke" | "key.rotate" | "clock.advance" | "clock.reset" | "settings.retention" | "sandbox.seed" | "registry.export" | "registry.import";

@@ -58,10 +58,14 @@ pub enum AuditAction {
     SettingsRetention,
     #[serde(rename = "sandbox.seed")]
     SandboxSeed,
+    #[serde(rename = "registry.export")]
+    RegistryExport,
+    #[serde(rename = "registry.import")]
+    RegistryImport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 25] = [
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientDisable,
@@ -85,6 +89,8 @@ impl AuditAction {
         Self::ClockReset,
         Self::SettingsRetention,
         Self::SandboxSeed,
+        Self::RegistryExport,
+        Self::RegistryImport,
     ];
 
     /// The action with this stored name.
@@ -124,6 +130,8 @@ impl AuditAction {
             Self::ClockReset => "clock.reset",
             Self::SettingsRetention => "settings.retention",
             Self::SandboxSeed => "sandbox.seed",
+            Self::RegistryExport => "registry.export",
+            Self::RegistryImport => "registry.import",
         }
     }
 }

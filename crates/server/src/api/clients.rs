@@ -87,7 +87,7 @@ impl From<&ClientRow> for ClientView {
     }
 }
 
-fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
+pub(crate) fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
     let settings = draft
         .validate()
         .map_err(|fields| ApiError::Invalid { fields })?;

@@ -17,6 +17,7 @@ pub mod prune;
 pub mod search;
 pub mod seed;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 use crate::secret::{self, SecretHasher};

@@ -31,7 +31,7 @@ impl From<&UserRow> for UserView {
     }
 }
 
-fn check_claims(c: &Map<String, Value>) -> Result<()> {
+pub(crate) fn check_claims(c: &Map<String, Value>) -> Result<()> {
     for k in c.keys() {
         if !claims::is_known_user_claim(k) {
             return Err(ApiError::invalid(

@@ -1,4 +1,5 @@
-//! The data directory's upkeep: `clock`, `keys`, `retention`, `prune` and `audit`.
+//! The data directory's upkeep: `clock`, `keys`, `retention`, `prune`, `audit`, `export` and
+//! `import`.
 
 use super::Failure;
 use super::output::{self, print};
@@ -104,6 +105,97 @@ pub(super) async fn prune(app: &Authdesk, j: bool) -> Result<(), Failure> {
     let r = app.prune().await?;
     let v = json!({"deleted": r.deleted.iter().map(|(k, n)| json!({"kind": k, "rows": n})).collect::<Vec<_>>()});
     print(j, &v, || output::pruned(&r));
+    Ok(())
+}
+
+/// `export`: the document to `out` (created owner-only, never replacing a file) or stdout.
+pub(super) async fn export(
+    app: &Authdesk,
+    options: crate::api::transfer::ExportOptions,
+    out: Option<&std::path::Path>,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    // Create the file first: a taken name is refused before anything is read or audited.
+    let file = match out {
+        Some(path) => Some(
+            authdesk_store::files::create_owner_only(path).map_err(|e| Failure(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let written = async {
+        let doc = app.export(options, actor).await?;
+        let text = serde_json::to_string_pretty(&doc).expect("serialises") + "\n";
+        match (file, out) {
+            (Some(mut f), Some(path)) => {
+                f.write_all(text.as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!(
+                    "exported {}, {}{}{} to {}",
+                    counted(doc.apps.len(), "app", "apps"),
+                    counted(doc.users.len(), "person", "people"),
+                    if options.with_secrets {
+                        ", their secret hashes"
+                    } else {
+                        ""
+                    },
+                    if options.with_keys {
+                        ", the signing keys"
+                    } else {
+                        ""
+                    },
+                    path.display()
+                );
+            }
+            _ => print!("{text}"),
+        }
+        Ok::<(), Failure>(())
+    }
+    .await;
+    if written.is_err()
+        && let Some(path) = out
+    {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `import FILE`: what was brought in; new secrets are shown once.
+pub(super) async fn import(
+    app: &Authdesk,
+    path: &std::path::Path,
+    j: bool,
+    actor: &Actor,
+) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+    let file = crate::api::transfer::parse(&text)?;
+    let report = app.import(file, actor).await?;
+    print(j, &report, || {
+        let mut s = format!(
+            "imported {}, {}, {}{}\n",
+            counted(report.apps, "app", "apps"),
+            counted(report.users, "person", "people"),
+            counted(report.keys, "signing key", "signing keys"),
+            if report.keys_already_present > 0 {
+                format!(" ({} already here)", report.keys_already_present)
+            } else {
+                String::new()
+            }
+        );
+        for n in &report.new_secrets {
+            s.push_str(&format!(
+                "new secret for {} ({}): {}  (shown once)\n",
+                n.name, n.client_id, n.client_secret
+            ));
+        }
+        s
+    });
     Ok(())
 }
 

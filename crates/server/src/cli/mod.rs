@@ -125,6 +125,25 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
+    /// Write the registry (apps, people) as versioned JSON, to FILE (created owner-only, never
+    /// replacing one) or standard output.
+    Export {
+        /// Include the apps' secret hashes; they can be imported only into this data directory
+        /// or a copy of it (elsewhere, imported apps get new secrets).
+        #[arg(long)]
+        with_secrets: bool,
+        /// Include the signing keys' private halves.
+        #[arg(long)]
+        with_keys: bool,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Bring in an export, all or nothing: apps keep their ids; apps that need a secret and
+    /// come without one get a new secret, shown once.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Sandbox only: add demo apps and PEOPLE people (customer00001 …, password
     /// "sandbox-password") with grants of every kind, to try the console at scale.
     Seed {
@@ -247,6 +266,23 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Export {
+            with_secrets,
+            with_keys,
+            out,
+        } => {
+            admin::export(
+                &app,
+                crate::api::transfer::ExportOptions {
+                    with_secrets,
+                    with_keys,
+                },
+                out.as_deref(),
+                &actor,
+            )
+            .await
+        }
+        Command::Import { file } => admin::import(&app, &file, j, &actor).await,
         Command::Seed { people } => {
             let report = app.sandbox_seed(people, &actor).await?;
             output::print(j, &report, || {
