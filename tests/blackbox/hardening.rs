@@ -72,11 +72,14 @@ async fn tokens_of_a_user_deleted_without_their_grants_are_refused() {
         .store()
         .write(move |tx| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM users WHERE sub = ?")
-                    .bind(&sub)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(authdesk_store::StoreError::from)?;
+                authdesk_store::on!(&mut *tx, "DELETE FROM users WHERE sub = ?", |db, sql| {
+                    sqlx::query(sql)
+                        .bind(&sub)
+                        .execute(&mut *db)
+                        .await
+                        .map(|r| r.rows_affected())
+                })
+                .map_err(authdesk_store::StoreError::from)?;
                 Ok::<_, authdesk_store::StoreError>(())
             })
         })
@@ -633,8 +636,7 @@ async fn tamper(t: &TestApp, sql: &'static str) {
         .store()
         .write(move |tx| {
             Box::pin(async move {
-                sqlx::query(sql)
-                    .execute(&mut *tx)
+                tx.execute(sql)
                     .await
                     .map_err(authdesk_store::StoreError::from)?;
                 Ok::<_, authdesk_store::StoreError>(())

@@ -35,7 +35,10 @@ async fn assert_nothing_half_done(t: &TestApp) {
             "SELECT (SELECT COUNT(*) FROM authorization_codes WHERE grant_id IS NOT NULL) - (SELECT COUNT(*) FROM audit WHERE action = 'token.issue')",
         ),
     ] {
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap();
+        let n: i64 = authdesk_store::on!(&mut *c, sql, |db, sql| sqlx::query_scalar(sql)
+            .fetch_one(&mut *db)
+            .await)
+        .unwrap();
         assert_eq!(n, 0, "{what}");
     }
 }
@@ -276,7 +279,7 @@ async fn a_full_disk_is_a_503_with_nothing_half_written_and_service_resumes_by_i
     let pages: i64 = {
         let mut c = store.read().await.unwrap();
         sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&mut *c)
+            .fetch_one(c.as_sqlite().expect("a SQLite store"))
             .await
             .unwrap()
     };
@@ -509,8 +512,7 @@ async fn readiness_follows_the_database_and_liveness_does_not() {
         .store()
         .write(|tx| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
-                    .execute(&mut *tx)
+                tx.execute("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
                     .await?;
                 Ok::<_, authdesk_store::StoreError>(())
             })

@@ -217,10 +217,10 @@ async fn after_a_year_and_the_retention_period_storage_is_back_to_its_baseline()
         }
     }
     let mut conn = t.app.store().read().await.unwrap();
-    let oldest: i64 = sqlx::query_scalar("SELECT MIN(at) FROM audit")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let oldest: i64 = authdesk_store::on!(&mut *conn, "SELECT MIN(at) FROM audit", |db, sql| {
+        sqlx::query_scalar(sql).fetch_one(&mut *db).await
+    })
+    .unwrap();
     assert!(
         oldest >= t.app.now().timestamp() - DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
         "no audit event older than the audit retention"

@@ -37,12 +37,11 @@ static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 });
 
 pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM access_tokens WHERE jti = ?"
-    ))
-    .bind(jti)
-    .fetch_optional(conn)
-    .await?)
+    Ok(crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM access_tokens WHERE jti = ?"),
+        |db, sql| sqlx::query_as(sql).bind(jti).fetch_optional(&mut *db).await
+    )?)
 }
 
 /// The token's record and whether its grant (if it has one) still exists unrevoked and its
@@ -57,33 +56,36 @@ pub async fn with_grant_state(
         token: AccessTokenRow,
         grant_live: bool,
     }
-    let found: Option<Found> = sqlx::query_as(
-        "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
+    let found: Option<Found> = crate::on!(&mut *conn, "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
                 (a.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL
                     AND EXISTS (SELECT 1 FROM users u WHERE u.sub = g.sub))) AS grant_live
-         FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?",
-    )
+         FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?", |db, sql| sqlx::query_as(sql)
     .bind(jti)
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(&mut *db)
+    .await)?;
     Ok(found.map(|f| (f.token, f.grant_live)))
 }
 
 pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<AccessTokenRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"
-    ))
-    .bind(grant_id)
-    .fetch_all(conn)
-    .await?)
+    Ok(crate::on!(
+        &mut *conn,
+        &format!(
+            "SELECT {COLUMNS} FROM access_tokens WHERE grant_id = ? ORDER BY issued_at, rowid"
+        ),
+        |db, sql| sqlx::query_as(sql).bind(grant_id).fetch_all(&mut *db).await
+    )?)
 }
 
 pub async fn revoke(conn: &mut Conn, jti: &str, now: i64) -> Result<bool> {
-    let r =
-        sqlx::query("UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL")
+    let r = crate::on!(
+        &mut *conn,
+        "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL",
+        |db, sql| sqlx::query(sql)
             .bind(now)
             .bind(jti)
-            .execute(conn)
-            .await?;
-    Ok(r.rows_affected() == 1)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r == 1)
 }

@@ -11,16 +11,19 @@ pub async fn remember(
     expires_at: i64,
     now: i64,
 ) -> Result<bool> {
-    let r = sqlx::query(
+    let r = crate::on!(
+        &mut *conn,
         "INSERT INTO client_assertions (client_id, jti, expires_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
          WHERE client_assertions.expires_at <= ?4",
-    )
-    .bind(client_id)
-    .bind(jti)
-    .bind(expires_at)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+        |db, sql| sqlx::query(sql)
+            .bind(client_id)
+            .bind(jti)
+            .bind(expires_at)
+            .bind(now)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r == 1)
 }

@@ -10,7 +10,6 @@
 //! scheme can also rewrite the chain, so it is tamper-evident, not tamper-proof.
 
 use crate::{Conn, Result, Script, settings};
-use sqlx::Row;
 
 /// The chain's anchor once pruning removed its start (hex).
 pub const ANCHOR: &str = "audit_anchor";
@@ -58,16 +57,17 @@ const FILTER: &str = "(?1 IS NULL OR instr(lower(actor), lower(?1)) > 0)
     AND (?5 IS NULL OR at < ?5)
     AND (?6 IS NULL OR instr(lower(actor || ' ' || action || ' ' || target || ' ' || detail), lower(?6)) > 0)";
 
-fn bind_filter<'q, O>(
-    q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
-    f: &AuditFilter<'q>,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
-    q.bind(f.actor.filter(|s| !s.is_empty()))
-        .bind(f.action)
-        .bind(f.target.filter(|s| !s.is_empty()))
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.text.filter(|s| !s.is_empty()))
+/// Binds a filter's values to `FILTER`'s parameters (a macro: the query's type differs by
+/// database).
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {
+        $q.bind($f.actor.filter(|s| !s.is_empty()))
+            .bind($f.action)
+            .bind($f.target.filter(|s| !s.is_empty()))
+            .bind($f.from)
+            .bind($f.to)
+            .bind($f.text.filter(|s| !s.is_empty()))
+    };
 }
 
 /// The newest events matching `filter`, older than event `before` when given (the last id of
@@ -82,19 +82,25 @@ pub async fn list(
         "SELECT id, at, actor, action, target, detail, recorded_at FROM audit
          WHERE {FILTER} AND (?7 IS NULL OR id < ?7) ORDER BY id DESC LIMIT ?8"
     );
-    Ok(bind_filter(sqlx::query_as(&sql), filter)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?)
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_filter!(
+        sqlx::query_as(sql),
+        filter
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(&mut *db)
+    .await)?)
 }
 
 /// How many events match `filter`.
 pub async fn count(conn: &mut Conn, filter: &AuditFilter<'_>) -> Result<i64> {
     let sql = format!("SELECT COUNT(*) FROM audit WHERE {FILTER}");
-    let (n,): (i64,) = bind_filter(sqlx::query_as(&sql), filter)
-        .fetch_one(conn)
-        .await?;
+    let (n,): (i64,) = crate::on!(&mut *conn, &sql, |db, sql| bind_filter!(
+        sqlx::query_as(sql),
+        filter
+    )
+    .fetch_one(&mut *db)
+    .await)?;
     Ok(n)
 }
 
@@ -186,13 +192,11 @@ struct Sealable {
 /// the last sealed one, and stamps them `recorded_at` (the wall clock at the commit, Unix
 /// seconds), which the hash covers. One query when there is nothing to seal.
 pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<()> {
-    let rows: Vec<Sealable> = sqlx::query_as(
-        "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit
+    let rows: Vec<Sealable> = crate::on!(&mut *conn, "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit
          WHERE id >= COALESCE((SELECT id FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1), 0)
-         ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+         ORDER BY id", |db, sql| sqlx::query_as(sql)
+    .fetch_all(&mut *db)
+    .await)?;
     let mut rows = rows.into_iter().peekable();
     let mut prev = match rows.peek() {
         None => return Ok(()),
@@ -233,12 +237,11 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
     let mut after = 0i64;
     let mut events = 0i64;
     loop {
-        let page: Vec<Sealable> = sqlx::query_as(
+        let page: Vec<Sealable> = crate::on!(
+            &mut *conn,
             "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit WHERE id > ? ORDER BY id LIMIT 1000",
-        )
-        .bind(after)
-        .fetch_all(&mut *conn)
-        .await?;
+            |db, sql| sqlx::query_as(sql).bind(after).fetch_all(&mut *db).await
+        )?;
         let Some(last) = page.last() else {
             return Ok(ChainCheck {
                 events,
@@ -264,13 +267,13 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
 /// `before` (stopping at the first newer one, so the chain stays whole), and keeps the hash of
 /// the last one removed as the anchor. Returns how many went.
 pub async fn prune_oldest(conn: &mut Conn, before: i64, limit: i64) -> Result<u64> {
-    let rows = sqlx::query("SELECT id, at, hash FROM audit ORDER BY id LIMIT ?")
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(i64, i64, Option<Vec<u8>>)> = crate::on!(
+        &mut *conn,
+        "SELECT id, at, hash FROM audit ORDER BY id LIMIT ?",
+        |db, sql| sqlx::query_as(sql).bind(limit).fetch_all(&mut *db).await
+    )?;
     let mut last: Option<(i64, Vec<u8>)> = None;
-    for r in &rows {
-        let (id, at, hash): (i64, i64, Option<Vec<u8>>) = (r.get(0), r.get(1), r.get(2));
+    for (id, at, hash) in rows {
         match hash {
             Some(h) if at <= before => last = Some((id, h)),
             _ => break,
@@ -279,11 +282,13 @@ pub async fn prune_oldest(conn: &mut Conn, before: i64, limit: i64) -> Result<u6
     let Some((id, hash)) = last else {
         return Ok(0);
     };
-    let n = sqlx::query("DELETE FROM audit WHERE id <= ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let n = crate::on!(&mut *conn, "DELETE FROM audit WHERE id <= ?", |db, sql| {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     settings::set(conn, ANCHOR, &hex(&hash)).await?;
     Ok(n)
 }

@@ -133,25 +133,31 @@ impl TryFrom<Raw> for ClientRow {
 const COLUMNS: &str = "id, settings, secret_hash, secret_rotated_at, previous_secret_hash, previous_secret_until, enabled, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
-    sqlx::query("INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&c.id)
-        .bind(&c.settings.name)
-        .bind(stored(&c.settings))
-        .bind(&c.secret_hash)
-        .bind(c.secret_rotated_at)
-        .bind(c.enabled)
-        .bind(c.created_at)
-        .bind(c.updated_at)
-        .execute(&mut *conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        |db, sql| sqlx::query(sql)
+            .bind(&c.id)
+            .bind(&c.settings.name)
+            .bind(stored(&c.settings))
+            .bind(&c.secret_hash)
+            .bind(c.secret_rotated_at)
+            .bind(c.enabled)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     settings::bump(conn, settings::REGISTRY_VERSION).await
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ClientRow>> {
-    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM clients WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let raw: Option<Raw> = crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM clients WHERE id = ?"),
+        |db, sql| sqlx::query_as(sql).bind(id).fetch_optional(&mut *db).await
+    )?;
     raw.map(ClientRow::try_from).transpose()
 }
 
@@ -169,14 +175,18 @@ pub async fn list(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let raws: Vec<Raw> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM clients WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2 OFFSET ?3"
-    ))
-    .bind(pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+    let raws: Vec<Raw> = crate::on!(
+        &mut *conn,
+        &format!(
+            "SELECT {COLUMNS} FROM clients WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2 OFFSET ?3"
+        ),
+        |db, sql| sqlx::query_as(sql)
+            .bind(pattern)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *db)
+            .await
+    )?;
     raws.into_iter().map(ClientRow::try_from).collect()
 }
 
@@ -186,14 +196,19 @@ pub async fn update_settings(
     s: &ClientSettings,
     now: i64,
 ) -> Result<bool> {
-    let r = sqlx::query("UPDATE clients SET name = ?, settings = ?, updated_at = ? WHERE id = ?")
-        .bind(&s.name)
-        .bind(stored(s))
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    changed(conn, r.rows_affected()).await
+    let r = crate::on!(
+        &mut *conn,
+        "UPDATE clients SET name = ?, settings = ?, updated_at = ? WHERE id = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(&s.name)
+            .bind(stored(s))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    changed(conn, r).await
 }
 
 /// Sets (or removes) the app's secret; `previous` is the replaced secret still accepted for a
@@ -205,36 +220,47 @@ pub async fn set_secret(
     previous: Option<&PreviousSecret>,
     now: i64,
 ) -> Result<bool> {
-    let r = sqlx::query(
+    let r = crate::on!(
+        &mut *conn,
         "UPDATE clients SET secret_hash = ?, previous_secret_hash = ?, previous_secret_until = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?",
-    )
-    .bind(hash)
-    .bind(previous.map(|p| p.hash.as_slice()))
-    .bind(previous.map(|p| p.until))
-    .bind(now)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    changed(conn, r.rows_affected()).await
+        |db, sql| sqlx::query(sql)
+            .bind(hash)
+            .bind(previous.map(|p| p.hash.as_slice()))
+            .bind(previous.map(|p| p.until))
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    changed(conn, r).await
 }
 
 pub async fn set_enabled(conn: &mut Conn, id: &str, enabled: bool, now: i64) -> Result<bool> {
-    let r = sqlx::query("UPDATE clients SET enabled = ?, updated_at = ? WHERE id = ?")
-        .bind(enabled)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    changed(conn, r.rows_affected()).await
+    let r = crate::on!(
+        &mut *conn,
+        "UPDATE clients SET enabled = ?, updated_at = ? WHERE id = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(enabled)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    changed(conn, r).await
 }
 
 pub async fn delete(conn: &mut Conn, id: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM clients WHERE id = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    changed(conn, r.rows_affected()).await
+    let r = crate::on!(&mut *conn, "DELETE FROM clients WHERE id = ?", |db, sql| {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    changed(conn, r).await
 }
 
 /// Bumps the registry version when a statement changed an app; says whether it did.

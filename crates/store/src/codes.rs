@@ -63,10 +63,14 @@ pub fn insert_into(s: &mut Script, c: &CodeRow) {
 }
 
 pub async fn get(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<CodeRow>> {
-    Ok(sqlx::query_as("SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id FROM authorization_codes WHERE code_hash = ?")
-        .bind(code_hash)
-        .fetch_optional(conn)
-        .await?)
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id FROM authorization_codes WHERE code_hash = ?",
+        |db, sql| sqlx::query_as(sql)
+            .bind(code_hash)
+            .fetch_optional(&mut *db)
+            .await
+    )?)
 }
 
 /// Marks the code used (and by which grant), only if it was unused: true if this call did it.

@@ -138,11 +138,13 @@ fn clause(s: Option<&GrantSelector>) -> String {
     parts.join(" AND ")
 }
 
-type Query<'q, O> = sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
-
-fn bind_parts<'q, O>(q: Query<'q, O>, s: Option<&'q GrantSelector>) -> Query<'q, O> {
-    let (client_id, sub, grant_id) = s.map(GrantSelector::parts).unwrap_or_default();
-    q.bind(client_id).bind(sub).bind(grant_id)
+/// Binds a selector's values to `clause`'s parameters ?1–?3 (a macro: the query's type
+/// differs by database).
+macro_rules! bind_parts {
+    ($q:expr, $s:expr) => {{
+        let (client_id, sub, grant_id) = $s.map(GrantSelector::parts).unwrap_or_default();
+        $q.bind(client_id).bind(sub).bind(grant_id)
+    }};
 }
 
 pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
@@ -165,12 +167,11 @@ pub fn insert_into(s: &mut Script, g: &GrantRow) {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"),
+        |db, sql| sqlx::query_as(sql).bind(id).fetch_optional(&mut *db).await
+    )?)
 }
 
 /// A grant with the names people know it by: its app's name and its user's username (`None`
@@ -201,32 +202,41 @@ pub async fn list(
     offset: i64,
 ) -> Result<Vec<NamedGrant>> {
     let sql = named_sql(s);
-    Ok(bind_parts(sqlx::query_as(&sql), s)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?)
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
+        sqlx::query_as(sql),
+        s
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *db)
+    .await)?)
 }
 
 /// One grant, named (see [`NamedGrant`]).
 pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> {
     let selector = GrantSelector::Grant(id.to_string());
     let sql = named_sql(Some(&selector));
-    Ok(bind_parts(sqlx::query_as(&sql), Some(&selector))
-        .bind(1)
-        .bind(0)
-        .fetch_optional(conn)
-        .await?)
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
+        sqlx::query_as(sql),
+        Some(&selector)
+    )
+    .bind(1)
+    .bind(0)
+    .fetch_optional(&mut *db)
+    .await)?)
 }
 
 /// SQLite's plan for `list` with this selector (for the scale test: paging must use an index).
 pub async fn explain_list(conn: &mut Conn, s: Option<&GrantSelector>) -> Result<String> {
     let sql = format!("EXPLAIN QUERY PLAN {}", named_sql(s));
-    let rows: Vec<(i64, i64, i64, String)> = bind_parts(sqlx::query_as(&sql), s)
-        .bind(50)
-        .bind(0)
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
+        sqlx::query_as(sql),
+        s
+    )
+    .bind(50)
+    .bind(0)
+    .fetch_all(&mut *db)
+    .await)?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 
@@ -256,11 +266,14 @@ pub async fn impact(conn: &mut Conn, s: &GrantSelector, now: i64) -> Result<Impa
                WHERE {c} AND g.revoked_at IS NULL AND a.revoked_at IS NULL AND a.expires_at > ?4)",
         c = clause(Some(s))
     );
-    let (grants, refresh_tokens, access_tokens): (i64, i64, i64) =
-        bind_parts(sqlx::query_as(&sql), Some(s))
+    let (grants, refresh_tokens, access_tokens): (i64, i64, i64) = crate::on!(
+        &mut *conn,
+        &sql,
+        |db, sql| bind_parts!(sqlx::query_as(sql), Some(s))
             .bind(now)
-            .fetch_one(conn)
-            .await?;
+            .fetch_one(&mut *db)
+            .await
+    )?;
     Ok(Impact {
         grants,
         refresh_tokens,
@@ -277,19 +290,24 @@ pub async fn revoke(
     reason: &str,
 ) -> Result<u64> {
     let (client_id, sub, grant_id) = s.parts();
-    let r = sqlx::query(&format!(
-        "UPDATE grants AS g SET revoked_at = ?4, revoked_by = ?5, revoke_reason = ?6 WHERE {} AND g.revoked_at IS NULL",
-        clause(Some(s))
-    ))
-    .bind(client_id)
-    .bind(sub)
-    .bind(grant_id)
-    .bind(now)
-    .bind(by)
-    .bind(reason)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
+    let r = crate::on!(
+        &mut *conn,
+        &format!(
+            "UPDATE grants AS g SET revoked_at = ?4, revoked_by = ?5, revoke_reason = ?6 WHERE {} AND g.revoked_at IS NULL",
+            clause(Some(s))
+        ),
+        |db, sql| sqlx::query(sql)
+            .bind(client_id)
+            .bind(sub)
+            .bind(grant_id)
+            .bind(now)
+            .bind(by)
+            .bind(reason)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r)
 }
 
 /// Revokes one live grant, as a statement of a script: it changes the grant's row, or none if
@@ -305,12 +323,17 @@ pub fn revoke_into(s: &mut Script, id: &str, now: i64, by: &str, reason: &str) {
 }
 
 pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i64) -> Result<()> {
-    sqlx::query("UPDATE grants SET chain_started_at = ?, chain_ends_at = ? WHERE id = ? AND chain_started_at IS NULL")
-        .bind(started_at)
-        .bind(ends_at)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "UPDATE grants SET chain_started_at = ?, chain_ends_at = ? WHERE id = ? AND chain_started_at IS NULL",
+        |db, sql| sqlx::query(sql)
+            .bind(started_at)
+            .bind(ends_at)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
@@ -318,22 +341,20 @@ pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i6
 /// A token's end mirrors `authdesk_core::status::effective_expiry`; `tests/status_sql.rs` holds
 /// the two together.
 pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "WITH t AS (
-            SELECT MIN(r.expires_at, COALESCE(g.chain_ends_at, r.expires_at)) AS ends
+    Ok(crate::on!(&mut *conn, "WITH t AS (
+            SELECT CASE WHEN g.chain_ends_at < r.expires_at THEN g.chain_ends_at ELSE r.expires_at END AS ends
             FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
             WHERE g.revoked_at IS NULL AND r.consumed_at IS NULL),
          c AS (SELECT g.chain_ends_at AS ends FROM grants g WHERE g.revoked_at IS NULL AND g.chain_ends_at IS NOT NULL)
          SELECT day, SUM(tokens), SUM(chains) FROM (
             SELECT (ends - ?1) / 86400 AS day, 1 AS tokens, 0 AS chains FROM t WHERE ends >= ?1 AND ends < ?2
             UNION ALL
-            SELECT (ends - ?1) / 86400 AS day, 0, 1 FROM c WHERE ends >= ?1 AND ends < ?2)
-         GROUP BY day ORDER BY day",
-    )
+            SELECT (ends - ?1) / 86400 AS day, 0, 1 FROM c WHERE ends >= ?1 AND ends < ?2) AS ends_by_day
+         GROUP BY day ORDER BY day", |db, sql| sqlx::query_as(sql)
     .bind(from)
     .bind(to)
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(&mut *db)
+    .await)?)
 }
 
 #[cfg(test)]

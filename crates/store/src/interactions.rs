@@ -28,29 +28,38 @@ pub fn insert_into(s: &mut Script, i: &InteractionRow) {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<InteractionRow>> {
-    Ok(sqlx::query_as(
+    Ok(crate::on!(
+        &mut *conn,
         "SELECT id, csrf_token, request, sub, auth_time, expires_at FROM interactions WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+        |db, sql| sqlx::query_as(sql).bind(id).fetch_optional(&mut *db).await
+    )?)
 }
 
 pub async fn set_user(conn: &mut Conn, id: &str, sub: &str, auth_time: i64) -> Result<()> {
-    sqlx::query("UPDATE interactions SET sub = ?, auth_time = ? WHERE id = ?")
-        .bind(sub)
-        .bind(auth_time)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "UPDATE interactions SET sub = ?, auth_time = ? WHERE id = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(sub)
+            .bind(auth_time)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
 /// Removes the interaction; true if this call was the one that removed it.
 pub async fn take(conn: &mut Conn, id: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM interactions WHERE id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    let r = crate::on!(
+        &mut *conn,
+        "DELETE FROM interactions WHERE id = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r == 1)
 }

@@ -13,30 +13,42 @@ pub struct KeyRow {
 }
 
 pub async fn insert(conn: &mut Conn, k: &KeyRow) -> Result<()> {
-    sqlx::query("INSERT INTO signing_keys (kid, alg, private_der, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&k.kid)
-        .bind(&k.alg)
-        .bind(&k.private_der)
-        .bind(&k.public_jwk)
-        .bind(k.created_at)
-        .bind(k.retired_at)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO signing_keys (kid, alg, private_der, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)",
+        |db, sql| sqlx::query(sql)
+            .bind(&k.kid)
+            .bind(&k.alg)
+            .bind(&k.private_der)
+            .bind(&k.public_jwk)
+            .bind(k.created_at)
+            .bind(k.retired_at)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
 /// Every key, newest first.
 pub async fn all(conn: &mut Conn) -> Result<Vec<KeyRow>> {
-    Ok(sqlx::query_as("SELECT kid, alg, private_der, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, rowid DESC")
-        .fetch_all(conn)
-        .await?)
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT kid, alg, private_der, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, rowid DESC",
+        |db, sql| sqlx::query_as(sql).fetch_all(&mut *db).await
+    )?)
 }
 
 /// Retires every active key (the caller inserts the new one in the same transaction).
 pub async fn retire_active(conn: &mut Conn, now: i64) -> Result<u64> {
-    let r = sqlx::query("UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL")
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected())
+    let r = crate::on!(
+        &mut *conn,
+        "UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL",
+        |db, sql| sqlx::query(sql)
+            .bind(now)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r)
 }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod dialect;
 pub mod files;
 pub mod grants;
 pub mod interactions;
@@ -43,7 +44,56 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub type Conn = sqlx::SqliteConnection;
+/// A connection to the database, of either kind. The table modules run their queries on it
+/// through [`on!`], which compiles each query body for both.
+#[derive(Debug)]
+pub enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+/// How to open a connection of either kind.
+#[derive(Debug, Clone)]
+pub(crate) enum Connector {
+    Sqlite(SqliteConnectOptions),
+    Postgres(sqlx::postgres::PgConnectOptions),
+}
+
+impl Connector {
+    pub(crate) async fn connect(&self) -> std::result::Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Connector::Sqlite(o) => Conn::Sqlite(o.connect().await?),
+            Connector::Postgres(o) => Conn::Postgres(o.connect().await?),
+        })
+    }
+}
+
+impl Conn {
+    /// Runs one statement without parameters (the writer's own `BEGIN`, `SAVEPOINT`, ...).
+    pub async fn execute(&mut self, sql: &str) -> std::result::Result<u64, sqlx::Error> {
+        on!(self, sql, |db, q| sqlx::query(q)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected()))
+    }
+
+    /// The SQLite connection inside, for what only SQLite has (pragmas, `VACUUM INTO`).
+    pub fn as_sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match self {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn close(self) -> std::result::Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        match self {
+            Conn::Sqlite(c) => c.close().await,
+            Conn::Postgres(c) => c.close().await,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,10 +130,21 @@ const SQLITE_NOTADB: i32 = 26;
 
 fn sqlite_code(e: &sqlx::Error) -> Option<i32> {
     match e {
+        sqlx::Error::Database(d) if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            d.code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff)
+        }
+        _ => None,
+    }
+}
+
+/// PostgreSQL's SQLSTATE, for errors from PostgreSQL.
+fn postgres_state(e: &sqlx::Error) -> Option<String> {
+    match e {
         sqlx::Error::Database(d) => d
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .map(|c| c & 0xff),
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .map(|p| p.code().to_string()),
         _ => None,
     }
 }
@@ -95,6 +156,29 @@ impl StoreError {
             sqlx::Error::Database(d) => d.message().to_string(),
             other => other.to_string(),
         };
+        if let Some(state) = postgres_state(e) {
+            match state.as_str() {
+                // serialization failure, deadlock, lock not available, too many connections
+                "40001" | "40P01" | "55P03" | "53300" => {
+                    return StoreError::Busy(format!(
+                        "the database could not take the write now ({})",
+                        msg()
+                    ));
+                }
+                // disk full, out of memory, read-only transaction, shutting down
+                "53100" | "53200" | "25006" | "57P01" | "57P02" | "57P03" => {
+                    return StoreError::Unavailable(msg());
+                }
+                s if s.starts_with("08") => return StoreError::Unavailable(msg()),
+                s if s.starts_with("XX") => {
+                    return StoreError::Unavailable(format!(
+                        "the database reports damage ({})",
+                        msg()
+                    ));
+                }
+                _ => {}
+            }
+        }
         match (sqlite_code(e), e) {
             (Some(SQLITE_BUSY | SQLITE_LOCKED), _) => {
                 StoreError::Busy("another connection holds the database's write lock".into())
@@ -179,6 +263,33 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .foreign_keys(true)
 }
 
+/// A connection to the PostgreSQL database at `url` (`postgres://…`), its schema brought up to
+/// date first.
+pub async fn postgres_connection(url: &str) -> Result<Conn> {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| {
+        StoreError::Unusable(format!("{} is not a PostgreSQL URL: {e}", redacted(url)))
+    })?;
+    let mut conn = Connector::Postgres(options)
+        .connect()
+        .await
+        .map_err(|e| StoreError::Unusable(format!("cannot connect to {}: {e}", redacted(url))))?;
+    migrate(&mut conn, Path::new(&redacted(url))).await?;
+    Ok(conn)
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "the database URL".to_string(),
+    }
+}
+
 /// Explains, for a person at a terminal, why a database cannot be opened.
 fn unusable(path: &Path, e: StoreError) -> StoreError {
     let p = path.display();
@@ -197,10 +308,26 @@ fn unusable(path: &Path, e: StoreError) -> StoreError {
     }
 }
 
+/// The schema's migrations for each database: the same versions, in each one's dialect.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// The newest schema version this program knows.
+fn known_schema() -> i64 {
+    SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 async fn migrate(conn: &mut Conn, path: &Path) -> Result<()> {
-    let migrator = sqlx::migrate!("../../migrations");
-    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    migrator.run_direct(conn).await.map_err(|e| match e {
+    let known = known_schema();
+    let ran = match conn {
+        Conn::Sqlite(c) => SQLITE_MIGRATIONS.run_direct(c).await,
+        Conn::Postgres(c) => POSTGRES_MIGRATIONS.run_direct(c).await,
+    };
+    ran.map_err(|e| match e {
         sqlx::migrate::MigrateError::VersionMissing(v) => StoreError::Unusable(format!(
             "{} was written by a newer version of Authdesk (schema version {v}; this program knows up to {known}). Use the newer program, or restore a backup made by this one.",
             path.display()
@@ -243,17 +370,21 @@ impl Store {
             .busy_timeout(Duration::from_millis(100))
             .pragma("temp_store", "MEMORY")
             .pragma("cache_size", WRITER_CACHE);
-        let mut conn = write_options
-            .connect()
-            .await
-            .map_err(|e| unusable(&path, e.into()))?;
+        let mut conn = Conn::Sqlite(
+            write_options
+                .connect()
+                .await
+                .map_err(|e| unusable(&path, e.into()))?,
+        );
         migrate(&mut conn, &path).await?;
         let turnstile = turnstile::Turnstile::open(dir, role)
             .map_err(|e| StoreError::Unusable(format!("cannot write to {}: {e}", dir.display())))?;
         let reads = std::sync::Arc::new(reads::Reads::new(
-            options(&path)
-                .busy_timeout(limits.wait)
-                .pragma("query_only", "ON"),
+            Connector::Sqlite(
+                options(&path)
+                    .busy_timeout(limits.wait)
+                    .pragma("query_only", "ON"),
+            ),
             READ_CONNECTIONS,
             limits.wait,
         ));
@@ -332,16 +463,13 @@ impl Store {
     /// schema at the version this program knows (another process may have migrated it further
     /// since this one opened it). Returns the schema version.
     pub async fn ready(&self) -> Result<i64> {
-        let known = sqlx::migrate!("../../migrations")
-            .iter()
-            .map(|m| m.version)
-            .max()
-            .unwrap_or(0);
+        let known = known_schema();
         let mut conn = self.read().await?;
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut *conn)
-                .await?;
+        let applied: Option<i64> = on!(
+            &mut *conn,
+            "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
+            |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+        )?;
         match applied {
             Some(v) if v == known => Ok(v),
             Some(v) => Err(StoreError::Unavailable(format!(
@@ -422,11 +550,7 @@ impl Store {
                 .fetch_one(&mut source)
                 .await
                 .map_err(|_| bad("it is not an Authdesk database".into()))?;
-        let known = sqlx::migrate!("../../migrations")
-            .iter()
-            .map(|m| m.version)
-            .max()
-            .unwrap_or(0);
+        let known = known_schema();
         match version {
             None => return Err(bad("it is not an Authdesk database".into())),
             Some(v) if v > known => {

@@ -5,12 +5,14 @@ use crate::{Conn, Result};
 use authdesk_core::login::Failures;
 
 pub async fn get(conn: &mut Conn, username: &str) -> Result<Option<Failures>> {
-    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+    let row: Option<(i64, i64, Option<i64>)> = crate::on!(
+        &mut *conn,
         "SELECT failures, last_failed_at, locked_until FROM login_failures WHERE username = ?",
-    )
-    .bind(username)
-    .fetch_optional(conn)
-    .await?;
+        |db, sql| sqlx::query_as(sql)
+            .bind(username)
+            .fetch_optional(&mut *db)
+            .await
+    )?;
     Ok(row.map(|(count, last_failed_at, locked_until)| Failures {
         count,
         last_failed_at,
@@ -19,35 +21,40 @@ pub async fn get(conn: &mut Conn, username: &str) -> Result<Option<Failures>> {
 }
 
 pub async fn put(conn: &mut Conn, username: &str, f: &Failures) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO login_failures (username, failures, last_failed_at, locked_until) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (username) DO UPDATE SET failures = ?2, last_failed_at = ?3, locked_until = ?4",
-    )
+    crate::on!(&mut *conn, "INSERT INTO login_failures (username, failures, last_failed_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (username) DO UPDATE SET failures = ?2, last_failed_at = ?3, locked_until = ?4", |db, sql| sqlx::query(sql)
     .bind(username)
     .bind(f.count)
     .bind(f.last_failed_at)
     .bind(f.locked_until)
-    .execute(conn)
-    .await?;
+    .execute(&mut *db)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// A successful login clears the user name's failures.
 pub async fn clear(conn: &mut Conn, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE username = ?")
-        .bind(username)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "DELETE FROM login_failures WHERE username = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(username)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
 /// Counts one more wrong password on a login form; returns its count so far (`None` if the
 /// form is gone).
 pub async fn count_on_interaction(conn: &mut Conn, interaction_id: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::on!(
+        &mut *conn,
         "UPDATE interactions SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-    )
-    .bind(interaction_id)
-    .fetch_optional(conn)
-    .await?)
+        |db, sql| sqlx::query_scalar(sql)
+            .bind(interaction_id)
+            .fetch_optional(&mut *db)
+            .await
+    )?)
 }

@@ -14,13 +14,11 @@ pub struct Counts {
 /// The counts at `now` (Unix seconds). A grant counts as active like
 /// `authdesk_core::status::grant_status` says: not revoked, chain not ended.
 pub async fn counts(conn: &mut Conn, now: i64) -> Result<Counts> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM clients) AS apps,
+    Ok(crate::on!(&mut *conn, "SELECT (SELECT COUNT(*) FROM clients) AS apps,
                 (SELECT COUNT(*) FROM clients WHERE NOT enabled) AS apps_disabled,
                 (SELECT COUNT(*) FROM users) AS users,
-                (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL AND (chain_ends_at IS NULL OR chain_ends_at > ?1)) AS active_grants",
-    )
+                (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL AND (chain_ends_at IS NULL OR chain_ends_at > ?1)) AS active_grants", |db, sql| sqlx::query_as(sql)
     .bind(now)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(&mut *db)
+    .await)?)
 }

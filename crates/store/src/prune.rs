@@ -124,12 +124,13 @@ pub async fn step(conn: &mut Conn, kind: Kind, c: &Cutoffs, limit: i64) -> Resul
     if kind == Kind::Audit {
         return crate::audit::prune_oldest(conn, c.audit_before, limit).await;
     }
-    let r = sqlx::query(kind.sql())
+    let r = crate::on!(&mut *conn, kind.sql(), |db, sql| sqlx::query(sql)
         .bind(kind.cutoff(c))
         .bind(limit)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected())
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(r)
 }
 
 /// Row counts of every table that pruning keeps flat (for tests and the benchmark).
@@ -146,9 +147,11 @@ pub async fn counts(conn: &mut Conn) -> Result<Vec<(&'static str, i64)>> {
         "login_failures",
         "audit",
     ] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
-            .fetch_one(&mut *conn)
-            .await?;
+        let n: i64 = crate::on!(
+            &mut *conn,
+            &format!("SELECT COUNT(*) FROM {t}"),
+            |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+        )?;
         out.push((t, n));
     }
     Ok(out)

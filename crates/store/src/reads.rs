@@ -4,9 +4,7 @@
 //! transaction to flush.) A read dropped mid-query returns its connection at once: sqlx runs a
 //! connection's commands in order, so the next read simply follows the abandoned one.
 
-use crate::{Conn, Result, StoreError};
-use sqlx::ConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
+use crate::{Conn, Connector, Result, StoreError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -14,7 +12,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(crate) struct Reads {
     idle: Mutex<Vec<Conn>>,
     slots: Arc<Semaphore>,
-    options: SqliteConnectOptions,
+    connector: Connector,
     wait: Duration,
 }
 
@@ -47,11 +45,11 @@ impl Drop for ReadConn<'_> {
 }
 
 impl Reads {
-    pub(crate) fn new(options: SqliteConnectOptions, size: usize, wait: Duration) -> Reads {
+    pub(crate) fn new(connector: Connector, size: usize, wait: Duration) -> Reads {
         Reads {
             idle: Mutex::new(Vec::with_capacity(size)),
             slots: Arc::new(Semaphore::new(size)),
-            options,
+            connector,
             wait,
         }
     }
@@ -65,7 +63,7 @@ impl Reads {
         let idle = self.idle.lock().expect("read pool").pop();
         let conn = match idle {
             Some(c) => c,
-            None => self.options.connect().await?,
+            None => self.connector.connect().await?,
         };
         Ok(ReadConn {
             conn: Some(conn),
@@ -79,7 +77,6 @@ impl Reads {
         self.slots.close();
         let idle: Vec<Conn> = std::mem::take(&mut *self.idle.lock().expect("read pool"));
         for c in idle {
-            use sqlx::Connection;
             let _ = c.close().await;
         }
     }

@@ -46,13 +46,17 @@ pub fn insert_into(s: &mut Script, t: &RefreshTokenRow) {
 
 /// The token with this hash and its grant (one query: each is a round trip to SQLite's thread).
 pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshTokenRow, GrantRow)>> {
-    let row: Option<WithGrant> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, {} FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = ?",
-        crate::grants::PREFIXED_COLUMNS
-    ))
-    .bind(hash)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<WithGrant> = crate::on!(
+        &mut *conn,
+        &format!(
+            "SELECT {COLUMNS}, {} FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = ?",
+            crate::grants::PREFIXED_COLUMNS
+        ),
+        |db, sql| sqlx::query_as(sql)
+            .bind(hash)
+            .fetch_optional(&mut *db)
+            .await
+    )?;
     Ok(row.map(|w| (w.token, w.grant.into())))
 }
 
@@ -116,10 +120,13 @@ impl TryFrom<WithGrantAndUser> for ForRefresh {
 
 /// What a refresh with the token of this hash needs, in one query.
 pub async fn for_refresh(conn: &mut Conn, hash: &[u8]) -> Result<Option<ForRefresh>> {
-    let row: Option<WithGrantAndUser> = sqlx::query_as(&for_refresh_sql(1))
+    let row: Option<WithGrantAndUser> =
+        crate::on!(&mut *conn, &for_refresh_sql(1), |db, sql| sqlx::query_as(
+            sql
+        )
         .bind(hash)
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(&mut *db)
+        .await)?;
     row.map(ForRefresh::try_from).transpose()
 }
 
@@ -132,18 +139,15 @@ pub async fn for_refresh_many(conn: &mut Conn, hashes: &[Vec<u8>]) -> Result<Vec
     };
     let padded = hashes.len().next_power_of_two();
     let sql = for_refresh_sql(padded);
-    let mut q = sqlx::query_as::<_, WithGrantAndUser>(&sql);
-    for h in hashes
-        .iter()
-        .chain(std::iter::repeat_n(last, padded - hashes.len()))
-    {
-        q = q.bind(h.as_slice());
-    }
-    q.fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(ForRefresh::try_from)
-        .collect()
+    let padding = std::iter::repeat_n(last, padded - hashes.len());
+    let rows: Vec<WithGrantAndUser> = crate::on!(&mut *conn, sql, |db, sql| {
+        let mut query = sqlx::query_as::<_, WithGrantAndUser>(sql);
+        for h in hashes.iter().chain(padding.clone()) {
+            query = query.bind(h.as_slice());
+        }
+        query.fetch_all(&mut *db).await
+    })?;
+    rows.into_iter().map(ForRefresh::try_from).collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -165,12 +169,13 @@ struct WithGrant {
 
 /// Every token of a grant's tree, oldest first.
 pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<RefreshTokenRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM refresh_tokens r WHERE r.grant_id = ? ORDER BY r.issued_at, r.rowid"
-    ))
-    .bind(grant_id)
-    .fetch_all(conn)
-    .await?)
+    Ok(crate::on!(
+        &mut *conn,
+        &format!(
+            "SELECT {COLUMNS} FROM refresh_tokens r WHERE r.grant_id = ? ORDER BY r.issued_at, r.rowid"
+        ),
+        |db, sql| sqlx::query_as(sql).bind(grant_id).fetch_all(&mut *db).await
+    )?)
 }
 
 /// Records a use. For rotation (`consume`) it changes the row only if the token was not

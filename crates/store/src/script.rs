@@ -8,13 +8,16 @@
 
 use crate::{Conn, Result, StoreError};
 use sqlx::Arguments;
+use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
 
-/// A value bound to a `?`.
+/// A value bound to a `?`. A NULL keeps its column's type: PostgreSQL prepares a statement
+/// with the types of its first values, and later values must match them.
 #[derive(Debug, Clone)]
 pub enum Value {
-    Null,
+    Null(Kind),
     Int(i64),
+    Bool(bool),
     Text(String),
     Blob(Vec<u8>),
 }
@@ -26,7 +29,7 @@ impl From<i64> for Value {
 }
 impl From<bool> for Value {
     fn from(v: bool) -> Self {
-        Value::Int(v.into())
+        Value::Bool(v)
     }
 }
 impl From<String> for Value {
@@ -39,9 +42,35 @@ impl From<Vec<u8>> for Value {
         Value::Blob(v)
     }
 }
-impl<T: Into<Value>> From<Option<T>> for Value {
+/// The type of a bound value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Bool,
+    Text,
+    Blob,
+}
+
+/// What a NULL of this Rust type is.
+pub trait Typed {
+    const KIND: Kind;
+}
+impl Typed for i64 {
+    const KIND: Kind = Kind::Int;
+}
+impl Typed for bool {
+    const KIND: Kind = Kind::Bool;
+}
+impl Typed for String {
+    const KIND: Kind = Kind::Text;
+}
+impl Typed for Vec<u8> {
+    const KIND: Kind = Kind::Blob;
+}
+
+impl<T: Into<Value> + Typed> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
-        v.map_or(Value::Null, Into::into)
+        v.map_or(Value::Null(T::KIND), Into::into)
     }
 }
 
@@ -49,7 +78,8 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 pub struct Script {
     sql: String,
     values: Vec<Value>,
-    statements: u64,
+    /// Where each statement starts in `sql` and in `values` (PostgreSQL takes them one by one).
+    starts: Vec<(usize, usize)>,
 }
 
 impl Script {
@@ -62,8 +92,8 @@ impl Script {
         if !self.sql.is_empty() {
             self.sql.push_str(";\n");
         }
+        self.starts.push((self.sql.len(), self.values.len()));
         self.sql.push_str(sql);
-        self.statements += 1;
         self
     }
 
@@ -80,18 +110,42 @@ impl Script {
         if !self.sql.is_empty() {
             self.sql.push_str(";\n");
         }
+        let (sql_at, values_at) = (self.sql.len(), self.values.len());
+        self.starts.extend(
+            other
+                .starts
+                .iter()
+                .map(|(s, v)| (s + sql_at, v + values_at)),
+        );
         self.sql.push_str(&other.sql);
         self.values.extend(other.values.iter().cloned());
-        self.statements += other.statements;
     }
 
     /// How many statements it holds.
     pub fn len(&self) -> u64 {
-        self.statements
+        self.starts.len() as u64
     }
 
     pub fn is_empty(&self) -> bool {
-        self.statements == 0
+        self.starts.is_empty()
+    }
+
+    /// Each statement's text and values.
+    fn statements(&self) -> impl Iterator<Item = (&str, &[Value])> {
+        self.starts
+            .iter()
+            .enumerate()
+            .map(|(i, &(sql_at, values_at))| {
+                let (sql_end, values_end) = match self.starts.get(i + 1) {
+                    // the next statement starts after ";\n"
+                    Some(&(next_sql, next_values)) => (next_sql - 2, next_values),
+                    None => (self.sql.len(), self.values.len()),
+                };
+                (
+                    &self.sql[sql_at..sql_end],
+                    &self.values[values_at..values_end],
+                )
+            })
     }
 
     /// Builds a script with `add` and runs it: the single-statement form of a table module's
@@ -120,22 +174,56 @@ impl Script {
         Ok(changed)
     }
 
-    /// Runs the statements in order and returns how many rows they changed in all.
+    /// Runs the statements in order and returns how many rows they changed in all: SQLite
+    /// takes them in one round trip; PostgreSQL one prepared statement at a time.
     pub async fn run(self, conn: &mut Conn) -> Result<u64> {
         if self.sql.is_empty() {
             return Ok(0);
         }
-        let mut args = SqliteArguments::default();
-        for v in self.values {
-            let added = match v {
-                Value::Null => args.add(Option::<i64>::None),
-                Value::Int(i) => args.add(i),
-                Value::Text(t) => args.add(t),
-                Value::Blob(b) => args.add(b),
-            };
-            added.map_err(|e| StoreError::Internal(format!("a value could not be bound: {e}")))?;
+        let unbindable = |e: sqlx::error::BoxDynError| {
+            StoreError::Internal(format!("a value could not be bound: {e}"))
+        };
+        match conn {
+            Conn::Sqlite(db) => {
+                let mut args = SqliteArguments::default();
+                for v in self.values {
+                    match v {
+                        Value::Null(_) => args.add(Option::<i64>::None),
+                        Value::Int(i) => args.add(i),
+                        Value::Bool(b) => args.add(b),
+                        Value::Text(t) => args.add(t),
+                        Value::Blob(b) => args.add(b),
+                    }
+                    .map_err(unbindable)?;
+                }
+                let r = sqlx::query_with(&self.sql, args).execute(&mut *db).await?;
+                Ok(r.rows_affected())
+            }
+            Conn::Postgres(db) => {
+                let mut changed = 0;
+                for (sql, values) in self.statements() {
+                    let mut args = PgArguments::default();
+                    for v in values {
+                        match v {
+                            Value::Null(Kind::Int) => args.add(Option::<i64>::None),
+                            Value::Null(Kind::Bool) => args.add(Option::<bool>::None),
+                            Value::Null(Kind::Text) => args.add(Option::<&str>::None),
+                            Value::Null(Kind::Blob) => args.add(Option::<&[u8]>::None),
+                            Value::Int(i) => args.add(*i),
+                            Value::Bool(b) => args.add(*b),
+                            Value::Text(t) => args.add(t.as_str()),
+                            Value::Blob(b) => args.add(b.as_slice()),
+                        }
+                        .map_err(unbindable)?;
+                    }
+                    let sql = crate::dialect::postgres(sql);
+                    changed += sqlx::query_with(&sql, args)
+                        .execute(&mut *db)
+                        .await?
+                        .rows_affected();
+                }
+                Ok(changed)
+            }
         }
-        let r = sqlx::query_with(&self.sql, args).execute(conn).await?;
-        Ok(r.rows_affected())
     }
 }

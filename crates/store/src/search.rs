@@ -42,56 +42,57 @@ pub async fn users(conn: &mut Conn, term: &str, limit: i64) -> Result<Vec<UserHi
                 (SELECT COUNT(*) FROM grants g WHERE g.sub = u.sub AND g.revoked_at IS NULL) AS grants
          FROM users u WHERE {USERS_MATCH} LIMIT ?4"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
         .bind(&lower)
         .bind(PREFIX_END)
         .bind(term)
         .bind(limit)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(&mut *db)
+        .await)?)
 }
 
 /// Apps whose name or partner holds `term` (any case), or whose client id starts with it.
 /// (Apps are few: hundreds, not millions; the scan is over them alone.)
 pub async fn apps(conn: &mut Conn, term: &str, limit: i64) -> Result<Vec<AppHit>> {
     let lower = term.to_lowercase();
-    Ok(sqlx::query_as(
-        "SELECT c.id, c.name, json_extract(c.settings, '$.partner_name') AS partner_name, c.enabled,
+    Ok(crate::on!(&mut *conn, "SELECT c.id, c.name, json_extract(c.settings, '$.partner_name') AS partner_name, c.enabled,
                 (SELECT COUNT(*) FROM grants g WHERE g.client_id = c.id AND g.revoked_at IS NULL) AS grants
          FROM clients c
          WHERE instr(lower(c.name), ?1) > 0
             OR instr(lower(COALESCE(json_extract(c.settings, '$.partner_name'), '')), ?1) > 0
             OR (c.id >= ?1 AND c.id < ?1 || ?2)
          ORDER BY c.name
-         LIMIT ?3",
-    )
+         LIMIT ?3", |db, sql| sqlx::query_as(sql)
     .bind(&lower)
     .bind(PREFIX_END)
     .bind(limit)
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(&mut *db)
+    .await)?)
 }
 
 /// Ids of grants whose id starts with `term` (ids are lower-case UUIDs).
 pub async fn grant_ids(conn: &mut Conn, term: &str, limit: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::on!(
+        &mut *conn,
         "SELECT id FROM grants WHERE id >= ?1 AND id < ?1 || ?2 ORDER BY id LIMIT ?3",
-    )
-    .bind(term.to_lowercase())
-    .bind(PREFIX_END)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
+        |db, sql| sqlx::query_scalar(sql)
+            .bind(term.to_lowercase())
+            .bind(PREFIX_END)
+            .bind(limit)
+            .fetch_all(&mut *db)
+            .await
+    )?)
 }
 
 /// SQLite's plan for [`users`] (the scale test: every branch must use an index).
 pub async fn explain_users(conn: &mut Conn) -> Result<String> {
     let sql = format!("EXPLAIN QUERY PLAN SELECT u.sub FROM users u WHERE {USERS_MATCH}");
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql)
-        .bind("a")
-        .bind(PREFIX_END)
-        .bind("a")
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<(i64, i64, i64, String)> =
+        crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
+            .bind("a")
+            .bind(PREFIX_END)
+            .bind("a")
+            .fetch_all(&mut *db)
+            .await)?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
 }

@@ -11,23 +11,28 @@ pub struct SessionRow {
 }
 
 pub async fn insert(conn: &mut Conn, s: &SessionRow) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (id_hash, sub, auth_time, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(&s.id_hash)
-        .bind(&s.sub)
-        .bind(s.auth_time)
-        .bind(s.expires_at)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO sessions (id_hash, sub, auth_time, expires_at) VALUES (?, ?, ?, ?)",
+        |db, sql| sqlx::query(sql)
+            .bind(&s.id_hash)
+            .bind(&s.sub)
+            .bind(s.auth_time)
+            .bind(s.expires_at)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
 pub async fn get(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionRow>> {
-    Ok(
-        sqlx::query_as(
-            "SELECT id_hash, sub, auth_time, expires_at FROM sessions WHERE id_hash = ?",
-        )
-        .bind(id_hash)
-        .fetch_optional(conn)
-        .await?,
-    )
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT id_hash, sub, auth_time, expires_at FROM sessions WHERE id_hash = ?",
+        |db, sql| sqlx::query_as(sql)
+            .bind(id_hash)
+            .fetch_optional(&mut *db)
+            .await
+    )?)
 }

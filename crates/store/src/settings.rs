@@ -9,38 +9,55 @@ pub const HASH_KEY: &str = "hash_key";
 pub const REGISTRY_VERSION: &str = "registry_version";
 
 pub async fn get(conn: &mut Conn, key: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT value FROM settings WHERE key = ?",
+        |db, sql| sqlx::query_scalar(sql)
             .bind(key)
-            .fetch_optional(conn)
-            .await?,
-    )
+            .fetch_optional(&mut *db)
+            .await
+    )?)
 }
 
 pub async fn set(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        |db, sql| sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }
 
 /// Sets `key` only if it has no value yet; returns the value that is stored afterwards.
 pub async fn init(conn: &mut Conn, key: &str, value: &str) -> Result<String> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
-        .bind(key)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        |db, sql| sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(get(conn, key).await?.unwrap_or_default())
 }
 
 /// Adds one to a counter setting (creating it at 1).
 pub async fn bump(conn: &mut Conn, key: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-        .bind(key)
-        .execute(conn)
-        .await?;
+    crate::on!(
+        &mut *conn,
+        "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = CAST(settings.value AS INTEGER) + 1",
+        |db, sql| sqlx::query(sql)
+            .bind(key)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
     Ok(())
 }

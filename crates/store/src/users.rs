@@ -54,30 +54,36 @@ pub fn insert_into(s: &mut Script, u: &UserRow) {
 }
 
 pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {
-    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE sub = ?"))
-        .bind(sub)
-        .fetch_optional(conn)
-        .await?;
+    let raw: Option<Raw> = crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM users WHERE sub = ?"),
+        |db, sql| sqlx::query_as(sql).bind(sub).fetch_optional(&mut *db).await
+    )?;
     raw.map(UserRow::try_from).transpose()
 }
 
 pub async fn by_username(conn: &mut Conn, username: &str) -> Result<Option<UserRow>> {
-    let raw: Option<Raw> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+    let raw: Option<Raw> = crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM users WHERE username = ?"),
+        |db, sql| sqlx::query_as(sql)
             .bind(username)
-            .fetch_optional(conn)
-            .await?;
+            .fetch_optional(&mut *db)
+            .await
+    )?;
     raw.map(UserRow::try_from).transpose()
 }
 
 pub async fn list(conn: &mut Conn, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
-    let raws: Vec<Raw> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?"
-    ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+    let raws: Vec<Raw> = crate::on!(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM users ORDER BY username LIMIT ? OFFSET ?"),
+        |db, sql| sqlx::query_as(sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *db)
+            .await
+    )?;
     raws.into_iter().map(UserRow::try_from).collect()
 }
 
@@ -87,19 +93,27 @@ pub async fn set_claims(
     claims: &Map<String, Value>,
     now: i64,
 ) -> Result<bool> {
-    let r = sqlx::query("UPDATE users SET claims = ?, updated_at = ? WHERE sub = ?")
-        .bind(to_json(claims))
-        .bind(now)
-        .bind(sub)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    let r = crate::on!(
+        &mut *conn,
+        "UPDATE users SET claims = ?, updated_at = ? WHERE sub = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(to_json(claims))
+            .bind(now)
+            .bind(sub)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(r == 1)
 }
 
 pub async fn delete(conn: &mut Conn, sub: &str) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM users WHERE sub = ?")
-        .bind(sub)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    let r = crate::on!(&mut *conn, "DELETE FROM users WHERE sub = ?", |db, sql| {
+        sqlx::query(sql)
+            .bind(sub)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(r == 1)
 }

@@ -106,14 +106,13 @@ async fn hundred_thousand_users_are_found_by_prefix_on_indexes() {
     store
         .write(|tx| {
             Box::pin(async move {
-                sqlx::query(
+                tx.execute(
                     "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
                      INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at)
                      SELECT 'sub-' || i, 'customer' || printf('%06d', i), 'x',
                             json_object('email', 'c' || i || '@bank.example', 'name', 'Customer ' || i), 0, 0
                      FROM n",
                 )
-                .execute(&mut *tx)
                 .await?;
                 Ok::<_, authdesk_store::StoreError>(())
             })

@@ -289,7 +289,7 @@ async fn a_full_disk_is_unavailable_with_nothing_written_and_writing_resumes_aft
     let pages: u32 = {
         let mut c = store.read().await.unwrap();
         sqlx::query_scalar::<_, i64>("PRAGMA page_count")
-            .fetch_one(&mut *c)
+            .fetch_one(c.as_sqlite().expect("a SQLite store"))
             .await
             .unwrap() as u32
     };
@@ -420,11 +420,15 @@ async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
     blocker.await.unwrap();
     let mut conn = store.read().await.unwrap();
     for (i, r) in results.into_iter().enumerate() {
-        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE target = ?")
-            .bind(format!("unit-{i}"))
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let audited: i64 = authdesk_store::on!(
+            &mut *conn,
+            "SELECT COUNT(*) FROM audit WHERE target = ?",
+            |db, sql| sqlx::query_scalar(sql)
+                .bind(format!("unit-{i}"))
+                .fetch_one(&mut *db)
+                .await
+        )
+        .unwrap();
         if i == 7 {
             assert!(r.is_err(), "the duplicate fails");
             assert_eq!(audited, 0, "and none of its writes stays");
@@ -582,21 +586,22 @@ async fn refresh_decisions_in_one_batch_see_each_others_writes() {
         ]
     );
     let mut conn = store.read().await.unwrap();
-    let consumed: Vec<String> = sqlx::query_scalar(
+    let consumed: Vec<String> = authdesk_store::on!(
+        &mut *conn,
         "SELECT token_hash FROM refresh_tokens WHERE consumed_at IS NOT NULL ORDER BY token_hash",
+        |db, sql| sqlx::query_scalar(sql).fetch_all(&mut *db).await
     )
-    .fetch_all(&mut *conn)
-    .await
     .unwrap()
     .into_iter()
     .map(|h: Vec<u8>| String::from_utf8(h).unwrap())
     .collect();
     assert_eq!(consumed, ["h0", "h2", "h3", "h3b"]);
-    let revoked: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM grants WHERE revoked_at IS NOT NULL")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
+    let revoked: Vec<String> = authdesk_store::on!(
+        &mut *conn,
+        "SELECT id FROM grants WHERE revoked_at IS NOT NULL",
+        |db, sql| sqlx::query_scalar(sql).fetch_all(&mut *db).await
+    )
+    .unwrap();
     assert_eq!(revoked, ["g1"]);
 }
 
@@ -633,10 +638,11 @@ async fn a_refresh_decision_whose_writes_miss_fails_alone() {
     );
     assert_eq!(results[2].as_deref().ok(), Some("done"));
     let mut conn = store.read().await.unwrap();
-    let consumed: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM refresh_tokens WHERE consumed_at IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+    let consumed: i64 = authdesk_store::on!(
+        &mut *conn,
+        "SELECT COUNT(*) FROM refresh_tokens WHERE consumed_at IS NOT NULL",
+        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+    )
+    .unwrap();
     assert_eq!(consumed, 2);
 }

@@ -255,7 +255,7 @@ fn seal<'c>(conn: &'c mut Conn, recorded_at: i64) -> BoxFuture<'c, Result<(), St
 }
 
 fn exec<'c>(conn: &'c mut Conn, sql: &'static str) -> BoxFuture<'c, Result<(), sqlx::Error>> {
-    Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()) })
+    Box::pin(async move { conn.execute(sql).await.map(|_| ()) })
 }
 
 impl Link {
@@ -274,14 +274,13 @@ impl Link {
                 .connect()
                 .await
                 .map_err(|e| Fault::of(&e, "cannot open the database for writing"))?;
-            self.conn = Some(conn);
+            self.conn = Some(Conn::Sqlite(conn));
             self.applied_page_limit = NO_PAGE_LIMIT;
         }
         let wanted = self.page_limit.load(Ordering::SeqCst);
         let conn = self.conn.as_mut().expect("connected above");
         if wanted != self.applied_page_limit {
-            sqlx::query(&format!("PRAGMA max_page_count = {wanted}"))
-                .execute(&mut *conn)
+            conn.execute(&format!("PRAGMA max_page_count = {wanted}"))
                 .await
                 .map_err(|e| Fault::of(&e, "cannot set the page limit"))?;
             self.applied_page_limit = wanted;
@@ -339,7 +338,6 @@ impl Task {
             }
         }
         if let Some(conn) = self.link.conn.take() {
-            use sqlx::Connection;
             let _ = conn.close().await;
         }
     }

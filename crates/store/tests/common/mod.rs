@@ -1,6 +1,8 @@
 //! Shared by the store's integration tests.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod pg;
+
 use authdesk_core::client::ClientDraft;
 use authdesk_store::clients::{self, ClientRow};
 use authdesk_store::{Conn, StoreError};

@@ -1,0 +1,213 @@
+//! One set of queries for both databases. The table modules write their SQL once, in SQLite's
+//! dialect; for PostgreSQL each text is translated here (once, then cached), and [`on!`] runs a
+//! query body against whichever connection a [`Conn`](crate::Conn) holds.
+//!
+//! What the translation changes, outside string literals only:
+//! - parameters: `?N` becomes `$N`; a bare `?` becomes the next number (SQLite's own rule: one
+//!   more than the largest number so far);
+//! - `rowid` becomes `seq` (the PostgreSQL tables that are listed or pruned in insertion order
+//!   have a `seq` identity column, `migrations/postgres/`);
+//! - `instr(a, b)` becomes `strpos(a, b)`;
+//! - `json_extract(x, '$.name')` becomes `(x::jsonb ->> 'name')`.
+//!
+//! Everything else the queries use is spelled the same in both (`ON CONFLICT … DO UPDATE`,
+//! `RETURNING`, `COALESCE`, `||`, `LIKE … ESCAPE`, `lower`). A query that needs more than this
+//! is written portably instead (say, `CASE` rather than SQLite's two-argument `MIN`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// Runs `$body` with `$c` bound to the connection inside `$conn` (`&mut Conn`) and `$q` to
+/// `$sql` in that database's dialect. The body is compiled once per backend.
+#[macro_export]
+macro_rules! on {
+    ($conn:expr, $sql:expr, |$c:ident, $q:ident| $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => {
+                let $q: &str = &$sql;
+                $body
+            }
+            $crate::Conn::Postgres($c) => {
+                let translated = $crate::dialect::postgres(&$sql);
+                let $q: &str = &translated;
+                $body
+            }
+        }
+    };
+}
+
+static CACHE: LazyLock<Mutex<HashMap<String, Arc<str>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// `sql` in PostgreSQL's dialect (cached: the store's texts are a finite set).
+pub fn postgres(sql: &str) -> Arc<str> {
+    if let Some(t) = CACHE.lock().expect("dialect cache").get(sql) {
+        return t.clone();
+    }
+    let t: Arc<str> = translate(sql).into();
+    CACHE
+        .lock()
+        .expect("dialect cache")
+        .insert(sql.to_string(), t.clone());
+    t
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The translation itself (see the module's text).
+pub fn translate(sql: &str) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut largest = 0u32;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A string literal, copied as is ('' is a quote inside it).
+            let start = i;
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            out.extend(&chars[start..i]);
+            continue;
+        }
+        if c == '?' {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && chars[end].is_ascii_digit() {
+                end += 1;
+            }
+            let n = if end > start {
+                chars[start..end]
+                    .iter()
+                    .collect::<String>()
+                    .parse::<u32>()
+                    .unwrap_or(0)
+            } else {
+                largest + 1
+            };
+            largest = largest.max(n);
+            out.push('$');
+            out.push_str(&n.to_string());
+            i = end;
+            continue;
+        }
+        if is_word(c) && (i == 0 || !is_word(chars[i - 1])) {
+            let start = i;
+            while i < chars.len() && is_word(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let call = chars.get(i) == Some(&'(');
+            match word.to_ascii_lowercase().as_str() {
+                "rowid" => out.push_str("seq"),
+                "instr" if call => out.push_str("strpos"),
+                "json_extract" if call => {
+                    if let Some((expr, end)) = json_extract(&chars, i) {
+                        out.push_str(&expr);
+                        i = end;
+                    } else {
+                        out.push_str(&word);
+                    }
+                }
+                _ => out.push_str(&word),
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// `json_extract(x, '$.name')` from the `(` at `open`: the PostgreSQL expression and where the
+/// call ends, or `None` for a form this does not know (left as it was, and PostgreSQL will say).
+fn json_extract(chars: &[char], open: usize) -> Option<(String, usize)> {
+    let mut depth = 0;
+    let mut comma = None;
+    let mut close = None;
+    let mut in_string = false;
+    for (k, &c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '\'' => in_string = !in_string,
+            '(' if !in_string => depth += 1,
+            ')' if !in_string => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(k);
+                    break;
+                }
+            }
+            ',' if !in_string && depth == 1 && comma.is_none() => comma = Some(k),
+            _ => {}
+        }
+    }
+    let (comma, close) = (comma?, close?);
+    let target: String = chars[open + 1..comma].iter().collect();
+    let path: String = chars[comma + 1..close].iter().collect();
+    let key = path.trim().strip_prefix("'$.")?.strip_suffix('\'')?;
+    if !key.chars().all(is_word) {
+        return None;
+    }
+    Some((
+        format!("(({})::jsonb ->> '{key}')", translate(target.trim())),
+        close + 1,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate;
+
+    #[test]
+    fn translations() {
+        let cases = [
+            (
+                "SELECT a FROM t WHERE b = ?",
+                "SELECT a FROM t WHERE b = $1",
+            ),
+            (
+                "UPDATE t SET a = ? WHERE b = ? AND c = ?",
+                "UPDATE t SET a = $1 WHERE b = $2 AND c = $3",
+            ),
+            (
+                "SELECT ?2, ?1, ? FROM t LIMIT ?1",
+                "SELECT $2, $1, $3 FROM t LIMIT $1",
+            ),
+            ("SELECT '?', ? FROM t", "SELECT '?', $1 FROM t"),
+            ("SELECT 'it''s ?' || ?", "SELECT 'it''s ?' || $1"),
+            ("ORDER BY issued_at, r.rowid", "ORDER BY issued_at, r.seq"),
+            (
+                "SELECT rowids, myrowid FROM t",
+                "SELECT rowids, myrowid FROM t",
+            ),
+            (
+                "instr(lower(actor), lower(?1)) > 0",
+                "strpos(lower(actor), lower($1)) > 0",
+            ),
+            (
+                "lower(json_extract(u.claims, '$.email')) >= ?1",
+                "lower(((u.claims)::jsonb ->> 'email')) >= $1",
+            ),
+            (
+                "COALESCE(json_extract(c.settings, '$.partner_name'), '')",
+                "COALESCE(((c.settings)::jsonb ->> 'partner_name'), '')",
+            ),
+            ("LIKE ?1 ESCAPE '\\'", "LIKE $1 ESCAPE '\\'"),
+        ];
+        for (sqlite, postgres) in cases {
+            assert_eq!(translate(sqlite), postgres, "{sqlite}");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+-- Authdesk schema v1 for PostgreSQL: the same tables, columns and history as the SQLite set
+-- beside it (../), so the store's one set of queries answers on both (crates/store/src/dialect.rs
+-- translates the few spellings that differ). Integers are BIGINT (Rust i64), flags BOOLEAN,
+-- binary values BYTEA. Tables whose rows the store lists or prunes in insertion order have a
+-- `seq` identity column (SQLite's rowid). Times are Unix seconds (UTC). Secrets are stored only
+-- as keyed hashes (HMAC-SHA-256 under settings.hash_key).
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE clients (
+    id                TEXT PRIMARY KEY NOT NULL,
+    name              TEXT NOT NULL,
+    settings          TEXT NOT NULL,
+    secret_hash       BYTEA,
+    secret_rotated_at BIGINT,
+    enabled           BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at        BIGINT NOT NULL,
+    updated_at        BIGINT NOT NULL
+);
+CREATE INDEX clients_name ON clients (name);
+
+CREATE TABLE users (
+    sub           TEXT PRIMARY KEY NOT NULL,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    claims        TEXT NOT NULL DEFAULT '{}',
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+
+CREATE TABLE signing_keys (
+    kid         TEXT PRIMARY KEY NOT NULL,
+    alg         TEXT NOT NULL,
+    private_der BYTEA NOT NULL,
+    public_jwk  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    retired_at  BIGINT,
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY
+);
+
+CREATE TABLE sessions (
+    id_hash    BYTEA PRIMARY KEY NOT NULL,
+    sub        TEXT NOT NULL REFERENCES users (sub) ON DELETE CASCADE,
+    auth_time  BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY
+);
+
+CREATE TABLE interactions (
+    id         TEXT PRIMARY KEY NOT NULL,
+    csrf_token TEXT NOT NULL,
+    request    TEXT NOT NULL,
+    sub        TEXT,
+    auth_time  BIGINT,
+    expires_at BIGINT NOT NULL,
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY
+);
+
+CREATE TABLE consents (
+    sub        TEXT NOT NULL REFERENCES users (sub) ON DELETE CASCADE,
+    client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    scope      TEXT NOT NULL,
+    granted_at BIGINT NOT NULL,
+    PRIMARY KEY (sub, client_id)
+);
+
+CREATE TABLE grants (
+    id               TEXT PRIMARY KEY NOT NULL,
+    client_id        TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    sub              TEXT NOT NULL,
+    scope            TEXT NOT NULL,
+    auth_time        BIGINT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    chain_started_at BIGINT,
+    chain_ends_at    BIGINT,
+    revoked_at       BIGINT,
+    revoked_by       TEXT,
+    revoke_reason    TEXT,
+    seq              BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX grants_client ON grants (client_id, created_at);
+CREATE INDEX grants_sub ON grants (sub, created_at);
+
+CREATE TABLE authorization_codes (
+    code_hash      BYTEA PRIMARY KEY NOT NULL,
+    client_id      TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    sub            TEXT NOT NULL,
+    redirect_uri   TEXT NOT NULL,
+    scope          TEXT NOT NULL,
+    code_challenge TEXT,
+    nonce          TEXT,
+    auth_time      BIGINT NOT NULL,
+    issued_at      BIGINT NOT NULL,
+    expires_at     BIGINT NOT NULL,
+    used_at        BIGINT,
+    grant_id       TEXT REFERENCES grants (id) ON DELETE SET NULL,
+    seq            BIGINT GENERATED ALWAYS AS IDENTITY
+);
+
+CREATE TABLE refresh_tokens (
+    id           TEXT PRIMARY KEY NOT NULL,
+    grant_id     TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+    parent_id    TEXT REFERENCES refresh_tokens (id),
+    token_hash   BYTEA NOT NULL UNIQUE,
+    issued_at    BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    consumed_at  BIGINT,
+    last_used_at BIGINT,
+    use_count    BIGINT NOT NULL DEFAULT 0,
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id, issued_at);
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+
+CREATE TABLE access_tokens (
+    jti              TEXT PRIMARY KEY NOT NULL,
+    client_id        TEXT NOT NULL,
+    sub              TEXT NOT NULL,
+    grant_id         TEXT REFERENCES grants (id) ON DELETE CASCADE,
+    refresh_token_id TEXT,
+    scope            TEXT NOT NULL,
+    issued_at        BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    revoked_at       BIGINT,
+    seq              BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX access_tokens_grant ON access_tokens (grant_id);
+CREATE INDEX access_tokens_expiry ON access_tokens (expires_at);
+
+CREATE TABLE client_assertions (
+    client_id  TEXT NOT NULL,
+    jti        TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY,
+    PRIMARY KEY (client_id, jti)
+);
+
+CREATE TABLE audit (
+    id     BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    at     BIGINT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_at ON audit (at);
