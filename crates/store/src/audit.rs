@@ -186,32 +186,51 @@ struct Sealable {
     detail: String,
     recorded_at: Option<i64>,
     hash: Option<Vec<u8>>,
+    chain_seq: Option<i64>,
 }
 
-/// Seals the events not sealed yet (those the current transaction wrote), chaining them to
-/// the last sealed one, and stamps them `recorded_at` (the wall clock at the commit, Unix
-/// seconds), which the hash covers. One query when there is nothing to seal.
+/// The lock (PostgreSQL, transaction-scoped) that makes sealing and committing one writer's
+/// turn at a time: the chain's next place is read, used and committed before anyone else reads
+/// it. SQLite's single writer needs none.
+const CHAIN_LOCK: i64 = 0x6175_6469_7400; // "audit"
+
+/// Seals the events not sealed yet (those the current transaction wrote): gives them the next
+/// places in the chain (`chain_seq`), chains each to the one before, and stamps them
+/// `recorded_at` (the wall clock at the commit, Unix seconds), which the hash covers. One
+/// query when there is nothing to seal.
 pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<()> {
-    let rows: Vec<Sealable> = crate::on!(&mut *conn, "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit
-         WHERE id >= COALESCE((SELECT id FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1), 0)
-         ORDER BY id", |db, sql| sqlx::query_as(sql)
-    .fetch_all(&mut *db)
-    .await)?;
-    let mut rows = rows.into_iter().peekable();
-    let mut prev = match rows.peek() {
-        None => return Ok(()),
-        Some(r) if r.hash.is_some() => rows.next().and_then(|r| r.hash).expect("peeked"),
-        Some(_) => anchor(conn).await?,
+    let unsealed: Vec<Sealable> = crate::on!(
+        &mut *conn,
+        "SELECT id, at, actor, action, target, detail, recorded_at, hash, chain_seq FROM audit WHERE hash IS NULL ORDER BY id",
+        |db, sql| sqlx::query_as(sql).fetch_all(&mut *db).await
+    )?;
+    if unsealed.is_empty() {
+        return Ok(());
+    }
+    if let Conn::Postgres(_) = conn {
+        conn.execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+            .await?;
+    }
+    let last: Option<(i64, Vec<u8>)> = crate::on!(
+        &mut *conn,
+        "SELECT chain_seq, hash FROM audit WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1",
+        |db, sql| sqlx::query_as(sql).fetch_optional(&mut *db).await
+    )?;
+    let (mut place, mut prev) = match last {
+        Some((place, hash)) => (place, hash),
+        None => (0, anchor(conn).await?),
     };
     let mut updates = Vec::new();
-    for mut r in rows {
+    for mut r in unsealed {
         r.recorded_at = Some(recorded_at);
+        place += 1;
         let hash = link(&prev, &content(&r));
         let mut update = Script::new();
         update
-            .statement("UPDATE audit SET hash = ?, recorded_at = ? WHERE id = ?")
+            .statement("UPDATE audit SET hash = ?, recorded_at = ?, chain_seq = ? WHERE id = ?")
             .bind(hash.clone())
             .bind(recorded_at)
+            .bind(place)
             .bind(r.id);
         updates.push(update);
         prev = hash;
@@ -231,7 +250,8 @@ pub struct ChainCheck {
     pub first_bad: Option<i64>,
 }
 
-/// Walks the whole chain from its anchor, a page at a time.
+/// Walks the whole chain from its anchor in chain order, a page at a time; an event outside
+/// the chain (never sealed: written behind Authdesk's back) is bad too.
 pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
     let mut prev = anchor(conn).await?;
     let mut after = 0i64;
@@ -239,16 +259,13 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
     loop {
         let page: Vec<Sealable> = crate::on!(
             &mut *conn,
-            "SELECT id, at, actor, action, target, detail, recorded_at, hash FROM audit WHERE id > ? ORDER BY id LIMIT 1000",
+            "SELECT id, at, actor, action, target, detail, recorded_at, hash, chain_seq FROM audit WHERE chain_seq > ? ORDER BY chain_seq LIMIT 1000",
             |db, sql| sqlx::query_as(sql).bind(after).fetch_all(&mut *db).await
         )?;
         let Some(last) = page.last() else {
-            return Ok(ChainCheck {
-                events,
-                first_bad: None,
-            });
+            break;
         };
-        after = last.id;
+        after = last.chain_seq.unwrap_or(i64::MAX);
         for r in page {
             events += 1;
             let expected = link(&prev, &content(&r));
@@ -261,6 +278,15 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
             prev = expected;
         }
     }
+    let outside: Option<i64> = crate::on!(
+        &mut *conn,
+        "SELECT MIN(id) FROM audit WHERE chain_seq IS NULL",
+        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+    )?;
+    Ok(ChainCheck {
+        events: events + i64::from(outside.is_some()),
+        first_bad: outside,
+    })
 }
 
 /// Removes up to `limit` of the oldest events, in order, while they are at or before
@@ -269,26 +295,30 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
 pub async fn prune_oldest(conn: &mut Conn, before: i64, limit: i64) -> Result<u64> {
     let rows: Vec<(i64, i64, Option<Vec<u8>>)> = crate::on!(
         &mut *conn,
-        "SELECT id, at, hash FROM audit ORDER BY id LIMIT ?",
+        "SELECT chain_seq, at, hash FROM audit WHERE chain_seq IS NOT NULL ORDER BY chain_seq LIMIT ?",
         |db, sql| sqlx::query_as(sql).bind(limit).fetch_all(&mut *db).await
     )?;
     let mut last: Option<(i64, Vec<u8>)> = None;
-    for (id, at, hash) in rows {
+    for (place, at, hash) in rows {
         match hash {
-            Some(h) if at <= before => last = Some((id, h)),
+            Some(h) if at <= before => last = Some((place, h)),
             _ => break,
         }
     }
-    let Some((id, hash)) = last else {
+    let Some((place, hash)) = last else {
         return Ok(0);
     };
-    let n = crate::on!(&mut *conn, "DELETE FROM audit WHERE id <= ?", |db, sql| {
-        sqlx::query(sql)
-            .bind(id)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
+    let n = crate::on!(
+        &mut *conn,
+        "DELETE FROM audit WHERE chain_seq <= ?",
+        |db, sql| {
+            sqlx::query(sql)
+                .bind(place)
+                .execute(&mut *db)
+                .await
+                .map(|r| r.rows_affected())
+        }
+    )?;
     settings::set(conn, ANCHOR, &hex(&hash)).await?;
     Ok(n)
 }

@@ -159,7 +159,7 @@ impl StoreError {
         if let Some(state) = postgres_state(e) {
             match state.as_str() {
                 // serialization failure, deadlock, lock not available, too many connections
-                "40001" | "40P01" | "55P03" | "53300" => {
+                "40001" | "40P01" | "55P03" | "53300" | "57014" => {
                     return StoreError::Busy(format!(
                         "the database could not take the write now ({})",
                         msg()
@@ -229,14 +229,23 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// The database behind a data directory.
+/// The database behind a data directory, or a PostgreSQL database several processes share.
 #[derive(Clone)]
 pub struct Store {
     reads: std::sync::Arc<reads::Reads>,
-    writer: writer::Writer,
+    writer: Writer,
+    /// The SQLite file, or the PostgreSQL URL without its password.
     path: PathBuf,
-    /// The data directory's open lock, held shared while any clone of this store lives.
-    _open: Arc<files::OpenLock>,
+    /// The data directory's open lock, held shared while any clone of this store lives
+    /// (SQLite only).
+    _open: Option<Arc<files::OpenLock>>,
+}
+
+/// The write path: SQLite's one writer with group commit, or PostgreSQL's transactions.
+#[derive(Clone)]
+enum Writer {
+    Sqlite(writer::Writer),
+    Postgres(Arc<writer::postgres::PgWriter>),
 }
 
 impl std::fmt::Debug for Store {
@@ -244,6 +253,10 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("path", &self.path).finish()
     }
 }
+
+/// PostgreSQL connections each store keeps for writes (units of work run concurrently, each in
+/// its own transaction).
+const POSTGRES_WRITE_CONNECTIONS: usize = 8;
 
 pub const DB_FILE: &str = "authdesk.db";
 
@@ -391,10 +404,53 @@ impl Store {
         let writer = writer::Writer::spawn(conn, write_options, turnstile, limits, wall);
         Ok(Self {
             reads,
-            writer,
+            writer: Writer::Sqlite(writer),
             path,
-            _open: open_lock,
+            _open: Some(open_lock),
         })
+    }
+
+    /// Opens the PostgreSQL database at `url` (`postgres://…`), bringing its schema up to date
+    /// (several processes may do this at once: sqlx's migrator takes an advisory lock). Every
+    /// connection waits at most `limits.wait` for a row lock (`lock_timeout`): a longer wait is
+    /// refused as busy.
+    pub async fn open_postgres(url: &str, limits: Limits, wall: Arc<dyn Clock>) -> Result<Self> {
+        use std::str::FromStr;
+        let shown = redacted(url);
+        let wait_ms = limits.wait.as_millis().to_string();
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unusable(format!("{shown} is not a PostgreSQL URL: {e}")))?
+            .options([("lock_timeout", wait_ms.as_str())])
+            .application_name("authdesk");
+        let mut first = Connector::Postgres(options.clone())
+            .connect()
+            .await
+            .map_err(|e| StoreError::Unusable(format!("cannot connect to {shown}: {e}")))?;
+        migrate(&mut first, Path::new(&shown)).await?;
+        let _ = first.close().await;
+        let reads = Arc::new(reads::Reads::new(
+            Connector::Postgres(options.clone()),
+            READ_CONNECTIONS,
+            limits.wait,
+        ));
+        let writes = Arc::new(reads::Reads::new(
+            Connector::Postgres(options),
+            POSTGRES_WRITE_CONNECTIONS,
+            limits.wait,
+        ));
+        Ok(Self {
+            reads,
+            writer: Writer::Postgres(Arc::new(writer::postgres::PgWriter::new(
+                writes, limits, wall,
+            ))),
+            path: PathBuf::from(shown),
+            _open: None,
+        })
+    }
+
+    /// Whether this store is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.writer, Writer::Postgres(_))
     }
 
     /// A read-only connection (WAL: never waits for the writer). Writing through it fails.
@@ -421,7 +477,10 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.writer.submit(work).await
+        match &self.writer {
+            Writer::Sqlite(w) => w.submit(work).await,
+            Writer::Postgres(w) => w.submit(work).await,
+        }
     }
 
     /// Runs a unit of work that decides on the stored facts of the refresh token with this
@@ -448,7 +507,10 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.writer.write_on_refresh_token(hash, decide).await
+        match &self.writer {
+            Writer::Sqlite(w) => w.write_on_refresh_token(hash, decide).await,
+            Writer::Postgres(w) => w.write_on_refresh_token(hash, decide).await,
+        }
     }
 
     /// Runs a unit of work that only appends rows, each statement of `script` changing exactly
@@ -456,7 +518,10 @@ impl Store {
     /// appending units of its batch (one round trip for many); otherwise it is like
     /// [`Store::write`]: committed whole or not at all, answered after the commit.
     pub async fn append(&self, script: Script) -> Result<()> {
-        self.writer.append(script).await
+        match &self.writer {
+            Writer::Sqlite(w) => w.append(script).await,
+            Writer::Postgres(w) => w.append(script).await,
+        }
     }
 
     /// Whether the store can answer now: a read connection within the wait limit, and the
@@ -484,6 +549,11 @@ impl Store {
     /// copy is written beside `to` and renamed into place, owner-only; an existing `to` is
     /// refused, never overwritten.
     pub async fn backup(&self, to: &Path) -> Result<u64> {
+        if self.is_postgres() {
+            return Err(StoreError::Unusable(
+                "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, or base backups with WAL archiving)".into(),
+            ));
+        }
         if to.exists() {
             return Err(StoreError::Unusable(format!(
                 "{} exists already: choose a new file name (a backup never overwrites)",
@@ -591,13 +661,18 @@ impl Store {
     /// Caps the database at `pages` pages (SQLite's `max_page_count`); writes that would grow
     /// it further fail as on a full disk. `None` lifts the cap. Tests use it to fill the disk.
     pub fn set_page_limit(&self, pages: Option<u32>) {
-        self.writer.set_page_limit(pages);
+        if let Writer::Sqlite(w) = &self.writer {
+            w.set_page_limit(pages);
+        }
     }
 
     /// Writes waiting for the writer now, and how many may wait before writes are refused
     /// as busy (for metrics).
     pub fn write_queue(&self) -> (usize, usize) {
-        self.writer.queue_depth()
+        match &self.writer {
+            Writer::Sqlite(w) => w.queue_depth(),
+            Writer::Postgres(w) => w.queue_depth(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -606,7 +681,10 @@ impl Store {
 
     /// Finishes queued writes and closes every connection.
     pub async fn close(&self) {
-        self.writer.close().await;
+        match &self.writer {
+            Writer::Sqlite(w) => w.close().await,
+            Writer::Postgres(w) => w.close().await,
+        }
         self.reads.close().await;
     }
 }

@@ -36,6 +36,14 @@ impl std::ops::DerefMut for ReadConn<'_> {
     }
 }
 
+impl ReadConn<'_> {
+    /// Closes this connection instead of returning it to the pool (it failed, or its state is
+    /// unknown).
+    pub(crate) fn discard(&mut self) {
+        self.conn = None;
+    }
+}
+
 impl Drop for ReadConn<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {

@@ -118,6 +118,18 @@ impl TryFrom<WithGrantAndUser> for ForRefresh {
     }
 }
 
+/// [`for_refresh`] with the token's and its grant's rows locked until the transaction ends
+/// (PostgreSQL only: concurrent refreshes of one token, on any node, then run one after the
+/// other, and the second sees what the first wrote).
+pub async fn for_refresh_locked(conn: &mut Conn, hash: &[u8]) -> Result<Option<ForRefresh>> {
+    let sql = format!("{} FOR UPDATE OF r, g", for_refresh_sql(1));
+    let row: Option<WithGrantAndUser> = crate::on!(&mut *conn, sql, |db, sql| sqlx::query_as(sql)
+        .bind(hash)
+        .fetch_optional(&mut *db)
+        .await)?;
+    row.map(ForRefresh::try_from).transpose()
+}
+
 /// What a refresh with the token of this hash needs, in one query.
 pub async fn for_refresh(conn: &mut Conn, hash: &[u8]) -> Result<Option<ForRefresh>> {
     let row: Option<WithGrantAndUser> =

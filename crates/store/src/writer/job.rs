@@ -56,7 +56,7 @@ fn answer<T, E: From<StoreError>>(
 }
 
 /// Runs a unit's writes, each of which must change exactly one row.
-async fn run_exactly(conn: &mut Conn, script: Script) -> Result<(), StoreError> {
+pub(super) async fn run_exactly(conn: &mut Conn, script: Script) -> Result<(), StoreError> {
     let expected = script.len();
     match script.run(conn).await {
         Ok(n) if n == expected => Ok(()),

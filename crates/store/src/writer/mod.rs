@@ -36,6 +36,7 @@
 //! the next batch, so service resumes by itself once the cause is gone.
 
 mod job;
+pub(crate) mod postgres;
 
 use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
 use crate::turnstile::Turnstile;

@@ -1,0 +1,311 @@
+//! The PostgreSQL write path, with two stores on one database standing for two `authdesk
+//! serve` nodes: the races SQLite's single writer decides by order are decided by the database
+//! (one refresh of a token wins, the rest see its use; one exchange of a code); the audit's hash
+//! chain stays whole when both write at once; a dropped request leaves nothing half-written and
+//! no connection inside a transaction; a full queue is an answer.
+
+mod common;
+
+use authdesk_core::clock::SystemClock;
+use authdesk_store::grants::{self, GrantRow};
+use authdesk_store::refresh_tokens::{self, RefreshTokenRow, RefreshWrites};
+use authdesk_store::{Conn, Limits, Script, Store, StoreError, audit, codes, settings};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn node(url: &str, limits: Limits) -> Store {
+    Store::open_postgres(url, limits, Arc::new(SystemClock))
+        .await
+        .expect("open the PostgreSQL store")
+}
+
+/// Two nodes on one fresh database.
+async fn two_nodes() -> (Store, Store, String) {
+    let url = common::pg::fresh_database().await;
+    let a = node(&url, Limits::default()).await;
+    let b = node(&url, Limits::default()).await;
+    (a, b, url)
+}
+
+fn token(id: &str, grant: &str, parent: Option<&str>) -> RefreshTokenRow {
+    RefreshTokenRow {
+        id: id.into(),
+        grant_id: grant.into(),
+        parent_id: parent.map(String::from),
+        token_hash: format!("hash-{id}").into_bytes(),
+        issued_at: 0,
+        expires_at: 1_000_000,
+        consumed_at: None,
+        last_used_at: None,
+        use_count: 0,
+    }
+}
+
+async fn seed_grant(store: &Store) {
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                common::insert_app(tx, "app").await?;
+                let mut s = Script::new();
+                grants::insert_into(
+                    &mut s,
+                    &GrantRow {
+                        id: "g".into(),
+                        client_id: "app".into(),
+                        sub: "sub".into(),
+                        scope: "offline_access".into(),
+                        auth_time: 0,
+                        created_at: 0,
+                        chain_started_at: Some(0),
+                        chain_ends_at: Some(1_000_000),
+                        revoked_at: None,
+                        revoked_by: None,
+                        revoke_reason: None,
+                    },
+                );
+                refresh_tokens::insert_into(&mut s, &token("root", "g", None));
+                s.run(tx).await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Rotated,
+    Reuse,
+    Refused,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_refreshes_of_one_token_on_two_nodes_rotate_it_once() {
+    let (a, b, _) = two_nodes().await;
+    seed_grant(&a).await;
+    let start = Arc::new(tokio::sync::Barrier::new(16));
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            store
+                .write_on_refresh_token(b"hash-root".to_vec(), move |facts| {
+                    // The refresh rule in short: a revoked grant refuses; a used token is
+                    // reuse (revoke the grant); else rotate.
+                    let facts = facts.expect("the token exists");
+                    let mut s = Script::new();
+                    if facts.grant.revoked_at.is_some() {
+                        Ok((RefreshWrites::none(), Outcome::Refused))
+                    } else if facts.token.consumed_at.is_none() {
+                        refresh_tokens::record_use_into(&mut s, &facts.token.id, 1, true);
+                        refresh_tokens::insert_into(
+                            &mut s,
+                            &token(&format!("child-{i}"), "g", Some("root")),
+                        );
+                        Ok::<_, StoreError>((RefreshWrites::Token(s), Outcome::Rotated))
+                    } else {
+                        grants::revoke_into(&mut s, "g", 2, "reuse", "replayed");
+                        Ok((RefreshWrites::Grant(s), Outcome::Reuse))
+                    }
+                })
+                .await
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    // Each decision saw the facts as the one before left them: one rotation, one reuse that
+    // revokes the grant, and refusals; no decision on stale facts (its writes would change
+    // nothing and fail).
+    let count = |o: Outcome| {
+        outcomes
+            .iter()
+            .filter(|r| r.as_ref().ok() == Some(&o))
+            .count()
+    };
+    assert_eq!(count(Outcome::Rotated), 1, "{outcomes:?}");
+    assert_eq!(count(Outcome::Reuse), 1, "{outcomes:?}");
+    assert_eq!(count(Outcome::Refused), 14, "{outcomes:?}");
+    let mut c = a.read().await.unwrap();
+    let tree = refresh_tokens::of_grant(&mut c, "g").await.unwrap();
+    assert_eq!(tree.len(), 2, "one child: {tree:?}");
+    assert!(
+        grants::get(&mut c, "g")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_is_exchanged_once_across_nodes() {
+    let (a, b, _) = two_nodes().await;
+    a.write(|tx| {
+        Box::pin(async move {
+            common::insert_app(tx, "app").await?;
+            codes::insert(
+                tx,
+                &codes::CodeRow {
+                    code_hash: vec![1; 32],
+                    client_id: "app".into(),
+                    sub: "sub".into(),
+                    redirect_uri: "https://a.example/cb".into(),
+                    scope: "openid".into(),
+                    code_challenge: None,
+                    nonce: None,
+                    auth_time: 0,
+                    issued_at: 0,
+                    expires_at: 60,
+                    used_at: None,
+                    grant_id: None,
+                },
+            )
+            .await
+        })
+    })
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(|tx| Box::pin(async move { codes::mark_used(tx, &[1; 32], 1, None).await }))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_chain_stays_whole_when_two_nodes_write_at_once() {
+    let (a, b, _) = two_nodes().await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        for k in 0..3 {
+                            audit::record(
+                                tx,
+                                i,
+                                "test",
+                                "token.issue",
+                                &format!("t{i}-{k}"),
+                                &serde_json::json!({}),
+                            )
+                            .await?;
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut c = b.read().await.unwrap();
+    let check = audit::verify(&mut c).await.unwrap();
+    assert_eq!(check.first_bad, None);
+    assert_eq!(check.events, 120);
+}
+
+/// Each unit writes two settings; dropped requests must leave both or neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_request_leaves_nothing_half_written_nor_a_connection_in_a_transaction() {
+    let (a, _b, url) = two_nodes().await;
+    let mut dropped = 0;
+    for i in 0..200 {
+        let work = a.write(move |tx| {
+            Box::pin(async move {
+                settings::set(tx, &format!("first-{i}"), "x").await?;
+                tokio::time::sleep(Duration::from_micros(200)).await;
+                settings::set(tx, &format!("second-{i}"), "x").await?;
+                Ok::<_, StoreError>(())
+            })
+        });
+        if tokio::time::timeout(Duration::from_micros(100 * (i % 7)), work)
+            .await
+            .is_err()
+        {
+            dropped += 1;
+        }
+    }
+    assert!(dropped > 0, "some requests were dropped mid-way");
+    // Units that started finish in their own tasks: wait for them by closing the store.
+    a.close().await;
+    let check = node(&url, Limits::default()).await;
+    let mut c = check.read().await.unwrap();
+    let counts: (i64, i64) = authdesk_store::on!(
+        &mut *c,
+        "SELECT (SELECT COUNT(*) FROM settings WHERE key LIKE 'first-%'), (SELECT COUNT(*) FROM settings WHERE key LIKE 'second-%')",
+        |db, sql| sqlx::query_as(sql).fetch_one(&mut *db).await
+    )
+    .unwrap();
+    assert_eq!(counts.0, counts.1, "every unit wrote both rows or neither");
+    let in_transaction: i64 = authdesk_store::on!(
+        &mut *c,
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+    )
+    .unwrap();
+    assert_eq!(in_transaction, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_and_a_long_row_lock_are_busy_not_a_hang() {
+    let url = common::pg::fresh_database().await;
+    let limits = Limits {
+        queue: 2,
+        wait: Duration::from_millis(300),
+    };
+    let store = node(&url, limits).await;
+    store
+        .write(|tx| Box::pin(async move { settings::set(tx, "k", "0").await }))
+        .await
+        .unwrap();
+    // Another session holds the row lock for a while.
+    let mut other = authdesk_store::postgres_connection(&url).await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    other
+        .execute("UPDATE settings SET value = '1' WHERE key = 'k'")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let attempts: Vec<_> = (0..4)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                s.write(|tx: &mut Conn| Box::pin(async move { settings::set(tx, "k", "2").await }))
+                    .await
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    for a in attempts {
+        if matches!(a.await.unwrap(), Err(StoreError::Busy(_))) {
+            busy += 1;
+        }
+    }
+    assert_eq!(busy, 4, "queue full at once, or the lock wait ran out");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    other.execute("ROLLBACK").await.unwrap();
+    store
+        .write(|tx| Box::pin(async move { settings::set(tx, "k", "3").await }))
+        .await
+        .unwrap();
+}
