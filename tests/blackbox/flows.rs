@@ -2,7 +2,6 @@
 //! introspection, revocation, userinfo, and changes made by another process.
 
 use authdesk_core::client::{AuthMethod, ClientDraft, GrantType};
-use authdesk_server::api::Authdesk;
 use authdesk_server::api::audit::AuditAction;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -350,7 +349,7 @@ async fn changes_by_another_process_take_effect_within_a_second() {
     t.user("ada").await;
     let body = t.code_flow(&c, "ada", "openid offline_access").await;
     let rt = s(&body, "refresh_token").to_string();
-    let other = Authdesk::open(t.dir.path()).await.unwrap();
+    let other = t.open_again().await;
 
     // revoke the grant elsewhere: the running server refuses the refresh on the next request
     let grants = other

@@ -295,7 +295,7 @@ async fn error_descriptions_quote_values_plainly() {
             &c,
             &[
                 ("grant_type", "client_credentials"),
-                ("scope", "acc\u{0}ounts\\x \"y\""),
+                ("scope", "acc\u{7}ounts\\x \"y\""),
             ],
         )
         .await;
@@ -303,7 +303,7 @@ async fn error_descriptions_quote_values_plainly() {
     let d = s(&body, "error_description");
     assert!(d.contains("acc?ounts?x"), "{d}");
     assert!(
-        !d.contains("u{0}") && !d.contains('\\') && !d.contains('"'),
+        !d.contains("u{7}") && !d.contains('\u{7}') && !d.contains('\\') && !d.contains('"'),
         "{d}"
     );
     let long = "x".repeat(100_000);

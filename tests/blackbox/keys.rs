@@ -100,9 +100,7 @@ async fn keys_survive_a_restart() {
     let t = spawn_app().await;
     let c = t.confidential().await;
     let (_, body) = t.token(&c, &[("grant_type", "client_credentials")]).await;
-    let reopened = authdesk_server::api::Authdesk::open(t.dir.path())
-        .await
-        .unwrap();
+    let reopened = t.open_again().await;
     assert_eq!(
         reopened.jwks(),
         t.app.jwks(),

@@ -4,7 +4,18 @@
 use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::{Clock, FixedClock};
 use authdesk_core::issuer::Issuer;
-use authdesk_server::api::{Actor, Authdesk, Mode, OpenOptions};
+use authdesk_server::api::{Actor, Authdesk, Database, Mode, OpenOptions};
+
+/// PostgreSQL databases for tests (shared with the store's tests).
+#[path = "../../crates/store/tests/common/pg.rs"]
+pub mod pg;
+
+/// The database every test server runs on: SQLite in a temporary data directory, or with
+/// `AUTHDESK_TEST_BACKEND=postgres` a fresh PostgreSQL database (the test command runs the
+/// black-box suite both ways).
+pub fn on_postgres() -> bool {
+    std::env::var("AUTHDESK_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
 use chrono::Duration;
 use chrono::TimeZone;
 use reqwest::StatusCode;
@@ -26,6 +37,8 @@ pub struct TestApp {
     pub issuer: String,
     /// The management listener's `/metrics` (`serve --metrics-listen`).
     pub metrics_url: String,
+    /// Where its registry lives (a data directory or a PostgreSQL database).
+    pub database: Database,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -74,10 +87,15 @@ async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
 
 async fn spawn_app_with(options: OpenOptions) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
+    let db = if on_postgres() {
+        Database::Postgres(pg::fresh_database().await)
+    } else {
+        Database::Dir(dir.path().to_path_buf())
+    };
     let app = Arc::new(
-        Authdesk::open_with(dir.path(), options)
+        Authdesk::open_database(&db, options)
             .await
-            .expect("open data dir"),
+            .expect("open the database"),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -102,6 +120,7 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
         app,
         issuer,
         metrics_url,
+        database: db,
         dir,
         shutdown: Some(tx),
         server: Some(server),
@@ -138,6 +157,13 @@ pub struct Registered {
 }
 
 impl TestApp {
+    /// The same registry opened again, as another process would (a CLI, a console, a node).
+    pub async fn open_again(&self) -> Authdesk {
+        Authdesk::open_database(&self.database, OpenOptions::default())
+            .await
+            .expect("open the database again")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
     }

@@ -12,9 +12,16 @@ pub struct Params(pub Vec<(String, String)>);
 pub struct Repeated;
 
 impl Params {
-    /// Refuses a value longer than its parameter allows ([`max_len`]).
+    /// Refuses a value longer than its parameter allows ([`max_len`]), and a NUL character
+    /// anywhere (no OAuth value has one, and PostgreSQL cannot store one in text).
     pub fn checked(self) -> Result<Self, OAuthError> {
         for (k, v) in &self.0 {
+            if k.contains('\0') || v.contains('\0') {
+                return Err(OAuthError::invalid_request(format!(
+                    "the parameter {} contains a NUL character",
+                    crate::error::shown(k)
+                )));
+            }
             let max = max_len(k);
             if v.len() > max {
                 return Err(OAuthError::invalid_request(format!(
@@ -124,5 +131,7 @@ mod tests {
         assert_eq!(p(&[("a", "1"), ("b", "2")]).first_repeated(), None);
         assert!(p(&[("client_id", &"x".repeat(255))]).checked().is_ok());
         assert!(p(&[("client_id", &"x".repeat(256))]).checked().is_err());
+        assert!(p(&[("client_id", "a\0b")]).checked().is_err());
+        assert!(p(&[("a\0", "b")]).checked().is_err());
     }
 }

@@ -220,8 +220,8 @@ pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> 
         sqlx::query_as(sql),
         Some(&selector)
     )
-    .bind(1)
-    .bind(0)
+    .bind(1_i64)
+    .bind(0_i64)
     .fetch_optional(&mut *db)
     .await)?)
 }
@@ -233,8 +233,8 @@ pub async fn explain_list(conn: &mut Conn, s: Option<&GrantSelector>) -> Result<
         sqlx::query_as(sql),
         s
     )
-    .bind(50)
-    .bind(0)
+    .bind(50_i64)
+    .bind(0_i64)
     .fetch_all(&mut *db)
     .await)?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))

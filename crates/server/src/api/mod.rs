@@ -235,6 +235,33 @@ fn check_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the registry lives: a data directory (SQLite), or a PostgreSQL database that several
+/// `authdesk serve` nodes, consoles and commands share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Dir(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// `postgres://…` or `postgresql://…` is a PostgreSQL URL; anything else a directory.
+    pub fn parse(s: &str) -> Self {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Database::Postgres(s.to_string())
+        } else {
+            Database::Dir(PathBuf::from(s))
+        }
+    }
+
+    /// How to name it in messages and logs (a URL without its password).
+    pub fn shown(&self) -> String {
+        match self {
+            Database::Dir(d) => d.display().to_string(),
+            Database::Postgres(url) => authdesk_store::redacted(url),
+        }
+    }
+}
+
 impl Authdesk {
     /// Opens the data directory as a server, creating a sandbox one if it does not exist.
     pub async fn open(dir: &Path) -> anyhow::Result<Self> {
@@ -244,10 +271,24 @@ impl Authdesk {
     /// Opens or creates the data directory. Refuses (with a message that says why and what to
     /// do) a directory that is read-only, lost its database, or holds a damaged or newer one.
     pub async fn open_with(dir: &Path, options: OpenOptions) -> anyhow::Result<Self> {
-        check_data_dir(dir)?;
-        let store =
-            Store::open_with_clock(dir, options.role, options.limits, options.clock.clone())
-                .await?;
+        Self::open_database(&Database::Dir(dir.to_path_buf()), options).await
+    }
+
+    /// Opens (creating if needed) a data directory or a PostgreSQL database; a new one is set
+    /// up the same way either way (mode, hash key, a first signing key), once: several nodes
+    /// starting together agree on what the first one stored.
+    pub async fn open_database(db: &Database, options: OpenOptions) -> anyhow::Result<Self> {
+        let store = match db {
+            Database::Dir(dir) => {
+                check_data_dir(dir)?;
+                Store::open_with_clock(dir, options.role, options.limits, options.clock.clone())
+                    .await?
+            }
+            Database::Postgres(url) => {
+                Store::open_postgres(url, options.limits, options.clock.clone()).await?
+            }
+        };
+        let shown = db.shown();
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();
@@ -255,6 +296,7 @@ impl Authdesk {
             .write(
                 move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String)>> {
                     Box::pin(async move {
+                        settings::lock_setup(tx).await?;
                         let mode = settings::init(tx, settings::MODE, new_mode).await?;
                         let hash_key =
                             settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
@@ -269,7 +311,7 @@ impl Authdesk {
                 },
             )
             .await
-            .map_err(|e| anyhow::anyhow!("cannot initialise {}: {e}", dir.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot initialise {shown}: {e}"))?;
         let mode = if mode == "production" {
             Mode::Production
         } else {
@@ -278,7 +320,7 @@ impl Authdesk {
         let keyring = load_keyring(&store).await?;
         let app = Self {
             store,
-            data_dir: dir.to_path_buf(),
+            data_dir: PathBuf::from(&shown),
             mode,
             clock: Arc::new(OffsetClock::with_base(base)),
             hasher: SecretHasher::new(hash_key.as_bytes()),

@@ -18,12 +18,13 @@ pub use clients::{ClientsCmd, CreateClient};
 pub use grants::GrantsCmd;
 pub use users::UsersCmd;
 
+use crate::api::Database;
 use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, mode_name};
 use authdesk_core::issuer::Issuer;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
@@ -36,6 +37,10 @@ pub struct Cli {
     /// Data directory (default: the platform's data directory; AUTHDESK_DATA_DIR overrides it).
     #[arg(long, global = true, env = "AUTHDESK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The database: a PostgreSQL URL (postgres://user@host/db) that several `serve` nodes,
+    /// consoles and commands share, or a data directory as with --data-dir.
+    #[arg(long, global = true, env = "AUTHDESK_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
     /// Print one JSON object on stdout instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
@@ -185,21 +190,49 @@ pub fn default_data_dir() -> PathBuf {
         .join("authdesk")
 }
 
+/// Where the command works: `--database` (or AUTHDESK_DATABASE_URL), else `--data-dir` (or
+/// AUTHDESK_DATA_DIR), else the platform's data directory. Both at once is a mistake to name.
+fn database(cli: &Cli) -> Result<Database, Failure> {
+    if cli.database.as_deref().is_some_and(|d| d.trim().is_empty())
+        || cli
+            .data_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+    {
+        return Err(Failure(
+            "--database and --data-dir (and AUTHDESK_DATABASE_URL, AUTHDESK_DATA_DIR) must not be empty".into(),
+        ));
+    }
+    match (&cli.database, &cli.data_dir) {
+        (Some(_), Some(_)) => Err(Failure(
+            "give either --database (AUTHDESK_DATABASE_URL) or --data-dir (AUTHDESK_DATA_DIR), not both".into(),
+        )),
+        (Some(db), None) => Ok(Database::parse(db)),
+        (None, Some(dir)) => Ok(Database::Dir(dir.clone())),
+        (None, None) => Ok(Database::Dir(default_data_dir())),
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let db = database(&cli)?;
     let j = cli.json;
     let actor = Actor::cli();
     if let Command::Init { production } = cli.command {
-        return init(&dir, production, j).await;
+        return init(&db, production, j).await;
     }
     // Before opening: a restore needs the directory to itself.
     if let Command::Restore { from } = &cli.command {
+        let Database::Dir(dir) = &db else {
+            return Err(Failure(
+                "restore puts back a data directory's backup; a PostgreSQL database is restored with PostgreSQL's own tools (pg_restore)".into(),
+            ));
+        };
         use authdesk_core::clock::{Clock, SystemClock};
-        let kept = authdesk_store::Store::restore(&dir, from, SystemClock.now().timestamp())
+        let kept = authdesk_store::Store::restore(dir, from, SystemClock.now().timestamp())
             .await
             .map_err(ApiError::from)?;
         // Opening brings an older backup's schema up to date, and checks it as at any start.
-        Authdesk::open(&dir).await?;
+        Authdesk::open(dir).await?;
         output::print(
             j,
             &json!({"restored": from.display().to_string(), "kept": kept.display().to_string()}),
@@ -220,8 +253,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         _ => authdesk_store::Role::Admin,
     };
     let app = Arc::new(
-        Authdesk::open_with(
-            &dir,
+        Authdesk::open_database(
+            &db,
             OpenOptions {
                 role,
                 ..Default::default()
@@ -311,14 +344,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// `init`: creates the data directory in the wanted mode, or finds it already in that mode.
-async fn init(dir: &Path, production: bool, j: bool) -> Result<(), Failure> {
+async fn init(db: &Database, production: bool, j: bool) -> Result<(), Failure> {
     let wanted = if production {
         Mode::Production
     } else {
         Mode::Sandbox
     };
-    let app = Authdesk::open_with(
-        dir,
+    let dir = db.shown();
+    let app = Authdesk::open_database(
+        db,
         OpenOptions {
             mode_if_new: wanted,
             role: authdesk_store::Role::Admin,
@@ -328,18 +362,17 @@ async fn init(dir: &Path, production: bool, j: bool) -> Result<(), Failure> {
     .await?;
     if app.mode() != wanted {
         return Err(Failure(format!(
-            "{} is already a {} data directory; a directory's mode is fixed when it is created",
-            dir.display(),
+            "{dir} is already a {} data directory; a directory's mode is fixed when it is created",
             mode_name(app.mode())
         )));
     }
     let mode = app.mode();
+    let kind = match db {
+        Database::Dir(_) => "data directory",
+        Database::Postgres(_) => "database",
+    };
     output::print(j, &json!({"data_dir": dir, "mode": mode}), || {
-        format!(
-            "{} is a {} data directory\n",
-            dir.display(),
-            mode_name(mode)
-        )
+        format!("{dir} is a {} {kind}\n", mode_name(mode))
     });
     Ok(())
 }

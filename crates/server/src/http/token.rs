@@ -51,7 +51,11 @@ fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthErro
                     .map(|(_, v)| v.into_owned())
                     .unwrap_or_default()
             };
-            Some((decode(id), decode(secret)))
+            let (id, secret) = (decode(id), decode(secret));
+            if id.contains('\0') || secret.contains('\0') {
+                return Err(OAuthError::invalid_client("malformed Basic credentials"));
+            }
+            Some((id, secret))
         }
     };
     let post_secret = p.get("client_secret");
