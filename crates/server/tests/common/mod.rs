@@ -9,12 +9,23 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_authdesk");
 
 pub fn authdesk(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run authdesk");
+    run(Command::new(BIN).arg("--data-dir").arg(dir).args(args))
+}
+
+/// The same with `--database` (a PostgreSQL URL).
+pub fn authdesk_on(database: &str, args: &[&str]) -> (i32, String, String) {
+    run(Command::new(BIN).args(["--database", database]).args(args))
+}
+
+/// `--json` output of a command on a PostgreSQL database.
+pub fn json_on(database: &str, args: &[&str]) -> Value {
+    let (code, out, err) = authdesk_on(database, args);
+    assert_eq!(code, 0, "authdesk {args:?} failed: {err}");
+    serde_json::from_str(&out).expect("JSON")
+}
+
+fn run(command: &mut Command) -> (i32, String, String) {
+    let out = command.output().expect("run authdesk");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
@@ -47,10 +58,23 @@ impl Server {
 
     /// Starts `serve` with more arguments and environment variables.
     pub fn start_with_env(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+        let mut at = vec![std::ffi::OsString::from("--data-dir"), dir.into()];
+        at.extend(extra.iter().map(Into::into));
+        Self::spawn(&at, &dir.join("serve.log"), env)
+    }
+
+    /// Starts a `serve` node on a PostgreSQL database, logging into `log`.
+    pub fn start_on(database: &str, log: &std::path::Path, extra: &[&str]) -> Server {
+        let mut at = vec![std::ffi::OsString::from("--database"), database.into()];
+        at.extend(extra.iter().map(Into::into));
+        Self::spawn(&at, log, &[])
+    }
+
+    fn spawn(args: &[std::ffi::OsString], log: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        let (global, extra) = args.split_at(2);
+        let log = std::fs::File::create(log).unwrap();
         let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(dir)
+            .args(global)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("AUTHDESK_LOG", "debug")

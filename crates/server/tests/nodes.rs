@@ -1,0 +1,349 @@
+//! Two `authdesk serve` processes on one PostgreSQL database, used the way a load balancer
+//! would use them: a code flow begun on one node is finished on the other; sixteen
+//! simultaneous refreshes of one public-client token spread over both succeed once; a grant
+//! revoked from the CLI stops refreshing on both at once, an app disabled from the CLI is
+//! refused by both within a second; a node killed with SIGKILL
+//! mid-load loses nothing a client saw committed — the other node honours every token it had
+//! answered with.
+
+mod common;
+#[path = "../../store/tests/common/pg.rs"]
+mod pg;
+
+use base64::Engine;
+use common::*;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ISSUER: &str = "http://auth.bank.test";
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("the field") + marker.len();
+    let end = html[start..].find('"').expect("its end") + start;
+    html[start..end].to_string()
+}
+
+fn pkce() -> (String, String) {
+    let verifier = "v".repeat(50);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
+    (verifier, challenge)
+}
+
+/// The browser part on `node`: the login form, then the redirect's code.
+async fn code_on(node: &str, client_id: &str, challenge: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut url = url::Url::parse(&format!("{node}/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid offline_access")
+        .append_pair("state", "s")
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    let html = browser.get(url).send().await.unwrap().text().await.unwrap();
+    let r = browser
+        .post(format!("{node}/login"))
+        .form(&[
+            ("interaction", hidden(&html, "interaction").as_str()),
+            ("csrf_token", hidden(&html, "csrf_token").as_str()),
+            ("username", "ada"),
+            ("password", "correct horse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code")
+}
+
+async fn post(url: String, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().post(url).form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_database_act_as_one_issuer() {
+    let db = pg::fresh_database().await;
+    let logs = tempfile::tempdir().unwrap();
+    let mobile = json_on(
+        &db,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Mobile",
+            "--type",
+            "public",
+            "--redirect-uri",
+            REDIRECT,
+            "--scope",
+            "openid",
+            "--scope",
+            "offline_access",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--consent-required",
+            "false",
+            "--json",
+        ],
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let service = json_on(
+        &db,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Ledger",
+            "--scope",
+            "accounts",
+            "--grant-type",
+            "client_credentials",
+            "--json",
+        ],
+    );
+    let (service_id, service_secret) = (
+        service["client_id"].as_str().unwrap().to_string(),
+        service["client_secret"].as_str().unwrap().to_string(),
+    );
+    json_on(
+        &db,
+        &[
+            "users",
+            "create",
+            "--username",
+            "ada",
+            "--password",
+            "correct horse",
+            "--json",
+        ],
+    );
+    let a = Server::start_on(&db, &logs.path().join("a.log"), &["--issuer", ISSUER]);
+    let b = Server::start_on(&db, &logs.path().join("b.log"), &["--issuer", ISSUER]);
+
+    // A code flow begun on A, the code exchanged on B.
+    let (verifier, challenge) = pkce();
+    let code = code_on(&a.base, &mobile, &challenge).await;
+    let (status, tokens) = post(
+        format!("{}/token", b.base),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &mobile),
+            ("code_verifier", &verifier),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap().to_string();
+
+    // Sixteen simultaneous refreshes of that public-client token, eight on each node.
+    let attempts: Vec<_> = (0..16)
+        .map(|i| {
+            let node = if i % 2 == 0 { &a.base } else { &b.base };
+            let (url, mobile, rt) = (
+                format!("{node}/token"),
+                mobile.clone(),
+                refresh_token.clone(),
+            );
+            tokio::spawn(async move {
+                post(
+                    url,
+                    &[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", &rt),
+                        ("client_id", &mobile),
+                    ],
+                    None,
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in attempts {
+        statuses.push(t.await.unwrap().0);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+
+    // A grant revoked from the CLI stops refreshing on both nodes.
+    let listed = json_on(&db, &["grants", "list", "--json"]);
+    let sub = listed["grants"][0]["sub"].as_str().unwrap();
+    let minted = json_on(
+        &db,
+        &[
+            "mint",
+            "--client-id",
+            &mobile,
+            "--sub",
+            sub,
+            "--scope",
+            "openid offline_access",
+            "--json",
+        ],
+    );
+    let mut rt = minted["refresh_token"].as_str().unwrap().to_string();
+    let (status, body) = post(
+        format!("{}/token", a.base),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_id", &mobile),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    rt = body["refresh_token"].as_str().unwrap().to_string();
+    let grant = json_on(&db, &["grants", "list", "--json"])["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["revoked_at"].is_null())
+        .expect("the minted grant")["grant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    json_on(&db, &["grants", "revoke", &grant, "--json"]);
+    // Grants are read on every request: both nodes refuse at once.
+    for node in [&a.base, &b.base] {
+        let (status, body) = post(
+            format!("{node}/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &rt),
+                ("client_id", &mobile),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{node}: {body}");
+    }
+    // Apps are cached by each node: a CLI disable reaches both within a second.
+    json_on(&db, &["clients", "disable", &service_id, "--json"]);
+    let disabled_at = Instant::now();
+    for node in [&a.base, &b.base] {
+        loop {
+            let (status, _) = post(
+                format!("{node}/token"),
+                &[("grant_type", "client_credentials")],
+                Some((&service_id, &service_secret)),
+            )
+            .await;
+            if status == 401 {
+                break;
+            }
+            assert!(
+                disabled_at.elapsed() < Duration::from_secs(1),
+                "{node} still serves a disabled app"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    println!(
+        "a disabled app refused on both nodes after {:?}",
+        disabled_at.elapsed()
+    );
+    json_on(&db, &["clients", "enable", &service_id, "--json"]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    // Load on both; A killed with SIGKILL mid-way: every token a client got from A still
+    // introspects active on B.
+    let issued: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, id, secret, issued, stop) = (
+                format!("{}/token", a.base),
+                service_id.clone(),
+                service_secret.clone(),
+                issued.clone(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = client
+                        .post(&url)
+                        .basic_auth(&id, Some(&secret))
+                        .form(&[("grant_type", "client_credentials")])
+                        .send()
+                        .await;
+                    let Ok(r) = r else { break };
+                    if r.status() != 200 {
+                        continue;
+                    }
+                    // Only a response read to its end counts as received.
+                    let Ok(body) = r.json::<Value>().await else {
+                        break;
+                    };
+                    issued
+                        .lock()
+                        .unwrap()
+                        .push(body["access_token"].as_str().unwrap().to_string());
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut a = a;
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let issued = issued.lock().unwrap().clone();
+    assert!(issued.len() > 20, "A answered under load: {}", issued.len());
+    for at in &issued {
+        let (status, body) = post(
+            format!("{}/introspect", b.base),
+            &[("token", at)],
+            Some((&service_id, &service_secret)),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["active"]),
+            (200, &Value::Bool(true)),
+            "{body}"
+        );
+    }
+    println!(
+        "{} tokens answered by A before SIGKILL, all active on B",
+        issued.len()
+    );
+    drop(b);
+}
