@@ -347,3 +347,111 @@ async fn two_nodes_on_one_database_act_as_one_issuer() {
     );
     drop(b);
 }
+
+/// `authdesk migrate --to postgres://…`: a data directory's registry, tokens and audit copied
+/// into PostgreSQL, where a node then honours the app's secret and the refresh token issued
+/// before the move, and the audit chain still verifies; a second copy into the same database is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_migrates_into_postgres_and_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let app = json(
+        d,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Budget Pal",
+            "--redirect-uri",
+            REDIRECT,
+            "--scope",
+            "offline_access",
+            "--scope",
+            "accounts",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--grant-type",
+            "client_credentials",
+            "--json",
+        ],
+    );
+    let (id, secret) = (
+        app["client_id"].as_str().unwrap().to_string(),
+        app["client_secret"].as_str().unwrap().to_string(),
+    );
+    let sub = json(
+        d,
+        &[
+            "users",
+            "create",
+            "--username",
+            "ada",
+            "--password",
+            "correct horse",
+            "--json",
+        ],
+    )["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let minted = json(
+        d,
+        &[
+            "mint",
+            "--client-id",
+            &id,
+            "--sub",
+            &sub,
+            "--scope",
+            "offline_access accounts",
+            "--json",
+        ],
+    );
+    let rt = minted["refresh_token"].as_str().unwrap().to_string();
+
+    let db = pg::fresh_database().await;
+    let report = json(d, &["migrate", "--to", &db, "--json"]);
+    let rows = report["rows"].as_array().unwrap();
+    let count = |table: &str| {
+        rows.iter().find(|r| r["table"] == table).unwrap()["rows"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        (count("clients"), count("users"), count("grants")),
+        (1, 1, 1)
+    );
+    assert!(
+        count("audit") >= 3 && count("refresh_tokens") == 1,
+        "{report}"
+    );
+    let (code, out, err) = authdesk_on(&db, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let logs = tempfile::tempdir().unwrap();
+    let node = Server::start_on(&db, &logs.path().join("node.log"), &[]);
+    let (status, body) = post(
+        format!("{}/token", node.base),
+        &[("grant_type", "client_credentials"), ("scope", "accounts")],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(status, 200, "the app's secret still opens: {body}");
+    let (status, body) = post(
+        format!("{}/token", node.base),
+        &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the refresh token issued before the move refreshes: {body}"
+    );
+
+    let (code, _, err) = authdesk(d, &["migrate", "--to", &db]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already holds a registry"), "{err}");
+}

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
+pub mod copy;
 pub mod dialect;
 pub mod files;
 pub mod grants;
@@ -446,6 +447,25 @@ impl Store {
             path: PathBuf::from(shown),
             _open: None,
         })
+    }
+
+    /// Copies this data directory's database into the empty PostgreSQL database at `url`
+    /// (schema brought up to date first), from one consistent read, committed only if every
+    /// table's count matches (`copy`). Returns the counts.
+    pub async fn copy_to_postgres(&self, url: &str) -> Result<Vec<(&'static str, i64)>> {
+        if self.is_postgres() {
+            return Err(StoreError::Unusable(
+                "migrate copies a data directory into PostgreSQL; this is PostgreSQL already"
+                    .into(),
+            ));
+        }
+        let mut target = postgres_connection(url).await?;
+        let mut source = self.read().await?;
+        source.execute("BEGIN").await?;
+        let copied = copy::sqlite_to_postgres(&mut source, &mut target).await;
+        let _ = source.execute("ROLLBACK").await;
+        let _ = target.close().await;
+        copied
     }
 
     /// Whether this store is a PostgreSQL database.

@@ -130,6 +130,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
+    /// Copy this data directory into an empty PostgreSQL database (every table, counts
+    /// verified, all or nothing); then point every node at it with --database.
+    Migrate {
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Write the registry (apps, people) as versioned JSON, to FILE (created owner-only, never
     /// replacing one) or standard output.
     Export {
@@ -316,6 +322,31 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             .await
         }
         Command::Import { file } => admin::import(&app, &file, j, &actor).await,
+        Command::Migrate { to } => {
+            if !matches!(Database::parse(&to), Database::Postgres(_)) {
+                return Err(Failure(
+                    "--to must be a PostgreSQL URL (postgres://user@host/database)".into(),
+                ));
+            }
+            let counts = app
+                .store()
+                .copy_to_postgres(&to)
+                .await
+                .map_err(ApiError::from)?;
+            let shown = Database::parse(&to).shown();
+            let total: i64 = counts.iter().map(|(_, n)| n).sum();
+            output::print(
+                j,
+                &json!({"to": shown, "rows": counts.iter().map(|(t, n)| json!({"table": t, "rows": n})).collect::<Vec<_>>()}),
+                || {
+                    format!(
+                        "copied {total} rows in {} tables into {shown}; every count matches\n",
+                        counts.len()
+                    )
+                },
+            );
+            Ok(())
+        }
         Command::Seed { people } => {
             let report = app.sandbox_seed(people, &actor).await?;
             output::print(j, &report, || {
