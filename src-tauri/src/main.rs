@@ -8,7 +8,7 @@
 mod commands;
 
 use authdesk_core::issuer::Issuer;
-use authdesk_server::api::Authdesk;
+use authdesk_server::api::{Authdesk, Database};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -37,17 +37,23 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let data_dir = std::env::var_os("AUTHDESK_DATA_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(authdesk_server::cli::default_data_dir);
+    // The registry: AUTHDESK_DATABASE_URL (a PostgreSQL database several desks and nodes
+    // share, or a directory), else AUTHDESK_DATA_DIR, else the platform's data directory — as
+    // the CLI's --database and --data-dir.
+    let database = match std::env::var("AUTHDESK_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Database::parse(&url),
+        _ => Database::Dir(
+            std::env::var_os("AUTHDESK_DATA_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(authdesk_server::cli::default_data_dir),
+        ),
+    };
     let listen = std::env::var("AUTHDESK_LISTEN").unwrap_or_else(|_| "127.0.0.1:8400".into());
-    let app = match runtime.block_on(Authdesk::open(&data_dir)) {
+    let opened = runtime.block_on(Authdesk::open_database(&database, Default::default()));
+    let app = match opened {
         Ok(a) => Arc::new(a),
         Err(e) => {
-            eprintln!(
-                "error: cannot open the data directory {}: {e:#}",
-                data_dir.display()
-            );
+            eprintln!("error: cannot open {}: {e:#}", database.shown());
             std::process::exit(1);
         }
     };

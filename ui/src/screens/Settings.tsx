@@ -54,7 +54,8 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         <ErrorBox error={error} />
         <h2>Data</h2>
         <dl>
-          <dt>directory</dt><dd className="mono" id="set-data-dir">{status?.data_dir}</dd>
+          <dt>{status?.data_dir.startsWith("postgres") ? "database" : "directory"}</dt>
+          <dd className="mono" id="set-data-dir">{status?.data_dir}</dd>
           <dt>mode</dt><dd>{status?.mode}</dd>
           <dt>ended chains kept</dt><dd>{retention ? humanSeconds(retention.chains_seconds) : "…"} <span className="dim">(authdesk retention --chains)</span></dd>
           <dt>audit events kept</dt><dd>{retention ? humanSeconds(retention.audit_seconds) : "…"} <span className="dim">(authdesk retention --audit)</span></dd>
