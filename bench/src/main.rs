@@ -66,6 +66,10 @@ struct Args {
     /// A few seconds of everything: c=4, two short rounds, nothing stored. For CI.
     #[arg(long)]
     smoke: bool,
+    /// Run the server on PostgreSQL: each point on a fresh database created in the cluster this
+    /// URL names (only --stored 0: stored tokens are seeded into SQLite).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Draw the plots of an earlier run's results.json into --out, and run nothing.
     #[arg(long, value_name = "RESULTS_JSON")]
     plot: Option<PathBuf>,
@@ -155,14 +159,24 @@ fn main() -> anyhow::Result<()> {
         }
         for &stored in &args.stored {
             let dir = tempfile::tempdir()?;
-            let fixture = server::prepare(&bin, dir.path(), es256)?;
-            rt.block_on(seed::seed(
-                dir.path(),
-                stored,
-                &fixture.app_id,
-                &fixture.sub,
-            ))?;
-            let srv = server::Server::start(&bin, dir.path(), server_cpu)?;
+            let target = match &args.database {
+                None => server::Target::Dir(dir.path().to_path_buf()),
+                Some(cluster) => {
+                    anyhow::ensure!(
+                        stored == 0,
+                        "--database runs with --stored 0 (stored tokens are seeded into SQLite)"
+                    );
+                    server::Target::Postgres {
+                        url: rt.block_on(seed::fresh_postgres(cluster))?,
+                        logs: dir.path().to_path_buf(),
+                    }
+                }
+            };
+            let fixture = server::prepare(&bin, &target, es256)?;
+            if let server::Target::Dir(d) = &target {
+                rt.block_on(seed::seed(d, stored, &fixture.app_id, &fixture.sub))?;
+            }
+            let srv = server::Server::start(&bin, &target, server_cpu)?;
             std::thread::sleep(Duration::from_millis(300));
             let (idle_rss, _) = srv.rss_kib();
             println!(
@@ -174,7 +188,7 @@ fn main() -> anyhow::Result<()> {
             let mint = |scope: &str| -> anyhow::Result<String> {
                 let v = server::cli(
                     &bin,
-                    dir.path(),
+                    &target,
                     &[
                         "mint",
                         "--client-id",

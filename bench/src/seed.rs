@@ -57,3 +57,26 @@ pub async fn seed(dir: &Path, tokens: u64, client_id: &str, sub: &str) -> anyhow
     conn.close().await?;
     Ok(())
 }
+
+/// A fresh, empty database in the PostgreSQL cluster `cluster` names; its URL.
+pub async fn fresh_postgres(cluster: &str) -> anyhow::Result<String> {
+    let mut admin = sqlx::PgConnection::connect(cluster).await?;
+    let name = format!(
+        "bench_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos()
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    let (base, query) = cluster.split_once('?').unwrap_or((cluster, ""));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    Ok(if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    })
+}

@@ -12,17 +12,40 @@ use std::time::{Duration, Instant};
 pub const REDIRECT: &str = "http://127.0.0.1:9/cb";
 pub const PASSWORD: &str = "bench password 1";
 
+/// Where the server under test keeps its registry: a fresh data directory, or a fresh
+/// PostgreSQL database (with a directory for the logs).
+pub enum Target {
+    Dir(PathBuf),
+    Postgres { url: String, logs: PathBuf },
+}
+
+impl Target {
+    /// The global arguments that name it to every `authdesk` command.
+    fn global(&self) -> [std::ffi::OsString; 2] {
+        match self {
+            Target::Dir(d) => ["--data-dir".into(), d.into()],
+            Target::Postgres { url, .. } => ["--database".into(), url.into()],
+        }
+    }
+
+    pub fn logs(&self) -> &Path {
+        match self {
+            Target::Dir(d) => d,
+            Target::Postgres { logs, .. } => logs,
+        }
+    }
+}
+
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     pub pid: u32,
 }
 
-/// Runs an `authdesk` CLI command on `dir` and returns its `--json` output.
-pub fn cli(bin: &Path, dir: &Path, args: &[&str]) -> anyhow::Result<Value> {
+/// Runs an `authdesk` CLI command on `target` and returns its `--json` output.
+pub fn cli(bin: &Path, target: &Target, args: &[&str]) -> anyhow::Result<Value> {
     let out = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
+        .args(target.global())
         .args(args)
         .arg("--json")
         .output()
@@ -47,10 +70,10 @@ pub struct Fixture {
     pub username: String,
 }
 
-pub fn prepare(bin: &Path, dir: &Path, es256: bool) -> anyhow::Result<Fixture> {
+pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixture> {
     let app = cli(
         bin,
-        dir,
+        target,
         &[
             "clients",
             "create",
@@ -78,7 +101,7 @@ pub fn prepare(bin: &Path, dir: &Path, es256: bool) -> anyhow::Result<Fixture> {
     )?;
     let user = cli(
         bin,
-        dir,
+        target,
         &[
             "users",
             "create",
@@ -92,8 +115,7 @@ pub fn prepare(bin: &Path, dir: &Path, es256: bool) -> anyhow::Result<Fixture> {
     )?;
     if es256 {
         let out = Command::new(bin)
-            .arg("--data-dir")
-            .arg(dir)
+            .args(target.global())
             .args(["keys", "rotate", "--alg", "ES256"])
             .output()?;
         if !out.status.success() {
@@ -114,8 +136,9 @@ pub fn prepare(bin: &Path, dir: &Path, es256: bool) -> anyhow::Result<Fixture> {
 }
 
 impl Server {
-    /// Starts `serve` pinned to `cpu` (taskset), logging to `dir/serve.log`.
-    pub fn start(bin: &Path, dir: &Path, cpu: Option<usize>) -> anyhow::Result<Server> {
+    /// Starts `serve` pinned to `cpu` (taskset), logging to `serve.log` in the target's logs.
+    pub fn start(bin: &Path, target: &Target, cpu: Option<usize>) -> anyhow::Result<Server> {
+        let dir = target.logs();
         let log = std::fs::File::create(dir.join("serve.log"))?;
         let mut cmd = match cpu {
             Some(c) => {
@@ -126,8 +149,7 @@ impl Server {
             None => Command::new(bin),
         };
         let mut child = cmd
-            .arg("--data-dir")
-            .arg(dir)
+            .args(target.global())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
