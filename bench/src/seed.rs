@@ -61,12 +61,11 @@ pub async fn seed(dir: &Path, tokens: u64, client_id: &str, sub: &str) -> anyhow
 /// A fresh, empty database in the PostgreSQL cluster `cluster` names; its URL.
 pub async fn fresh_postgres(cluster: &str) -> anyhow::Result<String> {
     let mut admin = sqlx::PgConnection::connect(cluster).await?;
+    static POINTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let name = format!(
         "bench_{}_{}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_nanos()
+        POINTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
