@@ -291,9 +291,10 @@ fn percentile(sorted: &[u32], q: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-/// Runs one round: `connections` loops for `duration`, then cuts them all mid-request.
+/// Runs one round: `connections` loops for `duration` (spread over the nodes' addresses), then
+/// cuts them all mid-request.
 pub async fn round(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     scenario: Scenario,
     p: &Prepared,
     connections: usize,
@@ -308,7 +309,8 @@ pub async fn round(
     let in_flight = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
+    for i in 0..connections {
+        let addr = addrs[i % addrs.len()];
         let shared = shared.clone();
         let in_flight = in_flight.clone();
         let p = p.clone();
@@ -394,11 +396,12 @@ pub async fn round(
 
 /// `n` requests of the scenario, each abandoned (its connection closed) after 0–5 ms, the way
 /// `curl --max-time 0.005` hangs up. Returns how many were cut before their answer came.
-pub async fn hang_ups(addr: SocketAddr, scenario: Scenario, p: &Prepared, n: usize) -> u64 {
+pub async fn hang_ups(addrs: &[SocketAddr], scenario: Scenario, p: &Prepared, n: usize) -> u64 {
     let mut cut = 0;
     let mut tasks = Vec::new();
     for i in 0..n {
         let p = p.clone();
+        let addr = addrs[i % addrs.len()];
         let wait = Duration::from_micros((i as u64 * 397) % 5000);
         tasks.push(tokio::spawn(async move {
             let Ok(mut c) = Conn::open(addr).await else {

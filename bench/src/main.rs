@@ -70,6 +70,11 @@ struct Args {
     /// URL names (only --stored 0: stored tokens are seeded into SQLite).
     #[arg(long, value_name = "URL")]
     database: Option<String>,
+    /// `serve` processes on the one registry (more than one needs --database); each round's
+    /// connections are spread over them. All are pinned to the server core, so the figures
+    /// compare at equal CPU.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Draw the plots of an earlier run's results.json into --out, and run nothing.
     #[arg(long, value_name = "RESULTS_JSON")]
     plot: Option<PathBuf>,
@@ -81,6 +86,9 @@ struct Point {
     scenario: Scenario,
     connections: usize,
     stored: u64,
+    /// `serve` processes the connections were spread over (older results: one).
+    #[serde(default = "one")]
+    nodes: usize,
     rounds: Vec<RoundResult>,
     idle_rss_kib: u64,
     peak_rss_kib: u64,
@@ -96,6 +104,20 @@ struct Report {
     ceiling_before: ceiling::Ceiling,
     ceiling_after: ceiling::Ceiling,
     points: Vec<Point>,
+}
+
+impl Point {
+    /// The scenario, and the nodes when there were several.
+    fn scenario_label(&self) -> String {
+        match self.nodes {
+            1 => self.scenario.name().to_string(),
+            n => format!("{} ({n} nodes)", self.scenario.name()),
+        }
+    }
+}
+
+fn one() -> usize {
+    1
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -124,6 +146,15 @@ fn main() -> anyhow::Result<()> {
         args.hang_ups = 20;
         args.warmup = 0.2;
     }
+    anyhow::ensure!(
+        args.nodes >= 1,
+        "--nodes counts serve processes: at least 1"
+    );
+    anyhow::ensure!(
+        args.nodes == 1 || args.database.is_some(),
+        "--nodes {} needs --database: nodes share a registry only on PostgreSQL",
+        args.nodes
+    );
     let bin = server::server_bin(args.server_bin.clone())?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (server_cpu, client_cpu) = if args.no_pin || cores < 2 {
@@ -176,13 +207,13 @@ fn main() -> anyhow::Result<()> {
             if let server::Target::Dir(d) = &target {
                 rt.block_on(seed::seed(d, stored, &fixture.app_id, &fixture.sub))?;
             }
-            let srv = server::Server::start(&bin, &target, server_cpu)?;
+            let srv = server::Nodes::start(&bin, &target, server_cpu, args.nodes)?;
+            let addrs = srv.addrs();
             std::thread::sleep(Duration::from_millis(300));
             let (idle_rss, _) = srv.rss_kib();
             println!(
-                "\n{alg}, {stored} stored tokens: server pid {} on {} (idle RSS {:.1} MiB)",
-                srv.pid,
-                srv.addr,
+                "\n{alg}, {stored} stored tokens: server {} (idle RSS {:.1} MiB)",
+                srv.describe(),
                 idle_rss as f64 / 1024.0
             );
             let mint = |scope: &str| -> anyhow::Result<String> {
@@ -204,14 +235,14 @@ fn main() -> anyhow::Result<()> {
                     .map(String::from)
                     .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token: {v}"))
             };
-            let prepared = rt.block_on(load::prepare(srv.addr, &fixture, mint))?;
+            let prepared = rt.block_on(load::prepare(addrs[0], &fixture, mint))?;
             for &scenario in &scenarios {
                 for &connections in &args.connections {
                     let ceiling = ceiling::measure(server_cpu, ceiling_time);
                     // Warm-up: connections, caches; then cut like every round.
                     if args.warmup > 0.0 {
                         rt.block_on(load::round(
-                            srv.addr,
+                            &addrs,
                             scenario,
                             &prepared,
                             connections,
@@ -224,11 +255,11 @@ fn main() -> anyhow::Result<()> {
                     let mut cut_switches = 0;
                     for _ in 0..args.rounds {
                         let (c, w) = (srv.cpu_seconds(), srv.context_switches());
-                        rt.block_on(load::hang_ups(srv.addr, scenario, &prepared, args.hang_ups));
+                        rt.block_on(load::hang_ups(&addrs, scenario, &prepared, args.hang_ups));
                         cut_cpu += srv.cpu_seconds() - c;
                         cut_switches += srv.context_switches() - w;
                         let r = rt.block_on(load::round(
-                            srv.addr,
+                            &addrs,
                             scenario,
                             &prepared,
                             connections,
@@ -242,6 +273,7 @@ fn main() -> anyhow::Result<()> {
                         scenario,
                         connections,
                         stored,
+                        nodes: args.nodes,
                         rounds,
                         idle_rss_kib: idle_rss,
                         peak_rss_kib: peak,
@@ -343,7 +375,7 @@ fn print_point(p: &Point) {
     let rps = median(p.rounds.iter().map(|r| r.rps).collect());
     println!(
         "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  {:.1} switches/req  peak RSS {:.1} MiB{}",
-        format!("{} {}", p.alg, p.scenario.name()),
+        format!("{} {}", p.alg, p.scenario_label()),
         p.connections,
         p.rounds
             .iter()
@@ -414,7 +446,7 @@ fn summary(r: &Report) {
         println!(
             "{:<8} {:<38} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8.0} {:>9.1} {:>10}",
             p.alg,
-            p.scenario.name(),
+            p.scenario_label(),
             p.connections,
             p.stored,
             rps,
@@ -471,7 +503,7 @@ fn report_series(r: &Report) -> Vec<plot::Chart> {
         "throughput-connections.svg",
         &|p| {
             (
-                format!("{} {}", p.alg, p.scenario.name()),
+                format!("{} {}", p.alg, p.scenario_label()),
                 p.connections as f64,
                 p.stored == min_stored,
             )
@@ -483,7 +515,7 @@ fn report_series(r: &Report) -> Vec<plot::Chart> {
         "throughput-stored.svg",
         &|p| {
             (
-                format!("{} {}", p.alg, p.scenario.name()),
+                format!("{} {}", p.alg, p.scenario_label()),
                 p.stored.max(1) as f64,
                 p.connections == c32,
             )

@@ -136,10 +136,16 @@ pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixtu
 }
 
 impl Server {
-    /// Starts `serve` pinned to `cpu` (taskset), logging to `serve.log` in the target's logs.
-    pub fn start(bin: &Path, target: &Target, cpu: Option<usize>) -> anyhow::Result<Server> {
+    /// Starts `serve` pinned to `cpu` (taskset), logging to `log` in the target's logs.
+    fn start_logging(
+        bin: &Path,
+        target: &Target,
+        cpu: Option<usize>,
+        log: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<Server> {
         let dir = target.logs();
-        let log = std::fs::File::create(dir.join("serve.log"))?;
+        let log = std::fs::File::create(dir.join(log))?;
         let mut cmd = match cpu {
             Some(c) => {
                 let mut t = Command::new("taskset");
@@ -151,6 +157,7 @@ impl Server {
         let mut child = cmd
             .args(target.global())
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
@@ -160,7 +167,7 @@ impl Server {
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
-            .with_context(|| format!("no URL in {line:?} (see {}/serve.log)", dir.display()))?;
+            .with_context(|| format!("no URL in {line:?} (see the logs in {})", dir.display()))?;
         let addr: SocketAddr = url.trim_start_matches("http://").parse()?;
         let pid = child.id();
         Ok(Server { child, addr, pid })
@@ -222,6 +229,68 @@ impl Server {
         }
         eprintln!("the server did not stop within 10 s of SIGTERM: killed");
         self.child.kill()?;
+        Ok(())
+    }
+}
+
+/// One or more `serve` processes on the same registry (several only on PostgreSQL); what the
+/// benchmark reads of "the server" is the sum over them.
+pub struct Nodes(Vec<Server>);
+
+/// The one issuer several nodes serve as, as behind a load balancer: a token one node issued
+/// names it, and every other node accepts it.
+const NODES_ISSUER: &str = "http://auth.bench.test";
+
+impl Nodes {
+    pub fn start(
+        bin: &Path,
+        target: &Target,
+        cpu: Option<usize>,
+        n: usize,
+    ) -> anyhow::Result<Nodes> {
+        let mut nodes = Vec::with_capacity(n);
+        for i in 0..n {
+            let (log, extra) = match n {
+                1 => ("serve.log".to_string(), &[][..]),
+                _ => (format!("serve-{i}.log"), &["--issuer", NODES_ISSUER][..]),
+            };
+            nodes.push(Server::start_logging(bin, target, cpu, &log, extra)?);
+        }
+        Ok(Nodes(nodes))
+    }
+
+    /// Where each node listens; connection `i` of a round goes to `addrs[i % n]`.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.0.iter().map(|s| s.addr).collect()
+    }
+
+    pub fn describe(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| format!("pid {} on {}", s.pid, s.addr))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn rss_kib(&self) -> (u64, u64) {
+        self.0
+            .iter()
+            .map(Server::rss_kib)
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    }
+
+    pub fn context_switches(&self) -> u64 {
+        self.0.iter().map(Server::context_switches).sum()
+    }
+
+    pub fn cpu_seconds(&self) -> f64 {
+        self.0.iter().map(Server::cpu_seconds).sum()
+    }
+
+    pub fn stop(self) -> anyhow::Result<()> {
+        for s in self.0 {
+            s.stop()?;
+        }
         Ok(())
     }
 }
