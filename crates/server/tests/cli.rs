@@ -21,9 +21,9 @@ async fn within_one_second(mut f: impl AsyncFnMut() -> bool) {
 }
 
 #[tokio::test]
-async fn cli_and_running_server_share_the_data_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+async fn cli_and_running_server_share_the_registry() {
+    let registry = Registry::fresh();
+    let d = &registry;
     let created = json(
         d,
         &[
@@ -192,8 +192,8 @@ async fn cli_and_running_server_share_the_data_directory() {
 
 #[test]
 fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec![
@@ -293,12 +293,12 @@ fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
 
 #[test]
 fn production_directory_refuses_sandbox_features() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("prod");
-    let init = json(&d, &["init", "--production", "--json"]);
+    let registry = Registry::fresh();
+    let d = &registry;
+    let init = json(d, &["init", "--production", "--json"]);
     assert_eq!(init["mode"], "production");
     let id = json(
-        &d,
+        d,
         &[
             "clients",
             "create",
@@ -317,13 +317,13 @@ fn production_directory_refuses_sandbox_features() {
         vec!["clock", "reset"],
         vec!["mint", "--client-id", id.as_str(), "--scope", ""],
     ] {
-        let (code, _, err) = authdesk(&d, &args);
+        let (code, _, err) = authdesk(d, &args);
         assert_ne!(code, 0, "{args:?}");
         assert!(err.contains("production"), "{args:?}: {err}");
     }
-    assert_eq!(json(&d, &["clock", "show", "--json"])["offset_seconds"], 0);
+    assert_eq!(json(d, &["clock", "show", "--json"])["offset_seconds"], 0);
     // a sandbox directory cannot be turned into a production one afterwards
-    let sandbox = dir.path().join("Sandbox-Dir");
+    let sandbox = registry.dir.path().join("Sandbox-Dir");
     json(&sandbox, &["clients", "list", "--json"]);
     let (code, _, err) = authdesk(&sandbox, &["init", "--production"]);
     assert_ne!(code, 0);
@@ -344,20 +344,46 @@ fn data_dir_from_environment() {
     assert!(dir.path().join("authdesk.db").exists());
 }
 
+/// Runs one statement straight on the registry's database, behind Authdesk's back; `?1` is
+/// `bind`. Returns the first column of the first row, if any, as text.
+async fn behind_the_back(registry: &Registry, sql: &str, bind: &str) -> Option<String> {
+    use sqlx::{ConnectOptions, Connection, Row};
+    match &registry.database {
+        Some(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let sql = sql.replace("?1", "$1");
+            let row = sqlx::query(&sql)
+                .bind(bind)
+                .fetch_optional(&mut conn)
+                .await
+                .unwrap();
+            row.map(|r| r.get::<String, _>(0))
+        }
+        None => {
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(registry.dir.path().join("authdesk.db"))
+                .connect()
+                .await
+                .unwrap();
+            let row = sqlx::query(sql)
+                .bind(bind)
+                .fetch_optional(&mut conn)
+                .await
+                .unwrap();
+            row.map(|r| r.get::<String, _>(0))
+        }
+    }
+}
+
 /// The stored password hash of `username`, read straight from the database.
-async fn password_hash(d: &std::path::Path, username: &str) -> String {
-    use sqlx::ConnectOptions;
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(d.join("authdesk.db"))
-        .read_only(true)
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
-        .bind(username)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
+async fn password_hash(registry: &Registry, username: &str) -> String {
+    behind_the_back(
+        registry,
+        "SELECT password_hash FROM users WHERE username = ?1",
+        username,
+    )
+    .await
+    .expect("the user")
 }
 
 /// `users create --password-stdin` reads the password from standard input (so it is in no
@@ -366,11 +392,10 @@ async fn password_hash(d: &std::path::Path, username: &str) -> String {
 #[tokio::test]
 async fn users_create_takes_the_password_from_standard_input() {
     use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(d)
+        .args(d.global())
         .args([
             "users",
             "create",
@@ -421,10 +446,14 @@ async fn users_create_takes_the_password_from_standard_input() {
     // asks, without echoing what is typed.
     let mut child = Command::new("script")
         .arg("-qec")
-        .arg(format!(
-            "{BIN} --data-dir {} users create --username erin --json",
-            d.display()
-        ))
+        .arg({
+            let [flag, value] = d.global();
+            format!(
+                "{BIN} {} '{}' users create --username erin --json",
+                flag.to_string_lossy(),
+                value.to_string_lossy()
+            )
+        })
         .arg("/dev/null")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -469,8 +498,8 @@ async fn users_create_takes_the_password_from_standard_input() {
 /// `audit verify` exits 0 on an intact chain and 1 naming the first event edited with SQL.
 #[tokio::test]
 async fn audit_verify_names_the_first_event_changed_behind_authdesks_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     for name in ["ada", "bob", "carol"] {
         json(
             d,
@@ -491,24 +520,14 @@ async fn audit_verify_names_the_first_event_changed_behind_authdesks_back() {
     let ok = json(d, &["audit", "verify", "--json"]);
     assert_eq!(ok["first_bad"], Value::Null);
 
-    let second: i64 = {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(d.join("authdesk.db"))
-            .connect()
-            .await
-            .unwrap();
-        let id = sqlx::query_scalar("SELECT id FROM audit ORDER BY id LIMIT 1 OFFSET 1")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("UPDATE audit SET actor = 'nobody' WHERE id = ?")
-            .bind(id)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        id
-    };
+    let second = behind_the_back(
+        d,
+        "UPDATE audit SET actor = 'nobody' WHERE id = (SELECT id FROM audit \
+         WHERE ?1 = ?1 ORDER BY id LIMIT 1 OFFSET 1) RETURNING CAST(id AS TEXT)",
+        "",
+    )
+    .await
+    .expect("the second event");
     let (code, _, err) = authdesk(d, &["audit", "verify"]);
     assert_eq!(code, 1);
     assert!(err.contains(&format!("broken at event {second}")), "{err}");
@@ -517,8 +536,8 @@ async fn audit_verify_names_the_first_event_changed_behind_authdesks_back() {
 /// `authdesk audit` filters in the store and `--export` writes every matching event.
 #[test]
 fn audit_filters_and_exports() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     for name in ["Budget app", "Payroll app", "Budget helper"] {
         json(
             d,
@@ -611,8 +630,8 @@ fn json_total(out: &str) -> i64 {
 /// `clients rotate-secret ID --overlap 24h`: the reply says until when the old secret works.
 #[test]
 fn rotate_secret_with_an_overlap() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     let id = json(
         d,
         &[
@@ -662,19 +681,19 @@ fn rotate_secret_with_an_overlap() {
 /// directory.
 #[test]
 fn seed_fills_a_sandbox_and_refuses_production() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, text, err) = authdesk(dir.path(), &["seed", "--people", "20"]);
+    let sandbox = Registry::fresh();
+    let (code, text, err) = authdesk(&sandbox, &["seed", "--people", "20"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         text.starts_with("seeded 20 people (customer00001"),
         "{text}"
     );
-    let users = json(dir.path(), &["users", "list", "--json"]);
+    let users = json(&sandbox, &["users", "list", "--json"]);
     assert_eq!(users["users"].as_array().unwrap().len(), 20, "{users}");
-    let prod = tempfile::tempdir().unwrap();
-    let (code, _, _) = authdesk(prod.path(), &["init", "--production"]);
+    let prod = Registry::fresh();
+    let (code, _, _) = authdesk(&prod, &["init", "--production"]);
     assert_eq!(code, 0);
-    let (code, _, err) = authdesk(prod.path(), &["seed"]);
+    let (code, _, err) = authdesk(&prod, &["seed"]);
     assert_ne!(code, 0);
     assert!(err.contains("sandbox feature"), "{err}");
 }
@@ -850,8 +869,8 @@ fn restore_puts_a_backup_back_and_refuses_a_directory_in_use() {
 /// refusal's count there, without the secret either.
 #[tokio::test]
 async fn json_logs_are_one_object_per_line_without_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Registry::fresh();
+    let d = &registry;
     let id = json(
         d,
         &[
@@ -901,7 +920,7 @@ async fn json_logs_are_one_object_per_line_without_secrets() {
     );
     assert!(!metrics.contains(wrong_secret));
     assert!(server.stop().success());
-    let log = std::fs::read_to_string(d.join("serve.log")).unwrap();
+    let log = std::fs::read_to_string(d.logs().join("serve.log")).unwrap();
     assert!(log.contains("metrics served"), "{log}");
     let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() >= 2, "{log}");
@@ -919,8 +938,8 @@ async fn json_logs_are_one_object_per_line_without_secrets() {
 /// there is no `--out`; the import prints the new secret once.
 #[test]
 fn export_then_import_into_production() {
-    let root = tempfile::tempdir().unwrap();
-    let (sandbox, prod) = (root.path().join("sandbox"), root.path().join("prod"));
+    let (sandbox, prod) = (Registry::fresh(), Registry::fresh());
+    let root = &sandbox.dir;
     let id = json(
         &sandbox,
         &[

@@ -7,8 +7,6 @@
 //! answered with.
 
 mod common;
-#[path = "../../store/tests/common/pg.rs"]
-mod pg;
 
 use base64::Engine;
 use common::*;

@@ -18,7 +18,7 @@ struct Fixture {
     sub: String,
 }
 
-fn fixture(dir: &std::path::Path) -> Fixture {
+fn fixture<A: At + ?Sized>(dir: &A) -> Fixture {
     let app = json(
         dir,
         &[
@@ -60,7 +60,7 @@ fn fixture(dir: &std::path::Path) -> Fixture {
     }
 }
 
-fn mint_refresh_token(dir: &std::path::Path, f: &Fixture) -> String {
+fn mint_refresh_token<A: At + ?Sized>(dir: &A, f: &Fixture) -> String {
     json(
         dir,
         &[
@@ -142,8 +142,8 @@ fn load(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cli_write_while_the_server_is_under_full_load_completes_within_a_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let registry = Arc::new(Registry::fresh());
+    let d = &*registry;
     let f = fixture(d);
     let rt = mint_refresh_token(d, &f);
     let server = Server::start(d);
@@ -156,10 +156,10 @@ async fn a_cli_write_while_the_server_is_under_full_load_completes_within_a_seco
         let name = format!("Created under load {i}");
         let started = Instant::now();
         let out = tokio::task::spawn_blocking({
-            let d = d.to_path_buf();
+            let registry = registry.clone();
             move || {
                 authdesk(
-                    &d,
+                    &*registry,
                     &[
                         "clients",
                         "create",

@@ -2,14 +2,90 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use serde_json::Value;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// PostgreSQL databases for tests (shared with the store's tests).
+#[path = "../../../store/tests/common/pg.rs"]
+pub mod pg;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_authdesk");
 
-pub fn authdesk(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    run(Command::new(BIN).arg("--data-dir").arg(dir).args(args))
+/// Where a command finds its registry: the global arguments that name it, and where its
+/// server's log goes.
+pub trait At {
+    fn global(&self) -> [OsString; 2];
+    fn logs(&self) -> PathBuf;
+}
+
+impl At for Path {
+    fn global(&self) -> [OsString; 2] {
+        ["--data-dir".into(), self.into()]
+    }
+    fn logs(&self) -> PathBuf {
+        self.to_path_buf()
+    }
+}
+
+impl At for PathBuf {
+    fn global(&self) -> [OsString; 2] {
+        self.as_path().global()
+    }
+    fn logs(&self) -> PathBuf {
+        self.clone()
+    }
+}
+
+/// A test's registry: a temporary data directory, or with `AUTHDESK_TEST_BACKEND=postgres` (the
+/// test command's second pass) a fresh PostgreSQL database; either way a temporary directory
+/// for logs and files.
+pub struct Registry {
+    pub dir: tempfile::TempDir,
+    /// The PostgreSQL URL, when the registry is there.
+    pub database: Option<String>,
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("AUTHDESK_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+impl Registry {
+    /// The backend the test run asks for.
+    pub fn fresh() -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let database = on_postgres().then(|| {
+            // `fresh_database` is async and tests may already run on a runtime: its own thread.
+            std::thread::spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(pg::fresh_database())
+            })
+            .join()
+            .unwrap()
+        });
+        Registry { dir, database }
+    }
+}
+
+impl At for Registry {
+    fn global(&self) -> [OsString; 2] {
+        match &self.database {
+            Some(url) => ["--database".into(), url.into()],
+            None => self.dir.path().global(),
+        }
+    }
+    fn logs(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+pub fn authdesk<A: At + ?Sized>(at: &A, args: &[&str]) -> (i32, String, String) {
+    run(Command::new(BIN).args(at.global()).args(args))
 }
 
 /// The same with `--database` (a PostgreSQL URL).
@@ -33,8 +109,8 @@ fn run(command: &mut Command) -> (i32, String, String) {
     )
 }
 
-pub fn json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let (code, out, err) = authdesk(dir, args);
+pub fn json<A: At + ?Sized>(at: &A, args: &[&str]) -> Value {
+    let (code, out, err) = authdesk(at, args);
     assert_eq!(code, 0, "authdesk {args:?} failed: {err}");
     assert_eq!(out.lines().count(), 1, "one JSON object on stdout: {out}");
     serde_json::from_str(&out).expect("JSON")
@@ -46,31 +122,31 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `serve` with verbose logging into `dir/serve.log`.
-    pub fn start(dir: &std::path::Path) -> Server {
-        Self::start_with(dir, &[])
+    /// Starts `serve` with verbose logging into `serve.log` in the registry's logs.
+    pub fn start<A: At + ?Sized>(at: &A) -> Server {
+        Self::start_with(at, &[])
     }
 
     /// Starts `serve` with more arguments (e.g. `--issuer`).
-    pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
-        Self::start_with_env(dir, extra, &[])
+    pub fn start_with<A: At + ?Sized>(at: &A, extra: &[&str]) -> Server {
+        Self::start_with_env(at, extra, &[])
     }
 
     /// Starts `serve` with more arguments and environment variables.
-    pub fn start_with_env(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut at = vec![std::ffi::OsString::from("--data-dir"), dir.into()];
-        at.extend(extra.iter().map(Into::into));
-        Self::spawn(&at, &dir.join("serve.log"), env)
+    pub fn start_with_env<A: At + ?Sized>(at: &A, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut args = at.global().to_vec();
+        args.extend(extra.iter().map(Into::into));
+        Self::spawn(&args, &at.logs().join("serve.log"), env)
     }
 
     /// Starts a `serve` node on a PostgreSQL database, logging into `log`.
-    pub fn start_on(database: &str, log: &std::path::Path, extra: &[&str]) -> Server {
-        let mut at = vec![std::ffi::OsString::from("--database"), database.into()];
+    pub fn start_on(database: &str, log: &Path, extra: &[&str]) -> Server {
+        let mut at = vec![OsString::from("--database"), database.into()];
         at.extend(extra.iter().map(Into::into));
         Self::spawn(&at, log, &[])
     }
 
-    fn spawn(args: &[std::ffi::OsString], log: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    fn spawn(args: &[OsString], log: &Path, env: &[(&str, &str)]) -> Server {
         let (global, extra) = args.split_at(2);
         let log = std::fs::File::create(log).unwrap();
         let mut child = Command::new(BIN)
