@@ -451,6 +451,45 @@ test("settings: a taken port is explained, a restart moves the server, the dark 
   await click("#theme-system");
 });
 
+test("settings: open a PostgreSQL registry another desk shares, serve it, and come back", async () => {
+  const url = process.env.AUTHDESK_E2E_DATABASE_URL;
+  const dir = process.env.AUTHDESK_DATA_DIR;
+  assert.ok(url, "run.sh names an empty PostgreSQL database");
+  await click("#nav-settings");
+  const issuer = (await text("#status-issuer")).trim();
+  // Not a registry: nothing changes, and the error says what to give.
+  await type("#set-registry", "relative/dir");
+  await click("#set-registry-open");
+  assert.match(await text(".error-box"), /neither a PostgreSQL URL \(postgres:\/\/…\) nor a full path/);
+  assert.equal((await text("#set-data-dir")).trim(), dir);
+  // Another desk (here the CLI) registers an app on the shared database.
+  // (Without the console's AUTHDESK_DATA_DIR: the CLI refuses a directory and a database at once.)
+  const { AUTHDESK_DATA_DIR: _console, ...env } = process.env;
+  const shared = JSON.parse(execFileSync(process.env.AUTHDESK_E2E_CLI, ["--database", url, "clients", "create", "--name", "Shared on PostgreSQL", "--grant-type", "client_credentials", "--scope", "accounts", "--json"], { env }).toString());
+  await type("#set-registry", url);
+  await click("#set-registry-open");
+  assert.match(await text("#set-registry-done"), /^Opened postgres:\/\/.*Every screen now shows this registry, served on 127\.0\.0\.1:\d+\.$/);
+  assert.match((await text("#set-data-dir")).trim(), /^postgres:\/\/authdesk@localhost\/e2e_console_/);
+  assert.equal((await text("#set-data-dir-label")).trim(), "database");
+  await shot("14-settings-registry");
+  // The embedded server moved onto it at the same issuer: the shared app gets tokens there.
+  const cc = { grant_type: "client_credentials", scope: "accounts" };
+  assert.equal((await token(issuer, shared.client_id, shared.client_secret, cc)).status, 200);
+  assert.equal((await text("#status-issuer")).trim(), issuer);
+  // Every screen reads it: the applications are the database's, not the directory's.
+  await click("#nav-applications");
+  await browser.waitUntil(async () => (await text("#app-list")).includes("Shared on PostgreSQL"), { timeout: 20_000, timeoutMsg: "the database's app is listed" });
+  assert.ok(!(await text("#app-list")).includes("E2E Budget App"), "the directory's apps are not");
+  // Back to the data directory: its apps again, and the database's app is unknown there.
+  await click("#nav-settings");
+  await type("#set-registry", dir);
+  await click("#set-registry-open");
+  await browser.waitUntil(async () => (await text("#set-data-dir")).trim() === dir, { timeout: 20_000, timeoutMsg: "the directory is open again" });
+  assert.equal((await token(issuer, shared.client_id, shared.client_secret, cc)).status, 401);
+  await click("#nav-applications");
+  await browser.waitUntil(async () => (await text("#app-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the directory's apps are listed again" });
+});
+
 /** The audit from the sidebar, with no filter left from before (it keeps its last ones). */
 async function openAudit() {
   await click("#nav-audit");

@@ -23,9 +23,28 @@ if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
 fi
 
+# The console opens a PostgreSQL registry from Settings: an empty database on the test
+# command's throwaway cluster, or on one of its own.
+pg_own=""
+if [ -z "${AUTHDESK_TEST_POSTGRES_URL:-}" ]; then
+  pg_own="$(mktemp -d)"
+  AUTHDESK_TEST_POSTGRES_URL="$("$here/../scripts/pg" start "$pg_own")"
+fi
+psql -q "$AUTHDESK_TEST_POSTGRES_URL" -c "CREATE DATABASE e2e_console_$$"
+export AUTHDESK_E2E_DATABASE_URL="${AUTHDESK_TEST_POSTGRES_URL/\/postgres?//e2e_console_$$?}"
+# What the console remembers (the registry opened last) goes to a throwaway config directory.
+export XDG_CONFIG_HOME="$(mktemp -d)"
+
 "$driver" --port 4444 --native-port 4445 > "$AUTHDESK_E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
 driver_pid=$!
-trap 'kill $driver_pid 2>/dev/null || true; wait $driver_pid 2>/dev/null || true; rm -rf "$AUTHDESK_DATA_DIR" "$AUTHDESK_EXPORT_DIR"' EXIT
+cleanup() {
+  kill $driver_pid 2>/dev/null || true
+  wait $driver_pid 2>/dev/null || true
+  psql -q "$AUTHDESK_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS e2e_console_$$ WITH (FORCE)" 2>/dev/null || true
+  if [ -n "$pg_own" ]; then "$here/../scripts/pg" stop "$pg_own" || true; rm -rf "$pg_own"; fi
+  rm -rf "$AUTHDESK_DATA_DIR" "$AUTHDESK_EXPORT_DIR" "$XDG_CONFIG_HOME"
+}
+trap cleanup EXIT
 for _ in $(seq 1 100); do
   (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
   sleep 0.1

@@ -36,7 +36,7 @@ fn invalid(field: &'static str, message: String) -> UiError {
 #[tauri::command]
 fn status(c: S<'_>) -> ConsoleStatus {
     let s = c.server.lock().expect("server state").clone();
-    c.app.console_status(s.listen, s.running, s.error)
+    c.app().console_status(s.listen, s.running, s.error)
 }
 
 /// Restarts the embedded server on `listen` with `issuer` (blank: from the address); the
@@ -51,32 +51,44 @@ async fn server_restart(c: S<'_>, listen: String, issuer: Option<String>) -> R<C
     Ok(status(c))
 }
 
+/// Opens another registry (a data directory's full path or a PostgreSQL URL) and serves it;
+/// nothing changes if it cannot be opened.
+#[tauri::command]
+async fn registry_open(c: S<'_>, location: String) -> R<ConsoleStatus> {
+    let console = c.inner().clone();
+    console
+        .open_registry(&location)
+        .await
+        .map_err(|e| UiError::from(ApiError::Refused(e)))?;
+    Ok(status(c))
+}
+
 /// How long ended chains and audit events are kept (Settings shows it).
 #[tauri::command]
 async fn retention(c: S<'_>) -> R<Retention> {
-    Ok(c.app.retention().await?)
+    Ok(c.app().retention().await?)
 }
 
 /// The home screen's counts.
 #[tauri::command]
 async fn overview(c: S<'_>) -> R<Overview> {
-    Ok(c.app.overview().await?)
+    Ok(c.app().overview().await?)
 }
 
 #[tauri::command]
 async fn clients_show(c: S<'_>, id: String) -> R<ClientView> {
-    Ok(c.app.client_show(&id).await?)
+    Ok(c.app().client_show(&id).await?)
 }
 
 /// The search box (Ctrl+K): people, apps, grants or a pasted token, best first.
 #[tauri::command]
 async fn search(c: S<'_>, term: String) -> R<Vec<SearchHit>> {
-    Ok(c.app.search(&term, 12).await?)
+    Ok(c.app().search(&term, 12).await?)
 }
 
 #[tauri::command]
 async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
-    Ok(c.app
+    Ok(c.app()
         .client_list(
             &search,
             Page {
@@ -89,12 +101,12 @@ async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
 
 #[tauri::command]
 async fn clients_create(c: S<'_>, draft: ClientDraft) -> R<ClientCreated> {
-    Ok(c.app.client_create(&draft, &actor()).await?)
+    Ok(c.app().client_create(&draft, &actor()).await?)
 }
 
 #[tauri::command]
 async fn clients_update(c: S<'_>, id: String, draft: ClientDraft) -> R<ClientCreated> {
-    Ok(c.app.client_update(&id, &draft, &actor()).await?)
+    Ok(c.app().client_update(&id, &draft, &actor()).await?)
 }
 
 #[tauri::command]
@@ -105,13 +117,13 @@ async fn clients_set_enabled(
     reason: Option<String>,
 ) -> R<ClientView> {
     let actor = actor().because(reason.as_deref());
-    Ok(c.app.client_set_enabled(&id, enabled, &actor).await?)
+    Ok(c.app().client_set_enabled(&id, enabled, &actor).await?)
 }
 
 #[tauri::command]
 async fn clients_delete(c: S<'_>, id: String, reason: Option<String>) -> R<()> {
     let actor = actor().because(reason.as_deref());
-    Ok(c.app.client_delete(&id, &actor).await?)
+    Ok(c.app().client_delete(&id, &actor).await?)
 }
 
 #[tauri::command]
@@ -126,46 +138,46 @@ async fn clients_rotate_secret(
         .map(|o| parse_duration(&o).map_err(|e| invalid("overlap", e)))
         .transpose()?;
     let actor = actor().because(reason.as_deref());
-    Ok(c.app.client_rotate_secret(&id, overlap, &actor).await?)
+    Ok(c.app().client_rotate_secret(&id, overlap, &actor).await?)
 }
 
 #[tauri::command]
 async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
-    Ok(c.app
+    Ok(c.app()
         .grant_list(query.selector()?.as_ref(), query.page())
         .await?)
 }
 
 #[tauri::command]
 async fn grants_show(c: S<'_>, id: String) -> R<GrantDetail> {
-    Ok(c.app.grant_show(&id).await?)
+    Ok(c.app().grant_show(&id).await?)
 }
 
 #[tauri::command]
 async fn grants_find_by_token(c: S<'_>, token: String) -> R<GrantDetail> {
-    Ok(c.app.grant_find_by_token(&token).await?)
+    Ok(c.app().grant_find_by_token(&token).await?)
 }
 
 #[tauri::command]
 async fn grants_preview(c: S<'_>, query: GrantQuery) -> R<Impact> {
-    Ok(c.app.grant_preview(&query.required_selector()?).await?)
+    Ok(c.app().grant_preview(&query.required_selector()?).await?)
 }
 
 #[tauri::command]
 async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact> {
-    Ok(c.app
+    Ok(c.app()
         .grant_revoke(&query.required_selector()?, &actor(), &reason)
         .await?)
 }
 
 #[tauri::command]
 async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<ExpiryDay>> {
-    Ok(c.app.expiry_histogram(days).await?)
+    Ok(c.app().expiry_histogram(days).await?)
 }
 
 #[tauri::command]
 async fn users_list(c: S<'_>) -> R<Vec<UserView>> {
-    Ok(c.app
+    Ok(c.app()
         .user_list(Page {
             limit: 1000,
             offset: 0,
@@ -180,20 +192,20 @@ async fn users_create(
     password: String,
     claims: Map<String, Value>,
 ) -> R<UserView> {
-    Ok(c.app
+    Ok(c.app()
         .user_create(&username, &password, claims, &actor())
         .await?)
 }
 
 #[tauri::command]
 async fn users_set_claims(c: S<'_>, sub: String, claims: Map<String, Value>) -> R<UserView> {
-    Ok(c.app.user_set_claims(&sub, claims, &actor()).await?)
+    Ok(c.app().user_set_claims(&sub, claims, &actor()).await?)
 }
 
 #[tauri::command]
 async fn users_delete(c: S<'_>, sub: String, reason: Option<String>) -> R<()> {
     let actor = actor().because(reason.as_deref());
-    Ok(c.app.user_delete(&sub, &actor).await?)
+    Ok(c.app().user_delete(&sub, &actor).await?)
 }
 
 #[tauri::command]
@@ -203,47 +215,47 @@ async fn sandbox_mint(
     sub: Option<String>,
     scope: String,
 ) -> R<TokenResponse> {
-    Ok(c.app
+    Ok(c.app()
         .mint(&client_id, sub.as_deref(), &scope, &actor())
         .await?)
 }
 
 #[tauri::command]
 async fn sandbox_explain(c: S<'_>, token: String) -> R<TokenExplanation> {
-    Ok(c.app.token_explain(&token).await?)
+    Ok(c.app().token_explain(&token).await?)
 }
 
 #[tauri::command]
 async fn clock_advance(c: S<'_>, duration: String) -> R<ClockView> {
     let d = parse_duration(&duration).map_err(|e| invalid("duration", e))?;
-    Ok(c.app.clock_advance(d, &actor()).await?)
+    Ok(c.app().clock_advance(d, &actor()).await?)
 }
 
 #[tauri::command]
 async fn clock_reset(c: S<'_>) -> R<ClockView> {
-    Ok(c.app.clock_reset(&actor()).await?)
+    Ok(c.app().clock_reset(&actor()).await?)
 }
 
 #[tauri::command]
 fn keys_list(c: S<'_>) -> Vec<KeyView> {
-    c.app.key_list()
+    c.app().key_list()
 }
 
 #[tauri::command]
 async fn keys_rotate(c: S<'_>, alg: Alg, reason: Option<String>) -> R<KeyView> {
     let actor = actor().because(reason.as_deref());
-    Ok(c.app.key_rotate(alg, &actor).await?)
+    Ok(c.app().key_rotate(alg, &actor).await?)
 }
 
 #[tauri::command]
 fn keys_jwks(c: S<'_>) -> Value {
-    c.app.jwks()
+    c.app().jwks()
 }
 
 /// One page of the audit matching `query`, newest first, older than event `before`.
 #[tauri::command]
 async fn audit_list(c: S<'_>, query: AuditQuery, before: Option<i64>) -> R<AuditPage> {
-    Ok(c.app.audit_list(&query, before, 100).await?)
+    Ok(c.app().audit_list(&query, before, 100).await?)
 }
 
 /// Writes every event matching `query` to a file in the export folder (`AUTHDESK_EXPORT_DIR`,
@@ -275,7 +287,7 @@ async fn audit_export(
     );
     let path = dir.join(name);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(cannot)?);
-    c.app.audit_export(&query, format, &mut out).await?;
+    c.app().audit_export(&query, format, &mut out).await?;
     Ok(path.display().to_string())
 }
 
@@ -293,7 +305,7 @@ fn client_defaults() -> ClientDefaults {
 
 #[tauri::command]
 async fn audit_verify(c: S<'_>) -> R<ChainCheck> {
-    Ok(c.app.audit_verify().await?)
+    Ok(c.app().audit_verify().await?)
 }
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
@@ -325,6 +337,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         audit_list,
         clients_show,
         server_restart,
+        registry_open,
         retention,
         overview,
         search,

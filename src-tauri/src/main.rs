@@ -10,14 +10,19 @@ mod commands;
 use authdesk_core::issuer::Issuer;
 use authdesk_server::api::{Authdesk, Database};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
-/// What the console holds: the opened data directory and the embedded server's state.
+/// What the console holds: the opened registry (a data directory or a PostgreSQL database;
+/// Settings can open another) and the embedded server's state.
 pub struct Console {
-    pub app: Arc<Authdesk>,
+    app: RwLock<Arc<Authdesk>>,
     pub server: Mutex<ServerState>,
     /// Stops the running embedded server (to restart it elsewhere).
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// One restart or registry switch at a time.
+    changing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default, Clone)]
@@ -38,29 +43,39 @@ fn main() {
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     // The registry: AUTHDESK_DATABASE_URL (a PostgreSQL database several desks and nodes
-    // share, or a directory), else AUTHDESK_DATA_DIR, else the platform's data directory — as
-    // the CLI's --database and --data-dir.
-    let database = match std::env::var("AUTHDESK_DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => Database::parse(&url),
-        _ => Database::Dir(
-            std::env::var_os("AUTHDESK_DATA_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(authdesk_server::cli::default_data_dir),
-        ),
+    // share, or a directory), else AUTHDESK_DATA_DIR — as the CLI's --database and --data-dir —,
+    // else the one last opened from Settings, else the platform's data directory.
+    let given = match std::env::var("AUTHDESK_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(Database::parse(&url)),
+        _ => std::env::var_os("AUTHDESK_DATA_DIR").map(|d| Database::Dir(PathBuf::from(d))),
+    };
+    let default = Database::Dir(authdesk_server::cli::default_data_dir());
+    let app = match given {
+        Some(database) => runtime.block_on(open_or_exit(&database)),
+        None => match Database::recalled(&remembered_registry()) {
+            Some(last) => {
+                match runtime.block_on(Authdesk::open_database(&last, Default::default())) {
+                    Ok(app) => app,
+                    Err(e) => {
+                        // Still usable: the default directory opens, and Settings names both.
+                        tracing::error!(
+                            "cannot open {}, the registry opened last from Settings ({e:#}); opening {} instead",
+                            last.shown(),
+                            default.shown()
+                        );
+                        runtime.block_on(open_or_exit(&default))
+                    }
+                }
+            }
+            None => runtime.block_on(open_or_exit(&default)),
+        },
     };
     let listen = std::env::var("AUTHDESK_LISTEN").unwrap_or_else(|_| "127.0.0.1:8400".into());
-    let opened = runtime.block_on(Authdesk::open_database(&database, Default::default()));
-    let app = match opened {
-        Ok(a) => Arc::new(a),
-        Err(e) => {
-            eprintln!("error: cannot open {}: {e:#}", database.shown());
-            std::process::exit(1);
-        }
-    };
     let console = Arc::new(Console {
-        app: app.clone(),
+        app: RwLock::new(Arc::new(app)),
         server: Mutex::new(ServerState::default()),
         stop: Mutex::new(None),
+        changing: tokio::sync::Mutex::new(()),
     });
     let issuer = std::env::var("AUTHDESK_ISSUER").ok();
     let starting = console.clone();
@@ -81,12 +96,109 @@ fn main() {
         .expect("the Tauri application failed");
 }
 
+async fn open_or_exit(database: &Database) -> Authdesk {
+    match Authdesk::open_database(database, Default::default()).await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e:#}", database.shown());
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Where the console remembers the registry last opened from Settings (the platform's config
+/// directory; owner-only, as a URL may carry a password).
+fn remembered_registry() -> PathBuf {
+    authdesk_server::cli::default_config_dir().join("console-registry")
+}
+
 impl Console {
+    /// The registry every command works on (Settings may switch it).
+    pub fn app(&self) -> Arc<Authdesk> {
+        self.app.read().expect("app lock").clone()
+    }
+
+    /// Opens another registry — a data directory (a full path) or a PostgreSQL URL — and
+    /// moves the embedded server onto it at the same address and issuer. Nothing changes when
+    /// it cannot be opened: the error says why. The choice is remembered for the next start.
+    pub async fn open_registry(self: &Arc<Self>, location: &str) -> Result<(), String> {
+        let location = location.trim();
+        if location.is_empty() {
+            return Err(
+                "give a data directory (its full path) or a PostgreSQL URL (postgres://…)".into(),
+            );
+        }
+        let database = Database::parse(location);
+        if let Database::Dir(d) = &database
+            && !d.is_absolute()
+        {
+            return Err(format!(
+                "{location:?} is neither a PostgreSQL URL (postgres://…) nor a full path to a data directory"
+            ));
+        }
+        let _one_at_a_time = self.changing.lock().await;
+        let current = self.app();
+        if current.data_dir() == std::path::Path::new(&database.shown()) {
+            return Ok(());
+        }
+        let next = Authdesk::open_database(&database, Default::default())
+            .await
+            .map_err(|e| format!("cannot open {}: {e:#}", database.shown()))?;
+        let listen = self.server.lock().expect("server state").listen;
+        let issuer = current.issuer();
+        if let Some(stop) = self.stop.lock().expect("stop").take() {
+            let _ = stop.send(());
+        }
+        *self.app.write().expect("app lock") = Arc::new(next);
+        drop(current);
+        tracing::info!(registry = %database.shown(), "the console opened another registry");
+        if let Err(e) = database.remember(&remembered_registry()) {
+            tracing::warn!(error = %e, "could not remember the registry for the next start");
+        }
+        let Some(addr) = listen else {
+            return Ok(());
+        };
+        // The stopped server lets go of its port as soon as it stops accepting.
+        let mut tries = 0;
+        loop {
+            match self.serve_on(&addr.to_string(), Some(&issuer)).await {
+                Ok(_) => return Ok(()),
+                Err(e) if tries < 40 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "the port is not free yet");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    *self.server.lock().expect("server state") = ServerState {
+                        running: false,
+                        error: Some(e.clone()),
+                        listen: None,
+                    };
+                    return Err(format!(
+                        "opened {}, but the server could not serve it again: {e}",
+                        database.shown()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Restarts the embedded server on `listen` with `issuer` (see `serve_on`), one change at a
+    /// time.
+    pub async fn start_server(
+        self: &Arc<Self>,
+        listen: &str,
+        issuer: Option<&str>,
+    ) -> Result<SocketAddr, String> {
+        let _one_at_a_time = self.changing.lock().await;
+        self.serve_on(listen, issuer).await
+    }
+
     /// Serves the OAuth/OIDC endpoints on `listen` (loopback only) with `issuer` (default:
     /// `http://` and the bound address), stopping the server that ran before. Nothing changes
     /// when the address cannot be bound or the issuer is invalid: the error says why and what
     /// to do.
-    pub async fn start_server(
+    async fn serve_on(
         self: &Arc<Self>,
         listen: &str,
         issuer: Option<&str>,
@@ -114,7 +226,8 @@ impl Console {
         if let Some(previous) = self.stop.lock().expect("stop").take() {
             let _ = previous.send(());
         }
-        if let Err(e) = self.app.set_issuer(&issuer).await {
+        let app = self.app();
+        if let Err(e) = app.set_issuer(&issuer).await {
             tracing::error!(error = %e, "could not record the issuer");
         }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -127,7 +240,7 @@ impl Console {
         };
         let console = self.clone();
         tokio::spawn(async move {
-            let result = authdesk_server::http::serve(console.app.clone(), listener, None, async {
+            let result = authdesk_server::http::serve(app, listener, None, async {
                 let _ = stopped.await;
             })
             .await;

@@ -53,6 +53,7 @@ export const api = {
   overview: () => call<Overview>("overview"),
   /** Restarts the embedded server; the running one stays if `listen` cannot be used. */
   serverRestart: (listen: string, issuer: string | null) => call<ConsoleStatus>("server_restart", { listen, issuer }),
+  registryOpen: (location: string) => call<ConsoleStatus>("registry_open", { location }),
   retention: () => call<Retention>("retention"),
   /** People, apps, grants or a pasted token matching `term`, best first. */
   search: (term: string) => call<SearchHit[]>("search", { term }),

@@ -1,7 +1,7 @@
 //! Two statements count in SQL what `authdesk_core::status` decides in Rust: a revocation's
 //! impact (usable refresh tokens, live access tokens) and the expiry histogram (each token's
 //! effective expiry). This seeds every combination of grant and token state and holds the SQL
-//! to the core rule at moments around each boundary.
+//! to the core rule at moments around each boundary, on SQLite and on PostgreSQL.
 
 mod common;
 
@@ -74,12 +74,11 @@ fn seed() -> (Vec<GrantRow>, Vec<RefreshTokenRow>, Vec<AccessTokenRow>) {
 }
 
 async fn store_with(
-    dir: &std::path::Path,
+    store: Store,
     gs: &[GrantRow],
     rs: &[RefreshTokenRow],
     ats: &[AccessTokenRow],
 ) -> Store {
-    let store = Store::open(dir, Role::Admin).await.unwrap();
     let (gs, rs, ats) = (gs.to_vec(), rs.to_vec(), ats.to_vec());
     store
         .write(move |tx| {
@@ -106,9 +105,26 @@ async fn store_with(
 
 #[tokio::test]
 async fn impact_histogram_and_overview_agree_with_the_core_status_rule() {
-    let (gs, rs, ats) = seed();
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &gs, &rs, &ats).await;
+    agree_on(Store::open(dir.path(), Role::Admin).await.unwrap()).await;
+    let url = common::pg::fresh_database().await;
+    let clock = std::sync::Arc::new(authdesk_core::clock::SystemClock);
+    agree_on(
+        Store::open_postgres(&url, authdesk_store::Limits::default(), clock)
+            .await
+            .unwrap(),
+    )
+    .await;
+}
+
+async fn agree_on(store: Store) {
+    let (gs, rs, ats) = seed();
+    let on = if store.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let store = store_with(store, &gs, &rs, &ats).await;
     let grant = |id: &str| gs.iter().find(|g| g.id == id).unwrap();
     let all = GrantSelector::App("app".into());
     let mut conn = store.read().await.unwrap();
@@ -150,15 +166,18 @@ async fn impact_histogram_and_overview_agree_with_the_core_status_rule() {
         let counts = authdesk_store::overview::counts(&mut conn, now)
             .await
             .unwrap();
-        assert_eq!(counts.active_grants, active_grants, "active grants at {at}");
+        assert_eq!(
+            counts.active_grants, active_grants,
+            "active grants at {at} on {on}"
+        );
         let impact = grants::impact(&mut conn, &all, now).await.unwrap();
         assert_eq!(
             impact.refresh_tokens, usable,
-            "usable refresh tokens at {at}"
+            "usable refresh tokens at {at} on {on}"
         );
         assert_eq!(
             impact.access_tokens, live_access,
-            "live access tokens at {at}"
+            "live access tokens at {at} on {on}"
         );
 
         // The histogram: every unconsumed token of a live grant by its effective expiry, and
@@ -190,6 +209,6 @@ async fn impact_histogram_and_overview_agree_with_the_core_status_rule() {
             .into_iter()
             .map(|(day, tokens, chains)| (day, (tokens, chains)))
             .collect();
-        assert_eq!(got, want, "histogram at {at}");
+        assert_eq!(got, want, "histogram at {at} on {on}");
     }
 }

@@ -7,8 +7,9 @@ import { humanSeconds } from "../lib/jwt";
 import { loadTheme, saveTheme, type Theme } from "../lib/theme";
 import { ErrorBox } from "./common";
 
-/** Where the embedded server listens and which issuer it names (restartable here), the data
- *  directory, the default lifetimes and retention (read-only), and the theme. */
+/** Where the embedded server listens and which issuer it names (restartable here), the
+ *  registry it opens (a data directory or a PostgreSQL database; another can be opened here),
+ *  the default lifetimes and retention (read-only), and the theme. */
 export function Settings({ status, onRestarted }: { status: ConsoleStatus | null; onRestarted: () => void }) {
   const [listen, setListen] = useState(status?.listen ?? "127.0.0.1:8400");
   const [issuer, setIssuer] = useState("");
@@ -17,6 +18,10 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
   const [retention, setRetention] = useState<Retention | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [location, setLocation] = useState("");
+  const [opening, setOpening] = useState(false);
+  const [registryError, setRegistryError] = useState<unknown>(null);
+  const [opened, setOpened] = useState<string | null>(null);
   useEffect(() => {
     api.clients.defaults().then(setDefaults, setError);
     api.retention().then(setRetention, setError);
@@ -28,6 +33,20 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
       setDone(`Serving on ${s.listen} as ${s.issuer}`);
       onRestarted();
     }, setError);
+  };
+  const openRegistry = () => {
+    setRegistryError(null);
+    setOpened(null);
+    setOpening(true);
+    api.registryOpen(location).then(
+      (s) => {
+        setOpened(`Opened ${s.data_dir}. Every screen now shows this registry${s.server_running ? `, served on ${s.listen}` : ""}.`);
+        setLocation("");
+        api.retention().then(setRetention, setError);
+        onRestarted();
+      },
+      setRegistryError,
+    ).finally(() => setOpening(false));
   };
   const lifetimes = defaults?.lifetimes;
   return (
@@ -54,12 +73,24 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         <ErrorBox error={error} />
         <h2>Data</h2>
         <dl>
-          <dt>{status?.data_dir.startsWith("postgres") ? "database" : "directory"}</dt>
+          <dt id="set-data-dir-label">{status?.data_dir.startsWith("postgres") ? "database" : "directory"}</dt>
           <dd className="mono" id="set-data-dir">{status?.data_dir}</dd>
           <dt>mode</dt><dd>{status?.mode}</dd>
           <dt>ended chains kept</dt><dd>{retention ? humanSeconds(retention.chains_seconds) : "…"} <span className="dim">(authdesk retention --chains)</span></dd>
           <dt>audit events kept</dt><dd>{retention ? humanSeconds(retention.audit_seconds) : "…"} <span className="dim">(authdesk retention --audit)</span></dd>
         </dl>
+        <p className="dim">Open another registry: a data directory (its full path) or a PostgreSQL database that other desks and <code>authdesk serve</code> nodes share. The server moves onto it at the same address; the console opens it again next time.</p>
+        <div className="row">
+          <label className="field">
+            <span className="label">Data directory or postgres://user@host/database</span>
+            <input id="set-registry" value={location} placeholder={status?.data_dir ?? ""} onChange={(e) => setLocation(e.target.value)} onKeyDown={(e) => { if (e.key === "Enter" && location.trim()) openRegistry(); }} />
+          </label>
+        </div>
+        <div className="actions">
+          <button id="set-registry-open" onClick={openRegistry} disabled={opening || !location.trim()}>{opening ? "Opening…" : "Open"}</button>
+        </div>
+        {opened && <p className="notice" id="set-registry-done">{opened}</p>}
+        <ErrorBox error={registryError} />
         <h2>Default lifetimes</h2>
         <p className="dim">What an app gets unless its registration asks for less (the framework's maximum).</p>
         {lifetimes && (

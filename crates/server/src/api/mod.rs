@@ -260,6 +260,38 @@ impl Database {
             Database::Postgres(url) => authdesk_store::redacted(url),
         }
     }
+
+    /// The text that names it again: `parse` gives back the same registry.
+    fn location(&self) -> String {
+        match self {
+            Database::Dir(d) => d.display().to_string(),
+            Database::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// The registry a console opened last from its Settings, as [`Database::remember`] kept
+    /// it in `file`; none when there is no such file or it names nothing.
+    pub fn recalled(file: &Path) -> Option<Database> {
+        let text = std::fs::read_to_string(file).ok()?;
+        let line = text.trim();
+        (!line.is_empty()).then(|| Database::parse(line))
+    }
+
+    /// Keeps it in `file` for [`Database::recalled`]: owner-only (a URL may carry a password),
+    /// and written whole — a new file renamed over the old one.
+    pub fn remember(&self, file: &Path) -> anyhow::Result<()> {
+        use std::io::Write;
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let next = file.with_extension("new");
+        let _ = std::fs::remove_file(&next);
+        let mut f = authdesk_store::files::create_owner_only(&next)?;
+        f.write_all(format!("{}\n", self.location()).as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&next, file)?;
+        Ok(())
+    }
 }
 
 impl Authdesk {
@@ -508,5 +540,39 @@ impl Default for Page {
 impl Page {
     pub(crate) fn clamp(self) -> (i64, i64) {
         (self.limit.clamp(1, 1000), self.offset.max(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Database;
+
+    #[test]
+    fn a_console_recalls_the_registry_it_remembered_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config/authdesk/console-registry");
+        assert_eq!(Database::recalled(&file), None, "nothing remembered yet");
+        let db = Database::parse("postgres://desk:pw@db.bank.internal/authdesk?sslmode=require");
+        db.remember(&file).unwrap();
+        assert_eq!(Database::recalled(&file), Some(db));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "a URL may carry a password");
+        }
+        let next = Database::Dir(dir.path().join("another dir"));
+        next.remember(&file).unwrap();
+        assert_eq!(
+            Database::recalled(&file),
+            Some(next),
+            "the last one replaces it"
+        );
+        std::fs::write(&file, "  \n").unwrap();
+        assert_eq!(
+            Database::recalled(&file),
+            None,
+            "an empty file names nothing"
+        );
     }
 }

@@ -196,6 +196,13 @@ pub fn default_data_dir() -> PathBuf {
         .join("authdesk")
 }
 
+/// The platform's configuration directory for Authdesk (what the console remembers).
+pub fn default_config_dir() -> PathBuf {
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("authdesk")
+}
+
 /// Where the command works: `--database` (or AUTHDESK_DATABASE_URL), else `--data-dir` (or
 /// AUTHDESK_DATA_DIR), else the platform's data directory. Both at once is a mistake to name.
 fn database(cli: &Cli) -> Result<Database, Failure> {
