@@ -289,7 +289,22 @@ pub async fn postgres_connection(url: &str) -> Result<Conn> {
         .await
         .map_err(|e| StoreError::Unusable(format!("cannot connect to {}: {e}", redacted(url))))?;
     migrate(&mut conn, Path::new(&redacted(url))).await?;
+    require_code_point_order(&mut conn, &redacted(url)).await?;
     Ok(conn)
+}
+
+/// Refuses a PostgreSQL database whose collation is a language's (see
+/// `search::compares_by_code_point`), naming the fix.
+async fn require_code_point_order(conn: &mut Conn, shown: &str) -> Result<()> {
+    if search::compares_by_code_point(conn).await? {
+        return Ok(());
+    }
+    Err(StoreError::Unusable(format!(
+        "{shown} sorts text by a language's rules, not by code point, so the console's search \
+         would miss people: create the database with the C.UTF-8 collation (CREATE DATABASE \
+         authdesk TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8') and move the data there \
+         (pg_dump, then pg_restore into it)"
+    )))
 }
 
 /// A database URL without its password, for messages and logs.
@@ -428,6 +443,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::Unusable(format!("cannot connect to {shown}: {e}")))?;
         migrate(&mut first, Path::new(&shown)).await?;
+        require_code_point_order(&mut first, &shown).await?;
         let _ = first.close().await;
         let reads = Arc::new(reads::Reads::new(
             Connector::Postgres(options.clone()),

@@ -84,6 +84,22 @@ pub async fn grant_ids(conn: &mut Conn, term: &str, limit: i64) -> Result<Vec<St
     )?)
 }
 
+/// Whether the database compares text in code-point order, as the prefix ranges above need: a
+/// PostgreSQL database created with a linguistic collation (`en_US.UTF-8`, an ICU locale)
+/// orders `Z` after `a` and may ignore [`PREFIX_END`], and the search would silently miss
+/// people. Checked by behaviour, not by the collation's name. SQLite always is.
+pub async fn compares_by_code_point(conn: &mut Conn) -> Result<bool> {
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT CASE WHEN 'Z' < 'a' AND 'ada' < 'adaz' AND 'adaz' < 'ada' || ?1 \
+         THEN 'yes' ELSE 'no' END",
+        |db, sql| sqlx::query_scalar::<_, String>(sql)
+            .bind(PREFIX_END)
+            .fetch_one(&mut *db)
+            .await
+    )? == "yes")
+}
+
 /// SQLite's plan for [`users`] (the scale test: every branch must use an index).
 pub async fn explain_users(conn: &mut Conn) -> Result<String> {
     let sql = format!("EXPLAIN QUERY PLAN SELECT u.sub FROM users u WHERE {USERS_MATCH}");

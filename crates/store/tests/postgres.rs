@@ -309,3 +309,25 @@ async fn a_full_queue_and_a_long_row_lock_are_busy_not_a_hang() {
         .await
         .unwrap();
 }
+
+/// A database that sorts text by a language's rules (here ICU's English) would make the
+/// console's prefix search miss people: opening it is refused with the fix, for a node as for
+/// `migrate --to`.
+#[tokio::test]
+async fn a_database_sorting_by_a_language_is_refused_with_the_fix() {
+    let url = common::pg::fresh_database_with(
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
+    )
+    .await;
+    let refused = Store::open_postgres(&url, Limits::default(), Arc::new(SystemClock))
+        .await
+        .expect_err("refused");
+    let text = refused.to_string();
+    assert!(
+        text.contains("sorts text by a language's rules") && text.contains("LOCALE 'C.UTF-8'"),
+        "{text}"
+    );
+    assert!(authdesk_store::postgres_connection(&url).await.is_err());
+    // The test cluster's own databases (C.UTF-8) open, as every other test shows.
+    node(&common::pg::fresh_database().await, Limits::default()).await;
+}

@@ -57,12 +57,17 @@ pub fn cluster() -> String {
 
 /// A fresh, empty database on the cluster; its URL.
 pub async fn fresh_database() -> String {
+    fresh_database_with("").await
+}
+
+/// The same, created with more options (`CREATE DATABASE name {options}`).
+pub async fn fresh_database_with(options: &str) -> String {
     let base = cluster();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&base)
         .await
         .expect("connect to the test cluster");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(&format!("CREATE DATABASE {name} {options}"))
         .execute(&mut admin)
         .await
         .expect("create a database");
