@@ -428,6 +428,13 @@ fn running_as_root() -> bool {
 /// (the immutable attribute, so it holds even for root and for files already open). Writes
 /// are refused with 503 and the log names the cause; reads go on; once the files are writable
 /// again the same process serves writes, without a restart.
+///
+/// The database and its WAL turn read-only, not SQLite's `-shm` index: SQLite maps that file
+/// into memory and writes it through the mapping, and a write to a mapped page of an immutable
+/// file is a SIGBUS from the kernel (when it write-protects the page after writing it back, as
+/// this machine's memory manager does at any moment: the test then failed about half the
+/// time). No process can answer a SIGBUS in SQLite's memory; it ends like a SIGKILL, which
+/// `serve_killed_mid_load_loses_nothing_a_client_saw_committed` shows loses nothing committed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_files_turning_read_only_while_serving_are_a_503_and_service_resumes() {
     if !running_as_root() {
@@ -456,7 +463,7 @@ async fn database_files_turning_read_only_while_serving_are_a_503_and_service_re
     let cc = || vec![("grant_type", "client_credentials".to_string())];
     let (status, issued) = token(cc()).await;
     assert_eq!(status, StatusCode::OK);
-    let files: Vec<_> = ["authdesk.db", "authdesk.db-wal", "authdesk.db-shm"]
+    let files: Vec<_> = ["authdesk.db", "authdesk.db-wal"]
         .iter()
         .map(|f| d.join(f))
         .filter(|p| p.exists())
