@@ -13,6 +13,17 @@ pub struct Ceiling {
     pub p256_per_s: f64,
 }
 
+impl Ceiling {
+    /// The mean of several measurements (of none: zero).
+    pub fn mean(all: &[Ceiling]) -> Ceiling {
+        let n = all.len().max(1) as f64;
+        Ceiling {
+            rsa2048_per_s: all.iter().map(|c| c.rsa2048_per_s).sum::<f64>() / n,
+            p256_per_s: all.iter().map(|c| c.p256_per_s).sum::<f64>() / n,
+        }
+    }
+}
+
 fn rate(mut f: impl FnMut(), for_: Duration) -> f64 {
     let start = Instant::now();
     let mut n = 0u64;

@@ -293,12 +293,29 @@ fn percentile(sorted: &[u32], q: f64) -> f64 {
 
 /// Runs one round: `connections` loops for `duration` (spread over the nodes' addresses), then
 /// cuts them all mid-request.
+/// How the load generator waits for answers.
+///
+/// On loopback the kernel delivers an answer to the client's socket on the *server's* core, in
+/// the server's `write`; if the client's thread sleeps, that write also wakes the client's core.
+/// In this VM (nested virtualisation) waking an idle virtual CPU costs the waker 10–200 µs,
+/// depending on the host's load: a cost a real client on another machine never puts on the
+/// server, and the main source of spread between identical runs. `Awake` keeps the client's
+/// core busy (a task that only yields), so the answer finds its reader running and no wake-up
+/// is needed; the client's core is its own, so the server's core loses nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Client {
+    Awake,
+    Sleeps,
+}
+
 pub async fn round(
     addrs: &[SocketAddr],
     scenario: Scenario,
     p: &Prepared,
     connections: usize,
     duration: Duration,
+    client: Client,
 ) -> RoundResult {
     let shared = Arc::new(Shared {
         ok: AtomicU64::new(0),
@@ -363,6 +380,14 @@ pub async fn round(
                         }
                     }
                 }
+            }
+        }));
+    }
+    if client == Client::Awake {
+        // Never lets the load generator's thread sleep: each answer then finds it running.
+        tasks.push(tokio::spawn(async {
+            loop {
+                tokio::task::yield_now().await;
             }
         }));
     }

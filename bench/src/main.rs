@@ -57,9 +57,16 @@ struct Args {
     server_cpu: usize,
     #[arg(long, default_value_t = 0)]
     client_cpu: usize,
-    /// Do not pin anything (for machines with one core).
+    /// Do not pin anything (for machines with one core). The load generator then sleeps while
+    /// it waits, as with --client-sleeps.
     #[arg(long)]
     no_pin: bool,
+    /// Let the load generator's core sleep while it waits for answers (the method of runs
+    /// before 2026-12-02 evening): waking it then costs the server's core on loopback, up to
+    /// 200 µs per answer in this VM. By default it stays awake on its own core
+    /// (`load::Client`).
+    #[arg(long)]
+    client_sleeps: bool,
     /// Write results.json (and plots when sweeping) into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -95,8 +102,19 @@ struct Point {
     server_cpu_seconds: f64,
     /// Context switches of the server's threads during the measured rounds.
     context_switches: u64,
-    /// The server core's signing rates, measured right before this point's rounds.
+    /// The server core's signing rates: the mean of `ceilings` (older results: measured once,
+    /// right before the point's rounds).
     ceiling: ceiling::Ceiling,
+    /// The measurements: right before the point, then after each round.
+    #[serde(default)]
+    ceilings: Vec<ceiling::Ceiling>,
+    /// How the load generator waited for answers (older results: it slept).
+    #[serde(default = "sleeps")]
+    client: load::Client,
+}
+
+fn sleeps() -> load::Client {
+    load::Client::Sleeps
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -162,6 +180,12 @@ fn main() -> anyhow::Result<()> {
     } else {
         (Some(args.server_cpu), Some(args.client_cpu))
     };
+    // Kept awake only on a core of its own: sharing the server's, it would take from it.
+    let client = if args.client_sleeps || client_cpu.is_none() {
+        load::Client::Sleeps
+    } else {
+        load::Client::Awake
+    };
     let ceiling_time = Duration::from_secs_f64(if args.smoke { 0.2 } else { 1.0 });
     let ceiling_before = ceiling::measure(server_cpu, ceiling_time);
     println!(
@@ -212,9 +236,13 @@ fn main() -> anyhow::Result<()> {
             std::thread::sleep(Duration::from_millis(300));
             let (idle_rss, _) = srv.rss_kib();
             println!(
-                "\n{alg}, {stored} stored tokens: server {} (idle RSS {:.1} MiB)",
+                "\n{alg}, {stored} stored tokens: server {} (idle RSS {:.1} MiB), load generator {}",
                 srv.describe(),
-                idle_rss as f64 / 1024.0
+                idle_rss as f64 / 1024.0,
+                match client {
+                    load::Client::Awake => "awake on its core",
+                    load::Client::Sleeps => "sleeping while it waits",
+                }
             );
             let mint = |scope: &str| -> anyhow::Result<String> {
                 let v = server::cli(
@@ -238,7 +266,9 @@ fn main() -> anyhow::Result<()> {
             let prepared = rt.block_on(load::prepare(addrs[0], &fixture, mint))?;
             for &scenario in &scenarios {
                 for &connections in &args.connections {
-                    let ceiling = ceiling::measure(server_cpu, ceiling_time);
+                    // The limit is measured right before the point and again after each of
+                    // its rounds (the server idle): the host's speed drifts within seconds.
+                    let mut ceilings = vec![ceiling::measure(server_cpu, ceiling_time)];
                     // Warm-up: connections, caches; then cut like every round.
                     if args.warmup > 0.0 {
                         rt.block_on(load::round(
@@ -247,6 +277,7 @@ fn main() -> anyhow::Result<()> {
                             &prepared,
                             connections,
                             Duration::from_secs_f64(args.warmup),
+                            client,
                         ));
                     }
                     let mut rounds = Vec::new();
@@ -264,8 +295,13 @@ fn main() -> anyhow::Result<()> {
                             &prepared,
                             connections,
                             Duration::from_secs_f64(args.seconds),
+                            client,
                         ));
                         rounds.push(r);
+                        let (c, w) = (srv.cpu_seconds(), srv.context_switches());
+                        ceilings.push(ceiling::measure(server_cpu, ceiling_time));
+                        cut_cpu += srv.cpu_seconds() - c;
+                        cut_switches += srv.context_switches() - w;
                     }
                     let (_, peak) = srv.rss_kib();
                     let p = Point {
@@ -279,7 +315,9 @@ fn main() -> anyhow::Result<()> {
                         peak_rss_kib: peak,
                         server_cpu_seconds: srv.cpu_seconds() - cpu0 - cut_cpu,
                         context_switches: srv.context_switches() - switches0 - cut_switches,
-                        ceiling,
+                        ceiling: ceiling::Ceiling::mean(&ceilings),
+                        ceilings,
+                        client,
                     };
                     print_point(&p);
                     points.push(p);
@@ -391,9 +429,13 @@ fn print_point(p: &Point) {
         p.peak_rss_kib as f64 / 1024.0,
         share_of_ceiling(&p.alg, p.scenario, rps, c)
             .map(|s| {
+                let rsa = p.ceilings.iter().map(|c| c.rsa2048_per_s);
+                let (low, high) = rsa.fold((f64::MAX, 0.0f64), |(l, h), r| (l.min(r), h.max(r)));
                 format!(
-                    "  = {s} of the signing limit ({:.0} RSA / {:.0} P-256 per s just before)",
-                    c.rsa2048_per_s, c.p256_per_s
+                    "  = {s} of the signing limit ({:.0} RSA / {:.0} P-256 per s: the mean of {} measurements around the rounds, RSA {low:.0}–{high:.0})",
+                    c.rsa2048_per_s,
+                    c.p256_per_s,
+                    p.ceilings.len()
                 )
             })
             .unwrap_or_default(),
