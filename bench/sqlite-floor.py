@@ -27,6 +27,7 @@ def run(path, n, batches=300, grants=32, checkpoints=True):
     c.execute("PRAGMA synchronous=FULL")
     c.execute("PRAGMA foreign_keys=ON")
     c.execute("PRAGMA cache_size=-16384")
+    c.execute("PRAGMA temp_store=MEMORY")
     if not checkpoints:
         c.execute("PRAGMA wal_autocheckpoint=0")
     for f in sorted(glob.glob(MIGRATIONS)):
