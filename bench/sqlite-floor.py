@@ -6,7 +6,11 @@ seal — in batches of N (one `BEGIN IMMEDIATE … COMMIT`, WAL, synchronous=FUL
 time-ordered ids like the server's UUIDv7. Prints CPU per refresh on a file and in memory
 (the difference is the file's I/O) and the WAL pages each refresh writes.
 
-    taskset -c 1 python3 bench/sqlite-floor.py [N]
+    taskset -c 1 python3 bench/sqlite-floor.py [N] [--no-savepoint] [--by-id]
+
+--no-savepoint: the batch without the writer's `SAVEPOINT batch`. --by-id: refresh tokens found
+by their row id (a token that would carry it beside its secret) in a table without the
+token-hash index.
 
 A measurement sketch, not a benchmark of the server: Python adds its own few µs per statement
 to both figures.
@@ -14,6 +18,24 @@ to both figures.
 import glob, hashlib, itertools, json, os, sqlite3, sys, tempfile, time
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations", "*.sql")
+NO_SAVEPOINT = "--no-savepoint" in sys.argv
+BY_ID = "--by-id" in sys.argv
+# The refresh_tokens table of the migrations without its token-hash index.
+WITHOUT_HASH_INDEX = """
+PRAGMA foreign_keys=OFF;
+DROP INDEX refresh_tokens_grant; DROP INDEX refresh_tokens_expiry; DROP INDEX refresh_tokens_parent;
+ALTER TABLE refresh_tokens RENAME TO old_refresh_tokens;
+CREATE TABLE refresh_tokens (
+    id TEXT PRIMARY KEY NOT NULL, grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+    parent_id TEXT REFERENCES refresh_tokens (id), token_hash BLOB NOT NULL,
+    issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, consumed_at INTEGER,
+    last_used_at INTEGER, use_count INTEGER NOT NULL DEFAULT 0);
+DROP TABLE old_refresh_tokens;
+CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id, issued_at);
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+CREATE INDEX refresh_tokens_parent ON refresh_tokens (parent_id) WHERE parent_id IS NOT NULL;
+PRAGMA foreign_keys=ON;
+"""
 _counter = itertools.count()
 
 
@@ -32,6 +54,8 @@ def run(path, n, batches=300, grants=32, checkpoints=True):
         c.execute("PRAGMA wal_autocheckpoint=0")
     for f in sorted(glob.glob(MIGRATIONS)):
         c.executescript(open(f).read())
+    if BY_ID:
+        c.executescript(WITHOUT_HASH_INDEX)
     c.execute("INSERT INTO clients (id, name, settings, enabled, created_at, updated_at) VALUES ('app', 'app', '{}', 1, 0, 0)")
     c.execute("INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES ('u1', 'alice', 'x', '{\"email\": \"a@b.c\"}', 0, 0)")
     chains = {}
@@ -43,14 +67,15 @@ def run(path, n, batches=300, grants=32, checkpoints=True):
         chains[g] = (tid, h, gid)
     c.execute("COMMIT")
     wal_before = os.path.getsize(path + "-wal") if path != ":memory:" else 0
-    facts = "SELECT r.*, g.*, u.claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash IN (%s)" % ",".join("?" * n)
+    facts = "SELECT r.*, g.*, u.claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.%s IN (%s)" % ("id" if BY_ID else "token_hash", ",".join("?" * n))
     seq = 0
     started = time.process_time()
     for b in range(batches):
         c.execute("BEGIN IMMEDIATE")
-        c.execute("SAVEPOINT batch")
+        if not NO_SAVEPOINT:
+            c.execute("SAVEPOINT batch")
         group = [(b * n + i) % grants for i in range(n)]
-        c.execute(facts, [chains[g][1] for g in group]).fetchall()
+        c.execute(facts, [chains[g][0 if BY_ID else 1] for g in group]).fetchall()
         for g in group:
             tid, _, gid = chains[g]
             nid, nh = v7(), os.urandom(32)
@@ -74,7 +99,8 @@ def run(path, n, batches=300, grants=32, checkpoints=True):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 12
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(numbers[0]) if numbers else 12
     with tempfile.TemporaryDirectory() as d:
         on_file, _ = run(os.path.join(d, "a.db"), n)
         _, pages = run(os.path.join(d, "b.db"), n, checkpoints=False)
