@@ -42,6 +42,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    authdesk_server::http::listener::raise_open_file_limit();
     // The registry: AUTHDESK_DATABASE_URL (a PostgreSQL database several desks and nodes
     // share, or a directory), else AUTHDESK_DATA_DIR — as the CLI's --database and --data-dir —,
     // else the one last opened from Settings, else the platform's data directory.
@@ -240,9 +241,15 @@ impl Console {
         };
         let console = self.clone();
         tokio::spawn(async move {
-            let result = authdesk_server::http::serve(app, listener, None, async {
-                let _ = stopped.await;
-            })
+            let result = authdesk_server::http::serve(
+                app,
+                listener,
+                None,
+                authdesk_server::http::ConnectionLimits::default(),
+                async {
+                    let _ = stopped.await;
+                },
+            )
             .await;
             let mut state = console.server.lock().expect("server state");
             // A restart already put the next server's state in place.

@@ -112,6 +112,7 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
         app.clone(),
         listener,
         Some(metrics_listener),
+        authdesk_server::http::ConnectionLimits::default(),
         async move {
             let _ = rx.await;
         },

@@ -64,6 +64,36 @@ struct KindLabel {
     kind: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+/// Why the server closed a connection it did not want to keep (`http::listener`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionEnd {
+    /// A request's headers did not arrive within the header timeout (a silent socket, an idle
+    /// keep-alive connection past it, or headers sent too slowly).
+    HeaderTimeout,
+    /// A request's body did not arrive within the body timeout.
+    BodyTimeout,
+    /// Refused at once: the server already held its most connections.
+    Refused,
+    /// Still open when a shutdown's grace period ended.
+    CutAtShutdown,
+}
+
+impl ConnectionEnd {
+    fn label(self) -> &'static str {
+        match self {
+            ConnectionEnd::HeaderTimeout => "header_timeout",
+            ConnectionEnd::BodyTimeout => "body_timeout",
+            ConnectionEnd::Refused => "refused",
+            ConnectionEnd::CutAtShutdown => "cut_at_shutdown",
+        }
+    }
+}
+
 /// Latency buckets in seconds: 0.5 ms … 5 s (a refresh is about 1 ms unloaded, a login tens
 /// of milliseconds of password hashing, overload answers within about 2 s).
 const LATENCY_BUCKETS: [f64; 14] = [
@@ -86,6 +116,8 @@ pub struct Metrics {
     pruned: Family<KindLabel, Counter>,
     prune_passes: Counter,
     prune_failures: Counter,
+    connections_open: Gauge,
+    connections_ended: Family<ReasonLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -108,6 +140,18 @@ impl Metrics {
         let pruned = Family::<KindLabel, Counter>::default();
         let prune_passes = Counter::default();
         let prune_failures = Counter::default();
+        let connections_open = Gauge::default();
+        let connections_ended = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "connections_open",
+            "Connections the OAuth listener holds open now",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections_closed_by_server",
+            "Connections the server closed or refused: header_timeout, body_timeout, refused (at the connection cap), cut_at_shutdown",
+            connections_ended.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "Time from a request's arrival to its response, by endpoint",
@@ -160,7 +204,23 @@ impl Metrics {
             pruned,
             prune_passes,
             prune_failures,
+            connections_open,
+            connections_ended,
         }
+    }
+
+    /// A connection was accepted (`+1`) or ended (`-1`).
+    pub fn connections_open_add(&self, delta: i64) {
+        self.connections_open.inc_by(delta);
+    }
+
+    /// The server ended a connection, or refused one, for `why`.
+    pub fn connection_ended(&self, why: ConnectionEnd) {
+        self.connections_ended
+            .get_or_create(&ReasonLabel {
+                reason: why.label(),
+            })
+            .inc();
     }
 
     /// Records one answered request.

@@ -20,10 +20,8 @@ pub use users::UsersCmd;
 
 use crate::api::Database;
 use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, mode_name};
-use authdesk_core::issuer::Issuer;
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -51,26 +49,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the OAuth 2.0 / OIDC endpoints.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8400")]
-        listen: SocketAddr,
-        /// Public issuer URL (default: http://<listen address>).
-        #[arg(long, value_parser = Issuer::parse)]
-        issuer: Option<Issuer>,
-        /// Serve a non-loopback --listen address with an http:// issuer anyway (tokens and
-        /// passwords then cross the network in clear text; for a trusted lab network only).
-        #[arg(long)]
-        insecure_listen: bool,
-        /// Keep login sessions (single sign-on) with an http:// issuer too. Browsers send a
-        /// 127.0.0.1 cookie to every port, so any local app could then get codes for the
-        /// logged-in user without a login. Always on with an https:// issuer.
-        #[arg(long)]
-        sso: bool,
-        /// Serve Prometheus metrics at http://ADDR/metrics, a listener of their own (off
-        /// unless given; nothing of it is on the OAuth port).
-        #[arg(long, value_name = "ADDR")]
-        metrics_listen: Option<SocketAddr>,
-    },
+    Serve(serve::ServeArgs),
     /// External-application configurations.
     #[command(subcommand)]
     Clients(ClientsCmd),
@@ -262,7 +241,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
     // A server yields to admin commands between its write batches; every other command is one.
     let role = match cli.command {
-        Command::Serve { .. } => authdesk_store::Role::Serving,
+        Command::Serve(_) => authdesk_store::Role::Serving,
         _ => authdesk_store::Role::Admin,
     };
     let app = Arc::new(
@@ -277,16 +256,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     );
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
-        Command::Serve {
-            listen,
-            issuer,
-            insecure_listen,
-            sso,
-            metrics_listen,
-        } => {
-            app.set_sso_over_http(sso);
-            serve::serve(app, listen, issuer, insecure_listen, metrics_listen).await
-        }
+        Command::Serve(args) => serve::serve(app, args).await,
         Command::Clients(c) => clients::run(&app, c, j, &actor).await,
         Command::Users(c) => users::run(&app, c, j, &actor).await,
         Command::Grants(c) => grants::run(&app, c, j, &actor).await,

@@ -2,9 +2,68 @@
 
 use super::Failure;
 use crate::api::{Authdesk, mode_name};
+use crate::http::ConnectionLimits;
 use authdesk_core::issuer::Issuer;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8400")]
+    listen: SocketAddr,
+    /// Public issuer URL (default: http://<listen address>).
+    #[arg(long, value_parser = Issuer::parse)]
+    issuer: Option<Issuer>,
+    /// Serve a non-loopback --listen address with an http:// issuer anyway (tokens and
+    /// passwords then cross the network in clear text; for a trusted lab network only).
+    #[arg(long)]
+    insecure_listen: bool,
+    /// Keep login sessions (single sign-on) with an http:// issuer too. Browsers send a
+    /// 127.0.0.1 cookie to every port, so any local app could then get codes for the
+    /// logged-in user without a login. Always on with an https:// issuer.
+    #[arg(long)]
+    sso: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics, a listener of their own (off
+    /// unless given; nothing of it is on the OAuth port).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+    /// How long a connection may take to send a request's headers, counted from when the
+    /// server starts waiting for them (so also how long an idle keep-alive connection stays).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = seconds)]
+    header_timeout: Duration,
+    /// How long a request's body may take to arrive after its headers.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = seconds)]
+    body_timeout: Duration,
+    /// Connections open at once; one more is answered 503 and closed (lowered to what the
+    /// open-file limit leaves room for).
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// How long SIGTERM / Ctrl-C waits for requests in flight before dropping connections.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = seconds)]
+    shutdown_grace: Duration,
+}
+
+/// A duration flag (`10s`, `2m`) as a std `Duration`, at least one second.
+fn seconds(s: &str) -> Result<Duration, String> {
+    let d = authdesk_core::clock::parse_duration(s)?;
+    match u64::try_from(d.num_seconds()) {
+        Ok(n) if n >= 1 => Ok(Duration::from_secs(n)),
+        _ => Err(format!("'{s}' must be at least 1s")),
+    }
+}
+
+impl ServeArgs {
+    fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections.max(1),
+            shutdown_grace: self.shutdown_grace,
+            ..ConnectionLimits::default()
+        }
+    }
+}
 
 /// A listen address other machines can reach needs an `https://` issuer (TLS ended in front
 /// of authdesk); `--insecure-listen` overrides, with the warning returned.
@@ -30,13 +89,18 @@ fn check_listen(
     )))
 }
 
-pub(super) async fn serve(
-    app: Arc<Authdesk>,
-    listen: SocketAddr,
-    issuer: Option<Issuer>,
-    insecure_listen: bool,
-    metrics_listen: Option<SocketAddr>,
-) -> Result<(), Failure> {
+pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Failure> {
+    let limits = args.limits();
+    let ServeArgs {
+        listen,
+        issuer,
+        insecure_listen,
+        sso,
+        metrics_listen,
+        ..
+    } = args;
+    app.set_sso_over_http(sso);
+    crate::http::listener::raise_open_file_limit();
     if let Some(warning) = check_listen(listen, issuer.as_ref(), insecure_listen)? {
         tracing::warn!(%listen, "{warning}");
         eprintln!("warning: {warning}");
@@ -84,7 +148,7 @@ pub(super) async fn serve(
         }
         tracing::info!("shutting down");
     };
-    crate::http::serve(app.clone(), listener, metrics_listener, shutdown)
+    crate::http::serve(app.clone(), listener, metrics_listener, limits, shutdown)
         .await
         .map_err(|e| Failure(e.to_string()))?;
     app.store().close().await;

@@ -4,7 +4,6 @@ use super::form::{Params, cookie};
 use super::pages;
 use crate::api::Authdesk;
 use crate::api::authorize::{INTERACTION_SECONDS, Outcome, SESSION_SECONDS};
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -136,7 +135,7 @@ pub async fn authorize_get(
 pub async fn authorize_post(
     State(app): State<Arc<Authdesk>>,
     headers: HeaderMap,
-    body: Bytes,
+    super::form::Body(body): super::form::Body,
 ) -> Response {
     match super::form::from_form(&headers, &body) {
         Ok(p) => start(app, headers, p).await,
@@ -144,7 +143,11 @@ pub async fn authorize_post(
     }
 }
 
-pub async fn login(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(
+    State(app): State<Arc<Authdesk>>,
+    headers: HeaderMap,
+    super::form::Body(body): super::form::Body,
+) -> Response {
     let p = match super::form::from_form(&headers, &body) {
         Ok(p) => p,
         Err(e) => return pages::error_page(&e.description),
@@ -167,7 +170,7 @@ pub async fn login(State(app): State<Arc<Authdesk>>, headers: HeaderMap, body: B
 pub async fn consent(
     State(app): State<Arc<Authdesk>>,
     headers: HeaderMap,
-    body: Bytes,
+    super::form::Body(body): super::form::Body,
 ) -> Response {
     let p = match super::form::from_form(&headers, &body) {
         Ok(p) => p,

@@ -15,6 +15,19 @@ pub struct HttpError {
     pub error: OAuthError,
     /// Userinfo answers with `WWW-Authenticate: Bearer ...` instead of `Basic`.
     pub bearer: bool,
+    /// A status other than the error code's own (413 for a body too large, 408 for one too
+    /// slow).
+    pub status: Option<StatusCode>,
+}
+
+impl HttpError {
+    pub fn with_status(error: OAuthError, status: StatusCode) -> Self {
+        HttpError {
+            error,
+            bearer: false,
+            status: Some(status),
+        }
+    }
 }
 
 impl From<ApiError> for HttpError {
@@ -40,6 +53,7 @@ impl From<ApiError> for HttpError {
         HttpError {
             error,
             bearer: false,
+            status: None,
         }
     }
 }
@@ -49,6 +63,7 @@ impl From<OAuthError> for HttpError {
         HttpError {
             error,
             bearer: false,
+            status: None,
         }
     }
 }
@@ -69,13 +84,13 @@ fn quoted(s: &str) -> String {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let e = &self.error;
-        let status = match e.code {
+        let status = self.status.unwrap_or(match e.code {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
-        };
+        });
         let mut resp = (
             status,
             Json(json!({"error": e.code.as_str(), "error_description": e.description})),

@@ -1,7 +1,7 @@
 //! What every request passes before a handler: the `Host` it names must be this issuer or a
 //! loopback address (a DNS-rebinding page, whose name resolves to 127.0.0.1, names its own
-//! host and is refused); a body may not exceed `form::BODY_LIMIT` (413 with an RFC 6749 error,
-//! whether the length was announced or the body just kept coming); and every response says
+//! host and is refused); a body announced larger than `form::BODY_LIMIT` is refused with 413
+//! (`form::Body` refuses one that just kept coming the same way); and every response says
 //! `X-Content-Type-Options: nosniff`.
 
 use super::error::HttpError;
@@ -9,7 +9,7 @@ use super::form::BODY_LIMIT;
 use crate::api::Authdesk;
 use authdesk_core::OAuthError;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;
@@ -37,28 +37,17 @@ pub async fn guard(State(app): State<Arc<Authdesk>>, req: Request, next: Next) -
         .into_response(),
         None => HttpError::from(OAuthError::invalid_request("the Host header is missing"))
             .into_response(),
-        _ if announced.is_some_and(|n| n > BODY_LIMIT as u64) => too_large(),
-        // The body extractor's own refusal (a body without a length that kept coming).
-        _ => match next.run(req).await {
-            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-            r => r,
-        },
+        _ if announced.is_some_and(|n| n > BODY_LIMIT as u64) => {
+            super::form::too_large().into_response()
+        }
+        // A body without a length that kept coming is refused by `form::Body` the same way.
+        _ => next.run(req).await,
     };
     resp.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     resp
-}
-
-fn too_large() -> Response {
-    let mut r = HttpError::from(OAuthError::invalid_request(format!(
-        "the request body is larger than {} KiB",
-        BODY_LIMIT / 1024
-    )))
-    .into_response();
-    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    r
 }
 
 /// `host` (a Host header: name or address, optional port) is the issuer's host and port, or

@@ -5,6 +5,7 @@ mod authorize;
 mod error;
 mod form;
 mod guard;
+pub mod listener;
 mod metadata;
 mod pages;
 mod token;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::HttpError;
+pub use listener::ConnectionLimits;
 
 /// The endpoint paths, relative to the issuer. Discovery tells clients these.
 pub mod paths {
@@ -54,7 +56,6 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         .route(paths::REVOKE, post(token::revoke))
         .route("/", get(metadata::home))
         .fallback(metadata::not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(form::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             guard::guard,
@@ -73,13 +74,14 @@ pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
 /// How often a running server deletes what can no longer matter (`api::prune`).
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Serves until `shutdown` completes, then finishes in-flight requests. With a `metrics`
-/// listener, Prometheus metrics are served there (`crate::metrics`); they are counted either
-/// way.
+/// Serves until `shutdown` completes, then lets requests in flight finish within the limits'
+/// grace period (`listener`). With a `metrics` listener, Prometheus metrics are served there
+/// (`crate::metrics`); they are counted either way.
 pub async fn serve(
     app: Arc<Authdesk>,
     listener: tokio::net::TcpListener,
     metrics_listener: Option<tokio::net::TcpListener>,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let management = metrics_listener.map(|l| {
@@ -112,9 +114,8 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let metrics = app.metrics().clone();
+    let result = listener::run(listener, router(app), limits, None, metrics, shutdown).await;
     sync.abort();
     prune.abort();
     if let Some(m) = management {

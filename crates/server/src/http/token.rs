@@ -143,7 +143,7 @@ fn json_no_store<T: serde::Serialize>(v: T) -> Response {
 pub async fn token(
     State(app): State<Arc<Authdesk>>,
     headers: HeaderMap,
-    body: Bytes,
+    super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let grant_type = p.require("grant_type")?;
@@ -190,7 +190,7 @@ pub async fn token(
 pub async fn introspect(
     State(app): State<Arc<Authdesk>>,
     headers: HeaderMap,
-    body: Bytes,
+    super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let client = authenticate(&app, &headers, &p, paths::INTROSPECT).await?;
@@ -201,7 +201,7 @@ pub async fn introspect(
 pub async fn revoke(
     State(app): State<Arc<Authdesk>>,
     headers: HeaderMap,
-    body: Bytes,
+    super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let client = authenticate(&app, &headers, &p, paths::REVOKE).await?;
@@ -220,6 +220,7 @@ pub async fn userinfo(
     let bearer = |e: OAuthError| HttpError {
         error: e,
         bearer: true,
+        status: None,
     };
     let auth = headers
         .get(header::AUTHORIZATION)

@@ -146,10 +146,38 @@ impl Server {
         Self::spawn(&at, log, &[])
     }
 
+    /// Starts `serve` under `prlimit` with this soft and hard limit on open files (the
+    /// usual soft limit is 1,024).
+    pub fn start_with_open_files<A: At + ?Sized>(
+        at: &A,
+        soft: u64,
+        hard: u64,
+        extra: &[&str],
+    ) -> Server {
+        let mut args = at.global().to_vec();
+        args.extend(extra.iter().map(Into::into));
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={soft}:{hard}"))
+            .arg("--")
+            .arg(BIN);
+        Self::spawn_command(command, &args, &at.logs().join("serve.log"), &[])
+    }
+
     fn spawn(args: &[OsString], log: &Path, env: &[(&str, &str)]) -> Server {
+        Self::spawn_command(Command::new(BIN), args, log, env)
+    }
+
+    fn spawn_command(
+        mut command: Command,
+        args: &[OsString],
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Server {
         let (global, extra) = args.split_at(2);
+        let log_path = log.to_path_buf();
         let log = std::fs::File::create(log).unwrap();
-        let mut child = Command::new(BIN)
+        let mut child = command
             .args(global)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -166,7 +194,12 @@ impl Server {
         let base = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
-            .expect("URL in the log line")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no URL in serve's first line {line:?}; its log: {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                )
+            })
             .to_string();
         Server { child, base }
     }
@@ -184,6 +217,19 @@ impl Server {
             assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Server {
+    /// The server's resident memory in KiB (`VmRSS`).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmRSS")
     }
 }
 
