@@ -242,9 +242,14 @@ fn keys_list(c: S<'_>) -> Vec<KeyView> {
 }
 
 #[tauri::command]
-async fn keys_rotate(c: S<'_>, alg: Alg, reason: Option<String>) -> R<KeyView> {
+async fn keys_rotate(
+    c: S<'_>,
+    alg: Alg,
+    access_tokens: bool,
+    reason: Option<String>,
+) -> R<KeyView> {
     let actor = actor().because(reason.as_deref());
-    Ok(c.app().key_rotate(alg, &actor).await?)
+    Ok(c.app().key_rotate(alg, access_tokens, &actor).await?)
 }
 
 #[tauri::command]

@@ -239,6 +239,7 @@ async fn the_reason_given_lands_in_the_audit() {
     t.app
         .key_rotate(
             authdesk_server::signing::Alg::ES256,
+            true,
             &because(&"x".repeat(600)),
         )
         .await

@@ -117,7 +117,7 @@ async fn forged_claims_and_retired_keys_do_not_introspect_active() {
     t.user("ada").await;
     let old_kid = t.app.key_list()[0].kid.clone();
     t.app
-        .key_rotate(signing::Alg::RS256, &actor())
+        .key_rotate(signing::Alg::RS256, false, &actor())
         .await
         .unwrap();
     let new_kid = t

@@ -28,7 +28,8 @@ fn verify(token: &str, set: &JwkSet) -> Value {
 }
 
 #[tokio::test]
-async fn rotation_to_es256_keeps_old_tokens_valid_until_they_expire() {
+async fn rotation_keeps_old_tokens_valid_until_they_expire_and_es256_signs_access_tokens_when_asked()
+ {
     let t = spawn_app().await;
     let c = t.confidential().await;
     t.user("ada").await;
@@ -40,9 +41,10 @@ async fn rotation_to_es256_keeps_old_tokens_valid_until_they_expire() {
         jsonwebtoken::Algorithm::RS256
     );
 
+    // A new RS256 key replaces the old one, which stays published for the tokens it signed.
     let new = t
         .app
-        .key_rotate(authdesk_server::signing::Alg::ES256, &actor())
+        .key_rotate(authdesk_server::signing::Alg::RS256, false, &actor())
         .await
         .unwrap();
     let set = jwks(&t).await;
@@ -52,14 +54,6 @@ async fn rotation_to_es256_keeps_old_tokens_valid_until_they_expire() {
     assert_eq!(
         decode_header(new_at).unwrap().kid.as_deref(),
         Some(new.kid.as_str())
-    );
-    assert_eq!(
-        decode_header(new_at).unwrap().alg,
-        jsonwebtoken::Algorithm::ES256
-    );
-    assert_eq!(
-        decode_header(s(&after, "id_token")).unwrap().alg,
-        jsonwebtoken::Algorithm::ES256
     );
     verify(new_at, &set);
     verify(&old_at, &set);
@@ -80,6 +74,33 @@ async fn rotation_to_es256_keeps_old_tokens_valid_until_they_expire() {
     let set = jwks(&t).await;
     assert_eq!(set.keys.len(), 1);
     assert!(set.find(&old_kid).is_none());
+
+    // ES256 for access tokens: a key of its own beside the RS256 one, which keeps signing
+    // the ID tokens of apps whose algorithm is RS256.
+    let es = t
+        .app
+        .key_rotate(authdesk_server::signing::Alg::ES256, true, &actor())
+        .await
+        .unwrap();
+    let set = jwks(&t).await;
+    assert_eq!(set.keys.len(), 2, "RS256 and ES256 both active");
+    let es_flow = t.code_flow(&c, "ada", "openid").await;
+    let es_at = s(&es_flow, "access_token");
+    assert_eq!(
+        decode_header(es_at).unwrap().kid.as_deref(),
+        Some(es.kid.as_str())
+    );
+    assert_eq!(
+        decode_header(es_at).unwrap().alg,
+        jsonwebtoken::Algorithm::ES256
+    );
+    let id = s(&es_flow, "id_token");
+    assert_eq!(
+        decode_header(id).unwrap().kid.as_deref(),
+        Some(new.kid.as_str())
+    );
+    verify(es_at, &set);
+    verify(id, &set);
     for k in reqwest::get(t.url("/jwks"))
         .await
         .unwrap()

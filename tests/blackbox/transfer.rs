@@ -190,7 +190,7 @@ async fn secrets_travel_only_under_the_same_hash_key() {
 async fn signing_keys_move_only_when_asked_and_the_imported_signer_signs() {
     let from = spawn_app().await;
     from.app
-        .key_rotate(authdesk_server::signing::Alg::ES256, &actor())
+        .key_rotate(authdesk_server::signing::Alg::ES256, true, &actor())
         .await
         .unwrap();
     let doc = from
@@ -207,12 +207,16 @@ async fn signing_keys_move_only_when_asked_and_the_imported_signer_signs() {
     assert_eq!(
         doc.keys.len(),
         2,
-        "the retired RS256 key and the ES256 signer"
+        "the RS256 key (ID tokens) and the ES256 signer of access tokens"
+    );
+    assert_eq!(
+        doc.access_token_alg,
+        Some(authdesk_server::signing::Alg::ES256)
     );
     let signer = doc
         .keys
         .iter()
-        .find(|k| k.retired_at.is_none())
+        .find(|k| k.retired_at.is_none() && k.alg == "ES256")
         .unwrap()
         .kid
         .clone();
@@ -277,7 +281,7 @@ async fn a_bad_file_is_refused_whole_with_a_reason() {
     let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
         (
             "newer version",
-            Box::new(|v| v["version"] = 2.into()),
+            Box::new(|v| v["version"] = 3.into()),
             "newer Authdesk",
         ),
         (

@@ -5,10 +5,12 @@
 //! Two steps, because the registry is asked in between: [`client_id`] names the client, then
 //! [`Request::parse`] judges everything else against its registration.
 
+use crate::claims::ClaimsRequest;
 use crate::client::{ClientSettings, ClientType, GrantType};
 use crate::params::{Params, Repeated};
 use crate::pkce::CodeChallenge;
 use crate::scope::Scope;
+use crate::site::IssuerKind;
 use crate::{ErrorCode, OAuthError};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +39,16 @@ pub struct Request {
     #[serde(default)]
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// The `claims` parameter (OIDC Core §5.5), empty when not sent.
+    #[serde(default, skip_serializing_if = "ClaimsRequest::is_empty")]
+    pub claims: ClaimsRequest,
+    /// The issuer the request came to: its code is redeemed there only.
+    #[serde(default = "main_issuer")]
+    pub issuer: IssuerKind,
+}
+
+fn main_issuer() -> IssuerKind {
+    IssuerKind::Main
 }
 
 /// Why a request is refused, and where the refusal goes.
@@ -73,9 +85,14 @@ impl Request {
     /// Step two: the rest of the request, judged against the client's registration. First
     /// the redirect URI (refusals before it is known good are pages); then, sent back to it,
     /// repeats, a disabled app, request objects, `response_type`/`response_mode`, the grant
-    /// type, scope, PKCE (required for public clients, S256 only), `prompt`, `max_age`, and
-    /// the lengths of `state` and `nonce`.
-    pub fn parse(params: &Params, client: Registered<'_>) -> Result<Request, Refusal> {
+    /// type, scope, PKCE (required for public clients, S256 only), `prompt`, `max_age`, the
+    /// lengths of `state` and `nonce`, and the `claims` parameter. `issuer` is the issuer the
+    /// request came to.
+    pub fn parse(
+        params: &Params,
+        client: Registered<'_>,
+        issuer: IssuerKind,
+    ) -> Result<Request, Refusal> {
         let settings = client.settings;
         let redirect_uri = match params.single("redirect_uri") {
             Err(Repeated) => {
@@ -217,6 +234,10 @@ impl Request {
                 "nonce is longer than 512 characters",
             )));
         }
+        let claims = match get("claims") {
+            None => ClaimsRequest::default(),
+            Some(c) => ClaimsRequest::parse(c).map_err(|e| fail(OAuthError::invalid_request(e)))?,
+        };
         Ok(Request {
             client_id: client.client_id.to_string(),
             redirect_uri: redirect_uri.to_string(),
@@ -229,6 +250,8 @@ impl Request {
             prompt_none,
             max_age,
             login_hint: get("login_hint").map(String::from),
+            claims,
+            issuer,
         })
     }
 }

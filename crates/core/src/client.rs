@@ -1,5 +1,6 @@
 //! External-application configurations (clients) and the rules a registration must meet.
 
+use crate::alg::Alg;
 use crate::lifetime::{LifetimeOverrides, Lifetimes};
 use crate::redirect_uri::RedirectUri;
 use crate::scope::{self, Scope};
@@ -21,6 +22,17 @@ pub enum AuthMethod {
     ClientSecretPost,
     PrivateKeyJwt,
     None,
+}
+
+/// Banno's application types: a standard app (a user signs in: code flow), or a service
+/// account (client credentials with `private_key_jwt` only, acting as an associated user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AppType {
+    #[default]
+    Standard,
+    ServiceAccount,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -59,6 +71,7 @@ macro_rules! str_enum {
 }
 
 str_enum!(ClientType { Confidential = "confidential", Public = "public" });
+str_enum!(AppType { Standard = "standard", ServiceAccount = "service-account" });
 str_enum!(AuthMethod {
     ClientSecretBasic = "client_secret_basic",
     ClientSecretPost = "client_secret_post",
@@ -98,6 +111,17 @@ pub struct ClientDraft {
     /// Other apps may introspect only their own tokens. Confidential apps only; default no.
     pub resource_server: Option<bool>,
     pub lifetimes: LifetimeOverrides,
+    /// Standard (default) or a service account.
+    pub app_type: Option<AppType>,
+    /// A service account's user: its access tokens carry this user as `sub`. The use case
+    /// resolves a user name to the user's `sub` before validating.
+    pub associated_user: Option<String>,
+    /// The algorithm of the app's ID tokens (the registry's profile decides the default).
+    pub id_token_alg: Option<Alg>,
+    /// For `private_key_jwt`: where the app publishes its keys (instead of `public_key`).
+    pub jwks_uri: Option<String>,
+    /// Where RP-initiated logout may send the user back (exact match).
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 impl From<&ClientSettings> for ClientDraft {
@@ -121,6 +145,15 @@ impl From<&ClientSettings> for ClientDraft {
             consent_required: Some(s.consent_required),
             resource_server: Some(s.resource_server),
             lifetimes: s.lifetimes.overrides(),
+            app_type: Some(s.app_type),
+            associated_user: s.associated_user.clone(),
+            id_token_alg: Some(s.id_token_alg),
+            jwks_uri: s.jwks_uri.clone(),
+            post_logout_redirect_uris: s
+                .post_logout_redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_string())
+                .collect(),
         }
     }
 }
@@ -143,6 +176,12 @@ pub struct ClientSettings {
     pub resource_server: bool,
     /// The app's lifetimes: the defaults, shortened where it asked.
     pub lifetimes: Lifetimes,
+    pub app_type: AppType,
+    /// A service account's user (`sub`).
+    pub associated_user: Option<String>,
+    pub id_token_alg: Alg,
+    pub jwks_uri: Option<String>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
 }
 
 /// The scopes an app using the authorization code flow gets when its registration names none.
@@ -212,11 +251,46 @@ impl ClientDraft {
             .as_ref()
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
+        let app_type = self.app_type.unwrap_or_default();
+        let service_account = app_type == AppType::ServiceAccount;
         let client_type = self.client_type.unwrap_or(ClientType::Confidential);
-        let auth_method = self.auth_method.unwrap_or(match client_type {
-            ClientType::Confidential => AuthMethod::ClientSecretBasic,
-            ClientType::Public => AuthMethod::None,
-        });
+        let auth_method = self
+            .auth_method
+            .unwrap_or(match (client_type, service_account) {
+                (_, true) => AuthMethod::PrivateKeyJwt,
+                (ClientType::Confidential, false) => AuthMethod::ClientSecretBasic,
+                (ClientType::Public, false) => AuthMethod::None,
+            });
+        if service_account {
+            if client_type != ClientType::Confidential {
+                errors.push(field(
+                    "client_type",
+                    "a service account is confidential: it signs its assertions with its key",
+                ));
+            }
+            if auth_method != AuthMethod::PrivateKeyJwt {
+                errors.push(field(
+                    "auth_method",
+                    "a service account authenticates with private_key_jwt only",
+                ));
+            }
+        }
+        let associated_user = self
+            .associated_user
+            .as_ref()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        match (service_account, &associated_user) {
+            (true, None) => errors.push(field(
+                "associated_user",
+                "a service account acts as a user: choose its associated user",
+            )),
+            (false, Some(_)) => errors.push(field(
+                "associated_user",
+                "only a service account has an associated user",
+            )),
+            _ => {}
+        }
         match (client_type, auth_method) {
             (ClientType::Public, AuthMethod::None) => {}
             (ClientType::Public, _) => errors.push(field(
@@ -234,17 +308,38 @@ impl ClientDraft {
             .as_ref()
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
-        if auth_method == AuthMethod::PrivateKeyJwt && public_key.is_none() {
-            errors.push(field(
-                "public_key",
-                "private_key_jwt needs the app's public key (PEM or JWKS)",
-            ));
+        let jwks_uri = self
+            .jwks_uri
+            .as_ref()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        if let Some(uri) = &jwks_uri
+            && let Err(e) = check_jwks_uri(uri)
+        {
+            errors.push(field("jwks_uri", e));
         }
-        if auth_method != AuthMethod::PrivateKeyJwt && public_key.is_some() {
-            errors.push(field(
+        match (
+            auth_method == AuthMethod::PrivateKeyJwt,
+            &public_key,
+            &jwks_uri,
+        ) {
+            (true, None, None) => errors.push(field(
+                "public_key",
+                "private_key_jwt needs the app's public key (PEM or JWKS) or a JWKS URI",
+            )),
+            (true, Some(_), Some(_)) => errors.push(field(
+                "jwks_uri",
+                "give the public key or a JWKS URI, not both",
+            )),
+            (false, Some(_), _) => errors.push(field(
                 "public_key",
                 "a public key is only used with private_key_jwt",
-            ));
+            )),
+            (false, _, Some(_)) => errors.push(field(
+                "jwks_uri",
+                "a JWKS URI is only used with private_key_jwt",
+            )),
+            _ => {}
         }
 
         let mut redirect_uris: Vec<RedirectUri> = Vec::new();
@@ -261,7 +356,9 @@ impl ClientDraft {
             }
         }
 
-        let mut grant_types = if self.grant_types.is_empty() {
+        let mut grant_types = if self.grant_types.is_empty() && service_account {
+            vec![GrantType::ClientCredentials]
+        } else if self.grant_types.is_empty() {
             vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
         } else {
             let mut g = Vec::new();
@@ -273,6 +370,12 @@ impl ClientDraft {
             g
         };
         grant_types.sort_by_key(|g| GrantType::ALL.iter().position(|x| x == g));
+        if service_account && grant_types != [GrantType::ClientCredentials] {
+            errors.push(field(
+                "grant_types",
+                "a service account uses client_credentials only",
+            ));
+        }
         if client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials)
         {
             errors.push(field(
@@ -311,8 +414,13 @@ impl ClientDraft {
                 }
             }
         };
+        // A service account acts as a user: `openid` is accepted (Banno's client-credentials
+        // flow sends it), though no ID token is issued without a login.
         if !grant_types.contains(&GrantType::AuthorizationCode) {
-            let user: Vec<&str> = scopes.iter().filter(|s| scope::is_user_scope(s)).collect();
+            let user: Vec<&str> = scopes
+                .iter()
+                .filter(|s| scope::is_user_scope(s) && !(service_account && *s == scope::OPENID))
+                .collect();
             if !user.is_empty() {
                 errors.push(field(
                     "scopes",
@@ -348,6 +456,21 @@ impl ClientDraft {
             ));
         }
 
+        let mut post_logout_redirect_uris: Vec<RedirectUri> = Vec::new();
+        for raw in &self.post_logout_redirect_uris {
+            match RedirectUri::parse(raw) {
+                Ok(u) if post_logout_redirect_uris.contains(&u) => errors.push(field(
+                    "post_logout_redirect_uris",
+                    format!("{u} is listed twice"),
+                )),
+                Ok(u) => post_logout_redirect_uris.push(u),
+                Err(e) => errors.push(field(
+                    "post_logout_redirect_uris",
+                    format!("{}: {e}", crate::error::shown(raw)),
+                )),
+            }
+        }
+
         let lifetimes = match self.lifetimes.resolve() {
             Ok(l) => l,
             Err(e) => {
@@ -369,9 +492,40 @@ impl ClientDraft {
             custom_claims,
             grant_types,
             public_key,
-            consent_required: self.consent_required.unwrap_or(true),
+            consent_required: self.consent_required.unwrap_or(!service_account),
             resource_server,
             lifetimes,
+            app_type,
+            associated_user,
+            id_token_alg: self.id_token_alg.unwrap_or(Alg::RS256),
+            jwks_uri,
+            post_logout_redirect_uris,
         })
     }
+}
+
+/// The longest JWKS URI accepted.
+const MAX_JWKS_URI: usize = 2048;
+
+/// A JWKS URI's form: an absolute `https://` URL (or `http://` for a sandbox's local
+/// services: the use case refuses it in production, with the addresses it may not name),
+/// without user information or a fragment.
+pub fn check_jwks_uri(uri: &str) -> Result<url::Url, String> {
+    if uri.len() > MAX_JWKS_URI {
+        return Err("the JWKS URI is longer than 2048 characters".into());
+    }
+    let u = url::Url::parse(uri).map_err(|e| format!("not an absolute URL: {e}"))?;
+    if !matches!(u.scheme(), "https" | "http") {
+        return Err("the JWKS URI must be an https:// URL".into());
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err("the JWKS URI has no host".into());
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("the JWKS URI must not carry a user name or password".into());
+    }
+    if u.fragment().is_some() {
+        return Err("the JWKS URI must not have a fragment".into());
+    }
+    Ok(u)
 }

@@ -6,6 +6,7 @@
 //! holding one means it is valid.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod alg;
 pub mod authorize;
 pub mod claims;
 pub mod client;
@@ -20,6 +21,7 @@ pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
+pub mod site;
 pub mod status;
 
 pub use error::{ErrorCode, OAuthError};

@@ -98,7 +98,8 @@ pub fn max_len(name: &str) -> usize {
         | "csrf_token" => 128,
         "login_hint" | "nonce" => 512,
         "scope" | "password" => 1024,
-        "client_assertion" | "token" => 8192,
+        "client_assertion" | "token" | "id_token_hint" => 8192,
+        "claims" => 4096,
         _ => 2048,
     }
 }

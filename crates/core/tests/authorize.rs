@@ -57,6 +57,7 @@ fn parse(p: &Params, client_type: ClientType, enabled: bool) -> Result<Request, 
             settings: &s,
             enabled,
         },
+        authdesk_core::site::IssuerKind::Main,
     )
 }
 
@@ -279,6 +280,33 @@ fn refusals_table() {
         (
             "no state is fine",
             with(&[], &["state"]),
+            Public,
+            true,
+            "ok",
+        ),
+        (
+            "claims not JSON",
+            with(&[("claims", "notjson")], &[]),
+            Public,
+            true,
+            "invalid_request|s1",
+        ),
+        (
+            "claims member not an object",
+            with(&[("claims", r#"{"userinfo":["name"]}"#)], &[]),
+            Public,
+            true,
+            "invalid_request|s1",
+        ),
+        (
+            "claims as OIDC says",
+            with(
+                &[(
+                    "claims",
+                    r#"{"id_token":{"name":null},"userinfo":{"email":{"essential":true}}}"#,
+                )],
+                &[],
+            ),
             Public,
             true,
             "ok",

@@ -11,6 +11,7 @@
 
 use crate::http::paths;
 use authdesk_core::ErrorCode;
+use authdesk_core::site::Site;
 use authdesk_store::Store;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -282,32 +283,46 @@ impl Metrics {
     }
 }
 
-/// The router's path a request went to, or `other` (a bounded label).
-fn endpoint_of(path: &str) -> &'static str {
-    const KNOWN: [&str; 13] = [
-        paths::DISCOVERY,
-        paths::AS_METADATA,
-        paths::JWKS,
-        paths::HEALTHZ,
-        paths::READYZ,
-        paths::AUTHORIZE,
-        paths::LOGIN,
-        paths::CONSENT,
-        paths::TOKEN,
-        paths::USERINFO,
-        paths::INTROSPECT,
-        paths::REVOKE,
-        "/",
-    ];
-    KNOWN.into_iter().find(|k| *k == path).unwrap_or("other")
+/// What the OAuth router's metrics middleware holds: the metrics, and the site whose paths
+/// name the endpoints.
+#[derive(Clone)]
+pub struct Tracking {
+    metrics: Arc<Metrics>,
+    site: Arc<Site>,
+}
+
+impl Tracking {
+    pub fn new(metrics: Arc<Metrics>, site: &Site) -> Self {
+        Tracking {
+            metrics,
+            site: Arc::new(site.clone()),
+        }
+    }
+}
+
+/// The endpoint a request went to, by its standard path in every profile (so dashboards read
+/// the same), or `other` (a bounded label).
+fn endpoint_of(site: &Site, path: &str) -> &'static str {
+    if let Some(e) = site.endpoint_at(path) {
+        return e.standard_path();
+    }
+    if site.issuers.iter().any(|i| i.oauth_metadata_path() == path) {
+        return "/.well-known/oauth-authorization-server";
+    }
+    match path {
+        paths::HEALTHZ => paths::HEALTHZ,
+        paths::READYZ => paths::READYZ,
+        "/" => "/",
+        _ => "other",
+    }
 }
 
 /// The middleware that counts every request of the OAuth router.
-pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+pub async fn track(State(t): State<Tracking>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let endpoint = endpoint_of(req.uri().path());
+    let endpoint = endpoint_of(&t.site, req.uri().path());
     let resp = next.run(req).await;
-    metrics.answered(endpoint, &resp, started);
+    t.metrics.answered(endpoint, &resp, started);
     resp
 }
 
@@ -339,12 +354,27 @@ pub fn router(app: Arc<crate::api::Authdesk>) -> axum::Router {
 #[cfg(test)]
 mod tests {
     use super::endpoint_of;
+    use authdesk_core::issuer::Issuer;
+    use authdesk_core::site::{Profile, Site};
 
     #[test]
-    fn endpoints_are_the_routers_paths_or_other() {
-        assert_eq!(endpoint_of("/token"), "/token");
-        assert_eq!(endpoint_of("/"), "/");
-        assert_eq!(endpoint_of("/token/extra"), "other");
-        assert_eq!(endpoint_of("/anything-a-caller-invents"), "other");
+    fn endpoints_are_named_by_their_standard_path_in_every_profile_or_other() {
+        let base = Issuer::parse("http://127.0.0.1:8400").unwrap();
+        let site = Site::new(Profile::Default, &base);
+        assert_eq!(endpoint_of(&site, "/token"), "/token");
+        assert_eq!(endpoint_of(&site, "/"), "/");
+        assert_eq!(endpoint_of(&site, "/healthz"), "/healthz");
+        assert_eq!(endpoint_of(&site, "/token/extra"), "other");
+        assert_eq!(endpoint_of(&site, "/anything-a-caller-invents"), "other");
+        let banno = Site::new(Profile::Banno, &base);
+        assert_eq!(
+            endpoint_of(&banno, "/a/consumer/api/v0/oidc/me"),
+            "/userinfo"
+        );
+        assert_eq!(
+            endpoint_of(&banno, "/a/oidc-provider/api/v0/token/introspection"),
+            "/introspect"
+        );
+        assert_eq!(endpoint_of(&banno, "/token"), "other");
     }
 }

@@ -1,5 +1,6 @@
-//! JWT signing keys: generated on first start, kept in the store, RS256 by default (OIDC's
-//! mandatory algorithm), ES256 selectable. Tokens are signed with aws-lc-rs directly from a
+//! JWT signing keys: generated when first needed, kept in the store, one active key per
+//! algorithm (RS256, OIDC's mandatory one, from the start; PS256 and ES256 when an app's ID
+//! tokens or the registry's access tokens use them). Tokens are signed with aws-lc-rs directly from a
 //! key parsed once (jsonwebtoken would re-parse the private key on every signature), and
 //! verified with jsonwebtoken.
 
@@ -11,38 +12,16 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
-use serde::Serialize;
 use serde_json::{Value, json};
 
-/// The algorithms Authdesk signs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
-#[ts(export)]
-pub enum Alg {
-    RS256,
-    ES256,
-}
+pub use authdesk_core::alg::Alg;
 
-impl Alg {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "RS256" => Ok(Alg::RS256),
-            "ES256" => Ok(Alg::ES256),
-            _ => Err(format!(
-                "'{s}' is not a supported signing algorithm (RS256 or ES256)"
-            )),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Alg::RS256 => "RS256",
-            Alg::ES256 => "ES256",
-        }
-    }
-    pub fn jwt(self) -> Algorithm {
-        match self {
-            Alg::RS256 => Algorithm::RS256,
-            Alg::ES256 => Algorithm::ES256,
-        }
+/// jsonwebtoken's name of an algorithm we sign with.
+pub fn jwt(alg: Alg) -> Algorithm {
+    match alg {
+        Alg::RS256 => Algorithm::RS256,
+        Alg::PS256 => Algorithm::PS256,
+        Alg::ES256 => Algorithm::ES256,
     }
 }
 
@@ -77,14 +56,14 @@ pub struct KeyError(String);
 pub fn generate(alg: Alg, now: i64) -> Result<KeyRow, KeyError> {
     let kid = crate::secret::generate_id();
     let (der, jwk) = match alg {
-        Alg::RS256 => {
+        Alg::RS256 | Alg::PS256 => {
             let kp = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| KeyError(e.to_string()))?;
             let der = kp
                 .as_der()
                 .map_err(|e| KeyError(e.to_string()))?
                 .as_ref()
                 .to_vec();
-            (der, rsa_jwk(&kp, &kid))
+            (der, rsa_jwk(&kp, &kid, alg))
         }
         Alg::ES256 => {
             let kp = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
@@ -117,9 +96,10 @@ pub fn imported(
     retired_at: Option<i64>,
 ) -> Result<KeyRow, KeyError> {
     let jwk = match alg {
-        Alg::RS256 => rsa_jwk(
+        Alg::RS256 | Alg::PS256 => rsa_jwk(
             &RsaKeyPair::from_pkcs8(&private_der).map_err(|e| KeyError(e.to_string()))?,
             kid,
+            alg,
         ),
         Alg::ES256 => ec_jwk(
             &EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &private_der)
@@ -137,10 +117,10 @@ pub fn imported(
     })
 }
 
-fn rsa_jwk(kp: &RsaKeyPair, kid: &str) -> Value {
+fn rsa_jwk(kp: &RsaKeyPair, kid: &str, alg: Alg) -> Value {
     let pk = kp.public_key();
     json!({
-        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+        "kty": "RSA", "use": "sig", "alg": alg.as_str(), "kid": kid,
         "n": URL_SAFE_NO_PAD.encode(pk.modulus().big_endian_without_leading_zero()),
         "e": URL_SAFE_NO_PAD.encode(pk.exponent().big_endian_without_leading_zero()),
     })
@@ -158,7 +138,7 @@ fn ec_jwk(kp: &EcdsaKeyPair, kid: &str) -> Value {
 pub fn signing_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
     let alg = Alg::parse(&row.alg).map_err(KeyError)?;
     let private = match alg {
-        Alg::RS256 => Private::Rsa(
+        Alg::RS256 | Alg::PS256 => Private::Rsa(
             RsaKeyPair::from_pkcs8(&row.private_der).map_err(|e| KeyError(e.to_string()))?,
         ),
         Alg::ES256 => Private::Ec(
@@ -181,7 +161,7 @@ pub fn verifying_key(row: &KeyRow) -> Result<VerifyingKey, KeyError> {
     let jwk: Value = serde_json::from_str(&row.public_jwk).map_err(|e| KeyError(e.to_string()))?;
     let s = |k: &str| jwk[k].as_str().unwrap_or_default().to_string();
     let decoding = match alg {
-        Alg::RS256 => DecodingKey::from_rsa_components(&s("n"), &s("e")),
+        Alg::RS256 | Alg::PS256 => DecodingKey::from_rsa_components(&s("n"), &s("e")),
         Alg::ES256 => DecodingKey::from_ec_components(&s("x"), &s("y")),
     }
     .map_err(|e| KeyError(e.to_string()))?;
@@ -208,13 +188,12 @@ impl SigningKey {
         let sig = match &self.private {
             Private::Rsa(kp) => {
                 let mut sig = vec![0; kp.public_modulus_len()];
-                kp.sign(
-                    &signature::RSA_PKCS1_SHA256,
-                    &rng,
-                    input.as_bytes(),
-                    &mut sig,
-                )
-                .expect("RSA signing with a valid key");
+                let padding: &'static dyn signature::RsaEncoding = match self.alg {
+                    Alg::PS256 => &signature::RSA_PSS_SHA256,
+                    _ => &signature::RSA_PKCS1_SHA256,
+                };
+                kp.sign(padding, &rng, input.as_bytes(), &mut sig)
+                    .expect("RSA signing with a valid key");
                 sig
             }
             Private::Ec(kp) => kp
@@ -266,12 +245,13 @@ mod tests {
 
     #[test]
     fn signs_tokens_jsonwebtoken_verifies() {
-        for alg in [Alg::RS256, Alg::ES256] {
+        for alg in Alg::ALL {
             let row = generate(alg, 0).unwrap();
             let s = signing_key(&row).unwrap();
             let v = verifying_key(&row).unwrap();
             let token = s.sign("at+jwt", &json!({"sub": "u", "exp": 4_000_000_000u64}));
-            let mut val = Validation::new(alg.jwt());
+            let mut val = Validation::new(jwt(alg));
+            assert_eq!(v.jwk["alg"], alg.as_str());
             val.validate_aud = false;
             let data = decode::<Value>(&token, &v.decoding, &val).unwrap();
             assert_eq!(data.claims["sub"], "u");
@@ -289,12 +269,10 @@ mod tests {
         // Expired long ago, no aud, no exp at all: the signature alone decides.
         for claims in [json!({"exp": 1, "sub": "u"}), json!({"sub": "u"})] {
             let token = s.sign("JWT", &claims);
-            assert!(
-                decode::<Value>(&token, &v.decoding, &signature_only(Alg::ES256.jwt())).is_ok()
-            );
+            assert!(decode::<Value>(&token, &v.decoding, &signature_only(jwt(Alg::ES256))).is_ok());
             let tampered = format!("{}x", &token[..token.len() - 1]);
             assert!(
-                decode::<Value>(&tampered, &v.decoding, &signature_only(Alg::ES256.jwt())).is_err()
+                decode::<Value>(&tampered, &v.decoding, &signature_only(jwt(Alg::ES256))).is_err()
             );
             assert_eq!(unverified_claim(&token, "sub").as_deref(), Some("u"));
             assert_eq!(unverified_part(&token, 0).unwrap()["kid"], row.kid.as_str());

@@ -460,13 +460,21 @@ async fn users_create_takes_the_password_from_standard_input() {
         .spawn()
         .expect("util-linux script (Debian: bsdutils, always installed)");
     let mut stdin = child.stdin.take().unwrap();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
-        stdin.write_all(b"typed at a prompt\n").unwrap();
-    });
-    let out = child.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{shown}");
+    let mut stdout = child.stdout.take().unwrap();
+    // Typed once the prompt is on the screen (the terminal stops echoing before it is
+    // shown), however long the program takes to start on a busy machine.
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("Password for the new user:") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stdin.write_all(b"typed at a prompt\n").unwrap();
+    std::io::Read::read_to_end(&mut stdout, &mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let shown = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{shown}");
     assert!(shown.contains("Password for the new user:"), "{shown}");
     assert!(!shown.contains("typed at a prompt"), "not echoed: {shown}");
     let stored = password_hash(d, "erin").await;

@@ -5,7 +5,8 @@
 //! apps and drop the cache when the version moves (within a second, for other processes).
 
 use crate::{Conn, Result, StoreError, json, settings, to_json};
-use authdesk_core::client::{AuthMethod, ClientSettings, ClientType, GrantType};
+use authdesk_core::alg::Alg;
+use authdesk_core::client::{AppType, AuthMethod, ClientSettings, ClientType, GrantType};
 use authdesk_core::lifetime::LifetimeOverrides;
 use authdesk_core::redirect_uri::RedirectUri;
 use authdesk_core::scope::Scope;
@@ -30,6 +31,22 @@ struct StoredSettings {
     #[serde(default)]
     resource_server: bool,
     lifetimes: LifetimeOverrides,
+    /// These five: absent in settings stored before the Banno profile (a standard app whose
+    /// ID tokens are RS256, as they were then).
+    #[serde(default)]
+    app_type: AppType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    associated_user: Option<String>,
+    #[serde(default = "rs256")]
+    id_token_alg: Alg,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jwks_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    post_logout_redirect_uris: Vec<RedirectUri>,
+}
+
+fn rs256() -> Alg {
+    Alg::RS256
 }
 
 impl From<&ClientSettings> for StoredSettings {
@@ -47,6 +64,11 @@ impl From<&ClientSettings> for StoredSettings {
             consent_required: s.consent_required,
             resource_server: s.resource_server,
             lifetimes: s.lifetimes.overrides(),
+            app_type: s.app_type,
+            associated_user: s.associated_user.clone(),
+            id_token_alg: s.id_token_alg,
+            jwks_uri: s.jwks_uri.clone(),
+            post_logout_redirect_uris: s.post_logout_redirect_uris.clone(),
         }
     }
 }
@@ -70,6 +92,11 @@ impl TryFrom<StoredSettings> for ClientSettings {
             public_key: s.public_key,
             consent_required: s.consent_required,
             resource_server: s.resource_server,
+            app_type: s.app_type,
+            associated_user: s.associated_user,
+            id_token_alg: s.id_token_alg,
+            jwks_uri: s.jwks_uri,
+            post_logout_redirect_uris: s.post_logout_redirect_uris,
         })
     }
 }
@@ -294,7 +321,7 @@ mod tests {
         let json = stored(&settings);
         assert_eq!(
             json,
-            r#"{"name":"Budget app","partner_name":null,"client_type":"confidential","auth_method":"client_secret_basic","redirect_uris":["https://a.example/cb"],"scopes":"openid profile email offline_access","custom_claims":[],"grant_types":["authorization_code","refresh_token"],"public_key":null,"consent_required":true,"resource_server":false,"lifetimes":{"access_token":300,"id_token":null,"refresh_token":null,"chain":null}}"#
+            r#"{"name":"Budget app","partner_name":null,"client_type":"confidential","auth_method":"client_secret_basic","redirect_uris":["https://a.example/cb"],"scopes":"openid profile email offline_access","custom_claims":[],"grant_types":["authorization_code","refresh_token"],"public_key":null,"consent_required":true,"resource_server":false,"lifetimes":{"access_token":300,"id_token":null,"refresh_token":null,"chain":null},"app_type":"standard","id_token_alg":"RS256"}"#
         );
         let back: ClientSettings = crate::json::<StoredSettings>("s", &json)
             .unwrap()
@@ -309,6 +336,26 @@ mod tests {
             .try_into()
             .unwrap();
         assert!(!back.resource_server);
+        // Written before the Banno profile's fields: a standard app with RS256 ID tokens.
+        let old = json.replace(r#","app_type":"standard","id_token_alg":"RS256""#, "");
+        let back: ClientSettings = crate::json::<StoredSettings>("s", &old)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(back, settings);
+        // A service account with its fields.
+        let sa = json.replace(
+            r#""app_type":"standard","id_token_alg":"RS256""#,
+            r#""app_type":"service_account","associated_user":"sub-1","id_token_alg":"ES256","jwks_uri":"https://a.example/jwks","post_logout_redirect_uris":["https://a.example/bye"]"#,
+        );
+        let back: ClientSettings = crate::json::<StoredSettings>("s", &sa)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(back.app_type, AppType::ServiceAccount);
+        assert_eq!(back.associated_user.as_deref(), Some("sub-1"));
+        assert_eq!(back.id_token_alg, Alg::ES256);
+        assert_eq!(stored(&back), sa);
         // Lifetimes longer than the defaults are not ours: refused as unreadable, not used.
         let longer = json.replace(r#""access_token":300"#, r#""access_token":9999"#);
         let read: Result<ClientSettings> = crate::json::<StoredSettings>("s", &longer)

@@ -19,6 +19,10 @@ pub struct CodeRow {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub grant_id: Option<String>,
+    /// The issuer it was issued at (`IssuerKind::as_str`); `None`: the default profile's.
+    pub issuer: Option<String>,
+    /// The `claims` request parameter (JSON), if any.
+    pub claims: Option<String>,
 }
 
 /// The stored code as the exchange rule (`authdesk_core::code::check`) sees it: times as
@@ -47,7 +51,7 @@ pub async fn insert(conn: &mut Conn, c: &CodeRow) -> Result<()> {
 }
 
 pub fn insert_into(s: &mut Script, c: &CodeRow) {
-    s.statement("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(c.code_hash.clone())
         .bind(c.client_id.clone())
         .bind(c.sub.clone())
@@ -59,13 +63,15 @@ pub fn insert_into(s: &mut Script, c: &CodeRow) {
         .bind(c.issued_at)
         .bind(c.expires_at)
         .bind(c.used_at)
-        .bind(c.grant_id.clone());
+        .bind(c.grant_id.clone())
+        .bind(c.issuer.clone())
+        .bind(c.claims.clone());
 }
 
 pub async fn get(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<CodeRow>> {
     Ok(crate::on!(
         &mut *conn,
-        "SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id FROM authorization_codes WHERE code_hash = ?",
+        "SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims FROM authorization_codes WHERE code_hash = ?",
         |db, sql| sqlx::query_as(sql)
             .bind(code_hash)
             .fetch_optional(&mut *db)
@@ -111,6 +117,8 @@ mod tests {
             expires_at: 1_800_000_060,
             used_at: None,
             grant_id: None,
+            issuer: None,
+            claims: None,
         };
         let code = IssuedCode::try_from(&row).unwrap();
         assert_eq!(code.expires_at, from_unix(1_800_000_060));

@@ -17,6 +17,10 @@ pub struct GrantRow {
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    /// The issuer it was granted at (`IssuerKind::as_str`); `None`: the default profile's.
+    pub issuer: Option<String>,
+    /// The `claims` request parameter it was granted with (JSON), if any.
+    pub claims: Option<String>,
 }
 
 /// What the status rules ([`authdesk_core::status`]) need of a grant.
@@ -29,10 +33,10 @@ impl From<&GrantRow> for GrantFacts {
     }
 }
 
-pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason";
+pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason, g.issuer, g.claims";
 
 /// The grant's columns named `g_*`, to select them beside another table's in one query.
-pub(crate) const PREFIXED_COLUMNS: &str = "g.id AS g_id, g.client_id AS g_client_id, g.sub AS g_sub, g.scope AS g_scope, g.auth_time AS g_auth_time, g.created_at AS g_created_at, g.chain_started_at AS g_chain_started_at, g.chain_ends_at AS g_chain_ends_at, g.revoked_at AS g_revoked_at, g.revoked_by AS g_revoked_by, g.revoke_reason AS g_revoke_reason";
+pub(crate) const PREFIXED_COLUMNS: &str = "g.id AS g_id, g.client_id AS g_client_id, g.sub AS g_sub, g.scope AS g_scope, g.auth_time AS g_auth_time, g.created_at AS g_created_at, g.chain_started_at AS g_chain_started_at, g.chain_ends_at AS g_chain_ends_at, g.revoked_at AS g_revoked_at, g.revoked_by AS g_revoked_by, g.revoke_reason AS g_revoke_reason, g.issuer AS g_issuer, g.claims AS g_claims";
 
 /// A grant read through [`PREFIXED_COLUMNS`].
 #[derive(sqlx::FromRow)]
@@ -48,6 +52,8 @@ pub(crate) struct PrefixedGrant {
     g_revoked_at: Option<i64>,
     g_revoked_by: Option<String>,
     g_revoke_reason: Option<String>,
+    g_issuer: Option<String>,
+    g_claims: Option<String>,
 }
 
 impl From<PrefixedGrant> for GrantRow {
@@ -64,6 +70,8 @@ impl From<PrefixedGrant> for GrantRow {
             revoked_at: g.g_revoked_at,
             revoked_by: g.g_revoked_by,
             revoke_reason: g.g_revoke_reason,
+            issuer: g.g_issuer,
+            claims: g.g_claims,
         }
     }
 }
@@ -152,7 +160,7 @@ pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
 }
 
 pub fn insert_into(s: &mut Script, g: &GrantRow) {
-    s.statement("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason, issuer, claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(g.id.clone())
         .bind(g.client_id.clone())
         .bind(g.sub.clone())
@@ -163,7 +171,9 @@ pub fn insert_into(s: &mut Script, g: &GrantRow) {
         .bind(g.chain_ends_at)
         .bind(g.revoked_at)
         .bind(g.revoked_by.clone())
-        .bind(g.revoke_reason.clone());
+        .bind(g.revoke_reason.clone())
+        .bind(g.issuer.clone())
+        .bind(g.claims.clone());
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {

@@ -39,16 +39,27 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<KeyRow>> {
     )?)
 }
 
-/// Retires every active key (the caller inserts the new one in the same transaction).
-pub async fn retire_active(conn: &mut Conn, now: i64) -> Result<u64> {
+/// Retires the active key of `alg` (the caller inserts the new one in the same transaction).
+pub async fn retire_active(conn: &mut Conn, alg: &str, now: i64) -> Result<u64> {
     let r = crate::on!(
         &mut *conn,
-        "UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL",
+        "UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL AND alg = ?",
         |db, sql| sqlx::query(sql)
             .bind(now)
+            .bind(alg)
             .execute(&mut *db)
             .await
             .map(|r| r.rows_affected())
     )?;
     Ok(r)
+}
+
+/// Whether an active key of `alg` exists.
+pub async fn has_active(conn: &mut Conn, alg: &str) -> Result<bool> {
+    let n: i64 = crate::on!(
+        &mut *conn,
+        "SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL AND alg = ?",
+        |db, sql| sqlx::query_scalar(sql).bind(alg).fetch_one(&mut *db).await
+    )?;
+    Ok(n > 0)
 }

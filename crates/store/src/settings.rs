@@ -5,6 +5,12 @@ use crate::{Conn, Result};
 pub const MODE: &str = "mode";
 pub const CLOCK_OFFSET: &str = "clock_offset_seconds";
 pub const HASH_KEY: &str = "hash_key";
+/// The issuer URL `serve` last served as (the base of the profile's issuers).
+pub const ISSUER: &str = "issuer";
+/// The wire contract served: `default` or `banno` (`authdesk_core::site::Profile`).
+pub const PROFILE: &str = "profile";
+/// The algorithm access tokens are signed with (`authdesk_core::alg::Alg`).
+pub const ACCESS_TOKEN_ALG: &str = "access_token_alg";
 /// Bumped by every change to `clients`, so a running server knows its cached apps are stale.
 pub const REGISTRY_VERSION: &str = "registry_version";
 

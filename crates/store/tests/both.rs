@@ -74,6 +74,8 @@ fn grant(id: &str, client: &str, sub: &str, created: i64, chain_end: Option<i64>
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+        issuer: None,
+        claims: None,
     }
 }
 
@@ -260,7 +262,16 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
         )
         .await?;
     }
-    say!("retire", keys::retire_active(conn, T0 + 20).await?);
+    say!("has ES256", keys::has_active(conn, "ES256").await?);
+    say!(
+        "retire ES256",
+        keys::retire_active(conn, "ES256", T0 + 20).await?
+    );
+    say!("has RS256", keys::has_active(conn, "RS256").await?);
+    say!(
+        "retire RS256",
+        keys::retire_active(conn, "RS256", T0 + 20).await?
+    );
     let all: Vec<(String, Option<i64>)> = keys::all(conn)
         .await?
         .into_iter()
@@ -454,6 +465,8 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             expires_at: T0 + 60,
             used_at: None,
             grant_id: None,
+            issuer: None,
+            claims: None,
         },
     )
     .await?;

@@ -61,6 +61,8 @@ async fn seed_grant(store: &Store) {
                         revoked_at: None,
                         revoked_by: None,
                         revoke_reason: None,
+                        issuer: None,
+                        claims: None,
                     },
                 );
                 refresh_tokens::insert_into(&mut s, &token("root", "g", None));
@@ -163,6 +165,8 @@ async fn a_code_is_exchanged_once_across_nodes() {
                     expires_at: 60,
                     used_at: None,
                     grant_id: None,
+                    issuer: None,
+                    claims: None,
                 },
             )
             .await

@@ -89,6 +89,8 @@ async fn sqlx_seed(tx: &mut authdesk_store::Conn) {
             revoked_at: None,
             revoked_by: None,
             revoke_reason: None,
+            issuer: None,
+            claims: None,
         };
         grants::insert(tx, &g).await.unwrap();
     }

@@ -36,6 +36,8 @@ fn seed() -> (Vec<GrantRow>, Vec<RefreshTokenRow>, Vec<AccessTokenRow>) {
                 revoked_at,
                 revoked_by: revoked_at.map(|_| "test".into()),
                 revoke_reason: revoked_at.map(|_| "test".into()),
+                issuer: None,
+                claims: None,
             };
             for days in expiries {
                 for consumed_at in [None, Some(T0 + DAY)] {

@@ -458,6 +458,8 @@ async fn grant_with_tokens(tx: &mut Conn, id: &str, hashes: &[&str]) -> Result<(
             revoked_at: None,
             revoked_by: None,
             revoke_reason: None,
+            issuer: None,
+            claims: None,
         },
     );
     for h in hashes {

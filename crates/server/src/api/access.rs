@@ -1,10 +1,10 @@
 //! Presented tokens: access-token verification (for introspection, userinfo and revocation),
 //! RFC 7662 introspection, RFC 7009 revocation and OIDC userinfo.
 
-use super::{Actor, ApiError, Authdesk, Check, Result, audit};
+use super::{Actor, ApiError, Authdesk, Check, IssuerSite, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::signing;
-use authdesk_core::claims;
+use authdesk_core::claims::{self, Target};
 use authdesk_core::client::ClientType;
 use authdesk_core::scope::Scope;
 use authdesk_core::status::{self, GrantFacts, RefreshFacts};
@@ -76,13 +76,15 @@ impl From<Rejection> for ApiError {
 }
 
 impl Authdesk {
-    /// Verifies a JWT access token: signature by one of our published keys, `typ`, issuer,
-    /// expiry by the sandbox clock, that it is the token we issued under its `jti` (its claims
-    /// match the stored record), and that neither it nor its grant was revoked, its user
-    /// deleted or its app disabled. Returns the stored record: what the token says is answered
-    /// from it, never from the presented claims.
+    /// Verifies a JWT access token: signature by one of our published keys, `typ`, issuer
+    /// (`at`'s, or with `None` any of the profile's), expiry by the sandbox clock, that it is
+    /// the token we issued under its `jti` (its claims match the stored record), and that
+    /// neither it nor its grant was revoked, its user deleted or its app disabled. Returns the
+    /// stored record: what the token says is answered from it, never from the presented
+    /// claims.
     pub async fn check_access_token(
         &self,
+        at: Option<&IssuerSite>,
         token: &str,
     ) -> std::result::Result<AccessTokenRow, Check<Rejection>> {
         use Rejection::*;
@@ -99,18 +101,23 @@ impl Authdesk {
         let Some(key) = self.published_key(&kid) else {
             return refuse(UnknownKey);
         };
-        if header.alg != key.alg.jwt() {
+        if header.alg != signing::jwt(key.alg) {
             return refuse(AlgorithmMismatch);
         }
         let Ok(data) = jsonwebtoken::decode::<Map<String, Value>>(
             token,
             &key.decoding,
-            &signing::signature_only(key.alg.jwt()),
+            &signing::signature_only(signing::jwt(key.alg)),
         ) else {
             return refuse(BadSignature);
         };
         let c = data.claims;
-        if c.get("iss").and_then(Value::as_str) != Some(self.issuer().as_str()) {
+        let iss = c.get("iss").and_then(Value::as_str).unwrap_or("");
+        let ours = match at {
+            Some(at) => at.url == iss,
+            None => self.site().by_url(iss).is_some(),
+        };
+        if !ours {
             return refuse(OtherIssuer);
         }
         let Some(exp) = c.get("exp").and_then(Value::as_i64) else {
@@ -152,8 +159,12 @@ impl Authdesk {
 
     /// [`Self::check_access_token`] for callers that treat a refused token as no token: `None`
     /// if refused; a failure to look is still an error.
-    async fn accepted_access_token(&self, token: &str) -> Result<Option<AccessTokenRow>> {
-        match self.check_access_token(token).await {
+    async fn accepted_access_token(
+        &self,
+        at: &IssuerSite,
+        token: &str,
+    ) -> Result<Option<AccessTokenRow>> {
+        match self.check_access_token(Some(at), token).await {
             Ok(row) => Ok(Some(row)),
             Err(Check::Refused(_)) => Ok(None),
             Err(Check::Failed(e)) => Err(e),
@@ -163,27 +174,33 @@ impl Authdesk {
     /// RFC 7662, for authenticated confidential clients: an app learns about its own tokens;
     /// a resource server (a registry flag) also about other apps' access tokens. Anything else
     /// is `active: false`, as for a token that does not exist.
-    pub async fn introspect(&self, caller: &ClientRow, token: &str) -> Result<Value> {
+    pub async fn introspect(
+        &self,
+        at: &IssuerSite,
+        caller: &ClientRow,
+        token: &str,
+    ) -> Result<Value> {
         if caller.settings.client_type != ClientType::Confidential {
             return Err(OAuthError::unauthorized_client(
                 "only confidential clients may introspect",
             )
             .into());
         }
-        if let Some(row) = self.accepted_access_token(token).await? {
+        if let Some(row) = self.accepted_access_token(at, token).await? {
             if row.client_id != caller.id && !caller.settings.resource_server {
                 return Ok(json!({"active": false}));
             }
             return Ok(json!({
                 "active": true, "token_type": "Bearer", "scope": row.scope,
                 "client_id": row.client_id, "sub": row.sub, "exp": row.expires_at,
-                "iat": row.issued_at, "iss": self.issuer(), "aud": row.client_id, "jti": row.jti,
+                "iat": row.issued_at, "iss": at.url, "aud": row.client_id, "jti": row.jti,
             }));
         }
         let hash = self.hasher().hash("refresh_token", token);
         let mut conn = self.store().read().await?;
         if let Some((t, g)) = refresh_tokens::by_hash(&mut conn, &hash).await?
             && g.client_id == caller.id
+            && super::tokens::issuer_of(g.issuer.as_deref()) == at.kind
         {
             let (token, grant) = (RefreshFacts::from(&t), GrantFacts::from(&g));
             let exp = status::effective_expiry(&token, &grant).timestamp();
@@ -191,7 +208,7 @@ impl Authdesk {
                 return Ok(json!({
                     "active": true, "token_type": "refresh_token", "scope": g.scope,
                     "client_id": g.client_id, "sub": g.sub, "exp": exp, "iat": t.issued_at,
-                    "iss": self.issuer(),
+                    "iss": at.url,
                 }));
             }
         }
@@ -202,6 +219,7 @@ impl Authdesk {
     /// Tokens that are unknown or belong to another app are ignored (still a success).
     pub async fn revoke_token(
         &self,
+        at: &IssuerSite,
         caller: &ClientRow,
         token: &str,
         hint: Option<&str>,
@@ -219,7 +237,7 @@ impl Authdesk {
         let hash = self.hasher().hash("refresh_token", token);
         // An access token is revocable only if it is one of ours and still accepted.
         let access_jti = self
-            .accepted_access_token(token)
+            .accepted_access_token(at, token)
             .await?
             .filter(|row| row.client_id == caller.id)
             .map(|row| row.jti);
@@ -266,9 +284,10 @@ impl Authdesk {
         .await
     }
 
-    /// OIDC userinfo for a bearer access token.
-    pub async fn userinfo(&self, token: &str) -> Result<Value> {
-        let row = match self.check_access_token(token).await {
+    /// OIDC userinfo for a bearer access token issued at `at`: the claims its scope covers
+    /// and those its authorization asked for at userinfo (`claims` parameter).
+    pub async fn userinfo(&self, at: &IssuerSite, token: &str) -> Result<Value> {
+        let row = match self.check_access_token(Some(at), token).await {
             Ok(row) => row,
             Err(Check::Refused(why)) => return Err(why.into()),
             Err(Check::Failed(e)) => return Err(e),
@@ -285,11 +304,24 @@ impl Authdesk {
         let user = users::get(&mut conn, &row.sub)
             .await?
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidToken, "the user no longer exists"))?;
+        let requested = match &row.grant_id {
+            Some(g) => {
+                let grant = grants::get(&mut conn, g).await?;
+                super::tokens::claims_of(grant.as_ref().and_then(|g| g.claims.as_deref()))?
+            }
+            None => Default::default(),
+        };
         drop(conn);
         let client = self.client_cached(&row.client_id).await?.ok_or_else(|| {
             OAuthError::new(ErrorCode::InvalidToken, "the application no longer exists")
         })?;
-        let mut out = claims::release(&user.claims, &scope, &client.settings.custom_claims);
+        let mut out = claims::release(
+            &user.claims,
+            &scope,
+            &client.settings.custom_claims,
+            &requested,
+            Target::Userinfo,
+        );
         out.insert("sub".into(), Value::String(row.sub));
         Ok(Value::Object(out))
     }

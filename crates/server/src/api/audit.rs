@@ -7,132 +7,71 @@ use authdesk_store::Conn;
 use authdesk_store::audit::{self, AuditRow};
 use serde::{Deserialize, Serialize};
 
-/// Every action the audit records: a closed set, exported to the console (its filter lists
-/// [`AuditAction::ALL`], so a new action cannot be missing there).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
-pub enum AuditAction {
-    #[serde(rename = "client.create")]
-    ClientCreate,
-    #[serde(rename = "client.update")]
-    ClientUpdate,
-    #[serde(rename = "client.disable")]
-    ClientDisable,
-    #[serde(rename = "client.enable")]
-    ClientEnable,
-    #[serde(rename = "client.delete")]
-    ClientDelete,
-    #[serde(rename = "client.rotate_secret")]
-    ClientRotateSecret,
-    #[serde(rename = "client.auth_failed")]
-    ClientAuthFailed,
-    #[serde(rename = "user.create")]
-    UserCreate,
-    #[serde(rename = "user.login_failed")]
-    UserLoginFailed,
-    #[serde(rename = "user.update")]
-    UserUpdate,
-    #[serde(rename = "user.delete")]
-    UserDelete,
-    #[serde(rename = "token.issue")]
-    TokenIssue,
-    #[serde(rename = "token.refresh")]
-    TokenRefresh,
-    #[serde(rename = "token.mint")]
-    TokenMint,
-    #[serde(rename = "refresh.reuse_detected")]
-    RefreshReuseDetected,
-    #[serde(rename = "code.replayed")]
-    CodeReplayed,
-    #[serde(rename = "grant.revoke")]
-    GrantRevoke,
-    #[serde(rename = "access_token.revoke")]
-    AccessTokenRevoke,
-    #[serde(rename = "key.rotate")]
-    KeyRotate,
-    #[serde(rename = "clock.advance")]
-    ClockAdvance,
-    #[serde(rename = "clock.reset")]
-    ClockReset,
-    #[serde(rename = "settings.retention")]
-    SettingsRetention,
-    #[serde(rename = "sandbox.seed")]
-    SandboxSeed,
-    #[serde(rename = "registry.export")]
-    RegistryExport,
-    #[serde(rename = "registry.import")]
-    RegistryImport,
+/// Declares [`AuditAction`] once: each variant with its stored name; `ALL` and `as_str`
+/// follow from the same list.
+macro_rules! audit_actions {
+    ($($variant:ident = $name:literal,)*) => {
+        /// Every action the audit records: a closed set, exported to the console (its filter
+        /// lists [`AuditAction::ALL`], so a new action cannot be missing there).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+        #[ts(export)]
+        pub enum AuditAction {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[$(Self::$variant,)*];
+
+            /// The stored name (as serialised).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    ClientCreate = "client.create",
+    ClientUpdate = "client.update",
+    ClientDisable = "client.disable",
+    ClientEnable = "client.enable",
+    ClientDelete = "client.delete",
+    ClientRotateSecret = "client.rotate_secret",
+    ClientAuthFailed = "client.auth_failed",
+    UserCreate = "user.create",
+    UserLoginFailed = "user.login_failed",
+    UserUpdate = "user.update",
+    UserDelete = "user.delete",
+    TokenIssue = "token.issue",
+    TokenRefresh = "token.refresh",
+    TokenMint = "token.mint",
+    RefreshReuseDetected = "refresh.reuse_detected",
+    CodeReplayed = "code.replayed",
+    GrantRevoke = "grant.revoke",
+    AccessTokenRevoke = "access_token.revoke",
+    KeyRotate = "key.rotate",
+    ClockAdvance = "clock.advance",
+    ClockReset = "clock.reset",
+    SettingsRetention = "settings.retention",
+    SandboxSeed = "sandbox.seed",
+    RegistryExport = "registry.export",
+    RegistryImport = "registry.import",
+    SettingsProfile = "settings.profile",
+    SessionEnd = "session.end",
+    ClientJwksFetchFailed = "client.jwks_fetch_failed",
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
-        Self::ClientCreate,
-        Self::ClientUpdate,
-        Self::ClientDisable,
-        Self::ClientEnable,
-        Self::ClientDelete,
-        Self::ClientRotateSecret,
-        Self::ClientAuthFailed,
-        Self::UserCreate,
-        Self::UserLoginFailed,
-        Self::UserUpdate,
-        Self::UserDelete,
-        Self::TokenIssue,
-        Self::TokenRefresh,
-        Self::TokenMint,
-        Self::RefreshReuseDetected,
-        Self::CodeReplayed,
-        Self::GrantRevoke,
-        Self::AccessTokenRevoke,
-        Self::KeyRotate,
-        Self::ClockAdvance,
-        Self::ClockReset,
-        Self::SettingsRetention,
-        Self::SandboxSeed,
-        Self::RegistryExport,
-        Self::RegistryImport,
-    ];
-
     /// The action with this stored name.
     pub fn parse(name: &str) -> std::result::Result<Self, String> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|a| a.as_str() == name)
             .ok_or_else(|| {
                 let all: Vec<&str> = Self::ALL.iter().map(|a| a.as_str()).collect();
                 format!("unknown audit action {name:?}; one of: {}", all.join(", "))
             })
-    }
-
-    /// The stored name (as serialised).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientCreate => "client.create",
-            Self::ClientUpdate => "client.update",
-            Self::ClientDisable => "client.disable",
-            Self::ClientEnable => "client.enable",
-            Self::ClientDelete => "client.delete",
-            Self::ClientRotateSecret => "client.rotate_secret",
-            Self::ClientAuthFailed => "client.auth_failed",
-            Self::UserCreate => "user.create",
-            Self::UserLoginFailed => "user.login_failed",
-            Self::UserUpdate => "user.update",
-            Self::UserDelete => "user.delete",
-            Self::TokenIssue => "token.issue",
-            Self::TokenRefresh => "token.refresh",
-            Self::TokenMint => "token.mint",
-            Self::RefreshReuseDetected => "refresh.reuse_detected",
-            Self::CodeReplayed => "code.replayed",
-            Self::GrantRevoke => "grant.revoke",
-            Self::AccessTokenRevoke => "access_token.revoke",
-            Self::KeyRotate => "key.rotate",
-            Self::ClockAdvance => "clock.advance",
-            Self::ClockReset => "clock.reset",
-            Self::SettingsRetention => "settings.retention",
-            Self::SandboxSeed => "sandbox.seed",
-            Self::RegistryExport => "registry.export",
-            Self::RegistryImport => "registry.import",
-        }
     }
 }
 
@@ -360,7 +299,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
             assert!(seen.insert(a.as_str()), "{a:?} listed twice");
-            assert_eq!(AuditAction::parse(a.as_str()), Ok(a));
+            assert_eq!(AuditAction::parse(a.as_str()), Ok(*a));
         }
     }
 }

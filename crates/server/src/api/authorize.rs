@@ -2,10 +2,11 @@
 //! to do with a request, the login and consent steps, and the code at the end. The HTTP layer
 //! renders the outcome (a page or a redirect) and handles cookies.
 
-use super::{Authdesk, Result};
+use super::{Authdesk, IssuerKind, IssuerSite, Result};
 use authdesk_core::authorize::{self, Request as AuthorizeRequest};
 use authdesk_core::params::Params;
 use authdesk_core::scope::Scope;
+use authdesk_core::site::Endpoint;
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::codes::{self, CodeRow};
@@ -48,9 +49,14 @@ pub struct PageContext {
     pub csrf_token: String,
     pub client_name: String,
     pub scopes: Vec<String>,
+    /// Claims asked for by name (the `claims` parameter), listed on the consent page.
+    pub claims: Vec<String>,
     pub username: Option<String>,
     pub login_hint: Option<String>,
     pub error: Option<String>,
+    /// Where the login and consent forms post: the request's issuer's endpoints.
+    pub login_action: String,
+    pub consent_action: String,
 }
 
 /// Appends parameters to a registered redirect URI, keeping its own query.
@@ -64,8 +70,40 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> String {
 }
 
 impl Authdesk {
-    /// A refused authorization request: a page, or an error sent back to the app.
-    fn refused(&self, refusal: authorize::Refusal) -> Outcome {
+    /// The identifier of the issuer `kind` (the primary one if the profile no longer has it).
+    pub(super) fn issuer_url(&self, kind: IssuerKind) -> String {
+        let site = self.site();
+        site.issuer(kind)
+            .map_or_else(|| site.primary().url.clone(), |i| i.url.clone())
+    }
+
+    /// The pages of an interaction for `req`, before a user, login hint or error is known.
+    pub(super) fn page_context(
+        &self,
+        interaction_id: &str,
+        csrf_token: &str,
+        client: &ClientRow,
+        req: &AuthorizeRequest,
+    ) -> PageContext {
+        let site = self.site();
+        let issuer = site.issuer(req.issuer).unwrap_or(site.primary());
+        PageContext {
+            interaction_id: interaction_id.to_string(),
+            csrf_token: csrf_token.to_string(),
+            client_name: client.settings.name.clone(),
+            scopes: req.scope.iter().map(String::from).collect(),
+            claims: req.claims.names().into_iter().map(String::from).collect(),
+            username: None,
+            login_hint: None,
+            error: None,
+            login_action: issuer.path_of(Endpoint::Login),
+            consent_action: issuer.path_of(Endpoint::Consent),
+        }
+    }
+
+    /// A refused authorization request at the issuer `at`: a page, or an error sent back to
+    /// the app.
+    fn refused(&self, at: &IssuerSite, refusal: authorize::Refusal) -> Outcome {
         match refusal {
             authorize::Refusal::Page(message) => Outcome::ErrorPage {
                 message: message.to_string(),
@@ -74,12 +112,20 @@ impl Authdesk {
                 redirect_uri,
                 state,
                 error,
-            } => self.error_redirect(&redirect_uri, state.as_deref(), error),
+            } => self.error_redirect(at.kind, &redirect_uri, state.as_deref(), error),
         }
     }
 
-    pub(super) fn error_redirect(&self, uri: &str, state: Option<&str>, e: OAuthError) -> Outcome {
-        let iss = self.issuer();
+    /// An error sent back to the app's redirect URI with `state` and the issuer `kind`'s
+    /// identifier as `iss` (RFC 9207).
+    pub(super) fn error_redirect(
+        &self,
+        kind: IssuerKind,
+        uri: &str,
+        state: Option<&str>,
+        e: OAuthError,
+    ) -> Outcome {
+        let iss = self.issuer_url(kind);
         let mut p = vec![
             ("error", e.code.as_str()),
             ("error_description", e.description.as_str()),
@@ -94,9 +140,28 @@ impl Authdesk {
         }
     }
 
-    /// Handles `GET/POST /authorize` with its parameters (in order, duplicates kept).
+    /// A request whose `claims` name the user who must sign in (OIDC Core §5.5.1) answered
+    /// for another user is refused.
+    pub(super) fn wrong_user(&self, req: &AuthorizeRequest, sub: &str) -> Option<Outcome> {
+        let want = req.claims.required_sub()?;
+        (want != sub).then(|| {
+            self.error_redirect(
+                req.issuer,
+                &req.redirect_uri,
+                req.state.as_deref(),
+                OAuthError::new(
+                    ErrorCode::AccessDenied,
+                    "the signed-in user is not the one the request's claims name",
+                ),
+            )
+        })
+    }
+
+    /// Handles the authorization endpoint of the issuer `at` with its parameters (in
+    /// order, duplicates kept).
     pub async fn authorize_start(
         &self,
+        at: &IssuerSite,
         params: &Params,
         session_id: Option<&str>,
     ) -> Result<(Outcome, Option<String>)> {
@@ -110,7 +175,7 @@ impl Authdesk {
         };
         let client_id = match authorize::client_id(params) {
             Ok(c) => c,
-            Err(refusal) => return Ok((self.refused(refusal), None)),
+            Err(refusal) => return Ok((self.refused(at, refusal), None)),
         };
         let Some(client) = self.client_cached(client_id).await? else {
             return page("The application in this request is not registered.");
@@ -120,13 +185,13 @@ impl Authdesk {
             settings: &client.settings,
             enabled: client.enabled,
         };
-        let req = match AuthorizeRequest::parse(params, registered) {
+        let req = match AuthorizeRequest::parse(params, registered, at.kind) {
             Ok(r) => r,
-            Err(refusal) => return Ok((self.refused(refusal), None)),
+            Err(refusal) => return Ok((self.refused(at, refusal), None)),
         };
         let fail = |e: OAuthError| {
             Ok((
-                self.error_redirect(&req.redirect_uri, req.state.as_deref(), e),
+                self.error_redirect(at.kind, &req.redirect_uri, req.state.as_deref(), e),
                 None,
             ))
         };
@@ -145,6 +210,9 @@ impl Authdesk {
         };
         match session {
             Some(s) => {
+                if let Some(refused) = self.wrong_user(&req, &s.sub) {
+                    return Ok((refused, None));
+                }
                 let needs_consent = self.needs_consent(&client, &s.sub, &req).await?;
                 if !needs_consent {
                     let (row, code) = self.new_code(&client, &req, &s.sub, s.auth_time);
@@ -226,13 +294,9 @@ impl Authdesk {
             None => None,
         };
         Ok(PageContext {
-            interaction_id: row.id,
-            csrf_token: row.csrf_token,
-            client_name: client.settings.name.clone(),
-            scopes: req.scope.iter().map(String::from).collect(),
             username,
             login_hint: req.login_hint.clone(),
-            error: None,
+            ..self.page_context(&row.id, &row.csrf_token, client, req)
         })
     }
 
@@ -312,11 +376,13 @@ impl Authdesk {
         match (decision, code) {
             (_, Some((_, raw))) => Ok(Outcome::Redirect(self.code_redirect(&req, &raw))),
             ("approve", None) => Ok(self.error_redirect(
+                req.issuer,
                 &req.redirect_uri,
                 req.state.as_deref(),
                 OAuthError::unauthorized_client("the application is disabled"),
             )),
             _ => Ok(self.error_redirect(
+                req.issuer,
                 &req.redirect_uri,
                 req.state.as_deref(),
                 OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
@@ -348,13 +414,15 @@ impl Authdesk {
             expires_at: now + lifetimes.authorization_code,
             used_at: None,
             grant_id: None,
+            issuer: super::tokens::stored_issuer(req.issuer),
+            claims: super::tokens::stored_claims(&req.claims),
         };
         (row, code)
     }
 
     /// The redirect carrying a code, with `state` and `iss` (RFC 9207).
     pub(super) fn code_redirect(&self, req: &AuthorizeRequest, code: &str) -> String {
-        let iss = self.issuer();
+        let iss = self.issuer_url(req.issuer);
         let mut p = vec![("code", code)];
         if let Some(s) = &req.state {
             p.push(("state", s));

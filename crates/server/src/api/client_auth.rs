@@ -7,6 +7,7 @@ use crate::client_keys::{self, ClientKey};
 use crate::signing;
 use authdesk_core::OAuthError;
 use authdesk_core::client::{AuthMethod, ClientType};
+use authdesk_core::clock::from_unix;
 use authdesk_store::clients::ClientRow;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -161,27 +162,63 @@ impl Authdesk {
                 "client assertion rejected: {why}"
             ))))
         };
-        let Some(key_text) = &c.settings.public_key else {
-            return bad("no public key is registered");
-        };
-        let Ok(key) = ClientKey::parse(key_text) else {
-            return bad("the registered public key is not usable");
-        };
         let Ok(header) = jsonwebtoken::decode_header(assertion) else {
             return bad("malformed header");
         };
+        // RFC 7515 §4.1.11: extensions listed in `crit` must be understood; we know none.
+        if signing::unverified_part(assertion, 0).is_some_and(|h| h.get("crit").is_some()) {
+            return bad("the header lists crit extensions, and none are supported");
+        }
         if !client_keys::assertion_alg_allowed(header.alg) {
             return bad("unsupported algorithm");
         }
-        let decoding = match key.decoding_key(header.alg, header.kid.as_deref()) {
-            Ok(d) => d,
-            Err(why) => return bad(why),
-        };
+        let kid = header.kid.as_deref();
         let v = signing::signature_only(header.alg);
-        let Ok(data) = jsonwebtoken::decode::<Value>(assertion, &decoding, &v) else {
-            return bad("signature invalid");
+        let verified = |key: &ClientKey| -> std::result::Result<Option<Value>, &'static str> {
+            let candidates = key.candidates(header.alg, kid)?;
+            Ok(candidates.iter().find_map(|d| {
+                jsonwebtoken::decode::<Value>(assertion, d, &v)
+                    .ok()
+                    .map(|data| data.claims)
+            }))
         };
-        let claims = data.claims;
+        let claims = match (&c.settings.public_key, &c.settings.jwks_uri) {
+            (Some(text), _) => {
+                let Ok(key) = ClientKey::parse(text) else {
+                    return bad("the registered public key is not usable");
+                };
+                match verified(&key) {
+                    Ok(Some(claims)) => claims,
+                    Ok(None) => return bad("signature invalid"),
+                    Err(why) => return bad(why),
+                }
+            }
+            (None, Some(uri)) => {
+                let mut refetch = false;
+                loop {
+                    let key = match self.jwks.keys(uri, self.mode(), refetch).await {
+                        Ok(k) => k,
+                        Err(client_keys::JwksError::TooSoon) => {
+                            return bad(
+                                "no key of the app's JWKS URI matches, and it was fetched less than a minute ago",
+                            );
+                        }
+                        Err(client_keys::JwksError::Fetch(why)) => {
+                            self.jwks_fetch_failed(c, uri, &why).await?;
+                            return bad(&format!("the app's JWKS URI could not be used: {why}"));
+                        }
+                    };
+                    match verified(&key) {
+                        Ok(Some(claims)) => break claims,
+                        // Keys rotated at the app: fetch again (at most once a minute).
+                        Ok(None) | Err(_) if !refetch => refetch = true,
+                        Ok(None) => return bad("signature invalid"),
+                        Err(why) => return bad(why),
+                    }
+                }
+            }
+            (None, None) => return bad("no public key is registered"),
+        };
         let now = self.now().timestamp();
         if claims["iss"].as_str() != Some(&c.id) || claims["sub"].as_str() != Some(&c.id) {
             return bad("iss and sub must be the client_id");
@@ -196,15 +233,11 @@ impl Authdesk {
         if !aud_ok {
             return bad("aud must be the issuer or the endpoint URL");
         }
-        let Some(exp) = claims["exp"].as_i64() else {
-            return bad("exp is required");
+        let banno = self.profile() == super::Profile::Banno;
+        let exp = match assertion_exp(&claims["exp"], now, banno) {
+            Ok(exp) => exp,
+            Err(why) => return bad(&why),
         };
-        if exp <= now {
-            return bad("expired");
-        }
-        if exp > now + 3600 {
-            return bad("exp is more than an hour away");
-        }
         if claims["nbf"].as_i64().is_some_and(|nbf| nbf > now + 60) {
             return bad("not valid yet");
         }
@@ -229,5 +262,110 @@ impl Authdesk {
             return bad("this assertion was already used");
         }
         Ok(())
+    }
+
+    /// A JWKS URI that could not be fetched: an audit event (within the budget of events
+    /// unauthenticated callers cause), so the app's administrators see why its calls fail.
+    async fn jwks_fetch_failed(&self, c: &ClientRow, uri: &str, why: &str) -> Result<()> {
+        tracing::warn!(client_id = %c.id, %uri, reason = %why, "a client's JWKS URI could not be fetched");
+        if let Some(suppressed) = self.unauthenticated_audit() {
+            let now = self.now().timestamp();
+            let detail =
+                audit::with_suppressed(json!({"jwks_uri": uri, "reason": why}), suppressed);
+            let mut script = authdesk_store::Script::new();
+            audit::record_into(
+                &mut script,
+                now,
+                &Actor::named("http"),
+                AuditAction::ClientJwksFetchFailed,
+                &c.id,
+                detail,
+            );
+            self.append(script).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How far ahead an assertion's `exp` may be: an hour, as RFC 7523 leaves it to the server;
+/// five minutes in the Banno profile, as Jack Henry specifies.
+const MAX_EXP_AHEAD: i64 = 3600;
+const BANNO_MAX_EXP_AHEAD: i64 = 300;
+
+/// An assertion's `exp` in seconds: a NumericDate, in seconds or — as Jack Henry's docs and
+/// helper send it — milliseconds (a value above 10¹² is milliseconds: in seconds that is the
+/// year 33658). Not expired, and not further ahead than the profile allows.
+pub fn assertion_exp(exp: &Value, now: i64, banno: bool) -> std::result::Result<i64, String> {
+    let raw = match exp {
+        Value::Null => return Err("exp is required".into()),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::MAX),
+        _ => return Err("exp must be a number (seconds, or milliseconds, since 1970)".into()),
+    };
+    let secs = if raw > 1e12 { raw / 1000.0 } else { raw };
+    if !secs.is_finite() || secs > 1e11 {
+        return Err("exp is not a date this server can read".into());
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let exp = secs.floor() as i64;
+    if exp <= now {
+        return Err(format!("expired at {}", from_unix(exp)));
+    }
+    let limit = if banno {
+        BANNO_MAX_EXP_AHEAD
+    } else {
+        MAX_EXP_AHEAD
+    };
+    if exp > now + limit {
+        return Err(format!(
+            "exp is {} s ahead; at most {limit} s are accepted{}",
+            exp - now,
+            if banno { " in the Banno profile" } else { "" }
+        ));
+    }
+    Ok(exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assertion_exp;
+    use serde_json::json;
+
+    #[test]
+    fn assertion_exp_in_seconds_or_milliseconds() {
+        let now = 1_800_000_000;
+        let ok = |v, banno| assertion_exp(&v, now, banno);
+        assert_eq!(ok(json!(now + 60), false), Ok(now + 60));
+        assert_eq!(ok(json!((now + 60) * 1000), true), Ok(now + 60));
+        assert_eq!(ok(json!((now + 60) * 1000 + 999), true), Ok(now + 60));
+        assert_eq!(ok(json!(now + 3600), false), Ok(now + 3600));
+        assert!(
+            ok(json!(now + 3601), false)
+                .unwrap_err()
+                .contains("at most 3600")
+        );
+        assert_eq!(ok(json!((now + 300) * 1000), true), Ok(now + 300));
+        assert!(
+            ok(json!((now + 360) * 1000), true)
+                .unwrap_err()
+                .contains("Banno")
+        );
+        assert!(ok(json!(now), false).unwrap_err().contains("expired"));
+        assert!(
+            ok(json!((now - 1) * 1000), true)
+                .unwrap_err()
+                .contains("expired")
+        );
+        assert!(
+            ok(json!("1800000060"), false)
+                .unwrap_err()
+                .contains("number")
+        );
+        assert!(ok(json!(null), false).unwrap_err().contains("required"));
+        assert!(
+            ok(json!(10_000_000_000_000_000_000u64), false)
+                .unwrap_err()
+                .contains("date")
+        );
+        assert!(ok(json!(-5), false).unwrap_err().contains("expired"));
     }
 }

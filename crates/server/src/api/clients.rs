@@ -2,10 +2,14 @@
 
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::{AuditAction, AuditQuery};
-use authdesk_core::client::{AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType};
+use authdesk_core::alg::Alg;
+use authdesk_core::client::{
+    AppType, AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType,
+};
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, AppFacts};
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
+use authdesk_store::users;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -36,6 +40,13 @@ pub struct ClientView {
     /// Until when the secret the last rotation replaced is still accepted (sandbox clock);
     /// `None` when that rotation had no overlap.
     pub previous_secret_until: Option<DateTime<Utc>>,
+    /// Standard, or a service account.
+    pub app_type: AppType,
+    /// A service account's user (`sub`).
+    pub associated_user: Option<String>,
+    pub id_token_alg: Alg,
+    pub jwks_uri: Option<String>,
+    pub post_logout_redirect_uris: Vec<String>,
     /// Why the app's calls may fail (`core::status::app_trouble`), one line each; filled by
     /// `client_show` only (empty in lists).
     pub trouble: Vec<String>,
@@ -80,6 +91,15 @@ impl From<&ClientRow> for ClientView {
             lifetimes: s.lifetimes,
             secret_rotated_at: r.secret_rotated_at.map(from_unix),
             previous_secret_until: r.previous_secret.as_ref().map(|p| from_unix(p.until)),
+            app_type: s.app_type,
+            associated_user: s.associated_user.clone(),
+            id_token_alg: s.id_token_alg,
+            jwks_uri: s.jwks_uri.clone(),
+            post_logout_redirect_uris: s
+                .post_logout_redirect_uris
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             trouble: Vec::new(),
             created_at: from_unix(r.created_at),
             updated_at: from_unix(r.updated_at),
@@ -99,6 +119,45 @@ pub(crate) fn validate(draft: &ClientDraft) -> Result<ClientSettings> {
 }
 
 impl Authdesk {
+    /// A registration submitted by an administrator, made ready and validated: the profile's
+    /// ID-token algorithm where the draft names none (ES256 in the Banno profile, as Banno's
+    /// ID tokens), a service account's associated user found by user name (or `sub`), a
+    /// JWKS URI a production registry may fetch, and the ID-token key made if the registry
+    /// has none of that algorithm yet.
+    pub(crate) async fn registration(&self, draft: &ClientDraft) -> Result<ClientSettings> {
+        let mut draft = draft.clone();
+        if draft.id_token_alg.is_none() {
+            draft.id_token_alg = Some(match self.profile() {
+                super::Profile::Banno => Alg::ES256,
+                super::Profile::Default => Alg::RS256,
+            });
+        }
+        if let Some(name) = draft.associated_user.as_deref().map(str::trim)
+            && !name.is_empty()
+        {
+            let mut conn = self.store().read().await?;
+            let user = match users::by_username(&mut conn, name).await? {
+                Some(u) => Some(u),
+                None => users::get(&mut conn, name).await?,
+            };
+            let Some(user) = user else {
+                return Err(ApiError::invalid(
+                    "associated_user",
+                    format!("no user named {}", authdesk_core::error::shown(name)),
+                ));
+            };
+            draft.associated_user = Some(user.sub);
+        }
+        let settings = validate(&draft)?;
+        if let Some(uri) = &settings.jwks_uri {
+            crate::client_keys::jwks_uri_allowed(uri, self.mode())
+                .await
+                .map_err(|e| ApiError::invalid("jwks_uri", e))?;
+        }
+        self.ensure_key(settings.id_token_alg).await?;
+        Ok(settings)
+    }
+
     /// Runs an app change as one unit of work and forgets the cached apps after it.
     async fn registry_write<T, F>(&self, work: F) -> Result<T>
     where
@@ -114,7 +173,7 @@ impl Authdesk {
     }
 
     pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
-        let settings = validate(draft)?;
+        let settings = self.registration(draft).await?;
         let now = self.now().timestamp();
         let secret = settings
             .auth_method
@@ -224,7 +283,7 @@ impl Authdesk {
         draft: &ClientDraft,
         actor: &Actor,
     ) -> Result<ClientCreated> {
-        let settings = validate(draft)?;
+        let settings = self.registration(draft).await?;
         let now = self.now().timestamp();
         let new_secret = crate::secret::generate();
         let new_hash = self.hasher().hash("client_secret", &new_secret);

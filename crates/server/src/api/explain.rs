@@ -109,7 +109,7 @@ impl Authdesk {
                 match jsonwebtoken::decode::<Value>(
                     token,
                     &k.decoding,
-                    &signature_only(k.alg.jwt()),
+                    &signature_only(crate::signing::jwt(k.alg)),
                 ) {
                     Ok(_) => findings.push(format!(
                         "signature valid: {} key {kid} ({})",
@@ -125,12 +125,14 @@ impl Authdesk {
             }
         }
         let iss = c["iss"].as_str().unwrap_or("");
-        if iss == self.issuer() {
+        let site = self.site();
+        if site.by_url(iss).is_some() {
             findings.push(format!("issuer {iss}"));
         } else {
+            let ours: Vec<&str> = site.issuers.iter().map(|i| i.url.as_str()).collect();
             problems.push(format!(
-                "issuer '{iss}' is not this issuer ({})",
-                self.issuer()
+                "issuer '{iss}' is not this registry's ({})",
+                ours.join(", ")
             ));
         }
         findings.push(format!("audience {}", c["aud"]));
@@ -148,7 +150,7 @@ impl Authdesk {
             None => problems.push("no exp claim".into()),
         }
         if kind == "access_token" && problems.is_empty() {
-            match self.check_access_token(token).await {
+            match self.check_access_token(None, token).await {
                 Ok(_) => findings.push("not revoked; its grant and app are live".into()),
                 Err(Check::Refused(why)) => {
                     problems.push(format!("not accepted by introspection or userinfo: {why}"));

@@ -2,13 +2,14 @@
 
 use super::{Actor, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
-use crate::signing::{self, Alg, VerifyingKey};
+use crate::signing::{self, Alg, SigningKey, VerifyingKey};
 use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
-use authdesk_store::keys;
+use authdesk_store::{keys, settings};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -63,6 +64,30 @@ impl Authdesk {
             .find(|k| k.kid == kid && is_published(k.retired_at, now))
     }
 
+    /// The active key of `alg`, made now if the registry has none yet (an app's ID tokens
+    /// asked for an algorithm no app used before). Two processes making one at once keep
+    /// the first: the second's unit sees it and adds nothing.
+    pub(crate) async fn ensure_key(&self, alg: Alg) -> Result<Arc<SigningKey>> {
+        if let Some(k) = self.key_for(alg) {
+            return Ok(k);
+        }
+        let now = self.now().timestamp();
+        let row = generate(alg, now).await?;
+        self.write(move |tx| {
+            Box::pin(async move {
+                if !keys::has_active(tx, alg.as_str()).await? {
+                    keys::insert(tx, &row).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        self.sync().await?;
+        self.key_for(alg).ok_or_else(|| {
+            super::ApiError::Internal(format!("no active {alg} key after making one"))
+        })
+    }
+
     /// The JWKS: every key that may still verify a live token.
     pub fn jwks(&self) -> Value {
         let now = self.now().timestamp();
@@ -75,25 +100,32 @@ impl Authdesk {
         json!({ "keys": keys })
     }
 
-    /// Makes a new key the signer; the old one stays published until its tokens expire.
-    pub async fn key_rotate(&self, alg: Alg, actor: &Actor) -> Result<KeyView> {
+    /// Makes a new key of `alg` its signer; the one it replaces stays published until its
+    /// tokens expire. With `access_tokens`, access tokens are signed with `alg` from now on
+    /// (else they keep the registry's algorithm, whatever key was rotated).
+    pub async fn key_rotate(
+        &self,
+        alg: Alg,
+        access_tokens: bool,
+        actor: &Actor,
+    ) -> Result<KeyView> {
         let now = self.now().timestamp();
-        let row = tokio::task::spawn_blocking(move || signing::generate(alg, now))
-            .await
-            .map_err(|e| super::ApiError::Internal(e.to_string()))?
-            .map_err(|e| super::ApiError::Internal(e.to_string()))?;
+        let row = generate(alg, now).await?;
         let (stored, actor) = (row.clone(), actor.clone());
         self.write(move |tx| {
             Box::pin(async move {
-                keys::retire_active(tx, now).await?;
+                keys::retire_active(tx, alg.as_str(), now).await?;
                 keys::insert(tx, &stored).await?;
+                if access_tokens {
+                    settings::set(tx, settings::ACCESS_TOKEN_ALG, alg.as_str()).await?;
+                }
                 audit::record(
                     tx,
                     now,
                     &actor,
                     AuditAction::KeyRotate,
                     &stored.kid,
-                    json!({"alg": alg.as_str()}),
+                    json!({"alg": alg.as_str(), "access_tokens": access_tokens}),
                 )
                 .await?;
                 Ok(())
@@ -109,4 +141,12 @@ impl Authdesk {
             state: "active",
         })
     }
+}
+
+/// A new key pair, made off the async threads (an RSA key takes a good part of a second).
+async fn generate(alg: Alg, now: i64) -> Result<authdesk_store::keys::KeyRow> {
+    tokio::task::spawn_blocking(move || signing::generate(alg, now))
+        .await
+        .map_err(|e| super::ApiError::Internal(e.to_string()))?
+        .map_err(|e| super::ApiError::Internal(e.to_string()))
 }

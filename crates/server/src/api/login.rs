@@ -34,14 +34,11 @@ impl Authdesk {
             return Ok((Outcome::ErrorPage { message: "This login form has expired or was not sent from this browser. Start again from the application.".into() }, None));
         };
         let username: String = username.chars().take(USERNAME_MAX).collect();
+        let blank = self.page_context(&row.id, &row.csrf_token, &client, &req);
         let page = |error: &str| PageContext {
-            interaction_id: row.id.clone(),
-            csrf_token: row.csrf_token.clone(),
-            client_name: client.settings.name.clone(),
-            scopes: req.scope.iter().map(String::from).collect(),
-            username: None,
             login_hint: Some(username.clone()),
             error: Some(error.to_string()),
+            ..blank.clone()
         };
         if let Some(wait) = self.login_locked_for(&username).await? {
             return Ok((throttled(page, wait), None));
@@ -132,6 +129,9 @@ impl Authdesk {
         username: String,
     ) -> Result<(Outcome, Option<String>)> {
         let now = self.now().timestamp();
+        if let Some(refused) = self.wrong_user(&req, &sub) {
+            return Ok((refused, None));
+        }
         // A session only where single sign-on is on (`Authdesk::sso`); otherwise the login
         // serves this request alone.
         let session_id = self.sso().then(crate::secret::generate);
@@ -175,6 +175,7 @@ impl Authdesk {
         if !client.enabled {
             return Ok((
                 self.error_redirect(
+                    req.issuer,
                     &req.redirect_uri,
                     req.state.as_deref(),
                     OAuthError::unauthorized_client("the application is disabled"),
@@ -193,13 +194,8 @@ impl Authdesk {
         match code {
             None => {
                 let ctx = PageContext {
-                    interaction_id: row.id,
-                    csrf_token: row.csrf_token,
-                    client_name: client.settings.name.clone(),
-                    scopes: req.scope.iter().map(String::from).collect(),
                     username: Some(username),
-                    login_hint: None,
-                    error: None,
+                    ..self.page_context(&row.id, &row.csrf_token, &client, &req)
                 };
                 Ok((Outcome::Consent(ctx), session_id.clone()))
             }

@@ -23,9 +23,11 @@ pub mod users;
 use crate::secret::{self, SecretHasher};
 use crate::signing::{self, SigningKey, VerifyingKey};
 use authdesk_core::OAuthError;
+use authdesk_core::alg::Alg;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::{Clock, OffsetClock};
 use authdesk_core::issuer::Issuer;
+pub use authdesk_core::site::{IssuerKind, IssuerSite, Profile, Site};
 use authdesk_store::{BoxFuture, Conn, Role, Store, StoreError, settings};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -161,7 +163,10 @@ impl Actor {
 pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8400";
 
 struct Keyring {
-    signing: Arc<SigningKey>,
+    /// The active key of each algorithm the registry has one for.
+    signing: std::collections::HashMap<Alg, Arc<SigningKey>>,
+    /// The algorithm access tokens are signed with.
+    access_alg: Alg,
     verifying: Vec<VerifyingKey>,
     fingerprint: String,
 }
@@ -175,7 +180,8 @@ pub struct Authdesk {
     clock: Arc<OffsetClock>,
     hasher: SecretHasher,
     keyring: RwLock<Arc<Keyring>>,
-    issuer: RwLock<String>,
+    /// The profile served and the issuers it derives from the base URL.
+    site: RwLock<Arc<Site>>,
     /// Login sessions on an `http://` issuer, switched on explicitly (see [`Authdesk::sso`]).
     sso_over_http: std::sync::atomic::AtomicBool,
     clients: clients::ClientCache,
@@ -187,6 +193,8 @@ pub struct Authdesk {
     unauthenticated_audit: audit::UnauthenticatedBudget,
     /// What the server counts for Prometheus (`crate::metrics`).
     metrics: Arc<crate::metrics::Metrics>,
+    /// Keys fetched from apps' JWKS URIs.
+    jwks: crate::client_keys::JwksCache,
 }
 
 /// How to open a data directory.
@@ -324,26 +332,33 @@ impl Authdesk {
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();
-        let (mode, hash_key, issuer) = store
+        let (mode, hash_key, issuer, profile) = store
             .write(
-                move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String)>> {
+                move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String, String)>> {
                     Box::pin(async move {
                         settings::lock_setup(tx).await?;
                         let mode = settings::init(tx, settings::MODE, new_mode).await?;
                         let hash_key =
                             settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
-                        let issuer = settings::init(tx, "issuer", DEFAULT_ISSUER).await?;
+                        let issuer = settings::init(tx, settings::ISSUER, DEFAULT_ISSUER).await?;
+                        let profile = settings::get(tx, settings::PROFILE).await?;
                         if authdesk_store::keys::all(tx).await?.is_empty() {
-                            let row = signing::generate(signing::Alg::RS256, now)
+                            let row = signing::generate(Alg::RS256, now)
                                 .map_err(|e| ApiError::Internal(e.to_string()))?;
                             authdesk_store::keys::insert(tx, &row).await?;
+                            settings::init(tx, settings::ACCESS_TOKEN_ALG, Alg::RS256.as_str())
+                                .await?;
                         }
-                        Ok((mode, hash_key, issuer))
+                        Ok((mode, hash_key, issuer, profile.unwrap_or_default()))
                     })
                 },
             )
             .await
             .map_err(|e| anyhow::anyhow!("cannot initialise {shown}: {e}"))?;
+        let profile = Profile::parse(&profile).unwrap_or_default();
+        let issuer_base = Issuer::parse(&issuer)
+            .or_else(|_| Issuer::parse(DEFAULT_ISSUER))
+            .map_err(|e| anyhow::anyhow!(e))?;
         let mode = if mode == "production" {
             Mode::Production
         } else {
@@ -357,7 +372,7 @@ impl Authdesk {
             clock: Arc::new(OffsetClock::with_base(base)),
             hasher: SecretHasher::new(hash_key.as_bytes()),
             keyring: RwLock::new(Arc::new(keyring)),
-            issuer: RwLock::new(issuer),
+            site: RwLock::new(Arc::new(Site::new(profile, &issuer_base))),
             sso_over_http: Default::default(),
             clients: clients::ClientCache::default(),
             password_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -366,6 +381,7 @@ impl Authdesk {
             password_memory: Arc::default(),
             unauthenticated_audit: audit::UnauthenticatedBudget::default(),
             metrics: Arc::default(),
+            jwks: Default::default(),
         };
         app.sync().await?;
         Ok(app)
@@ -408,18 +424,60 @@ impl Authdesk {
     pub(crate) fn hasher(&self) -> &SecretHasher {
         &self.hasher
     }
+    /// The profile's first issuer (the default profile's one, Banno's consumer issuer): the
+    /// one shown to people and used by `mint`.
     pub fn issuer(&self) -> String {
-        self.issuer.read().expect("issuer lock").clone()
+        self.site().primary().url.clone()
     }
 
-    /// Sets the issuer this process serves as, and remembers it for `mint`.
+    /// What this registry serves: its profile and issuers.
+    pub fn site(&self) -> Arc<Site> {
+        self.site.read().expect("site lock").clone()
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.site().profile
+    }
+
+    /// Sets the base URL this process serves under (the issuer itself in the default
+    /// profile), and remembers it for `mint` and the next start.
     pub async fn set_issuer(&self, issuer: &Issuer) -> Result<()> {
         let value = issuer.to_string();
         self.write(move |tx| {
-            Box::pin(async move { Ok(settings::set(tx, "issuer", &value).await?) })
+            Box::pin(async move { Ok(settings::set(tx, settings::ISSUER, &value).await?) })
         })
         .await?;
-        *self.issuer.write().expect("issuer lock") = issuer.to_string();
+        let profile = self.profile();
+        *self.site.write().expect("site lock") = Arc::new(Site::new(profile, issuer));
+        Ok(())
+    }
+
+    /// Sets the profile this registry serves (remembered; a running server serves it from
+    /// its next start).
+    pub async fn set_profile(&self, profile: Profile, actor: &Actor) -> Result<()> {
+        let before = self.profile();
+        let actor = actor.clone();
+        let now = self.now().timestamp();
+        self.write(move |tx| {
+            Box::pin(async move {
+                settings::set(tx, settings::PROFILE, profile.as_str()).await?;
+                if before != profile {
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        audit::AuditAction::SettingsProfile,
+                        "profile",
+                        serde_json::json!({"from": before.as_str(), "to": profile.as_str()}),
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        let base = self.site().base.clone();
+        *self.site.write().expect("site lock") = Arc::new(Site::new(profile, &base));
         Ok(())
     }
 
@@ -461,8 +519,29 @@ impl Authdesk {
         Ok(())
     }
 
+    /// The key access tokens are signed with (the registry's algorithm).
     pub(crate) fn signing_key(&self) -> Arc<SigningKey> {
-        self.keyring.read().expect("keyring lock").signing.clone()
+        let ring = self.keyring.read().expect("keyring lock");
+        ring.signing
+            .get(&ring.access_alg)
+            .or_else(|| ring.signing.values().next())
+            .expect("a registry has an active key")
+            .clone()
+    }
+
+    /// The active key of `alg`, if the registry has one (see [`Self::ensure_key`]).
+    pub(crate) fn key_for(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.keyring
+            .read()
+            .expect("keyring lock")
+            .signing
+            .get(&alg)
+            .cloned()
+    }
+
+    /// The algorithm access tokens are signed with.
+    pub fn access_token_alg(&self) -> Alg {
+        self.keyring.read().expect("keyring lock").access_alg
     }
 
     pub(crate) fn verifying_keys(&self) -> Vec<VerifyingKey> {
@@ -487,37 +566,53 @@ pub(crate) fn mode_name(m: Mode) -> &'static str {
     }
 }
 
+/// What identifies the keyring's state: every key and when it retired, and the access-token
+/// algorithm (a change by another process is picked up by `sync`).
+fn fingerprint(rows: &[authdesk_store::keys::KeyRow], access_alg: Option<&str>) -> String {
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|k| format!("{}:{:?}", k.kid, k.retired_at))
+        .collect();
+    format!("{}|{}", keys.join(","), access_alg.unwrap_or(""))
+}
+
 async fn key_fingerprint(store: &Store) -> std::result::Result<String, StoreError> {
     let mut conn = store.read().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
-    Ok(rows
-        .iter()
-        .map(|k| format!("{}:{:?}", k.kid, k.retired_at))
-        .collect::<Vec<_>>()
-        .join(","))
+    let access = settings::get(&mut conn, settings::ACCESS_TOKEN_ALG).await?;
+    Ok(fingerprint(&rows, access.as_deref()))
 }
 
 async fn load_keyring(store: &Store) -> anyhow::Result<Keyring> {
     let mut conn = store.read().await?;
     let rows = authdesk_store::keys::all(&mut conn).await?;
-    let active = rows
+    let access = settings::get(&mut conn, settings::ACCESS_TOKEN_ALG).await?;
+    drop(conn);
+    // Newest first: the first active key of each algorithm signs.
+    let mut signing_keys = std::collections::HashMap::new();
+    for row in rows.iter().filter(|k| k.retired_at.is_none()) {
+        let key = signing::signing_key(row)?;
+        signing_keys.entry(key.alg).or_insert_with(|| Arc::new(key));
+    }
+    // A registry from before per-algorithm keys had one active key, whose algorithm signed
+    // everything.
+    let newest_active = rows
         .iter()
         .find(|k| k.retired_at.is_none())
         .ok_or_else(|| anyhow::anyhow!("no active signing key"))?;
-    let signing = Arc::new(signing::signing_key(active)?);
+    let access_alg = match access.as_deref().map(Alg::parse) {
+        Some(Ok(a)) if signing_keys.contains_key(&a) => a,
+        _ => Alg::parse(&newest_active.alg).map_err(|e| anyhow::anyhow!(e))?,
+    };
     let verifying = rows
         .iter()
         .map(signing::verifying_key)
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let fingerprint = rows
-        .iter()
-        .map(|k| format!("{}:{:?}", k.kid, k.retired_at))
-        .collect::<Vec<_>>()
-        .join(",");
     Ok(Keyring {
-        signing,
+        signing: signing_keys,
+        access_alg,
         verifying,
-        fingerprint,
+        fingerprint: fingerprint(&rows, access.as_deref()),
     })
 }
 

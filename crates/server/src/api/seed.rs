@@ -67,6 +67,8 @@ fn grants_of(
             revoked_at: revoked.then_some(last),
             revoked_by: revoked.then(|| "console:seed".to_string()),
             revoke_reason: revoked.then(|| "demo: the customer reported a lost phone".to_string()),
+            issuer: None,
+            claims: None,
         };
         let token = |issued: i64, parent: Option<String>| RefreshTokenRow {
             id: uuid::Uuid::now_v7().to_string(),

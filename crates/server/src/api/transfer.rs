@@ -34,8 +34,10 @@ use std::collections::HashSet;
 
 /// What the document says it is.
 pub const FORMAT: &str = "authdesk-registry";
-/// The version this program writes; it reads this one and older.
-pub const VERSION: u32 = 1;
+/// The version this program writes; it reads this one and older. Version 2 added the apps'
+/// Banno-profile fields (app type, associated user, ID-token algorithm, JWKS URI, logout
+/// URIs) and, with keys, the access-token algorithm.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +52,9 @@ pub struct RegistryFile {
     pub users: Vec<UserEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<KeyEntry>,
+    /// With keys: the algorithm access tokens are signed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_alg: Option<Alg>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +179,7 @@ impl Authdesk {
             Vec::new()
         };
         drop(conn);
+        let access_token_alg = options.with_keys.then(|| self.access_token_alg());
         let file = RegistryFile {
             format: FORMAT.into(),
             version: VERSION,
@@ -211,6 +217,7 @@ impl Authdesk {
                     retired_at: k.retired_at.map(time),
                 })
                 .collect(),
+            access_token_alg,
         };
         let now = self.now().timestamp();
         let detail = json!({
@@ -349,9 +356,12 @@ impl Authdesk {
         }
 
         let actor = actor.clone();
+        let access_alg = file.access_token_alg;
         let report = self
             .write(move |tx| {
-                Box::pin(async move { insert_all(tx, now, &actor, apps, people, new_keys).await })
+                Box::pin(async move {
+                    insert_all(tx, now, &actor, apps, people, new_keys, access_alg).await
+                })
             })
             .await?;
         self.sync().await?;
@@ -370,6 +380,7 @@ async fn insert_all(
     apps: Vec<ClientRow>,
     people: Vec<UserRow>,
     new_keys: Vec<KeyRow>,
+    access_alg: Option<Alg>,
 ) -> Result<ImportReport> {
     let mut taken = Vec::new();
     for a in &apps {
@@ -431,20 +442,32 @@ async fn insert_all(
         )
         .await?;
     }
-    if fresh_keys.iter().any(|k| k.retired_at.is_none()) {
-        keys::retire_active(tx, now).await?;
+    // At most one signer per algorithm: of the file's active keys of an algorithm, the newest
+    // stays active and replaces this registry's.
+    let mut signers: Vec<(String, String)> = Vec::new();
+    for k in fresh_keys.iter().filter(|k| k.retired_at.is_none()) {
+        let newest = fresh_keys
+            .iter()
+            .filter(|o| o.retired_at.is_none() && o.alg == k.alg)
+            .max_by_key(|o| o.created_at)
+            .is_some_and(|o| o.kid == k.kid);
+        if newest {
+            keys::retire_active(tx, &k.alg, now).await?;
+            signers.push((k.alg.clone(), k.kid.clone()));
+        }
     }
-    // At most one signer: of the file's active keys, the newest stays active.
-    let signer = fresh_keys
-        .iter()
-        .filter(|k| k.retired_at.is_none())
-        .max_by_key(|k| k.created_at)
-        .map(|k| k.kid.clone());
     for mut k in fresh_keys.iter().cloned() {
-        if k.retired_at.is_none() && Some(&k.kid) != signer.as_ref() {
+        if k.retired_at.is_none() && !signers.iter().any(|(_, kid)| *kid == k.kid) {
             k.retired_at = Some(now);
         }
         keys::insert(tx, &k).await?;
+    }
+    let signer = signers.first().map(|(_, kid)| kid.clone());
+    if let Some(alg) = access_alg
+        && signers.iter().any(|(a, _)| a == alg.as_str())
+    {
+        authdesk_store::settings::set(tx, authdesk_store::settings::ACCESS_TOKEN_ALG, alg.as_str())
+            .await?;
     }
     let report = ImportReport {
         apps: apps.len(),

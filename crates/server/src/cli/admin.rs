@@ -24,10 +24,15 @@ pub enum ClockCmd {
 #[derive(Subcommand, Debug)]
 pub enum KeysCmd {
     List,
-    /// Make a new signing key; the old one stays published until its tokens expire.
+    /// Make a new signing key of an algorithm (default: the one access tokens use); the one
+    /// it replaces stays published until its tokens expire.
     Rotate {
-        #[arg(long, default_value = "RS256", value_parser = Alg::parse)]
-        alg: Alg,
+        #[arg(long, value_parser = Alg::parse)]
+        alg: Option<Alg>,
+        /// Sign access tokens with this algorithm from now on (else they keep theirs; ID
+        /// tokens follow each app's setting).
+        #[arg(long)]
+        access_tokens: bool,
         /// Why (kept in the audit log).
         #[arg(long)]
         reason: Option<String>,
@@ -72,9 +77,14 @@ pub(super) async fn keys(
             let keys = app.key_list();
             print(j, &json!({"keys": keys}), || output::keys(&keys));
         }
-        KeysCmd::Rotate { alg, reason } => {
+        KeysCmd::Rotate {
+            alg,
+            access_tokens,
+            reason,
+        } => {
             let actor = &actor.clone().because(reason.as_deref());
-            let key = app.key_rotate(alg, actor).await?;
+            let alg = alg.unwrap_or_else(|| app.access_token_alg());
+            let key = app.key_rotate(alg, access_tokens, actor).await?;
             print(j, &key, || output::new_key(&key));
         }
         KeysCmd::Jwks => println!("{}", app.jwks()),

@@ -3,7 +3,8 @@
 use super::Failure;
 use super::output::{self, print};
 use crate::api::{Actor, Authdesk, Page};
-use authdesk_core::client::{AuthMethod, ClientDraft, ClientType, GrantType};
+use authdesk_core::alg::Alg;
+use authdesk_core::client::{AppType, AuthMethod, ClientDraft, ClientType, GrantType};
 use authdesk_core::clock::parse_duration;
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -35,6 +36,22 @@ pub struct CreateClient {
     /// An API that may introspect other apps' access tokens (confidential apps only).
     #[arg(long)]
     resource_server: bool,
+    /// standard (a user signs in), or service-account (client credentials with
+    /// private_key_jwt, acting as --associated-user).
+    #[arg(long, value_parser = AppType::parse)]
+    app_type: Option<AppType>,
+    /// A service account's user, by user name (or sub).
+    #[arg(long, value_name = "USERNAME")]
+    associated_user: Option<String>,
+    /// The algorithm of the app's ID tokens (default: RS256; ES256 in the Banno profile).
+    #[arg(long, value_parser = Alg::parse)]
+    id_token_alg: Option<Alg>,
+    /// Where the app publishes its keys for private_key_jwt (instead of --jwks-file).
+    #[arg(long, value_name = "URL")]
+    jwks_uri: Option<String>,
+    /// Where RP-initiated logout may return the user (exact match; repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
 }
 
 fn parse_bool(s: &str) -> Result<bool, String> {
@@ -115,6 +132,11 @@ impl CreateClient {
             consent_required: self.consent_required,
             resource_server: Some(self.resource_server),
             lifetimes: Default::default(),
+            app_type: self.app_type,
+            associated_user: self.associated_user,
+            id_token_alg: self.id_token_alg,
+            jwks_uri: self.jwks_uri,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
         })
     }
 }

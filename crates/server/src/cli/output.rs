@@ -86,22 +86,38 @@ fn seconds(s: i64) -> String {
 }
 
 pub(super) fn client(c: &ClientView) -> String {
-    kv(&[
+    let mut rows = vec![
         ("client_id", c.client_id.clone()),
         ("name", c.name.clone()),
+        ("app type", c.app_type.to_string()),
         ("type", c.client_type.to_string()),
         ("auth method", c.token_endpoint_auth_method.to_string()),
         ("redirect uris", words(&c.redirect_uris)),
         ("scopes", words(&c.scopes)),
         ("grant types", words(&c.grant_types)),
+        ("id token alg", c.id_token_alg.to_string()),
         ("consent required", c.consent_required.to_string()),
         ("resource server", c.resource_server.to_string()),
         ("enabled", c.enabled.to_string()),
-    ]) + &c
-        .trouble
-        .iter()
-        .map(|line| format!("why: {line}\n"))
-        .collect::<String>()
+    ];
+    let optional = [
+        ("associated user", c.associated_user.clone()),
+        ("jwks uri", c.jwks_uri.clone()),
+        (
+            "logout uris",
+            (!c.post_logout_redirect_uris.is_empty()).then(|| words(&c.post_logout_redirect_uris)),
+        ),
+        (
+            "claims enabled",
+            (!c.custom_claims.is_empty()).then(|| words(&c.custom_claims)),
+        ),
+    ];
+    rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    kv(&rows)
+        + &c.trouble
+            .iter()
+            .map(|line| format!("why: {line}\n"))
+            .collect::<String>()
 }
 
 /// A new app: its settings, then the secret (if it has one) with the note it is shown once.
@@ -364,6 +380,11 @@ mod tests {
             lifetimes: Default::default(),
             secret_rotated_at: None,
             previous_secret_until: None,
+            app_type: Default::default(),
+            associated_user: None,
+            id_token_alg: authdesk_core::alg::Alg::ES256,
+            jwks_uri: Some("https://app.example/jwks".into()),
+            post_logout_redirect_uris: vec![],
             trouble: vec![],
             created_at: now,
             updated_at: now,
@@ -372,14 +393,17 @@ mod tests {
             client(&view),
             "client_id         c1\n\
              name              My App\n\
+             app type          standard\n\
              type              confidential\n\
              auth method       private_key_jwt\n\
              redirect uris     \n\
              scopes            openid profile\n\
              grant types       authorization_code refresh_token\n\
+             id token alg      ES256\n\
              consent required  false\n\
              resource server   true\n\
-             enabled           true\n"
+             enabled           true\n\
+             jwks uri          https://app.example/jwks\n"
         );
         let wire = serde_json::to_value(&view).unwrap();
         assert_eq!(wire["token_endpoint_auth_method"], "private_key_jwt");

@@ -2,8 +2,9 @@
 
 use super::form::{Params, cookie};
 use super::pages;
-use crate::api::Authdesk;
 use crate::api::authorize::{INTERACTION_SECONDS, Outcome, SESSION_SECONDS};
+use crate::api::{Authdesk, IssuerKind, IssuerSite};
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,25 +12,24 @@ use std::sync::Arc;
 
 /// The cookies' names: with an `https://` issuer, `__Host-` names, which browsers accept
 /// only with `Secure`, `Path=/` and no `Domain` (so no other host can set or widen them).
+/// Each issuer of a profile has its own (Banno's two issuers share an origin, not sessions).
 struct Cookies {
-    session: &'static str,
-    interaction: &'static str,
+    session: String,
+    interaction: String,
     secure: bool,
 }
 
-fn cookies(app: &Authdesk) -> Cookies {
-    if app.issuer().starts_with("https://") {
-        Cookies {
-            session: "__Host-authdesk_session",
-            interaction: "__Host-authdesk_interaction",
-            secure: true,
-        }
-    } else {
-        Cookies {
-            session: "authdesk_session",
-            interaction: "authdesk_interaction",
-            secure: false,
-        }
+fn cookies(app: &Authdesk, issuer: IssuerKind) -> Cookies {
+    let secure = app.issuer().starts_with("https://");
+    let prefix = if secure { "__Host-" } else { "" };
+    let suffix = match issuer {
+        IssuerKind::Main => String::new(),
+        other => format!("_{}", other.as_str()),
+    };
+    Cookies {
+        session: format!("{prefix}authdesk_session{suffix}"),
+        interaction: format!("{prefix}authdesk_interaction{suffix}"),
+        secure,
     }
 }
 
@@ -55,6 +55,7 @@ fn see_other(url: &str) -> Response {
 
 fn render(
     app: &Authdesk,
+    issuer: IssuerKind,
     outcome: Outcome,
     interaction: Option<String>,
     session: Option<String>,
@@ -78,18 +79,18 @@ fn render(
         }
         Outcome::Consent(ctx) => pages::consent(&ctx),
     };
-    let names = cookies(app);
+    let names = cookies(app, issuer);
     if let Some(i) = interaction {
         set_cookie(
             &mut resp,
             names.secure,
-            names.interaction,
+            &names.interaction,
             &i,
             INTERACTION_SECONDS,
         );
     }
     if let Some(s) = session {
-        set_cookie(&mut resp, names.secure, names.session, &s, SESSION_SECONDS);
+        set_cookie(&mut resp, names.secure, &names.session, &s, SESSION_SECONDS);
     }
     resp
 }
@@ -111,40 +112,46 @@ fn internal(e: crate::api::ApiError) -> Response {
     r
 }
 
-async fn start(app: Arc<Authdesk>, headers: HeaderMap, params: Params) -> Response {
-    match app
-        .authorize_start(&params, cookie(&headers, cookies(&app).session))
-        .await
-    {
-        Ok((outcome, interaction)) => render(&app, outcome, interaction, None),
+async fn start(
+    app: Arc<Authdesk>,
+    at: &IssuerSite,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    let session = cookie(&headers, &cookies(&app, at.kind).session).map(String::from);
+    match app.authorize_start(at, &params, session.as_deref()).await {
+        Ok((outcome, interaction)) => render(&app, at.kind, outcome, interaction, None),
         Err(e) => internal(e),
     }
 }
 
 pub async fn authorize_get(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
     match super::form::from_query(q.as_deref()) {
-        Ok(p) => start(app, headers, p).await,
+        Ok(p) => start(app, &at, headers, p).await,
         Err(e) => pages::error_page(&e.description),
     }
 }
 
 pub async fn authorize_post(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Response {
     match super::form::from_form(&headers, &body) {
-        Ok(p) => start(app, headers, p).await,
+        Ok(p) => start(app, &at, headers, p).await,
         Err(e) => pages::error_page(&e.description),
     }
 }
 
 pub async fn login(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Response {
@@ -155,20 +162,21 @@ pub async fn login(
     let r = app
         .authorize_login(
             p.get("interaction").unwrap_or(""),
-            cookie(&headers, cookies(&app).interaction),
+            cookie(&headers, &cookies(&app, at.kind).interaction),
             p.get("csrf_token").unwrap_or(""),
             p.get("username").unwrap_or(""),
             p.get("password").unwrap_or(""),
         )
         .await;
     match r {
-        Ok((outcome, session)) => render(&app, outcome, None, session),
+        Ok((outcome, session)) => render(&app, at.kind, outcome, None, session),
         Err(e) => internal(e),
     }
 }
 
 pub async fn consent(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Response {
@@ -179,13 +187,13 @@ pub async fn consent(
     let r = app
         .authorize_consent(
             p.get("interaction").unwrap_or(""),
-            cookie(&headers, cookies(&app).interaction),
+            cookie(&headers, &cookies(&app, at.kind).interaction),
             p.get("csrf_token").unwrap_or(""),
             p.get("decision").unwrap_or(""),
         )
         .await;
     match r {
-        Ok(outcome) => render(&app, outcome, None, None),
+        Ok(outcome) => render(&app, at.kind, outcome, None, None),
         Err(e) => internal(e),
     }
 }

@@ -1,28 +1,31 @@
 //! Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS. Lists exactly what is supported.
 
-use super::paths;
-use crate::api::Authdesk;
-use axum::Json;
+use crate::api::{Authdesk, IssuerSite};
+use authdesk_core::alg::Alg;
+use authdesk_core::site::Endpoint;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn metadata(issuer: &str, oidc: bool) -> Value {
-    let url = |p: &str| format!("{issuer}{p}");
+/// The metadata of the issuer `at` (RFC 8414, and with `oidc` OIDC Discovery 1.0): its
+/// endpoints by its own names, and what it supports.
+pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
+    let url = |e: Endpoint| at.url_of(e);
     let auth_methods = [
         "client_secret_basic",
         "client_secret_post",
         "private_key_jwt",
     ];
     let mut m = json!({
-        "issuer": issuer,
-        "authorization_endpoint": url(paths::AUTHORIZE),
-        "token_endpoint": url(paths::TOKEN),
-        "jwks_uri": url(paths::JWKS),
-        "introspection_endpoint": url(paths::INTROSPECT),
-        "revocation_endpoint": url(paths::REVOKE),
+        "issuer": at.url,
+        "authorization_endpoint": url(Endpoint::Authorize),
+        "token_endpoint": url(Endpoint::Token),
+        "jwks_uri": url(Endpoint::Jwks),
+        "introspection_endpoint": url(Endpoint::Introspect),
+        "revocation_endpoint": url(Endpoint::Revoke),
         "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access", "https://api.banno.com/consumer/auth/offline_access"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -35,16 +38,45 @@ pub fn metadata(issuer: &str, oidc: bool) -> Value {
         "authorization_response_iss_parameter_supported": true,
     });
     if oidc {
+        let mut claims: Vec<&str> = vec![
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "azp",
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+            "email",
+            "email_verified",
+            "phone_number",
+            "phone_number_verified",
+            "address",
+        ];
+        claims.extend(authdesk_core::claims::PUBLIC_CUSTOM_CLAIMS);
+        let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
         let extra = json!({
-            "userinfo_endpoint": url(paths::USERINFO),
+            "userinfo_endpoint": url(Endpoint::Userinfo),
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp",
-                "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile",
-                "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at",
-                "email", "email_verified", "phone_number", "phone_number_verified", "address"],
+            "id_token_signing_alg_values_supported": algs,
+            "claims_supported": claims,
+            "claims_parameter_supported": true,
             "prompt_values_supported": ["none", "login", "consent"],
-            "claims_parameter_supported": false,
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,
         });
@@ -55,12 +87,12 @@ pub fn metadata(issuer: &str, oidc: bool) -> Value {
     m
 }
 
-pub async fn openid_configuration(State(app): State<Arc<Authdesk>>) -> Response {
-    Json(metadata(&app.issuer(), true)).into_response()
+pub async fn openid_configuration(Extension(at): Extension<Arc<IssuerSite>>) -> Response {
+    Json(metadata(&at, true)).into_response()
 }
 
-pub async fn oauth_metadata(State(app): State<Arc<Authdesk>>) -> Response {
-    Json(metadata(&app.issuer(), false)).into_response()
+pub async fn oauth_metadata(Extension(at): Extension<Arc<IssuerSite>>) -> Response {
+    Json(metadata(&at, false)).into_response()
 }
 
 pub async fn jwks(State(app): State<Arc<Authdesk>>) -> Response {
@@ -77,15 +109,24 @@ pub async fn jwks(State(app): State<Arc<Authdesk>>) -> Response {
 }
 
 pub async fn home(State(app): State<Arc<Authdesk>>) -> Response {
-    let issuer = app.issuer();
+    let site = app.site();
+    let issuers: String = site
+        .issuers
+        .iter()
+        .map(|i| {
+            format!(
+                "<p>Issuer <code>{}</code><br>Discovery: <code>{}</code></p>",
+                super::pages::escape(&i.url),
+                super::pages::escape(&i.url_of(Endpoint::Discovery))
+            )
+        })
+        .collect();
     super::pages::page(
         StatusCode::OK,
         "Authdesk",
         &format!(
-            "<h1>Authdesk</h1><p>OAuth 2.0 / OpenID Connect issuer <code>{}</code>.</p><p>Discovery: <code>{}{}</code></p>",
-            super::pages::escape(&issuer),
-            super::pages::escape(&issuer),
-            paths::DISCOVERY
+            "<h1>Authdesk</h1><p>OAuth 2.0 / OpenID Connect, {} profile.</p>{issuers}",
+            site.profile
         ),
     )
 }

@@ -11,6 +11,7 @@ mod pages;
 mod token;
 
 use crate::api::Authdesk;
+use authdesk_core::site::Endpoint;
 use axum::Router;
 use axum::routing::{get, post};
 use std::future::Future;
@@ -20,41 +21,51 @@ use std::time::Duration;
 pub use error::HttpError;
 pub use listener::ConnectionLimits;
 
-/// The endpoint paths, relative to the issuer. Discovery tells clients these.
+/// Paths outside any issuer: liveness and readiness, for load balancers.
 pub mod paths {
-    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
-    pub const AS_METADATA: &str = "/.well-known/oauth-authorization-server";
-    pub const JWKS: &str = "/jwks";
     pub const HEALTHZ: &str = "/healthz";
     pub const READYZ: &str = "/readyz";
-    pub const AUTHORIZE: &str = "/authorize";
-    pub const LOGIN: &str = "/login";
-    pub const CONSENT: &str = "/consent";
-    pub const TOKEN: &str = "/token";
-    pub const USERINFO: &str = "/userinfo";
-    pub const INTROSPECT: &str = "/introspect";
-    pub const REVOKE: &str = "/revoke";
 }
 
+/// The routes of the registry's site (`authdesk_core::site`): every issuer's endpoints under
+/// its path, each handler told which issuer it serves (an `Extension<Arc<IssuerSite>>`), so
+/// what discovery advertises is exactly what is routed. Built when serving starts: a change
+/// of profile or issuer takes effect at the next start.
 pub fn router(app: Arc<Authdesk>) -> Router {
-    let metrics = app.metrics().clone();
-    Router::new()
-        .route(paths::DISCOVERY, get(metadata::openid_configuration))
-        .route(paths::AS_METADATA, get(metadata::oauth_metadata))
-        .route(paths::JWKS, get(metadata::jwks))
+    let site = app.site();
+    let mut routes: Router<Arc<Authdesk>> = Router::new();
+    for issuer in &site.issuers {
+        let at = Arc::new(issuer.clone());
+        let p = |e: Endpoint| issuer.path_of(e);
+        let one = Router::new()
+            .route(&p(Endpoint::Discovery), get(metadata::openid_configuration))
+            .route(&issuer.oauth_metadata_path(), get(metadata::oauth_metadata))
+            .route(&p(Endpoint::Jwks), get(metadata::jwks))
+            .route(
+                &p(Endpoint::Authorize),
+                get(authorize::authorize_get).post(authorize::authorize_post),
+            )
+            .route(&p(Endpoint::Login), post(authorize::login))
+            .route(&p(Endpoint::Consent), post(authorize::consent))
+            .route(&p(Endpoint::Token), post(token::token))
+            .route(
+                &p(Endpoint::Userinfo),
+                get(token::userinfo).post(token::userinfo),
+            )
+            .route(&p(Endpoint::Introspect), post(token::introspect))
+            .route(&p(Endpoint::Revoke), post(token::revoke))
+            .layer(axum::Extension(at));
+        routes = routes.merge(one);
+    }
+    let home = match site.base_path().as_str() {
+        "" => "/".to_string(),
+        p => p.to_string(),
+    };
+    let metrics = crate::metrics::Tracking::new(app.metrics().clone(), &site);
+    routes
         .route(paths::HEALTHZ, get(metadata::healthz))
         .route(paths::READYZ, get(metadata::readyz))
-        .route(
-            paths::AUTHORIZE,
-            get(authorize::authorize_get).post(authorize::authorize_post),
-        )
-        .route(paths::LOGIN, post(authorize::login))
-        .route(paths::CONSENT, post(authorize::consent))
-        .route(paths::TOKEN, post(token::token))
-        .route(paths::USERINFO, get(token::userinfo).post(token::userinfo))
-        .route(paths::INTROSPECT, post(token::introspect))
-        .route(paths::REVOKE, post(token::revoke))
-        .route("/", get(metadata::home))
+        .route(&home, get(metadata::home))
         .fallback(metadata::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

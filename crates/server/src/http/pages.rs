@@ -79,7 +79,7 @@ pub fn login(ctx: &PageContext) -> Response {
 <button type=\"submit\">Sign in</button>
 </form>",
         app = escape(&ctx.client_name),
-        action = super::paths::LOGIN,
+        action = escape(&ctx.login_action),
         id = escape(&ctx.interaction_id),
         csrf = escape(&ctx.csrf_token),
         hint = escape(ctx.login_hint.as_deref().unwrap_or("")),
@@ -101,8 +101,18 @@ pub fn consent(ctx: &PageContext) -> Response {
         .iter()
         .map(|s| format!("<li><code>{}</code></li>", escape(s)))
         .collect();
+    let claims = if ctx.claims.is_empty() {
+        String::new()
+    } else {
+        let names: String = ctx
+            .claims
+            .iter()
+            .map(|c| format!("<li><code>{}</code></li>", escape(c)))
+            .collect();
+        format!("<p>and these details about you, by name:</p><ul>{names}</ul>")
+    };
     let body = format!(
-        "<h1>{app} wants access</h1><p>Signed in as <strong>{user}</strong>. {app} asks for:</p><ul>{scopes}</ul>
+        "<h1>{app} wants access</h1><p>Signed in as <strong>{user}</strong>. {app} asks for:</p><ul>{scopes}</ul>{claims}
 <form method=\"post\" action=\"{action}\">
 <input type=\"hidden\" name=\"interaction\" value=\"{id}\">
 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">
@@ -111,7 +121,7 @@ pub fn consent(ctx: &PageContext) -> Response {
 </form>",
         app = escape(&ctx.client_name),
         user = escape(ctx.username.as_deref().unwrap_or("")),
-        action = super::paths::CONSENT,
+        action = escape(&ctx.consent_action),
         id = escape(&ctx.interaction_id),
         csrf = escape(&ctx.csrf_token),
     );

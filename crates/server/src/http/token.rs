@@ -2,11 +2,12 @@
 
 use super::error::{HttpError, no_store};
 use super::form::Params;
-use super::paths;
-use crate::api::Authdesk;
 use crate::api::client_auth::{ASSERTION_TYPE, Credentials};
+use crate::api::{Authdesk, IssuerSite};
+use authdesk_core::site::Endpoint;
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -112,18 +113,20 @@ fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthErro
     }
 }
 
+/// Authenticates the client at the issuer `at`'s `endpoint`: an assertion's `aud` may be the
+/// issuer, its token endpoint, or the endpoint called (RFC 7523 §3).
 async fn authenticate(
     app: &Authdesk,
+    at: &IssuerSite,
     headers: &HeaderMap,
     p: &Params,
-    endpoint: &str,
+    endpoint: Endpoint,
 ) -> Result<Arc<ClientRow>, HttpError> {
     let creds = credentials(headers, p)?;
-    let issuer = app.issuer();
     let audiences = [
-        issuer.clone(),
-        format!("{issuer}{}", paths::TOKEN),
-        format!("{issuer}{endpoint}"),
+        at.url.clone(),
+        at.url_of(Endpoint::Token),
+        at.url_of(endpoint),
     ];
     Ok(app.client_authenticate(&creds, &audiences).await?)
 }
@@ -142,16 +145,18 @@ fn json_no_store<T: serde::Serialize>(v: T) -> Response {
 
 pub async fn token(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
     let grant_type = p.require("grant_type")?;
-    let client = authenticate(&app, &headers, &p, paths::TOKEN).await?;
+    let client = authenticate(&app, &at, &headers, &p, Endpoint::Token).await?;
     let (grant_type, resp) = match grant_type {
         "authorization_code" => (
             "authorization_code",
             app.exchange_code(
+                &at,
                 &client,
                 p.require("code")?,
                 p.get("redirect_uri"),
@@ -161,11 +166,11 @@ pub async fn token(
         ),
         "client_credentials" => (
             "client_credentials",
-            app.client_credentials(&client, p.get("scope")).await?,
+            app.client_credentials(&at, &client, p.get("scope")).await?,
         ),
         "refresh_token" => (
             "refresh_token",
-            app.refresh(&client, p.require("refresh_token")?, p.get("scope"))
+            app.refresh(&at, &client, p.require("refresh_token")?, p.get("scope"))
                 .await?,
         ),
         other => {
@@ -189,24 +194,26 @@ pub async fn token(
 
 pub async fn introspect(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
-    let client = authenticate(&app, &headers, &p, paths::INTROSPECT).await?;
+    let client = authenticate(&app, &at, &headers, &p, Endpoint::Introspect).await?;
     let token = p.require("token")?;
-    Ok(json_no_store(app.introspect(&client, token).await?))
+    Ok(json_no_store(app.introspect(&at, &client, token).await?))
 }
 
 pub async fn revoke(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
-    let client = authenticate(&app, &headers, &p, paths::REVOKE).await?;
+    let client = authenticate(&app, &at, &headers, &p, Endpoint::Revoke).await?;
     let token = p.require("token")?;
-    app.revoke_token(&client, token, p.get("token_type_hint"))
+    app.revoke_token(&at, &client, token, p.get("token_type_hint"))
         .await?;
     let mut r = StatusCode::OK.into_response();
     no_store(&mut r);
@@ -215,6 +222,7 @@ pub async fn revoke(
 
 pub async fn userinfo(
     State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let bearer = |e: OAuthError| HttpError {
@@ -234,7 +242,7 @@ pub async fn userinfo(
             )));
         }
     };
-    match app.userinfo(token).await {
+    match app.userinfo(&at, token).await {
         Ok(v) => Ok(json_no_store(v)),
         Err(crate::api::ApiError::OAuth(e)) => Err(bearer(e)),
         Err(e) => Err(e.into()),

@@ -2,10 +2,11 @@
 //! a new grant written in one unit with the code marked used.
 
 use super::{
-    NewGrant, TokenResponse, http_actor, id_token_input, plan_grant, require_grant, run_all,
+    NewGrant, TokenResponse, claims_of, http_actor, id_token_input, issuer_of, plan_grant,
+    require_grant, run_all,
 };
 use crate::api::audit::AuditAction;
-use crate::api::{ApiError, Authdesk, Result, audit};
+use crate::api::{ApiError, Authdesk, IssuerSite, Result, audit};
 use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::clock::from_unix;
@@ -17,9 +18,11 @@ use authdesk_store::{Script, codes, grants};
 use serde_json::json;
 
 impl Authdesk {
-    /// `grant_type=authorization_code`.
+    /// `grant_type=authorization_code` at the issuer `at` (a code issued at another issuer
+    /// is refused and burnt, as any failed exchange).
     pub async fn exchange_code(
         &self,
+        at: &IssuerSite,
         client: &ClientRow,
         code: &str,
         redirect_uri: Option<&str>,
@@ -32,7 +35,9 @@ impl Authdesk {
         let verifier = verifier.map(String::from);
         let lifetimes = client.settings.lifetimes;
         let fresh = self.fresh();
+        let id_key = self.id_token_key(client).await?;
         let c = client.clone();
+        let here = at.kind;
         let issued = self
             .write(move |tx| {
                 Box::pin(async move {
@@ -41,6 +46,12 @@ impl Authdesk {
                             "the authorization code is invalid",
                         )));
                     };
+                    if issuer_of(row.issuer.as_deref()) != here {
+                        codes::mark_used(tx, &hash, now, None).await?;
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code was issued by another issuer",
+                        )));
+                    }
                     let issued_code = code::IssuedCode::try_from(&row)?;
                     let presented = code::Presented {
                         client_id: &c.id,
@@ -70,12 +81,14 @@ impl Authdesk {
                         return Ok(Err(OAuthError::invalid_grant(why.describe())));
                     }
                     let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
+                    let claims = claims_of(row.claims.as_deref())?;
                     let id_token = id_token_input(
                         tx,
                         &row.sub,
                         &scope,
                         row.auth_time,
                         row.nonce.clone(),
+                        claims.clone(),
                     )
                     .await?;
                     let mut script = Script::new();
@@ -89,6 +102,8 @@ impl Authdesk {
                             auth_time: row.auth_time,
                             now,
                             fresh,
+                            issuer: here,
+                            claims,
                         },
                         id_token,
                     );
@@ -110,6 +125,6 @@ impl Authdesk {
                 })
             })
             .await??;
-        Ok(self.sign(client, issued))
+        Ok(self.sign(at, client, issued, Some(&id_key)))
     }
 }

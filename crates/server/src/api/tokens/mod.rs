@@ -10,10 +10,11 @@
 mod code_exchange;
 mod refresh_grant;
 
-use super::{Actor, ApiError, Authdesk, Result, audit};
+use super::{Actor, ApiError, Authdesk, IssuerKind, IssuerSite, Result, audit};
 use crate::api::audit::AuditAction;
-use crate::signing::at_hash;
-use authdesk_core::client::{ClientType, GrantType};
+use crate::signing::{SigningKey, at_hash};
+use authdesk_core::claims::{ClaimsRequest, Target};
+use authdesk_core::client::{AppType, ClientType, GrantType};
 use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::scope::Scope;
 use authdesk_core::{OAuthError, claims};
@@ -25,6 +26,7 @@ use authdesk_store::{Conn, Script, users};
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// A token-endpoint success response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ts_rs::TS)]
@@ -44,11 +46,12 @@ pub struct TokenResponse {
 }
 
 /// What an ID token needs besides the access token: the user's stored claims, when they
-/// logged in, and the nonce the app sent.
+/// logged in, the nonce the app sent and the claims it asked for.
 struct IdTokenInput {
     user_claims: Map<String, Value>,
     auth_time: i64,
     nonce: Option<String>,
+    claims: ClaimsRequest,
 }
 
 /// Tokens a unit of work decided to issue (and recorded); signed after the commit.
@@ -102,6 +105,34 @@ struct NewGrant {
     auth_time: i64,
     now: i64,
     fresh: Fresh,
+    issuer: IssuerKind,
+    claims: ClaimsRequest,
+}
+
+/// How a code or grant stores its issuer: `None` for the default profile's.
+pub(crate) fn stored_issuer(kind: IssuerKind) -> Option<String> {
+    (kind != IssuerKind::Main).then(|| kind.as_str().to_string())
+}
+
+/// The issuer a stored code or grant names.
+pub(crate) fn issuer_of(stored: Option<&str>) -> IssuerKind {
+    stored
+        .and_then(IssuerKind::parse)
+        .unwrap_or(IssuerKind::Main)
+}
+
+/// How a code or grant stores a `claims` request: `None` when empty.
+pub(crate) fn stored_claims(c: &ClaimsRequest) -> Option<String> {
+    (!c.is_empty()).then(|| serde_json::to_string(c).expect("claims serialise"))
+}
+
+/// The `claims` request a code or grant stored.
+pub(crate) fn claims_of(stored: Option<&str>) -> Result<ClaimsRequest> {
+    stored
+        .map(serde_json::from_str)
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::Internal(format!("a stored claims request: {e}")))
 }
 
 /// The record of an access token for `sub` (set `grant_id` and `refresh_token_id` for a user's).
@@ -134,6 +165,7 @@ async fn id_token_input(
     scope: &Scope,
     auth_time: i64,
     nonce: Option<String>,
+    claims: ClaimsRequest,
 ) -> Result<Option<IdTokenInput>> {
     if !scope.has_openid() {
         return Ok(None);
@@ -145,6 +177,7 @@ async fn id_token_input(
         user_claims: user.claims,
         auth_time,
         nonce,
+        claims,
     }))
 }
 
@@ -164,6 +197,8 @@ fn plan_grant(
         auth_time,
         now,
         fresh,
+        issuer,
+        claims,
     } = g;
     let wants_refresh = scope.has_offline_access()
         && client
@@ -182,6 +217,8 @@ fn plan_grant(
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+        issuer: stored_issuer(issuer),
+        claims: stored_claims(&claims),
     };
     grants::insert_into(script, &grant);
     let mut refresh_token = None;
@@ -249,10 +286,24 @@ impl Authdesk {
         }
     }
 
-    /// Signs what a unit of work issued: the access token, and the ID token with its `at_hash`.
-    fn sign(&self, client: &ClientRow, issued: Issued) -> TokenResponse {
+    /// The key the app's ID tokens are signed with (made now if the registry has none of
+    /// its algorithm yet): asked before a unit of work that may issue one, so signing after
+    /// the commit cannot fail.
+    async fn id_token_key(&self, client: &ClientRow) -> Result<Arc<SigningKey>> {
+        self.ensure_key(client.settings.id_token_alg).await
+    }
+
+    /// Signs what a unit of work issued at the issuer `at`: the access token with the
+    /// registry's key, and the ID token with `id_key` (the app's algorithm) and its `at_hash`.
+    fn sign(
+        &self,
+        at: &IssuerSite,
+        client: &ClientRow,
+        issued: Issued,
+        id_key: Option<&SigningKey>,
+    ) -> TokenResponse {
         let key = self.signing_key();
-        let issuer = self.issuer();
+        let issuer = at.url.as_str();
         let a = &issued.access;
         let access_claims = json!({
             "iss": issuer, "sub": a.sub, "aud": client.id, "client_id": client.id,
@@ -262,7 +313,13 @@ impl Authdesk {
         let id_token = issued.id_token.map(|input| {
             let lifetimes = client.settings.lifetimes;
             let scope = Scope::parse(&a.scope).unwrap_or_default();
-            let mut c = claims::release(&input.user_claims, &scope, &client.settings.custom_claims);
+            let mut c = claims::release(
+                &input.user_claims,
+                &scope,
+                &client.settings.custom_claims,
+                &input.claims,
+                Target::IdToken,
+            );
             let std_claims = json!({
                 "iss": issuer, "sub": a.sub, "aud": client.id, "azp": client.id,
                 "iat": a.issued_at, "exp": a.issued_at + lifetimes.id_token,
@@ -274,7 +331,7 @@ impl Authdesk {
             if let Some(n) = input.nonce {
                 c.insert("nonce".into(), Value::String(n));
             }
-            key.sign("JWT", &Value::Object(c))
+            id_key.unwrap_or(&key).sign("JWT", &Value::Object(c))
         });
         TokenResponse {
             expires_in: a.expires_at - a.issued_at,
@@ -286,9 +343,12 @@ impl Authdesk {
         }
     }
 
-    /// `grant_type=client_credentials`: a token for the app itself (`sub` = client id).
+    /// `grant_type=client_credentials`: a token for the app itself (`sub` = client id), or a
+    /// service account's token for its associated user (`sub` = the user, `client_id` = the
+    /// app; `openid` may be asked for, and no ID token comes without a login).
     pub async fn client_credentials(
         &self,
+        at: &IssuerSite,
         client: &ClientRow,
         scope: Option<&str>,
     ) -> Result<TokenResponse> {
@@ -303,7 +363,12 @@ impl Authdesk {
             )
             .into());
         }
-        let allowed = client.settings.scopes.without_user_scopes();
+        let service_account = client.settings.app_type == AppType::ServiceAccount;
+        let allowed = if service_account {
+            client.settings.scopes.clone()
+        } else {
+            client.settings.scopes.without_user_scopes()
+        };
         let scope = match scope {
             None => allowed.clone(),
             Some(s) => {
@@ -319,21 +384,36 @@ impl Authdesk {
                 s
             }
         };
+        let sub = match (&client.settings.associated_user, service_account) {
+            (Some(user), true) => {
+                let mut conn = self.store().read().await?;
+                if users::get(&mut conn, user).await?.is_none() {
+                    return Err(OAuthError::unauthorized_client(
+                        "this service account's associated user no longer exists",
+                    )
+                    .into());
+                }
+                user.clone()
+            }
+            _ => client.id.clone(),
+        };
         let now = self.now().timestamp();
         let lifetimes = client.settings.lifetimes;
         let jti = row_id();
-        let access = access_row(client, &lifetimes, jti, &client.id, &scope, now);
+        let access = access_row(client, &lifetimes, jti, &sub, &scope, now);
         let mut script = Script::new();
         access_tokens::insert_into(&mut script, &access);
         // Everything this token says is known before the write, so it is signed first and the
         // signing overlaps the commits of other requests; it leaves only after its commit.
         let response = self.sign(
+            at,
             client,
             Issued {
                 access,
                 refresh_token: None,
                 id_token: None,
             },
+            None,
         );
         self.append(script).await?;
         Ok(response)
@@ -355,8 +435,10 @@ impl Authdesk {
                 "application {client_id} is disabled"
             )));
         }
+        let site = self.site();
+        let at = site.primary();
         let Some(sub) = sub else {
-            let r = self.client_credentials(&client, Some(scope)).await?;
+            let r = self.client_credentials(at, &client, Some(scope)).await?;
             return Ok(r);
         };
         let scope = Scope::parse(scope).map_err(|e| ApiError::invalid("scope", e))?;
@@ -376,7 +458,10 @@ impl Authdesk {
             auth_time: now,
             now,
             fresh: self.fresh(),
+            issuer: at.kind,
+            claims: ClaimsRequest::default(),
         };
+        let id_key = self.id_token_key(&client).await?;
         let actor = actor.clone();
         let issued = self
             .write(move |tx| {
@@ -385,8 +470,15 @@ impl Authdesk {
                         return Err(ApiError::NotFound(format!("no user with sub {}", new.sub)));
                     }
                     let (sub, client_id) = (new.sub.clone(), new.client.id.clone());
-                    let id_token =
-                        id_token_input(tx, &new.sub, &new.scope, new.auth_time, None).await?;
+                    let id_token = id_token_input(
+                        tx,
+                        &new.sub,
+                        &new.scope,
+                        new.auth_time,
+                        None,
+                        ClaimsRequest::default(),
+                    )
+                    .await?;
                     let mut script = Script::new();
                     let (grant, issued) = plan_grant(&mut script, new, id_token);
                     audit::record_into(
@@ -405,7 +497,7 @@ impl Authdesk {
                 })
             })
             .await?;
-        Ok(self.sign(&client, issued))
+        Ok(self.sign(at, &client, issued, Some(&id_key)))
     }
 }
 

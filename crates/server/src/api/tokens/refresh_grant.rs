@@ -4,10 +4,11 @@
 //! access token and the audit event written in one unit.
 
 use super::{
-    Fresh, IdTokenInput, Issued, TokenResponse, access_row, http_actor, refresh_row, require_grant,
+    Fresh, IdTokenInput, Issued, TokenResponse, access_row, claims_of, http_actor, issuer_of,
+    refresh_row, require_grant,
 };
 use crate::api::audit::AuditAction;
-use crate::api::{ApiError, Authdesk, Result, audit};
+use crate::api::{ApiError, Authdesk, IssuerKind, IssuerSite, Result, audit};
 use authdesk_core::OAuthError;
 use authdesk_core::client::GrantType;
 use authdesk_core::lifetime::Lifetimes;
@@ -22,9 +23,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 impl Authdesk {
-    /// `grant_type=refresh_token`, by the chain rules of SPEC §2.
+    /// `grant_type=refresh_token` at the issuer `at`, by the chain rules of SPEC §2 (a
+    /// token granted at another issuer is refused).
     pub async fn refresh(
         &self,
+        at: &IssuerSite,
         client: &ClientRow,
         raw: &str,
         scope: Option<&str>,
@@ -37,14 +40,24 @@ impl Authdesk {
         let hash = self.hasher().hash("refresh_token", raw);
         let lifetimes = client.settings.lifetimes;
         let fresh = self.fresh();
+        let id_key = self.id_token_key(client).await?;
         let c = client.clone();
+        let here = at.kind;
         let issued = self
             .store
             .write_on_refresh_token(hash, move |found| {
-                decide(&c, found, requested.as_ref(), now_dt, &lifetimes, fresh)
+                decide(
+                    &c,
+                    here,
+                    found,
+                    requested.as_ref(),
+                    now_dt,
+                    &lifetimes,
+                    fresh,
+                )
             })
             .await??;
-        Ok(self.sign(client, issued))
+        Ok(self.sign(at, client, issued, Some(&id_key)))
     }
 }
 
@@ -54,6 +67,7 @@ impl Authdesk {
 /// writes and the OAuth error.
 fn decide(
     c: &ClientRow,
+    here: IssuerKind,
     found: Option<ForRefresh>,
     requested: Option<&Scope>,
     now_dt: DateTime<Utc>,
@@ -72,6 +86,11 @@ fn decide(
     };
     if grant.client_id != c.id {
         return refuse(OAuthError::invalid_grant("the refresh token is invalid"));
+    }
+    if issuer_of(grant.issuer.as_deref()) != here {
+        return refuse(OAuthError::invalid_grant(
+            "the refresh token was issued by another issuer",
+        ));
     }
     // A grant outlives its user only if the delete predates revoking grants with the user;
     // its tokens die with the user all the same.
@@ -122,11 +141,15 @@ fn decide(
         }
         _ => grant_scope,
     };
-    let id_token = scope.has_openid().then_some(IdTokenInput {
-        user_claims,
-        auth_time: grant.auth_time,
-        nonce: None,
-    });
+    let id_token = match scope.has_openid() {
+        true => Some(IdTokenInput {
+            user_claims,
+            auth_time: grant.auth_time,
+            nonce: None,
+            claims: claims_of(grant.claims.as_deref())?,
+        }),
+        false => None,
+    };
     let child = refresh_row(
         fresh.refresh_id,
         fresh.refresh_hash,
