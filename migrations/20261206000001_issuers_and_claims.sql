@@ -6,3 +6,5 @@ ALTER TABLE authorization_codes ADD COLUMN issuer TEXT;
 ALTER TABLE authorization_codes ADD COLUMN claims TEXT;
 ALTER TABLE grants ADD COLUMN issuer TEXT;
 ALTER TABLE grants ADD COLUMN claims TEXT;
+-- A user's login sessions end when their grants are revoked or they are disabled: found by user.
+CREATE INDEX sessions_sub ON sessions (sub);

@@ -245,7 +245,7 @@ impl Console {
                 app,
                 listener,
                 None,
-                authdesk_server::http::ConnectionLimits::default(),
+                authdesk_server::http::ServeOptions::default(),
                 async {
                     let _ = stopped.await;
                 },

@@ -5,6 +5,7 @@
 #![allow(clippy::type_complexity)]
 
 mod audit_viewer;
+mod banno;
 mod client_auth;
 mod concurrency;
 mod flows;

@@ -85,7 +85,35 @@ async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     .await
 }
 
+/// How a test server is served beyond its database: its profile, a path under which the
+/// issuer lives, the sandbox consumer API.
+#[derive(Default, Clone)]
+pub struct Serving {
+    pub profile: Option<authdesk_server::api::Profile>,
+    /// e.g. `/tenant-a`: the issuer is `http://127.0.0.1:PORT/tenant-a`.
+    pub issuer_path: Option<String>,
+    pub sandbox_api: bool,
+}
+
+/// A test server on the wall clock (third-party clients check expiry against it), served
+/// as `serving` says.
+pub async fn spawn_app_serving(serving: Serving) -> TestApp {
+    spawn_app_full(
+        OpenOptions {
+            mode_if_new: Mode::Sandbox,
+            clock: Arc::new(authdesk_core::clock::SystemClock),
+            ..Default::default()
+        },
+        serving,
+    )
+    .await
+}
+
 async fn spawn_app_with(options: OpenOptions) -> TestApp {
+    spawn_app_full(options, Serving::default()).await
+}
+
+async fn spawn_app_full(options: OpenOptions, serving: Serving) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = if on_postgres() {
         Database::Postgres(pg::fresh_database().await)
@@ -100,9 +128,16 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let issuer = Issuer::for_address(listener.local_addr().unwrap());
+    let issuer = match &serving.issuer_path {
+        None => Issuer::for_address(listener.local_addr().unwrap()),
+        Some(path) => Issuer::parse(&format!("http://{}{path}", listener.local_addr().unwrap()))
+            .expect("issuer with a path"),
+    };
+    if let Some(profile) = serving.profile {
+        app.set_profile(profile, &actor()).await.expect("profile");
+    }
     app.set_issuer(&issuer).await.expect("issuer");
-    let issuer = issuer.to_string();
+    let issuer = app.issuer();
     let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -112,7 +147,10 @@ async fn spawn_app_with(options: OpenOptions) -> TestApp {
         app.clone(),
         listener,
         Some(metrics_listener),
-        authdesk_server::http::ConnectionLimits::default(),
+        authdesk_server::http::ServeOptions {
+            sandbox_api: serving.sandbox_api,
+            ..Default::default()
+        },
         async move {
             let _ = rx.await;
         },
@@ -167,6 +205,25 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// An endpoint of the primary issuer (the default profile's, Banno's consumer issuer), at
+    /// the address the test server listens on (a test may rename the issuer afterwards).
+    pub fn endpoint(&self, e: authdesk_core::site::Endpoint) -> String {
+        format!("{}{}", self.issuer, self.app.site().primary().relative(e))
+    }
+
+    /// The same, of the issuer `kind` (Banno's enterprise issuer).
+    pub fn endpoint_of(
+        &self,
+        kind: authdesk_core::site::IssuerKind,
+        e: authdesk_core::site::Endpoint,
+    ) -> String {
+        self.app
+            .site()
+            .issuer(kind)
+            .expect("issuer served")
+            .url_of(e)
     }
 
     pub async fn client(&self, draft: ClientDraft) -> Registered {
@@ -247,7 +304,8 @@ impl TestApp {
 
     /// POSTs a form to the token endpoint with Basic auth when a secret is given.
     pub async fn token(&self, client: &Registered, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new().post(self.url("/token")).form(form);
+        let url = self.endpoint(authdesk_core::site::Endpoint::Token);
+        let mut req = reqwest::Client::new().post(url).form(form);
         if let Some(s) = &client.secret {
             req = req.basic_auth(&client.id, Some(s));
         }
@@ -272,7 +330,7 @@ impl TestApp {
                 "login page expected: {html}"
             );
             browser
-                .post(self.url("/login"))
+                .post(self.form_action(&html))
                 .form(&[
                     ("interaction", hidden(&html, "interaction").as_str()),
                     ("csrf_token", hidden(&html, "csrf_token").as_str()),
@@ -292,7 +350,7 @@ impl TestApp {
                 "consent page expected: {html}"
             );
             resp = browser
-                .post(self.url("/consent"))
+                .post(self.form_action(&html))
                 .form(&[
                     ("interaction", hidden(&html, "interaction").as_str()),
                     ("csrf_token", hidden(&html, "csrf_token").as_str()),
@@ -345,8 +403,21 @@ impl TestApp {
         (code, verifier)
     }
 
+    /// Where a page's form posts, as a browser resolves its `action` (a path).
+    pub fn form_action(&self, html: &str) -> String {
+        let marker = "action=\"";
+        let start = html.find(marker).expect("a form") + marker.len();
+        let end = html[start..].find('"').unwrap() + start;
+        url::Url::parse(&self.issuer)
+            .unwrap()
+            .join(&html[start..end])
+            .unwrap()
+            .to_string()
+    }
+
     pub fn auth_url(&self, params: &[(&str, &str)]) -> String {
-        let mut u = url::Url::parse(&self.url("/authorize")).unwrap();
+        let mut u =
+            url::Url::parse(&self.endpoint(authdesk_core::site::Endpoint::Authorize)).unwrap();
         u.query_pairs_mut().extend_pairs(params);
         u.to_string()
     }

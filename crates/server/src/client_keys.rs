@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A registered (or fetched) set of public keys.
 #[derive(Debug)]
@@ -317,7 +317,8 @@ pub async fn fetch_jwks(uri: &str, mode: crate::api::Mode) -> Result<ClientKey, 
 
 struct Fetched {
     keys: std::sync::Arc<ClientKey>,
-    at: Instant,
+    /// When it was fetched, by the registry's clock (Unix seconds).
+    at: i64,
 }
 
 /// Keys fetched from JWKS URIs, per URI: reused until [`MAX_AGE`], fetched again for an
@@ -338,21 +339,23 @@ pub enum JwksError {
 }
 
 impl JwksCache {
-    /// The keys of `uri`: cached ones unless `stale_kid` (an assertion named a kid the cached
-    /// keys lack) or too old; fetched otherwise.
+    /// The keys of `uri` at `now` (the registry's clock, Unix seconds): cached ones unless
+    /// `refetch` (no cached key verified the assertion) or too old; fetched otherwise.
     pub async fn keys(
         &self,
         uri: &str,
         mode: crate::api::Mode,
         refetch: bool,
+        now: i64,
     ) -> Result<std::sync::Arc<ClientKey>, JwksError> {
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         let cached = |refetch: bool| -> Option<Result<std::sync::Arc<ClientKey>, JwksError>> {
             let entries = self.entries.lock().expect("jwks cache lock");
             let e = entries.get(uri)?;
-            let age = e.at.elapsed();
+            let age = now - e.at;
             match (refetch, age) {
-                (false, a) if a < MAX_AGE => Some(Ok(e.keys.clone())),
-                (true, a) if a < REFETCH_AFTER => Some(Err(JwksError::TooSoon)),
+                (false, a) if (0..secs(MAX_AGE)).contains(&a) => Some(Ok(e.keys.clone())),
+                (true, a) if (0..secs(REFETCH_AFTER)).contains(&a) => Some(Err(JwksError::TooSoon)),
                 _ => None,
             }
         };
@@ -369,7 +372,7 @@ impl JwksCache {
             uri.to_string(),
             Fetched {
                 keys: keys.clone(),
-                at: Instant::now(),
+                at: now,
             },
         );
         Ok(keys)

@@ -13,5 +13,6 @@ pub mod http;
 pub mod metrics;
 pub mod secret;
 pub mod signing;
+pub mod tls;
 
 pub use api::{ApiError, Authdesk};

@@ -309,6 +309,18 @@ fn endpoint_of(site: &Site, path: &str) -> &'static str {
     if site.issuers.iter().any(|i| i.oauth_metadata_path() == path) {
         return "/.well-known/oauth-authorization-server";
     }
+    let base = site.base_path();
+    if site.profile == authdesk_core::site::Profile::Banno {
+        if path.strip_prefix(base.as_str()) == Some("/logout") {
+            return "/logout";
+        }
+        if path
+            .strip_prefix(base.as_str())
+            .is_some_and(|p| p.starts_with(authdesk_core::site::BANNO_CONSUMER_API_PATH))
+        {
+            return "/sandbox-api";
+        }
+    }
     match path {
         paths::HEALTHZ => paths::HEALTHZ,
         paths::READYZ => paths::READYZ,
@@ -376,5 +388,10 @@ mod tests {
             "/introspect"
         );
         assert_eq!(endpoint_of(&banno, "/token"), "other");
+        assert_eq!(endpoint_of(&banno, "/logout"), "/logout");
+        assert_eq!(
+            endpoint_of(&banno, "/a/consumer/api/v0/users/u-1/accounts"),
+            "/sandbox-api"
+        );
     }
 }

@@ -19,11 +19,16 @@ pub fn generate() -> String {
 
 /// A shorter random identifier (128 bits) for ids that are not secrets.
 pub fn generate_id() -> String {
-    let mut bytes = [0u8; 16];
+    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
+}
+
+/// `N` random bytes from the system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut bytes)
         .expect("system randomness");
-    URL_SAFE_NO_PAD.encode(bytes)
+    bytes
 }
 
 /// The keyed hash for high-entropy secrets.

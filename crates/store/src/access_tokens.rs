@@ -45,7 +45,9 @@ pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
 }
 
 /// The token's record and whether its grant (if it has one) still exists unrevoked and its
-/// user still exists: what introspection and userinfo check, in one query.
+/// user still exists — or, for a token without a grant that names a user (a service
+/// account's: `sub` is not the app), whether that user still exists: what introspection and
+/// userinfo check, in one query.
 pub async fn with_grant_state(
     conn: &mut Conn,
     jti: &str,
@@ -57,7 +59,9 @@ pub async fn with_grant_state(
         grant_live: bool,
     }
     let found: Option<Found> = crate::on!(&mut *conn, "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
-                (a.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL
+                ((a.grant_id IS NULL AND (a.sub = a.client_id
+                    OR EXISTS (SELECT 1 FROM users u WHERE u.sub = a.sub)))
+                 OR (g.id IS NOT NULL AND g.revoked_at IS NULL
                     AND EXISTS (SELECT 1 FROM users u WHERE u.sub = g.sub))) AS grant_live
          FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?", |db, sql| sqlx::query_as(sql)
     .bind(jti)

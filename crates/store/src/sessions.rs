@@ -36,3 +36,31 @@ pub async fn get(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionRow>> 
             .await
     )?)
 }
+
+/// Ends one login session (a sign-out); true if there was one.
+pub async fn delete(conn: &mut Conn, id_hash: &[u8]) -> Result<bool> {
+    let n = crate::on!(
+        &mut *conn,
+        "DELETE FROM sessions WHERE id_hash = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(id_hash)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?;
+    Ok(n > 0)
+}
+
+/// Ends every login session of a user (their grants revoked, or they were disabled);
+/// returns how many.
+pub async fn delete_for_user(conn: &mut Conn, sub: &str) -> Result<u64> {
+    Ok(crate::on!(
+        &mut *conn,
+        "DELETE FROM sessions WHERE sub = ?",
+        |db, sql| sqlx::query(sql)
+            .bind(sub)
+            .execute(&mut *db)
+            .await
+            .map(|r| r.rows_affected())
+    )?)
+}

@@ -315,8 +315,9 @@ impl Authdesk {
         let client = self.client_cached(&row.client_id).await?.ok_or_else(|| {
             OAuthError::new(ErrorCode::InvalidToken, "the application no longer exists")
         })?;
+        let user_claims = self.with_sandbox_samples(&user.sub, user.claims);
         let mut out = claims::release(
-            &user.claims,
+            &user_claims,
             &scope,
             &client.settings.custom_claims,
             &requested,

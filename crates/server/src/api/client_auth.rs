@@ -196,7 +196,8 @@ impl Authdesk {
             (None, Some(uri)) => {
                 let mut refetch = false;
                 loop {
-                    let key = match self.jwks.keys(uri, self.mode(), refetch).await {
+                    let now = self.now().timestamp();
+                    let key = match self.jwks.keys(uri, self.mode(), refetch, now).await {
                         Ok(k) => k,
                         Err(client_keys::JwksError::TooSoon) => {
                             return bad(

@@ -48,6 +48,22 @@ pub(crate) fn check_claims(c: &Map<String, Value>) -> Result<()> {
 const PASSWORD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Authdesk {
+    /// A sandbox user's claims as released: with sample values of Banno's public custom
+    /// claims where the user has none (what an app reads from a real institution), derived
+    /// from the `sub` rather than stored; a production user's as stored.
+    pub(crate) fn with_sandbox_samples(
+        &self,
+        sub: &str,
+        mut given: Map<String, Value>,
+    ) -> Map<String, Value> {
+        if self.mode() == super::Mode::Sandbox {
+            for (k, v) in claims::sandbox_samples(sub) {
+                given.entry(k).or_insert(v);
+            }
+        }
+        given
+    }
+
     /// Runs argon2 (about 19 MiB and tens of milliseconds each) on a blocking thread, at most
     /// one per core at a time, in working memory kept between runs: concurrent logins queue
     /// instead of multiplying memory. The slot and the memory belong to the blocking work, not

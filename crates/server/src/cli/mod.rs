@@ -18,6 +18,13 @@ pub use clients::{ClientsCmd, CreateClient};
 pub use grants::GrantsCmd;
 pub use users::UsersCmd;
 
+#[derive(Subcommand, Debug)]
+pub enum TlsCmd {
+    /// Where the sandbox's CA certificate is (made if there is none yet), and how to make
+    /// clients trust it.
+    Ca,
+}
+
 use crate::api::Database;
 use crate::api::{Actor, ApiError, Authdesk, Mode, OpenOptions, mode_name};
 use clap::{Parser, Subcommand};
@@ -95,6 +102,9 @@ pub enum Command {
         #[arg(long)]
         audit: Option<String>,
     },
+    /// The sandbox's local certificate authority (`serve --tls`).
+    #[command(subcommand)]
+    Tls(TlsCmd),
     /// Delete now what the retention rules let go (a running server does this every minute).
     Prune,
     /// Write a consistent copy of the database to FILE (while a server runs, too); restore it
@@ -271,6 +281,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             admin::retention(&app, chains, audit, j, &actor).await
         }
         Command::Prune => admin::prune(&app, j).await,
+        Command::Tls(TlsCmd::Ca) => serve::tls_ca(&app, j),
         // Done above, before the directory was opened.
         Command::Restore { .. } => Ok(()),
         Command::Backup { to } => {

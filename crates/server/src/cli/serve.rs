@@ -1,10 +1,12 @@
 //! `authdesk serve`: the OAuth 2.0 / OIDC endpoints until Ctrl-C or SIGTERM.
 
 use super::Failure;
-use crate::api::{Authdesk, mode_name};
-use crate::http::ConnectionLimits;
+use crate::api::{Actor, Authdesk, Mode, Profile, mode_name};
+use crate::http::{ConnectionLimits, ServeOptions};
+use crate::tls::{Certificate, SandboxCa, TlsFiles};
 use authdesk_core::issuer::Issuer;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,6 +44,23 @@ pub struct ServeArgs {
     /// How long SIGTERM / Ctrl-C waits for requests in flight before dropping connections.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = seconds)]
     shutdown_grace: Duration,
+    /// The wire contract to serve: default (standard names at the issuer), or banno (Banno's
+    /// consumer and enterprise issuers under the base URL). Remembered by the registry.
+    #[arg(long, value_parser = Profile::parse)]
+    profile: Option<Profile>,
+    /// Serve https with the sandbox's local CA (made once; `authdesk tls ca` names it).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls: bool,
+    /// Serve https with this certificate chain (PEM; re-read on SIGHUP).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve the sandbox consumer API (accounts, transactions, fetch tasks, the user) that
+    /// Banno's example apps call: Banno profile, sandbox registries only.
+    #[arg(long)]
+    sandbox_api: bool,
 }
 
 /// A duration flag (`10s`, `2m`) as a std `Duration`, at least one second.
@@ -69,10 +88,9 @@ impl ServeArgs {
 /// of authdesk); `--insecure-listen` overrides, with the warning returned.
 fn check_listen(
     listen: SocketAddr,
-    issuer: Option<&Issuer>,
+    https: bool,
     insecure_listen: bool,
 ) -> Result<Option<String>, Failure> {
-    let https = issuer.is_some_and(Issuer::is_https);
     if listen.ip().is_loopback() || https {
         return Ok(None);
     }
@@ -89,8 +107,68 @@ fn check_listen(
     )))
 }
 
+/// Where the sandbox's local CA lives: the data directory, or (a PostgreSQL registry) the
+/// platform's configuration directory.
+pub fn sandbox_ca(app: &Authdesk) -> SandboxCa {
+    if app.store().is_postgres() {
+        SandboxCa::at(&super::default_config_dir().join("tls"))
+    } else {
+        SandboxCa::at(&app.data_dir().join("tls"))
+    }
+}
+
+/// The sandbox API is the Banno profile's, and a sandbox's: refused at start otherwise.
+pub fn check_sandbox_api(app: &Authdesk) -> Result<(), Failure> {
+    if app.mode() == Mode::Production {
+        return Err(Failure(
+            "--sandbox-api serves demo bank data: sandbox registries only".into(),
+        ));
+    }
+    if app.profile() != Profile::Banno {
+        return Err(Failure(
+            "--sandbox-api is Banno's consumer API: serve the Banno profile (--profile banno)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The certificate a TLS listener presents: the sandbox's own (made if needed), or the given
+/// files. A production registry has no sandbox CA.
+fn certificate(app: &Authdesk, args: &ServeArgs) -> Result<Option<Arc<Certificate>>, Failure> {
+    let files = match (&args.tls_cert, &args.tls_key, args.tls) {
+        (Some(cert), Some(key), _) => TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        (_, _, true) => {
+            if app.mode() == Mode::Production {
+                return Err(Failure(
+                    "--tls uses the sandbox's own certificate authority; a production registry serves its own certificate: give --tls-cert and --tls-key".into(),
+                ));
+            }
+            let ca = sandbox_ca(app);
+            ca.ensure(&authdesk_core::clock::SystemClock)
+                .map_err(|e| Failure(format!("cannot make the sandbox CA: {e}")))?;
+            ca.listener_files()
+        }
+        _ => return Ok(None),
+    };
+    Certificate::open(files)
+        .map(Some)
+        .map_err(|e| Failure(format!("cannot serve TLS: {e}")))
+}
+
 pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Failure> {
     let limits = args.limits();
+    let tls = certificate(&app, &args)?;
+    if let Some(profile) = args.profile {
+        app.set_profile(profile, &Actor::cli()).await?;
+    }
+    if args.sandbox_api {
+        check_sandbox_api(&app)?;
+    }
+    let sandbox_api = args.sandbox_api;
     let ServeArgs {
         listen,
         issuer,
@@ -101,7 +179,10 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     } = args;
     app.set_sso_over_http(sso);
     crate::http::listener::raise_open_file_limit();
-    if let Some(warning) = check_listen(listen, issuer.as_ref(), insecure_listen)? {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // A listener that terminates TLS itself serves https whatever the issuer says.
+    let https = tls.is_some() || issuer.as_ref().is_some_and(Issuer::is_https);
+    if let Some(warning) = check_listen(listen, https, insecure_listen)? {
         tracing::warn!(%listen, "{warning}");
         eprintln!("warning: {warning}");
     }
@@ -120,15 +201,21 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     };
     let issuer = match issuer {
         Some(i) => i,
-        None => Issuer::for_address(addr),
+        None => Issuer::parse(&format!("{scheme}://{addr}")).map_err(Failure)?,
     };
     app.set_issuer(&issuer).await?;
     let mode = mode_name(app.mode());
-    tracing::info!(%addr, %issuer, data_dir = %app.data_dir().display(), %mode, "authdesk serving");
+    let profile = app.profile();
+    let issuers: Vec<String> = app.site().issuers.iter().map(|i| i.url.clone()).collect();
+    tracing::info!(%addr, issuers = %issuers.join(" "), %profile, data_dir = %app.data_dir().display(), %mode, "authdesk serving");
     println!(
-        "authdesk listening on http://{addr} (issuer {issuer}, {mode} data directory {})",
+        "authdesk listening on {scheme}://{addr} ({profile} profile, issuer {}, {mode} data directory {})",
+        issuers.join(" and "),
         app.data_dir().display()
     );
+    if let Some(cert) = &tls {
+        reload_on_sighup(cert.clone());
+    }
     if let Some(at) = metrics_listener.as_ref().and_then(|l| l.local_addr().ok()) {
         tracing::info!(%at, "metrics served");
         println!("authdesk metrics on http://{at}/metrics");
@@ -148,12 +235,62 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
         }
         tracing::info!("shutting down");
     };
-    crate::http::serve(app.clone(), listener, metrics_listener, limits, shutdown)
+    let options = ServeOptions {
+        limits,
+        tls,
+        sandbox_api,
+    };
+    crate::http::serve(app.clone(), listener, metrics_listener, options, shutdown)
         .await
         .map_err(|e| Failure(e.to_string()))?;
     app.store().close().await;
     println!("authdesk stopped");
     Ok(())
+}
+
+/// `authdesk tls ca`: the sandbox CA's certificate (made now if there is none) and how to
+/// trust it.
+pub(super) fn tls_ca(app: &Authdesk, json: bool) -> Result<(), Failure> {
+    if app.mode() == Mode::Production {
+        return Err(Failure(
+            "a production registry has no sandbox CA: serve with --tls-cert and --tls-key".into(),
+        ));
+    }
+    let ca = sandbox_ca(app);
+    ca.ensure(&authdesk_core::clock::SystemClock)
+        .map_err(|e| Failure(format!("cannot make the sandbox CA: {e}")))?;
+    let file = ca.ca_file().display().to_string();
+    super::output::print(json, &serde_json::json!({ "ca_file": file }), || {
+        format!(
+            "The sandbox's certificate authority: {file}\n\
+             `authdesk serve --tls` presents a certificate it signed, for localhost and 127.0.0.1.\n\
+             Trust it in the programs that call the sandbox:\n  \
+             Node.js (openid-client):     export NODE_EXTRA_CA_CERTS={file}\n  \
+             Python (requests, authlib):  export REQUESTS_CA_BUNDLE={file}\n  \
+             OpenSSL tools:               export SSL_CERT_FILE={file}   (curl: --cacert {file})\n"
+        )
+    });
+    Ok(())
+}
+
+/// Re-reads the certificate files on SIGHUP (a renewed certificate without a restart); a
+/// file that does not load leaves the one in use.
+fn reload_on_sighup(cert: Arc<Certificate>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match cert.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS certificate not reloaded; the one in use stays");
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -187,8 +324,8 @@ mod tests {
             ),
         ];
         for (listen, issuer, insecure, expect) in cases {
-            let issuer = issuer.map(|i| Issuer::parse(i).unwrap());
-            let got = check_listen(listen.parse().unwrap(), issuer.as_ref(), insecure);
+            let https = issuer.is_some_and(|i| Issuer::parse(i).unwrap().is_https());
+            let got = check_listen(listen.parse().unwrap(), https, insecure);
             match expect {
                 None => assert!(
                     got.as_ref()

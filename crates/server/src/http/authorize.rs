@@ -13,13 +13,13 @@ use std::sync::Arc;
 /// The cookies' names: with an `https://` issuer, `__Host-` names, which browsers accept
 /// only with `Secure`, `Path=/` and no `Domain` (so no other host can set or widen them).
 /// Each issuer of a profile has its own (Banno's two issuers share an origin, not sessions).
-struct Cookies {
-    session: String,
-    interaction: String,
-    secure: bool,
+pub(super) struct Cookies {
+    pub(super) session: String,
+    pub(super) interaction: String,
+    pub(super) secure: bool,
 }
 
-fn cookies(app: &Authdesk, issuer: IssuerKind) -> Cookies {
+pub(super) fn cookies(app: &Authdesk, issuer: IssuerKind) -> Cookies {
     let secure = app.issuer().starts_with("https://");
     let prefix = if secure { "__Host-" } else { "" };
     let suffix = match issuer {
@@ -33,7 +33,7 @@ fn cookies(app: &Authdesk, issuer: IssuerKind) -> Cookies {
     }
 }
 
-fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_age: i64) {
+pub(super) fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_age: i64) {
     let c = format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }
@@ -43,7 +43,7 @@ fn set_cookie(resp: &mut Response, secure: bool, name: &str, value: &str, max_ag
     }
 }
 
-fn see_other(url: &str) -> Response {
+pub(super) fn see_other(url: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(url) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -95,7 +95,7 @@ fn render(
     resp
 }
 
-fn internal(e: crate::api::ApiError) -> Response {
+pub(super) fn internal(e: crate::api::ApiError) -> Response {
     if let crate::api::ApiError::Unavailable(cause) = &e {
         tracing::warn!(%cause, "authorization endpoint refused a request: the store is busy or failing");
         let mut r = pages::error_page("The server is busy. Try again in a moment.");

@@ -19,6 +19,21 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "client_secret_post",
         "private_key_jwt",
     ];
+    let mut scopes: Vec<String> = [
+        "openid",
+        "profile",
+        "email",
+        "phone",
+        "address",
+        "offline_access",
+        "https://api.banno.com/consumer/auth/offline_access",
+    ]
+    .map(String::from)
+    .to_vec();
+    if at.kind != authdesk_core::site::IssuerKind::Main {
+        // Banno's consumer API scopes (the sandbox API checks them).
+        scopes.extend(crate::api::sandbox_api::scopes());
+    }
     let mut m = json!({
         "issuer": at.url,
         "authorization_endpoint": url(Endpoint::Authorize),
@@ -26,7 +41,7 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "jwks_uri": url(Endpoint::Jwks),
         "introspection_endpoint": url(Endpoint::Introspect),
         "revocation_endpoint": url(Endpoint::Revoke),
-        "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access", "https://api.banno.com/consumer/auth/offline_access"],
+        "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
@@ -72,6 +87,7 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
         let extra = json!({
             "userinfo_endpoint": url(Endpoint::Userinfo),
+            "end_session_endpoint": url(Endpoint::Logout),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": algs,
             "claims_supported": claims,

@@ -6,14 +6,16 @@ mod error;
 mod form;
 mod guard;
 pub mod listener;
+mod logout;
 mod metadata;
 mod pages;
+mod sandbox_api;
 mod token;
 
 use crate::api::Authdesk;
 use authdesk_core::site::Endpoint;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +33,7 @@ pub mod paths {
 /// its path, each handler told which issuer it serves (an `Extension<Arc<IssuerSite>>`), so
 /// what discovery advertises is exactly what is routed. Built when serving starts: a change
 /// of profile or issuer takes effect at the next start.
-pub fn router(app: Arc<Authdesk>) -> Router {
+pub fn router(app: Arc<Authdesk>, sandbox_api: bool) -> Router {
     let site = app.site();
     let mut routes: Router<Arc<Authdesk>> = Router::new();
     for issuer in &site.issuers {
@@ -54,6 +56,10 @@ pub fn router(app: Arc<Authdesk>) -> Router {
             )
             .route(&p(Endpoint::Introspect), post(token::introspect))
             .route(&p(Endpoint::Revoke), post(token::revoke))
+            .route(
+                &p(Endpoint::Logout),
+                get(logout::logout_get).post(logout::logout_post),
+            )
             .layer(axum::Extension(at));
         routes = routes.merge(one);
     }
@@ -61,6 +67,34 @@ pub fn router(app: Arc<Authdesk>) -> Router {
         "" => "/".to_string(),
         p => p.to_string(),
     };
+    if let Some(consumer) = site.issuer(authdesk_core::site::IssuerKind::Consumer) {
+        let consumer = axum::Extension(Arc::new(consumer.clone()));
+        // Banno's tools send the user to `<base>/logout`: the consumer issuer's sign-out.
+        routes = routes.route(
+            &format!("{}/logout", site.base_path()),
+            get(logout::logout_get)
+                .post(logout::logout_post)
+                .layer(consumer.clone()),
+        );
+        if sandbox_api {
+            let api = format!(
+                "{}{}/users/{{user}}",
+                site.base_path(),
+                authdesk_core::site::BANNO_CONSUMER_API_PATH
+            );
+            let calls = Router::new()
+                .route(&api, get(sandbox_api::user))
+                .route(&format!("{api}/accounts"), get(sandbox_api::accounts))
+                .route(
+                    &format!("{api}/accounts/{{account}}/transactions"),
+                    get(sandbox_api::transactions),
+                )
+                .route(&format!("{api}/fetch"), put(sandbox_api::fetch))
+                .route(&format!("{api}/tasks/{{task}}"), get(sandbox_api::task))
+                .layer(consumer);
+            routes = routes.merge(calls);
+        }
+    }
     let metrics = crate::metrics::Tracking::new(app.metrics().clone(), &site);
     routes
         .route(paths::HEALTHZ, get(metadata::healthz))
@@ -85,6 +119,15 @@ pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
 /// How often a running server deletes what can no longer matter (`api::prune`).
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How the OAuth listener serves: its connection limits, TLS if it terminates TLS itself, and
+/// (Banno profile, sandbox) the sandbox consumer API.
+#[derive(Default, Clone)]
+pub struct ServeOptions {
+    pub limits: ConnectionLimits,
+    pub tls: Option<Arc<crate::tls::Certificate>>,
+    pub sandbox_api: bool,
+}
+
 /// Serves until `shutdown` completes, then lets requests in flight finish within the limits'
 /// grace period (`listener`). With a `metrics` listener, Prometheus metrics are served there
 /// (`crate::metrics`); they are counted either way.
@@ -92,7 +135,7 @@ pub async fn serve(
     app: Arc<Authdesk>,
     listener: tokio::net::TcpListener,
     metrics_listener: Option<tokio::net::TcpListener>,
-    limits: ConnectionLimits,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let management = metrics_listener.map(|l| {
@@ -126,7 +169,19 @@ pub async fn serve(
         }
     });
     let metrics = app.metrics().clone();
-    let result = listener::run(listener, router(app), limits, None, metrics, shutdown).await;
+    let handshake = match options.tls {
+        None => None,
+        Some(cert) => Some(crate::tls::handshake(cert).map_err(std::io::Error::other)?),
+    };
+    let result = listener::run(
+        listener,
+        router(app, options.sandbox_api),
+        options.limits,
+        handshake,
+        metrics,
+        shutdown,
+    )
+    .await;
     sync.abort();
     prune.abort();
     if let Some(m) = management {

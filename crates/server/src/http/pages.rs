@@ -128,6 +128,56 @@ pub fn consent(ctx: &PageContext) -> Response {
     page(StatusCode::OK, "Allow access", &body)
 }
 
+/// The logout confirmation (RP-Initiated Logout 1.0 §2: the OP asks the user).
+pub fn logout_confirm(c: &crate::api::logout::Confirm) -> Response {
+    let r = &c.request;
+    let hidden = |name: &str, value: Option<&str>| {
+        value
+            .map(|v| {
+                format!(
+                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                    escape(v)
+                )
+            })
+            .unwrap_or_default()
+    };
+    let app = r
+        .client_name
+        .as_deref()
+        .map(|n| format!(" <strong>{}</strong> asks to sign you out.", escape(n)))
+        .unwrap_or_default();
+    let state = if c.signed_in {
+        "You are signed in to this sandbox issuer."
+    } else {
+        "This browser is not signed in to this sandbox issuer."
+    };
+    let body = format!(
+        "<h1>Sign out?</h1><p>{state}{app}</p>
+<p>Signing out ends your login session here: the next sign-in asks for your password again. Apps you gave offline access keep it: their refresh tokens are not revoked.</p>
+<form method=\"post\" action=\"{action}\">
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">{client}{uri}{st}
+<button type=\"submit\" name=\"decision\" value=\"logout\">Sign out</button>
+<button type=\"submit\" name=\"decision\" value=\"stay\" class=\"secondary\">Stay signed in</button>
+</form>",
+        action = escape(&c.action),
+        csrf = escape(&c.csrf_token),
+        client = hidden("client_id", r.client_id.as_deref()),
+        uri = hidden("post_logout_redirect_uri", r.redirect_uri.as_deref()),
+        st = hidden("state", r.state.as_deref()),
+    );
+    page(StatusCode::OK, "Sign out", &body)
+}
+
+/// After the confirmation, when no app asked to get the user back.
+pub fn logged_out(signed_out: bool) -> Response {
+    let body = if signed_out {
+        "<h1>You are signed out</h1><p>Your login session at this sandbox issuer has ended. You can close this page.</p>"
+    } else {
+        "<h1>Nothing changed</h1><p>No login session was ended. You can close this page.</p>"
+    };
+    page(StatusCode::OK, "Signed out", body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

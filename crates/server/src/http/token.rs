@@ -220,31 +220,34 @@ pub async fn revoke(
     Ok(r)
 }
 
+/// The bearer access token of a request (RFC 6750 §2.1), or the `invalid_token` answer.
+pub(super) fn bearer_token(headers: &HeaderMap) -> Result<&str, HttpError> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match auth.and_then(|a| scheme_credentials(a, "Bearer")) {
+        Some(t) if !t.is_empty() => Ok(t),
+        _ => Err(HttpError {
+            error: OAuthError::new(ErrorCode::InvalidToken, "a bearer access token is required"),
+            bearer: true,
+            status: None,
+        }),
+    }
+}
+
 pub async fn userinfo(
     State(app): State<Arc<Authdesk>>,
     Extension(at): Extension<Arc<IssuerSite>>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let bearer = |e: OAuthError| HttpError {
-        error: e,
-        bearer: true,
-        status: None,
-    };
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let token = match auth.and_then(|a| scheme_credentials(a, "Bearer")) {
-        Some(t) if !t.is_empty() => t,
-        _ => {
-            return Err(bearer(OAuthError::new(
-                ErrorCode::InvalidToken,
-                "a bearer access token is required",
-            )));
-        }
-    };
+    let token = bearer_token(&headers)?;
     match app.userinfo(&at, token).await {
         Ok(v) => Ok(json_no_store(v)),
-        Err(crate::api::ApiError::OAuth(e)) => Err(bearer(e)),
+        Err(crate::api::ApiError::OAuth(e)) => Err(HttpError {
+            error: e,
+            bearer: true,
+            status: None,
+        }),
         Err(e) => Err(e.into()),
     }
 }

@@ -193,7 +193,7 @@ impl Server {
             .unwrap();
         let base = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| {
                 panic!(
                     "no URL in serve's first line {line:?}; its log: {}",

@@ -313,8 +313,9 @@ impl Authdesk {
         let id_token = issued.id_token.map(|input| {
             let lifetimes = client.settings.lifetimes;
             let scope = Scope::parse(&a.scope).unwrap_or_default();
+            let user_claims = self.with_sandbox_samples(&a.sub, input.user_claims);
             let mut c = claims::release(
-                &input.user_claims,
+                &user_claims,
                 &scope,
                 &client.settings.custom_claims,
                 &input.claims,
