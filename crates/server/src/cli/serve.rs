@@ -201,15 +201,19 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     };
     let issuer = match issuer {
         Some(i) => i,
-        None => Issuer::parse(&format!("{scheme}://{addr}")).map_err(Failure)?,
+        None => default_issuer(addr, tls.is_some())?,
     };
     app.set_issuer(&issuer).await?;
     let mode = mode_name(app.mode());
     let profile = app.profile();
     let issuers: Vec<String> = app.site().issuers.iter().map(|i| i.url.clone()).collect();
     tracing::info!(%addr, issuers = %issuers.join(" "), %profile, data_dir = %app.data_dir().display(), %mode, "authdesk serving");
+    let shown = match (tls.is_some(), addr.ip().is_loopback()) {
+        (true, true) => format!("https://localhost:{}", addr.port()),
+        _ => format!("{scheme}://{addr}"),
+    };
     println!(
-        "authdesk listening on {scheme}://{addr} ({profile} profile, issuer {}, {mode} data directory {})",
+        "authdesk listening on {shown} ({profile} profile, issuer {}, {mode} data directory {})",
         issuers.join(" and "),
         app.data_dir().display()
     );
@@ -246,6 +250,18 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     app.store().close().await;
     println!("authdesk stopped");
     Ok(())
+}
+
+/// The issuer when `--issuer` is not given: `http://` and the address; with TLS on a loopback
+/// address, `https://localhost:PORT` — the name the sandbox certificate and browsers agree
+/// on, and the one clients such as openid-client 6 compare the issuer with exactly.
+fn default_issuer(addr: SocketAddr, tls: bool) -> Result<Issuer, Failure> {
+    let url = match (tls, addr.ip().is_loopback()) {
+        (true, true) => format!("https://localhost:{}", addr.port()),
+        (true, false) => format!("https://{addr}"),
+        (false, _) => format!("http://{addr}"),
+    };
+    Issuer::parse(&url).map_err(Failure)
 }
 
 /// `authdesk tls ca`: the sandbox CA's certificate (made now if there is none) and how to
