@@ -6,6 +6,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { execFileSync } from "node:child_process";
 import { remote } from "webdriverio";
@@ -254,7 +256,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#key-rotate-impact"), /keep verifying until they expire/);
   await type("#key-rotate-reason", "E2E: yearly rotation");
   await click("#key-rotate-confirm");
-  await browser.waitUntil(async () => (await text("#toasts")).includes("Signing with a new ES256 key"), { timeout: 20_000, timeoutMsg: "a toast says it is done" });
+  await browser.waitUntil(async () => (await text("#toasts")).includes("A new ES256 key signs"), { timeout: 20_000, timeoutMsg: "a toast says it is done" });
   await browser.waitUntil(async () => (await text("#key-list")).includes("ES256"), { timeout: 20_000, timeoutMsg: "the new key is listed" });
   await shot("09-keys");
   await openAudit();
@@ -488,6 +490,78 @@ test("settings: open a PostgreSQL registry another desk shares, serve it, and co
   assert.equal((await token(issuer, shared.client_id, shared.client_secret, cc)).status, 401);
   await click("#nav-applications");
   await browser.waitUntil(async () => (await text("#app-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the directory's apps are listed again" });
+});
+
+/** GETs JSON over https trusting only `ca` (the sandbox CA's certificate). */
+function getJson(url, ca) {
+  return new Promise((ok, fail) => {
+    httpsRequest(url, { ca }, (resp) => {
+      let body = "";
+      resp.on("data", (d) => (body += d));
+      resp.on("end", () => ok(JSON.parse(body)));
+    }).on("error", fail).end();
+  });
+}
+
+test("the Banno profile: Settings switches it with https and the sandbox API; a service account and an ES256 app", async () => {
+  await click("#nav-settings");
+  await (await $("#set-profile")).selectByAttribute("value", "banno");
+  await click("#set-tls");
+  await click("#set-sandbox-api");
+  await click("#set-serving-apply");
+  assert.match(await text("#set-serving-done"), /Serving the banno profile over https as https:\/\/localhost:\d+\/a\/consumer\/api\/v0\/oidc and https:\/\/localhost:\d+\/a\/oidc-provider\/api\/v0/);
+  await browser.waitUntil(async () => (await text("#status-profile")).includes("Banno profile · https · sandbox API"), { timeout: 20_000, timeoutMsg: "the status bar names the profile" });
+  const issuers = await text("#set-issuers");
+  assert.match(issuers, /consumer issuer\s*https:\/\/localhost:\d+\/a\/consumer\/api\/v0\/oidc/);
+  assert.match(issuers, /enterprise issuer/);
+  const caFile = (await text("#set-ca")).replace("export NODE_EXTRA_CA_CERTS=", "").trim();
+  const consumer = (await text("#status-issuer")).trim();
+  const discovery = await getJson(`${consumer}/.well-known/openid-configuration`, readFileSync(caFile));
+  assert.equal(discovery.issuer, consumer);
+  assert.equal(discovery.userinfo_endpoint, `${consumer}/me`);
+  await shot("15-settings-banno");
+
+  // A consumer app: the form offers the ID-token algorithm (the profile's default ES256),
+  // logout URIs and restricted claims.
+  await click("#nav-applications");
+  await click("#app-new");
+  await type("#f-name", "Banno consumer app");
+  await type("#f-redirects", "https://localhost:8080/auth/cb");
+  await type("#f-logout-redirects", "https://localhost:8080/signed-out");
+  await type("#f-scopes", "openid profile https://api.banno.com/consumer/auth/offline_access https://api.banno.com/consumer/auth/accounts.readonly");
+  await type("#f-claims", "https://api.banno.com/consumer/claim/customer_identifier");
+  assert.match(await text("#f-id-alg"), /profile default \(ES256\)/);
+  await shot("16-applications-banno-form");
+  await click("#f-submit");
+  await click("#secret-done");
+  assert.equal((await text("#app-id-alg")).trim(), "ES256");
+  assert.match(await text("#app-example"), /\/a\/consumer\/api\/v0\/oidc\/auth\?response_type=code/);
+
+  // A service account: its key as a JWKS, acting as a sandbox user, at the enterprise issuer.
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: "jwk" }), kid: "e2e-1", alg: "PS256", use: "sig" };
+  await click("#app-new");
+  await type("#f-name", "Nightly sync");
+  await (await $("#f-app-type")).selectByAttribute("value", "service_account");
+  await type("#f-associated-user", "ada");
+  await type("#f-key", JSON.stringify({ keys: [jwk] }));
+  await click("#f-submit");
+  await browser.waitUntil(async () => (await text("#app-type")).startsWith("service account"), { timeout: 20_000, timeoutMsg: "the service account is shown" });
+  assert.match(await text("#app-associated-user"), /^[0-9a-f-]{36}$/);
+  assert.match(await text("#app-detail"), /\/a\/oidc-provider\/api\/v0\/\.well-known\/openid-configuration/);
+  assert.match(await text("#app-example"), /"alg":"PS256"/);
+  await shot("17-applications-service-account");
+
+  await click("#nav-keys");
+  await browser.waitUntil(async () => (await text("#key-list")).includes("ID tokens of apps using it") || (await text("#key-list")).includes("ES256"), { timeout: 20_000 });
+  await shot("18-keys-per-algorithm");
+
+  // Back to the default profile over http, as the next run starts.
+  await click("#nav-settings");
+  await (await $("#set-profile")).selectByAttribute("value", "default");
+  await click("#set-tls");
+  await click("#set-serving-apply");
+  await browser.waitUntil(async () => (await text("#status-profile")).trim() === "default profile", { timeout: 20_000, timeoutMsg: "back to the default profile" });
 });
 
 /** The audit from the sidebar, with no filter left from before (it keeps its last ones). */

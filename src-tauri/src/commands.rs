@@ -5,7 +5,7 @@ use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::{Clock, SystemClock, parse_duration};
 use authdesk_server::api::audit::{AuditAction, AuditPage, AuditQuery, ExportFormat};
 use authdesk_server::api::clients::{ClientCreated, ClientView};
-use authdesk_server::api::console::{ConsoleStatus, GrantQuery, UiError};
+use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
 use authdesk_server::api::explain::TokenExplanation;
 use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
@@ -36,7 +36,8 @@ fn invalid(field: &'static str, message: String) -> UiError {
 #[tauri::command]
 fn status(c: S<'_>) -> ConsoleStatus {
     let s = c.server.lock().expect("server state").clone();
-    c.app().console_status(s.listen, s.running, s.error)
+    c.app()
+        .console_status(s.listen, s.running, s.error, s.serving)
 }
 
 /// Restarts the embedded server on `listen` with `issuer` (blank: from the address); the
@@ -48,6 +49,20 @@ async fn server_restart(c: S<'_>, listen: String, issuer: Option<String>) -> R<C
         .start_server(&listen, issuer.as_deref())
         .await
         .map_err(|e| UiError::from(ApiError::Refused(e)))?;
+    Ok(status(c))
+}
+
+/// How the embedded server serves this registry (Settings).
+#[tauri::command]
+async fn server_settings(c: S<'_>) -> R<ServerSettings> {
+    Ok(c.app().server_settings().await?)
+}
+
+/// Changes the profile, https with the sandbox CA and the sandbox API, and serves again.
+#[tauri::command]
+async fn server_settings_set(c: S<'_>, settings: ServerSettings) -> R<ConsoleStatus> {
+    let console = c.inner().clone();
+    console.apply_server_settings(settings).await?;
     Ok(status(c))
 }
 
@@ -342,6 +357,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         audit_list,
         clients_show,
         server_restart,
+        server_settings,
+        server_settings_set,
         registry_open,
         retention,
         overview,

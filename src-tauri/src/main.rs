@@ -23,6 +23,8 @@ pub struct Console {
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     /// One restart or registry switch at a time.
     changing: tokio::sync::Mutex<()>,
+    /// The issuer given in Settings, if one was (else it follows the address and TLS).
+    explicit_issuer: Mutex<Option<String>>,
 }
 
 #[derive(Default, Clone)]
@@ -31,6 +33,8 @@ pub struct ServerState {
     pub error: Option<String>,
     /// Where it listens, once bound.
     pub listen: Option<SocketAddr>,
+    /// How it serves (profile, https, sandbox API), as started.
+    pub serving: authdesk_server::api::console::ServerSettings,
 }
 
 fn main() {
@@ -77,6 +81,7 @@ fn main() {
         server: Mutex::new(ServerState::default()),
         stop: Mutex::new(None),
         changing: tokio::sync::Mutex::new(()),
+        explicit_issuer: Mutex::new(None),
     });
     let issuer = std::env::var("AUTHDESK_ISSUER").ok();
     let starting = console.clone();
@@ -85,7 +90,7 @@ fn main() {
             *starting.server.lock().expect("server state") = ServerState {
                 running: false,
                 error: Some(error),
-                listen: None,
+                ..ServerState::default()
             };
         }
     });
@@ -146,7 +151,8 @@ impl Console {
             .await
             .map_err(|e| format!("cannot open {}: {e:#}", database.shown()))?;
         let listen = self.server.lock().expect("server state").listen;
-        let issuer = current.issuer();
+        // The same issuer: the one given in Settings, or again the one the address gives.
+        let issuer = self.explicit_issuer.lock().expect("issuer").clone();
         if let Some(stop) = self.stop.lock().expect("stop").take() {
             let _ = stop.send(());
         }
@@ -159,10 +165,26 @@ impl Console {
         let Some(addr) = listen else {
             return Ok(());
         };
-        // The stopped server lets go of its port as soon as it stops accepting.
+        self.serve_again(addr, issuer.as_deref())
+            .await
+            .map_err(|e| {
+                format!(
+                    "opened {}, but the server could not serve it again: {e}",
+                    database.shown()
+                )
+            })
+    }
+
+    /// Serves again on `addr` after the running server was told to stop: the stopped server
+    /// lets go of its port as soon as it stops accepting, so a few tries may be needed.
+    async fn serve_again(
+        self: &Arc<Self>,
+        addr: SocketAddr,
+        issuer: Option<&str>,
+    ) -> Result<(), String> {
         let mut tries = 0;
         loop {
-            match self.serve_on(&addr.to_string(), Some(&issuer)).await {
+            match self.serve_on(&addr.to_string(), issuer).await {
                 Ok(_) => return Ok(()),
                 Err(e) if tries < 40 => {
                     tries += 1;
@@ -173,15 +195,35 @@ impl Console {
                     *self.server.lock().expect("server state") = ServerState {
                         running: false,
                         error: Some(e.clone()),
-                        listen: None,
+                        ..ServerState::default()
                     };
-                    return Err(format!(
-                        "opened {}, but the server could not serve it again: {e}",
-                        database.shown()
-                    ));
+                    return Err(e);
                 }
             }
         }
+    }
+
+    /// Applies new server settings (profile, https with the sandbox CA, the sandbox API) and
+    /// serves again at the same address; the issuer follows unless one was given.
+    pub async fn apply_server_settings(
+        self: &Arc<Self>,
+        settings: authdesk_server::api::console::ServerSettings,
+    ) -> Result<(), authdesk_server::api::ApiError> {
+        let _one_at_a_time = self.changing.lock().await;
+        let app = self.app();
+        app.set_server_settings(settings, &authdesk_server::api::Actor::local("console"))
+            .await?;
+        let listen = self.server.lock().expect("server state").listen;
+        let Some(addr) = listen else {
+            return Ok(());
+        };
+        if let Some(stop) = self.stop.lock().expect("stop").take() {
+            let _ = stop.send(());
+        }
+        let issuer = self.explicit_issuer.lock().expect("issuer").clone();
+        self.serve_again(addr, issuer.as_deref())
+            .await
+            .map_err(authdesk_server::api::ApiError::Refused)
     }
 
     /// Restarts the embedded server on `listen` with `issuer` (see `serve_on`), one change at a
@@ -214,20 +256,40 @@ impl Console {
                 wanted.ip()
             ));
         }
-        let issuer = issuer
-            .filter(|i| !i.trim().is_empty())
+        let given = issuer.filter(|i| !i.trim().is_empty()).map(String::from);
+        let issuer = given
+            .as_deref()
             .map(Issuer::parse)
             .transpose()
             .map_err(|e| format!("issuer: {e}"))?;
+        let app = self.app();
+        let settings = app
+            .server_settings()
+            .await
+            .map_err(|e| format!("cannot read the server's settings: {e}"))?;
+        let tls = if settings.tls {
+            let ca = authdesk_server::tls::sandbox_ca_for(&app);
+            ca.ensure(&authdesk_core::clock::SystemClock)
+                .map_err(|e| format!("cannot make the sandbox CA: {e}"))?;
+            Some(authdesk_server::tls::Certificate::open(
+                ca.listener_files(),
+            )?)
+        } else {
+            None
+        };
+        let sandbox_api = settings.sandbox_api && app.sandbox_api_allowed(app.profile()).is_ok();
         let listener = tokio::net::TcpListener::bind(wanted)
             .await
             .map_err(|e| bind_error(wanted, &e))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let issuer = issuer.unwrap_or_else(|| Issuer::for_address(addr));
+        let issuer = match issuer {
+            Some(i) => i,
+            None => authdesk_server::http::default_issuer(addr, tls.is_some())?,
+        };
+        *self.explicit_issuer.lock().expect("issuer") = given;
         if let Some(previous) = self.stop.lock().expect("stop").take() {
             let _ = previous.send(());
         }
-        let app = self.app();
         if let Err(e) = app.set_issuer(&issuer).await {
             tracing::error!(error = %e, "could not record the issuer");
         }
@@ -238,6 +300,11 @@ impl Console {
             running: true,
             error: None,
             listen: Some(addr),
+            serving: authdesk_server::api::console::ServerSettings {
+                tls: tls.is_some(),
+                sandbox_api,
+                ..settings
+            },
         };
         let console = self.clone();
         tokio::spawn(async move {
@@ -245,7 +312,11 @@ impl Console {
                 app,
                 listener,
                 None,
-                authdesk_server::http::ServeOptions::default(),
+                authdesk_server::http::ServeOptions {
+                    tls,
+                    sandbox_api,
+                    ..Default::default()
+                },
                 async {
                     let _ = stopped.await;
                 },
@@ -257,7 +328,7 @@ impl Console {
                 *state = ServerState {
                     running: false,
                     error: result.err().map(|e| e.to_string()),
-                    listen: None,
+                    ..ServerState::default()
                 };
             }
         });

@@ -428,6 +428,11 @@ async fn the_claims_parameter_releases_what_is_asked_where_the_app_may_have_it()
         assert_eq!(p["error"], "invalid_request", "{junk}");
         assert_eq!(p["state"], "s9");
     }
+    let trouble = t.app.client_show(&c.id).await.unwrap().trouble.join("\n");
+    assert!(
+        trouble.contains("authorization requests refused") && trouble.contains("claims."),
+        "{trouble}"
+    );
     // Unknown and unreleasable names are simply not released (OIDC Core §5.5: not an error).
     let body = flow_with_claims(
         &t,
@@ -594,6 +599,16 @@ async fn service_accounts_with_jack_henrys_assertions() {
         assert_eq!(body["error"], "invalid_client");
         assert!(s(&body, "error_description").contains(why), "{why}: {body}");
     }
+    // Explain (the app's trouble lines) says why its calls fail.
+    let trouble = t.app.client_show(&sa.id).await.unwrap().trouble.join("\n");
+    assert!(
+        trouble.contains("failed client authentications"),
+        "{trouble}"
+    );
+    assert!(
+        trouble.contains("already used"),
+        "the last reason: {trouble}"
+    );
     let unknown_kid = ps256(
         &key,
         &json!({"alg": "PS256", "kid": "not-registered"}),
@@ -859,6 +874,11 @@ async fn jwks_uris_are_fetched_with_limits_and_refetched_for_a_new_kid() {
             .await
             .unwrap();
         assert!(events.rows.iter().any(|e| e.target == bad.id), "{path}");
+        let trouble = t.app.client_show(&bad.id).await.unwrap().trouble.join("\n");
+        assert!(
+            trouble.contains("failed fetch of its JWKS URI") && trouble.contains(why),
+            "{trouble}"
+        );
     }
 }
 

@@ -137,6 +137,7 @@ export function App() {
         {status ? (
           <>
             <span className={status.server_running ? "ok" : "bad"}>● {status.server_running ? "serving" : "stopped"}</span>
+            <span id="status-profile" className={status.profile === "banno" ? "profile banno" : "profile"}>{status.profile === "banno" ? "Banno profile" : "default profile"}{status.tls ? " · https" : ""}{status.sandbox_api ? " · sandbox API" : ""}</span>
             <span id="status-issuer">{status.issuer}</span>
             <span>{status.mode} data: {status.data_dir}</span>
             <span id="status-clock">clock offset {status.clock_offset_text}</span>

@@ -23,6 +23,7 @@ import type { KeyView } from "./bindings/KeyView";
 import type { Overview } from "./bindings/Overview";
 import type { Retention } from "./bindings/Retention";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { ServerSettings } from "./bindings/ServerSettings";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
 import type { TokenResponse } from "./bindings/TokenResponse";
 import type { UiError } from "./bindings/UiError";
@@ -54,6 +55,10 @@ export const api = {
   /** Restarts the embedded server; the running one stays if `listen` cannot be used. */
   serverRestart: (listen: string, issuer: string | null) => call<ConsoleStatus>("server_restart", { listen, issuer }),
   registryOpen: (location: string) => call<ConsoleStatus>("registry_open", { location }),
+  /** How the embedded server serves: profile, https with the sandbox CA, sandbox API. */
+  serverSettings: () => call<ServerSettings>("server_settings"),
+  /** Changes them and serves again at the same address. */
+  serverSettingsSet: (settings: ServerSettings) => call<ConsoleStatus>("server_settings_set", { settings }),
   retention: () => call<Retention>("retention"),
   /** People, apps, grants or a pasted token matching `term`, best first. */
   search: (term: string) => call<SearchHit[]>("search", { term }),
@@ -90,7 +95,8 @@ export const api = {
   },
   keys: {
     list: () => call<KeyView[]>("keys_list"),
-    rotate: (alg: Alg, reason: string | null = null) => call<KeyView>("keys_rotate", { alg, reason }),
+    /** `accessTokens`: access tokens are signed with `alg` from now on. */
+    rotate: (alg: Alg, accessTokens: boolean, reason: string | null = null) => call<KeyView>("keys_rotate", { alg, accessTokens, reason }),
     jwks: () => call<unknown>("keys_jwks"),
   },
   audit: {

@@ -180,9 +180,21 @@ pub struct AppFacts<'a> {
     pub secret_rotated_at: Option<DateTime<Utc>>,
     /// Until when the secret the last rotation replaced is still accepted.
     pub previous_secret_until: Option<DateTime<Utc>>,
-    /// Failed client authentications in the last [`TROUBLE_DAYS`] days, and the last one.
-    pub recent_auth_failures: i64,
-    pub last_auth_failure: Option<DateTime<Utc>>,
+    /// Failed client authentications in the last [`TROUBLE_DAYS`] days (a wrong secret, an
+    /// assertion refused: its `exp`, its key), and the last one's reason.
+    pub auth_failures: Recent<'a>,
+    /// Fetches of the app's JWKS URI that failed lately (timeout, redirect, size, address).
+    pub jwks_failures: Recent<'a>,
+    /// Authorization requests refused back to the app lately (a malformed `claims`, a scope
+    /// it may not ask, PKCE missing).
+    pub authorize_refusals: Recent<'a>,
+}
+
+/// How many times something went wrong lately, and the last time with its reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recent<'a> {
+    pub count: i64,
+    pub last: Option<(DateTime<Utc>, &'a str)>,
 }
 
 /// How far back [`app_trouble`] looks for rotations and failures.
@@ -191,7 +203,8 @@ pub const TROUBLE_DAYS: i64 = 30;
 /// Why an application's calls may fail at `now`, one plain line each; empty when nothing is
 /// known to be wrong. In this order: disabled; the secret rotated in the last
 /// [`TROUBLE_DAYS`] days (the old one still accepted until an overlap ends, or refused since);
-/// failed client authentications lately.
+/// failed client authentications, failed fetches of its JWKS URI and refused authorization
+/// requests lately, each with the last one's reason.
 pub fn app_trouble(app: &AppFacts<'_>, now: DateTime<Utc>) -> Vec<String> {
     let day = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let mut lines = Vec::new();
@@ -222,15 +235,35 @@ pub fn app_trouble(app: &AppFacts<'_>, now: DateTime<Utc>) -> Vec<String> {
             ),
         });
     }
-    if app.recent_auth_failures > 0 {
-        let n = app.recent_auth_failures;
-        let last = app
-            .last_auth_failure
-            .map(|t| format!(", the last {}", day(t)))
-            .unwrap_or_default();
+    for (recent, what) in [
+        (&app.auth_failures, "failed client authentication"),
+        (&app.jwks_failures, "failed fetch of its JWKS URI"),
+        (&app.authorize_refusals, "authorization request refused"),
+    ] {
+        if recent.count == 0 {
+            continue;
+        }
+        let n = recent.count;
+        let last = match recent.last {
+            Some((t, "")) => format!(", the last {}", day(t)),
+            Some((t, why)) => format!(", the last {}: {why}", day(t)),
+            None => String::new(),
+        };
+        let plural = if n == 1 {
+            what.to_string()
+        } else if let Some((first, rest)) = what.split_once(' ') {
+            // "failed client authentication" -> "...s"; "authorization request refused" ->
+            // "authorization requests refused"; "failed fetch of" -> "failed fetches of".
+            match what {
+                "authorization request refused" => "authorization requests refused".into(),
+                "failed fetch of its JWKS URI" => "failed fetches of its JWKS URI".into(),
+                _ => format!("{first} {rest}s"),
+            }
+        } else {
+            format!("{what}s")
+        };
         lines.push(format!(
-            "{n} failed client authentication{} in the last {TROUBLE_DAYS} days{last}",
-            if n == 1 { "" } else { "s" }
+            "{n} {plural} in the last {TROUBLE_DAYS} days{last}"
         ));
     }
     lines
@@ -568,8 +601,10 @@ mod tests {
         );
         let overlap_over = AppFacts {
             previous_secret_until: Some(now - Duration::hours(3)),
-            recent_auth_failures: 3,
-            last_auth_failure: Some(now - Duration::minutes(5)),
+            auth_failures: Recent {
+                count: 3,
+                last: Some((now - Duration::minutes(5), "")),
+            },
             ..rotated
         };
         assert_eq!(
@@ -577,6 +612,36 @@ mod tests {
             [
                 "secret rotated 2026-04-09 00:00 UTC: requests with the old secret fail since 2026-04-10 21:00 UTC",
                 "3 failed client authentications in the last 30 days, the last 2026-04-10 23:55 UTC",
+            ]
+        );
+        // The reasons of Jack Henry's assertions and JWKS URIs, and of refused requests.
+        let jh = AppFacts {
+            auth_failures: Recent {
+                count: 1,
+                last: Some((
+                    now,
+                    "client assertion rejected: exp is 360 s ahead; at most 300 s are accepted in the Banno profile",
+                )),
+            },
+            jwks_failures: Recent {
+                count: 2,
+                last: Some((now, "keys.example did not answer within 5 s")),
+            },
+            authorize_refusals: Recent {
+                count: 1,
+                last: Some((
+                    now,
+                    "claims is not valid JSON: expected value at line 1 column 1",
+                )),
+            },
+            ..healthy
+        };
+        assert_eq!(
+            app_trouble(&jh, now),
+            [
+                "1 failed client authentication in the last 30 days, the last 2026-04-11 00:00 UTC: client assertion rejected: exp is 360 s ahead; at most 300 s are accepted in the Banno profile",
+                "2 failed fetches of its JWKS URI in the last 30 days, the last 2026-04-11 00:00 UTC: keys.example did not answer within 5 s",
+                "1 authorization request refused in the last 30 days, the last 2026-04-11 00:00 UTC: claims is not valid JSON: expected value at line 1 column 1",
             ]
         );
         // A rotation long ago is no longer news.

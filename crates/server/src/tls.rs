@@ -103,6 +103,16 @@ pub fn handshake(cert: Arc<Certificate>) -> Result<Handshake, String> {
     }))
 }
 
+/// Where a registry's sandbox CA lives: its data directory, or (a PostgreSQL registry) the
+/// platform's configuration directory.
+pub fn sandbox_ca_for(app: &crate::api::Authdesk) -> SandboxCa {
+    if app.store().is_postgres() {
+        SandboxCa::at(&crate::cli::default_config_dir().join("tls"))
+    } else {
+        SandboxCa::at(&app.data_dir().join("tls"))
+    }
+}
+
 /// The sandbox's local certificate authority and the listener certificate it signed, in a
 /// directory of their own (owner-only; the keys 0600).
 pub struct SandboxCa {

@@ -11,6 +11,10 @@ pub const ISSUER: &str = "issuer";
 pub const PROFILE: &str = "profile";
 /// The algorithm access tokens are signed with (`authdesk_core::alg::Alg`).
 pub const ACCESS_TOKEN_ALG: &str = "access_token_alg";
+/// How the console serves this registry: https with the sandbox CA ("on"), the sandbox
+/// consumer API ("on"). `authdesk serve` takes its own flags instead.
+pub const SERVE_TLS: &str = "serve_tls";
+pub const SERVE_SANDBOX_API: &str = "serve_sandbox_api";
 /// Bumped by every change to `clients`, so a running server knows its cached apps are stale.
 pub const REGISTRY_VERSION: &str = "registry_version";
 

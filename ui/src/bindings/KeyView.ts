@@ -5,4 +5,9 @@ export type KeyView = { kid: string, alg: Alg, created_at: string, retired_at: s
 /**
  * active (signs new tokens), published (retired, still verifies live tokens), expired.
  */
-state: "active" | "published" | "expired", };
+state: "active" | "published" | "expired", 
+/**
+ * The active key access tokens are signed with (the others sign the ID tokens of apps
+ * whose algorithm they are).
+ */
+signs_access_tokens: boolean, };

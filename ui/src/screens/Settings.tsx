@@ -3,6 +3,7 @@ import { api } from "../api";
 import type { ClientDefaults } from "../bindings/ClientDefaults";
 import type { ConsoleStatus } from "../bindings/ConsoleStatus";
 import type { Retention } from "../bindings/Retention";
+import type { ServerSettings } from "../bindings/ServerSettings";
 import { humanSeconds } from "../lib/jwt";
 import { loadTheme, saveTheme, type Theme } from "../lib/theme";
 import { ErrorBox } from "./common";
@@ -22,10 +23,23 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
   const [opening, setOpening] = useState(false);
   const [registryError, setRegistryError] = useState<unknown>(null);
   const [opened, setOpened] = useState<string | null>(null);
+  const [serving, setServing] = useState<ServerSettings | null>(null);
+  const [servingError, setServingError] = useState<unknown>(null);
+  const [servingDone, setServingDone] = useState<string | null>(null);
   useEffect(() => {
     api.clients.defaults().then(setDefaults, setError);
     api.retention().then(setRetention, setError);
+    api.serverSettings().then(setServing, setServingError);
   }, []);
+  const applyServing = () => {
+    if (!serving) return;
+    setServingError(null);
+    setServingDone(null);
+    api.serverSettingsSet(serving).then((s) => {
+      setServingDone(`Serving the ${s.profile} profile${s.tls ? " over https" : ""} as ${s.issuers.map((i) => i.issuer).join(" and ")}`);
+      onRestarted();
+    }, setServingError);
+  };
   const restart = () => {
     setError(null);
     setDone(null);
@@ -71,6 +85,48 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         </div>
         {done && <p className="notice" id="set-done">{done}</p>}
         <ErrorBox error={error} />
+        <h2>Profile</h2>
+        <p className="dim">The wire contract served. <strong>default</strong>: one issuer with the standard endpoint names. <strong>Banno</strong>: Banno's consumer and enterprise issuers under <code>/a/…</code> with Banno's endpoint names, so apps written for Banno run against this sandbox with only their base URL and credentials changed.</p>
+        {serving && (
+          <div className="row" id="set-serving">
+            <label className="field">
+              <span className="label">Profile</span>
+              <select id="set-profile" value={serving.profile} onChange={(e) => setServing({ ...serving, profile: e.target.value as ServerSettings["profile"], sandbox_api: e.target.value === "banno" && serving.sandbox_api })}>
+                <option value="default">default</option>
+                <option value="banno">Banno</option>
+              </select>
+            </label>
+            <label className="field">
+              <span className="label">https</span>
+              <label className="inline"><input type="checkbox" id="set-tls" checked={serving.tls} disabled={status?.mode === "production"} onChange={(e) => setServing({ ...serving, tls: e.target.checked })} /> with the sandbox's own CA</label>
+            </label>
+            <label className="field">
+              <span className="label">Sandbox consumer API</span>
+              <label className="inline"><input type="checkbox" id="set-sandbox-api" checked={serving.sandbox_api} disabled={serving.profile !== "banno" || status?.mode === "production"} onChange={(e) => setServing({ ...serving, sandbox_api: e.target.checked })} /> accounts, transactions, tasks</label>
+            </label>
+          </div>
+        )}
+        <div className="actions">
+          <button id="set-serving-apply" onClick={applyServing} disabled={!serving}>Apply and restart</button>
+        </div>
+        {servingDone && <p className="notice" id="set-serving-done">{servingDone}</p>}
+        <ErrorBox error={servingError} />
+        {status && (
+          <dl id="set-issuers">
+            {status.issuers.map((i) => (
+              <div key={i.kind} className="issuer-pair">
+                <dt>{status.issuers.length > 1 ? `${i.kind} issuer` : "issuer"}</dt><dd className="mono">{i.issuer}</dd>
+                <dt>discovery</dt><dd className="mono">{i.discovery}</dd>
+              </div>
+            ))}
+            {status.ca_file && (
+              <>
+                <dt>trust the CA</dt>
+                <dd className="mono" id="set-ca">export NODE_EXTRA_CA_CERTS={status.ca_file}</dd>
+              </>
+            )}
+          </dl>
+        )}
         <h2>Data</h2>
         <dl>
           <dt id="set-data-dir-label">{status?.data_dir.startsWith("postgres") ? "database" : "directory"}</dt>

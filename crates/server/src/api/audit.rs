@@ -59,6 +59,7 @@ audit_actions! {
     SettingsProfile = "settings.profile",
     SessionEnd = "session.end",
     ClientJwksFetchFailed = "client.jwks_fetch_failed",
+    AuthorizeRefused = "authorize.refused",
 }
 
 impl AuditAction {

@@ -116,6 +116,27 @@ impl Authdesk {
         }
     }
 
+    /// Records a request refused back to the app (within the budget of events unauthenticated
+    /// callers cause), so Explain can say why the app's sign-ins fail.
+    async fn authorize_refused(&self, client_id: &str, e: &OAuthError) -> Result<()> {
+        let Some(suppressed) = self.unauthenticated_audit() else {
+            return Ok(());
+        };
+        let mut script = authdesk_store::Script::new();
+        super::audit::record_into(
+            &mut script,
+            self.now().timestamp(),
+            &super::Actor::named("http"),
+            super::audit::AuditAction::AuthorizeRefused,
+            client_id,
+            super::audit::with_suppressed(
+                serde_json::json!({"error": e.code.as_str(), "reason": e.description}),
+                suppressed,
+            ),
+        );
+        self.append(script).await
+    }
+
     /// An error sent back to the app's redirect URI with `state` and the issuer `kind`'s
     /// identifier as `iss` (RFC 9207).
     pub(super) fn error_redirect(
@@ -187,7 +208,12 @@ impl Authdesk {
         };
         let req = match AuthorizeRequest::parse(params, registered, at.kind) {
             Ok(r) => r,
-            Err(refusal) => return Ok((self.refused(at, refusal), None)),
+            Err(refusal) => {
+                if let authorize::Refusal::Redirect { error, .. } = &refusal {
+                    self.authorize_refused(&client.id, error).await?;
+                }
+                return Ok((self.refused(at, refusal), None));
+            }
         };
         let fail = |e: OAuthError| {
             Ok((

@@ -12,7 +12,7 @@ use authdesk_store::clients::{self, ClientRow, PreviousSecret};
 use authdesk_store::users;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// What the console and CLI show of an app. Never contains the secret or its hash.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -254,7 +254,25 @@ impl Authdesk {
                 .into_iter()
                 .next()
         };
-        let failures = events(AuditAction::ClientAuthFailed, 1).await?;
+        // How often each kind of refusal happened lately, and the last one's reason.
+        let mut recent = Vec::new();
+        for action in [
+            AuditAction::ClientAuthFailed,
+            AuditAction::ClientJwksFetchFailed,
+            AuditAction::AuthorizeRefused,
+        ] {
+            let page = events(action, 1).await?;
+            let last = page.rows.first().map(|e| {
+                let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
+                let reason = detail["reason"].as_str().unwrap_or_default().to_string();
+                (from_unix(e.at), reason)
+            });
+            recent.push((page.total, last));
+        }
+        let as_recent = |i: usize| status::Recent {
+            count: recent[i].0,
+            last: recent[i].1.as_ref().map(|(t, why)| (*t, why.as_str())),
+        };
         let facts = AppFacts {
             enabled: row.enabled,
             disabled: disabled
@@ -267,8 +285,9 @@ impl Authdesk {
                 .filter(|t| *t > row.created_at)
                 .map(from_unix),
             previous_secret_until: row.previous_secret.as_ref().map(|p| from_unix(p.until)),
-            recent_auth_failures: failures.total,
-            last_auth_failure: failures.rows.first().map(|e| from_unix(e.at)),
+            auth_failures: as_recent(0),
+            jwks_failures: as_recent(1),
+            authorize_refusals: as_recent(2),
         };
         let mut view = ClientView::from(&row);
         view.trouble = status::app_trouble(&facts, now);

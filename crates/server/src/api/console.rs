@@ -1,11 +1,12 @@
 //! Types the desktop console exchanges with the backend that have no other home: the error
 //! shape every command returns, the grant query, and the status bar's facts.
 
-use super::{ApiError, Authdesk, ClockView, Mode, Page};
+use super::{ApiError, Authdesk, ClockView, IssuerKind, Mode, Page, Profile};
 use authdesk_core::ErrorCode;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::format_duration;
 use authdesk_store::grants::GrantSelector;
+use authdesk_store::settings;
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure a console command met: the closed set the UI may branch on.
@@ -118,11 +119,100 @@ impl GrantQuery {
     }
 }
 
+/// How the console's embedded server serves this registry (Settings): the profile (shared
+/// with `authdesk serve`, which remembers its `--profile`), https with the sandbox CA, and the
+/// Banno profile's sandbox consumer API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ServerSettings {
+    pub profile: Profile,
+    pub tls: bool,
+    pub sandbox_api: bool,
+}
+
+/// An issuer the registry serves, as the console shows it (with what to paste into an app).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct IssuerInfo {
+    pub kind: IssuerKind,
+    pub issuer: String,
+    pub discovery: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+}
+
+impl Authdesk {
+    /// The embedded server's settings, as stored.
+    pub async fn server_settings(&self) -> Result<ServerSettings, ApiError> {
+        let mut conn = self.store().read().await?;
+        let on = |v: Option<String>| v.as_deref() == Some("on");
+        let tls = on(settings::get(&mut conn, settings::SERVE_TLS).await?);
+        let sandbox_api = on(settings::get(&mut conn, settings::SERVE_SANDBOX_API).await?);
+        Ok(ServerSettings {
+            profile: self.profile(),
+            tls,
+            sandbox_api,
+        })
+    }
+
+    /// The sandbox consumer API serves demo bank data as Banno's API: sandbox registries and
+    /// the Banno profile only.
+    pub fn sandbox_api_allowed(&self, profile: Profile) -> Result<(), ApiError> {
+        if self.mode() == Mode::Production {
+            return Err(ApiError::Refused(
+                "the sandbox consumer API serves demo bank data: sandbox registries only".into(),
+            ));
+        }
+        if profile != Profile::Banno {
+            return Err(ApiError::invalid(
+                "sandbox_api",
+                "the sandbox consumer API is Banno's: serve the Banno profile (--profile banno)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stores the embedded server's settings (the console restarts it after): the sandbox CA
+    /// and the sandbox API are a sandbox's, and the API is the Banno profile's.
+    pub async fn set_server_settings(
+        &self,
+        s: ServerSettings,
+        actor: &super::Actor,
+    ) -> Result<(), ApiError> {
+        if self.mode() == Mode::Production && s.tls {
+            return Err(ApiError::Refused(
+                "a production registry is served with its own certificate (authdesk serve --tls-cert), not the sandbox CA".into(),
+            ));
+        }
+        if s.sandbox_api {
+            self.sandbox_api_allowed(s.profile)?;
+        }
+        self.set_profile(s.profile, actor).await?;
+        let flag = |b: bool| if b { "on" } else { "off" }.to_string();
+        let (tls, api) = (flag(s.tls), flag(s.sandbox_api));
+        self.write(move |tx| {
+            Box::pin(async move {
+                settings::set(tx, settings::SERVE_TLS, &tls).await?;
+                settings::set(tx, settings::SERVE_SANDBOX_API, &api).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
 /// The status bar: where the server listens, whether it runs, the data directory, the clock.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ConsoleStatus {
     pub issuer: String,
+    /// Every issuer served (two in the Banno profile).
+    pub issuers: Vec<IssuerInfo>,
+    pub profile: Profile,
+    /// Whether the embedded server serves https (with the sandbox CA), and that CA's file.
+    pub tls: bool,
+    pub ca_file: Option<String>,
+    pub sandbox_api: bool,
     /// Where the embedded server listens (`None` while it does not).
     pub listen: Option<String>,
     pub server_running: bool,
@@ -139,10 +229,35 @@ impl Authdesk {
         listen: Option<std::net::SocketAddr>,
         server_running: bool,
         server_error: Option<String>,
+        serving: ServerSettings,
     ) -> ConsoleStatus {
         let clock = self.clock_show();
+        let site = self.site();
         ConsoleStatus {
             issuer: self.issuer(),
+            issuers: site
+                .issuers
+                .iter()
+                .map(|i| {
+                    use authdesk_core::site::Endpoint;
+                    IssuerInfo {
+                        kind: i.kind,
+                        issuer: i.url.clone(),
+                        discovery: i.url_of(Endpoint::Discovery),
+                        authorization_endpoint: i.url_of(Endpoint::Authorize),
+                        token_endpoint: i.url_of(Endpoint::Token),
+                    }
+                })
+                .collect(),
+            profile: site.profile,
+            tls: serving.tls,
+            ca_file: serving.tls.then(|| {
+                crate::tls::sandbox_ca_for(self)
+                    .ca_file()
+                    .display()
+                    .to_string()
+            }),
+            sandbox_api: serving.sandbox_api,
             listen: listen.map(|a| a.to_string()),
             server_running,
             server_error,

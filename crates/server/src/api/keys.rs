@@ -21,6 +21,9 @@ pub struct KeyView {
     /// active (signs new tokens), published (retired, still verifies live tokens), expired.
     #[ts(type = "\"active\" | \"published\" | \"expired\"")]
     pub state: &'static str,
+    /// The active key access tokens are signed with (the others sign the ID tokens of apps
+    /// whose algorithm they are).
+    pub signs_access_tokens: bool,
 }
 
 /// A retired key stays published as long as a token it signed may still be live.
@@ -40,9 +43,11 @@ fn is_published(retired_at: Option<i64>, now: i64) -> bool {
 impl Authdesk {
     pub fn key_list(&self) -> Vec<KeyView> {
         let now = self.now().timestamp();
+        let access = self.signing_key().kid.clone();
         self.verifying_keys()
             .iter()
             .map(|k| KeyView {
+                signs_access_tokens: k.kid == access,
                 kid: k.kid.clone(),
                 alg: k.alg,
                 created_at: from_unix(k.created_at),
@@ -134,6 +139,7 @@ impl Authdesk {
         .await?;
         self.sync().await?;
         Ok(KeyView {
+            signs_access_tokens: self.signing_key().kid == row.kid,
             kid: row.kid,
             alg,
             created_at: from_unix(now),

@@ -291,7 +291,7 @@ pub(super) fn clock(v: &ClockView) -> String {
 
 pub(super) fn keys(list: &[KeyView]) -> String {
     table(
-        &["KID", "ALG", "CREATED", "STATE"],
+        &["KID", "ALG", "CREATED", "STATE", "SIGNS"],
         list.iter()
             .map(|k| {
                 vec![
@@ -299,6 +299,12 @@ pub(super) fn keys(list: &[KeyView]) -> String {
                     k.alg.as_str().to_string(),
                     k.created_at.to_rfc3339(),
                     k.state.into(),
+                    match (k.state, k.signs_access_tokens) {
+                        ("active", true) => "access tokens, ID tokens",
+                        ("active", false) => "ID tokens",
+                        _ => "",
+                    }
+                    .into(),
                 ]
             })
             .collect(),

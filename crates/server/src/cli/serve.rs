@@ -3,7 +3,7 @@
 use super::Failure;
 use crate::api::{Actor, Authdesk, Mode, Profile, mode_name};
 use crate::http::{ConnectionLimits, ServeOptions};
-use crate::tls::{Certificate, SandboxCa, TlsFiles};
+use crate::tls::{Certificate, TlsFiles};
 use authdesk_core::issuer::Issuer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -107,32 +107,6 @@ fn check_listen(
     )))
 }
 
-/// Where the sandbox's local CA lives: the data directory, or (a PostgreSQL registry) the
-/// platform's configuration directory.
-pub fn sandbox_ca(app: &Authdesk) -> SandboxCa {
-    if app.store().is_postgres() {
-        SandboxCa::at(&super::default_config_dir().join("tls"))
-    } else {
-        SandboxCa::at(&app.data_dir().join("tls"))
-    }
-}
-
-/// The sandbox API is the Banno profile's, and a sandbox's: refused at start otherwise.
-pub fn check_sandbox_api(app: &Authdesk) -> Result<(), Failure> {
-    if app.mode() == Mode::Production {
-        return Err(Failure(
-            "--sandbox-api serves demo bank data: sandbox registries only".into(),
-        ));
-    }
-    if app.profile() != Profile::Banno {
-        return Err(Failure(
-            "--sandbox-api is Banno's consumer API: serve the Banno profile (--profile banno)"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 /// The certificate a TLS listener presents: the sandbox's own (made if needed), or the given
 /// files. A production registry has no sandbox CA.
 fn certificate(app: &Authdesk, args: &ServeArgs) -> Result<Option<Arc<Certificate>>, Failure> {
@@ -147,7 +121,7 @@ fn certificate(app: &Authdesk, args: &ServeArgs) -> Result<Option<Arc<Certificat
                     "--tls uses the sandbox's own certificate authority; a production registry serves its own certificate: give --tls-cert and --tls-key".into(),
                 ));
             }
-            let ca = sandbox_ca(app);
+            let ca = crate::tls::sandbox_ca_for(app);
             ca.ensure(&authdesk_core::clock::SystemClock)
                 .map_err(|e| Failure(format!("cannot make the sandbox CA: {e}")))?;
             ca.listener_files()
@@ -166,7 +140,7 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
         app.set_profile(profile, &Actor::cli()).await?;
     }
     if args.sandbox_api {
-        check_sandbox_api(&app)?;
+        app.sandbox_api_allowed(app.profile())?;
     }
     let sandbox_api = args.sandbox_api;
     let ServeArgs {
@@ -201,7 +175,7 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     };
     let issuer = match issuer {
         Some(i) => i,
-        None => default_issuer(addr, tls.is_some())?,
+        None => crate::http::default_issuer(addr, tls.is_some()).map_err(Failure)?,
     };
     app.set_issuer(&issuer).await?;
     let mode = mode_name(app.mode());
@@ -252,18 +226,6 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
     Ok(())
 }
 
-/// The issuer when `--issuer` is not given: `http://` and the address; with TLS on a loopback
-/// address, `https://localhost:PORT` — the name the sandbox certificate and browsers agree
-/// on, and the one clients such as openid-client 6 compare the issuer with exactly.
-fn default_issuer(addr: SocketAddr, tls: bool) -> Result<Issuer, Failure> {
-    let url = match (tls, addr.ip().is_loopback()) {
-        (true, true) => format!("https://localhost:{}", addr.port()),
-        (true, false) => format!("https://{addr}"),
-        (false, _) => format!("http://{addr}"),
-    };
-    Issuer::parse(&url).map_err(Failure)
-}
-
 /// `authdesk tls ca`: the sandbox CA's certificate (made now if there is none) and how to
 /// trust it.
 pub(super) fn tls_ca(app: &Authdesk, json: bool) -> Result<(), Failure> {
@@ -272,7 +234,7 @@ pub(super) fn tls_ca(app: &Authdesk, json: bool) -> Result<(), Failure> {
             "a production registry has no sandbox CA: serve with --tls-cert and --tls-key".into(),
         ));
     }
-    let ca = sandbox_ca(app);
+    let ca = crate::tls::sandbox_ca_for(app);
     ca.ensure(&authdesk_core::clock::SystemClock)
         .map_err(|e| Failure(format!("cannot make the sandbox CA: {e}")))?;
     let file = ca.ca_file().display().to_string();

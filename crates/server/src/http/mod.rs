@@ -112,6 +112,21 @@ pub fn router(app: Arc<Authdesk>, sandbox_api: bool) -> Router {
         .with_state(app)
 }
 
+/// The issuer when none is given: `http://` and the address; with TLS on a loopback address,
+/// `https://localhost:PORT` — the name the sandbox certificate and browsers agree on, and the
+/// one clients such as openid-client 6 compare the issuer with exactly.
+pub fn default_issuer(
+    addr: std::net::SocketAddr,
+    tls: bool,
+) -> Result<authdesk_core::issuer::Issuer, String> {
+    let url = match (tls, addr.ip().is_loopback()) {
+        (true, true) => format!("https://localhost:{}", addr.port()),
+        (true, false) => format!("https://{addr}"),
+        (false, _) => format!("http://{addr}"),
+    };
+    authdesk_core::issuer::Issuer::parse(&url)
+}
+
 /// How often a running server picks up changes another process made (sandbox clock, keys,
 /// the app registry's version). Grants and tokens are read from the store on every request.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(250);
