@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 pub enum Scenario {
     /// client_credentials, client_secret_basic (the server's key decides RS256 or ES256).
     ClientCredentials,
+    /// client_credentials with a PS256 `private_key_jwt` assertion as Jack Henry's helper
+    /// signs it (no `kid`, `exp` in milliseconds): one RSA-PSS verification and one stored
+    /// `jti` more than the above. The load generator signs each assertion itself.
+    ClientCredentialsPs256,
     /// refresh_token, confidential client, without `openid`: one signature.
     Refresh,
     /// refresh_token with `openid`: an access token and an ID token, two signatures.
@@ -34,6 +38,7 @@ impl Scenario {
     pub fn parse(s: &str) -> Result<Scenario, String> {
         Ok(match s {
             "cc" | "client-credentials" => Scenario::ClientCredentials,
+            "cc-ps256" => Scenario::ClientCredentialsPs256,
             "refresh" => Scenario::Refresh,
             "refresh-openid" => Scenario::RefreshOpenid,
             "code-flow" => Scenario::CodeFlow,
@@ -45,6 +50,7 @@ impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
             Scenario::ClientCredentials => "client_credentials",
+            Scenario::ClientCredentialsPs256 => "client_credentials (PS256 assertion)",
             Scenario::Refresh => "refresh_token",
             Scenario::RefreshOpenid => "refresh_token+openid",
             Scenario::CodeFlow => "code flow (login, consent, exchange)",
@@ -64,6 +70,63 @@ pub struct Prepared {
     pub refresh_token_openid: Option<String>,
     /// A live access token to introspect.
     pub access_token: Option<String>,
+    /// Signs the PS256 assertions of `cc-ps256`.
+    pub assertions: std::sync::Arc<Assertions>,
+}
+
+/// Jack Henry's client assertions for the bench's assertion app: PS256 without `kid`,
+/// `iss = sub = client_id`, `aud` the token URL, a fresh `jti`, `exp` in milliseconds.
+pub struct Assertions {
+    key: aws_lc_rs::signature::RsaKeyPair,
+    client_id: String,
+    token_url: String,
+    next: std::sync::atomic::AtomicU64,
+    run: u64,
+}
+
+impl Assertions {
+    fn new(fixture: &Fixture, token_url: String) -> anyhow::Result<Self> {
+        let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&fixture.assertion_key)
+            .map_err(|e| anyhow::anyhow!("assertion key: {e}"))?;
+        Ok(Assertions {
+            key,
+            client_id: fixture.assertion_app_id.clone(),
+            token_url,
+            next: std::sync::atomic::AtomicU64::new(0),
+            run: std::process::id().into(),
+        })
+    }
+
+    pub fn sign(&self) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        // The client's own clock: assertions are checked against the server's, a minute of
+        // margin each way.
+        #[allow(clippy::disallowed_methods)]
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let claims = serde_json::json!({
+            "iss": self.client_id, "sub": self.client_id, "aud": self.token_url,
+            "jti": format!("bench-{}-{now_ms}-{n}", self.run), "exp": now_ms + 60_000,
+        });
+        let input = format!(
+            "{}.{}",
+            b64.encode(br#"{"alg":"PS256"}"#),
+            b64.encode(claims.to_string())
+        );
+        let mut sig = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &aws_lc_rs::signature::RSA_PSS_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .expect("RSA-PSS signing with a valid key");
+        format!("{input}.{}", b64.encode(sig))
+    }
 }
 
 /// A request without an answer by then counts as an error (the server hung).
@@ -165,6 +228,29 @@ async fn step(
                 )
                 .await?;
             expect(&r, StatusCode::OK, "client_credentials")?;
+        }
+        Scenario::ClientCredentialsPs256 => {
+            let assertion = p.assertions.sign();
+            let r = conn
+                .post(
+                    "/token",
+                    &[],
+                    &[
+                        ("grant_type", "client_credentials"),
+                        (
+                            "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        ),
+                        ("client_assertion", &assertion),
+                        ("scope", "accounts"),
+                    ],
+                )
+                .await?;
+            expect(
+                &r,
+                StatusCode::OK,
+                "client_credentials with a PS256 assertion",
+            )?;
         }
         Scenario::Refresh | Scenario::RefreshOpenid => {
             let rt = state.refresh_token.clone().unwrap_or_default();
@@ -474,5 +560,6 @@ pub async fn prepare(
         refresh_token: Some(mint("offline_access accounts")?),
         refresh_token_openid: Some(mint("openid profile offline_access")?),
         access_token,
+        assertions: std::sync::Arc::new(Assertions::new(fixture, format!("http://{addr}/token"))?),
     })
 }

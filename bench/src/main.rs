@@ -28,8 +28,8 @@ struct Args {
     /// The server binary (default: build and use target/release/authdesk).
     #[arg(long)]
     server_bin: Option<PathBuf>,
-    /// Scenarios: cc, refresh, refresh-openid, code-flow, introspect, jwks.
-    #[arg(long, value_delimiter = ',', default_value = "cc,refresh,refresh-openid,code-flow,introspect,jwks", value_parser = Scenario::parse)]
+    /// Scenarios: cc, cc-ps256, refresh, refresh-openid, code-flow, introspect, jwks.
+    #[arg(long, value_delimiter = ',', default_value = "cc,cc-ps256,refresh,refresh-openid,code-flow,introspect,jwks", value_parser = Scenario::parse)]
     scenarios: Vec<Scenario>,
     /// Signing algorithms to run the scenarios under (ES256 runs only cc and jwks).
     #[arg(long, value_delimiter = ',', default_value = "RS256,ES256")]

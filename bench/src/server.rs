@@ -68,6 +68,10 @@ pub struct Fixture {
     pub app_secret: String,
     pub sub: String,
     pub username: String,
+    /// A client-credentials app authenticating with `private_key_jwt` (its JWKS registered),
+    /// and its RSA private key (PKCS#8 DER) to sign PS256 assertions as Jack Henry's helper.
+    pub assertion_app_id: String,
+    pub assertion_key: Vec<u8>,
 }
 
 pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixture> {
@@ -113,10 +117,31 @@ pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixtu
             "name=Bench User",
         ],
     )?;
+    let (assertion_key, jwks) = assertion_key()?;
+    let jwks_file = target.logs().join("assertion-app.jwks");
+    std::fs::write(&jwks_file, jwks.to_string())?;
+    let assertion_app = cli(
+        bin,
+        target,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Bench assertion app",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-file",
+            jwks_file.to_str().context("a UTF-8 path")?,
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "accounts",
+        ],
+    )?;
     if es256 {
         let out = Command::new(bin)
             .args(target.global())
-            .args(["keys", "rotate", "--alg", "ES256"])
+            .args(["keys", "rotate", "--alg", "ES256", "--access-tokens"])
             .output()?;
         if !out.status.success() {
             bail!("keys rotate failed");
@@ -132,7 +157,32 @@ pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixtu
         app_secret: s(&app, "client_secret")?,
         sub: s(&user, "sub")?,
         username: "bench".into(),
+        assertion_app_id: s(&assertion_app, "client_id")?,
+        assertion_key,
     })
+}
+
+/// An RSA key for PS256 assertions: its PKCS#8 DER, and the JWKS to register (no `kid`, as
+/// Jack Henry's helper signs without one).
+fn assertion_key() -> anyhow::Result<(Vec<u8>, Value)> {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::KeyPair;
+    use base64::Engine;
+    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|e| anyhow::anyhow!("RSA key: {e}"))?;
+    let der = kp
+        .as_der()
+        .map_err(|e| anyhow::anyhow!("RSA key: {e}"))?
+        .as_ref()
+        .to_vec();
+    let pk = kp.public_key();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "RSA", "alg": "PS256", "use": "sig",
+        "n": b64.encode(pk.modulus().big_endian_without_leading_zero()),
+        "e": b64.encode(pk.exponent().big_endian_without_leading_zero()),
+    }]});
+    Ok((der, jwks))
 }
 
 impl Server {
