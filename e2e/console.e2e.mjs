@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
@@ -401,6 +401,11 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   await type("#revoke-reason", "E2E: customer called, phone stolen");
   await click("#revoke-confirm");
   await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "every grant of ada is revoked" });
+  // And signed out everywhere (the revocation already ended ada's sessions: none are left).
+  await click("#sign-out-everywhere");
+  await type("#sign-out-reason", "E2E: phone stolen");
+  await click("#sign-out-confirm");
+  await browser.waitUntil(async () => /Signed out: 0 sessions ended/.test(await text("#toasts")), { timeout: 20_000, timeoutMsg: "the sign-out is confirmed" });
   // The revocation in the audit, by its reason, exported.
   await openAudit();
   await type("#audit-text", "customer called");
@@ -410,6 +415,8 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   const csv = readFileSync(saved, "utf8").split("\r\n").filter(Boolean);
   assert.equal(csv.length, 2, csv.join("\n"));
   assert.match(csv[1], /grant\.revoke,.*E2E: customer called, phone stolen/);
+  // The export names people: it is the desk user's alone, as the CLI's is.
+  assert.equal(statSync(saved).mode & 0o777, 0o600);
   // Back through the sidebar, the audit keeps its filters.
   await click("#nav-overview");
   await click("#nav-audit");
@@ -565,6 +572,17 @@ test("the Banno profile: Settings switches it with https and the sandbox API; a 
 });
 
 /** The audit from the sidebar, with no filter left from before (it keeps its last ones). */
+test("the window may call the console's commands and nothing of Tauri's core", async () => {
+  const outcome = (command) =>
+    browser.executeAsync((cmd, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd, {}).then(() => done("allowed"), (e) => done(`refused: ${e}`));
+    }, command);
+  assert.equal(await outcome("status"), "allowed");
+  for (const command of ["plugin:app|version", "plugin:window|close", "plugin:path|resolve_directory", "plugin:event|listen"]) {
+    assert.match(await outcome(command), /^refused: .*not allowed/, command);
+  }
+});
+
 async function openAudit() {
   await click("#nav-audit");
   await $("#audit-filters").waitForDisplayed({ timeout: 20_000 });

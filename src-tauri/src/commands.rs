@@ -223,6 +223,13 @@ async fn users_delete(c: S<'_>, sub: String, reason: Option<String>) -> R<()> {
     Ok(c.app().user_delete(&sub, &actor).await?)
 }
 
+/// Signs a person out everywhere: their login sessions end (grants stay).
+#[tauri::command]
+async fn users_sign_out(c: S<'_>, sub: String, reason: Option<String>) -> R<u64> {
+    let actor = actor().because(reason.as_deref());
+    Ok(c.app().user_sign_out(&sub, &actor).await?)
+}
+
 #[tauri::command]
 async fn sandbox_mint(
     c: S<'_>,
@@ -306,7 +313,10 @@ async fn audit_export(
         format.extension()
     );
     let path = dir.join(name);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(cannot)?);
+    // The audit names people and apps: the file is the desk user's alone, as the CLI's.
+    let file = authdesk_store::files::create_owner_only(&path)
+        .map_err(|e| UiError::from(ApiError::Refused(e.to_string())))?;
+    let mut out = std::io::BufWriter::new(file);
     c.app().audit_export(&query, format, &mut out).await?;
     Ok(path.display().to_string())
 }
@@ -347,6 +357,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         users_create,
         users_set_claims,
         users_delete,
+        users_sign_out,
         sandbox_mint,
         sandbox_explain,
         clock_advance,

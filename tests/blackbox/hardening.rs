@@ -384,7 +384,12 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
         StatusCode::SEE_OTHER,
         "no code from a spent form"
     );
-    assert!(resp.text().await.unwrap().contains("expired"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("This login form can no longer be used")
+    );
 
     // Five in a row lock the user name for 30 s, on a new form too, even with the right
     // password, and the answer says when to come back.

@@ -20,5 +20,7 @@ mod overload;
 mod overview;
 mod prune;
 mod search;
+mod sessions;
 mod snapshots;
 mod transfer;
+mod unauthenticated;

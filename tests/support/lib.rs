@@ -226,12 +226,24 @@ impl TestApp {
             .url_of(e)
     }
 
+    /// Registers `draft`; when its name is taken (names are unique), as "name 2", "name 3"...
     pub async fn client(&self, draft: ClientDraft) -> Registered {
-        let c = self
-            .app
-            .client_create(&draft, &actor())
-            .await
-            .expect("client create");
+        let mut attempt = draft.clone();
+        let mut n = 1;
+        let c = loop {
+            match self.app.client_create(&attempt, &actor()).await {
+                Err(authdesk_server::api::ApiError::Invalid { fields })
+                    if fields
+                        .iter()
+                        .any(|f| f.field == "name" && f.message.contains("taken"))
+                        && n < 50 =>
+                {
+                    n += 1;
+                    attempt.name = format!("{} {n}", draft.name);
+                }
+                other => break other.expect("client create"),
+            }
+        };
         Registered {
             id: c.client.client_id,
             secret: c.client_secret,

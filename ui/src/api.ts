@@ -86,6 +86,8 @@ export const api = {
     create: (username: string, password: string, claims: Record<string, unknown>) => call<UserView>("users_create", { username, password, claims }),
     setClaims: (sub: string, claims: Record<string, unknown>) => call<UserView>("users_set_claims", { sub, claims }),
     remove: (sub: string, reason: string | null = null) => call<null>("users_delete", { sub, reason }),
+    /** Ends every login session of the person (their grants stay); how many ended. */
+    signOut: (sub: string, reason: string | null = null) => call<number>("users_sign_out", { sub, reason }),
   },
   sandbox: {
     mint: (clientId: string, sub: string | null, scope: string) => call<TokenResponse>("sandbox_mint", { clientId, sub, scope }),

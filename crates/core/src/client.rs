@@ -2,6 +2,7 @@
 
 use crate::alg::Alg;
 use crate::lifetime::{LifetimeOverrides, Lifetimes};
+use crate::names::{self, NameKind};
 use crate::redirect_uri::RedirectUri;
 use crate::scope::{self, Scope};
 use serde::{Deserialize, Serialize};
@@ -240,17 +241,29 @@ impl ClientDraft {
     /// Applies defaults and checks every registration rule. All problems are returned at once.
     pub fn validate(&self) -> Result<ClientSettings, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            errors.push(field("name", "give the application a name"));
-        } else if name.chars().count() > 200 {
-            errors.push(field("name", "the name is at most 200 characters"));
-        }
-        let partner_name = self
-            .partner_name
-            .as_ref()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty());
+        let name = match names::parse(NameKind::App, &self.name) {
+            Ok(n) => n.shown,
+            Err(_) if self.name.trim().is_empty() => {
+                errors.push(field("name", "give the application a name"));
+                String::new()
+            }
+            Err(e) => {
+                errors.push(field("name", e));
+                self.name.trim().to_string()
+            }
+        };
+        // The partner's name is shown on consent pages beside the app's: the same characters
+        // are refused (it need not be unique).
+        let partner_name = match self.partner_name.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => match names::parse(NameKind::Partner, p) {
+                Ok(n) => Some(n.shown),
+                Err(e) => {
+                    errors.push(field("partner_name", e));
+                    None
+                }
+            },
+        };
         let app_type = self.app_type.unwrap_or_default();
         let service_account = app_type == AppType::ServiceAccount;
         let client_type = self.client_type.unwrap_or(ClientType::Confidential);

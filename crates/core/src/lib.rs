@@ -16,6 +16,7 @@ pub mod error;
 pub mod issuer;
 pub mod lifetime;
 pub mod login;
+pub mod names;
 pub mod params;
 pub mod pkce;
 pub mod redirect_uri;

@@ -94,8 +94,9 @@ pub fn max_len(name: &str) -> usize {
         | "token_type_hint"
         | "prompt"
         | "decision"
-        | "interaction"
         | "csrf_token" => 128,
+        // The paused authorization request, sealed: its `state`, `nonce` and `claims` fit.
+        "interaction" => 24 * 1024,
         "login_hint" | "nonce" => 512,
         "scope" | "password" => 1024,
         "client_assertion" | "token" | "id_token_hint" => 8192,

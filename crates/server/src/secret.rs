@@ -75,6 +75,61 @@ impl SecretHasher {
     }
 }
 
+/// Seals small server state into a token a client carries and hands back (the paused
+/// authorization request in its login form): AES-256-GCM under a key derived from the
+/// registry's hash key, so every node of a registry opens what another sealed, and nothing
+/// is stored for a caller who has not signed in. `aad` names what the token is for: one
+/// purpose's token never opens as another's.
+pub struct Sealer {
+    key: aws_lc_rs::aead::LessSafeKey,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(..)")
+    }
+}
+
+impl Sealer {
+    /// The sealer whose key `hasher` derives for `purpose`.
+    pub fn derived(hasher: &SecretHasher, purpose: &str) -> Self {
+        let material = hasher.hash("sealing_key", purpose);
+        let key = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &material)
+            .expect("32 bytes make an AES-256 key");
+        Sealer {
+            key: aws_lc_rs::aead::LessSafeKey::new(key),
+        }
+    }
+
+    pub fn seal(&self, aad: &str, plaintext: &[u8]) -> String {
+        let nonce_bytes: [u8; 12] = random_bytes();
+        let nonce = aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce_bytes);
+        let mut data = plaintext.to_vec();
+        self.key
+            .seal_in_place_append_tag(nonce, aws_lc_rs::aead::Aad::from(aad.as_bytes()), &mut data)
+            .expect("AES-GCM sealing");
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&data);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// The plaintext, if `token` was sealed by this key for `aad` and not changed since.
+    pub fn open(&self, aad: &str, token: &str) -> Option<Vec<u8>> {
+        let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if raw.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, sealed) = raw.split_at(12);
+        let nonce = aws_lc_rs::aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut data = sealed.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, aws_lc_rs::aead::Aad::from(aad.as_bytes()), &mut data)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+}
+
 /// argon2's working memory (about 19 MiB with the default parameters), kept by the caller
 /// and reused: allocating it per login left the allocator holding tens of MiB per thread.
 pub type PasswordMemory = Vec<Block>;
@@ -152,6 +207,41 @@ pub fn verify_password(password: &str, stored: &str, memory: &mut PasswordMemory
 /// against it makes an unknown user name cost as much as a wrong password.
 pub fn dummy_password_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$gW5YabUrQ0pH0ufTcfBiqQ$+okkQSiBHH2JXDj2kTmq25PKs4BTrWH9IbpmA/XlGs4"
+}
+
+#[cfg(test)]
+mod sealer_tests {
+    use super::*;
+
+    #[test]
+    fn sealed_state_opens_only_unchanged_under_its_key_and_purpose() {
+        let hasher = SecretHasher::new(b"registry key");
+        let s = Sealer::derived(&hasher, "interaction");
+        let token = s.seal("login", b"paused request");
+        assert_eq!(
+            s.open("login", &token).as_deref(),
+            Some(&b"paused request"[..])
+        );
+        assert_ne!(
+            token,
+            s.seal("login", b"paused request"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(s.open("consent", &token), None, "another purpose");
+        let other = Sealer::derived(&SecretHasher::new(b"another registry"), "interaction");
+        assert_eq!(other.open("login", &token), None, "another registry's key");
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert_eq!(
+            s.open("login", &URL_SAFE_NO_PAD.encode(bytes)),
+            None,
+            "changed"
+        );
+        for junk in ["", "!!", "AAAA", &"A".repeat(40)] {
+            assert_eq!(s.open("login", junk), None, "{junk}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::{Conn, Result, StoreError, json, settings, to_json};
 use authdesk_core::alg::Alg;
 use authdesk_core::client::{AppType, AuthMethod, ClientSettings, ClientType, GrantType};
 use authdesk_core::lifetime::LifetimeOverrides;
+use authdesk_core::names::key_of;
 use authdesk_core::redirect_uri::RedirectUri;
 use authdesk_core::scope::Scope;
 use serde::{Deserialize, Serialize};
@@ -162,10 +163,11 @@ const COLUMNS: &str = "id, settings, secret_hash, secret_rotated_at, previous_se
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
     crate::on!(
         &mut *conn,
-        "INSERT INTO clients (id, name, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO clients (id, name, name_key, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         |db, sql| sqlx::query(sql)
             .bind(&c.id)
             .bind(&c.settings.name)
+            .bind(key_of(&c.settings.name))
             .bind(stored(&c.settings))
             .bind(&c.secret_hash)
             .bind(c.secret_rotated_at)
@@ -177,6 +179,51 @@ pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
             .map(|r| r.rows_affected())
     )?;
     settings::bump(conn, settings::REGISTRY_VERSION).await
+}
+
+/// The id and name of the app whose name reads as `name`, if there is one (names are unique
+/// by key: `authdesk_core::names`).
+pub async fn named(conn: &mut Conn, name: &str) -> Result<Option<(String, String)>> {
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT id, name FROM clients WHERE name_key = ?",
+        |db, sql| sqlx::query_as(sql)
+            .bind(key_of(name))
+            .fetch_optional(&mut *db)
+            .await
+    )?)
+}
+
+/// Gives every app stored before name keys existed its key; like
+/// [`crate::users::backfill_keys`], a name that reads like an earlier one stays, its key
+/// marked with its id, and is returned — (its name, the name it reads like).
+pub async fn backfill_keys(conn: &mut Conn) -> Result<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = crate::on!(
+        &mut *conn,
+        "SELECT id, name FROM clients WHERE name_key IS NULL ORDER BY created_at, id",
+        |db, sql| sqlx::query_as(sql).fetch_all(&mut *db).await
+    )?;
+    let mut collisions = Vec::new();
+    for (id, name) in rows {
+        let key = match named(conn, &name).await? {
+            None => key_of(&name),
+            Some((_, first)) => {
+                collisions.push((name.clone(), first));
+                format!("{}\u{1}{id}", key_of(&name))
+            }
+        };
+        crate::on!(
+            &mut *conn,
+            "UPDATE clients SET name_key = ? WHERE id = ?",
+            |db, sql| sqlx::query(sql)
+                .bind(&key)
+                .bind(&id)
+                .execute(&mut *db)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+    }
+    Ok(collisions)
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ClientRow>> {
@@ -225,9 +272,10 @@ pub async fn update_settings(
 ) -> Result<bool> {
     let r = crate::on!(
         &mut *conn,
-        "UPDATE clients SET name = ?, settings = ?, updated_at = ? WHERE id = ?",
+        "UPDATE clients SET name = ?, name_key = ?, settings = ?, updated_at = ? WHERE id = ?",
         |db, sql| sqlx::query(sql)
             .bind(&s.name)
+            .bind(key_of(&s.name))
             .bind(stored(s))
             .bind(now)
             .bind(id)

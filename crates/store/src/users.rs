@@ -1,6 +1,7 @@
 //! `users`: the sandbox user directory.
 
 use crate::{Conn, Result, Script, json, to_json};
+use authdesk_core::names::key_of;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
@@ -43,10 +44,13 @@ pub async fn insert(conn: &mut Conn, u: &UserRow) -> Result<()> {
     Script::once(conn, |s| insert_into(s, u)).await.map(|_| ())
 }
 
+/// Adds a user; the user name's key (`authdesk_core::names::key_of`) is stored beside it and
+/// is unique, so names that read the same cannot be two people.
 pub fn insert_into(s: &mut Script, u: &UserRow) {
-    s.statement("INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO users (sub, username, username_key, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(u.sub.clone())
         .bind(u.username.clone())
+        .bind(key_of(&u.username))
         .bind(u.password_hash.clone())
         .bind(to_json(&u.claims))
         .bind(u.created_at)
@@ -62,16 +66,58 @@ pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {
     raw.map(UserRow::try_from).transpose()
 }
 
+/// The user whose name reads as `username` (by key: `Ada`, `ADA` and `ａｄａ` find `ada`).
 pub async fn by_username(conn: &mut Conn, username: &str) -> Result<Option<UserRow>> {
     let raw: Option<Raw> = crate::on!(
         &mut *conn,
-        &format!("SELECT {COLUMNS} FROM users WHERE username = ?"),
+        &format!("SELECT {COLUMNS} FROM users WHERE username_key = ?"),
         |db, sql| sqlx::query_as(sql)
-            .bind(username)
+            .bind(key_of(username))
             .fetch_optional(&mut *db)
             .await
     )?;
     raw.map(UserRow::try_from).transpose()
+}
+
+/// Gives every user stored before name keys existed their key. Two names that read the same
+/// both stay (nobody is lost): the later one's key is marked with its `sub`, so it stays
+/// unique, and it is returned — (its name, the name it reads like) — for someone to rename.
+pub async fn backfill_keys(conn: &mut Conn) -> Result<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = crate::on!(
+        &mut *conn,
+        "SELECT sub, username FROM users WHERE username_key IS NULL ORDER BY created_at, sub",
+        |db, sql| sqlx::query_as(sql).fetch_all(&mut *db).await
+    )?;
+    let mut collisions = Vec::new();
+    for (sub, username) in rows {
+        let key = key_of(&username);
+        let taken: Option<String> = crate::on!(
+            &mut *conn,
+            "SELECT username FROM users WHERE username_key = ?",
+            |db, sql| sqlx::query_scalar(sql)
+                .bind(&key)
+                .fetch_optional(&mut *db)
+                .await
+        )?;
+        let key = match taken {
+            None => key,
+            Some(first) => {
+                collisions.push((username.clone(), first));
+                format!("{key}\u{1}{sub}")
+            }
+        };
+        crate::on!(
+            &mut *conn,
+            "UPDATE users SET username_key = ? WHERE sub = ?",
+            |db, sql| sqlx::query(sql)
+                .bind(&key)
+                .bind(&sub)
+                .execute(&mut *db)
+                .await
+                .map(|r| r.rows_affected())
+        )?;
+    }
+    Ok(collisions)
 }
 
 pub async fn list(conn: &mut Conn, limit: i64, offset: i64) -> Result<Vec<UserRow>> {

@@ -13,7 +13,7 @@ use authdesk_store::audit::{self, AuditFilter};
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
 use authdesk_store::codes::{self, CodeRow};
 use authdesk_store::grants::{self, GrantRow, GrantSelector};
-use authdesk_store::interactions::{self, InteractionRow};
+use authdesk_store::interactions;
 use authdesk_store::keys::{self, KeyRow};
 use authdesk_store::prune::{self, Cutoffs, Kind};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
@@ -143,6 +143,19 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             .await
             .map_err(|e| e.is_unique_violation())
     );
+    say!(
+        "an app name that reads like one taken refused as unique",
+        clients::insert(conn, &app("app-c", "BUDGET PAL", None))
+            .await
+            .map_err(|e| e.is_unique_violation())
+    );
+    say!(
+        "the app a name reads as",
+        (
+            clients::named(conn, "budget pal").await?,
+            clients::named(conn, "Budget Pals").await?
+        )
+    );
     let listed: Vec<String> = clients::list(conn, "", 10, 0)
         .await?
         .into_iter()
@@ -208,6 +221,31 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
     say!(
         "by username",
         users::by_username(conn, "bob").await?.map(|u| u.sub)
+    );
+    say!(
+        "by username, spelt in capitals and full width",
+        (
+            users::by_username(conn, "BOB").await?.map(|u| u.sub),
+            users::by_username(conn, "\u{ff42}\u{ff4f}\u{ff42}")
+                .await?
+                .map(|u| u.sub)
+        )
+    );
+    // Two people stored before names were keyed whose names read the same: both stay, the
+    // later one is reported, the first keeps the name.
+    conn.execute(
+        "INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at) VALUES \
+         ('sub-carol', 'carol', 'h', '{}', 1, 1), ('sub-carol2', 'CAROL', 'h', '{}', 2, 2)",
+    )
+    .await?;
+    say!("named alike, reported", users::backfill_keys(conn).await?);
+    say!(
+        "both kept, the first found by name",
+        (
+            users::get(conn, "sub-carol2").await?.map(|u| u.username),
+            users::by_username(conn, "Carol").await?.map(|u| u.sub),
+            users::backfill_keys(conn).await?
+        )
     );
     let listed: Vec<String> = users::list(conn, 10, 1)
         .await?
@@ -294,38 +332,23 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
         "session",
         sessions::get(conn, &[7; 32]).await?.map(|s| s.expires_at)
     );
-    interactions::insert(
-        conn,
-        &InteractionRow {
-            id: "i1".into(),
-            csrf_token: "c".into(),
-            request: "{}".into(),
-            sub: None,
-            auth_time: None,
-            expires_at: T0 + 600,
-        },
-    )
-    .await?;
-    interactions::set_user(conn, "i1", "sub-ada", T0 + 1).await?;
     say!(
-        "interaction",
-        interactions::get(conn, "i1")
-            .await?
-            .map(|i| (i.sub, i.auth_time))
-    );
-    say!(
-        "failed logins counted",
+        "a login form: fresh, two wrong passwords, spent twice, wrong password once spent",
         (
-            login_failures::count_on_interaction(conn, "i1").await?,
-            login_failures::count_on_interaction(conn, "i1").await?,
-            login_failures::count_on_interaction(conn, "none").await?
+            interactions::get(conn, "i1").await?,
+            interactions::fail(conn, "i1", T0 + 600).await?,
+            interactions::fail(conn, "i1", T0 + 600).await?,
+            interactions::spend(conn, "i1", T0 + 600, T0 + 1).await?,
+            interactions::spend(conn, "i1", T0 + 600, T0 + 2).await?,
+            interactions::fail(conn, "i1", T0 + 600).await?,
+            interactions::get(conn, "i1").await?
         )
     );
     say!(
-        "take twice",
+        "a form completed first",
         (
-            interactions::take(conn, "i1").await?,
-            interactions::take(conn, "i1").await?
+            interactions::spend(conn, "i2", T0 + 600, T0).await?,
+            interactions::get(conn, "i2").await?
         )
     );
     consents::put(conn, "sub-ada", "app-a", "openid", T0).await?;
@@ -350,6 +373,10 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
     )
     .await?;
     say!("login failures", login_failures::get(conn, "ada").await?);
+    say!(
+        "the same name in capitals",
+        login_failures::get(conn, "ADA").await?
+    );
     login_failures::clear(conn, "ada").await?;
     say!("cleared", login_failures::get(conn, "ada").await?);
 

@@ -8,7 +8,7 @@ import { formatTime, relative } from "../lib/jwt";
 import { countTokens, flattenTree, grantBadge, visibleRows } from "../lib/tree";
 import { loadFilters, saveFilters } from "../lib/theme";
 import { stepList } from "../lib/search";
-import { ErrorBox, State, ShortId, useNotify } from "./common";
+import { ConfirmAction, ErrorBox, State, ShortId, useNotify } from "./common";
 
 type By = "user" | "app" | "token";
 const CHAINS_KEY = "authdesk.chains";
@@ -30,6 +30,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   const [detail, setDetail] = useState<GrantDetail | null>(null);
   const [pending, setPending] = useState<{ query: GrantQuery; label: string; impact: Impact } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [signingOut, setSigningOut] = useState(false);
   const notify = useNotify();
 
   const query = (): GrantQuery => ({
@@ -139,6 +140,22 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
             <button className="danger" id="revoke-all" onClick={() => preview({ ...query(), limit: 1, offset: 0 }, by === "app" ? `all grants of application ${term}` : `all grants of user ${term}`)}>
               Revoke all of this {by === "app" ? "application's" : "user's"} grants…
             </button>
+          )}
+          {by === "user" && term && !signingOut && (
+            <button id="sign-out-everywhere" onClick={() => setSigningOut(true)}>Sign this person out everywhere…</button>
+          )}
+          {signingOut && (
+            <ConfirmAction
+              id="sign-out"
+              title="Sign this person out everywhere?"
+              impact="Every login session of theirs at this issuer ends: the next sign-in asks for the password again. Their apps keep their grants (revoke those to end the apps' access)."
+              confirmLabel="Sign out everywhere"
+              onCancel={() => setSigningOut(false)}
+              onConfirm={(reason) => {
+                setSigningOut(false);
+                api.users.signOut(term.trim(), reason || null).then((n) => notify(`Signed out: ${n} session${n === 1 ? "" : "s"} ended`), setError);
+              }}
+            />
           )}
         </div>
         <div className="panel">

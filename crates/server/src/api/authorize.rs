@@ -10,8 +10,9 @@ use authdesk_core::site::Endpoint;
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::codes::{self, CodeRow};
-use authdesk_store::interactions::{self, InteractionRow};
+use authdesk_store::interactions::{self, FormState};
 use authdesk_store::{consents, sessions};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// How long a login/consent page stays usable.
@@ -43,9 +44,28 @@ pub enum Outcome {
     Consent(PageContext),
 }
 
+/// An authorization request paused for the login and consent pages, sealed into the page's
+/// form (`Authdesk::pause`): opening a login page stores nothing. The form is bound to the
+/// browser by the interaction cookie (`id`) and posted with a CSRF token derived from it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Paused {
+    pub id: String,
+    pub request: AuthorizeRequest,
+    /// Who signed in, once someone did (the consent page's form).
+    pub sub: Option<String>,
+    pub auth_time: Option<i64>,
+    pub expires_at: i64,
+}
+
+/// What a sealed form is for: a token sealed for anything else never opens as one.
+const PAUSED_AAD: &str = "authdesk paused authorization request v1";
+
 #[derive(Debug, Clone)]
 pub struct PageContext {
+    /// The interaction cookie's value: binds the form to this browser.
     pub interaction_id: String,
+    /// The paused request, sealed: the form's `interaction` field.
+    pub form_token: String,
     pub csrf_token: String,
     pub client_name: String,
     pub scopes: Vec<String>,
@@ -57,6 +77,8 @@ pub struct PageContext {
     /// Where the login and consent forms post: the request's issuer's endpoints.
     pub login_action: String,
     pub consent_action: String,
+    /// Where the forms' answers may send the browser (the app's redirect URI's origin).
+    pub redirect_targets: Vec<String>,
 }
 
 /// Appends parameters to a registered redirect URI, keeping its own query.
@@ -77,19 +99,29 @@ impl Authdesk {
             .map_or_else(|| site.primary().url.clone(), |i| i.url.clone())
     }
 
-    /// The pages of an interaction for `req`, before a user, login hint or error is known.
-    pub(super) fn page_context(
-        &self,
-        interaction_id: &str,
-        csrf_token: &str,
-        client: &ClientRow,
-        req: &AuthorizeRequest,
-    ) -> PageContext {
+    /// The CSRF token of a paused request's forms: derived from its id under the hash key.
+    fn form_csrf(&self, id: &str) -> String {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            self.hasher().hash("form_csrf", id),
+        )
+    }
+
+    /// Seals a paused request into the token its form carries.
+    fn pause(&self, p: &Paused) -> String {
+        let json = serde_json::to_vec(p).expect("a paused request serialises");
+        self.sealer.seal(PAUSED_AAD, &json)
+    }
+
+    /// The pages of a paused request, before a user, login hint or error is known.
+    pub(super) fn page_context(&self, paused: &Paused, client: &ClientRow) -> PageContext {
+        let req = &paused.request;
         let site = self.site();
         let issuer = site.issuer(req.issuer).unwrap_or(site.primary());
         PageContext {
-            interaction_id: interaction_id.to_string(),
-            csrf_token: csrf_token.to_string(),
+            interaction_id: paused.id.clone(),
+            form_token: self.pause(paused),
+            csrf_token: self.form_csrf(&paused.id),
             client_name: client.settings.name.clone(),
             scopes: req.scope.iter().map(String::from).collect(),
             claims: req.claims.names().into_iter().map(String::from).collect(),
@@ -98,6 +130,9 @@ impl Authdesk {
             error: None,
             login_action: issuer.path_of(Endpoint::Login),
             consent_action: issuer.path_of(Endpoint::Consent),
+            redirect_targets: authdesk_core::redirect_uri::csp_source(&req.redirect_uri)
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -292,24 +327,20 @@ impl Authdesk {
             .is_some_and(|g| req.scope.is_subset_of(&g)))
     }
 
+    /// Pauses `req` for its login (or, with a signed-in user, consent) page: nothing stored.
     async fn new_interaction(
         &self,
         client: &ClientRow,
         req: &AuthorizeRequest,
         user: Option<(&str, i64)>,
     ) -> Result<PageContext> {
-        let now = self.now().timestamp();
-        let row = InteractionRow {
+        let paused = Paused {
             id: crate::secret::generate(),
-            csrf_token: crate::secret::generate(),
-            request: serde_json::to_string(req).expect("request serialises"),
+            request: req.clone(),
             sub: user.map(|u| u.0.to_string()),
             auth_time: user.map(|u| u.1),
-            expires_at: now + INTERACTION_SECONDS,
+            expires_at: self.now().timestamp() + INTERACTION_SECONDS,
         };
-        let mut script = authdesk_store::Script::new();
-        interactions::insert_into(&mut script, &row);
-        self.append(script).await?;
         let username = match user {
             Some((sub, _)) => {
                 let mut conn = self.store().read().await?;
@@ -322,68 +353,85 @@ impl Authdesk {
         Ok(PageContext {
             username,
             login_hint: req.login_hint.clone(),
-            ..self.page_context(&row.id, &row.csrf_token, client, req)
+            ..self.page_context(&paused, client)
         })
     }
 
-    /// Loads an interaction for a form post, checking the CSRF token and the browser cookie.
+    /// Opens a posted form: the sealed request (`token`), from this browser (the interaction
+    /// cookie names its id), with its CSRF token, not expired; and what is known of the form
+    /// (its wrong passwords, whether it was completed). `None` when any of it does not hold.
     pub(super) async fn interaction_for_post(
         &self,
-        id: &str,
+        token: &str,
         cookie: Option<&str>,
         csrf: &str,
-    ) -> Result<Option<(InteractionRow, AuthorizeRequest, Arc<ClientRow>)>> {
-        if cookie != Some(id) {
-            return Ok(None);
-        }
-        let mut conn = self.store().read().await?;
-        let Some(row) = interactions::get(&mut conn, id).await? else {
-            return Ok(None);
-        };
-        if row.expires_at <= self.now().timestamp()
-            || aws_lc_rs::constant_time::verify_slices_are_equal(
-                row.csrf_token.as_bytes(),
-                csrf.as_bytes(),
-            )
-            .is_err()
-        {
-            return Ok(None);
-        }
-        let req: AuthorizeRequest = serde_json::from_str(&row.request)
-            .map_err(|e| super::ApiError::Internal(e.to_string()))?;
-        drop(conn);
-        let Some(client) = self.client_cached(&req.client_id).await? else {
+    ) -> Result<Option<(Paused, Arc<ClientRow>, FormState)>> {
+        let Some(paused) = self
+            .sealer
+            .open(PAUSED_AAD, token)
+            .and_then(|json| serde_json::from_slice::<Paused>(&json).ok())
+        else {
             return Ok(None);
         };
-        Ok(Some((row, req, client)))
+        let same_browser = cookie == Some(paused.id.as_str());
+        let csrf_ok = aws_lc_rs::constant_time::verify_slices_are_equal(
+            self.form_csrf(&paused.id).as_bytes(),
+            csrf.as_bytes(),
+        )
+        .is_ok();
+        if !same_browser || !csrf_ok || paused.expires_at <= self.now().timestamp() {
+            return Ok(None);
+        }
+        let state = {
+            let mut conn = self.store().read().await?;
+            interactions::get(&mut conn, &paused.id)
+                .await?
+                .unwrap_or_default()
+        };
+        let Some(client) = self.client_cached(&paused.request.client_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((paused, client, state)))
     }
 
     /// The consent form was posted with `decision` = approve or deny.
     pub async fn authorize_consent(
         &self,
-        id: &str,
+        token: &str,
         cookie: Option<&str>,
         csrf: &str,
         decision: &str,
     ) -> Result<Outcome> {
-        let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
+        let Some((paused, client, state)) = self.interaction_for_post(token, cookie, csrf).await?
+        else {
             return Ok(Outcome::ErrorPage { message: "This consent form has expired or was not sent from this browser. Start again from the application.".into() });
         };
-        let (Some(sub), Some(auth_time)) = (row.sub.clone(), row.auth_time) else {
+        if state.spent {
+            return Ok(Outcome::ErrorPage {
+                message: "This request was already completed.".into(),
+            });
+        }
+        let (Some(sub), Some(auth_time)) = (paused.sub.clone(), paused.auth_time) else {
             return Ok(Outcome::ErrorPage {
                 message: "Log in before approving.".into(),
             });
         };
+        let req = paused.request;
         let approve = decision == "approve" && client.enabled;
         let code = approve.then(|| self.new_code(&client, &req, &sub, auth_time));
         let stored_code = code.as_ref().map(|(c, _)| c.clone());
-        let (id, client_id, scope) = (row.id.clone(), client.id.clone(), req.scope.to_string());
+        let (id, expires, client_id, scope) = (
+            paused.id.clone(),
+            paused.expires_at,
+            client.id.clone(),
+            req.scope.to_string(),
+        );
         let now = self.now().timestamp();
-        // Taking the interaction, remembering the consent and the code: all or nothing.
+        // Spending the form, remembering the consent and the code: all or nothing.
         let taken = self
             .write(move |tx| {
                 Box::pin(async move {
-                    if !interactions::take(tx, &id).await? {
+                    if !interactions::spend(tx, &id, expires, now).await? {
                         return Ok(false);
                     }
                     if let Some(c) = stored_code {

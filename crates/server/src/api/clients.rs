@@ -7,7 +7,9 @@ use authdesk_core::client::{
     AppType, AuthMethod, ClientDraft, ClientSettings, ClientType, GrantType,
 };
 use authdesk_core::clock::from_unix;
+use authdesk_core::names::{self, NameKind};
 use authdesk_core::status::{self, AppFacts};
+use authdesk_store::Conn;
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
 use authdesk_store::users;
 use chrono::{DateTime, Duration, Utc};
@@ -194,6 +196,7 @@ impl Authdesk {
         let (stored, actor) = (row.clone(), actor.clone());
         self.registry_write(move |tx| {
             Box::pin(async move {
+                name_is_free(tx, &stored.settings.name, None).await?;
                 clients::insert(tx, &stored).await?;
                 audit::record(
                     tx,
@@ -313,6 +316,7 @@ impl Authdesk {
                     let old = clients::get(tx, &id).await?.ok_or_else(|| {
                         ApiError::NotFound(format!("no application with id {id}"))
                     })?;
+                    name_is_free(tx, &settings.name, Some(&id)).await?;
                     clients::update_settings(tx, &id, &settings, now).await?;
                     let mut issued = false;
                     match (
@@ -470,6 +474,10 @@ pub const MAX_SECRET_OVERLAP: Duration = Duration::days(30);
 /// changes. A change made in this process clears the cache at once; one made by another
 /// process bumps `registry_version`, which `Authdesk::sync` watches (every `SYNC_INTERVAL`),
 /// so it takes effect within a second as SPEC §5 promises. Admin screens read the store.
+///
+/// A registry of at most [`CACHE_LIMIT`] apps is held whole (`complete`), so an id that is
+/// not there is answered from memory too: a known and an unknown client id cost the same
+/// (no store read for the unknown one), and timing does not tell which ids exist.
 #[derive(Default)]
 pub(crate) struct ClientCache {
     inner: std::sync::RwLock<CacheInner>,
@@ -481,17 +489,49 @@ struct CacheInner {
     generation: u64,
     version: Option<String>,
     rows: std::collections::HashMap<String, std::sync::Arc<ClientRow>>,
+    /// Every app of the registry is in `rows` (read whole since the last change).
+    complete: bool,
+}
+
+/// What the cache knows of an id.
+pub(crate) enum Cached {
+    Found(std::sync::Arc<ClientRow>),
+    /// The whole registry is held, and the id is not in it.
+    Absent,
+    Unknown,
 }
 
 /// Apps kept at most; beyond it the cache starts over (ids come from clients, unchecked).
-const CACHE_LIMIT: usize = 10_000;
+pub(crate) const CACHE_LIMIT: usize = 10_000;
 
 impl ClientCache {
-    fn get(&self, id: &str) -> Option<std::sync::Arc<ClientRow>> {
-        self.inner.read().expect("cache lock").rows.get(id).cloned()
+    fn get(&self, id: &str) -> Cached {
+        let c = self.inner.read().expect("cache lock");
+        match c.rows.get(id) {
+            Some(r) => Cached::Found(r.clone()),
+            None if c.complete => Cached::Absent,
+            None => Cached::Unknown,
+        }
     }
 
-    fn generation(&self) -> u64 {
+    pub(crate) fn is_complete(&self) -> bool {
+        self.inner.read().expect("cache lock").complete
+    }
+
+    /// Holds `rows`, the whole registry as read under `generation`.
+    pub(crate) fn fill(&self, generation: u64, rows: Vec<ClientRow>) {
+        let mut c = self.inner.write().expect("cache lock");
+        if c.generation != generation || rows.len() > CACHE_LIMIT {
+            return;
+        }
+        c.rows = rows
+            .into_iter()
+            .map(|r| (r.id.clone(), std::sync::Arc::new(r)))
+            .collect();
+        c.complete = true;
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
         self.inner.read().expect("cache lock").generation
     }
 
@@ -502,6 +542,7 @@ impl ClientCache {
         }
         if c.rows.len() >= CACHE_LIMIT {
             c.rows.clear();
+            c.complete = false;
         }
         c.rows.insert(row.id.clone(), row);
     }
@@ -510,6 +551,7 @@ impl ClientCache {
         let mut c = self.inner.write().expect("cache lock");
         c.generation += 1;
         c.rows.clear();
+        c.complete = false;
     }
 
     /// Notes the registry version in the store; a new one clears the cache.
@@ -519,6 +561,7 @@ impl ClientCache {
             c.version = version;
             c.generation += 1;
             c.rows.clear();
+            c.complete = false;
         }
     }
 }
@@ -529,8 +572,10 @@ impl Authdesk {
         &self,
         id: &str,
     ) -> Result<Option<std::sync::Arc<ClientRow>>> {
-        if let Some(c) = self.clients.get(id) {
-            return Ok(Some(c));
+        match self.clients.get(id) {
+            Cached::Found(c) => return Ok(Some(c)),
+            Cached::Absent => return Ok(None),
+            Cached::Unknown => {}
         }
         let generation = self.clients.generation();
         let row = {
@@ -542,5 +587,17 @@ impl Authdesk {
             self.clients.insert(generation, r.clone());
             r
         }))
+    }
+}
+
+/// Refuses an app name that reads like another app's (`authdesk_core::names`): people pick an
+/// app by its name in lists, audit lines and consent pages. `this` is the app being renamed.
+async fn name_is_free(tx: &mut Conn, name: &str, this: Option<&str>) -> Result<()> {
+    match clients::named(tx, name).await? {
+        Some((id, existing)) if Some(id.as_str()) != this => Err(ApiError::invalid(
+            "name",
+            names::taken(NameKind::App, name, &existing),
+        )),
+        _ => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ use authdesk_core::status::{
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::grants::{self, GrantRow, GrantSelector, Impact, NamedGrant};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
+use authdesk_store::{consents, sessions};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -273,7 +274,10 @@ impl Authdesk {
         Ok(grants::impact(&mut conn, selector, self.now().timestamp()).await?)
     }
 
-    /// Revokes one grant, all of a user's (optionally for one app), or all of an app's.
+    /// Revokes one grant, all of a user's (optionally for one app), or all of an app's — and
+    /// with them what would let the app get a new grant without asking: the user's approval
+    /// of those apps (consent), and, for a user's grants, the user's login sessions (a
+    /// `prompt=none` request then needs the person again).
     pub async fn grant_revoke(
         &self,
         selector: &GrantSelector,
@@ -291,9 +295,51 @@ impl Authdesk {
                 let impact = grants::impact(tx, &selector, now).await?;
                 grants::revoke(tx, &selector, now, &actor.name, &reason).await?;
                 let (client_id, sub, grant_id) = selector.parts();
-                let detail = json!({"client_id": client_id, "sub": sub, "grant_id": grant_id, "impact": impact, "reason": reason});
+                // Whose approvals and sessions end with these grants.
+                let (person, app) = match &selector {
+                    GrantSelector::Grant(id) => match grants::get(tx, id).await? {
+                        Some(g) => (Some(g.sub), Some(g.client_id)),
+                        None => (None, None),
+                    },
+                    GrantSelector::User { sub, client_id } => (Some(sub.clone()), client_id.clone()),
+                    GrantSelector::App(c) => (None, Some(c.clone())),
+                };
+                let consents_forgotten =
+                    consents::forget(tx, person.as_deref(), app.as_deref()).await?;
+                let sessions_ended = match &person {
+                    Some(p) => sessions::delete_for_user(tx, p).await?,
+                    None => 0,
+                };
+                let detail = json!({"client_id": client_id, "sub": sub, "grant_id": grant_id, "impact": impact, "reason": reason,
+                    "consents_forgotten": consents_forgotten, "sessions_ended": sessions_ended});
                 audit::record(tx, now, &actor, AuditAction::GrantRevoke, selector.target(), detail).await?;
                 Ok(impact)
+            })
+        })
+        .await
+    }
+
+    /// Signs a person out everywhere: ends every login session of theirs at this issuer (their
+    /// grants stay; revoke them to end the apps' access). Returns how many ended.
+    pub async fn user_sign_out(&self, sub: &str, actor: &Actor) -> Result<u64> {
+        let now = self.now().timestamp();
+        let (sub, actor) = (sub.to_string(), actor.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                if authdesk_store::users::get(tx, &sub).await?.is_none() {
+                    return Err(ApiError::NotFound(format!("no user with sub {sub}")));
+                }
+                let ended = sessions::delete_for_user(tx, &sub).await?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    AuditAction::SessionEnd,
+                    &sub,
+                    json!({"via": "sign_out_everywhere", "sessions_ended": ended}),
+                )
+                .await?;
+                Ok(ended)
             })
         })
         .await

@@ -3,14 +3,13 @@
 //! or not, is locked for a growing time). Every failure is audited as `user.login_failed`
 //! with the user name, never the password.
 
-use super::authorize::{Outcome, PageContext, SESSION_SECONDS};
+use super::authorize::{Outcome, PageContext, Paused, SESSION_SECONDS};
 use super::{Actor, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::OAuthError;
-use authdesk_core::authorize::Request as AuthorizeRequest;
 use authdesk_core::login::{self, Failures};
 use authdesk_store::clients::ClientRow;
-use authdesk_store::interactions::{self, InteractionRow};
+use authdesk_store::interactions;
 use authdesk_store::{codes, login_failures, sessions};
 use serde_json::json;
 
@@ -24,17 +23,21 @@ impl Authdesk {
     /// The login form was posted. Returns the outcome and, on success, a new session id.
     pub async fn authorize_login(
         &self,
-        id: &str,
+        token: &str,
         cookie: Option<&str>,
         csrf: &str,
         username: &str,
         password: &str,
     ) -> Result<(Outcome, Option<String>)> {
-        let Some((row, req, client)) = self.interaction_for_post(id, cookie, csrf).await? else {
+        let Some((paused, client, state)) = self.interaction_for_post(token, cookie, csrf).await?
+        else {
             return Ok((Outcome::ErrorPage { message: "This login form has expired or was not sent from this browser. Start again from the application.".into() }, None));
         };
+        if state.spent {
+            return Ok((Outcome::ErrorPage { message: "This login form can no longer be used (it was completed, or had too many wrong passwords). Start again from the application.".into() }, None));
+        }
         let username: String = username.chars().take(USERNAME_MAX).collect();
-        let blank = self.page_context(&row.id, &row.csrf_token, &client, &req);
+        let blank = self.page_context(&paused, &client);
         let page = |error: &str| PageContext {
             login_hint: Some(username.clone()),
             error: Some(error.to_string()),
@@ -50,7 +53,7 @@ impl Authdesk {
             return Ok((throttled(page, wait), None));
         }
         let Some(user) = user else {
-            let (on_form, failures) = self.login_failed(&row, &client, &username).await?;
+            let (on_form, failures) = self.login_failed(&paused, &client, &username).await?;
             let now = self.now().timestamp();
             if on_form.is_none_or(|n| n >= login::INTERACTION_FAILURES) {
                 return Ok((Outcome::ErrorPage { message: "Too many wrong passwords on this login form. Start again from the application.".into() }, None));
@@ -60,7 +63,7 @@ impl Authdesk {
                 None => (Outcome::Login(page(WRONG)), None),
             });
         };
-        self.login_succeeded(row, req, client, user.sub, user.username)
+        self.login_succeeded(paused, client, user.sub, user.username)
             .await
     }
 
@@ -78,22 +81,23 @@ impl Authdesk {
     /// it is gone) and the user name's record.
     async fn login_failed(
         &self,
-        row: &InteractionRow,
+        paused: &Paused,
         client: &ClientRow,
         username: &str,
     ) -> Result<(Option<i64>, Failures)> {
         let now = self.now().timestamp();
-        let (id, client_id, username) = (row.id.clone(), client.id.clone(), username.to_string());
+        let (id, expires) = (paused.id.clone(), paused.expires_at);
+        let (client_id, username) = (client.id.clone(), username.to_string());
         let audited = self.unauthenticated_audit();
         self.write(move |tx| {
             Box::pin(async move {
-                let on_form = login_failures::count_on_interaction(tx, &id).await?;
+                let on_form = interactions::fail(tx, &id, expires).await?;
                 let prev = login_failures::get(tx, &username).await?;
                 let next = login::after_failure(prev.as_ref(), now);
                 login_failures::put(tx, &username, &next).await?;
                 let form_spent = on_form.is_some_and(|n| n >= login::INTERACTION_FAILURES);
                 if form_spent {
-                    interactions::take(tx, &id).await?;
+                    interactions::spend(tx, &id, expires, now).await?;
                 }
                 if let Some(suppressed) = audited {
                     let detail = json!({
@@ -122,13 +126,13 @@ impl Authdesk {
     /// comes next) or the code: one unit of work.
     async fn login_succeeded(
         &self,
-        row: InteractionRow,
-        req: AuthorizeRequest,
+        paused: Paused,
         client: std::sync::Arc<ClientRow>,
         sub: String,
         username: String,
     ) -> Result<(Outcome, Option<String>)> {
         let now = self.now().timestamp();
+        let req = paused.request.clone();
         if let Some(refused) = self.wrong_user(&req, &sub) {
             return Ok((refused, None));
         }
@@ -145,7 +149,12 @@ impl Authdesk {
         let code =
             (client.enabled && !needs_consent).then(|| self.new_code(&client, &req, &sub, now));
         let stored_code = code.as_ref().map(|(c, _)| c.clone());
-        let (id, who, enabled) = (row.id.clone(), username.clone(), client.enabled);
+        let (id, expires, who, enabled) = (
+            paused.id.clone(),
+            paused.expires_at,
+            username.clone(),
+            client.enabled,
+        );
         let completed = self
             .write(move |tx| {
                 Box::pin(async move {
@@ -157,12 +166,10 @@ impl Authdesk {
                         return Ok(true);
                     }
                     match stored_code {
-                        None => {
-                            interactions::set_user(tx, &id, &sub, now).await?;
-                            Ok(true)
-                        }
+                        // Consent comes next: the user travels sealed in its form.
+                        None => Ok(true),
                         Some(c) => {
-                            if !interactions::take(tx, &id).await? {
+                            if !interactions::spend(tx, &id, expires, now).await? {
                                 return Ok(false);
                             }
                             codes::insert(tx, &c).await?;
@@ -193,9 +200,14 @@ impl Authdesk {
         }
         match code {
             None => {
+                let signed_in = Paused {
+                    sub: Some(sub),
+                    auth_time: Some(now),
+                    ..paused
+                };
                 let ctx = PageContext {
                     username: Some(username),
-                    ..self.page_context(&row.id, &row.csrf_token, &client, &req)
+                    ..self.page_context(&signed_in, &client)
                 };
                 Ok((Outcome::Consent(ctx), session_id.clone()))
             }

@@ -197,6 +197,8 @@ pub struct Authdesk {
     metrics: Arc<crate::metrics::Metrics>,
     /// Keys fetched from apps' JWKS URIs.
     jwks: crate::client_keys::JwksCache,
+    /// Seals paused authorization requests into their forms (`authorize::Paused`).
+    sealer: crate::secret::Sealer,
 }
 
 /// How to open a data directory.
@@ -334,29 +336,44 @@ impl Authdesk {
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();
-        let (mode, hash_key, issuer, profile) = store
-            .write(
-                move |tx: &mut Conn| -> BoxFuture<'_, Result<(String, String, String, String)>> {
-                    Box::pin(async move {
-                        settings::lock_setup(tx).await?;
-                        let mode = settings::init(tx, settings::MODE, new_mode).await?;
-                        let hash_key =
-                            settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
-                        let issuer = settings::init(tx, settings::ISSUER, DEFAULT_ISSUER).await?;
-                        let profile = settings::get(tx, settings::PROFILE).await?;
-                        if authdesk_store::keys::all(tx).await?.is_empty() {
-                            let row = signing::generate(Alg::RS256, now)
-                                .map_err(|e| ApiError::Internal(e.to_string()))?;
-                            authdesk_store::keys::insert(tx, &row).await?;
-                            settings::init(tx, settings::ACCESS_TOKEN_ALG, Alg::RS256.as_str())
-                                .await?;
-                        }
-                        Ok((mode, hash_key, issuer, profile.unwrap_or_default()))
-                    })
-                },
-            )
+        type Setup = (String, String, String, String, Vec<(String, String)>);
+        let (mode, hash_key, issuer, profile, same_names) = store
+            .write(move |tx: &mut Conn| -> BoxFuture<'_, Result<Setup>> {
+                Box::pin(async move {
+                    settings::lock_setup(tx).await?;
+                    let mode = settings::init(tx, settings::MODE, new_mode).await?;
+                    let hash_key =
+                        settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
+                    let issuer = settings::init(tx, settings::ISSUER, DEFAULT_ISSUER).await?;
+                    let profile = settings::get(tx, settings::PROFILE).await?;
+                    if authdesk_store::keys::all(tx).await?.is_empty() {
+                        let row = signing::generate(Alg::RS256, now)
+                            .map_err(|e| ApiError::Internal(e.to_string()))?;
+                        authdesk_store::keys::insert(tx, &row).await?;
+                        settings::init(tx, settings::ACCESS_TOKEN_ALG, Alg::RS256.as_str()).await?;
+                    }
+                    // Names stored before they were keyed (authdesk_core::names).
+                    let mut same_names: Vec<(String, String)> =
+                        authdesk_store::users::backfill_keys(tx).await?;
+                    same_names.extend(authdesk_store::clients::backfill_keys(tx).await?);
+                    Ok((
+                        mode,
+                        hash_key,
+                        issuer,
+                        profile.unwrap_or_default(),
+                        same_names,
+                    ))
+                })
+            })
             .await
             .map_err(|e| anyhow::anyhow!("cannot initialise {shown}: {e}"))?;
+        for (name, like) in &same_names {
+            tracing::warn!(
+                "the name '{}' reads the same as '{}': both are kept; rename one so people can tell them apart",
+                authdesk_core::names::for_terminal(name),
+                authdesk_core::names::for_terminal(like),
+            );
+        }
         let profile = Profile::parse(&profile).unwrap_or_default();
         let issuer_base = Issuer::parse(&issuer)
             .or_else(|_| Issuer::parse(DEFAULT_ISSUER))
@@ -373,6 +390,10 @@ impl Authdesk {
             mode,
             clock: Arc::new(OffsetClock::with_base(base)),
             hasher: SecretHasher::new(hash_key.as_bytes()),
+            sealer: crate::secret::Sealer::derived(
+                &SecretHasher::new(hash_key.as_bytes()),
+                "paused_authorization",
+            ),
             keyring: RwLock::new(Arc::new(keyring)),
             site: RwLock::new(Arc::new(Site::new(profile, &issuer_base))),
             sso_over_http: Default::default(),
@@ -510,6 +531,13 @@ impl Authdesk {
         self.clock.set_offset(Duration::seconds(secs));
         self.clients
             .observe(settings::get(&mut conn, settings::REGISTRY_VERSION).await?);
+        if !self.clients.is_complete() {
+            // The whole registry, if it is small enough to hold (see `ClientCache`).
+            let generation = self.clients.generation();
+            let limit = i64::try_from(clients::CACHE_LIMIT).unwrap_or(i64::MAX) + 1;
+            let rows = authdesk_store::clients::list(&mut conn, "", limit, 0).await?;
+            self.clients.fill(generation, rows);
+        }
         drop(conn);
         let fp = key_fingerprint(&self.store).await?;
         if fp != self.keyring.read().expect("keyring lock").fingerprint {

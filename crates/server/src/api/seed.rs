@@ -7,10 +7,10 @@ use super::{Actor, ApiError, Authdesk, Result, audit};
 use crate::secret;
 use authdesk_core::client::{ClientDraft, GrantType};
 use authdesk_core::lifetime::Lifetimes;
-use authdesk_store::Script;
 use authdesk_store::grants::{self, GrantRow};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::users::{self, UserRow};
+use authdesk_store::{Script, clients};
 use serde::Serialize;
 use serde_json::json;
 
@@ -108,6 +108,15 @@ impl Authdesk {
         }
         let mut apps = Vec::new();
         for (name, partner) in APPS {
+            // Seeding again reuses the apps by name (names are unique).
+            let existing = {
+                let mut conn = self.store().read().await?;
+                clients::named(&mut conn, name).await?
+            };
+            if let Some((id, _)) = existing {
+                apps.push(id);
+                continue;
+            }
             let created = self
                 .client_create(
                     &ClientDraft {

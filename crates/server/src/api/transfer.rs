@@ -22,6 +22,7 @@ use super::audit::{self, AuditAction};
 use super::{Actor, ApiError, Authdesk, Result};
 use crate::signing::{self, Alg};
 use authdesk_core::client::ClientDraft;
+use authdesk_core::names::{self, NameKind, for_terminal};
 use authdesk_store::clients::{self, ClientRow};
 use authdesk_store::keys::{self, KeyRow};
 use authdesk_store::users::{self, UserRow};
@@ -30,7 +31,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What the document says it is.
 pub const FORMAT: &str = "authdesk-registry";
@@ -145,6 +146,20 @@ fn unique<'a>(what: &str, ids: impl IntoIterator<Item = &'a str>) -> Result<()> 
     Ok(())
 }
 
+fn unique_names<'a>(what: &str, names: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let mut seen = HashMap::new();
+    for name in names {
+        if let Some(first) = seen.insert(names::key_of(name), name) {
+            return Err(ApiError::Refused(format!(
+                "the file names {what} {:?} twice (as {:?})",
+                names::for_terminal(first),
+                names::for_terminal(name)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a file's text, refusing other documents and newer versions with a clear message.
 pub fn parse(text: &str) -> Result<RegistryFile> {
     let head: Value = serde_json::from_str(text)
@@ -251,7 +266,12 @@ impl Authdesk {
         let now = self.now().timestamp();
         unique("app id", file.apps.iter().map(|a| a.client_id.as_str()))?;
         unique("person", file.users.iter().map(|u| u.sub.as_str()))?;
-        unique("user name", file.users.iter().map(|u| u.username.as_str()))?;
+        // Names that read the same (authdesk_core::names) are one name, within the file too.
+        unique_names("user name", file.users.iter().map(|u| u.username.as_str()))?;
+        unique_names(
+            "app name",
+            file.apps.iter().map(|a| a.registration.name.as_str()),
+        )?;
         unique("key id", file.keys.iter().map(|k| k.kid.as_str()))?;
         let own_key = self.hasher().fingerprint();
         let carries_secrets = file.apps.iter().any(|a| a.secret_hash.is_some());
@@ -311,13 +331,9 @@ impl Authdesk {
         let mut people = Vec::with_capacity(file.users.len());
         for u in &file.users {
             check_id("person", &u.sub)?;
-            let name = u.username.trim();
-            if name.is_empty() || name.len() > MAX_ID || name.chars().any(char::is_control) {
-                return Err(ApiError::Refused(format!(
-                    "person {}: a user name is 1 to {MAX_ID} printable characters",
-                    u.sub
-                )));
-            }
+            let name = names::parse(NameKind::User, &u.username)
+                .map_err(|e| ApiError::Refused(format!("person {}: {e}", u.sub)))?
+                .shown;
             if !crate::secret::is_password_hash(&u.password_hash) {
                 return Err(ApiError::Refused(format!(
                     "person {} ({name}): password_hash is not an argon2 hash",
@@ -328,7 +344,7 @@ impl Authdesk {
                 .map_err(|e| ApiError::Refused(format!("person {} ({name}): {e}", u.sub)))?;
             people.push(UserRow {
                 sub: u.sub.clone(),
-                username: name.to_string(),
+                username: name,
                 password_hash: u.password_hash.clone(),
                 claims: u.claims.clone(),
                 created_at: now,
@@ -386,13 +402,23 @@ async fn insert_all(
     for a in &apps {
         if clients::get(tx, &a.id).await?.is_some() {
             taken.push(format!("app id {}", a.id));
+        } else if let Some((_, existing)) = clients::named(tx, &a.settings.name).await? {
+            taken.push(format!(
+                "app name {} (as {})",
+                for_terminal(&a.settings.name),
+                for_terminal(&existing)
+            ));
         }
     }
     for u in &people {
         if users::get(tx, &u.sub).await?.is_some() {
             taken.push(format!("person {}", u.sub));
-        } else if users::by_username(tx, &u.username).await?.is_some() {
-            taken.push(format!("user name {}", u.username));
+        } else if let Some(existing) = users::by_username(tx, &u.username).await? {
+            taken.push(format!(
+                "user name {} (as {})",
+                for_terminal(&u.username),
+                for_terminal(&existing.username)
+            ));
         }
     }
     let stored: Vec<KeyRow> = keys::all(tx).await?;

@@ -5,8 +5,9 @@ use crate::api::audit::AuditAction;
 use crate::secret;
 use authdesk_core::claims;
 use authdesk_core::clock::from_unix;
-use authdesk_store::grants;
+use authdesk_core::names::{self, NameKind, taken};
 use authdesk_store::users::{self, UserRow};
+use authdesk_store::{consents, grants, sessions};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -104,13 +105,9 @@ impl Authdesk {
         claims: Map<String, Value>,
         actor: &Actor,
     ) -> Result<UserView> {
-        let username = username.trim();
-        if username.is_empty() || username.len() > 200 || username.chars().any(char::is_control) {
-            return Err(ApiError::invalid(
-                "username",
-                "a user name is 1 to 200 printable characters",
-            ));
-        }
+        let username = names::parse(NameKind::User, username)
+            .map_err(|e| ApiError::invalid("username", e))?
+            .shown;
         if password.len() < 8 {
             return Err(ApiError::invalid(
                 "password",
@@ -125,7 +122,7 @@ impl Authdesk {
             .await?;
         let row = UserRow {
             sub: uuid::Uuid::new_v4().to_string(),
-            username: username.to_string(),
+            username,
             password_hash: hash,
             claims,
             created_at: now,
@@ -134,10 +131,10 @@ impl Authdesk {
         let (stored, actor) = (row.clone(), actor.clone());
         self.write(move |tx| {
             Box::pin(async move {
-                if users::by_username(tx, &stored.username).await?.is_some() {
+                if let Some(other) = users::by_username(tx, &stored.username).await? {
                     return Err(ApiError::invalid(
                         "username",
-                        format!("the user name '{}' is taken", stored.username),
+                        taken(NameKind::User, &stored.username, &other.username),
                     ));
                 }
                 users::insert(tx, &stored).await?;
@@ -214,13 +211,16 @@ impl Authdesk {
                     "user deleted",
                 )
                 .await?;
+                // And their login sessions and approvals: nothing of theirs signs anyone in.
+                let sessions_ended = sessions::delete_for_user(tx, &sub).await?;
+                consents::forget(tx, Some(&sub), None).await?;
                 audit::record(
                     tx,
                     now,
                     &actor,
                     AuditAction::UserDelete,
                     &sub,
-                    json!({"grants_revoked": revoked}),
+                    json!({"grants_revoked": revoked, "sessions_ended": sessions_ended}),
                 )
                 .await?;
                 Ok(())

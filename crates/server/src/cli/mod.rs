@@ -44,7 +44,13 @@ pub struct Cli {
     pub data_dir: Option<PathBuf>,
     /// The database: a PostgreSQL URL (postgres://user@host/db) that several `serve` nodes,
     /// consoles and commands share, or a data directory as with --data-dir.
-    #[arg(long, global = true, env = "AUTHDESK_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "AUTHDESK_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub database: Option<String>,
     /// Print one JSON object on stdout instead of a table.
     #[arg(long, global = true)]
@@ -122,7 +128,14 @@ pub enum Command {
     /// Copy this data directory into an empty PostgreSQL database (every table, counts
     /// verified, all or nothing); then point every node at it with --database.
     Migrate {
-        #[arg(long, value_name = "URL")]
+        /// The PostgreSQL URL; `-` reads it from standard input, and AUTHDESK_MIGRATE_TO may
+        /// hold it (a password on the command line is visible in the process list).
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "AUTHDESK_MIGRATE_TO",
+            hide_env_values = true
+        )]
         to: String,
     },
     /// Write the registry (apps, people) as versioned JSON, to FILE (created owner-only, never
@@ -190,6 +203,27 @@ pub fn default_config_dir() -> PathBuf {
     dirs::config_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join("authdesk")
+}
+
+/// `migrate --to`'s URL: as given, or read from standard input for `-`. A password given on
+/// the command line is warned about (any user of the machine sees it in the process list).
+fn migration_target(given: &str) -> Result<String, Failure> {
+    let url = if given == "-" {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure(format!("cannot read the URL from standard input: {e}")))?;
+        line.trim().to_string()
+    } else {
+        given.to_string()
+    };
+    let has_password = url::Url::parse(&url).is_ok_and(|u| u.password().is_some());
+    if has_password && std::env::args().any(|a| a.contains(&url)) {
+        eprintln!(
+            "warning: the URL's password is visible to every user of this machine in the process list; pass the URL in AUTHDESK_MIGRATE_TO or with --to - on standard input"
+        );
+    }
+    Ok(url)
 }
 
 /// Where the command works: `--database` (or AUTHDESK_DATABASE_URL), else `--data-dir` (or
@@ -311,6 +345,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import { file } => admin::import(&app, &file, j, &actor).await,
         Command::Migrate { to } => {
+            let to = migration_target(&to)?;
             if !matches!(Database::parse(&to), Database::Postgres(_)) {
                 return Err(Failure(
                     "--to must be a PostgreSQL URL (postgres://user@host/database)".into(),

@@ -10,10 +10,12 @@ use crate::api::tokens::TokenResponse;
 use crate::api::users::UserView;
 use crate::api::{ClockView, mode_name};
 use authdesk_core::clock::{format_duration, from_unix};
+use authdesk_core::names::for_terminal;
 use authdesk_store::audit::AuditRow;
 use authdesk_store::grants::Impact;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Prints `view` as one JSON object with `--json`, else `text()`. The JSON goes through a
 /// `serde_json::Value` (object keys sorted), as it always has: scripts may compare it as text.
@@ -30,7 +32,13 @@ pub(super) fn print<T: Serialize + ?Sized>(
 }
 
 /// A plain text table: a header row and aligned columns.
+/// Cells are caller-chosen text (names, audit targets): escaped for the terminal
+/// (`authdesk_core::names::for_terminal`), so none can start a line or send an escape code.
 fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.iter().map(|c| for_terminal(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -68,7 +76,7 @@ fn kv(pairs: &[(&str, String)]) -> String {
     let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     pairs
         .iter()
-        .map(|(k, v)| format!("{k:<w$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<w$}  {}\n", for_terminal(v)))
         .collect()
 }
 
@@ -342,7 +350,7 @@ pub(super) fn audit(rows: &[AuditRow], total: i64) -> String {
                     from_unix(r.at).to_rfc3339(),
                     r.actor.clone(),
                     r.action.clone(),
-                    r.target.clone(),
+                    quoted_if_odd(&r.target),
                 ]
             })
             .collect(),
@@ -354,6 +362,19 @@ pub(super) fn audit(rows: &[AuditRow], total: i64) -> String {
         )
     } else {
         shown
+    }
+}
+
+/// An audit target as stored (a failed login's is whatever user name was typed), in quotes
+/// when it holds anything but plain visible text, so it reads as one value.
+fn quoted_if_odd(target: &str) -> String {
+    let plain = matches!(for_terminal(target), Cow::Borrowed(_))
+        && !target.contains([' ', '"'])
+        && !target.is_empty();
+    if plain {
+        target.to_string()
+    } else {
+        format!("\"{target}\"")
     }
 }
 
@@ -455,5 +476,30 @@ mod tests {
         for cell in ["g-1", "Budget app", "c-1", "(deleted)", "s-1", "active"] {
             assert!(row.contains(cell), "{cell} in {row}");
         }
+    }
+
+    /// A failed login's user name is stored as typed; in `authdesk audit` it stays one quoted
+    /// cell: no forged row, no colour, no bell.
+    #[test]
+    fn an_audit_target_cannot_forge_a_row_or_send_escapes() {
+        let forged = "mallory\n2026-12-06T00:00:00+00:00  console  client.delete  app-1\u{1b}[31mRED\u{1b}[0m\u{7}";
+        let row = |target: &str| AuditRow {
+            id: 1,
+            at: 1_800_000_000,
+            actor: "http".into(),
+            action: "user.login_failed".into(),
+            target: target.into(),
+            detail: "{}".into(),
+            recorded_at: None,
+        };
+        let text = audit(&[row(forged), row("ada")], 2);
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{text}");
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.ends_with("\"mallory\\n2026-12-06T00:00:00+00:00  console  client.delete  app-1\\u{1b}[31mRED\\u{1b}[0m\\u{7}\""),
+            "{line}"
+        );
+        assert!(text.lines().nth(2).unwrap().ends_with("  ada"), "{text}");
     }
 }

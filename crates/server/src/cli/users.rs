@@ -31,6 +31,13 @@ pub enum UsersCmd {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Sign a person out everywhere: end every login session of theirs (grants stay).
+    SignOut {
+        sub: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 pub(super) async fn run(
@@ -64,6 +71,13 @@ pub(super) async fn run(
             app.user_delete(&sub, actor).await?;
             print(j, &json!({"deleted": sub}), || {
                 format!("user {sub} deleted\n")
+            });
+        }
+        UsersCmd::SignOut { sub, reason } => {
+            let actor = &actor.clone().because(reason.as_deref());
+            let ended = app.user_sign_out(&sub, actor).await?;
+            print(j, &json!({"sub": sub, "sessions_ended": ended}), || {
+                format!("{ended} login session(s) of {sub} ended\n")
             });
         }
     }

@@ -16,21 +16,33 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 pub async fn guard(State(app): State<Arc<Authdesk>>, req: Request, next: Next) -> Response {
-    let host = req
+    let hosts = req.headers().get_all(header::HOST).iter().count();
+    let named = req
         .headers()
         .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            req.uri()
-                .authority()
-                .map(axum::http::uri::Authority::as_str)
-        });
+        .and_then(|v| v.to_str().ok());
+    // An absolute-form request line (`GET http://host/path`) names a host of its own: it
+    // must be the Host header's, and pass the same check.
+    let absolute = req
+        .uri()
+        .authority()
+        .map(axum::http::uri::Authority::as_str);
+    let host = named.or(absolute);
+    let disagree = matches!((named, absolute), (Some(h), Some(a)) if !h.eq_ignore_ascii_case(a));
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let mut resp = match host {
+        _ if hosts > 1 => HttpError::from(OAuthError::invalid_request(
+            "the request has more than one Host header",
+        ))
+        .into_response(),
+        _ if disagree => HttpError::from(OAuthError::invalid_request(
+            "the request line names another host than the Host header",
+        ))
+        .into_response(),
         Some(h) if !host_allowed(h, &app.issuer()) => HttpError::from(OAuthError::invalid_request(
             "the Host header names neither this issuer nor a loopback address",
         ))

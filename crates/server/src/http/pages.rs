@@ -28,17 +28,40 @@ button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:6px;backgro
 button.secondary{background:#e4e8ee;color:#1d2733;margin-left:.5rem}.error{color:#a31515;background:#fdecec;padding:.6rem;border-radius:6px}
 ul{padding-left:1.2rem}code{background:#eef1f5;padding:.1rem .3rem;border-radius:4px}.sandbox{font-size:.8rem;color:#6b7785}";
 
+/// A page without a form: nothing may be posted from it.
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_posting_to(status, title, body, &[])
+}
+
+/// A page whose form posts here and whose answer may redirect the browser to `targets` (the
+/// app's redirect URI): the CSP's `form-action` allows exactly those, since browsers apply it
+/// to a form's redirects too.
+pub fn page_posting_to(
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    targets: &[String],
+) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}<p class=\"sandbox\">Authdesk sandbox issuer</p></main></body></html>",
         escape(title)
     );
     let mut r = (status, Html(html)).into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"),
+    let form_action = if targets.is_empty() {
+        "'self'".to_string()
+    } else {
+        format!("'self' {}", targets.join(" "))
+    };
+    let csp = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action {form_action}"
     );
+    // Registered redirect URIs are ASCII (`redirect_uri`), so the header is valid; were one
+    // not, the page would still get the strictest policy rather than none.
+    let csp = HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ));
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -80,11 +103,11 @@ pub fn login(ctx: &PageContext) -> Response {
 </form>",
         app = escape(&ctx.client_name),
         action = escape(&ctx.login_action),
-        id = escape(&ctx.interaction_id),
+        id = escape(&ctx.form_token),
         csrf = escape(&ctx.csrf_token),
         hint = escape(ctx.login_hint.as_deref().unwrap_or("")),
     );
-    page(
+    page_posting_to(
         if ctx.error.is_some() {
             StatusCode::UNAUTHORIZED
         } else {
@@ -92,6 +115,7 @@ pub fn login(ctx: &PageContext) -> Response {
         },
         "Sign in",
         &body,
+        &ctx.redirect_targets,
     )
 }
 
@@ -122,10 +146,10 @@ pub fn consent(ctx: &PageContext) -> Response {
         app = escape(&ctx.client_name),
         user = escape(ctx.username.as_deref().unwrap_or("")),
         action = escape(&ctx.consent_action),
-        id = escape(&ctx.interaction_id),
+        id = escape(&ctx.form_token),
         csrf = escape(&ctx.csrf_token),
     );
-    page(StatusCode::OK, "Allow access", &body)
+    page_posting_to(StatusCode::OK, "Allow access", &body, &ctx.redirect_targets)
 }
 
 /// The logout confirmation (RP-Initiated Logout 1.0 §2: the OP asks the user).
@@ -165,7 +189,13 @@ pub fn logout_confirm(c: &crate::api::logout::Confirm) -> Response {
         uri = hidden("post_logout_redirect_uri", r.redirect_uri.as_deref()),
         st = hidden("state", r.state.as_deref()),
     );
-    page(StatusCode::OK, "Sign out", &body)
+    let targets: Vec<String> = r
+        .redirect_uri
+        .as_deref()
+        .and_then(authdesk_core::redirect_uri::csp_source)
+        .into_iter()
+        .collect();
+    page_posting_to(StatusCode::OK, "Sign out", &body, &targets)
 }
 
 /// After the confirmation, when no app asked to get the user back.
@@ -181,6 +211,35 @@ pub fn logged_out(signed_out: bool) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forms_may_send_the_browser_only_here_and_to_the_app() {
+        assert_eq!(
+            authdesk_core::redirect_uri::csp_source("https://app.example.com/cb?x=1").as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(
+            authdesk_core::redirect_uri::csp_source("http://127.0.0.1:9/callback").as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert_eq!(
+            authdesk_core::redirect_uri::csp_source("com.example.app:/oauth2").as_deref(),
+            Some("com.example.app:")
+        );
+        let r = page_posting_to(StatusCode::OK, "t", "", &["https://app.example.com".into()]);
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.ends_with("form-action 'self' https://app.example.com"),
+            "{csp}"
+        );
+        let r = page(StatusCode::OK, "t", "");
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.ends_with("form-action 'self'"), "{csp}");
+    }
 
     #[test]
     fn escapes_everything_reflected() {
