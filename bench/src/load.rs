@@ -32,6 +32,14 @@ pub enum Scenario {
     Introspect,
     /// GET /jwks: the HTTP stack's own ceiling.
     Jwks,
+    /// GET /authorize alone: the login page an unauthenticated caller can ask for (nothing is
+    /// stored for it; the paused request is sealed into the form).
+    LoginPage,
+    /// client_credentials with the app's id and a wrong secret: refused 401.
+    WrongSecret,
+    /// The same with an id no app has: refused 401 after the same work, so the two times
+    /// match and do not tell which ids exist.
+    UnknownId,
 }
 
 impl Scenario {
@@ -44,6 +52,9 @@ impl Scenario {
             "code-flow" => Scenario::CodeFlow,
             "introspect" => Scenario::Introspect,
             "jwks" => Scenario::Jwks,
+            "login-page" => Scenario::LoginPage,
+            "cc-wrong-secret" => Scenario::WrongSecret,
+            "cc-unknown-id" => Scenario::UnknownId,
             _ => return Err(format!("unknown scenario {s}")),
         })
     }
@@ -56,6 +67,9 @@ impl Scenario {
             Scenario::CodeFlow => "code flow (login, consent, exchange)",
             Scenario::Introspect => "introspection",
             Scenario::Jwks => "jwks",
+            Scenario::LoginPage => "login page (GET /authorize)",
+            Scenario::WrongSecret => "client_credentials, wrong secret (401)",
+            Scenario::UnknownId => "client_credentials, unknown client id (401)",
         }
     }
 }
@@ -281,8 +295,51 @@ async fn step(
             expect(&r, StatusCode::OK, "jwks")?;
         }
         Scenario::CodeFlow => code_flow(conn, p).await?,
+        Scenario::LoginPage => {
+            let r = conn
+                .get(
+                    &format!(
+                        "/authorize?{}",
+                        authorize_query(p, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+                    ),
+                    &[],
+                )
+                .await?;
+            expect(&r, StatusCode::OK, "authorize (login page)")?;
+        }
+        Scenario::WrongSecret | Scenario::UnknownId => {
+            let id = if scenario == Scenario::WrongSecret {
+                p.fixture.app_id.clone()
+            } else {
+                format!("{:032x}", rand_u128())
+            };
+            let wrong = basic(&id, "not-the-secret-0123456789abcdefghijklmnop");
+            let r = conn
+                .post(
+                    "/token",
+                    &[("authorization", wrong.as_str())],
+                    &[("grant_type", "client_credentials"), ("scope", "accounts")],
+                )
+                .await?;
+            expect(&r, StatusCode::UNAUTHORIZED, "client_credentials refused")?;
+        }
     }
     Ok(())
+}
+
+/// The query of an authorization request for the bench's app with this PKCE challenge.
+fn authorize_query(p: &Prepared, challenge: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", p.fixture.app_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid profile offline_access"),
+            ("state", "bench"),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish()
 }
 
 async fn code_flow(conn: &mut Conn, p: &Prepared) -> anyhow::Result<()> {
@@ -292,17 +349,7 @@ async fn code_flow(conn: &mut Conn, p: &Prepared) -> anyhow::Result<()> {
         let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.as_ref())
     };
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("response_type", "code"),
-            ("client_id", p.fixture.app_id.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid profile offline_access"),
-            ("state", "bench"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ])
-        .finish();
+    let query = authorize_query(p, &challenge);
     let mut jar = Vec::new();
     let r = conn.get(&format!("/authorize?{query}"), &[]).await?;
     expect(&r, StatusCode::OK, "authorize (login page)")?;

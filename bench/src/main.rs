@@ -28,8 +28,9 @@ struct Args {
     /// The server binary (default: build and use target/release/authdesk).
     #[arg(long)]
     server_bin: Option<PathBuf>,
-    /// Scenarios: cc, cc-ps256, refresh, refresh-openid, code-flow, introspect, jwks.
-    #[arg(long, value_delimiter = ',', default_value = "cc,cc-ps256,refresh,refresh-openid,code-flow,introspect,jwks", value_parser = Scenario::parse)]
+    /// Scenarios: cc, cc-ps256, refresh, refresh-openid, code-flow, introspect, jwks, and the
+    /// refusals an unauthenticated caller gets: login-page, cc-wrong-secret, cc-unknown-id.
+    #[arg(long, value_delimiter = ',', default_value = "cc,cc-ps256,refresh,refresh-openid,code-flow,introspect,jwks,login-page,cc-wrong-secret,cc-unknown-id", value_parser = Scenario::parse)]
     scenarios: Vec<Scenario>,
     /// Signing algorithms to run the scenarios under (ES256 runs only cc and jwks).
     #[arg(long, value_delimiter = ',', default_value = "RS256,ES256")]
@@ -288,7 +289,7 @@ fn main() -> anyhow::Result<()> {
                         let (c, w) = (srv.cpu_seconds(), srv.context_switches());
                         rt.block_on(load::hang_ups(&addrs, scenario, &prepared, args.hang_ups));
                         cut_cpu += srv.cpu_seconds() - c;
-                        cut_switches += srv.context_switches() - w;
+                        cut_switches += srv.context_switches().saturating_sub(w);
                         let r = rt.block_on(load::round(
                             &addrs,
                             scenario,
@@ -301,7 +302,7 @@ fn main() -> anyhow::Result<()> {
                         let (c, w) = (srv.cpu_seconds(), srv.context_switches());
                         ceilings.push(ceiling::measure(server_cpu, ceiling_time));
                         cut_cpu += srv.cpu_seconds() - c;
-                        cut_switches += srv.context_switches() - w;
+                        cut_switches += srv.context_switches().saturating_sub(w);
                     }
                     let (_, peak) = srv.rss_kib();
                     let p = Point {
@@ -314,7 +315,9 @@ fn main() -> anyhow::Result<()> {
                         idle_rss_kib: idle_rss,
                         peak_rss_kib: peak,
                         server_cpu_seconds: srv.cpu_seconds() - cpu0 - cut_cpu,
-                        context_switches: srv.context_switches() - switches0 - cut_switches,
+                        context_switches: srv
+                            .context_switches()
+                            .saturating_sub(switches0 + cut_switches),
                         ceiling: ceiling::Ceiling::mean(&ceilings),
                         ceilings,
                         client,

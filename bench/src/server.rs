@@ -238,7 +238,9 @@ impl Server {
         (field("VmRSS:"), field("VmHWM:"))
     }
 
-    /// Context switches of all the server's threads so far (voluntary and not).
+    /// Context switches of the server's live threads so far (voluntary and not). A thread that
+    /// ended (tokio's blocking pool lets idle ones go) takes its count with it, so a difference
+    /// may undercount; it is never negative.
     pub fn context_switches(&self) -> u64 {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else {
             return 0;

@@ -14,6 +14,7 @@ mod hostile;
 mod keys;
 mod lifetimes;
 mod metrics;
+mod names;
 mod negative;
 mod oidc_client;
 mod overload;

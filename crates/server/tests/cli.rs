@@ -1009,3 +1009,95 @@ fn export_then_import_into_production() {
     assert_eq!(code, 1);
     assert!(err.contains("already here") && err.contains(&id), "{err}");
 }
+
+/// A PostgreSQL password stays out of the process list and `--help` (issue 21): `migrate --to`
+/// takes the URL from AUTHDESK_MIGRATE_TO or from standard input (`--to -`), warns when it is
+/// on the command line, and no message repeats the password.
+#[test]
+fn a_database_password_stays_out_of_the_process_list_help_and_messages() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let (code, _, err) = run(Command::new(BIN).args(["--data-dir", data, "init"]));
+    assert_eq!(code, 0, "{err}");
+    // Nothing listens on port 1: the copy fails after the URL was read.
+    let url = "postgres://desk:hunter2secret@127.0.0.1:1/authdesk";
+
+    let (code, out, err) =
+        run(Command::new(BIN).args(["--data-dir", data, "migrate", "--to", url]));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("visible to every user of this machine"),
+        "{err}"
+    );
+    assert!(
+        !format!("{out}{err}").contains("hunter2secret"),
+        "{out}{err}"
+    );
+
+    let (code, _, err) = run(Command::new(BIN)
+        .args(["--data-dir", data, "migrate"])
+        .env("AUTHDESK_MIGRATE_TO", url));
+    assert_ne!(code, 0);
+    assert!(!err.contains("visible to every user"), "no warning: {err}");
+    assert!(!err.contains("hunter2secret"), "{err}");
+
+    let mut child = Command::new(BIN)
+        .args(["--data-dir", data, "migrate", "--to", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{url}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("127.0.0.1:1"),
+        "the URL read from stdin was used: {err}"
+    );
+    assert!(!err.contains("visible to every user"), "no warning: {err}");
+    assert!(!err.contains("hunter2secret"), "{err}");
+
+    // `--help` shows which variables are read, never their values.
+    let (_, help, _) = run(Command::new(BIN)
+        .arg("--help")
+        .env("AUTHDESK_DATABASE_URL", url));
+    assert!(help.contains("AUTHDESK_DATABASE_URL"), "{help}");
+    assert!(!help.contains("hunter2secret"), "{help}");
+    let (_, help, _) = run(Command::new(BIN)
+        .args(["migrate", "--help"])
+        .env("AUTHDESK_MIGRATE_TO", url));
+    assert!(help.contains("AUTHDESK_MIGRATE_TO"), "{help}");
+    assert!(!help.contains("hunter2secret"), "{help}");
+}
+
+/// `users sign-out SUB` ends the person's sessions (how many, in JSON) and names an unknown sub.
+#[test]
+fn users_sign_out_ends_sessions_and_names_an_unknown_person() {
+    let registry = Registry::fresh();
+    let created = json(
+        &registry,
+        &[
+            "users",
+            "create",
+            "--username",
+            "ada",
+            "--password",
+            "correct horse",
+            "--json",
+        ],
+    );
+    let sub = created["sub"].as_str().unwrap();
+    let out = json(
+        &registry,
+        &["users", "sign-out", sub, "--reason", "lost phone", "--json"],
+    );
+    assert_eq!(out["sessions_ended"], 0, "{out}");
+    assert_eq!(out["sub"], sub);
+    let (code, _, err) = authdesk(&registry, &["users", "sign-out", "nobody"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no user with sub nobody"), "{err}");
+}

@@ -601,3 +601,49 @@ async fn name_is_free(tx: &mut Conn, name: &str, this: Option<&str>) -> Result<(
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str) -> ClientRow {
+        ClientRow {
+            id: id.into(),
+            settings: validate(&ClientDraft {
+                name: format!("App {id}"),
+                grant_types: vec![GrantType::ClientCredentials],
+                ..Default::default()
+            })
+            .unwrap(),
+            secret_hash: None,
+            secret_rotated_at: None,
+            previous_secret: None,
+            enabled: true,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    /// An unknown client id is answered from memory once the registry is held whole, as a
+    /// known one is: no store read tells by its time which ids exist (issue 21).
+    #[test]
+    fn a_registry_held_whole_answers_unknown_ids_from_memory() {
+        let cache = ClientCache::default();
+        assert!(matches!(cache.get("a"), Cached::Unknown));
+        cache.fill(cache.generation(), vec![row("a"), row("b")]);
+        assert!(matches!(cache.get("a"), Cached::Found(r) if r.id == "a"));
+        assert!(matches!(cache.get("nope"), Cached::Absent));
+        // A change in this process: nothing is known until the registry is read again.
+        cache.clear();
+        assert!(matches!(cache.get("nope"), Cached::Unknown));
+        // A fill read before a change is stale and ignored.
+        let before = cache.generation();
+        cache.clear();
+        cache.fill(before, vec![row("a")]);
+        assert!(matches!(cache.get("nope"), Cached::Unknown));
+        // A registry too large to hold is never called whole.
+        let many: Vec<ClientRow> = (0..=CACHE_LIMIT).map(|i| row(&i.to_string())).collect();
+        cache.fill(cache.generation(), many);
+        assert!(matches!(cache.get("nope"), Cached::Unknown));
+    }
+}

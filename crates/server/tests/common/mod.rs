@@ -100,7 +100,7 @@ pub fn json_on(database: &str, args: &[&str]) -> Value {
     serde_json::from_str(&out).expect("JSON")
 }
 
-fn run(command: &mut Command) -> (i32, String, String) {
+pub fn run(command: &mut Command) -> (i32, String, String) {
     let out = command.output().expect("run authdesk");
     (
         out.status.code().unwrap_or(-1),
