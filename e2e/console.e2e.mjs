@@ -5,7 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
@@ -66,7 +68,7 @@ async function click(sel) {
 // --- a minimal browser for the login and consent pages: real HTTP, cookies kept by hand ---
 function hidden(html, name) {
   const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
-  assert.ok(m, `no hidden field ${name}`);
+  assert.ok(m, `no hidden field ${name} in: ${html.replace(/<style>.*<\/style>/s, "").slice(0, 600)}`);
   return m[1];
 }
 async function post(url, form, cookies) {
@@ -86,8 +88,11 @@ async function codeFlow(issuer, clientId, username, password) {
   let html = await resp.text();
   resp = await post(`${issuer}/login`, { interaction: hidden(html, "interaction"), csrf_token: hidden(html, "csrf_token"), username, password }, cookies);
   keepCookies(resp, cookies);
-  html = await resp.text();
-  resp = await post(`${issuer}/consent`, { interaction: hidden(html, "interaction"), csrf_token: hidden(html, "csrf_token"), decision: "approve" }, cookies);
+  // Consent once: an app the person approved before gets its code straight after login.
+  if (resp.status !== 303) {
+    html = await resp.text();
+    resp = await post(`${issuer}/consent`, { interaction: hidden(html, "interaction"), csrf_token: hidden(html, "csrf_token"), decision: "approve" }, cookies);
+  }
   assert.equal(resp.status, 303);
   const location = new URL(resp.headers.get("location"));
   assert.equal(location.searchParams.get("state"), "e2e");
@@ -180,7 +185,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await shot("05-chains-revoke-preview");
   await click("#revoke-confirm");
   // The one plain line says why the grant stopped working (core::status::why_stopped).
-  assert.match(await text("#grant-why"), /revoked .* by console:local: E2E: lost phone/);
+  assert.match(await text("#grant-why"), /revoked .* by console:local@[^:]+: E2E: lost phone/);
   await shot("06-chains-revoked");
 
   // The home: what there is and what happened lately; each number opens its list.
@@ -404,6 +409,7 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   // And signed out everywhere (the revocation already ended ada's sessions: none are left).
   await click("#sign-out-everywhere");
   await type("#sign-out-reason", "E2E: phone stolen");
+  await shot("19-chains-sign-out");
   await click("#sign-out-confirm");
   await browser.waitUntil(async () => /Signed out: 0 sessions ended/.test(await text("#toasts")), { timeout: 20_000, timeoutMsg: "the sign-out is confirmed" });
   // The revocation in the audit, by its reason, exported.
@@ -572,6 +578,110 @@ test("the Banno profile: Settings switches it with https and the sandbox API; a 
 });
 
 /** The audit from the sidebar, with no filter left from before (it keeps its last ones). */
+// --- a production registry: operators sign in, and each role sees and may do only its own ---
+const ALICE = "alice's long password";
+const SAM = "sam's long password!";
+const AUDREY = "audrey's long password";
+async function signIn(username, password) {
+  await $("#sign-in").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
+  await type("#sign-in-username", username);
+  await type("#sign-in-password", password);
+  await click("#sign-in-go");
+}
+async function signOut() {
+  await click("#sign-out");
+  await $("#sign-in").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
+}
+
+test("production: an admin signs in and adds an operator and an app; support revokes; an auditor cannot", async () => {
+  const cli = process.env.AUTHDESK_E2E_CLI;
+  const prod = join(mkdtempSync(join(tmpdir(), "authdesk-e2e-")), "production");
+  execFileSync(cli, ["--data-dir", prod, "init", "--production"]);
+  execFileSync(cli, ["--data-dir", prod, "operators", "add", "alice", "--role", "admin", "--display-name", "Alice Admin", "--password-stdin"], { input: `${ALICE}\n` });
+  execFileSync(cli, ["--data-dir", prod, "operators", "add", "audrey", "--role", "auditor", "--password-stdin"], { input: `${AUDREY}\n` });
+  execFileSync(cli, ["--data-dir", prod, "users", "create", "--username", "ada", "--password-stdin"], { input: "ada's password\n" });
+
+  // The console opens it: nothing shows until someone signs in; the red bar says where we are.
+  await click("#nav-settings");
+  await type("#set-registry", prod);
+  await click("#set-registry-open");
+  await signIn("alice", "not alice's password");
+  await browser.waitUntil(async () => /wrong/.test(await text("#sign-in .error-box")), { timeout: 20_000, timeoutMsg: "a wrong password is refused" });
+  await shot("20-sign-in");
+  // (WebKitWebDriver reads the bar's text as empty: its CSS ellipsis; the DOM has it.)
+  assert.match(await (await $("#production-bar")).getProperty("textContent"), /Production registry/);
+  await type("#sign-in-password", ALICE);
+  await click("#sign-in-go");
+  await browser.waitUntil(async () => /Alice Admin \(admin\)/.test(await text("#status-operator")), { timeout: 20_000, timeoutMsg: "alice is signed in" });
+  assert.match(await (await $("#production-bar")).getProperty("textContent"), /every action is recorded as Alice Admin \(admin\)/);
+
+  // The admin adds a support operator and an application.
+  await click("#nav-operators");
+  await type("#operator-username", "sam");
+  await type("#operator-display-name", "Sam Ortiz");
+  await (await $("#operator-role")).selectByAttribute("value", "support");
+  await type("#operator-password", SAM);
+  await click("#operator-add-go");
+  await browser.waitUntil(async () => /Sam Ortiz/.test(await text("#operator-list")), { timeout: 20_000, timeoutMsg: "sam is listed" });
+  await shot("21-operators");
+  await click("#nav-applications");
+  await click("#app-new");
+  await type("#f-name", "Prod Budget App");
+  await type("#f-redirects", REDIRECT);
+  await type("#f-scopes", "openid offline_access");
+  await click("#f-submit");
+  const clientId = await text("#secret-client-id");
+  const secret = await text("#secret-value");
+  await click("#secret-done");
+  // Ada signs in to it twice (two grants), over HTTP.
+  const issuer = (await text("#status-issuer")).trim();
+  for (let i = 0; i < 2; i++) {
+    const { code, verifier } = await codeFlow(issuer, clientId, "ada", "ada's password");
+    const r = await token(issuer, clientId, secret, { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+
+  // Support: no operators, no app changes; finds ada and revokes her grants with a reason.
+  await signOut();
+  await signIn("sam", SAM);
+  await browser.waitUntil(async () => /Sam Ortiz \(support\)/.test(await text("#status-operator")), { timeout: 20_000, timeoutMsg: "sam is signed in" });
+  assert.equal(await (await $("#nav-operators")).isExisting(), false, "support has no Operators screen");
+  await click("#nav-applications");
+  await browser.waitUntil(async () => (await text("#app-list")).includes("Prod Budget App"), { timeout: 20_000 });
+  assert.equal(await (await $("#app-new")).isExisting(), false, "support registers no app");
+  await browser.keys(["Control", "k"]);
+  await type("#search-input", "ada");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000 });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await $$("#grant-list tbody tr")).length === 2, { timeout: 20_000, timeoutMsg: "ada's two grants" });
+  await click("#revoke-all");
+  await type("#revoke-reason", "E2E: lost device");
+  await shot("22-support-revoke");
+  await click("#revoke-confirm");
+  await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "ada's grants are revoked" });
+  await openAudit();
+  await browser.waitUntil(async () => /Sam Ortiz|sam \(support\) at /.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "the audit names sam" });
+  assert.equal(await (await $("#audit-export-csv")).isExisting(), false, "support exports nothing");
+
+  // The auditor reads and exports, and is offered no revocation.
+  await signOut();
+  await signIn("audrey", AUDREY);
+  await browser.waitUntil(async () => /audrey \(auditor\)/.test(await text("#status-operator")), { timeout: 20_000, timeoutMsg: "audrey is signed in" });
+  await openAudit();
+  await $("#audit-export-csv").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
+  await browser.keys(["Control", "k"]);
+  await type("#search-input", "ada");
+  await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000 });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await $$("#grant-list tbody tr")).length === 2, { timeout: 20_000 });
+  assert.equal(await (await $("#revoke-all")).isExisting(), false, "an auditor revokes nothing");
+  await click("#grant-list tbody tr td");
+  await $("#grant-detail h2").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
+  assert.equal(await (await $("#revoke-grant")).isExisting(), false);
+  await shot("23-auditor");
+  await signOut();
+});
+
 test("the window may call the console's commands and nothing of Tauri's core", async () => {
   const outcome = (command) =>
     browser.executeAsync((cmd, done) => {

@@ -42,6 +42,16 @@ const COMMANDS: &[&str] = &[
     "audit_export",
     "audit_actions",
     "audit_verify",
+    "desk",
+    "desk_sign_in",
+    "desk_sign_out",
+    "console_settings",
+    "console_settings_set",
+    "operators_list",
+    "operators_add",
+    "operators_set_role",
+    "operators_set_disabled",
+    "operators_reset_password",
 ];
 
 fn main() {

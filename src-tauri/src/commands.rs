@@ -3,18 +3,21 @@
 use crate::Console;
 use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::{Clock, SystemClock, parse_duration};
+use authdesk_core::roles::{Power, Role};
 use authdesk_server::api::audit::{AuditAction, AuditPage, AuditQuery, ExportFormat};
 use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
+use authdesk_server::api::desk::{ConsoleSettings, DeskView};
 use authdesk_server::api::explain::TokenExplanation;
 use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
+use authdesk_server::api::operators::OperatorView;
 use authdesk_server::api::overview::Overview;
 use authdesk_server::api::prune::Retention;
 use authdesk_server::api::search::SearchHit;
 use authdesk_server::api::tokens::TokenResponse;
 use authdesk_server::api::users::UserView;
-use authdesk_server::api::{Actor, ApiError, ClockView, Page};
+use authdesk_server::api::{ApiError, ClockView, Page};
 use authdesk_server::signing::Alg;
 use authdesk_store::audit::ChainCheck;
 use authdesk_store::grants::Impact;
@@ -24,10 +27,6 @@ use tauri::State;
 
 type R<T> = Result<T, UiError>;
 type S<'a> = State<'a, Arc<Console>>;
-
-fn actor() -> Actor {
-    Actor::local("console")
-}
 
 fn invalid(field: &'static str, message: String) -> UiError {
     ApiError::invalid(field, message).into()
@@ -44,6 +43,7 @@ fn status(c: S<'_>) -> ConsoleStatus {
 /// running one keeps serving if the new address cannot be used.
 #[tauri::command]
 async fn server_restart(c: S<'_>, listen: String, issuer: Option<String>) -> R<ConsoleStatus> {
+    c.actor().await?.may(Power::ManageSettings)?;
     let console = c.inner().clone();
     console
         .start_server(&listen, issuer.as_deref())
@@ -55,14 +55,16 @@ async fn server_restart(c: S<'_>, listen: String, issuer: Option<String>) -> R<C
 /// How the embedded server serves this registry (Settings).
 #[tauri::command]
 async fn server_settings(c: S<'_>) -> R<ServerSettings> {
+    c.actor().await?;
     Ok(c.app().server_settings().await?)
 }
 
 /// Changes the profile, https with the sandbox CA and the sandbox API, and serves again.
 #[tauri::command]
 async fn server_settings_set(c: S<'_>, settings: ServerSettings) -> R<ConsoleStatus> {
+    let actor = c.actor().await?;
     let console = c.inner().clone();
-    console.apply_server_settings(settings).await?;
+    console.apply_server_settings(settings, &actor).await?;
     Ok(status(c))
 }
 
@@ -70,6 +72,7 @@ async fn server_settings_set(c: S<'_>, settings: ServerSettings) -> R<ConsoleSta
 /// nothing changes if it cannot be opened.
 #[tauri::command]
 async fn registry_open(c: S<'_>, location: String) -> R<ConsoleStatus> {
+    c.actor().await?;
     let console = c.inner().clone();
     console
         .open_registry(&location)
@@ -81,28 +84,33 @@ async fn registry_open(c: S<'_>, location: String) -> R<ConsoleStatus> {
 /// How long ended chains and audit events are kept (Settings shows it).
 #[tauri::command]
 async fn retention(c: S<'_>) -> R<Retention> {
+    c.actor().await?;
     Ok(c.app().retention().await?)
 }
 
 /// The home screen's counts.
 #[tauri::command]
 async fn overview(c: S<'_>) -> R<Overview> {
+    c.actor().await?;
     Ok(c.app().overview().await?)
 }
 
 #[tauri::command]
 async fn clients_show(c: S<'_>, id: String) -> R<ClientView> {
+    c.actor().await?;
     Ok(c.app().client_show(&id).await?)
 }
 
 /// The search box (Ctrl+K): people, apps, grants or a pasted token, best first.
 #[tauri::command]
 async fn search(c: S<'_>, term: String) -> R<Vec<SearchHit>> {
+    c.actor().await?;
     Ok(c.app().search(&term, 12).await?)
 }
 
 #[tauri::command]
 async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
+    c.actor().await?;
     Ok(c.app()
         .client_list(
             &search,
@@ -116,12 +124,14 @@ async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
 
 #[tauri::command]
 async fn clients_create(c: S<'_>, draft: ClientDraft) -> R<ClientCreated> {
-    Ok(c.app().client_create(&draft, &actor()).await?)
+    Ok(c.app().client_create(&draft, &c.actor().await?).await?)
 }
 
 #[tauri::command]
 async fn clients_update(c: S<'_>, id: String, draft: ClientDraft) -> R<ClientCreated> {
-    Ok(c.app().client_update(&id, &draft, &actor()).await?)
+    Ok(c.app()
+        .client_update(&id, &draft, &c.actor().await?)
+        .await?)
 }
 
 #[tauri::command]
@@ -131,13 +141,13 @@ async fn clients_set_enabled(
     enabled: bool,
     reason: Option<String>,
 ) -> R<ClientView> {
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().client_set_enabled(&id, enabled, &actor).await?)
 }
 
 #[tauri::command]
 async fn clients_delete(c: S<'_>, id: String, reason: Option<String>) -> R<()> {
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().client_delete(&id, &actor).await?)
 }
 
@@ -152,12 +162,13 @@ async fn clients_rotate_secret(
         .filter(|o| !o.trim().is_empty())
         .map(|o| parse_duration(&o).map_err(|e| invalid("overlap", e)))
         .transpose()?;
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().client_rotate_secret(&id, overlap, &actor).await?)
 }
 
 #[tauri::command]
 async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
+    c.actor().await?;
     Ok(c.app()
         .grant_list(query.selector()?.as_ref(), query.page())
         .await?)
@@ -165,33 +176,38 @@ async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
 
 #[tauri::command]
 async fn grants_show(c: S<'_>, id: String) -> R<GrantDetail> {
+    c.actor().await?;
     Ok(c.app().grant_show(&id).await?)
 }
 
 #[tauri::command]
 async fn grants_find_by_token(c: S<'_>, token: String) -> R<GrantDetail> {
+    c.actor().await?;
     Ok(c.app().grant_find_by_token(&token).await?)
 }
 
 #[tauri::command]
 async fn grants_preview(c: S<'_>, query: GrantQuery) -> R<Impact> {
+    c.actor().await?;
     Ok(c.app().grant_preview(&query.required_selector()?).await?)
 }
 
 #[tauri::command]
 async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact> {
     Ok(c.app()
-        .grant_revoke(&query.required_selector()?, &actor(), &reason)
+        .grant_revoke(&query.required_selector()?, &c.actor().await?, &reason)
         .await?)
 }
 
 #[tauri::command]
 async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<ExpiryDay>> {
+    c.actor().await?;
     Ok(c.app().expiry_histogram(days).await?)
 }
 
 #[tauri::command]
 async fn users_list(c: S<'_>) -> R<Vec<UserView>> {
+    c.actor().await?;
     Ok(c.app()
         .user_list(Page {
             limit: 1000,
@@ -208,25 +224,27 @@ async fn users_create(
     claims: Map<String, Value>,
 ) -> R<UserView> {
     Ok(c.app()
-        .user_create(&username, &password, claims, &actor())
+        .user_create(&username, &password, claims, &c.actor().await?)
         .await?)
 }
 
 #[tauri::command]
 async fn users_set_claims(c: S<'_>, sub: String, claims: Map<String, Value>) -> R<UserView> {
-    Ok(c.app().user_set_claims(&sub, claims, &actor()).await?)
+    Ok(c.app()
+        .user_set_claims(&sub, claims, &c.actor().await?)
+        .await?)
 }
 
 #[tauri::command]
 async fn users_delete(c: S<'_>, sub: String, reason: Option<String>) -> R<()> {
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().user_delete(&sub, &actor).await?)
 }
 
 /// Signs a person out everywhere: their login sessions end (grants stay).
 #[tauri::command]
 async fn users_sign_out(c: S<'_>, sub: String, reason: Option<String>) -> R<u64> {
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().user_sign_out(&sub, &actor).await?)
 }
 
@@ -238,29 +256,31 @@ async fn sandbox_mint(
     scope: String,
 ) -> R<TokenResponse> {
     Ok(c.app()
-        .mint(&client_id, sub.as_deref(), &scope, &actor())
+        .mint(&client_id, sub.as_deref(), &scope, &c.actor().await?)
         .await?)
 }
 
 #[tauri::command]
 async fn sandbox_explain(c: S<'_>, token: String) -> R<TokenExplanation> {
+    c.actor().await?;
     Ok(c.app().token_explain(&token).await?)
 }
 
 #[tauri::command]
 async fn clock_advance(c: S<'_>, duration: String) -> R<ClockView> {
     let d = parse_duration(&duration).map_err(|e| invalid("duration", e))?;
-    Ok(c.app().clock_advance(d, &actor()).await?)
+    Ok(c.app().clock_advance(d, &c.actor().await?).await?)
 }
 
 #[tauri::command]
 async fn clock_reset(c: S<'_>) -> R<ClockView> {
-    Ok(c.app().clock_reset(&actor()).await?)
+    Ok(c.app().clock_reset(&c.actor().await?).await?)
 }
 
 #[tauri::command]
-fn keys_list(c: S<'_>) -> Vec<KeyView> {
-    c.app().key_list()
+async fn keys_list(c: S<'_>) -> R<Vec<KeyView>> {
+    c.actor().await?;
+    Ok(c.app().key_list())
 }
 
 #[tauri::command]
@@ -270,18 +290,20 @@ async fn keys_rotate(
     access_tokens: bool,
     reason: Option<String>,
 ) -> R<KeyView> {
-    let actor = actor().because(reason.as_deref());
+    let actor = c.actor().await?.because(reason.as_deref());
     Ok(c.app().key_rotate(alg, access_tokens, &actor).await?)
 }
 
 #[tauri::command]
-fn keys_jwks(c: S<'_>) -> Value {
-    c.app().jwks()
+async fn keys_jwks(c: S<'_>) -> R<Value> {
+    c.actor().await?;
+    Ok(c.app().jwks())
 }
 
 /// One page of the audit matching `query`, newest first, older than event `before`.
 #[tauri::command]
 async fn audit_list(c: S<'_>, query: AuditQuery, before: Option<i64>) -> R<AuditPage> {
+    c.actor().await?;
     Ok(c.app().audit_list(&query, before, 100).await?)
 }
 
@@ -317,7 +339,9 @@ async fn audit_export(
     let file = authdesk_store::files::create_owner_only(&path)
         .map_err(|e| UiError::from(ApiError::Refused(e.to_string())))?;
     let mut out = std::io::BufWriter::new(file);
-    c.app().audit_export(&query, format, &mut out).await?;
+    c.app()
+        .audit_export(&query, format, &mut out, &c.actor().await?)
+        .await?;
     Ok(path.display().to_string())
 }
 
@@ -335,7 +359,78 @@ fn client_defaults() -> ClientDefaults {
 
 #[tauri::command]
 async fn audit_verify(c: S<'_>) -> R<ChainCheck> {
+    c.actor().await?;
     Ok(c.app().audit_verify().await?)
+}
+
+/// Who is at this desk: the signed-in operator and what the console may offer them.
+#[tauri::command]
+async fn desk(c: S<'_>) -> R<DeskView> {
+    Ok(c.app().desk_view(&c.desk).await?)
+}
+
+#[tauri::command]
+async fn desk_sign_in(c: S<'_>, username: String, password: String) -> R<DeskView> {
+    Ok(c.app().desk_sign_in(&c.desk, &username, &password).await?)
+}
+
+#[tauri::command]
+async fn desk_sign_out(c: S<'_>) -> R<DeskView> {
+    Ok(c.app().desk_sign_out(&c.desk).await?)
+}
+
+#[tauri::command]
+async fn console_settings(c: S<'_>) -> R<ConsoleSettings> {
+    c.actor().await?;
+    Ok(c.app().console_settings().await?)
+}
+
+#[tauri::command]
+async fn console_settings_set(c: S<'_>, settings: ConsoleSettings) -> R<ConsoleSettings> {
+    let app = c.app();
+    app.set_console_settings(&settings, &c.actor().await?)
+        .await?;
+    Ok(app.console_settings().await?)
+}
+
+#[tauri::command]
+async fn operators_list(c: S<'_>) -> R<Vec<OperatorView>> {
+    c.actor().await?;
+    Ok(c.app().operator_list().await?)
+}
+
+#[tauri::command]
+async fn operators_add(
+    c: S<'_>,
+    username: String,
+    display_name: String,
+    role: Role,
+    password: String,
+) -> R<OperatorView> {
+    Ok(c.app()
+        .operator_add(&username, &display_name, role, &password, &c.actor().await?)
+        .await?)
+}
+
+#[tauri::command]
+async fn operators_set_role(c: S<'_>, username: String, role: Role) -> R<OperatorView> {
+    Ok(c.app()
+        .operator_set_role(&username, role, &c.actor().await?)
+        .await?)
+}
+
+#[tauri::command]
+async fn operators_set_disabled(c: S<'_>, username: String, disabled: bool) -> R<OperatorView> {
+    Ok(c.app()
+        .operator_set_disabled(&username, disabled, &c.actor().await?)
+        .await?)
+}
+
+#[tauri::command]
+async fn operators_reset_password(c: S<'_>, username: String, password: String) -> R<OperatorView> {
+    Ok(c.app()
+        .operator_reset_password(&username, &password, &c.actor().await?)
+        .await?)
 }
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
@@ -377,6 +472,16 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         audit_export,
         audit_actions,
         audit_verify,
-        client_defaults
+        client_defaults,
+        desk,
+        desk_sign_in,
+        desk_sign_out,
+        console_settings,
+        console_settings_set,
+        operators_list,
+        operators_add,
+        operators_set_role,
+        operators_set_disabled,
+        operators_reset_password
     ]
 }

@@ -25,6 +25,8 @@ pub struct Console {
     changing: tokio::sync::Mutex<()>,
     /// The issuer given in Settings, if one was (else it follows the address and TLS).
     explicit_issuer: Mutex<Option<String>>,
+    /// Who is signed in at this desk (on the registry open now).
+    pub desk: authdesk_server::api::desk::DeskSession,
 }
 
 #[derive(Default, Clone)]
@@ -82,6 +84,7 @@ fn main() {
         stop: Mutex::new(None),
         changing: tokio::sync::Mutex::new(()),
         explicit_issuer: Mutex::new(None),
+        desk: Default::default(),
     });
     let issuer = std::env::var("AUTHDESK_ISSUER").ok();
     let starting = console.clone();
@@ -119,6 +122,14 @@ fn remembered_registry() -> PathBuf {
 }
 
 impl Console {
+    /// Who a command acts as (`Authdesk::desk_actor`): the signed-in operator, or in a sandbox
+    /// the operating-system user; refused when a production desk has nobody signed in.
+    pub async fn actor(
+        &self,
+    ) -> Result<authdesk_server::api::Actor, authdesk_server::api::console::UiError> {
+        Ok(self.app().desk_actor(&self.desk).await?)
+    }
+
     /// The registry every command works on (Settings may switch it).
     pub fn app(&self) -> Arc<Authdesk> {
         self.app.read().expect("app lock").clone()
@@ -157,6 +168,10 @@ impl Console {
             let _ = stop.send(());
         }
         *self.app.write().expect("app lock") = Arc::new(next);
+        // Operators belong to a registry: whoever was signed in signs in again there.
+        if let Err(e) = current.desk_sign_out(&self.desk).await {
+            tracing::warn!(error = %e, "could not record the sign-out on the previous registry");
+        }
         drop(current);
         tracing::info!(registry = %database.shown(), "the console opened another registry");
         if let Err(e) = database.remember(&remembered_registry()) {
@@ -208,11 +223,11 @@ impl Console {
     pub async fn apply_server_settings(
         self: &Arc<Self>,
         settings: authdesk_server::api::console::ServerSettings,
+        actor: &authdesk_server::api::Actor,
     ) -> Result<(), authdesk_server::api::ApiError> {
         let _one_at_a_time = self.changing.lock().await;
         let app = self.app();
-        app.set_server_settings(settings, &authdesk_server::api::Actor::local("console"))
-            .await?;
+        app.set_server_settings(settings, actor).await?;
         let listen = self.server.lock().expect("server state").listen;
         let Some(addr) = listen else {
             return Ok(());

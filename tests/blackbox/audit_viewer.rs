@@ -184,7 +184,7 @@ async fn everything_matching_exports_to_csv_and_json() {
     let mut csv = Vec::new();
     assert_eq!(
         t.app
-            .audit_export(&q, ExportFormat::Csv, &mut csv)
+            .audit_export(&q, ExportFormat::Csv, &mut csv, &actor())
             .await
             .unwrap(),
         1250
@@ -213,7 +213,7 @@ async fn everything_matching_exports_to_csv_and_json() {
 
     let mut json = Vec::new();
     t.app
-        .audit_export(&q, ExportFormat::Json, &mut json)
+        .audit_export(&q, ExportFormat::Json, &mut json, &actor())
         .await
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();

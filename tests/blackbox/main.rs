@@ -17,6 +17,7 @@ mod metrics;
 mod names;
 mod negative;
 mod oidc_client;
+mod operators;
 mod overload;
 mod overview;
 mod prune;

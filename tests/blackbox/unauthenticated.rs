@@ -196,3 +196,47 @@ async fn login_pages_may_post_only_here_and_to_the_app() {
         "{csp}"
     );
 }
+
+/// The server holds its registry's apps in memory; an app another process registers is still
+/// found at once (an unknown id looks at the registry's version, at most every 100 ms).
+#[tokio::test]
+async fn an_app_registered_by_another_process_works_at_once() {
+    let t = spawn_app().await;
+    // The serving process has read its (empty) registry whole.
+    t.app.sync().await.unwrap();
+    let other = t.open_again().await;
+    let c = other
+        .client_create(
+            &authdesk_core::client::ClientDraft {
+                name: "Registered elsewhere".into(),
+                client_type: Some(authdesk_core::client::ClientType::Public),
+                auth_method: Some(authdesk_core::client::AuthMethod::None),
+                redirect_uris: vec![REDIRECT.into()],
+                ..Default::default()
+            },
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let resp = browser()
+        .get(t.auth_url(&[
+            ("client_id", c.client.client_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "S256"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap()
+    );
+}

@@ -76,6 +76,17 @@ pub async fn spawn_production_app() -> TestApp {
     .await
 }
 
+/// A production registry on a clock of the test's own (to move the wall clock itself, as a
+/// console's idle lock follows it).
+pub async fn spawn_production_app_on(clock: Arc<dyn Clock>) -> TestApp {
+    spawn_app_with(OpenOptions {
+        mode_if_new: Mode::Production,
+        clock,
+        ..Default::default()
+    })
+    .await
+}
+
 async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     spawn_app_with(OpenOptions {
         mode_if_new: Mode::Sandbox,

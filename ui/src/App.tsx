@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
-import { api } from "./api";
+import { api, SIGN_IN_REQUIRED } from "./api";
+import type { DeskView } from "./bindings/DeskView";
+import { can, DeskContext, whoIsHere } from "./lib/desk";
+import { Operators } from "./screens/desk/Operators";
+import { SignIn } from "./screens/desk/SignIn";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import { Applications } from "./screens/Applications";
 import { Overview, type OverviewLink } from "./screens/Overview";
@@ -16,7 +20,7 @@ import type { SearchHit } from "./bindings/SearchHit";
 import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
 import { Timeline } from "./screens/Timeline";
 
-const SCREENS = ["Overview", "Explain", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Settings"] as const;
+const SCREENS = ["Overview", "Explain", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Operators", "Settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 const SCREEN_KEY = "authdesk.screen";
 
@@ -52,14 +56,22 @@ export function App() {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
+  const [desk, setDesk] = useState<DeskView | null>(null);
   const refreshStatus = useCallback(() => {
     api.status().then(setStatus).catch(() => setStatus(null));
+    // Looking who is at the desk also locks one idle too long.
+    api.desk.view().then(setDesk).catch(() => setDesk(null));
   }, []);
   useEffect(() => {
     refreshStatus();
     const t = setInterval(refreshStatus, 2000);
-    return () => clearInterval(t);
+    window.addEventListener(SIGN_IN_REQUIRED, refreshStatus);
+    return () => {
+      clearInterval(t);
+      window.removeEventListener(SIGN_IN_REQUIRED, refreshStatus);
+    };
   }, [refreshStatus]);
+  const signOut = () => api.desk.signOut().then(setDesk, () => refreshStatus());
   const openChain = (grantId: string, target: Screen = "Chains") => {
     setFocusGrant(grantId);
     setScreen(target);
@@ -101,15 +113,32 @@ export function App() {
     else openApp(hit.client_id);
   };
   const moved = status && status.clock.offset_seconds !== 0;
+  const production = status?.mode === "production";
+  const visible = SCREENS.filter((s) => s !== "Operators" || can(desk, "manage_operators"));
+  const productionBar = production && (
+    <div className="production-bar" id="production-bar" role="note">
+      Production registry{desk?.operator ? ` · every action is recorded as ${whoIsHere(desk)}` : ""}
+    </div>
+  );
+  if (desk?.sign_in_required) {
+    return (
+      <div className="signed-out">
+        {productionBar}
+        <SignIn desk={desk} onSignedIn={(d) => { setDesk(d); refreshStatus(); }} />
+      </div>
+    );
+  }
   return (
+    <DeskContext.Provider value={desk}>
     <NotifyContext.Provider value={notify}>
-    <div className="shell">
+    {productionBar}
+    <div className={`shell ${production ? "in-production" : ""}`}>
       <nav className="sidebar">
         <div className="brand">Authdesk</div>
         <button className="search-button" id="nav-search" onClick={() => setSearching(true)} title="Search people, apps, grants and tokens (Ctrl+K)">
           Search… <span className="dim">Ctrl K</span>
         </button>
-        {SCREENS.map((s) => (
+        {visible.map((s) => (
           <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => openScreen(s)}>
             {s}
           </button>
@@ -129,6 +158,7 @@ export function App() {
         {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} />}
         {screen === "Keys" && <Keys />}
         {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
+        {screen === "Operators" && can(desk, "manage_operators") && <Operators />}
         {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
       </main>
       {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
@@ -141,6 +171,12 @@ export function App() {
             <span id="status-issuer">{status.issuer}</span>
             <span>{status.mode} data: {status.data_dir}</span>
             <span id="status-clock">clock offset {status.clock_offset_text}</span>
+            {desk && (
+              <span id="status-operator" className="operator">
+                {whoIsHere(desk)}
+                {desk.operator && <button className="small" id="sign-out" onClick={signOut}>Sign out</button>}
+              </span>
+            )}
             {status.server_error && <span className="bad">{status.server_error}</span>}
           </>
         ) : (
@@ -149,5 +185,6 @@ export function App() {
       </footer>
     </div>
     </NotifyContext.Provider>
+    </DeskContext.Provider>
   );
 }

@@ -11,7 +11,9 @@ import type { ClientDefaults } from "./bindings/ClientDefaults";
 import type { ClientDraft } from "./bindings/ClientDraft";
 import type { ClientView } from "./bindings/ClientView";
 import type { ClockView } from "./bindings/ClockView";
+import type { ConsoleSettings } from "./bindings/ConsoleSettings";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
+import type { DeskView } from "./bindings/DeskView";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { FieldError } from "./bindings/FieldError";
 import type { ExpiryDay } from "./bindings/ExpiryDay";
@@ -20,8 +22,10 @@ import type { GrantQuery } from "./bindings/GrantQuery";
 import type { GrantSummary } from "./bindings/GrantSummary";
 import type { Impact } from "./bindings/Impact";
 import type { KeyView } from "./bindings/KeyView";
+import type { OperatorView } from "./bindings/OperatorView";
 import type { Overview } from "./bindings/Overview";
 import type { Retention } from "./bindings/Retention";
+import type { Role } from "./bindings/Role";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ServerSettings } from "./bindings/ServerSettings";
 import type { TokenExplanation } from "./bindings/TokenExplanation";
@@ -40,17 +44,39 @@ export class BackendError extends Error {
   }
 }
 
+/** Fired when a command finds the desk needs a sign-in (production, or locked when idle). */
+export const SIGN_IN_REQUIRED = "authdesk:sign-in-required";
+
 async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    if (e && typeof e === "object" && "code" in e) throw new BackendError(e as UiError);
+    if (e && typeof e === "object" && "code" in e) {
+      const error = new BackendError(e as UiError);
+      if (error.code === "sign_in_required") window.dispatchEvent(new Event(SIGN_IN_REQUIRED));
+      throw error;
+    }
     throw new BackendError({ code: "internal", message: String(e), fields: [], oauth_error: null });
   }
 }
 
 export const api = {
   status: () => call<ConsoleStatus>("status"),
+  /** Who is at the desk, and what the console may offer them. */
+  desk: {
+    view: () => call<DeskView>("desk"),
+    signIn: (username: string, password: string) => call<DeskView>("desk_sign_in", { username, password }),
+    signOut: () => call<DeskView>("desk_sign_out"),
+  },
+  consoleSettings: () => call<ConsoleSettings>("console_settings"),
+  consoleSettingsSet: (settings: ConsoleSettings) => call<ConsoleSettings>("console_settings_set", { settings }),
+  operators: {
+    list: () => call<OperatorView[]>("operators_list"),
+    add: (username: string, displayName: string, role: Role, password: string) => call<OperatorView>("operators_add", { username, displayName, role, password }),
+    setRole: (username: string, role: Role) => call<OperatorView>("operators_set_role", { username, role }),
+    setDisabled: (username: string, disabled: boolean) => call<OperatorView>("operators_set_disabled", { username, disabled }),
+    resetPassword: (username: string, password: string) => call<OperatorView>("operators_reset_password", { username, password }),
+  },
   overview: () => call<Overview>("overview"),
   /** Restarts the embedded server; the running one stays if `listen` cannot be used. */
   serverRestart: (listen: string, issuer: string | null) => call<ConsoleStatus>("server_restart", { listen, issuer }),

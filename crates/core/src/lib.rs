@@ -21,6 +21,7 @@ pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;
+pub mod roles;
 pub mod sandbox_bank;
 pub mod scope;
 pub mod site;

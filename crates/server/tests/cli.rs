@@ -1101,3 +1101,85 @@ fn users_sign_out_ends_sessions_and_names_an_unknown_person() {
     assert_ne!(code, 0);
     assert!(err.contains("no user with sub nobody"), "{err}");
 }
+
+/// `authdesk operators …` manages who uses the registry; `--operator NAME` acts as one of them:
+/// the audit names them with their role and desk, and their role applies.
+#[test]
+fn operators_are_managed_and_named_by_the_cli() {
+    use std::io::Write;
+    let registry = Registry::fresh();
+    let add = |name: &str, role: &str| {
+        let mut child = Command::new(BIN)
+            .args(registry.global())
+            .args([
+                "operators",
+                "add",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+                "--json",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "a long operator password").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let alice = add("alice", "admin");
+    assert_eq!(alice["role"], "admin");
+    assert_eq!(alice["disabled"], false);
+    add("sam", "support");
+    let (_, table, _) = authdesk(&registry, &["operators", "list"]);
+    assert!(table.starts_with("USERNAME"), "{table}");
+    assert!(
+        table.contains("sam") && table.contains("support"),
+        "{table}"
+    );
+
+    // Support may not rotate keys, from the CLI either.
+    let (code, _, err) = authdesk(&registry, &["--operator", "sam", "keys", "rotate"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sam (support) at ") && err.contains("may not rotate signing keys"),
+        "{err}"
+    );
+    // What an operator does is audited under their name.
+    let (code, _, err) = authdesk(
+        &registry,
+        &[
+            "--operator",
+            "alice",
+            "operators",
+            "set-role",
+            "sam",
+            "auditor",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let events = json(
+        &registry,
+        &["audit", "--action", "operator.update", "--json"],
+    );
+    let actor = events["events"][0]["actor"].as_str().unwrap();
+    assert!(
+        actor.starts_with("alice (admin) at ") && actor.ends_with(" via cli"),
+        "{actor}"
+    );
+    // An operator who is not there is named.
+    let (code, _, err) = authdesk(&registry, &["--operator", "mallory", "operators", "list"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no operator named mallory"), "{err}");
+    // The last admin stays one.
+    let (code, _, err) = authdesk(&registry, &["operators", "disable", "alice"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("only enabled admin"), "{err}");
+}

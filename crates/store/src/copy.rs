@@ -7,10 +7,11 @@ use crate::{Conn, Result, Script, StoreError};
 use sqlx::Row;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "settings",
     "clients",
     "users",
+    "operators",
     "signing_keys",
     "sessions",
     "interactions",

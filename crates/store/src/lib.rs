@@ -20,6 +20,7 @@ pub mod grants;
 pub mod interactions;
 pub mod keys;
 pub mod login_failures;
+pub mod operators;
 pub mod overview;
 pub mod prune;
 mod reads;

@@ -17,6 +17,8 @@ pub const SERVE_TLS: &str = "serve_tls";
 pub const SERVE_SANDBOX_API: &str = "serve_sandbox_api";
 /// Bumped by every change to `clients`, so a running server knows its cached apps are stale.
 pub const REGISTRY_VERSION: &str = "registry_version";
+/// Minutes a console may stay idle before its operator must sign in again.
+pub const CONSOLE_IDLE_LOCK: &str = "console_idle_lock_minutes";
 
 pub async fn get(conn: &mut Conn, key: &str) -> Result<Option<String>> {
     Ok(crate::on!(

@@ -3,4 +3,4 @@
 /**
  * What kind of failure a console command met: the closed set the UI may branch on.
  */
-export type UiErrorCode = "invalid_input" | "not_found" | "refused" | "unavailable" | "internal" | "oauth";
+export type UiErrorCode = "invalid_input" | "not_found" | "refused" | "forbidden" | "sign_in_required" | "unavailable" | "internal" | "oauth";

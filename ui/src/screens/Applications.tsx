@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { ClientCreated } from "../bindings/ClientCreated";
 import type { ClientDefaults } from "../bindings/ClientDefaults";
@@ -33,6 +34,7 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
   // The detail comes from the store with why the app's calls may fail (the list has no why).
   const select = (id: string) => api.clients.show(id).then(setSelected, setError);
   const notify = useNotify();
+  const can = useCan();
   const act = async (f: () => Promise<unknown>, reselect = true, done?: string) => {
     setError(null);
     try {
@@ -50,9 +52,9 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
       <header className="screen-header">
         <h1>Applications</h1>
         <input id="app-search" placeholder="Search by name or client id" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <button id="app-new" className="primary" onClick={() => { setEditing("new"); setSelected(null); setSecret(null); }}>
+        {can("manage_apps") && <button id="app-new" className="primary" onClick={() => { setEditing("new"); setSelected(null); setSecret(null); }}>
           New application
-        </button>
+        </button>}
       </header>
       <ErrorBox error={error} />
       {secret && <SecretOnce created={secret} onDone={() => setSecret(null)} />}

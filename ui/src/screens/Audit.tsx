@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useState } from "react";
+import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditRow } from "../bindings/AuditRow";
@@ -13,6 +14,7 @@ const AUDIT_KEY = "authdesk.audit";
 /** The audit as a log viewer: filters run in the store, pages of 100 ("Load more"), an
  *  event's detail on a click, and every matching event exported to CSV or JSON. */
 export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | null; onTarget: (t: AuditTarget) => void }) {
+  const can = useCan();
   // A link opens on what it names; the sidebar on the last filters.
   const start = initial ? { ...emptyForm, ...initial } : loadFilters<AuditForm>(AUDIT_KEY, emptyForm);
   const [form, setForm] = useState<AuditForm>(start);
@@ -77,8 +79,12 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
           {total === null ? "loading…" : countText(total, filtered(applied))}
         </span>
         <span className="spacer" />
-        <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>Export CSV</button>
-        <button id="audit-export-json" disabled={!total} onClick={() => exportAs("json")}>Export JSON</button>
+        {can("export_audit") && (
+          <>
+            <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>Export CSV</button>
+            <button id="audit-export-json" disabled={!total} onClick={() => exportAs("json")}>Export JSON</button>
+          </>
+        )}
       </header>
       <div className="filters" id="audit-filters">
         <input id="audit-text" placeholder="Search actor, action, target, detail…" value={form.text} onChange={set("text")} />

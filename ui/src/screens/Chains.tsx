@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { GrantDetail } from "../bindings/GrantDetail";
 import type { GrantQuery } from "../bindings/GrantQuery";
@@ -32,6 +33,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   const [error, setError] = useState<unknown>(null);
   const [signingOut, setSigningOut] = useState(false);
   const notify = useNotify();
+  const can = useCan();
 
   const query = (): GrantQuery => ({
     client_id: by === "app" && term ? term.trim() : null,
@@ -136,12 +138,12 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
             <span className="dim">{offset + 1}–{offset + grants.length}</span>
             <button disabled={grants.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Next</button>
           </div>
-          {by !== "token" && term && (
+          {can("revoke") && by !== "token" && term && (
             <button className="danger" id="revoke-all" onClick={() => preview({ ...query(), limit: 1, offset: 0 }, by === "app" ? `all grants of application ${term}` : `all grants of user ${term}`)}>
               Revoke all of this {by === "app" ? "application's" : "user's"} grants…
             </button>
           )}
-          {by === "user" && term && !signingOut && (
+          {can("revoke") && by === "user" && term && !signingOut && (
             <button id="sign-out-everywhere" onClick={() => setSigningOut(true)}>Sign this person out everywhere…</button>
           )}
           {signingOut && (
@@ -186,6 +188,7 @@ function RevokePreview({ pending, onCancel, onConfirm }: { pending: { label: str
 }
 
 function GrantTree({ detail, onRevoke, onTimeline, onApp, onUser }: { detail: GrantDetail; onRevoke: () => void; onTimeline: () => void; onApp: () => void; onUser: () => void }) {
+  const canRevoke = useCan()("revoke");
   const rows = flattenTree(detail.refresh_tokens);
   const counts = countTokens(detail.refresh_tokens);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
@@ -244,7 +247,7 @@ function GrantTree({ detail, onRevoke, onTimeline, onApp, onUser }: { detail: Gr
       </table>
       <div className="actions">
         <button id="show-timeline" onClick={onTimeline}>Show on timeline</button>
-        {!detail.revoked_at && <button className="danger" id="revoke-grant" onClick={onRevoke}>Revoke this grant…</button>}
+        {canRevoke && !detail.revoked_at && <button className="danger" id="revoke-grant" onClick={onRevoke}>Revoke this grant…</button>}
       </div>
     </div>
   );

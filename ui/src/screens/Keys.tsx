@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { Alg } from "../bindings/Alg";
 import type { KeyView } from "../bindings/KeyView";
@@ -26,6 +27,7 @@ export function Keys() {
   const [rotating, setRotating] = useState<Alg | null>(null);
   const [accessTokens, setAccessTokens] = useState(false);
   const notify = useNotify();
+  const can = useCan();
   const accessAlg = keys.find((k) => k.signs_access_tokens)?.alg;
   const rotate = (alg: Alg, access: boolean, reason: string) =>
     api.keys.rotate(alg, access, reason).then((k) => {
@@ -37,7 +39,7 @@ export function Keys() {
       <header className="screen-header">
         <h1>Signing keys</h1>
         {ALGS.map((a) => (
-          <button key={a} onClick={() => { setRotating(a); setAccessTokens(a === accessAlg); }} id={`rotate-${a.toLowerCase()}`}>Rotate {a}…</button>
+          can("manage_keys") && <button key={a} onClick={() => { setRotating(a); setAccessTokens(a === accessAlg); }} id={`rotate-${a.toLowerCase()}`}>Rotate {a}…</button>
         ))}
       </header>
       <ErrorBox error={error} />

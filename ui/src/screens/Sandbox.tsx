@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { ClockView } from "../bindings/ClockView";
 import type { ClientView } from "../bindings/ClientView";
@@ -10,19 +11,20 @@ import { impactText } from "../lib/impact";
 import { ConfirmAction, ErrorBox, Copy } from "./common";
 
 export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: () => void; onGrants: (sub: string) => void; onChain: (grantId: string) => void }) {
+  const can = useCan();
   return (
     <section>
       <header className="screen-header"><h1>Sandbox</h1></header>
       <div className="grid2">
-        <Users onGrants={onGrants} />
-        <Clock onChange={onClockChange} />
-        <Mint onChain={onChain} />
+        <Users onGrants={onGrants} canEdit={can("manage_people")} />
+        {can("sandbox_tools") && <Clock onChange={onClockChange} />}
+        {can("sandbox_tools") && <Mint onChain={onChain} />}
       </div>
     </section>
   );
 }
 
-function Users({ onGrants }: { onGrants: (sub: string) => void }) {
+function Users({ onGrants, canEdit }: { onGrants: (sub: string) => void; canEdit: boolean }) {
   const [users, setUsers] = useState<UserView[]>([]);
   const [form, setForm] = useState({ username: "", password: "", claims: '{"name": "Ada Lovelace", "email": "ada@example.com"}' });
   const [editing, setEditing] = useState<{ sub: string; claims: string } | null>(null);
@@ -58,8 +60,8 @@ function Users({ onGrants }: { onGrants: (sub: string) => void }) {
               <td className="mono dim">{Object.keys(u.claims).join(", ")}</td>
               <td>
                 <button className="small" id={`user-grants-${u.username}`} onClick={() => onGrants(u.sub)}>Grants</button>
-                <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>
-                <button className="small danger" id={`user-delete-${u.username}`} onClick={() => askDelete(u)}>Delete…</button>
+                {canEdit && <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>}
+                {canEdit && <button className="small danger" id={`user-delete-${u.username}`} onClick={() => askDelete(u)}>Delete…</button>}
               </td>
             </tr>
           ))}
@@ -84,12 +86,12 @@ function Users({ onGrants }: { onGrants: (sub: string) => void }) {
           <button onClick={() => { try { api.users.setClaims(editing.sub, parse(editing.claims)).then(() => { setEditing(null); reload(); }, setError); } catch (e) { setError(e); } }}>Save claims</button>
         </div>
       )}
-      <div className="inline-form">
+      {canEdit && <div className="inline-form">
         <input id="user-name" placeholder="user name" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
         <input id="user-password" placeholder="password (8+ characters)" type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
         <textarea id="user-claims" rows={2} value={form.claims} onChange={(e) => setForm({ ...form, claims: e.target.value })} />
         <button id="user-create" onClick={() => { try { api.users.create(form.username, form.password, parse(form.claims)).then(() => { setForm({ ...form, username: "", password: "" }); reload(); }, setError); } catch (e) { setError(e); } }}>Add user</button>
-      </div>
+      </div>}
     </div>
   );
 }

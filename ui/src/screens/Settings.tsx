@@ -7,6 +7,8 @@ import type { ServerSettings } from "../bindings/ServerSettings";
 import { humanSeconds } from "../lib/jwt";
 import { loadTheme, saveTheme, type Theme } from "../lib/theme";
 import { ErrorBox } from "./common";
+import { ConsoleLock } from "./desk/ConsoleLock";
+import { useCan } from "../lib/desk";
 
 /** Where the embedded server listens and which issuer it names (restartable here), the
  *  registry it opens (a data directory or a PostgreSQL database; another can be opened here),
@@ -63,6 +65,7 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
     ).finally(() => setOpening(false));
   };
   const lifetimes = defaults?.lifetimes;
+  const admin = useCan()("manage_settings");
   return (
     <section>
       <header className="screen-header"><h1>Settings</h1></header>
@@ -80,7 +83,7 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
           </label>
         </div>
         <div className="actions">
-          <button className="primary" id="set-restart" onClick={restart}>Restart the server</button>
+          {admin && <button className="primary" id="set-restart" onClick={restart}>Restart the server</button>}
           <span className="dim">now: {status?.server_running ? `serving on ${status.listen} as ${status.issuer}` : "stopped"}</span>
         </div>
         {done && <p className="notice" id="set-done">{done}</p>}
@@ -107,7 +110,7 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
           </div>
         )}
         <div className="actions">
-          <button id="set-serving-apply" onClick={applyServing} disabled={!serving}>Apply and restart</button>
+          {admin && <button id="set-serving-apply" onClick={applyServing} disabled={!serving}>Apply and restart</button>}
         </div>
         {servingDone && <p className="notice" id="set-serving-done">{servingDone}</p>}
         <ErrorBox error={servingError} />
@@ -147,6 +150,7 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         </div>
         {opened && <p className="notice" id="set-registry-done">{opened}</p>}
         <ErrorBox error={registryError} />
+        {admin && <ConsoleLock />}
         <h2>Default lifetimes</h2>
         <p className="dim">What an app gets unless its registration asks for less (the framework's maximum).</p>
         {lifetimes && (

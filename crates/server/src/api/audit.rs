@@ -60,6 +60,12 @@ audit_actions! {
     SessionEnd = "session.end",
     ClientJwksFetchFailed = "client.jwks_fetch_failed",
     AuthorizeRefused = "authorize.refused",
+    OperatorAdd = "operator.add",
+    OperatorUpdate = "operator.update",
+    OperatorSignIn = "operator.sign_in",
+    OperatorSignInFailed = "operator.sign_in_failed",
+    OperatorSignOut = "operator.sign_out",
+    SettingsConsole = "settings.console",
 }
 
 impl AuditAction {
@@ -225,7 +231,9 @@ impl Authdesk {
         query: &AuditQuery,
         format: ExportFormat,
         out: &mut impl std::io::Write,
+        actor: &Actor,
     ) -> Result<u64> {
+        actor.may(authdesk_core::roles::Power::ExportAudit)?;
         let mut exporter = export::Exporter::start(format, out)?;
         let mut before = None;
         loop {

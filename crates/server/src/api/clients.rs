@@ -8,10 +8,11 @@ use authdesk_core::client::{
 };
 use authdesk_core::clock::from_unix;
 use authdesk_core::names::{self, NameKind};
+use authdesk_core::roles::Power;
 use authdesk_core::status::{self, AppFacts};
 use authdesk_store::Conn;
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
-use authdesk_store::users;
+use authdesk_store::{settings, users};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -175,6 +176,7 @@ impl Authdesk {
     }
 
     pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
+        actor.may(Power::ManageApps)?;
         let settings = self.registration(draft).await?;
         let now = self.now().timestamp();
         let secret = settings
@@ -305,6 +307,7 @@ impl Authdesk {
         draft: &ClientDraft,
         actor: &Actor,
     ) -> Result<ClientCreated> {
+        actor.may(Power::ManageApps)?;
         let settings = self.registration(draft).await?;
         let now = self.now().timestamp();
         let new_secret = crate::secret::generate();
@@ -360,6 +363,7 @@ impl Authdesk {
         enabled: bool,
         actor: &Actor,
     ) -> Result<ClientView> {
+        actor.may(Power::ManageApps)?;
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
         let row = self
@@ -385,6 +389,7 @@ impl Authdesk {
 
     /// Deletes an app with its grants, tokens, codes and consents.
     pub async fn client_delete(&self, id: &str, actor: &Actor) -> Result<()> {
+        actor.may(Power::ManageApps)?;
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
         self.registry_write(move |tx| {
@@ -408,6 +413,7 @@ impl Authdesk {
         overlap: Option<Duration>,
         actor: &Actor,
     ) -> Result<ClientCreated> {
+        actor.may(Power::ManageApps)?;
         let overlap = overlap.filter(|d| *d > Duration::zero());
         if overlap.is_some_and(|d| d > MAX_SECRET_OVERLAP) {
             return Err(ApiError::invalid(
@@ -477,10 +483,14 @@ pub const MAX_SECRET_OVERLAP: Duration = Duration::days(30);
 ///
 /// A registry of at most [`CACHE_LIMIT`] apps is held whole (`complete`), so an id that is
 /// not there is answered from memory too: a known and an unknown client id cost the same
-/// (no store read for the unknown one), and timing does not tell which ids exist.
-#[derive(Default)]
+/// (no store read for the unknown one), and timing does not tell which ids exist. Only once
+/// every [`FRESHNESS`] does an unknown id read the registry's version (one row), so an app
+/// another process registered a moment ago is found at once.
 pub(crate) struct ClientCache {
     inner: std::sync::RwLock<CacheInner>,
+    /// When an unknown id last looked at the registry's version (ms since `started`).
+    last_look_ms: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -500,6 +510,20 @@ pub(crate) enum Cached {
     Absent,
     Unknown,
 }
+
+impl Default for ClientCache {
+    fn default() -> Self {
+        ClientCache {
+            inner: Default::default(),
+            last_look_ms: Default::default(),
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+/// How often, at most, an unknown client id makes the request path look whether the registry
+/// changed (an app registered by another process is then found at once).
+const FRESHNESS: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Apps kept at most; beyond it the cache starts over (ids come from clients, unchecked).
 pub(crate) const CACHE_LIMIT: usize = 10_000;
@@ -555,6 +579,23 @@ impl ClientCache {
     }
 
     /// Notes the registry version in the store; a new one clears the cache.
+    /// Whether an unknown id should look at the registry's version now (true at most once
+    /// every [`FRESHNESS`]).
+    fn due_for_a_look(&self) -> bool {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.last_look_ms.load(std::sync::atomic::Ordering::Relaxed);
+        (last == 0 || now.saturating_sub(last) >= FRESHNESS.as_millis() as u64)
+            && self
+                .last_look_ms
+                .compare_exchange(
+                    last,
+                    now.max(1),
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+    }
+
     pub(crate) fn observe(&self, version: Option<String>) {
         let mut c = self.inner.write().expect("cache lock");
         if c.version != version {
@@ -574,7 +615,20 @@ impl Authdesk {
     ) -> Result<Option<std::sync::Arc<ClientRow>>> {
         match self.clients.get(id) {
             Cached::Found(c) => return Ok(Some(c)),
-            Cached::Absent => return Ok(None),
+            // An app another process registered a moment ago is not in the copy yet: at most
+            // every `FRESHNESS` an unknown id looks at the registry's version (one small read),
+            // so a new app works at once, and most unknown ids still cost no read.
+            Cached::Absent if !self.clients.due_for_a_look() => return Ok(None),
+            Cached::Absent => {
+                let version = {
+                    let mut conn = self.store().read().await?;
+                    settings::get(&mut conn, settings::REGISTRY_VERSION).await?
+                };
+                self.clients.observe(version);
+                if let Cached::Absent = self.clients.get(id) {
+                    return Ok(None);
+                }
+            }
             Cached::Unknown => {}
         }
         let generation = self.clients.generation();

@@ -5,6 +5,7 @@
 use super::audit::AuditAction;
 use super::{Actor, ApiError, Authdesk, Mode, Result, audit};
 use authdesk_core::clock::Clock;
+use authdesk_core::roles::Power;
 use authdesk_store::settings;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -30,6 +31,7 @@ impl Authdesk {
 
     /// Moves the sandbox clock forward (or back, with a negative duration) by `by`.
     pub async fn clock_advance(&self, by: Duration, actor: &Actor) -> Result<ClockView> {
+        actor.may(Power::SandboxTools)?;
         self.require_sandbox("moving the clock")?;
         let by_seconds = by.num_seconds();
         let real_now = (self.clock.now() - self.clock.offset()).timestamp();
@@ -66,6 +68,7 @@ impl Authdesk {
     }
 
     pub async fn clock_reset(&self, actor: &Actor) -> Result<ClockView> {
+        actor.may(Power::SandboxTools)?;
         self.require_sandbox("moving the clock")?;
         let now = (self.clock.now() - self.clock.offset()).timestamp();
         let actor = actor.clone();

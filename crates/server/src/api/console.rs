@@ -5,6 +5,7 @@ use super::{ApiError, Authdesk, ClockView, IssuerKind, Mode, Page, Profile};
 use authdesk_core::ErrorCode;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::format_duration;
+use authdesk_core::roles::Power;
 use authdesk_store::grants::GrantSelector;
 use authdesk_store::settings;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,11 @@ pub enum UiErrorCode {
     InvalidInput,
     NotFound,
     Refused,
+    /// The signed-in operator's role does not allow it.
+    Forbidden,
+    /// A production registry's console needs an operator signed in (none is, or the desk was
+    /// idle too long and locked).
+    SignInRequired,
     /// Busy or a storage fault: nothing was written; trying again shortly may succeed.
     Unavailable,
     Internal,
@@ -67,6 +73,8 @@ impl From<ApiError> for UiError {
             },
             e @ ApiError::NotFound(_) => plain(UiErrorCode::NotFound, e.to_string()),
             e @ ApiError::Refused(_) => plain(UiErrorCode::Refused, e.to_string()),
+            e @ ApiError::Forbidden(_) => plain(UiErrorCode::Forbidden, e.to_string()),
+            e @ ApiError::SignInRequired(_) => plain(UiErrorCode::SignInRequired, e.to_string()),
             e @ ApiError::Unavailable(_) => plain(UiErrorCode::Unavailable, e.to_string()),
         }
     }
@@ -179,6 +187,7 @@ impl Authdesk {
         s: ServerSettings,
         actor: &super::Actor,
     ) -> Result<(), ApiError> {
+        actor.may(Power::ManageSettings)?;
         if self.mode() == Mode::Production && s.tls {
             return Err(ApiError::Refused(
                 "a production registry is served with its own certificate (authdesk serve --tls-cert), not the sandbox CA".into(),

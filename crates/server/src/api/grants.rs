@@ -3,6 +3,7 @@
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
+use authdesk_core::roles::Power;
 use authdesk_core::status::{
     self, GrantContext, GrantFacts, GrantStatus, RefreshFacts, TokenStatus,
 };
@@ -284,6 +285,7 @@ impl Authdesk {
         actor: &Actor,
         reason: &str,
     ) -> Result<Impact> {
+        actor.may(Power::Revoke)?;
         let now = self.now().timestamp();
         let (selector, actor, reason) = (selector.clone(), actor.clone(), reason.to_string());
         self.write(move |tx| {
@@ -322,6 +324,7 @@ impl Authdesk {
     /// Signs a person out everywhere: ends every login session of theirs at this issuer (their
     /// grants stay; revoke them to end the apps' access). Returns how many ended.
     pub async fn user_sign_out(&self, sub: &str, actor: &Actor) -> Result<u64> {
+        actor.may(Power::Revoke)?;
         let now = self.now().timestamp();
         let (sub, actor) = (sub.to_string(), actor.clone());
         self.write(move |tx| {

@@ -5,6 +5,7 @@ use crate::api::audit::AuditAction;
 use crate::signing::{self, Alg, SigningKey, VerifyingKey};
 use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
+use authdesk_core::roles::Power;
 use authdesk_store::{keys, settings};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -114,6 +115,7 @@ impl Authdesk {
         access_tokens: bool,
         actor: &Actor,
     ) -> Result<KeyView> {
+        actor.may(Power::ManageKeys)?;
         let now = self.now().timestamp();
         let row = generate(alg, now).await?;
         let (stored, actor) = (row.clone(), actor.clone());

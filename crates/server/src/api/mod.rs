@@ -7,12 +7,14 @@ pub mod client_auth;
 pub mod clients;
 pub mod clock;
 pub mod console;
+pub mod desk;
 pub use clock::ClockView;
 pub mod explain;
 pub mod grants;
 pub mod keys;
 pub mod login;
 pub mod logout;
+pub mod operators;
 pub mod overview;
 pub mod prune;
 pub mod sandbox_api;
@@ -29,6 +31,7 @@ use authdesk_core::alg::Alg;
 use authdesk_core::client::FieldError;
 use authdesk_core::clock::{Clock, OffsetClock};
 use authdesk_core::issuer::Issuer;
+use authdesk_core::roles::{self, Power};
 pub use authdesk_core::site::{IssuerKind, IssuerSite, Profile, Site};
 use authdesk_store::{BoxFuture, Conn, Role, Store, StoreError, settings};
 use chrono::{DateTime, Duration, Utc};
@@ -48,6 +51,12 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Refused(String),
+    /// The operator's role does not allow it (`authdesk_core::roles`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nobody is signed in where an operator must be (a production registry's console).
+    #[error("{0}")]
+    SignInRequired(String),
     /// Busy or a storage fault: nothing was written; the same request may succeed shortly.
     #[error("{0}")]
     Unavailable(String),
@@ -63,6 +72,8 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid_input",
             ApiError::NotFound(_) => "not_found",
             ApiError::Refused(_) => "refused",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::SignInRequired(_) => "sign_in_required",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -122,10 +133,26 @@ pub enum Mode {
 /// (`api::audit::record`).
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// Who, as the audit names them: `alice (support) at desk-7` for an operator,
+    /// `console:ada@desk-7` for the operating-system user of a sandbox console.
     pub name: String,
     /// Why, as the person gave it (disable, delete, rotate, revoke): at most [`MAX_REASON`]
     /// characters.
     pub reason: Option<String>,
+    /// The operator's role; `None` for whoever holds the registry itself (the CLI without
+    /// `--operator`, a sandbox console, the server): roles cannot stop someone who can write
+    /// the database, so nothing is asked of them.
+    pub role: Option<roles::Role>,
+}
+
+/// This machine's name, as audit events name the desk an action came from.
+pub fn desk_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// The longest reason an audit event keeps.
@@ -136,19 +163,46 @@ impl Actor {
         Actor {
             name: name.into(),
             reason: None,
+            role: None,
         }
     }
 
-    /// The local operating-system user acting through `host` (cli, console).
-    pub fn local(host: &str) -> Self {
+    /// The local operating-system user acting through `via` (cli, console), on this desk.
+    pub fn local(via: &str) -> Self {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "local".into());
-        Self::named(format!("{host}:{user}"))
+        Self::named(format!("{via}:{user}@{}", desk_name()))
     }
 
     pub fn cli() -> Self {
         Self::local("cli")
+    }
+
+    /// An operator acting with their role, on this desk; `via` names a way other than the
+    /// console (`Some("cli")`).
+    pub fn operator(o: &authdesk_store::operators::OperatorRow, via: Option<&str>) -> Self {
+        let mut name = format!("{} ({}) at {}", o.username, o.role, desk_name());
+        if let Some(via) = via {
+            name.push_str(&format!(" via {via}"));
+        }
+        Actor {
+            name,
+            reason: None,
+            role: Some(o.role),
+        }
+    }
+
+    /// Refuses what the actor's role does not allow (`authdesk_core::roles`).
+    pub fn may(&self, power: Power) -> Result<()> {
+        match self.role {
+            Some(role) if !role.may(power) => Err(ApiError::Forbidden(format!(
+                "{} may not {}",
+                self.name,
+                power.what()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The same actor giving `reason` (blank: none; longer than [`MAX_REASON`]: cut there).
@@ -478,6 +532,7 @@ impl Authdesk {
     /// Sets the profile this registry serves (remembered; a running server serves it from
     /// its next start).
     pub async fn set_profile(&self, profile: Profile, actor: &Actor) -> Result<()> {
+        actor.may(Power::ManageSettings)?;
         let before = self.profile();
         let actor = actor.clone();
         let now = self.now().timestamp();

@@ -15,6 +15,7 @@
 use super::{Actor, ApiError, Authdesk, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::lifetime;
+use authdesk_core::roles::Power;
 use authdesk_store::prune::{self, Cutoffs, Kind};
 use authdesk_store::settings;
 use chrono::Duration;
@@ -79,6 +80,7 @@ impl Authdesk {
         audit_log: Option<Duration>,
         actor: &Actor,
     ) -> Result<Retention> {
+        actor.may(Power::ManageSettings)?;
         for (field, d) in [("chains", chains), ("audit", audit_log)] {
             if d.is_some_and(|d| d < Duration::days(1) || d > Duration::days(100 * 365)) {
                 return Err(ApiError::invalid(

@@ -7,6 +7,7 @@ use super::{Actor, ApiError, Authdesk, Result, audit};
 use crate::secret;
 use authdesk_core::client::{ClientDraft, GrantType};
 use authdesk_core::lifetime::Lifetimes;
+use authdesk_core::roles::Power;
 use authdesk_store::grants::{self, GrantRow};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::users::{self, UserRow};
@@ -99,6 +100,7 @@ impl Authdesk {
     /// Seeds `people` people (`customer00001` …, name and e-mail claims, password
     /// [`SEED_PASSWORD`]) and the apps and grants they use.
     pub async fn sandbox_seed(&self, people: u32, actor: &Actor) -> Result<SeedReport> {
+        actor.may(Power::SandboxTools)?;
         self.require_sandbox("seeding demo data")?;
         if people == 0 || people > 100_000 {
             return Err(ApiError::invalid(

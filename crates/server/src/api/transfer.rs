@@ -23,6 +23,7 @@ use super::{Actor, ApiError, Authdesk, Result};
 use crate::signing::{self, Alg};
 use authdesk_core::client::ClientDraft;
 use authdesk_core::names::{self, NameKind, for_terminal};
+use authdesk_core::roles::Power;
 use authdesk_store::clients::{self, ClientRow};
 use authdesk_store::keys::{self, KeyRow};
 use authdesk_store::users::{self, UserRow};
@@ -185,6 +186,7 @@ pub fn parse(text: &str) -> Result<RegistryFile> {
 impl Authdesk {
     /// The registry as a versioned document (audited: what was exported, by whom).
     pub async fn export(&self, options: ExportOptions, actor: &Actor) -> Result<RegistryFile> {
+        actor.may(Power::Transfer)?;
         let mut conn = self.store().read().await?;
         let apps = clients::list(&mut conn, "", i64::MAX, 0).await?;
         let people = users::list(&mut conn, i64::MAX, 0).await?;
@@ -263,6 +265,7 @@ impl Authdesk {
 
     /// Brings a registry document in, all or nothing (see the module's rules).
     pub async fn import(&self, file: RegistryFile, actor: &Actor) -> Result<ImportReport> {
+        actor.may(Power::Transfer)?;
         let now = self.now().timestamp();
         unique("app id", file.apps.iter().map(|a| a.client_id.as_str()))?;
         unique("person", file.users.iter().map(|u| u.sub.as_str()))?;

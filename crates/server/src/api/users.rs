@@ -6,6 +6,7 @@ use crate::secret;
 use authdesk_core::claims;
 use authdesk_core::clock::from_unix;
 use authdesk_core::names::{self, NameKind, taken};
+use authdesk_core::roles::Power;
 use authdesk_store::users::{self, UserRow};
 use authdesk_store::{consents, grants, sessions};
 use chrono::{DateTime, Utc};
@@ -105,6 +106,7 @@ impl Authdesk {
         claims: Map<String, Value>,
         actor: &Actor,
     ) -> Result<UserView> {
+        actor.may(Power::ManagePeople)?;
         let username = names::parse(NameKind::User, username)
             .map_err(|e| ApiError::invalid("username", e))?
             .shown;
@@ -170,6 +172,7 @@ impl Authdesk {
         claims: Map<String, Value>,
         actor: &Actor,
     ) -> Result<UserView> {
+        actor.may(Power::ManagePeople)?;
         check_claims(&claims)?;
         let now = self.now().timestamp();
         let (sub, actor) = (sub.to_string(), actor.clone());
@@ -191,6 +194,7 @@ impl Authdesk {
     }
 
     pub async fn user_delete(&self, sub: &str, actor: &Actor) -> Result<()> {
+        actor.may(Power::ManagePeople)?;
         let now = self.now().timestamp();
         let (sub, actor) = (sub.to_string(), actor.clone());
         self.write(move |tx| {

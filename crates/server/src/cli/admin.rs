@@ -300,12 +300,13 @@ pub(super) async fn audit_list(
     limit: i64,
     export: Option<ExportFormat>,
     j: bool,
+    actor: &Actor,
 ) -> Result<(), Failure> {
     let query = filter.query()?;
     if let Some(format) = export {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        app.audit_export(&query, format, &mut out).await?;
+        app.audit_export(&query, format, &mut out, actor).await?;
         return Ok(());
     }
     let page = app.audit_list(&query, None, limit).await?;

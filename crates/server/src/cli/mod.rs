@@ -9,6 +9,7 @@
 mod admin;
 mod clients;
 mod grants;
+mod operators;
 mod output;
 mod serve;
 mod users;
@@ -16,6 +17,7 @@ mod users;
 pub use admin::{AuditCmd, AuditFilterArgs, ClockCmd, KeysCmd};
 pub use clients::{ClientsCmd, CreateClient};
 pub use grants::GrantsCmd;
+pub use operators::OperatorsCmd;
 pub use users::UsersCmd;
 
 #[derive(Subcommand, Debug)]
@@ -55,6 +57,10 @@ pub struct Cli {
     /// Print one JSON object on stdout instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Act as this operator of the registry: the audit names them, and their role applies
+    /// (`operators list`). Without it the audit names the operating-system user.
+    #[arg(long, global = true, env = "AUTHDESK_OPERATOR", value_name = "NAME")]
+    pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -69,6 +75,9 @@ pub enum Command {
     /// Sandbox users.
     #[command(subcommand)]
     Users(UsersCmd),
+    /// Operators: who uses the console and the CLI, with a role (admin, support, auditor).
+    #[command(subcommand)]
+    Operators(OperatorsCmd),
     /// Grants (refresh-token chains).
     #[command(subcommand)]
     Grants(GrantsCmd),
@@ -252,7 +261,6 @@ fn database(cli: &Cli) -> Result<Database, Failure> {
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let db = database(&cli)?;
     let j = cli.json;
-    let actor = Actor::cli();
     if let Command::Init { production } = cli.command {
         return init(&db, production, j).await;
     }
@@ -298,8 +306,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         )
         .await?,
     );
+    let actor = match &cli.operator {
+        None => Actor::cli(),
+        Some(name) => match app.operator_get(name).await? {
+            Some(o) if o.disabled_at.is_none() => Actor::operator(&o, Some("cli")),
+            Some(o) => return Err(Failure(format!("operator {} is disabled", o.username))),
+            None => {
+                return Err(Failure(format!(
+                    "no operator named {name}: `authdesk operators list` shows them"
+                )));
+            }
+        },
+    };
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
+        Command::Operators(c) => operators::run(&app, c, j, &actor).await,
         Command::Serve(args) => serve::serve(app, args).await,
         Command::Clients(c) => clients::run(&app, c, j, &actor).await,
         Command::Users(c) => users::run(&app, c, j, &actor).await,
@@ -393,7 +414,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             limit,
             export,
-        } => admin::audit_list(&app, filter, limit, export, j).await,
+        } => admin::audit_list(&app, filter, limit, export, j, &actor).await,
     }
 }
 

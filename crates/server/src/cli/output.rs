@@ -5,6 +5,7 @@
 use crate::api::clients::{ClientCreated, ClientView};
 use crate::api::grants::{GrantDetail, GrantSummary, RefreshTokenNode};
 use crate::api::keys::KeyView;
+use crate::api::operators::OperatorView;
 use crate::api::prune::{PruneReport, Retention};
 use crate::api::tokens::TokenResponse;
 use crate::api::users::UserView;
@@ -177,6 +178,22 @@ pub(super) fn users(list: &[UserView]) -> String {
         &["SUB", "USERNAME"],
         list.iter()
             .map(|u| vec![u.sub.clone(), u.username.clone()])
+            .collect(),
+    )
+}
+
+pub(super) fn operators(list: &[OperatorView]) -> String {
+    table(
+        &["USERNAME", "NAME", "ROLE", "STATE"],
+        list.iter()
+            .map(|o| {
+                vec![
+                    o.username.clone(),
+                    o.display_name.clone(),
+                    o.role.to_string(),
+                    if o.disabled { "disabled" } else { "enabled" }.into(),
+                ]
+            })
             .collect(),
     )
 }

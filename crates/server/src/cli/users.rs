@@ -53,7 +53,7 @@ pub(super) async fn run(
             password_stdin,
             claims,
         } => {
-            let password = read_password(password, password_stdin)?;
+            let password = read_password(password, password_stdin, "Password for the new user: ")?;
             let mut map = Map::new();
             for c in &claims {
                 let (k, v) = parse_claim_arg(c).map_err(Failure)?;
@@ -86,7 +86,13 @@ pub(super) async fn run(
 
 /// The new user's password: from standard input, the command line (with a warning), or a
 /// prompt without echo when standard input is a terminal.
-fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Failure> {
+/// A password from `--password` (warned about), standard input, or a prompt in a terminal
+/// (`prompt` says whose).
+pub(super) fn read_password(
+    given: Option<String>,
+    from_stdin: bool,
+    prompt: &str,
+) -> Result<String, Failure> {
     use std::io::{BufRead, IsTerminal};
     if let Some(p) = given {
         eprintln!(
@@ -96,7 +102,7 @@ fn read_password(given: Option<String>, from_stdin: bool) -> Result<String, Fail
     }
     let stdin = std::io::stdin();
     if !from_stdin && stdin.is_terminal() {
-        return rpassword::prompt_password("Password for the new user: ")
+        return rpassword::prompt_password(prompt)
             .map_err(|e| Failure(format!("cannot read the password: {e}")));
     }
     if !from_stdin {

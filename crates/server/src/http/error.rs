@@ -34,9 +34,10 @@ impl From<ApiError> for HttpError {
     fn from(e: ApiError) -> Self {
         let error = match e {
             ApiError::OAuth(o) => o,
-            ApiError::Invalid { .. } | ApiError::Refused(_) => {
-                OAuthError::invalid_request(e.to_string())
-            }
+            ApiError::Invalid { .. }
+            | ApiError::Refused(_)
+            | ApiError::Forbidden(_)
+            | ApiError::SignInRequired(_) => OAuthError::invalid_request(e.to_string()),
             ApiError::NotFound(_) => OAuthError::invalid_request(e.to_string()),
             ApiError::Unavailable(msg) => {
                 tracing::warn!(cause = %msg, "request refused: the store is busy or failing");

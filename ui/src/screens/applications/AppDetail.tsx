@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useCan } from "../../lib/desk";
 import { api } from "../../api";
 import type { ClientView } from "../../bindings/ClientView";
 import type { Impact } from "../../bindings/Impact";
@@ -30,6 +31,7 @@ export function example(client: ClientView, at: IssuerInfo | undefined): string 
 }
 
 export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuers: IssuerInfo[]; now: string | null; onEdit: () => void; onToggle: (reason: string | null) => void; onRotate: (overlap: string | null, reason: string | null) => void; onDelete: (reason: string) => void; onGrants: () => void }) {
+  const can = useCan();
   const [asking, setAsking] = useState<"disable-app" | "delete-app" | null>(null);
   const [impact, setImpact] = useState<Impact | null>(null);
   const [rotating, setRotating] = useState(false);
@@ -78,13 +80,13 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
       <h3>Example</h3>
       <pre className="example" id="app-example">{example(client, at[0])}</pre>
       <div className="actions">
-        <button onClick={onEdit} id="app-edit">Edit</button>
+        {can("manage_apps") && <button onClick={onEdit} id="app-edit">Edit</button>}
         <button onClick={onGrants} id="app-grants">Its grants</button>
-        {client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && <button onClick={() => setRotating(true)} id="app-rotate">Rotate secret</button>}
-        {client.enabled
+        {can("manage_apps") && client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && <button onClick={() => setRotating(true)} id="app-rotate">Rotate secret</button>}
+        {can("manage_apps") && (client.enabled
           ? <button onClick={() => ask("disable-app")} id="app-toggle">Disable…</button>
-          : <button onClick={() => onToggle(null)} id="app-toggle" title="Undo the disable">Enable again</button>}
-        <button className="danger" onClick={() => ask("delete-app")} id="app-delete">Delete…</button>
+          : <button onClick={() => onToggle(null)} id="app-toggle" title="Undo the disable">Enable again</button>)}
+        {can("manage_apps") && <button className="danger" onClick={() => ask("delete-app")} id="app-delete">Delete…</button>}
       </div>
       {asking && (
         <ConfirmAction

@@ -429,6 +429,7 @@ impl Authdesk {
         scope: &str,
         actor: &Actor,
     ) -> Result<TokenResponse> {
+        actor.may(authdesk_core::roles::Power::SandboxTools)?;
         self.require_sandbox("mint")?;
         let client = self.client_row(client_id).await?;
         if !client.enabled {
