@@ -11,6 +11,7 @@ mod clients;
 mod grants;
 mod operators;
 mod output;
+mod prompt;
 mod serve;
 mod users;
 

@@ -102,7 +102,7 @@ pub(super) fn read_password(
     }
     let stdin = std::io::stdin();
     if !from_stdin && stdin.is_terminal() {
-        return rpassword::prompt_password(prompt)
+        return super::prompt::hidden_line(prompt)
             .map_err(|e| Failure(format!("cannot read the password: {e}")));
     }
     if !from_stdin {
