@@ -122,6 +122,13 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await type("#f-access-lifetime", "300");
   await shot("01-applications-new");
   await click("#f-submit");
+  // The secret is masked until revealed; leaving before it is copied asks first.
+  assert.match(await text("#secret-value"), /^•+$/);
+  await click("#nav-overview");
+  await $("#leave-dialog").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
+  await browser.keys("Escape");
+  await browser.waitUntil(async () => !(await (await $("#leave-dialog")).isExisting()), { timeout: 20_000, timeoutMsg: "Esc stays" });
+  await click("#secret-reveal");
   const secret = await text("#secret-value");
   const clientId = await text("#secret-client-id");
   appId = clientId;
@@ -154,13 +161,11 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   assert.equal(second.status, 200, JSON.stringify(second.body));
 
   // Chains: find the grant by app, see the tree (root and its child).
-  await openChains();
-  await type("#chain-term", clientId);
-  await click("#chain-search");
+  await openChains("E2E Budget App");
   // The list shows the last search until this one answers: wait for this one.
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
   // WebKitWebDriver clicks cells, not rows.
-  const cell = await $("#grant-list tbody tr td");
+  const cell = await $("#grant-list tbody tr td.grant-name");
   await cell.waitForClickable({ timeout: 20_000 });
   // Grants are shown by the names people know: the app's name and the user's username.
   assert.match(await text("#grant-list"), /E2E Budget App[\s\S]*ada/);
@@ -180,7 +185,7 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   // Revoke after the preview.
   await click("#revoke-grant");
   const impact = await text("#revoke-impact");
-  assert.match(impact, /1 grant\(s\), 2 usable refresh token\(s\) and 2 unexpired access token\(s\)/);
+  assert.match(impact, /This ends 1 grant: 2 usable refresh tokens stop at once, and 2 unexpired access tokens are refused/);
   await type("#revoke-reason", "E2E: lost phone");
   await shot("05-chains-revoke-preview");
   await click("#revoke-confirm");
@@ -236,11 +241,9 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
 
   // The minted chain on the timeline: its token has expired 90 days after issue, the cap
   // is a year out, and "now" is marked.
-  await openChains();
-  await type("#chain-term", appId);
-  await click("#chain-search");
+  await openChains("E2E Budget App");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
-  const stopped = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-stopped')]]/td[1]");
+  const stopped = await $("//table[@id='grant-list']//tr[.//span[contains(@class,'state-stopped')]]/td[contains(@class,'grant-name')]");
   await stopped.waitForClickable({ timeout: 20_000 });
   await stopped.click();
   await $("#grant-detail").waitForDisplayed();
@@ -265,16 +268,17 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await browser.waitUntil(async () => (await text("#key-list")).includes("ES256"), { timeout: 20_000, timeoutMsg: "the new key is listed" });
   await shot("09-keys");
   await openAudit();
-  await browser.waitUntil(async () => (await text("#audit-list")).includes("grant.revoke"), { timeout: 20_000 });
-  assert.match(await text("#audit-list"), /token\.mint/);
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("revoked"), { timeout: 20_000 });
+  // Events read as sentences with names, not codes.
+  assert.match(await text("#audit-list"), /minted tokens for E2E Budget App/);
   // The audit's hash chain is verified and shown above the list.
   await browser.waitUntil(async () => (await text("#audit-chain")).includes("intact"), { timeout: 20_000 });
   // The action filter lists what the backend records (AuditAction::ALL), and filters.
   const values = await browser.execute(() => [...document.querySelectorAll("#audit-action option")].map((o) => o.value));
   assert.ok(values.includes("settings.retention") && values.includes("grant.revoke"), values.join(","));
   await (await browser.$("#audit-action")).selectByAttribute("value", "grant.revoke");
-  await browser.waitUntil(async () => !(await text("#audit-list")).includes("token.mint"), { timeout: 20_000 });
-  assert.match(await text("#audit-list"), /grant\.revoke/);
+  await browser.waitUntil(async () => !(await text("#audit-list")).includes("minted tokens"), { timeout: 20_000 });
+  assert.match(await text("#audit-list"), /revoked ada's E2E Budget App grant — E2E: lost phone/);
   // Free text reaches into the detail: the reason given when the chain was revoked.
   await (await browser.$("#audit-action")).selectByAttribute("value", "");
   await type("#audit-text", "lost phone");
@@ -299,7 +303,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await openAudit();
   // The reason given for the key rotation is in the audit.
   await type("#audit-text", "E2E: yearly rotation");
-  await browser.waitUntil(async () => (await text("#audit-list")).includes("key.rotate"), { timeout: 20_000, timeoutMsg: "the rotation's reason is audited" });
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("rotated the ES256 signing key — E2E: yearly rotation"), { timeout: 20_000, timeoutMsg: "the rotation's reason is audited" });
   // Events written after the sandbox clock moved show the wall-clock time beside it.
   await type("#audit-text", "clock.");
   await browser.waitUntil(async () => /written \d{4}-/.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "an event after the clock move shows when it was written" });
@@ -311,10 +315,15 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#app-list tbody tr td");
   // Rotating the secret with an overlap: the old secret's remaining time is shown.
   await click("#app-rotate");
-  await (await $("#rotate-overlap")).selectByAttribute("value", "24h");
+  // The overlap is 24 hours unless changed; cutting the old secret off at once is the red button.
+  assert.equal(await (await $("#rotate-overlap")).getValue(), "24h");
   assert.match(await text("#rotate-impact"), /Time to redeploy/);
+  await (await $("#rotate-overlap")).selectByAttribute("value", "");
+  assert.match(await text("#rotate-confirm"), /Cut off the old secret now/);
+  assert.match(await (await $("#rotate-confirm")).getAttribute("class"), /danger/);
+  await (await $("#rotate-overlap")).selectByAttribute("value", "24h");
   await shot("03-applications-rotate");
-  await click("#rotate-go");
+  await click("#rotate-confirm");
   await $("#secret-once").waitForDisplayed({ timeout: 20_000 });
   await click("#secret-done");
   // The app says why its calls may fail: the old secret's remaining time.
@@ -333,13 +342,13 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await browser.waitUntil(async () => !(await text("#app-detail")).includes("the app gets no tokens"), { timeout: 20_000, timeoutMsg: "enabled again" });
   await click("#app-grants");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the app's grants are listed" });
-  assert.equal(await (await $("#chain-term")).getValue(), appId);
+  assert.match(await text("#chain-chosen"), /app: E2E Budget App/);
 
   // From a user to their grants.
   await click("#nav-sandbox");
   await click("#user-grants-ada");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("ada"), { timeout: 20_000, timeoutMsg: "the user's grants are listed" });
-  assert.equal(await (await $("#chain-by")).getValue(), "user");
+  assert.match(await text("#chain-chosen"), /person: ada/);
 
   // One search from anywhere (Ctrl+K): a person by the start of their user name, opened with
   // the keyboard onto their grants.
@@ -352,7 +361,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await shot("11-search");
   await browser.keys("Enter");
   await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App"), { timeout: 20_000, timeoutMsg: "the person's grants open" });
-  assert.equal(await (await $("#chain-by")).getValue(), "user");
+  assert.match(await text("#chain-chosen"), /person: ada/);
   // An app by a part of its name, from the sidebar's button, opened with a click.
   await click("#nav-search");
   await type("#search-input", "budget");
@@ -368,7 +377,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The reason given for disabling the app is in the audit too.
   await openAudit();
   await type("#audit-text", "E2E: partner paused");
-  await browser.waitUntil(async () => (await text("#audit-list")).includes("client.disable"), { timeout: 20_000, timeoutMsg: "the disable's reason is audited" });
+  await browser.waitUntil(async () => (await text("#audit-list")).includes("disabled E2E Budget App"), { timeout: 20_000, timeoutMsg: "the disable's reason is audited" });
 });
 
 test("a support agent: why a customer's app stopped working, and acting on it", async () => {
@@ -387,7 +396,7 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   await click("#nav-explain");
   await type("#explain-input", "ada");
   await click("#explain-go");
-  await browser.waitUntil(async () => /E2E Budget App for ada/.test(await text("#explanation")), { timeout: 20_000, timeoutMsg: "ada's grants are explained" });
+  await browser.waitUntil(async () => /E2E Budget App · ada · since/.test(await text("#explanation")), { timeout: 20_000, timeoutMsg: "ada's grants are explained" });
   assert.match(await text("#explanation"), /the last refresh token expired unused on .*: the user must sign in to the app again/);
   await shot("13-explain");
   // Found by name (Ctrl+K), their grants; all of them revoked after the preview, with a reason.
@@ -397,13 +406,16 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   await browser.keys("Enter");
   // The keyboard moves through the grants.
   await browser.waitUntil(async () => (await $$("#grant-list tbody tr td")).length > 5, { timeout: 20_000, timeoutMsg: "ada's grants are listed" });
-  await click("#grant-list tbody tr td");
+  await click("#grant-list tbody tr td.grant-name");
   const first = await text("#grant-detail h2");
   await browser.keys("ArrowDown");
   await browser.waitUntil(async () => (await text("#grant-detail h2")) !== first, { timeout: 20_000, timeoutMsg: "ArrowDown opens the next grant" });
   await click("#revoke-all");
-  assert.match(await text("#revoke-impact"), /This hits \d+ grant\(s\)/);
+  assert.match(await text("#revoke-impact"), /This ends \d+ grants?/);
   await type("#revoke-reason", "E2E: customer called, phone stolen");
+  // Every grant of a person at once: their name typed to confirm.
+  assert.equal(await (await $("#revoke-confirm")).isEnabled(), false, "not before the name is typed");
+  await type("#revoke-typed", "ada");
   await click("#revoke-confirm");
   await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "every grant of ada is revoked" });
   // And signed out everywhere (the revocation already ended ada's sessions: none are left).
@@ -411,7 +423,7 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   await type("#sign-out-reason", "E2E: phone stolen");
   await shot("19-chains-sign-out");
   await click("#sign-out-confirm");
-  await browser.waitUntil(async () => /Signed out: 0 sessions ended/.test(await text("#toasts")), { timeout: 20_000, timeoutMsg: "the sign-out is confirmed" });
+  await browser.waitUntil(async () => /Signed ada out: 0 sessions ended/.test(await text("#toasts")), { timeout: 20_000, timeoutMsg: "the sign-out is confirmed" });
   // The revocation in the audit, by its reason, exported.
   await openAudit();
   await type("#audit-text", "customer called");
@@ -631,6 +643,7 @@ test("production: an admin signs in and adds an operator and an app; support rev
   await type("#f-scopes", "openid offline_access");
   await click("#f-submit");
   const clientId = await text("#secret-client-id");
+  await click("#secret-reveal");
   const secret = await text("#secret-value");
   await click("#secret-done");
   // Ada signs in to it twice (two grants), over HTTP.
@@ -649,18 +662,33 @@ test("production: an admin signs in and adds an operator and an app; support rev
   await click("#nav-applications");
   await browser.waitUntil(async () => (await text("#app-list")).includes("Prod Budget App"), { timeout: 20_000 });
   assert.equal(await (await $("#app-new")).isExisting(), false, "support registers no app");
+  // Explain names ada's two grants apart (same app, same day: their times) and opens either.
+  await click("#nav-explain");
+  await type("#explain-input", "ada");
+  await click("#explain-go");
+  await browser.waitUntil(async () => (await $$("#explanation .grant-line")).length === 2, { timeout: 20_000, timeoutMsg: "ada's two grants are explained" });
+  const lines = await $$("#explanation .grant-line strong");
+  const [one, two] = [await lines[0].getText(), await lines[1].getText()];
+  assert.match(one, /^Prod Budget App · ada · since \d+ \w+ \d{4}, \d\d:\d\d:\d\d( · …[0-9a-f]{8})?$/);
+  assert.notEqual(one, two, "two similar grants read differently");
+  await shot("24-explain-two-grants");
+  await click("#explanation .grant-line:nth-of-type(2) button.small");
+  await browser.waitUntil(async () => (await text("#grant-detail h2")).startsWith(two), { timeout: 20_000, timeoutMsg: "Open goes to that grant" });
+  // Then every grant of ada at once: a reason from the list, and her name typed.
   await browser.keys(["Control", "k"]);
   await type("#search-input", "ada");
   await browser.waitUntil(async () => (await text("#search-hits")).includes("ada"), { timeout: 20_000 });
   await browser.keys("Enter");
   await browser.waitUntil(async () => (await $$("#grant-list tbody tr")).length === 2, { timeout: 20_000, timeoutMsg: "ada's two grants" });
   await click("#revoke-all");
-  await type("#revoke-reason", "E2E: lost device");
+  await (await $("#revoke-reason-choice")).selectByAttribute("value", "lost device");
+  await type("#revoke-typed", "ada");
   await shot("22-support-revoke");
   await click("#revoke-confirm");
   await browser.waitUntil(async () => !(await text("#grant-list")).includes("active"), { timeout: 20_000, timeoutMsg: "ada's grants are revoked" });
   await openAudit();
-  await browser.waitUntil(async () => /Sam Ortiz|sam \(support\) at /.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "the audit names sam" });
+  await browser.waitUntil(async () => /sam revoked every grant of ada \(2 grants\) — lost device/.test(await text("#audit-list")), { timeout: 20_000, timeoutMsg: "the audit reads as a sentence naming sam" });
+  await shot("25-audit-sentences");
   assert.equal(await (await $("#audit-export-csv")).isExisting(), false, "support exports nothing");
 
   // The auditor reads and exports, and is offered no revocation.
@@ -675,7 +703,7 @@ test("production: an admin signs in and adds an operator and an app; support rev
   await browser.keys("Enter");
   await browser.waitUntil(async () => (await $$("#grant-list tbody tr")).length === 2, { timeout: 20_000 });
   assert.equal(await (await $("#revoke-all")).isExisting(), false, "an auditor revokes nothing");
-  await click("#grant-list tbody tr td");
+  await click("#grant-list tbody tr td.grant-name");
   await $("#grant-detail h2").then((e) => e.waitForDisplayed({ timeout: 20_000 }));
   assert.equal(await (await $("#revoke-grant")).isExisting(), false);
   await shot("23-auditor");
@@ -703,9 +731,13 @@ async function openAudit() {
 }
 
 /** Chains from the sidebar, searching by application (it keeps its last search). */
-async function openChains() {
+/** The Chains screen on one app's or person's grants, chosen by name in its picker. */
+async function openChains(name) {
   await click("#nav-chains");
-  await (await $("#chain-by")).selectByAttribute("value", "app");
+  await type("#chain-pick", name);
+  await browser.waitUntil(async () => (await text("#chain-pick-hits")).includes(name), { timeout: 20_000, timeoutMsg: `${name} is offered` });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await text("#chain-chosen")).includes(name), { timeout: 20_000, timeoutMsg: `${name} is chosen` });
 }
 
 async function $$(sel) {

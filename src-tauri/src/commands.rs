@@ -4,7 +4,9 @@ use crate::Console;
 use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::{Clock, SystemClock, parse_duration};
 use authdesk_core::roles::{Power, Role};
-use authdesk_server::api::audit::{AuditAction, AuditPage, AuditQuery, ExportFormat};
+use authdesk_server::api::audit::{
+    AuditAction, AuditActionLabel, AuditPage, AuditQuery, ExportFormat,
+};
 use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
 use authdesk_server::api::desk::{ConsoleSettings, DeskView};
@@ -170,7 +172,12 @@ async fn clients_rotate_secret(
 async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
     c.actor().await?;
     Ok(c.app()
-        .grant_list(query.selector()?.as_ref(), query.page())
+        .grant_list_filtered(
+            query.selector()?.as_ref(),
+            query.status,
+            query.ending_first.unwrap_or(false),
+            query.page(),
+        )
         .await?)
 }
 
@@ -347,8 +354,8 @@ async fn audit_export(
 
 /// Every action the audit records, for the filter.
 #[tauri::command]
-fn audit_actions() -> Vec<AuditAction> {
-    AuditAction::ALL.to_vec()
+fn audit_actions() -> Vec<AuditActionLabel> {
+    AuditAction::labelled()
 }
 
 /// What a registration gets for the fields it leaves empty.

@@ -107,10 +107,36 @@ async fn the_use_cases_refuse_what_a_role_does_not_allow() {
             .await,
     );
 
-    // An admin does everything.
+    // An admin does everything; in production what cuts something off needs a reason.
     let app = t.app.client_create(&draft, &admin).await.unwrap();
+    let id = app.client.client_id;
+    for refused in [
+        t.app
+            .client_set_enabled(&id, false, &admin)
+            .await
+            .map(|_| ()),
+        t.app
+            .client_rotate_secret(&id, None, &admin)
+            .await
+            .map(|_| ()),
+        t.app.client_delete(&id, &admin).await,
+        t.app
+            .grant_revoke(&someones_grants(), &admin, " ")
+            .await
+            .map(|_| ()),
+        t.app.user_sign_out("someone", &admin).await.map(|_| ()),
+    ] {
+        match refused {
+            Err(ApiError::Invalid { fields }) => {
+                assert_eq!(fields[0].field, "reason");
+                assert!(fields[0].message.contains("required"), "{fields:?}");
+            }
+            other => panic!("a reason is required: {other:?}"),
+        }
+    }
+    let because = admin.clone().because(Some("partner offboarding"));
     t.app
-        .client_set_enabled(&app.client.client_id, false, &admin)
+        .client_set_enabled(&id, false, &because)
         .await
         .unwrap();
 

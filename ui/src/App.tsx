@@ -1,14 +1,15 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, SIGN_IN_REQUIRED } from "./api";
 import type { DeskView } from "./bindings/DeskView";
 import { can, DeskContext, whoIsHere } from "./lib/desk";
+import { LeaveGuardContext } from "./lib/leave";
 import { Operators } from "./screens/desk/Operators";
 import { SignIn } from "./screens/desk/SignIn";
 import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import { Applications } from "./screens/Applications";
 import { Overview, type OverviewLink } from "./screens/Overview";
 import { Audit } from "./screens/Audit";
-import { Chains, type ChainQuery } from "./screens/Chains";
+import { Chains, type ChainQuery } from "./screens/chains/Chains";
 import { Keys } from "./screens/Keys";
 import { Sandbox } from "./screens/Sandbox";
 import { Explain } from "./screens/Explain";
@@ -93,25 +94,29 @@ export function App() {
       openChain(t.id);
     }
   };
+  // A screen holding something lost when it is left (a secret shown once) asks first.
+  const [guard, setGuard] = useState<string | null>(null);
+  const [leaving, setLeaving] = useState<(() => void) | null>(null);
+  const guarded = (go: () => void) => (guard ? setLeaving(() => go) : go());
   // The sidebar opens a screen fresh: nothing focused or filtered by an earlier link.
-  const openScreen = (s: Screen) => {
+  const openScreen = (s: Screen) => guarded(() => {
     setFocusApp(null);
     setFocusGrant(null);
     setChainQuery(null);
     setAuditInitial(null);
     setScreen(s);
-  };
+  });
   const openFromOverview = (link: OverviewLink) => {
     if (link.to === "Audit") setAuditInitial({ action: link.action, fromDay: utcDay(link.since) });
     if (link.to === "Chains") setChainQuery(null);
     setScreen(link.to);
   };
-  const openHit = (hit: SearchHit) => {
+  const openHit = (hit: SearchHit) => guarded(() => {
     setSearching(false);
     if (hit.kind === "user") openUser(hit.sub);
     else if (hit.kind === "grant") openTarget({ kind: "grant", id: hit.grant.grant_id });
     else openApp(hit.client_id);
-  };
+  });
   const moved = status && status.clock.offset_seconds !== 0;
   const production = status?.mode === "production";
   const visible = SCREENS.filter((s) => s !== "Operators" || can(desk, "manage_operators"));
@@ -131,7 +136,20 @@ export function App() {
   return (
     <DeskContext.Provider value={desk}>
     <NotifyContext.Provider value={notify}>
+    <LeaveGuardContext.Provider value={setGuard}>
     {productionBar}
+    {leaving && guard && (
+      <LeaveDialog
+        message={guard}
+        onStay={() => setLeaving(null)}
+        onLeave={() => {
+          const go = leaving;
+          setLeaving(null);
+          setGuard(null);
+          go();
+        }}
+      />
+    )}
     <div className={`shell ${production ? "in-production" : ""}`}>
       <nav className="sidebar">
         <div className="brand">Authdesk</div>
@@ -155,7 +173,7 @@ export function App() {
         {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
         {screen === "Timeline" && <Timeline focus={focusGrant} now={status?.clock.now ?? null} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
-        {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} />}
+        {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} onUser={openUser} />}
         {screen === "Keys" && <Keys />}
         {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
         {screen === "Operators" && can(desk, "manage_operators") && <Operators />}
@@ -184,7 +202,27 @@ export function App() {
         )}
       </footer>
     </div>
+    </LeaveGuardContext.Provider>
     </NotifyContext.Provider>
     </DeskContext.Provider>
+  );
+}
+
+/** Asks before leaving a screen that holds something shown only once. Stay has the focus;
+ *  Esc stays. */
+function LeaveDialog({ message, onStay, onLeave }: { message: string; onStay: () => void; onLeave: () => void }) {
+  const stay = useRef<HTMLButtonElement>(null);
+  useEffect(() => stay.current?.focus(), []);
+  return (
+    <div className="overlay" onKeyDown={(e) => e.key === "Escape" && onStay()}>
+      <div className="confirm-panel leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-title" id="leave-dialog">
+        <strong id="leave-title">Leave this screen?</strong>
+        <p>{message}</p>
+        <div className="actions">
+          <button ref={stay} className="primary" id="leave-stay" onClick={onStay}>Stay</button>
+          <button className="danger" id="leave-go" onClick={onLeave}>Leave without it</button>
+        </div>
+      </div>
+    </div>
   );
 }

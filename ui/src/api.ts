@@ -2,7 +2,7 @@
 // binding type or throws a BackendError carrying the backend's stable code.
 import { invoke } from "@tauri-apps/api/core";
 import type { Alg } from "./bindings/Alg";
-import type { AuditAction } from "./bindings/AuditAction";
+import type { AuditActionLabel } from "./bindings/AuditActionLabel";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AuditQuery } from "./bindings/AuditQuery";
 import type { ChainCheck } from "./bindings/ChainCheck";
@@ -132,6 +132,7 @@ export const api = {
     /** Writes every matching event to a file; returns its path. */
     export: (query: AuditQuery, format: ExportFormat) => call<string>("audit_export", { query, format }),
   },
-  auditActions: () => call<AuditAction[]>("audit_actions"),
+  /** Every action the audit records, with its words. */
+  auditActions: () => call<AuditActionLabel[]>("audit_actions"),
   auditVerify: () => call<ChainCheck>("audit_verify"),
 };

@@ -2,7 +2,7 @@
 
 use crate::{Conn, Result, Script};
 use authdesk_core::clock::from_unix;
-use authdesk_core::status::GrantFacts;
+use authdesk_core::status::{GrantFacts, GrantStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct GrantRow {
@@ -194,38 +194,67 @@ pub struct NamedGrant {
     pub username: Option<String>,
 }
 
-/// The named listing's query (both joins are primary-key lookups).
-fn named_sql(s: Option<&GrantSelector>) -> String {
+/// What a listing shows beyond its selector, and in which order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing {
+    /// Only grants in this state at `now` (the rule of `authdesk_core::status::grant_status`).
+    pub status: Option<GrantStatus>,
+    /// The chains that end soonest first (else the newest grants first).
+    pub ending_first: bool,
+    /// Unix seconds the state is judged at.
+    pub now: i64,
+}
+
+/// The named listing's query (both joins are primary-key lookups). A state filter is bound as
+/// ?6 (`now`).
+fn named_sql(s: Option<&GrantSelector>, listing: &Listing) -> String {
+    let state = match listing.status {
+        None => "",
+        Some(GrantStatus::Active) => {
+            " AND g.revoked_at IS NULL AND (g.chain_ends_at IS NULL OR g.chain_ends_at > ?6)"
+        }
+        Some(GrantStatus::Revoked) => " AND g.revoked_at IS NOT NULL",
+        Some(GrantStatus::ChainEnded) => " AND g.revoked_at IS NULL AND g.chain_ends_at <= ?6",
+    };
+    let order = if listing.ending_first {
+        "CASE WHEN g.chain_ends_at IS NULL THEN 1 ELSE 0 END, g.chain_ends_at, g.id"
+    } else {
+        "g.created_at DESC, g.id DESC"
+    };
     format!(
         "SELECT {COLUMNS}, c.name AS client_name, u.username AS username FROM grants g \
          LEFT JOIN clients c ON c.id = g.client_id LEFT JOIN users u ON u.sub = g.sub \
-         WHERE {} ORDER BY g.created_at DESC, g.id DESC LIMIT ?4 OFFSET ?5",
+         WHERE {}{state} ORDER BY {order} LIMIT ?4 OFFSET ?5",
         clause(s)
     )
 }
 
-/// Grants matching `s` (every grant without one), newest first, a page at a time, named.
+/// Grants matching `s` (every grant without one) as `listing` says, a page at a time, named.
 pub async fn list(
     conn: &mut Conn,
     s: Option<&GrantSelector>,
+    listing: &Listing,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<NamedGrant>> {
-    let sql = named_sql(s);
-    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
-        sqlx::query_as(sql),
-        s
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&mut *db)
-    .await)?)
+    let sql = named_sql(s, listing);
+    let judged = listing
+        .status
+        .is_some_and(|st| st != GrantStatus::Revoked)
+        .then_some(listing.now);
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| {
+        let q = bind_parts!(sqlx::query_as(sql), s).bind(limit).bind(offset);
+        match judged {
+            Some(now) => q.bind(now).fetch_all(&mut *db).await,
+            None => q.fetch_all(&mut *db).await,
+        }
+    })?)
 }
 
 /// One grant, named (see [`NamedGrant`]).
 pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> {
     let selector = GrantSelector::Grant(id.to_string());
-    let sql = named_sql(Some(&selector));
+    let sql = named_sql(Some(&selector), &Listing::default());
     Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
         sqlx::query_as(sql),
         Some(&selector)
@@ -237,16 +266,23 @@ pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> 
 }
 
 /// SQLite's plan for `list` with this selector (for the scale test: paging must use an index).
-pub async fn explain_list(conn: &mut Conn, s: Option<&GrantSelector>) -> Result<String> {
-    let sql = format!("EXPLAIN QUERY PLAN {}", named_sql(s));
-    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
-        sqlx::query_as(sql),
-        s
-    )
-    .bind(50_i64)
-    .bind(0_i64)
-    .fetch_all(&mut *db)
-    .await)?;
+pub async fn explain_list(
+    conn: &mut Conn,
+    s: Option<&GrantSelector>,
+    listing: &Listing,
+) -> Result<String> {
+    let sql = format!("EXPLAIN QUERY PLAN {}", named_sql(s, listing));
+    let judged = listing
+        .status
+        .is_some_and(|st| st != GrantStatus::Revoked)
+        .then_some(listing.now);
+    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| {
+        let q = bind_parts!(sqlx::query_as(sql), s).bind(50_i64).bind(0_i64);
+        match judged {
+            Some(now) => q.bind(now).fetch_all(&mut *db).await,
+            None => q.fetch_all(&mut *db).await,
+        }
+    })?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 

@@ -401,11 +401,12 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
         "grant",
         grants::get(conn, "g1").await?.map(|g| g.chain_ends_at)
     );
-    let named: Vec<(String, Option<String>, Option<String>)> = grants::list(conn, None, 10, 0)
-        .await?
-        .into_iter()
-        .map(|n| (n.grant.id, n.client_name, n.username))
-        .collect();
+    let named: Vec<(String, Option<String>, Option<String>)> =
+        grants::list(conn, None, &Default::default(), 10, 0)
+            .await?
+            .into_iter()
+            .map(|n| (n.grant.id, n.client_name, n.username))
+            .collect();
     say!("grants newest first, named", named);
     let of_user: Vec<String> = grants::list(
         conn,
@@ -413,6 +414,7 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             sub: "sub-ada".into(),
             client_id: Some("app-a".into()),
         }),
+        &Default::default(),
         10,
         0,
     )
@@ -421,6 +423,23 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
     .map(|n| n.grant.id)
     .collect();
     say!("ada's grants with app-a", of_user);
+    for status in [
+        authdesk_core::status::GrantStatus::Active,
+        authdesk_core::status::GrantStatus::Revoked,
+        authdesk_core::status::GrantStatus::ChainEnded,
+    ] {
+        let listing = grants::Listing {
+            status: Some(status),
+            ending_first: true,
+            now: T0 + 400 * DAY,
+        };
+        let ids: Vec<String> = grants::list(conn, None, &listing, 10, 0)
+            .await?
+            .into_iter()
+            .map(|n| n.grant.id)
+            .collect();
+        say!(format!("grants {status:?} a year on, ending first"), ids);
+    }
     say!(
         "impact of app-a",
         grants::impact(conn, &GrantSelector::App("app-a".into()), T0 + 1).await?

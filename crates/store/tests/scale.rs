@@ -40,7 +40,7 @@ async fn hundred_thousand_grants_page_on_an_index() {
             50,
         ),
     ] {
-        let plan = grants::explain_list(&mut conn, filter.as_ref())
+        let plan = grants::explain_list(&mut conn, filter.as_ref(), &Default::default())
             .await
             .unwrap();
         assert!(
@@ -49,7 +49,7 @@ async fn hundred_thousand_grants_page_on_an_index() {
         );
         assert!(plan.contains("INDEX"), "{name}: no index used: {plan}");
         let start = Instant::now();
-        let page = grants::list(&mut conn, filter.as_ref(), 50, offset)
+        let page = grants::list(&mut conn, filter.as_ref(), &Default::default(), 50, offset)
             .await
             .unwrap();
         println!(

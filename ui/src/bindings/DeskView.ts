@@ -15,7 +15,11 @@ operator: string | null, display_name: string | null, role: Role | null,
  */
 powers: Array<Power>, 
 /**
- * A production registry: nothing is shown until someone signs in.
+ * A production registry (reasons are required for what cuts something off).
+ */
+production: boolean, 
+/**
+ * A production registry with nobody signed in: nothing is shown until someone does.
  */
 sign_in_required: boolean, 
 /**

@@ -25,12 +25,12 @@ const text = (s: string) => (s.trim() === "" ? null : s.trim());
 
 /** The query the store runs: empty fields are no filter; the "to" day is included whole. */
 export function toQuery(f: AuditForm): AuditQuery {
-  const to = dayStart(f.toDay);
+  const to = dayStart(f.toDay.trim());
   return {
     actor: text(f.actor),
     action: f.action === "" ? null : f.action,
     target: text(f.target),
-    from: dayStart(f.fromDay),
+    from: dayStart(f.fromDay.trim()),
     to: to === null ? null : to + 86_400,
     text: text(f.text),
   };
@@ -58,13 +58,32 @@ export function realTime(at: number, recordedAt: number | null): string | null {
   return utc(recordedAt);
 }
 
-/** An event's detail, indented; as stored when it is not JSON. */
+/** A value without its null (and emptied) members, all the way down. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const kept = withoutNulls(x);
+      if (kept !== null && kept !== undefined) out[k] = kept;
+    }
+    return out;
+  }
+  return v;
+}
+
+/** An event's detail, indented, without nulls; as stored when it is not JSON. */
 export function prettyDetail(detail: string): string {
   try {
-    return JSON.stringify(JSON.parse(detail), null, 2);
+    return JSON.stringify(withoutNulls(JSON.parse(detail)), null, 2);
   } catch {
     return detail;
   }
+}
+
+/** Whether a typed day is empty or an ISO day (`YYYY-MM-DD`) that exists. */
+export function dayOk(day: string): boolean {
+  return day.trim() === "" || dayStart(day.trim()) !== null;
 }
 
 /** "1 event", "1,200 events"; with filters set, "1 event matches", "3 events match". */

@@ -8,7 +8,7 @@ import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, looksLikeToken, move, stepList } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
-import { countText, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
+import { countText, dayOk, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
@@ -165,6 +165,11 @@ describe("audit viewer", () => {
   it("indents a JSON detail and keeps anything else as it is", () => {
     expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');
     expect(prettyDetail("not json")).toBe("not json");
+    // Nulls say nothing: they are left out, all the way down.
+    expect(prettyDetail('{"grant_id":null,"sub":"s","impact":{"grants":1,"x":null}}')).toBe('{\n  "sub": "s",\n  "impact": {\n    "grants": 1\n  }\n}');
+    expect(dayOk("")).toBe(true);
+    expect(dayOk("2026-12-02")).toBe(true);
+    expect(dayOk("12/02/2026")).toBe(false);
   });
 });
 
@@ -174,9 +179,10 @@ describe("search", () => {
       key: "user:s1", title: "ada — Ada Lovelace", detail: "ada@bank.example · 1 active grant",
     });
     expect(describeHit({ kind: "app", client_id: "c1", name: "Budget", partner_name: "Acme", enabled: false, grants: 3 }).detail).toBe("disabled · 3 active grants");
-    const grant = { grant_id: "01a23582-1f59", client_name: "Budget", username: null, status: "revoked" } as GrantSummary;
+    const grant = { grant_id: "01a23582-1f59", client_name: "Budget", username: null, status: "revoked", created_at: "2026-12-02T10:00:00Z" } as GrantSummary;
+    // A grant by its names and day, never by its id (ids made together share their start).
     expect(describeHit({ kind: "grant", grant, by_token: true })).toEqual({
-      key: "grant:01a23582-1f59", title: "Budget for a deleted user", detail: "holds this token · grant 01a23582 · revoked",
+      key: "grant:01a23582-1f59", title: "Budget · deleted user · since 2 Dec 2026", detail: "holds this token · revoked",
     });
   });
   it("steps through a list with the arrow keys, opening the first when none is open", () => {

@@ -1,5 +1,6 @@
 // The search box's pure parts: what a hit says, and the keyboard's moves through the list.
 import type { SearchHit } from "../bindings/SearchHit";
+import { grantLabel } from "./names";
 
 /** A hit as the list shows it: a title, a line under it, and a key for React. */
 export function describe(h: SearchHit): { key: string; title: string; detail: string } {
@@ -20,8 +21,8 @@ export function describe(h: SearchHit): { key: string; title: string; detail: st
     case "grant":
       return {
         key: `grant:${h.grant.grant_id}`,
-        title: `${h.grant.client_name ?? "deleted app"} for ${h.grant.username ?? "a deleted user"}`,
-        detail: `${h.by_token ? "holds this token · " : ""}grant ${h.grant.grant_id.slice(0, 8)} · ${h.grant.status.replace("_", " ")}`,
+        title: grantLabel(h.grant),
+        detail: `${h.by_token ? "holds this token · " : ""}${h.grant.status.replace("_", " ")}`,
       };
   }
 }

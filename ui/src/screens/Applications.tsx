@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useContext, useEffect, useState } from "react";
 import { useCan } from "../lib/desk";
+import { LeaveGuardContext } from "../lib/leave";
 import { api } from "../api";
 import type { ClientCreated } from "../bindings/ClientCreated";
 import type { ClientDefaults } from "../bindings/ClientDefaults";
@@ -125,17 +126,26 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
 }
 
 function SecretOnce({ created, onDone }: { created: ClientCreated; onDone: () => void }) {
+  const [revealed, setRevealed] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const guard = useContext(LeaveGuardContext);
+  // Until it is copied, leaving the screen asks first: the secret cannot be shown again.
+  useEffect(() => {
+    guard(copied ? null : `The new secret for ${created.name} is shown only now, and you have not copied it.`);
+    return () => guard(null);
+  }, [copied, created.name, guard]);
+  const secret = created.client_secret ?? "";
   return (
     <div className="secret-once" id="secret-once">
       <h2>Client secret for {created.name}</h2>
       <p className="warning">This is the only time the secret is shown. Copy it now and store it safely; Authdesk keeps only a hash and cannot show it again.</p>
       <div className="secret-row">
-        <code id="secret-value">{created.client_secret}</code>
-        <Copy text={created.client_secret ?? ""} id="secret-copy" />
+        <code id="secret-value" className={revealed ? "" : "masked"}>{revealed ? secret : "•".repeat(Math.min(secret.length, 32))}</code>
+        <button className="small" id="secret-reveal" onClick={() => setRevealed(!revealed)}>{revealed ? "Hide" : "Reveal"}</button>
+        <Copy text={secret} id="secret-copy" onCopied={() => setCopied(true)} />
       </div>
       <div className="secret-row"><span className="dim">client_id</span> <code id="secret-client-id">{created.client_id}</code></div>
       <button id="secret-done" onClick={onDone}>I have stored it</button>
     </div>
   );
 }
-

@@ -2,10 +2,12 @@ import { Fragment, useEffect, useState } from "react";
 import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { AuditAction } from "../bindings/AuditAction";
-import type { AuditRow } from "../bindings/AuditRow";
+import type { AuditActionLabel } from "../bindings/AuditActionLabel";
+import type { AuditEntry } from "../bindings/AuditEntry";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import { type AuditForm, type AuditTarget, countText, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utc } from "../lib/audit";
+import { type AuditForm, type AuditTarget, countText, dayOk, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utc } from "../lib/audit";
+import { inZone, loadZone } from "../lib/zone";
 import { loadFilters, saveFilters } from "../lib/theme";
 import { ErrorBox } from "./common";
 
@@ -19,8 +21,9 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
   const start = initial ? { ...emptyForm, ...initial } : loadFilters<AuditForm>(AUDIT_KEY, emptyForm);
   const [form, setForm] = useState<AuditForm>(start);
   const [applied, setApplied] = useState<AuditForm>(start);
-  const [actions, setActions] = useState<AuditAction[]>([]);
-  const [rows, setRows] = useState<AuditRow[]>([]);
+  const [actions, setActions] = useState<AuditActionLabel[]>([]);
+  const [rows, setRows] = useState<AuditEntry[]>([]);
+  const zone = loadZone();
   const [total, setTotal] = useState<number | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [open, setOpen] = useState<number | null>(null);
@@ -35,6 +38,8 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
   }, []);
   // Typing settles for a moment before the store is asked; a choice in a list applies at once.
   useEffect(() => {
+    // A day half typed is not a filter yet.
+    if (!dayOk(form.fromDay) || !dayOk(form.toDay)) return;
     const t = setTimeout(() => setApplied(form), 250);
     return () => clearTimeout(t);
   }, [form]);
@@ -91,39 +96,40 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
         <input id="audit-actor" placeholder="Actor" value={form.actor} onChange={set("actor")} />
         <select id="audit-action" value={form.action} onChange={(e) => setForm({ ...form, action: e.target.value as AuditAction | "" })}>
           <option value="">every action</option>
-          {actions.map((a) => <option key={a} value={a}>{a}</option>)}
+          {actions.map((a) => <option key={a.action} value={a.action}>{a.label}</option>)}
         </select>
         <input id="audit-target" placeholder="Target id" value={form.target} onChange={set("target")} />
-        <label className="inline">from <input id="audit-from" type="date" value={form.fromDay} onChange={set("fromDay")} /></label>
-        <label className="inline">to <input id="audit-to" type="date" value={form.toDay} onChange={set("toDay")} /></label>
+        <label className={`inline ${dayOk(form.fromDay) ? "" : "invalid"}`}>from <input id="audit-from" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.fromDay} onChange={set("fromDay")} /></label>
+        <label className={`inline ${dayOk(form.toDay) ? "" : "invalid"}`}>to <input id="audit-to" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.toDay} onChange={set("toDay")} /></label>
         {filtered(form) && <button className="small" id="audit-clear" onClick={() => setForm(emptyForm)}>Clear</button>}
       </div>
       {saved && <p className="notice" id="audit-saved">Saved to <span className="mono">{saved}</span></p>}
       <ErrorBox error={error} />
       <ChainStatus chain={chain} />
       <table className="list" id="audit-list">
-        <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
+        <thead><tr><th>When{zone === "UTC" ? " (UTC)" : ""}</th><th>What happened</th><th>About</th></tr></thead>
         <tbody>
           {rows.map((r) => {
             const real = realTime(r.at, r.recorded_at);
             return (
               <Fragment key={r.id}>
                 <tr className={open === r.id ? "selected" : ""} onClick={() => setOpen(open === r.id ? null : r.id)}>
-                  <td className="nowrap">
-                    {utc(r.at)}
+                  <td className="nowrap" title={`${utc(r.at)} UTC`}>
+                    {inZone(r.at, zone)}
                     {real && <div className="dim small-text" title="The sandbox clock was moved; this is when it was written">written {real}</div>}
                   </td>
-                  <td className="nowrap">{r.actor}</td>
-                  <td className="mono nowrap">{r.action}</td>
-                  <td className="mono nowrap" title={r.target}>
-                    <TargetLink target={targetOf(r.action, r.target, r.detail)} text={r.target.length > 14 ? r.target.slice(0, 12) + "…" : r.target} onOpen={onTarget} />
+                  <td>
+                    <div className="sentence">{r.sentence}</div>
+                    <div className="dim small-text" title={`${r.action} · by ${r.actor}`}>{r.label}</div>
                   </td>
-                  <td className="mono dim ellipsis">{r.detail}</td>
+                  <td className="nowrap" title={r.target}>
+                    <TargetLink target={targetOf(r.action, r.target, r.detail)} text={r.target_name ?? "—"} onOpen={onTarget} />
+                  </td>
                 </tr>
                 {open === r.id && (
                   <tr className="detail-row">
-                    <td colSpan={5}>
-                      <div className="mono small-text">event {r.id} · target {r.target}</div>
+                    <td colSpan={3}>
+                      <div className="mono small-text">event {r.id} · {r.action} · by {r.actor} · target {r.target}</div>
                       <pre className="detail">{prettyDetail(r.detail)}</pre>
                     </td>
                   </tr>

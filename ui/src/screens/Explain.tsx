@@ -4,9 +4,12 @@ import type { ClientView } from "../bindings/ClientView";
 import type { GrantSummary } from "../bindings/GrantSummary";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { TokenExplanation } from "../bindings/TokenExplanation";
-import { looksLikeToken } from "../lib/search";
+import { useCan } from "../lib/desk";
+import { grantLabels } from "../lib/names";
+import { describe, looksLikeToken } from "../lib/search";
 import { grantBadge } from "../lib/tree";
-import { ErrorBox, State } from "./common";
+import { bulkImpactText } from "./chains/bulk";
+import { ConfirmAction, ErrorBox, State, useNotify } from "./common";
 
 /** What the Explain screen found for what was typed. */
 type Found =
@@ -14,19 +17,27 @@ type Found =
   | { kind: "person"; username: string; sub: string; grants: GrantSummary[] }
   | { kind: "grant"; grant: GrantSummary }
   | { kind: "app"; app: ClientView }
+  | { kind: "choose"; hits: SearchHit[] }
   | { kind: "nothing" };
 
+interface Links {
+  onGrant: (grantId: string) => void;
+  onApp: (clientId: string) => void;
+  onUser: (sub: string) => void;
+}
+
 /** "Why did it stop working?": a pasted token is checked step by step; a person, an app or a
- *  grant found by the search says why in one line each. Works on production directories too. */
-export function Explain({ onGrant, onApp }: { onGrant: (grantId: string) => void; onApp: (clientId: string) => void }) {
+ *  grant says why in one line each (with Open and Revoke); several matches are offered to
+ *  choose from. Works on production registries too. */
+export function Explain(links: Links) {
   const [term, setTerm] = useState("");
   const [found, setFound] = useState<Found | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const explain = async () => {
+  const show = async (f: () => Promise<Found>) => {
     setError(null);
     setFound(null);
     try {
-      setFound(await find(term.trim()));
+      setFound(await f());
     } catch (e) {
       setError(e);
     }
@@ -38,11 +49,11 @@ export function Explain({ onGrant, onApp }: { onGrant: (grantId: string) => void
         <span className="dim">why did it stop working?</span>
       </header>
       <div className="row">
-        <input id="explain-input" placeholder="paste a token, or type a person's user name, an app's name or a grant id" value={term} onChange={(e) => setTerm(e.target.value)} onKeyDown={(e) => e.key === "Enter" && explain()} />
-        <button className="primary" id="explain-go" onClick={explain}>Explain</button>
+        <input id="explain-input" placeholder="paste a token, or type a person's user name, an app's name or a grant id" value={term} onChange={(e) => setTerm(e.target.value)} onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim()))} />
+        <button className="primary" id="explain-go" onClick={() => show(() => find(term.trim()))}>Explain</button>
       </div>
       <ErrorBox error={error} />
-      {found && <FoundView found={found} onGrant={onGrant} onApp={onApp} />}
+      {found && <FoundView found={found} links={links} onChoose={(h) => show(() => explainHit(h))} onChanged={() => show(() => find(term.trim()))} />}
     </section>
   );
 }
@@ -55,27 +66,50 @@ async function find(term: string): Promise<Found> {
     return { kind: "token", explanation, grant };
   }
   const hits = await api.search(term);
-  const best: SearchHit | undefined = hits[0];
-  if (!best) return { kind: "nothing" };
-  if (best.kind === "user") {
-    const grants = await api.grants.list({ client_id: null, sub: best.sub, grant_id: null, limit: 50, offset: 0 });
-    return { kind: "person", username: best.username, sub: best.sub, grants };
-  }
-  if (best.kind === "app") return { kind: "app", app: await api.clients.show(best.client_id) };
-  return { kind: "grant", grant: (await api.grants.list({ client_id: null, sub: null, grant_id: best.grant.grant_id, limit: 1, offset: 0 }))[0] ?? best.grant };
+  if (hits.length === 0) return { kind: "nothing" };
+  // One exact name, or a single hit, is explained at once; otherwise the person chooses.
+  const exact = hits.filter((h) => (h.kind === "user" && h.username.toLowerCase() === term.toLowerCase()) || (h.kind === "app" && h.name.toLowerCase() === term.toLowerCase()));
+  if (exact.length === 1) return explainHit(exact[0]);
+  if (hits.length === 1) return explainHit(hits[0]);
+  return { kind: "choose", hits };
 }
 
-function FoundView({ found, onGrant, onApp }: { found: Found; onGrant: (id: string) => void; onApp: (id: string) => void }) {
+async function explainHit(hit: SearchHit): Promise<Found> {
+  if (hit.kind === "user") {
+    const grants = await api.grants.list({ client_id: null, sub: hit.sub, grant_id: null, limit: 50, offset: 0 });
+    return { kind: "person", username: hit.username, sub: hit.sub, grants };
+  }
+  if (hit.kind === "app") return { kind: "app", app: await api.clients.show(hit.client_id) };
+  return { kind: "grant", grant: (await api.grants.list({ client_id: null, sub: null, grant_id: hit.grant.grant_id, limit: 1, offset: 0 }))[0] ?? hit.grant };
+}
+
+function FoundView({ found, links, onChoose, onChanged }: { found: Found; links: Links; onChoose: (h: SearchHit) => void; onChanged: () => void }) {
   switch (found.kind) {
     case "nothing":
       return <p className="empty" id="explain-nothing">Nothing matches: no person, app or grant, and not a token this issuer knows.</p>;
+    case "choose":
+      return (
+        <div className="detail" id="explain-choices">
+          <p>Several match. Which one?</p>
+          <ul className="hits">
+            {found.hits.map((h) => {
+              const d = describe(h);
+              return (
+                <li key={d.key}>
+                  <button className="link" onClick={() => onChoose(h)}>{d.title}</button> <span className="dim">{d.detail}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      );
     case "token": {
       const e = found.explanation;
       return (
         <div className="detail" id="explanation">
           <p className={e.accepted ? "ok" : "bad"}><strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}</p>
           <ul>{e.findings.map((f) => <li key={f}>{f}</li>)}</ul>
-          {found.grant && <GrantLine grant={found.grant} onGrant={onGrant} />}
+          {found.grant && <GrantLines grants={[found.grant]} links={links} onChanged={onChanged} />}
           {e.claims && <pre className="example">{JSON.stringify(e.claims, null, 2)}</pre>}
         </div>
       );
@@ -83,17 +117,17 @@ function FoundView({ found, onGrant, onApp }: { found: Found; onGrant: (id: stri
     case "person":
       return (
         <div className="detail" id="explanation">
-          <h2>{found.username}</h2>
+          <h2><button className="link" onClick={() => links.onUser(found.sub)}>{found.username}</button></h2>
           {found.grants.length === 0 && <p className="dim">No grants: this person has not authorized any app (or every grant was pruned).</p>}
-          {found.grants.map((g) => <GrantLine key={g.grant_id} grant={g} onGrant={onGrant} />)}
+          <GrantLines grants={found.grants} links={links} onChanged={onChanged} />
         </div>
       );
     case "grant":
-      return <div className="detail" id="explanation"><GrantLine grant={found.grant} onGrant={onGrant} /></div>;
+      return <div className="detail" id="explanation"><GrantLines grants={[found.grant]} links={links} onChanged={onChanged} /></div>;
     case "app":
       return (
         <div className="detail" id="explanation">
-          <h2><button className="link" onClick={() => onApp(found.app.client_id)}>{found.app.name}</button></h2>
+          <h2><button className="link" onClick={() => links.onApp(found.app.client_id)}>{found.app.name}</button></h2>
           {found.app.trouble.length === 0 && <p className="ok">Nothing is known to be wrong with this app: it is enabled, and no recent rotation or failed authentication.</p>}
           {found.app.trouble.map((t) => <p className="why" key={t}>{t}</p>)}
         </div>
@@ -101,14 +135,50 @@ function FoundView({ found, onGrant, onApp }: { found: Found; onGrant: (id: stri
   }
 }
 
-/** One grant: its app and person, its state, and why it stopped (or that it works). */
-function GrantLine({ grant, onGrant }: { grant: GrantSummary; onGrant: (id: string) => void }) {
+/** Grants, one line each: "Budget App · ada · since 2 Dec 2026", its state, why it stopped
+ *  (or that it works), and Open / Revoke. Each link goes where its words say. */
+function GrantLines({ grants, links, onChanged }: { grants: GrantSummary[]; links: Links; onChanged: () => void }) {
+  const labels = grantLabels(grants);
+  const can = useCan();
+  const notify = useNotify();
+  const [revoking, setRevoking] = useState<GrantSummary | null>(null);
+  const [impact, setImpact] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const query = (g: GrantSummary) => ({ grant_id: g.grant_id, client_id: null, sub: null, limit: 1, offset: 0 });
+  const ask = (g: GrantSummary) => {
+    setRevoking(g);
+    setImpact(null);
+    api.grants.preview(query(g)).then((i) => setImpact(bulkImpactText(i)), setError);
+  };
   return (
-    <div className="grant-line" data-grant={grant.grant_id}>
-      <div>
-        <button className="link" onClick={() => onGrant(grant.grant_id)}>{grant.client_name ?? "deleted app"}</button> for {grant.username ?? "a deleted user"} <State state={grantBadge(grant.status, grant.why)} />
-      </div>
-      <p className={grant.why ? "why" : "ok"}>{grant.why ?? "Works: the app can refresh its tokens."}</p>
-    </div>
+    <>
+      <ErrorBox error={error} />
+      {grants.map((g) => (
+        <div className="grant-line" data-grant={g.grant_id} key={g.grant_id}>
+          <div>
+            <strong>{labels.get(g.grant_id)}</strong> <State state={grantBadge(g.status, g.why)} />{" "}
+            <button className="small" onClick={() => links.onGrant(g.grant_id)}>Open</button>{" "}
+            {can("revoke") && g.status === "active" && <button className="small danger" onClick={() => ask(g)}>Revoke…</button>}
+          </div>
+          <p className={g.why ? "why" : "ok"}>{g.why ?? "Works: the app can refresh its tokens."}</p>
+          {revoking?.grant_id === g.grant_id && (
+            <ConfirmAction
+              id="explain-revoke"
+              title={`Revoke ${labels.get(g.grant_id)}?`}
+              impact={impact}
+              confirmLabel="Revoke"
+              onCancel={() => setRevoking(null)}
+              onConfirm={(reason) => {
+                setRevoking(null);
+                api.grants.revoke(query(g), reason).then(() => {
+                  notify(`Revoked ${labels.get(g.grant_id)}`);
+                  onChanged();
+                }, setError);
+              }}
+            />
+          )}
+        </div>
+      ))}
+    </>
   );
 }

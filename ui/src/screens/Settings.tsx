@@ -6,6 +6,7 @@ import type { Retention } from "../bindings/Retention";
 import type { ServerSettings } from "../bindings/ServerSettings";
 import { humanSeconds } from "../lib/jwt";
 import { loadTheme, saveTheme, type Theme } from "../lib/theme";
+import { loadZone, saveZone, type Zone } from "../lib/zone";
 import { ErrorBox } from "./common";
 import { ConsoleLock } from "./desk/ConsoleLock";
 import { useCan } from "../lib/desk";
@@ -17,6 +18,7 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
   const [listen, setListen] = useState(status?.listen ?? "127.0.0.1:8400");
   const [issuer, setIssuer] = useState("");
   const [theme, setTheme] = useState<Theme>(loadTheme());
+  const [zone, setZone] = useState<Zone>(loadZone());
   const [defaults, setDefaults] = useState<ClientDefaults | null>(null);
   const [retention, setRetention] = useState<Retention | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -162,6 +164,15 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
             <dt>authorization code</dt><dd>{humanSeconds(lifetimes.authorization_code)}</dd>
           </dl>
         )}
+        <h2>Times</h2>
+        <div className="checks" id="set-zone">
+          {([["local", "this computer's time zone"], ["UTC", "UTC"]] as const).map(([z, says]) => (
+            <label key={z} className="inline">
+              <input type="radio" name="zone" value={z} id={`zone-${z}`} checked={zone === z} onChange={() => { setZone(z); saveZone(z); }} /> {says}
+            </label>
+          ))}
+          <span className="dim">UTC shows on hover either way.</span>
+        </div>
         <h2>Theme</h2>
         <div className="checks" id="set-theme">
           {(["system", "light", "dark"] as const).map((t) => (

@@ -1,5 +1,8 @@
-import { createContext, useContext, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { BackendError } from "../api";
+import { DeskContext } from "../lib/desk";
+import { idTail } from "../lib/names";
+import { mayConfirm, REASONS, reasonText, type ReasonChoice } from "../lib/reasons";
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
@@ -27,14 +30,17 @@ export function Field({ label, errors, children, hint }: { label: string; errors
   );
 }
 
-export function Copy({ text, id }: { text: string; id?: string }) {
+export function Copy({ text, id, onCopied }: { text: string; id?: string; onCopied?: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
     <button
       id={id}
       className="small"
       onClick={() => {
-        navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+        navigator.clipboard?.writeText(text).then(() => {
+          setCopied(true);
+          onCopied?.();
+        }, () => setCopied(false));
       }}
     >
       {copied ? "Copied" : "Copy"}
@@ -42,12 +48,12 @@ export function Copy({ text, id }: { text: string; id?: string }) {
   );
 }
 
-/** An id shortened to its first 8 characters, never broken across lines, with the whole id
- *  in its tooltip and a copy button. */
+/** An id shown by its random tail (ids begin with a timestamp, shared by ids made together),
+ *  with the whole id in its tooltip and a copy button. */
 export function ShortId({ id }: { id: string }) {
   return (
     <span className="short-id" title={id}>
-      <span className="mono">{id.slice(0, 8)}</span> <Copy text={id} />
+      <span className="mono">…{idTail(id)}</span> <Copy text={id} />
     </span>
   );
 }
@@ -56,17 +62,40 @@ export function State({ state }: { state: string }) {
   return <span className={`state state-${state}`}>{state.replace("_", " ")}</span>;
 }
 
-/** A destructive action asked twice: what it will hit (`impact`, null while it loads) and a
- *  reason, which lands in the audit log. */
-export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCancel }: { id: string; title: string; impact: string | null; confirmLabel: string; onConfirm: (reason: string) => void; onCancel: () => void }) {
-  const [reason, setReason] = useState("");
+/** A destructive action asked twice, as a dialog beside its button: what it will hit
+ *  (`impact`, null while it loads), a reason from the short list (required in production; the
+ *  audit keeps it) and, for what ends many things at once, the name typed to confirm
+ *  (`typeToConfirm`). It takes focus when it opens and Esc closes it. */
+export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCancel, typeToConfirm = null, children, danger = true }: { id: string; title: string; impact: ReactNode | null; confirmLabel: string; onConfirm: (reason: string) => void; onCancel: () => void; typeToConfirm?: string | null; children?: ReactNode; danger?: boolean }) {
+  const desk = useContext(DeskContext);
+  const required = desk?.production ?? false;
+  const [choice, setChoice] = useState<ReasonChoice>("");
+  const [details, setDetails] = useState("");
+  const [typed, setTyped] = useState("");
+  const first = useRef<HTMLSelectElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const reason = reasonText(choice, details);
+  const ready = impact !== null && mayConfirm({ required, reason, typed, expected: typeToConfirm });
   return (
-    <div className="confirm-panel" id={id}>
-      <strong>{title}</strong>
+    <div className="confirm-panel" id={id} role="dialog" aria-modal="true" aria-labelledby={`${id}-title`} onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); onCancel(); } }}>
+      <strong id={`${id}-title`}>{title}</strong>
       <p id={`${id}-impact`}>{impact ?? "Looking at what this touches…"}</p>
-      <input id={`${id}-reason`} className="reason" placeholder="reason (kept in the audit log)" value={reason} onChange={(e) => setReason(e.target.value)} />
+      {children}
+      <div className="reason-row">
+        <select ref={first} id={`${id}-reason-choice`} aria-label="Reason" value={choice} onChange={(e) => setChoice(e.target.value as ReasonChoice)}>
+          <option value="">{required ? "Reason (required)…" : "Reason…"}</option>
+          {REASONS.map((r) => <option key={r} value={r}>{r}</option>)}
+        </select>
+        <input id={`${id}-reason`} className="reason" aria-label="Details" placeholder={choice === "other" ? "say why (kept in the audit log)" : "details (kept in the audit log)"} value={details} onChange={(e) => setDetails(e.target.value)} />
+      </div>
+      {typeToConfirm && (
+        <label className="type-to-confirm">
+          <span>Type <strong>{typeToConfirm}</strong> to confirm</span>
+          <input id={`${id}-typed`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+        </label>
+      )}
       <div className="actions">
-        <button className="danger" id={`${id}-confirm`} disabled={impact === null} onClick={() => onConfirm(reason)}>{confirmLabel}</button>
+        <button className={danger ? "danger" : "primary"} id={`${id}-confirm`} disabled={!ready} onClick={() => onConfirm(reason)}>{confirmLabel}</button>
         <button onClick={onCancel}>Cancel</button>
       </div>
     </div>

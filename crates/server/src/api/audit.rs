@@ -3,6 +3,7 @@
 use super::{Actor, Authdesk, Result};
 
 mod export;
+pub mod sentence;
 use authdesk_store::Conn;
 use authdesk_store::audit::{self, AuditRow};
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Declares [`AuditAction`] once: each variant with its stored name; `ALL` and `as_str`
 /// follow from the same list.
 macro_rules! audit_actions {
-    ($($variant:ident = $name:literal,)*) => {
+    ($($variant:ident = $name:literal => $label:literal,)*) => {
         /// Every action the audit records: a closed set, exported to the console (its filter
         /// lists [`AuditAction::ALL`], so a new action cannot be missing there).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -26,49 +27,73 @@ macro_rules! audit_actions {
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $name,)* }
             }
+
+            /// What people read instead of the code ("application registered").
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$variant => $label,)* }
+            }
         }
     };
 }
 
 audit_actions! {
-    ClientCreate = "client.create",
-    ClientUpdate = "client.update",
-    ClientDisable = "client.disable",
-    ClientEnable = "client.enable",
-    ClientDelete = "client.delete",
-    ClientRotateSecret = "client.rotate_secret",
-    ClientAuthFailed = "client.auth_failed",
-    UserCreate = "user.create",
-    UserLoginFailed = "user.login_failed",
-    UserUpdate = "user.update",
-    UserDelete = "user.delete",
-    TokenIssue = "token.issue",
-    TokenRefresh = "token.refresh",
-    TokenMint = "token.mint",
-    RefreshReuseDetected = "refresh.reuse_detected",
-    CodeReplayed = "code.replayed",
-    GrantRevoke = "grant.revoke",
-    AccessTokenRevoke = "access_token.revoke",
-    KeyRotate = "key.rotate",
-    ClockAdvance = "clock.advance",
-    ClockReset = "clock.reset",
-    SettingsRetention = "settings.retention",
-    SandboxSeed = "sandbox.seed",
-    RegistryExport = "registry.export",
-    RegistryImport = "registry.import",
-    SettingsProfile = "settings.profile",
-    SessionEnd = "session.end",
-    ClientJwksFetchFailed = "client.jwks_fetch_failed",
-    AuthorizeRefused = "authorize.refused",
-    OperatorAdd = "operator.add",
-    OperatorUpdate = "operator.update",
-    OperatorSignIn = "operator.sign_in",
-    OperatorSignInFailed = "operator.sign_in_failed",
-    OperatorSignOut = "operator.sign_out",
-    SettingsConsole = "settings.console",
+    ClientCreate = "client.create" => "application registered",
+    ClientUpdate = "client.update" => "application changed",
+    ClientDisable = "client.disable" => "application disabled",
+    ClientEnable = "client.enable" => "application enabled",
+    ClientDelete = "client.delete" => "application deleted",
+    ClientRotateSecret = "client.rotate_secret" => "application secret rotated",
+    ClientAuthFailed = "client.auth_failed" => "application failed to authenticate",
+    UserCreate = "user.create" => "person added",
+    UserLoginFailed = "user.login_failed" => "sign-in failed",
+    UserUpdate = "user.update" => "person changed",
+    UserDelete = "user.delete" => "person deleted",
+    TokenIssue = "token.issue" => "tokens issued",
+    TokenRefresh = "token.refresh" => "tokens refreshed",
+    TokenMint = "token.mint" => "tokens minted",
+    RefreshReuseDetected = "refresh.reuse_detected" => "refresh token reused",
+    CodeReplayed = "code.replayed" => "authorization code replayed",
+    GrantRevoke = "grant.revoke" => "grants revoked",
+    AccessTokenRevoke = "access_token.revoke" => "access token revoked",
+    KeyRotate = "key.rotate" => "signing key rotated",
+    ClockAdvance = "clock.advance" => "sandbox clock moved",
+    ClockReset = "clock.reset" => "sandbox clock reset",
+    SettingsRetention = "settings.retention" => "retention changed",
+    SandboxSeed = "sandbox.seed" => "demo data seeded",
+    RegistryExport = "registry.export" => "registry exported",
+    RegistryImport = "registry.import" => "registry imported",
+    SettingsProfile = "settings.profile" => "profile changed",
+    SessionEnd = "session.end" => "signed out",
+    ClientJwksFetchFailed = "client.jwks_fetch_failed" => "application keys not fetched",
+    AuthorizeRefused = "authorize.refused" => "authorization refused",
+    OperatorAdd = "operator.add" => "operator added",
+    OperatorUpdate = "operator.update" => "operator changed",
+    OperatorSignIn = "operator.sign_in" => "operator signed in",
+    OperatorSignInFailed = "operator.sign_in_failed" => "operator sign-in failed",
+    OperatorSignOut = "operator.sign_out" => "operator signed out",
+    SettingsConsole = "settings.console" => "console lock changed",
+}
+
+/// An action and its words, for the console's filter.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditActionLabel {
+    pub action: AuditAction,
+    pub label: &'static str,
 }
 
 impl AuditAction {
+    /// Every action with its label, for a filter to list.
+    pub fn labelled() -> Vec<AuditActionLabel> {
+        Self::ALL
+            .iter()
+            .map(|&action| AuditActionLabel {
+                action,
+                label: action.label(),
+            })
+            .collect()
+    }
+
     /// The action with this stored name.
     pub fn parse(name: &str) -> std::result::Result<Self, String> {
         Self::ALL
@@ -221,6 +246,20 @@ impl Authdesk {
         } else {
             None
         };
+        let names = sentence::Names::of(&mut conn, &rows).await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let (said, target_name) = sentence::sentence(&row, &names);
+                AuditEntry {
+                    label: AuditAction::parse(&row.action)
+                        .map_or_else(|_| row.action.clone(), |a| a.label().to_string()),
+                    sentence: said,
+                    target_name,
+                    row,
+                }
+            })
+            .collect();
         Ok(AuditPage { rows, total, next })
     }
 
@@ -283,11 +322,34 @@ impl AuditQuery {
     }
 }
 
+/// An event as stored, and as people read it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditEntry {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub row: AuditRow,
+    /// The action in words ("grants revoked"); the code stays in `action`.
+    pub label: String,
+    /// The event as one sentence with names ("alice revoked ada's Budget App grant — lost
+    /// device"): `sentence::sentence`.
+    pub sentence: String,
+    /// What the event is about, by name ("ada's Budget App grant"), when it names something.
+    pub target_name: Option<String>,
+}
+
+impl std::ops::Deref for AuditEntry {
+    type Target = AuditRow;
+    fn deref(&self) -> &AuditRow {
+        &self.row
+    }
+}
+
 /// A page of the audit.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct AuditPage {
-    pub rows: Vec<AuditRow>,
+    pub rows: Vec<AuditEntry>,
     /// Events matching the query in all.
     #[ts(type = "number")]
     pub total: i64,

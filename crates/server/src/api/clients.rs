@@ -364,6 +364,9 @@ impl Authdesk {
         actor: &Actor,
     ) -> Result<ClientView> {
         actor.may(Power::ManageApps)?;
+        if !enabled {
+            self.require_reason(actor.reason.as_deref())?;
+        }
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
         let row = self
@@ -390,14 +393,18 @@ impl Authdesk {
     /// Deletes an app with its grants, tokens, codes and consents.
     pub async fn client_delete(&self, id: &str, actor: &Actor) -> Result<()> {
         actor.may(Power::ManageApps)?;
+        self.require_reason(actor.reason.as_deref())?;
         let now = self.now().timestamp();
         let (id, actor) = (id.to_string(), actor.clone());
         self.registry_write(move |tx| {
             Box::pin(async move {
+                // Its name stays in the event: the audit reads "deleted Budget App" afterwards.
+                let name = clients::get(tx, &id).await?.map(|c| c.settings.name);
                 if !clients::delete(tx, &id).await? {
                     return Err(ApiError::NotFound(format!("no application with id {id}")));
                 }
-                audit::record(tx, now, &actor, AuditAction::ClientDelete, &id, json!({})).await?;
+                let detail = json!({"name": name});
+                audit::record(tx, now, &actor, AuditAction::ClientDelete, &id, detail).await?;
                 Ok(())
             })
         })
@@ -414,6 +421,7 @@ impl Authdesk {
         actor: &Actor,
     ) -> Result<ClientCreated> {
         actor.may(Power::ManageApps)?;
+        self.require_reason(actor.reason.as_deref())?;
         let overlap = overlap.filter(|d| *d > Duration::zero());
         if overlap.is_some_and(|d| d > MAX_SECRET_OVERLAP) {
             return Err(ApiError::invalid(

@@ -87,6 +87,14 @@ pub struct GrantQuery {
     pub client_id: Option<String>,
     pub sub: Option<String>,
     pub grant_id: Option<String>,
+    /// Only grants in this state (a listing's filter; previews and revocations ignore it).
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<authdesk_core::status::GrantStatus>,
+    /// The chains that end soonest first (else the newest first).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ending_first: Option<bool>,
     #[ts(type = "number")]
     pub limit: i64,
     #[ts(type = "number")]

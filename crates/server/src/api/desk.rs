@@ -45,7 +45,9 @@ pub struct DeskView {
     pub role: Option<Role>,
     /// What the console may offer: every power for a sandbox desk without an operator.
     pub powers: Vec<Power>,
-    /// A production registry: nothing is shown until someone signs in.
+    /// A production registry (reasons are required for what cuts something off).
+    pub production: bool,
+    /// A production registry with nobody signed in: nothing is shown until someone does.
     pub sign_in_required: bool,
     /// Why the desk locked ("the console locked after 15 minutes idle"), for the sign-in page.
     pub locked: Option<String>,
@@ -227,6 +229,7 @@ impl Authdesk {
             None => Power::ALL.to_vec(),
         };
         Ok(DeskView {
+            production,
             sign_in_required: production && operator.is_none(),
             locked: desk.get().locked,
             operator: operator.as_ref().map(|o| o.username.clone()),

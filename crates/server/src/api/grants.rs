@@ -184,11 +184,28 @@ impl Authdesk {
         selector: Option<&GrantSelector>,
         page: Page,
     ) -> Result<Vec<GrantSummary>> {
+        self.grant_list_filtered(selector, None, false, page).await
+    }
+
+    /// The same, only those in `status` (now), and the chains ending soonest first when asked
+    /// (the support agent's list).
+    pub async fn grant_list_filtered(
+        &self,
+        selector: Option<&GrantSelector>,
+        status: Option<GrantStatus>,
+        ending_first: bool,
+        page: Page,
+    ) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
         let now = from_unix(self.now().timestamp());
+        let listing = grants::Listing {
+            status,
+            ending_first,
+            now: now.timestamp(),
+        };
         let mut conn = self.store().read().await?;
         let mut list = Vec::new();
-        for named in grants::list(&mut conn, selector, limit, offset).await? {
+        for named in grants::list(&mut conn, selector, &listing, limit, offset).await? {
             let tokens = refresh_tokens::of_grant(&mut conn, &named.grant.id).await?;
             let mut s = summary(&named, now);
             s.why = self.why_stopped(&named.grant, &tokens, now).await?;
@@ -286,6 +303,7 @@ impl Authdesk {
         reason: &str,
     ) -> Result<Impact> {
         actor.may(Power::Revoke)?;
+        self.require_reason(Some(reason))?;
         let now = self.now().timestamp();
         let (selector, actor, reason) = (selector.clone(), actor.clone(), reason.to_string());
         self.write(move |tx| {
@@ -325,6 +343,7 @@ impl Authdesk {
     /// grants stay; revoke them to end the apps' access). Returns how many ended.
     pub async fn user_sign_out(&self, sub: &str, actor: &Actor) -> Result<u64> {
         actor.may(Power::Revoke)?;
+        self.require_reason(actor.reason.as_deref())?;
         let now = self.now().timestamp();
         let (sub, actor) = (sub.to_string(), actor.clone());
         self.write(move |tx| {

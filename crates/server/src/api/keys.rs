@@ -116,6 +116,7 @@ impl Authdesk {
         actor: &Actor,
     ) -> Result<KeyView> {
         actor.may(Power::ManageKeys)?;
+        self.require_reason(actor.reason.as_deref())?;
         let now = self.now().timestamp();
         let row = generate(alg, now).await?;
         let (stored, actor) = (row.clone(), actor.clone());

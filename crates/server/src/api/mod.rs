@@ -633,6 +633,20 @@ impl Authdesk {
         self.keyring.read().expect("keyring lock").verifying.clone()
     }
 
+    /// In production an action that ends or cuts off something needs a reason, which the
+    /// audit keeps (the console offers a short list: lost device, customer request, suspected
+    /// fraud, partner offboarding). A sandbox asks for none.
+    pub(crate) fn require_reason(&self, reason: Option<&str>) -> Result<()> {
+        let given = reason.is_some_and(|r| !r.trim().is_empty());
+        if self.mode == Mode::Production && !given {
+            return Err(ApiError::invalid(
+                "reason",
+                "give a reason: in production it is required, and the audit keeps it",
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn require_sandbox(&self, what: &str) -> Result<()> {
         match self.mode {
             Mode::Sandbox => Ok(()),

@@ -195,10 +195,12 @@ impl Authdesk {
 
     pub async fn user_delete(&self, sub: &str, actor: &Actor) -> Result<()> {
         actor.may(Power::ManagePeople)?;
+        self.require_reason(actor.reason.as_deref())?;
         let now = self.now().timestamp();
         let (sub, actor) = (sub.to_string(), actor.clone());
         self.write(move |tx| {
             Box::pin(async move {
+                let username = users::get(tx, &sub).await?.map(|u| u.username);
                 if !users::delete(tx, &sub).await? {
                     return Err(ApiError::NotFound(format!("no user with sub {sub}")));
                 }
@@ -224,7 +226,7 @@ impl Authdesk {
                     &actor,
                     AuditAction::UserDelete,
                     &sub,
-                    json!({"grants_revoked": revoked, "sessions_ended": sessions_ended}),
+                    json!({"username": username, "grants_revoked": revoked, "sessions_ended": sessions_ended}),
                 )
                 .await?;
                 Ok(())

@@ -313,7 +313,10 @@ pub(super) async fn audit_list(
     print(
         j,
         &json!({"events": page.rows, "total": page.total}),
-        || output::audit(&page.rows, page.total),
+        || {
+            let rows: Vec<_> = page.rows.iter().map(|e| e.row.clone()).collect();
+            output::audit(&rows, page.total)
+        },
     );
     Ok(())
 }

@@ -35,8 +35,7 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
   const [asking, setAsking] = useState<"disable-app" | "delete-app" | null>(null);
   const [impact, setImpact] = useState<Impact | null>(null);
   const [rotating, setRotating] = useState(false);
-  const [overlap, setOverlap] = useState("");
-  const [rotateReason, setRotateReason] = useState("");
+  const [overlap, setOverlap] = useState("24h");
   // Before a disable or delete: what it touches, from the store.
   const ask = (what: "disable-app" | "delete-app") => {
     setImpact(null);
@@ -104,25 +103,28 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
         />
       )}
       {rotating && (
-        <div className="confirm-panel" id="rotate-confirm">
+        <ConfirmAction
+          id="rotate"
+          title={`A new secret for ${client.name}`}
+          impact={overlap === "" ? "The old secret stops working now: the app fails until it is redeployed with the new one." : "Time to redeploy the app with the new secret; after that only the new one works."}
+          confirmLabel={overlap === "" ? "Cut off the old secret now" : "Rotate secret"}
+          danger={overlap === ""}
+          onCancel={() => setRotating(false)}
+          onConfirm={(reason) => {
+            setRotating(false);
+            onRotate(overlap || null, reason || null);
+          }}
+        >
           <label className="inline">
-            A new secret for {client.name}; the old one{" "}
+            The old secret{" "}
             <select id="rotate-overlap" value={overlap} onChange={(e) => setOverlap(e.target.value)}>
-              <option value="">stops working now</option>
               <option value="1h">keeps working 1 hour</option>
               <option value="24h">keeps working 24 hours</option>
               <option value="7d">keeps working 7 days</option>
+              <option value="">stops working now</option>
             </select>
           </label>
-          <input id="rotate-reason" className="reason" placeholder="reason (kept in the audit log)" value={rotateReason} onChange={(e) => setRotateReason(e.target.value)} />
-          <p className="dim" id="rotate-impact">
-            {overlap === "" ? "The app fails until it is redeployed with the new secret." : "Time to redeploy the app with the new secret; after that only the new one works."}
-          </p>
-          <div className="actions">
-            <button className="primary" onClick={() => { setRotating(false); onRotate(overlap || null, rotateReason || null); }} id="rotate-go">Rotate secret</button>
-            <button onClick={() => setRotating(false)}>Cancel</button>
-          </div>
-        </div>
+        </ConfirmAction>
       )}
     </div>
   );
