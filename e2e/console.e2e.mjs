@@ -112,6 +112,12 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   const issuer = (await text("#status-issuer")).trim();
   assert.match(issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
 
+  // A new registry opens on the start page: the issuer to paste, and three steps not done.
+  await $("#start").waitForDisplayed({ timeout: 20_000 });
+  assert.ok((await text("#start-issuers")).includes(`${issuer}/.well-known/openid-configuration`));
+  for (const step of ["#start-app", "#start-user", "#start-token"]) assert.equal(await (await $(step)).getAttribute("class"), "todo", step);
+  await shot("00-start");
+
   // Applications: create with every field the flow needs, read the secret shown once.
   await click("#nav-applications");
   await click("#app-new");
@@ -198,10 +204,18 @@ test("create an app, run a code + refresh flow, find and revoke its chain", asyn
   await browser.waitUntil(async () => (await text("#ov-revocations")).startsWith("1"), { timeout: 20_000, timeoutMsg: "the revocation is counted" });
   assert.match(await text("#ov-apps"), /^1\s*application\b/);
   assert.match(await text("#ov-grants"), /^0\s*active grants/);
+  // An app, a person and a token: the start page has nothing left to say.
+  assert.equal(await (await $("#start")).isExisting(), false);
   await shot("00-overview");
   await click("#ov-revocations");
   await browser.waitUntil(async () => (await text("#audit-count")).startsWith("1 event matches"), { timeout: 20_000, timeoutMsg: "the audit opens on the week's revocations" });
   assert.equal(await (await $("#audit-action")).getValue(), "grant.revoke");
+  // "Ending soon" opens the list of grants behind the number (none this week: the chain is new).
+  await click("#nav-overview");
+  await click("#ov-chains-7");
+  await $("#chain-ending").waitForDisplayed({ timeout: 20_000 });
+  assert.match(await text("#chain-ending"), /^chains reaching their one-year end \d+ \w+ \d{4} – \d+ \w+ \d{4}/);
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("No grants match"), { timeout: 20_000, timeoutMsg: "nothing ends this week" });
 
   // Over HTTP: the refresh token of the revoked chain now fails.
   const after = await token(issuer, clientId, secret, { grant_type: "refresh_token", refresh_token: second.body.refresh_token });
@@ -256,6 +270,21 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The year's chart has dates on its axis (the minted chain ends in 265 days).
   assert.match(await text("#hist-365"), /today[\s\S]*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+/);
   await shot("07-timeline");
+  // A bar opens the grants behind it: the week the minted chain reaches its one-year end.
+  await click("#hist-365 rect.hist-chains");
+  await $("#chain-ending").waitForDisplayed({ timeout: 20_000 });
+  assert.match(await text("#chain-ending"), /^chains reaching their one-year end \d+ \w+ \d{4} – /);
+  await browser.waitUntil(async () => (await text("#grant-list")).includes("E2E Budget App · ada"), { timeout: 20_000, timeoutMsg: "the bar's grant is listed" });
+  // The Timeline picks a chain by the person's name, not an id: her grants to choose from.
+  await click("#nav-timeline");
+  await type("#timeline-pick", "ada");
+  await browser.waitUntil(async () => (await text("#timeline-pick-hits")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is offered" });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await text("#timeline-choices")).includes("E2E Budget App · ada"), { timeout: 20_000, timeoutMsg: "ada's grants are offered" });
+  await click("#timeline-choices li:last-child button");
+  await $("#chain-picture").waitForDisplayed({ timeout: 20_000 });
+  assert.match(await text("#timeline-title"), /^E2E Budget App · ada · since /);
+  assert.match(await text("#chain-picture"), /token 1/);
 
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);

@@ -11,7 +11,7 @@ use authdesk_server::api::clients::{ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
 use authdesk_server::api::desk::{ConsoleSettings, DeskView};
 use authdesk_server::api::explain::TokenExplanation;
-use authdesk_server::api::grants::{ExpiryDay, GrantDetail, GrantSummary};
+use authdesk_server::api::grants::{ExpiryHistogram, GrantDetail, GrantSummary};
 use authdesk_server::api::keys::KeyView;
 use authdesk_server::api::operators::OperatorView;
 use authdesk_server::api::overview::Overview;
@@ -171,14 +171,7 @@ async fn clients_rotate_secret(
 #[tauri::command]
 async fn grants_list(c: S<'_>, query: GrantQuery) -> R<Vec<GrantSummary>> {
     c.actor().await?;
-    Ok(c.app()
-        .grant_list_filtered(
-            query.selector()?.as_ref(),
-            query.status,
-            query.ending_first.unwrap_or(false),
-            query.page(),
-        )
-        .await?)
+    Ok(c.app().grant_list_filtered(&query).await?)
 }
 
 #[tauri::command]
@@ -207,7 +200,7 @@ async fn grants_revoke(c: S<'_>, query: GrantQuery, reason: String) -> R<Impact>
 }
 
 #[tauri::command]
-async fn grants_histogram(c: S<'_>, days: i64) -> R<Vec<ExpiryDay>> {
+async fn grants_histogram(c: S<'_>, days: i64) -> R<ExpiryHistogram> {
     c.actor().await?;
     Ok(c.app().expiry_histogram(days).await?)
 }

@@ -1,9 +1,29 @@
 //! The console's home: counts of what there is, what ends within 7 and 30 days by the sandbox
 //! clock, and the last week's revocations, reuse detections and failed client authentications.
 
+use authdesk_server::api::console::{EndingWhat, GrantEnding, GrantQuery};
 use chrono::Duration;
 use reqwest::StatusCode;
 use tests::*;
+
+/// A new registry's start page: each step done or not, the last one once any token exists.
+#[tokio::test]
+async fn the_first_run_steps_follow_what_was_done() {
+    let t = spawn_app().await;
+    let o = t.app.overview().await.unwrap();
+    assert_eq!((o.apps, o.users, o.tokens_issued), (0, 0, false));
+    let app = t.confidential().await;
+    let o = t.app.overview().await.unwrap();
+    assert_eq!((o.apps, o.users, o.tokens_issued), (1, 0, false));
+    // A client-credentials token (no grant, no person) is a flow run.
+    assert_eq!(
+        t.token(&app, &[("grant_type", "client_credentials")])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert!(t.app.overview().await.unwrap().tokens_issued);
+}
 
 #[tokio::test]
 async fn the_home_counts_follow_the_store_and_the_clock() {
@@ -64,6 +84,35 @@ async fn the_home_counts_follow_the_store_and_the_clock() {
     assert_eq!(
         (o.refresh_tokens_ending_7d, o.refresh_tokens_ending_30d),
         (1, 1)
+    );
+    // The number opens the grants behind it: ada's, and not bob's revoked one.
+    let behind = |what, days: i64| GrantQuery {
+        ending: Some(GrantEnding {
+            what,
+            from: o.now,
+            to: o.now + days * 86_400,
+        }),
+        limit: 50,
+        ..Default::default()
+    };
+    let listed = t
+        .app
+        .grant_list_filtered(&behind(EndingWhat::RefreshToken, 7))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|g| g.username.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("ada")]
+    );
+    assert!(
+        t.app
+            .grant_list_filtered(&behind(EndingWhat::Chain, 30))
+            .await
+            .unwrap()
+            .is_empty()
     );
     assert_eq!((o.revocations, o.failed_client_auths), (0, 0));
     // Refreshed, the chain goes on; 360 days after it began, its end is within 7 days.

@@ -34,6 +34,12 @@ export function App() {
   const [screen, setScreen] = useState<Screen>(rememberedScreen);
   // The last screen opens again next time.
   useEffect(() => localStorage.setItem(SCREEN_KEY, screen), [screen]);
+  // A new, empty registry opens on the Overview's start page, whatever was open last time.
+  useEffect(() => {
+    api.overview().then((o) => {
+      if (o.apps === 0 && o.users === 0 && !o.tokens_issued) setScreen("Overview");
+    }, () => {});
+  }, []);
   const [toasts, setToasts] = useState<{ id: number; text: string }[]>([]);
   const notify = useCallback((text: string) => {
     const id = Date.now() + Math.random();
@@ -108,7 +114,7 @@ export function App() {
   });
   const openFromOverview = (link: OverviewLink) => {
     if (link.to === "Audit") setAuditInitial({ action: link.action, fromDay: utcDay(link.since) });
-    if (link.to === "Chains") setChainQuery(null);
+    if (link.to === "Chains") setChainQuery("ending" in link ? { by: "ending", ending: link.ending } : null);
     setScreen(link.to);
   };
   const openHit = (hit: SearchHit) => guarded(() => {
@@ -168,10 +174,10 @@ export function App() {
             Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
           </div>
         )}
-        {screen === "Overview" && <Overview onOpen={openFromOverview} />}
+        {screen === "Overview" && <Overview status={status} onOpen={openFromOverview} />}
         {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
-        {screen === "Chains" && <Chains key={chainQuery ? `${chainQuery.by}:${chainQuery.term}` : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
-        {screen === "Timeline" && <Timeline focus={focusGrant} now={status?.clock.now ?? null} />}
+        {screen === "Chains" && <Chains key={chainQuery ? JSON.stringify(chainQuery) : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
+        {screen === "Timeline" && <Timeline focus={focusGrant} onEnding={(ending) => showGrantsOf({ by: "ending", ending })} />}
         {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
         {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} onUser={openUser} />}
         {screen === "Keys" && <Keys />}

@@ -16,7 +16,7 @@ import type { ConsoleStatus } from "./bindings/ConsoleStatus";
 import type { DeskView } from "./bindings/DeskView";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { FieldError } from "./bindings/FieldError";
-import type { ExpiryDay } from "./bindings/ExpiryDay";
+import type { ExpiryHistogram } from "./bindings/ExpiryHistogram";
 import type { GrantDetail } from "./bindings/GrantDetail";
 import type { GrantQuery } from "./bindings/GrantQuery";
 import type { GrantSummary } from "./bindings/GrantSummary";
@@ -105,7 +105,7 @@ export const api = {
     findByToken: (token: string) => call<GrantDetail>("grants_find_by_token", { token }),
     preview: (query: GrantQuery) => call<Impact>("grants_preview", { query }),
     revoke: (query: GrantQuery, reason: string) => call<Impact>("grants_revoke", { query, reason }),
-    histogram: (days: number) => call<ExpiryDay[]>("grants_histogram", { days }),
+    histogram: (days: number) => call<ExpiryHistogram>("grants_histogram", { days }),
   },
   users: {
     list: () => call<UserView[]>("users_list"),

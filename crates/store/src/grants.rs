@@ -199,35 +199,97 @@ pub struct NamedGrant {
 pub struct Listing {
     /// Only grants in this state at `now` (the rule of `authdesk_core::status::grant_status`).
     pub status: Option<GrantStatus>,
+    /// Only live grants with something ending in a window (what a count or a chart bar of
+    /// "ending soon" stands for).
+    pub ending: Option<Ending>,
     /// The chains that end soonest first (else the newest grants first).
     pub ending_first: bool,
     /// Unix seconds the state is judged at.
     pub now: i64,
 }
 
-/// The named listing's query (both joins are primary-key lookups). A state filter is bound as
-/// ?6 (`now`).
-fn named_sql(s: Option<&GrantSelector>, listing: &Listing) -> String {
+/// Live grants with something ending in `[from, to)` (Unix seconds), counted as
+/// [`expiry_histogram`] counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending {
+    pub what: Ends,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// What ends: a live refresh token (at its own expiry or the chain's cap, whichever is first),
+/// or the chain's one-year cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ends {
+    RefreshToken,
+    Chain,
+}
+
+/// The named listing's query (both joins are primary-key lookups) and the values its filters
+/// bind after the selector's and the page's (?6 on).
+fn named_sql(s: Option<&GrantSelector>, listing: &Listing) -> (String, Vec<i64>) {
+    let mut binds = Vec::new();
+    let mut next = |v: i64| {
+        binds.push(v);
+        format!("?{}", 5 + binds.len())
+    };
     let state = match listing.status {
-        None => "",
-        Some(GrantStatus::Active) => {
-            " AND g.revoked_at IS NULL AND (g.chain_ends_at IS NULL OR g.chain_ends_at > ?6)"
-        }
-        Some(GrantStatus::Revoked) => " AND g.revoked_at IS NOT NULL",
-        Some(GrantStatus::ChainEnded) => " AND g.revoked_at IS NULL AND g.chain_ends_at <= ?6",
+        None => String::new(),
+        Some(GrantStatus::Active) => format!(
+            " AND g.revoked_at IS NULL AND (g.chain_ends_at IS NULL OR g.chain_ends_at > {})",
+            next(listing.now)
+        ),
+        Some(GrantStatus::Revoked) => " AND g.revoked_at IS NOT NULL".to_string(),
+        Some(GrantStatus::ChainEnded) => format!(
+            " AND g.revoked_at IS NULL AND g.chain_ends_at <= {}",
+            next(listing.now)
+        ),
+    };
+    let ending = match listing.ending {
+        None => String::new(),
+        Some(Ending {
+            what: Ends::Chain,
+            from,
+            to,
+        }) => format!(
+            " AND g.revoked_at IS NULL AND g.chain_ends_at >= {} AND g.chain_ends_at < {}",
+            next(from),
+            next(to)
+        ),
+        Some(Ending {
+            what: Ends::RefreshToken,
+            from,
+            to,
+        }) => format!(
+            " AND g.revoked_at IS NULL AND EXISTS (SELECT 1 FROM refresh_tokens r \
+             WHERE r.grant_id = g.id AND r.consumed_at IS NULL AND {TOKEN_ENDS} >= {} \
+             AND {TOKEN_ENDS} < {})",
+            next(from),
+            next(to)
+        ),
     };
     let order = if listing.ending_first {
         "CASE WHEN g.chain_ends_at IS NULL THEN 1 ELSE 0 END, g.chain_ends_at, g.id"
     } else {
         "g.created_at DESC, g.id DESC"
     };
-    format!(
+    let sql = format!(
         "SELECT {COLUMNS}, c.name AS client_name, u.username AS username FROM grants g \
          LEFT JOIN clients c ON c.id = g.client_id LEFT JOIN users u ON u.sub = g.sub \
-         WHERE {}{state} ORDER BY {order} LIMIT ?4 OFFSET ?5",
+         WHERE {}{state}{ending} ORDER BY {order} LIMIT ?4 OFFSET ?5",
         clause(s)
-    )
+    );
+    (sql, binds)
 }
+
+/// When a live refresh token `r` of grant `g` stops working: its own expiry or the chain's
+/// cap, whichever comes first (one rule for the listing and the histogram).
+macro_rules! token_ends {
+    () => {
+        "CASE WHEN g.chain_ends_at < r.expires_at THEN g.chain_ends_at ELSE r.expires_at END"
+    };
+}
+const TOKEN_ENDS: &str = token_ends!();
 
 /// Grants matching `s` (every grant without one) as `listing` says, a page at a time, named.
 pub async fn list(
@@ -237,24 +299,20 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<NamedGrant>> {
-    let sql = named_sql(s, listing);
-    let judged = listing
-        .status
-        .is_some_and(|st| st != GrantStatus::Revoked)
-        .then_some(listing.now);
+    let (sql, binds) = named_sql(s, listing);
     Ok(crate::on!(&mut *conn, &sql, |db, sql| {
-        let q = bind_parts!(sqlx::query_as(sql), s).bind(limit).bind(offset);
-        match judged {
-            Some(now) => q.bind(now).fetch_all(&mut *db).await,
-            None => q.fetch_all(&mut *db).await,
+        let mut q = bind_parts!(sqlx::query_as(sql), s).bind(limit).bind(offset);
+        for v in &binds {
+            q = q.bind(*v);
         }
+        q.fetch_all(&mut *db).await
     })?)
 }
 
 /// One grant, named (see [`NamedGrant`]).
 pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> {
     let selector = GrantSelector::Grant(id.to_string());
-    let sql = named_sql(Some(&selector), &Listing::default());
+    let (sql, _) = named_sql(Some(&selector), &Listing::default());
     Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_parts!(
         sqlx::query_as(sql),
         Some(&selector)
@@ -271,17 +329,14 @@ pub async fn explain_list(
     s: Option<&GrantSelector>,
     listing: &Listing,
 ) -> Result<String> {
-    let sql = format!("EXPLAIN QUERY PLAN {}", named_sql(s, listing));
-    let judged = listing
-        .status
-        .is_some_and(|st| st != GrantStatus::Revoked)
-        .then_some(listing.now);
+    let (sql, binds) = named_sql(s, listing);
+    let sql = format!("EXPLAIN QUERY PLAN {sql}");
     let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| {
-        let q = bind_parts!(sqlx::query_as(sql), s).bind(50_i64).bind(0_i64);
-        match judged {
-            Some(now) => q.bind(now).fetch_all(&mut *db).await,
-            None => q.fetch_all(&mut *db).await,
+        let mut q = bind_parts!(sqlx::query_as(sql), s).bind(50_i64).bind(0_i64);
+        for v in &binds {
+            q = q.bind(*v);
         }
+        q.fetch_all(&mut *db).await
     })?;
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
@@ -387,8 +442,8 @@ pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i6
 /// A token's end mirrors `authdesk_core::status::effective_expiry`; `tests/status_sql.rs` holds
 /// the two together.
 pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
-    Ok(crate::on!(&mut *conn, "WITH t AS (
-            SELECT CASE WHEN g.chain_ends_at < r.expires_at THEN g.chain_ends_at ELSE r.expires_at END AS ends
+    Ok(crate::on!(&mut *conn, concat!("WITH t AS (
+            SELECT ", token_ends!(), " AS ends
             FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
             WHERE g.revoked_at IS NULL AND r.consumed_at IS NULL),
          c AS (SELECT g.chain_ends_at AS ends FROM grants g WHERE g.revoked_at IS NULL AND g.chain_ends_at IS NOT NULL)
@@ -396,7 +451,7 @@ pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec
             SELECT (ends - ?1) / 86400 AS day, 1 AS tokens, 0 AS chains FROM t WHERE ends >= ?1 AND ends < ?2
             UNION ALL
             SELECT (ends - ?1) / 86400 AS day, 0, 1 FROM c WHERE ends >= ?1 AND ends < ?2) AS ends_by_day
-         GROUP BY day ORDER BY day", |db, sql| sqlx::query_as(sql)
+         GROUP BY day ORDER BY day"), |db, sql| sqlx::query_as(sql)
     .bind(from)
     .bind(to)
     .fetch_all(&mut *db)

@@ -432,6 +432,7 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             status: Some(status),
             ending_first: true,
             now: T0 + 400 * DAY,
+            ..Default::default()
         };
         let ids: Vec<String> = grants::list(conn, None, &listing, 10, 0)
             .await?

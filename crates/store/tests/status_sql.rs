@@ -8,10 +8,10 @@ mod common;
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{self, GrantFacts, RefreshFacts, TokenStatus};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
-use authdesk_store::grants::{self, GrantRow, GrantSelector};
+use authdesk_store::grants::{self, Ending, Ends, GrantRow, GrantSelector};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::{Role, Script, Store, StoreError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const DAY: i64 = 86_400;
 const T0: i64 = 1_800_000_000;
@@ -134,6 +134,7 @@ async fn agree_on(store: Store) {
     let moments = boundaries
         .iter()
         .flat_map(|d| [T0 + d * DAY - 1, T0 + d * DAY, T0 + d * DAY + 1]);
+    let mut listed = 0;
     for now in moments {
         let at = from_unix(now);
         let usable = rs
@@ -212,5 +213,57 @@ async fn agree_on(store: Store) {
             .map(|(day, tokens, chains)| (day, (tokens, chains)))
             .collect();
         assert_eq!(got, want, "histogram at {at} on {on}");
+
+        // The list behind a count or a bar: the live grants with a token (or their chain)
+        // ending in the window, by the same rule, for windows of a day, a week and 30 days.
+        for (from, days) in [
+            (now, 1),
+            (now, 7),
+            (now + 7 * DAY, 7),
+            (now, 30),
+            (now, 500),
+        ] {
+            let to = from + days * DAY;
+            let mut by_token: BTreeSet<String> = BTreeSet::new();
+            for r in &rs {
+                let g = grant(&r.grant_id);
+                let ends = status::effective_expiry(&RefreshFacts::from(r), &GrantFacts::from(g))
+                    .timestamp();
+                if g.revoked_at.is_none() && r.consumed_at.is_none() && (from..to).contains(&ends) {
+                    by_token.insert(g.id.clone());
+                }
+            }
+            let by_chain: BTreeSet<String> = gs
+                .iter()
+                .filter(|g| {
+                    g.revoked_at.is_none()
+                        && g.chain_ends_at.is_some_and(|e| (from..to).contains(&e))
+                })
+                .map(|g| g.id.clone())
+                .collect();
+            for (what, want) in [(Ends::RefreshToken, by_token), (Ends::Chain, by_chain)] {
+                let listing = grants::Listing {
+                    ending: Some(Ending { what, from, to }),
+                    ending_first: true,
+                    now,
+                    ..Default::default()
+                };
+                let got: BTreeSet<String> = grants::list(&mut conn, Some(&all), &listing, 1000, 0)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| n.grant.id)
+                    .collect();
+                listed += got.len();
+                assert_eq!(
+                    got, want,
+                    "{what:?} ending in {days} days from {from} at {at} on {on}"
+                );
+            }
+        }
     }
+    assert!(
+        listed > 100,
+        "the windows listed only {listed} grants on {on}"
+    );
 }

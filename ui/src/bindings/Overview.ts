@@ -20,4 +20,12 @@ revocations: number, reuse_detections: number, failed_client_auths: number,
 /**
  * Where "recently" starts (Unix seconds), for the console's links into the audit.
  */
-recent_since: number, };
+recent_since: number, 
+/**
+ * Whether any token was ever issued or minted here (the first-run page's last step).
+ */
+tokens_issued: boolean, 
+/**
+ * When these were counted (Unix seconds): "within 7 days" is `[now, now + 7 days)`.
+ */
+now: number, };

@@ -3,7 +3,7 @@ import type { RefreshTokenNode } from "../bindings/RefreshTokenNode";
 import { decodeJwt, humanSeconds, relative, timeClaims } from "./jwt";
 import { loadFilters, loadTheme, oneOf, resolve } from "./theme";
 import { impactText } from "./impact";
-import { bucket, dayLabel, dayTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
+import { bucket, dayLabel, dayTicks, monthTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "./timeline";
 import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree";
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, looksLikeToken, move, stepList } from "./search";
@@ -67,10 +67,23 @@ describe("timeline", () => {
     const b = bucket([day(0, 2, 0), day(6, 1, 1), day(7, 5, 0), day(400, 9, 9)], 14, 7);
     expect(b).toEqual([{ start: 0, tokens: 3, chains: 1 }, { start: 7, tokens: 5, chains: 0 }]);
   });
+  it("puts a date axis under a chain: month starts, the year where it begins or turns", () => {
+    const t = monthTicks("2026-12-06T10:00:00Z", "2027-03-20T00:00:00Z");
+    expect(t.map((x) => x.label)).toEqual(["Jan 2027", "Feb", "Mar"]);
+    expect(t[0].iso).toBe("2027-01-01T00:00:00.000Z");
+    // A chain's year and its last token's 90 days: at most 8 labels, every second month.
+    const long = monthTicks("2026-12-06T10:00:00Z", "2028-03-01T00:00:00Z");
+    expect(long.length).toBeLessThanOrEqual(8);
+    expect(long[0].label).toBe("Jan 2027");
+    expect(long.some((x) => x.label === "Jan 2028")).toBe(true);
+  });
   it("picks readable axis steps", () => {
     expect(niceStep(7)).toBe(2);
     expect(niceStep(100)).toBe(50);
     expect(niceStep(0)).toBe(1);
+    // Counts are whole numbers: a chart of one or two never reads 0, 0.5, 1.
+    for (const max of [1, 2, 3, 4, 5, 9, 13]) expect(Number.isInteger(niceStep(max))).toBe(true);
+    expect(niceStep(1)).toBe(1);
   });
 });
 

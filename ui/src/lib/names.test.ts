@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { day, grantLabel, grantLabels, idTail } from "./names";
+import { day, endingLabel, grantLabel, grantLabels, idTail } from "./names";
 
 describe("names people tell apart", () => {
   it("shows an id by its random tail, not its timestamp head", () => {
@@ -15,6 +15,12 @@ describe("names people tell apart", () => {
       "deleted app · deleted user · since 2 Dec 2026",
     );
     expect(day(null)).toBe("—");
+  });
+
+  it("says what an ending-soon list holds, its last day being the one before the window ends", () => {
+    const from = Date.parse("2026-12-06T00:00:00Z") / 1000;
+    expect(endingLabel({ what: "refresh_token", from, to: from + 7 * 86400 }, "UTC")).toBe("refresh tokens ending 6 Dec 2026 – 12 Dec 2026");
+    expect(endingLabel({ what: "chain", from, to: from + 86400 }, "UTC")).toBe("chains reaching their one-year end on 6 Dec 2026");
   });
 
   it("adds the time when two grants would read the same", () => {

@@ -3,10 +3,21 @@
 // is shown as "Budget App · ada · since 2 Dec 2026", a token by its place in the tree, and an
 // id, when asked, by its random tail.
 
+import type { GrantEnding } from "../bindings/GrantEnding";
+
 /** A date as people write it: "2 Dec 2026" (in the desk's time zone). */
 export function day(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return "—";
   return new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone });
+}
+
+/** What an "ending soon" list holds, in words: "refresh tokens ending 6 Dec 2026 – 12 Dec 2026"
+ *  (the window's end is exclusive, so the last day shown is the one before it). */
+export function endingLabel(e: GrantEnding, timeZone?: string): string {
+  const what = e.what === "chain" ? "chains reaching their one-year end" : "refresh tokens ending";
+  const first = day(new Date(e.from * 1000).toISOString(), timeZone);
+  const last = day(new Date((e.to - 1) * 1000).toISOString(), timeZone);
+  return first === last ? `${what} on ${first}` : `${what} ${first} – ${last}`;
 }
 
 /** The random end of an id (its last 8 hex digits): what tells two ids apart. */

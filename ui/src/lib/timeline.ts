@@ -15,6 +15,22 @@ export function timeScale(startIso: string, endIso: string, width: number) {
   };
 }
 
+/** Date ticks for an axis from `startIso` to `endIso`: the first of each month (every second or
+ *  third month when the span is long), labelled "Jan 2027" at a year's start else "Feb". */
+export function monthTicks(startIso: string, endIso: string, most = 8): { iso: string; label: string }[] {
+  const start = new Date(startIso);
+  const end = Date.parse(endIso);
+  const months: Date[] = [];
+  for (let m = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)); m.getTime() <= end; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) months.push(m);
+  const every = Math.max(1, Math.ceil(months.length / most));
+  return months
+    .filter((_, i) => i % every === 0)
+    .map((m, i) => ({
+      iso: m.toISOString(),
+      label: m.toLocaleDateString("en-US", { month: "short", year: i === 0 || m.getUTCMonth() < every ? "numeric" : undefined, timeZone: "UTC" }),
+    }));
+}
+
 export interface Window {
   id: string;
   x: number;
@@ -57,7 +73,8 @@ export function bucket(perDay: ExpiryDay[], days: number, size: number): { start
 
 /** Rounded-up tick step so an axis gets about `ticks` labels. */
 export function niceStep(max: number, ticks = 4): number {
-  if (max <= 0) return 1;
+  // Counts are whole: never a tick at 0.5.
+  if (max <= ticks) return 1;
   const raw = max / ticks;
   const mag = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 5, 10]) if (raw <= m * mag) return m * mag;

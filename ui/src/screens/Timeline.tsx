@@ -1,9 +1,16 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
-import type { ExpiryDay } from "../bindings/ExpiryDay";
+import type { EndingWhat } from "../bindings/EndingWhat";
+import type { ExpiryHistogram } from "../bindings/ExpiryHistogram";
+import type { GrantEnding } from "../bindings/GrantEnding";
 import type { GrantDetail } from "../bindings/GrantDetail";
+import type { GrantSummary } from "../bindings/GrantSummary";
+import type { SearchHit } from "../bindings/SearchHit";
+import { grantLabels } from "../lib/names";
+import { Picker } from "./Picker";
 import { formatTime } from "../lib/jwt";
-import { bucket, dayLabel, dayTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "../lib/timeline";
+import { bucket, dayLabel, dayTicks, monthTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "../lib/timeline";
+import type { TokenStatus } from "../bindings/TokenStatus";
 import { useWidth } from "../lib/useWidth";
 import { flattenTree } from "../lib/tree";
 import { ErrorBox } from "./common";
@@ -11,10 +18,16 @@ import { ErrorBox } from "./common";
 /** The charts' plot width before the page has been measured. */
 const FALLBACK_WIDTH = 760;
 
-export function Timeline({ focus, now }: { focus: string | null; now: string | null }) {
+/** The legend's words for a token's state (only the states drawn are listed). */
+const STATE_WORDS: Record<TokenStatus, string> = { active: "usable", consumed: "used (rotated)", expired: "expired", chain_ended: "chain ended", revoked: "revoked" };
+
+/** One chain against the one-year cap, and what ends across the system; a bar opens the
+ *  grants behind it. */
+export function Timeline({ focus, onEnding }: { focus: string | null; onEnding: (e: GrantEnding) => void }) {
   const [detail, setDetail] = useState<GrantDetail | null>(null);
-  const [grantId, setGrantId] = useState(focus ?? "");
-  const [perDay, setPerDay] = useState<ExpiryDay[]>([]);
+  // A person or an app picked by name: their grants to choose the chain from.
+  const [choices, setChoices] = useState<GrantSummary[]>([]);
+  const [perDay, setPerDay] = useState<ExpiryHistogram | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api.grants.histogram(366).then(setPerDay, setError);
@@ -22,18 +35,33 @@ export function Timeline({ focus, now }: { focus: string | null; now: string | n
   useEffect(() => {
     if (focus) api.grants.show(focus).then(setDetail, setError);
   }, [focus]);
+  const show = (grantId: string) => api.grants.show(grantId).then((d) => { setDetail(d); setChoices([]); }, setError);
+  const pick = (h: SearchHit) => {
+    if (h.kind === "grant") show(h.grant.grant_id);
+    else api.grants.list({ sub: h.kind === "user" ? h.sub : null, client_id: h.kind === "app" ? h.client_id : null, grant_id: null, limit: 50, offset: 0 }).then(setChoices, setError);
+  };
+  const labels = grantLabels(choices);
   return (
     <section>
       <header className="screen-header">
         <h1>Timeline</h1>
-        <input id="timeline-grant" placeholder="grant id" value={grantId} onChange={(e) => setGrantId(e.target.value)} />
-        <button onClick={() => api.grants.show(grantId.trim()).then(setDetail, setError)}>Show chain</button>
+        <Picker id="timeline-pick" placeholder="A person, an app, or paste a token" onPick={pick} />
       </header>
       <ErrorBox error={error} />
+      {choices.length > 0 && (
+        <ul className="choices" id="timeline-choices">
+          {choices.map((g) => <li key={g.grant_id}><button className="link" onClick={() => show(g.grant_id)}>{labels.get(g.grant_id)}</button> <span className="dim small-text">{g.status.replace("_", " ")}</span></li>)}
+        </ul>
+      )}
+      {choices.length === 0 && detail && <h2 className="chain-title" id="timeline-title">{grantLabels([detail]).get(detail.grant_id)}</h2>}
       {detail ? <ChainPicture detail={detail} /> : <p className="dim">Pick a grant (or use “Show on timeline” in Chains) to see its tokens against the one-year cap.</p>}
       <h2>Expiring across the system</h2>
-      <Histogram perDay={perDay} now={now ?? detail?.now ?? new Date().toISOString()} days={90} size={1} title="next 90 days, per day" id="hist-90" />
-      <Histogram perDay={perDay} now={now ?? detail?.now ?? new Date().toISOString()} days={364} size={7} title="next year, per week" id="hist-365" />
+      {perDay && (
+        <>
+          <Histogram counted={perDay} days={90} size={1} title="next 90 days, per day" id="hist-90" onBar={onEnding} />
+          <Histogram counted={perDay} days={364} size={7} title="next year, per week" id="hist-365" onBar={onEnding} />
+        </>
+      )}
     </section>
   );
 }
@@ -51,9 +79,11 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
   const lastRefresh = detail.last_refresh_possible_at ? x(detail.last_refresh_possible_at) : null;
   const rowH = 18;
   const h = rows.length * rowH + 50;
+  const states = [...new Set(rows.map((r) => r.node.state))];
+  const ticks = monthTicks(detail.chain_started_at, new Date(lastEnd).toISOString());
   return (
     <figure className="chart" id="chain-picture" ref={ref}>
-      <svg width={W + 140} height={h} role="img" aria-label="token windows against the one-year cap">
+      <svg width={W + 140} height={h + 18} role="img" aria-label="token windows against the one-year cap">
         <g transform="translate(120,20)">
           <rect x={0} y={-8} width={cap} height={h - 30} className="chain-span" />
           <line x1={cap} x2={cap} y1={-12} y2={h - 20} className="cap" />
@@ -62,7 +92,7 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
             const w = windows[i];
             return (
               <g key={r.node.id} transform={`translate(0,${i * rowH})`}>
-                <text x={-8} y={10} textAnchor="end" className="row-label">{r.path} {r.node.id.slice(0, 6)}</text>
+                <text x={-8} y={10} textAnchor="end" className="row-label">token {r.path}</text>
                 <rect x={w.x} y={0} width={Math.max(w.effectiveEnd - w.x, 1)} height={12} className={`bar bar-${r.node.state}`}>
                   <title>{`token ${r.path}: issued ${formatTime(r.node.issued_at)}, ends ${formatTime(r.node.effective_expires_at)} (${r.node.state})`}</title>
                 </rect>
@@ -70,6 +100,12 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
               </g>
             );
           })}
+          {ticks.map((t) => (
+            <g key={t.iso} className="date-tick">
+              <line x1={x(t.iso)} x2={x(t.iso)} y1={h - 28} y2={h - 22} className="grid" />
+              <text x={x(t.iso)} y={h - 6} textAnchor="middle" className="axis">{t.label}</text>
+            </g>
+          ))}
           <line x1={now} x2={now} y1={-12} y2={h - 20} className="now" />
           <text x={now + 3} y={h - 22} className="now-label">now</text>
           {lastRefresh !== null && (
@@ -81,6 +117,10 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
         </g>
       </svg>
       <figcaption>
+        <span className="legend" id="chain-legend">
+          {states.map((s) => <span key={s}><span className={`key key-${s}`} />{STATE_WORDS[s]}</span>)}
+          {windows.some((w) => w.capped) && <span><span className="key bar-cut-key" />cut off by the cap</span>}
+        </span>
         Each bar is one refresh token, from issue to its effective expiry; a thin stub shows the part of its own 90 days cut off by the cap.
         Last refresh possible: <strong>{formatTime(detail.last_refresh_possible_at)}</strong>.
       </figcaption>
@@ -88,10 +128,14 @@ function ChainPicture({ detail }: { detail: GrantDetail }) {
   );
 }
 
-function Histogram({ perDay, now, days, size, title, id }: { perDay: ExpiryDay[]; now: string; days: number; size: number; title: string; id: string }) {
+function Histogram({ counted, days, size, title, id, onBar }: { counted: ExpiryHistogram; days: number; size: number; title: string; id: string; onBar: (e: GrantEnding) => void }) {
   const [ref, width] = useWidth<HTMLElement>(FALLBACK_WIDTH + 70);
   const W = width - 70;
-  const buckets = bucket(perDay, days, size);
+  const buckets = bucket(counted.days, days, size);
+  const now = new Date(counted.from * 1000).toISOString();
+  const window = (what: EndingWhat, start: number): GrantEnding => ({ what, from: counted.from + start * 86400, to: counted.from + (start + size) * 86400 });
+  const when = (start: number) => (size === 1 ? dayLabel(now, start) : `week of ${dayLabel(now, start)}`);
+  const shown = { tokens: buckets.some((b) => b.tokens > 0), chains: buckets.some((b) => b.chains > 0) };
   if (nothingEnds(buckets)) {
     return (
       <figure className="chart" id={id} ref={ref}>
@@ -113,8 +157,8 @@ function Histogram({ perDay, now, days, size, title, id }: { perDay: ExpiryDay[]
           ))}
           {buckets.map((b, i) => (
             <g key={i}>
-              <rect x={i * bw + 1} y={y(b.tokens)} width={Math.max(bw / 2 - 1, 1)} height={H - y(b.tokens)} className="hist-tokens"><title>{`${size === 1 ? dayLabel(now, b.start) : `week of ${dayLabel(now, b.start)}`}: ${b.tokens} refresh token${b.tokens === 1 ? "" : "s"} expire`}</title></rect>
-              <rect x={i * bw + bw / 2} y={y(b.chains)} width={Math.max(bw / 2 - 1, 1)} height={H - y(b.chains)} className="hist-chains"><title>{`${size === 1 ? dayLabel(now, b.start) : `week of ${dayLabel(now, b.start)}`}: ${b.chains} chain${b.chains === 1 ? "" : "s"} reach their one-year end`}</title></rect>
+              {b.tokens > 0 && <Bar x={i * bw + 1} y={y(b.tokens)} w={Math.max(bw / 2 - 1, 1)} h={H - y(b.tokens)} className="hist-tokens" label={`${when(b.start)}: ${b.tokens} refresh token${b.tokens === 1 ? "" : "s"} expire — open the grants`} onOpen={() => onBar(window("refresh_token", b.start))} />}
+              {b.chains > 0 && <Bar x={i * bw + bw / 2} y={y(b.chains)} w={Math.max(bw / 2 - 1, 1)} h={H - y(b.chains)} className="hist-chains" label={`${when(b.start)}: ${b.chains} chain${b.chains === 1 ? "" : "s"} reach their one-year end — open the grants`} onOpen={() => onBar(window("chain", b.start))} />}
             </g>
           ))}
           {dayTicks(now, days).map((t) => (
@@ -122,7 +166,25 @@ function Histogram({ perDay, now, days, size, title, id }: { perDay: ExpiryDay[]
           ))}
         </g>
       </svg>
-      <figcaption><span className="key hist-tokens" /> refresh tokens expiring <span className="key hist-chains" /> chains reaching their one-year end — {title}</figcaption>
+      <figcaption>
+        {shown.tokens && <><span className="key hist-tokens" /> refresh tokens expiring </>}
+        {shown.chains && <><span className="key hist-chains" /> chains reaching their one-year end </>}
+        — {title}; a bar opens its grants
+      </figcaption>
     </figure>
+  );
+}
+
+/** A bar that opens the grants behind it, by mouse or keyboard. */
+function Bar({ x, y, w, h, className, label, onOpen }: { x: number; y: number; w: number; h: number; className: string; label: string; onOpen: () => void }) {
+  return (
+    <rect x={x} y={y} width={w} height={h} className={`${className} bar-link`} role="button" tabIndex={0} aria-label={label} onClick={onOpen} onKeyDown={(e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        onOpen();
+      }
+    }}>
+      <title>{label}</title>
+    </rect>
   );
 }

@@ -95,10 +95,50 @@ pub struct GrantQuery {
     #[serde(default)]
     #[ts(optional)]
     pub ending_first: Option<bool>,
+    /// Only live grants with something ending in a window (an "ending soon" count or a chart
+    /// bar, opened as the list behind it).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ending: Option<GrantEnding>,
     #[ts(type = "number")]
     pub limit: i64,
     #[ts(type = "number")]
     pub offset: i64,
+}
+
+/// Live grants with a refresh token (`refresh_token`) or the chain's one-year cap (`chain`)
+/// ending in `[from, to)`, Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GrantEnding {
+    pub what: EndingWhat,
+    #[ts(type = "number")]
+    pub from: i64,
+    #[ts(type = "number")]
+    pub to: i64,
+}
+
+/// What ends in a [`GrantEnding`] window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EndingWhat {
+    RefreshToken,
+    Chain,
+}
+
+impl From<GrantEnding> for authdesk_store::grants::Ending {
+    fn from(e: GrantEnding) -> Self {
+        use authdesk_store::grants::Ends;
+        Self {
+            what: match e.what {
+                EndingWhat::RefreshToken => Ends::RefreshToken,
+                EndingWhat::Chain => Ends::Chain,
+            },
+            from: e.from,
+            to: e.to,
+        }
+    }
 }
 
 impl GrantQuery {

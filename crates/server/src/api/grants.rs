@@ -1,5 +1,6 @@
 //! Support-staff use cases: find grants, see each chain's tree, preview and revoke.
 
+use super::console::GrantQuery;
 use super::{Actor, ApiError, Authdesk, Page, Result, audit};
 use crate::api::audit::AuditAction;
 use authdesk_core::clock::from_unix;
@@ -79,6 +80,17 @@ pub struct GrantDetail {
     pub refresh_tokens: Vec<RefreshTokenNode>,
     pub access_tokens: Vec<AccessTokenView>,
     pub now: DateTime<Utc>,
+}
+
+/// What reaches its end per day from `from` (Unix seconds, the moment it was counted at: day
+/// `d` is `[from + d·86400, from + (d+1)·86400)`, the window a bar opens as a list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ExpiryHistogram {
+    #[ts(type = "number")]
+    pub from: i64,
+    /// Days without anything ending are left out.
+    pub days: Vec<ExpiryDay>,
 }
 
 /// One day of the expiry histogram: what reaches its end that day.
@@ -184,24 +196,34 @@ impl Authdesk {
         selector: Option<&GrantSelector>,
         page: Page,
     ) -> Result<Vec<GrantSummary>> {
-        self.grant_list_filtered(selector, None, false, page).await
+        self.grant_listing(selector, grants::Listing::default(), page)
+            .await
     }
 
-    /// The same, only those in `status` (now), and the chains ending soonest first when asked
-    /// (the support agent's list).
-    pub async fn grant_list_filtered(
+    /// The support agent's list: the grants `query` names, only those in its state (now) or
+    /// with something ending in its window, the chains ending soonest first when asked.
+    pub async fn grant_list_filtered(&self, query: &GrantQuery) -> Result<Vec<GrantSummary>> {
+        let listing = grants::Listing {
+            status: query.status,
+            ending: query.ending.map(Into::into),
+            ending_first: query.ending_first.unwrap_or(false),
+            now: 0,
+        };
+        self.grant_listing(query.selector()?.as_ref(), listing, query.page())
+            .await
+    }
+
+    async fn grant_listing(
         &self,
         selector: Option<&GrantSelector>,
-        status: Option<GrantStatus>,
-        ending_first: bool,
+        listing: grants::Listing,
         page: Page,
     ) -> Result<Vec<GrantSummary>> {
         let (limit, offset) = page.clamp();
         let now = from_unix(self.now().timestamp());
         let listing = grants::Listing {
-            status,
-            ending_first,
             now: now.timestamp(),
+            ..listing
         };
         let mut conn = self.store().read().await?;
         let mut list = Vec::new();
@@ -369,11 +391,11 @@ impl Authdesk {
 
     /// Per day from today: refresh tokens and chains reaching their end (days without any
     /// are left out).
-    pub async fn expiry_histogram(&self, days: i64) -> Result<Vec<ExpiryDay>> {
+    pub async fn expiry_histogram(&self, days: i64) -> Result<ExpiryHistogram> {
         let now = self.now().timestamp();
         let mut conn = self.store().read().await?;
         let to = now + days.clamp(1, 3660) * 86_400;
-        Ok(grants::expiry_histogram(&mut conn, now, to)
+        let days = grants::expiry_histogram(&mut conn, now, to)
             .await?
             .into_iter()
             .map(|(day, refresh_tokens, chains)| ExpiryDay {
@@ -381,6 +403,7 @@ impl Authdesk {
                 refresh_tokens,
                 chains,
             })
-            .collect())
+            .collect();
+        Ok(ExpiryHistogram { from: now, days })
     }
 }

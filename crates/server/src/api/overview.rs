@@ -41,6 +41,11 @@ pub struct Overview {
     /// Where "recently" starts (Unix seconds), for the console's links into the audit.
     #[ts(type = "number")]
     pub recent_since: i64,
+    /// Whether any token was ever issued or minted here (the first-run page's last step).
+    pub tokens_issued: bool,
+    /// When these were counted (Unix seconds): "within 7 days" is `[now, now + 7 days)`.
+    #[ts(type = "number")]
+    pub now: i64,
 }
 
 impl Authdesk {
@@ -82,6 +87,8 @@ impl Authdesk {
             reuse_detections: count(AuditAction::RefreshReuseDetected).await?,
             failed_client_auths: count(AuditAction::ClientAuthFailed).await?,
             recent_since: since,
+            tokens_issued: counts.tokens_issued != 0,
+            now,
         })
     }
 }

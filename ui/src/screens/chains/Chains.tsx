@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../../api";
 import type { GrantDetail } from "../../bindings/GrantDetail";
+import type { GrantEnding } from "../../bindings/GrantEnding";
 import type { GrantQuery } from "../../bindings/GrantQuery";
 import type { GrantStatus } from "../../bindings/GrantStatus";
 import type { GrantSummary } from "../../bindings/GrantSummary";
@@ -8,7 +9,7 @@ import type { Impact } from "../../bindings/Impact";
 import type { SearchHit } from "../../bindings/SearchHit";
 import { useCan } from "../../lib/desk";
 import { formatTime } from "../../lib/jwt";
-import { day, grantLabels } from "../../lib/names";
+import { day, endingLabel, grantLabels } from "../../lib/names";
 import { stepList } from "../../lib/search";
 import { loadFilters, saveFilters } from "../../lib/theme";
 import { grantBadge } from "../../lib/tree";
@@ -20,20 +21,20 @@ import { bulkImpactText, type Chosen, plural, sumImpacts } from "./bulk";
 const CHAINS_KEY = "authdesk.chains.v2";
 const PAGE = 50;
 
-/** What the Chains screen opens on when another screen links to it. */
-export interface ChainQuery {
-  by: "user" | "app";
-  term: string;
-}
+/** What the Chains screen opens on when another screen links to it: a person's or an app's
+ *  grants, or those behind an "ending soon" number or a chart bar. */
+export type ChainQuery = { by: "user" | "app"; term: string } | { by: "ending"; ending: GrantEnding };
 
 /** The support agent's list: grants of a person, of an app, or all; filtered by state and
  *  sorted; one opens its tree; several (or all of a person's or app's) are revoked after one
  *  preview, with a reason and, for all of them, the name typed to confirm. */
 export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void; onApp: (clientId: string) => void; onUser: (sub: string) => void }) {
   const kept = loadFilters<{ chosen: Chosen | null; status: GrantStatus | ""; endingFirst: boolean }>(CHAINS_KEY, { chosen: null, status: "", endingFirst: false });
-  const [chosen, setChosen] = useState<Chosen | null>(initial ? { by: initial.by, id: initial.term, name: null } : kept.chosen);
-  const [status, setStatus] = useState<GrantStatus | "">(kept.status);
-  const [endingFirst, setEndingFirst] = useState(kept.endingFirst);
+  const linked = initial?.by === "ending" ? null : initial;
+  const [chosen, setChosen] = useState<Chosen | null>(linked ? { by: linked.by, id: linked.term, name: null } : initial ? null : kept.chosen);
+  const [ending, setEnding] = useState<GrantEnding | null>(initial?.by === "ending" ? initial.ending : null);
+  const [status, setStatus] = useState<GrantStatus | "">(ending ? "" : kept.status);
+  const [endingFirst, setEndingFirst] = useState(ending ? true : kept.endingFirst);
   const [grants, setGrants] = useState<GrantSummary[]>([]);
   const [offset, setOffset] = useState(0);
   const [detail, setDetail] = useState<GrantDetail | null>(null);
@@ -55,7 +56,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
     setError(null);
     saveFilters(CHAINS_KEY, { chosen, status, endingFirst });
     try {
-      const list = await api.grants.list({ ...base(), status: status || undefined, ending_first: endingFirst });
+      const list = await api.grants.list({ ...base(), status: status || undefined, ending_first: endingFirst, ending: ending ?? undefined });
       setGrants(list);
       // The chosen person's or app's name, once the list shows it.
       if (chosen && !chosen.name && list[0]) setChosen({ ...chosen, name: chosen.by === "user" ? list[0].username : list[0].client_name });
@@ -67,7 +68,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   useEffect(() => {
     load();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [offset, chosen?.by, chosen?.id, status, endingFirst]);
+  }, [offset, chosen?.by, chosen?.id, status, endingFirst, ending]);
   // A grant opened from elsewhere shows among its person's grants (so it reads apart from
   // theirs), unless the link named a list.
   useEffect(() => {
@@ -132,6 +133,12 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
           <span className="chip" id="chain-chosen">
             {chosen.by === "user" ? "person" : "app"}: <strong>{chosen.name ?? "…"}</strong>
             <button className="small" aria-label="Show every grant" onClick={() => { setChosen(null); setOffset(0); }}>×</button>
+          </span>
+        )}
+        {ending && (
+          <span className="chip" id="chain-ending">
+            {endingLabel(ending)}
+            <button className="small" aria-label="Show every grant" onClick={() => { setEnding(null); setOffset(0); }}>×</button>
           </span>
         )}
         <select id="chain-status" aria-label="State" value={status} onChange={(e) => { setStatus(e.target.value as GrantStatus | ""); setOffset(0); }}>

@@ -30,12 +30,12 @@ export function Operators() {
     }, setError);
 
   return (
-    <section className="screen" id="operators">
-      <h1>Operators</h1>
+    <section id="operators">
+      <header className="screen-header"><h1>Operators</h1></header>
       <p className="dim">Who may use this registry from a console or the CLI. Each role is enforced by Authdesk itself, not only by what the console shows.</p>
       <table className="list" id="operator-list">
         <thead>
-          <tr><th>User name</th><th>Name</th><th>Role</th><th>State</th><th /></tr>
+          <tr><th>User name</th><th>Name</th><th>Role</th><th>State</th><th aria-label="Actions" /></tr>
         </thead>
         <tbody>
           {list.map((o) => (
@@ -48,7 +48,7 @@ export function Operators() {
                 </select>
               </td>
               <td>{o.disabled ? <span className="state state-revoked">disabled</span> : <span className="state state-active">enabled</span>}</td>
-              <td className="actions">
+              <td className="row-actions">
                 <button className="small" onClick={() => act(api.operators.setDisabled(o.username, !o.disabled), (v) => `${v.username} ${v.disabled ? "disabled" : "enabled"}`)}>
                   {o.disabled ? "Enable" : "Disable"}
                 </button>
