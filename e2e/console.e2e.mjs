@@ -229,8 +229,11 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   // The lists load asynchronously: wait for the options before choosing them.
   await $(`#mint-client option[value="${appId}"]`).waitForExist({ timeout: 20_000 });
   await (await $("#mint-client")).selectByAttribute("value", appId);
-  await browser.waitUntil(async () => (await text("#mint-user")).includes("ada"), { timeout: 20_000 });
-  await (await $("#mint-user")).selectByVisibleText("ada");
+  // The person is picked by name (a sandbox may hold thousands).
+  await type("#mint-user", "ada");
+  await browser.waitUntil(async () => (await text("#mint-user-hits")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is offered" });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await text("#mint-person")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is chosen" });
   await type("#mint-scope", "openid profile offline_access");
   await click("#mint-go");
   await browser.waitUntil(async () => (await text(".tokens")).includes('"typ":"at+jwt"'), { timeout: 20_000 });
@@ -341,6 +344,11 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#nav-applications");
   // The list renders empty first, then loaded: click a cell of the loaded one.
   await browser.waitUntil(async () => (await text("#app-list")).includes("E2E Budget App"), { timeout: 20_000 });
+  // Each app with its partner, live grants and newest grant's day.
+  const cells = await browser.execute(() => [...document.querySelectorAll("#app-list tbody tr:first-child td")].map((td) => td.textContent));
+  assert.equal(cells[1], "Acme Fintech");
+  assert.match(cells[2], /^\d+$/);
+  assert.match(cells[3], /^\d+ \w+ \d{4}$/);
   await click("#app-list tbody tr td");
   // Rotating the secret with an overlap: the old secret's remaining time is shown.
   await click("#app-rotate");
@@ -415,6 +423,14 @@ test("a support agent: why a customer's app stopped working, and acting on it", 
   execFileSync(process.env.AUTHDESK_E2E_CLI, ["--data-dir", process.env.AUTHDESK_DATA_DIR, "seed", "--people", "3000"]);
   await click("#nav-overview");
   await browser.waitUntil(async () => /^3,001\s*sandbox users/.test(await text("#ov-users")), { timeout: 20_000, timeoutMsg: "the seeded people are counted" });
+  // The Sandbox shows them a page at a time and finds one as the search does.
+  await click("#nav-sandbox");
+  await browser.waitUntil(async () => (await text("#user-page")) === "1–25", { timeout: 20_000, timeoutMsg: "the first page of people" });
+  await click("#user-next");
+  await browser.waitUntil(async () => (await text("#user-page")) === "26–50", { timeout: 20_000, timeoutMsg: "the second page" });
+  await type("#user-search", "customer01234@");
+  await browser.waitUntil(async () => (await text("#user-page")) === "1–1", { timeout: 20_000, timeoutMsg: "one person's e-mail starts so" });
+  await shot("08b-sandbox-people");
   // One of them, found by the start of their e-mail among thousands.
   await browser.keys(["Control", "k"]);
   await type("#search-input", "customer01234@");

@@ -7,7 +7,7 @@ use authdesk_core::roles::{Power, Role};
 use authdesk_server::api::audit::{
     AuditAction, AuditActionLabel, AuditPage, AuditQuery, ExportFormat,
 };
-use authdesk_server::api::clients::{ClientCreated, ClientView};
+use authdesk_server::api::clients::{AppListed, ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
 use authdesk_server::api::desk::{ConsoleSettings, DeskView};
 use authdesk_server::api::explain::TokenExplanation;
@@ -111,10 +111,10 @@ async fn search(c: S<'_>, term: String) -> R<Vec<SearchHit>> {
 }
 
 #[tauri::command]
-async fn clients_list(c: S<'_>, search: String) -> R<Vec<ClientView>> {
+async fn clients_list(c: S<'_>, search: String) -> R<Vec<AppListed>> {
     c.actor().await?;
     Ok(c.app()
-        .client_list(
+        .client_list_with_use(
             &search,
             Page {
                 limit: 1000,
@@ -206,13 +206,10 @@ async fn grants_histogram(c: S<'_>, days: i64) -> R<ExpiryHistogram> {
 }
 
 #[tauri::command]
-async fn users_list(c: S<'_>) -> R<Vec<UserView>> {
+async fn users_list(c: S<'_>, term: Option<String>, limit: i64, offset: i64) -> R<Vec<UserView>> {
     c.actor().await?;
     Ok(c.app()
-        .user_list(Page {
-            limit: 1000,
-            offset: 0,
-        })
+        .user_list(term.as_deref(), Page { limit, offset })
         .await?)
 }
 

@@ -193,7 +193,7 @@ async fn a_registry_holding_names_alike_keeps_everyone_when_opened() {
         .await
         .unwrap();
     let again = t.open_again().await;
-    let people = again.user_list(Default::default()).await.unwrap();
+    let people = again.user_list(None, Default::default()).await.unwrap();
     let mut names: Vec<&str> = people.iter().map(|u| u.username.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["CAROL", "carol", "dave"], "nobody is lost");

@@ -68,6 +68,18 @@ async fn the_home_counts_follow_the_store_and_the_clock() {
         (o.apps, o.apps_disabled, o.users, o.active_grants),
         (2, 1, 2, 1)
     );
+    // The app list says how each app is used: ada's grant is live (bob's revoked), the other
+    // app has none.
+    let listed = t
+        .app
+        .client_list_with_use("", Default::default())
+        .await
+        .unwrap();
+    let used = |id: &str| {
+        let a = listed.iter().find(|a| a.app.client_id == id).unwrap();
+        (a.live_grants, a.last_grant_at.is_some())
+    };
+    assert_eq!((used(&app.id), used(&other.id)), ((1, true), (0, false)));
     assert_eq!(
         (o.revocations, o.reuse_detections, o.failed_client_auths),
         (1, 0, 1)

@@ -130,3 +130,59 @@ async fn thousands_of_seeded_people_are_found_and_explained() {
     );
     assert_eq!(t.app.overview().await.unwrap().users, 3000);
 }
+
+/// The Sandbox's list of people: a page at a time by user name; with a term, only those the
+/// search would find (start of user name or e-mail, any case, or the exact `sub`).
+#[tokio::test]
+async fn the_people_list_pages_and_filters_like_the_search() {
+    let t = spawn_app().await;
+    let mut subs = Vec::new();
+    for i in 0..30 {
+        subs.push(t.user(&format!("p{i:02}")).await);
+    }
+    t.user("zoe").await;
+    let names = |list: Vec<authdesk_server::api::users::UserView>| {
+        list.into_iter().map(|u| u.username).collect::<Vec<_>>()
+    };
+    let page = |limit, offset| authdesk_server::api::Page { limit, offset };
+    let second: Vec<String> = (10..20).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(
+        names(t.app.user_list(None, page(10, 10)).await.unwrap()),
+        second
+    );
+    // By the start of the user name, any case, paged too.
+    let p1: Vec<String> = (10..20).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(
+        names(t.app.user_list(Some("P1"), page(25, 0)).await.unwrap()),
+        p1
+    );
+    assert_eq!(
+        names(t.app.user_list(Some("p1"), page(5, 5)).await.unwrap()),
+        p1[5..]
+    );
+    // By the start of the e-mail, and by the exact sub.
+    assert_eq!(
+        names(t.app.user_list(Some("zoe@ex"), page(25, 0)).await.unwrap()),
+        ["zoe"]
+    );
+    assert_eq!(
+        names(t.app.user_list(Some(&subs[3]), page(25, 0)).await.unwrap()),
+        ["p03"]
+    );
+    // A blank term lists everyone; one that matches no one, no one.
+    assert_eq!(
+        t.app
+            .user_list(Some("  "), page(100, 0))
+            .await
+            .unwrap()
+            .len(),
+        31
+    );
+    assert!(
+        t.app
+            .user_list(Some("nobody"), page(25, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

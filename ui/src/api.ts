@@ -2,6 +2,7 @@
 // binding type or throws a BackendError carrying the backend's stable code.
 import { invoke } from "@tauri-apps/api/core";
 import type { Alg } from "./bindings/Alg";
+import type { AppListed } from "./bindings/AppListed";
 import type { AuditActionLabel } from "./bindings/AuditActionLabel";
 import type { AuditPage } from "./bindings/AuditPage";
 import type { AuditQuery } from "./bindings/AuditQuery";
@@ -90,7 +91,8 @@ export const api = {
   search: (term: string) => call<SearchHit[]>("search", { term }),
   clients: {
     defaults: () => call<ClientDefaults>("client_defaults"),
-    list: (search: string) => call<ClientView[]>("clients_list", { search }),
+    /** Apps whose name or partner holds `search`, with their live grants and newest grant. */
+    list: (search: string) => call<AppListed[]>("clients_list", { search }),
     show: (id: string) => call<ClientView>("clients_show", { id }),
     create: (draft: ClientDraft) => call<ClientCreated>("clients_create", { draft }),
     update: (id: string, draft: ClientDraft) => call<ClientCreated>("clients_update", { id, draft }),
@@ -108,7 +110,8 @@ export const api = {
     histogram: (days: number) => call<ExpiryHistogram>("grants_histogram", { days }),
   },
   users: {
-    list: () => call<UserView[]>("users_list"),
+    /** People by user name, a page at a time; with a term, those whose user name, e-mail or name starts with it. */
+    list: (term: string, limit: number, offset: number) => call<UserView[]>("users_list", { term: term || null, limit, offset }),
     create: (username: string, password: string, claims: Record<string, unknown>) => call<UserView>("users_create", { username, password, claims }),
     setClaims: (sub: string, claims: Record<string, unknown>) => call<UserView>("users_set_claims", { sub, claims }),
     remove: (sub: string, reason: string | null = null) => call<null>("users_delete", { sub, reason }),

@@ -341,6 +341,20 @@ pub async fn explain_list(
     Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 
+/// How an app is used: its grants not revoked, and when its newest grant was made (Unix
+/// seconds). Both walk the `grants_client` index from the app's end.
+pub async fn app_use(conn: &mut Conn, client_id: &str) -> Result<(i64, Option<i64>)> {
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT (SELECT COUNT(*) FROM grants WHERE client_id = ?1 AND revoked_at IS NULL),
+                (SELECT MAX(created_at) FROM grants WHERE client_id = ?1)",
+        |db, sql| sqlx::query_as(sql)
+            .bind(client_id)
+            .fetch_one(&mut *db)
+            .await
+    )?)
+}
+
 /// What revoking the live grants matching `f` would hit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]

@@ -6,10 +6,10 @@
 use crate::{Conn, Result};
 
 /// The end of a prefix range: every string starting with the prefix sorts below it.
-const PREFIX_END: &str = "\u{10FFFF}";
+pub(crate) const PREFIX_END: &str = "\u{10FFFF}";
 
 /// The people [`users`] finds: a prefix range per indexed expression, or the exact `sub`.
-const USERS_MATCH: &str = "(lower(u.username) >= ?1 AND lower(u.username) < ?1 || ?2) OR (lower(json_extract(u.claims, '$.email')) >= ?1 AND lower(json_extract(u.claims, '$.email')) < ?1 || ?2) OR (lower(json_extract(u.claims, '$.name')) >= ?1 AND lower(json_extract(u.claims, '$.name')) < ?1 || ?2) OR u.sub = ?3";
+pub(crate) const USERS_MATCH: &str = "(lower(u.username) >= ?1 AND lower(u.username) < ?1 || ?2) OR (lower(json_extract(u.claims, '$.email')) >= ?1 AND lower(json_extract(u.claims, '$.email')) < ?1 || ?2) OR (lower(json_extract(u.claims, '$.name')) >= ?1 AND lower(json_extract(u.claims, '$.name')) < ?1 || ?2) OR u.sub = ?3";
 
 /// A person found.
 #[derive(Debug, Clone, sqlx::FromRow)]

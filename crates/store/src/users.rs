@@ -120,6 +120,29 @@ pub async fn backfill_keys(conn: &mut Conn) -> Result<Vec<(String, String)>> {
     Ok(collisions)
 }
 
+/// People whose user name, e-mail or name starts with `term` (any case) or whose `sub` is it,
+/// as the console's search matches them, by user name, a page at a time.
+pub async fn list_matching(
+    conn: &mut Conn,
+    term: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserRow>> {
+    use crate::search::{PREFIX_END, USERS_MATCH};
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users u WHERE {USERS_MATCH} ORDER BY u.username LIMIT ?4 OFFSET ?5"
+    );
+    let raws: Vec<Raw> = crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
+        .bind(term.to_lowercase())
+        .bind(PREFIX_END)
+        .bind(term)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *db)
+        .await)?;
+    raws.into_iter().map(UserRow::try_from).collect()
+}
+
 pub async fn list(conn: &mut Conn, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
     let raws: Vec<Raw> = crate::on!(
         &mut *conn,

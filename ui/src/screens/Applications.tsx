@@ -4,7 +4,9 @@ import { LeaveGuardContext } from "../lib/leave";
 import { api } from "../api";
 import type { ClientCreated } from "../bindings/ClientCreated";
 import type { ClientDefaults } from "../bindings/ClientDefaults";
+import type { AppListed } from "../bindings/AppListed";
 import type { ClientView } from "../bindings/ClientView";
+import { day } from "../lib/names";
 import type { ConsoleStatus } from "../bindings/ConsoleStatus";
 import { Copy, ErrorBox, useNotify } from "./common";
 import { stepList } from "../lib/search";
@@ -14,7 +16,7 @@ import { emptyForm, fromView } from "./applications/form";
 
 export function Applications({ status, focus, onGrants }: { status: ConsoleStatus | null; focus: string | null; onGrants: (clientId: string) => void }) {
   const [search, setSearch] = useState("");
-  const [list, setList] = useState<ClientView[]>([]);
+  const [list, setList] = useState<AppListed[]>([]);
   const [selected, setSelected] = useState<ClientView | null>(null);
   const [editing, setEditing] = useState<"new" | "edit" | null>(null);
   const [secret, setSecret] = useState<ClientCreated | null>(null);
@@ -52,7 +54,7 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
     <section>
       <header className="screen-header">
         <h1>Applications</h1>
-        <input id="app-search" placeholder="Search by name or client id" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input id="app-search" aria-label="Find an application" placeholder="Search by name, partner or client id" value={search} onChange={(e) => setSearch(e.target.value)} />
         {can("manage_apps") && <button id="app-new" className="primary" onClick={() => { setEditing("new"); setSelected(null); setSecret(null); }}>
           New application
         </button>}
@@ -74,18 +76,19 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
           }}
         >
           <thead>
-            <tr><th>Name</th><th>Type</th><th>Auth method</th><th>State</th></tr>
+            <tr><th>Name</th><th>Partner</th><th className="num">Live grants</th><th>Last grant</th><th>State</th></tr>
           </thead>
           <tbody>
             {list.map((c) => (
               <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { select(c.client_id); setEditing(null); }}>
-                <td><strong>{c.name}</strong><div className="mono dim nowrap" title={c.client_id}>{c.client_id.slice(0, 8)}…</div></td>
-                <td>{c.app_type === "service_account" ? "service account" : c.client_type}</td>
-                <td>{c.token_endpoint_auth_method}</td>
+                <td className="app-name"><strong>{c.name}</strong><div className="dim small-text" title={`client id ${c.client_id} · ${c.token_endpoint_auth_method}`}>{c.app_type === "service_account" ? "service account" : c.client_type}</div></td>
+                <td>{c.partner_name ?? <span className="dim">—</span>}</td>
+                <td className="num">{c.live_grants.toLocaleString("en")}</td>
+                <td className="nowrap" title={c.last_grant_at ?? "no grant yet"}>{c.last_grant_at ? day(c.last_grant_at) : <span className="dim">never</span>}</td>
                 <td>{c.enabled ? <span className="state state-active">enabled</span> : <span className="state state-revoked">disabled</span>}</td>
               </tr>
             ))}
-            {list.length === 0 && <tr><td colSpan={4} className="dim">No applications yet. Create one to get a client id and secret.</td></tr>}
+            {list.length === 0 && <tr><td colSpan={5} className="dim">No applications yet. Create one to get a client id and secret.</td></tr>}
           </tbody>
         </table>
         <div className="panel">

@@ -4,11 +4,11 @@ import { api } from "../api";
 import type { ClockView } from "../bindings/ClockView";
 import type { ClientView } from "../bindings/ClientView";
 import type { TokenResponse } from "../bindings/TokenResponse";
-import type { UserView } from "../bindings/UserView";
 import { decodeJwt, timeClaims } from "../lib/jwt";
-import type { Impact } from "../bindings/Impact";
-import { impactText } from "../lib/impact";
-import { ConfirmAction, ErrorBox, Copy } from "./common";
+import type { SearchHit } from "../bindings/SearchHit";
+import { ErrorBox, Copy } from "./common";
+import { Picker } from "./Picker";
+import { Users } from "./sandbox/Users";
 
 export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: () => void; onGrants: (sub: string) => void; onChain: (grantId: string) => void }) {
   const can = useCan();
@@ -21,78 +21,6 @@ export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: (
         {can("sandbox_tools") && <Mint onChain={onChain} />}
       </div>
     </section>
-  );
-}
-
-function Users({ onGrants, canEdit }: { onGrants: (sub: string) => void; canEdit: boolean }) {
-  const [users, setUsers] = useState<UserView[]>([]);
-  const [form, setForm] = useState({ username: "", password: "", claims: '{"name": "Ada Lovelace", "email": "ada@example.com"}' });
-  const [editing, setEditing] = useState<{ sub: string; claims: string } | null>(null);
-  const [deleting, setDeleting] = useState<{ user: UserView; impact: Impact | null } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const askDelete = (user: UserView) => {
-    setDeleting({ user, impact: null });
-    api.grants.preview({ client_id: null, sub: user.sub, grant_id: null, limit: 1, offset: 0 }).then(
-      (impact) => setDeleting({ user, impact }),
-      setError,
-    );
-  };
-  const reload = () => api.users.list().then(setUsers, setError);
-  useEffect(() => {
-    reload();
-  }, []);
-  const parse = (s: string) => {
-    try {
-      return JSON.parse(s || "{}");
-    } catch {
-      throw new Error("claims must be a JSON object");
-    }
-  };
-  return (
-    <div className="card">
-      <h2>Test users</h2>
-      <ErrorBox error={error} />
-      <table className="list compact" id="user-list">
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.sub}>
-              <td><strong>{u.username}</strong><div className="mono dim">{u.sub}</div></td>
-              <td className="mono dim">{Object.keys(u.claims).join(", ")}</td>
-              <td>
-                <button className="small" id={`user-grants-${u.username}`} onClick={() => onGrants(u.sub)}>Grants</button>
-                {canEdit && <button className="small" onClick={() => setEditing({ sub: u.sub, claims: JSON.stringify(u.claims, null, 1) })}>Claims</button>}
-                {canEdit && <button className="small danger" id={`user-delete-${u.username}`} onClick={() => askDelete(u)}>Delete…</button>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {deleting && (
-        <ConfirmAction
-          id="user-delete"
-          title={`Delete ${deleting.user.username}?`}
-          impact={deleting.impact && impactText("delete-user", deleting.impact)}
-          confirmLabel="Delete"
-          onCancel={() => setDeleting(null)}
-          onConfirm={(reason) => {
-            setDeleting(null);
-            api.users.remove(deleting.user.sub, reason).then(reload, setError);
-          }}
-        />
-      )}
-      {editing && (
-        <div className="inline-form">
-          <textarea rows={4} value={editing.claims} onChange={(e) => setEditing({ ...editing, claims: e.target.value })} />
-          <button onClick={() => { try { api.users.setClaims(editing.sub, parse(editing.claims)).then(() => { setEditing(null); reload(); }, setError); } catch (e) { setError(e); } }}>Save claims</button>
-        </div>
-      )}
-      {canEdit && <div className="inline-form">
-        <input id="user-name" placeholder="user name" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
-        <input id="user-password" placeholder="password (8+ characters)" type="password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
-        <textarea id="user-claims" rows={2} value={form.claims} onChange={(e) => setForm({ ...form, claims: e.target.value })} />
-        <button id="user-create" onClick={() => { try { api.users.create(form.username, form.password, parse(form.claims)).then(() => { setForm({ ...form, username: "", password: "" }); reload(); }, setError); } catch (e) { setError(e); } }}>Add user</button>
-      </div>}
-    </div>
   );
 }
 
@@ -136,31 +64,37 @@ function Clock({ onChange }: { onChange: () => void }) {
 
 function Mint({ onChain }: { onChain: (grantId: string) => void }) {
   const [clients, setClients] = useState<ClientView[]>([]);
-  const [users, setUsers] = useState<UserView[]>([]);
   const [clientId, setClientId] = useState("");
-  const [sub, setSub] = useState("");
+  // The person the tokens are for, picked by name; none: client credentials.
+  const [person, setPerson] = useState<{ sub: string; username: string } | null>(null);
   const [scope, setScope] = useState("openid profile offline_access");
   const [result, setResult] = useState<TokenResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api.clients.list("").then(setClients, setError);
-    api.users.list().then(setUsers, setError);
   }, []);
+  const pick = (h: SearchHit) => {
+    if (h.kind === "user") setPerson({ sub: h.sub, username: h.username });
+  };
   return (
     <div className="card wide">
       <h2>Mint tokens without a browser</h2>
       <ErrorBox error={error} />
       <div className="inline-form">
-        <select id="mint-client" value={clientId} onChange={(e) => setClientId(e.target.value)}>
+        <select id="mint-client" aria-label="Application" value={clientId} onChange={(e) => setClientId(e.target.value)}>
           <option value="">application…</option>
           {clients.map((c) => <option key={c.client_id} value={c.client_id}>{c.name}</option>)}
         </select>
-        <select id="mint-user" value={sub} onChange={(e) => setSub(e.target.value)}>
-          <option value="">no user (client credentials)</option>
-          {users.map((u) => <option key={u.sub} value={u.sub}>{u.username}</option>)}
-        </select>
-        <input id="mint-scope" value={scope} onChange={(e) => setScope(e.target.value)} />
-        <button id="mint-go" className="primary" onClick={() => { setError(null); api.sandbox.mint(clientId, sub || null, scope).then(setResult, setError); }}>Mint</button>
+        {person ? (
+          <span className="chip" id="mint-person">
+            for <strong>{person.username}</strong>
+            <button className="small" aria-label="No person: client credentials" onClick={() => setPerson(null)}>×</button>
+          </span>
+        ) : (
+          <Picker id="mint-user" placeholder="for a person (none: client credentials)" kinds={["user"]} onPick={pick} />
+        )}
+        <input id="mint-scope" aria-label="Scope" value={scope} onChange={(e) => setScope(e.target.value)} />
+        <button id="mint-go" className="primary" onClick={() => { setError(null); api.sandbox.mint(clientId, person?.sub ?? null, scope).then(setResult, setError); }}>Mint</button>
       </div>
       {result && (
         <div className="tokens">

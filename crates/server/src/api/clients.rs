@@ -12,10 +12,24 @@ use authdesk_core::roles::Power;
 use authdesk_core::status::{self, AppFacts};
 use authdesk_store::Conn;
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
-use authdesk_store::{settings, users};
+use authdesk_store::{grants, settings, users};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+
+/// An app in the console's list, with how it is used.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AppListed {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub app: ClientView,
+    /// Grants not revoked.
+    #[ts(type = "number")]
+    pub live_grants: i64,
+    /// When the app's newest grant was made (none: no person has signed in to it yet).
+    pub last_grant_at: Option<DateTime<Utc>>,
+}
 
 /// What the console and CLI show of an app. Never contains the secret or its hash.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -227,6 +241,22 @@ impl Authdesk {
             .iter()
             .map(ClientView::from)
             .collect())
+    }
+
+    /// The console's list of apps: each with its live grants and its newest grant's time.
+    pub async fn client_list_with_use(&self, search: &str, page: Page) -> Result<Vec<AppListed>> {
+        let apps = self.client_list(search, page).await?;
+        let mut conn = self.store().read().await?;
+        let mut listed = Vec::with_capacity(apps.len());
+        for app in apps {
+            let (live_grants, last) = grants::app_use(&mut conn, &app.client_id).await?;
+            listed.push(AppListed {
+                app,
+                live_grants,
+                last_grant_at: last.map(from_unix),
+            });
+        }
+        Ok(listed)
     }
 
     pub(crate) async fn client_row(&self, id: &str) -> Result<ClientRow> {

@@ -156,14 +156,16 @@ impl Authdesk {
         Ok(UserView::from(&row))
     }
 
-    pub async fn user_list(&self, page: Page) -> Result<Vec<UserView>> {
+    /// People by user name, a page at a time; with a `term`, only those the console's search
+    /// would find (the start of their user name, e-mail or name, or their exact `sub`).
+    pub async fn user_list(&self, term: Option<&str>, page: Page) -> Result<Vec<UserView>> {
         let (limit, offset) = page.clamp();
         let mut conn = self.store().read().await?;
-        Ok(users::list(&mut conn, limit, offset)
-            .await?
-            .iter()
-            .map(UserView::from)
-            .collect())
+        let rows = match term.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(term) => users::list_matching(&mut conn, term, limit, offset).await?,
+            None => users::list(&mut conn, limit, offset).await?,
+        };
+        Ok(rows.iter().map(UserView::from).collect())
     }
 
     pub async fn user_set_claims(

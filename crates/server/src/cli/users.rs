@@ -63,7 +63,7 @@ pub(super) async fn run(
             print(j, &user, || output::user(&user));
         }
         UsersCmd::List => {
-            let list = app.user_list(Page::default()).await?;
+            let list = app.user_list(None, Page::default()).await?;
             print(j, &json!({"users": list}), || output::users(&list));
         }
         UsersCmd::Delete { sub, reason } => {
