@@ -19,7 +19,7 @@ import { NotifyContext, Toasts } from "./screens/common";
 import { oneOf } from "./lib/theme";
 import type { SearchHit } from "./bindings/SearchHit";
 import { type AuditForm, type AuditTarget, utcDay } from "./lib/audit";
-import { Timeline } from "./screens/Timeline";
+import { Timeline } from "./screens/timeline/Timeline";
 
 const SCREENS = ["Overview", "Explain", "Applications", "Chains", "Timeline", "Sandbox", "Keys", "Audit", "Operators", "Settings"] as const;
 export type Screen = (typeof SCREENS)[number];
@@ -36,9 +36,12 @@ export function App() {
   useEffect(() => localStorage.setItem(SCREEN_KEY, screen), [screen]);
   // A new, empty registry opens on the Overview's start page, whatever was open last time.
   useEffect(() => {
-    api.overview().then((o) => {
-      if (o.apps === 0 && o.users === 0 && !o.tokens_issued) setScreen("Overview");
-    }, () => {});
+    api.overview().then(
+      (o) => {
+        if (o.apps === 0 && o.users === 0 && !o.tokens_issued) setScreen("Overview");
+      },
+      () => {},
+    );
   }, []);
   const [toasts, setToasts] = useState<{ id: number; text: string }[]>([]);
   const notify = useCallback((text: string) => {
@@ -65,9 +68,15 @@ export function App() {
   }, []);
   const [desk, setDesk] = useState<DeskView | null>(null);
   const refreshStatus = useCallback(() => {
-    api.status().then(setStatus).catch(() => setStatus(null));
+    api
+      .status()
+      .then(setStatus)
+      .catch(() => setStatus(null));
     // Looking who is at the desk also locks one idle too long.
-    api.desk.view().then(setDesk).catch(() => setDesk(null));
+    api.desk
+      .view()
+      .then(setDesk)
+      .catch(() => setDesk(null));
   }, []);
   useEffect(() => {
     refreshStatus();
@@ -105,24 +114,26 @@ export function App() {
   const [leaving, setLeaving] = useState<(() => void) | null>(null);
   const guarded = (go: () => void) => (guard ? setLeaving(() => go) : go());
   // The sidebar opens a screen fresh: nothing focused or filtered by an earlier link.
-  const openScreen = (s: Screen) => guarded(() => {
-    setFocusApp(null);
-    setFocusGrant(null);
-    setChainQuery(null);
-    setAuditInitial(null);
-    setScreen(s);
-  });
+  const openScreen = (s: Screen) =>
+    guarded(() => {
+      setFocusApp(null);
+      setFocusGrant(null);
+      setChainQuery(null);
+      setAuditInitial(null);
+      setScreen(s);
+    });
   const openFromOverview = (link: OverviewLink) => {
     if (link.to === "Audit") setAuditInitial({ action: link.action, fromDay: utcDay(link.since) });
     if (link.to === "Chains") setChainQuery("ending" in link ? { by: "ending", ending: link.ending } : null);
     setScreen(link.to);
   };
-  const openHit = (hit: SearchHit) => guarded(() => {
-    setSearching(false);
-    if (hit.kind === "user") openUser(hit.sub);
-    else if (hit.kind === "grant") openTarget({ kind: "grant", id: hit.grant.grant_id });
-    else openApp(hit.client_id);
-  });
+  const openHit = (hit: SearchHit) =>
+    guarded(() => {
+      setSearching(false);
+      if (hit.kind === "user") openUser(hit.sub);
+      else if (hit.kind === "grant") openTarget({ kind: "grant", id: hit.grant.grant_id });
+      else openApp(hit.client_id);
+    });
   const moved = status && status.clock.offset_seconds !== 0;
   const production = status?.mode === "production";
   const visible = SCREENS.filter((s) => s !== "Operators" || can(desk, "manage_operators"));
@@ -135,81 +146,109 @@ export function App() {
     return (
       <div className="signed-out">
         {productionBar}
-        <SignIn desk={desk} onSignedIn={(d) => { setDesk(d); refreshStatus(); }} />
+        <SignIn
+          desk={desk}
+          onSignedIn={(d) => {
+            setDesk(d);
+            refreshStatus();
+          }}
+        />
       </div>
     );
   }
   return (
     <DeskContext.Provider value={desk}>
-    <NotifyContext.Provider value={notify}>
-    <LeaveGuardContext.Provider value={setGuard}>
-    {productionBar}
-    {leaving && guard && (
-      <LeaveDialog
-        message={guard}
-        onStay={() => setLeaving(null)}
-        onLeave={() => {
-          const go = leaving;
-          setLeaving(null);
-          setGuard(null);
-          go();
-        }}
-      />
-    )}
-    <div className={`shell ${production ? "in-production" : ""}`}>
-      <nav className="sidebar">
-        <div className="brand">Authdesk</div>
-        <button className="search-button" id="nav-search" onClick={() => setSearching(true)} title="Search people, apps, grants and tokens (Ctrl+K)">
-          Search… <span className="dim">Ctrl K</span>
-        </button>
-        {visible.map((s) => (
-          <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => openScreen(s)}>
-            {s}
-          </button>
-        ))}
-      </nav>
-      <main className="content">
-        {moved && (
-          <div className="clock-banner" id="clock-banner">
-            Sandbox clock moved {status!.clock_offset_text}: every token rule sees {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
+      <NotifyContext.Provider value={notify}>
+        <LeaveGuardContext.Provider value={setGuard}>
+          {productionBar}
+          {leaving && guard && (
+            <LeaveDialog
+              message={guard}
+              onStay={() => setLeaving(null)}
+              onLeave={() => {
+                const go = leaving;
+                setLeaving(null);
+                setGuard(null);
+                go();
+              }}
+            />
+          )}
+          <div className={`shell ${production ? "in-production" : ""}`}>
+            <nav className="sidebar">
+              <div className="brand">Authdesk</div>
+              <button className="search-button" id="nav-search" onClick={() => setSearching(true)} title="Search people, apps, grants and tokens (Ctrl+K)">
+                Search… <span className="dim">Ctrl K</span>
+              </button>
+              {visible.map((s) => (
+                <button key={s} id={`nav-${s.toLowerCase()}`} className={s === screen ? "active" : ""} onClick={() => openScreen(s)}>
+                  {s}
+                </button>
+              ))}
+            </nav>
+            <main className="content">
+              {moved && (
+                <div className="clock-banner" id="clock-banner">
+                  Sandbox clock moved {status!.clock_offset_text}: every token rule sees{" "}
+                  {new Date(status!.clock.now).toISOString().slice(0, 16).replace("T", " ")} UTC
+                </div>
+              )}
+              {screen === "Overview" && <Overview status={status} onOpen={openFromOverview} />}
+              {screen === "Applications" && (
+                <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />
+              )}
+              {screen === "Chains" && (
+                <Chains
+                  key={chainQuery ? JSON.stringify(chainQuery) : "chains"}
+                  initial={chainQuery}
+                  focus={focusGrant}
+                  onTimeline={(id) => openChain(id, "Timeline")}
+                  onApp={openApp}
+                  onUser={openUser}
+                />
+              )}
+              {screen === "Timeline" && <Timeline focus={focusGrant} onEnding={(ending) => showGrantsOf({ by: "ending", ending })} />}
+              {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
+              {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} onUser={openUser} />}
+              {screen === "Keys" && <Keys />}
+              {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
+              {screen === "Operators" && can(desk, "manage_operators") && <Operators />}
+              {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
+            </main>
+            {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
+            <Toasts messages={toasts} />
+            <footer className="statusbar" id="statusbar">
+              {status ? (
+                <>
+                  <span className={status.server_running ? "ok" : "bad"}>● {status.server_running ? "serving" : "stopped"}</span>
+                  <span id="status-profile" className={status.profile === "banno" ? "profile banno" : "profile"}>
+                    {status.profile === "banno" ? "Banno profile" : "default profile"}
+                    {status.tls ? " · https" : ""}
+                    {status.sandbox_api ? " · sandbox API" : ""}
+                  </span>
+                  <span id="status-issuer">{status.issuer}</span>
+                  <span>
+                    {status.mode} data: {status.data_dir}
+                  </span>
+                  <span id="status-clock">clock offset {status.clock_offset_text}</span>
+                  {desk && (
+                    <span id="status-operator" className="operator">
+                      {whoIsHere(desk)}
+                      {desk.operator && (
+                        <button className="small" id="sign-out" onClick={signOut}>
+                          Sign out
+                        </button>
+                      )}
+                    </span>
+                  )}
+                  {status.server_error && <span className="bad">{status.server_error}</span>}
+                </>
+              ) : (
+                <span>connecting…</span>
+              )}
+            </footer>
           </div>
-        )}
-        {screen === "Overview" && <Overview status={status} onOpen={openFromOverview} />}
-        {screen === "Applications" && <Applications key={focusApp ?? "apps"} focus={focusApp} status={status} onGrants={(clientId) => showGrantsOf({ by: "app", term: clientId })} />}
-        {screen === "Chains" && <Chains key={chainQuery ? JSON.stringify(chainQuery) : "chains"} initial={chainQuery} focus={focusGrant} onTimeline={(id) => openChain(id, "Timeline")} onApp={openApp} onUser={openUser} />}
-        {screen === "Timeline" && <Timeline focus={focusGrant} onEnding={(ending) => showGrantsOf({ by: "ending", ending })} />}
-        {screen === "Sandbox" && <Sandbox onClockChange={refreshStatus} onGrants={openUser} onChain={(id) => openTarget({ kind: "grant", id })} />}
-        {screen === "Explain" && <Explain onGrant={(id) => openTarget({ kind: "grant", id })} onApp={openApp} onUser={openUser} />}
-        {screen === "Keys" && <Keys />}
-        {screen === "Settings" && <Settings status={status} onRestarted={refreshStatus} />}
-        {screen === "Operators" && can(desk, "manage_operators") && <Operators />}
-        {screen === "Audit" && <Audit key={JSON.stringify(auditInitial)} initial={auditInitial} onTarget={openTarget} />}
-      </main>
-      {searching && <Search onOpen={openHit} onClose={() => setSearching(false)} />}
-      <Toasts messages={toasts} />
-      <footer className="statusbar" id="statusbar">
-        {status ? (
-          <>
-            <span className={status.server_running ? "ok" : "bad"}>● {status.server_running ? "serving" : "stopped"}</span>
-            <span id="status-profile" className={status.profile === "banno" ? "profile banno" : "profile"}>{status.profile === "banno" ? "Banno profile" : "default profile"}{status.tls ? " · https" : ""}{status.sandbox_api ? " · sandbox API" : ""}</span>
-            <span id="status-issuer">{status.issuer}</span>
-            <span>{status.mode} data: {status.data_dir}</span>
-            <span id="status-clock">clock offset {status.clock_offset_text}</span>
-            {desk && (
-              <span id="status-operator" className="operator">
-                {whoIsHere(desk)}
-                {desk.operator && <button className="small" id="sign-out" onClick={signOut}>Sign out</button>}
-              </span>
-            )}
-            {status.server_error && <span className="bad">{status.server_error}</span>}
-          </>
-        ) : (
-          <span>connecting…</span>
-        )}
-      </footer>
-    </div>
-    </LeaveGuardContext.Provider>
-    </NotifyContext.Provider>
+        </LeaveGuardContext.Provider>
+      </NotifyContext.Provider>
     </DeskContext.Provider>
   );
 }
@@ -225,8 +264,12 @@ function LeaveDialog({ message, onStay, onLeave }: { message: string; onStay: ()
         <strong id="leave-title">Leave this screen?</strong>
         <p>{message}</p>
         <div className="actions">
-          <button ref={stay} className="primary" id="leave-stay" onClick={onStay}>Stay</button>
-          <button className="danger" id="leave-go" onClick={onLeave}>Leave without it</button>
+          <button ref={stay} className="primary" id="leave-stay" onClick={onStay}>
+            Stay
+          </button>
+          <button className="danger" id="leave-go" onClick={onLeave}>
+            Leave without it
+          </button>
         </div>
       </div>
     </div>

@@ -73,7 +73,8 @@ export const api = {
   consoleSettingsSet: (settings: ConsoleSettings) => call<ConsoleSettings>("console_settings_set", { settings }),
   operators: {
     list: () => call<OperatorView[]>("operators_list"),
-    add: (username: string, displayName: string, role: Role, password: string) => call<OperatorView>("operators_add", { username, displayName, role, password }),
+    add: (username: string, displayName: string, role: Role, password: string) =>
+      call<OperatorView>("operators_add", { username, displayName, role, password }),
     setRole: (username: string, role: Role) => call<OperatorView>("operators_set_role", { username, role }),
     setDisabled: (username: string, disabled: boolean) => call<OperatorView>("operators_set_disabled", { username, disabled }),
     resetPassword: (username: string, password: string) => call<OperatorView>("operators_reset_password", { username, password }),

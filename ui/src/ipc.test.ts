@@ -20,9 +20,7 @@ describe("the window's IPC permissions", () => {
   });
 
   it("grants the window those commands and nothing of Tauri's core", () => {
-    expect(sorted(capability.permissions)).toEqual(
-      sorted(called.map((c) => `allow-${c.replaceAll("_", "-")}`)),
-    );
+    expect(sorted(capability.permissions)).toEqual(sorted(called.map((c) => `allow-${c.replaceAll("_", "-")}`)));
     expect(capability.permissions.some((p) => p.startsWith("core:"))).toBe(false);
   });
 });

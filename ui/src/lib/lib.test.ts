@@ -11,8 +11,15 @@ import type { GrantSummary } from "../bindings/GrantSummary";
 import { countText, dayOk, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
-  id, parent_id: null, issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z",
-  effective_expires_at: "2026-04-01T00:00:00Z", last_used_at: null, use_count: children.length, state, children,
+  id,
+  parent_id: null,
+  issued_at: "2026-01-01T00:00:00Z",
+  expires_at: "2026-04-01T00:00:00Z",
+  effective_expires_at: "2026-04-01T00:00:00Z",
+  last_used_at: null,
+  use_count: children.length,
+  state,
+  children,
 });
 
 describe("tree", () => {
@@ -20,12 +27,19 @@ describe("tree", () => {
   const roots = [node("a", "active", [node("b", "active", [node("d", "active")]), node("c", "expired")])];
   it("flattens depth-first with paths", () => {
     expect(flattenTree(roots).map((r) => [r.node.id, r.depth, r.path])).toEqual([
-      ["a", 0, "1"], ["b", 1, "1.1"], ["d", 2, "1.1.1"], ["c", 1, "1.2"],
+      ["a", 0, "1"],
+      ["b", 1, "1.1"],
+      ["d", 2, "1.1.1"],
+      ["c", 1, "1.2"],
     ]);
   });
   it("hides the descendants of a collapsed token", () => {
     // node() leaves parent_id null: give each child its parent.
-    const link = (n: RefreshTokenNode, parent: string | null = null): RefreshTokenNode => ({ ...n, parent_id: parent, children: n.children.map((c) => link(c, n.id)) });
+    const link = (n: RefreshTokenNode, parent: string | null = null): RefreshTokenNode => ({
+      ...n,
+      parent_id: parent,
+      children: n.children.map((c) => link(c, n.id)),
+    });
     const rows = flattenTree(roots.map((r) => link(r)));
     expect(visibleRows(rows, new Set()).map((r) => r.node.id)).toEqual(["a", "b", "d", "c"]);
     expect(visibleRows(rows, new Set(["b"])).map((r) => r.node.id)).toEqual(["a", "b", "c"]);
@@ -56,7 +70,9 @@ describe("timeline", () => {
         { id: "first", issued_at: "2026-01-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z", effective_expires_at: "2026-04-01T00:00:00Z" },
         { id: "late", issued_at: "2026-11-17T00:00:00Z", expires_at: "2027-02-15T00:00:00Z", effective_expires_at: "2027-01-01T00:00:00Z" },
       ],
-      "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", 1000,
+      "2026-01-01T00:00:00Z",
+      "2027-01-01T00:00:00Z",
+      1000,
     );
     expect(w[0].capped).toBe(false);
     expect(w[1].capped).toBe(true);
@@ -65,7 +81,10 @@ describe("timeline", () => {
   it("buckets per-day counts into weeks", () => {
     const day = (d: number, refresh_tokens: number, chains: number) => ({ day: d, refresh_tokens, chains });
     const b = bucket([day(0, 2, 0), day(6, 1, 1), day(7, 5, 0), day(400, 9, 9)], 14, 7);
-    expect(b).toEqual([{ start: 0, tokens: 3, chains: 1 }, { start: 7, tokens: 5, chains: 0 }]);
+    expect(b).toEqual([
+      { start: 0, tokens: 3, chains: 1 },
+      { start: 7, tokens: 5, chains: 0 },
+    ]);
   });
   it("puts a date axis under a chain: month starts, the year where it begins or turns", () => {
     const t = monthTicks("2026-12-06T10:00:00Z", "2027-03-20T00:00:00Z");
@@ -89,7 +108,13 @@ describe("timeline", () => {
 
 describe("validation", () => {
   it("groups backend field errors by field", () => {
-    expect(byField([{ field: "name", message: "a" }, { field: "name", message: "b" }, { field: "scopes", message: "c" }])).toEqual({ name: ["a", "b"], scopes: ["c"] });
+    expect(
+      byField([
+        { field: "name", message: "a" },
+        { field: "name", message: "b" },
+        { field: "scopes", message: "c" },
+      ]),
+    ).toEqual({ name: ["a", "b"], scopes: ["c"] });
   });
   it("splits lines and words", () => {
     expect(lines(" https://a/cb \n\n https://b/cb ")).toEqual(["https://a/cb", "https://b/cb"]);
@@ -139,11 +164,12 @@ describe("nothingEnds", () => {
 describe("audit viewer", () => {
   it("turns the filter form into the store's query", () => {
     expect(toQuery(emptyForm)).toEqual({ actor: null, action: null, target: null, from: null, to: null, text: null });
-    expect(
-      toQuery({ actor: " alice ", action: "grant.revoke", target: "g-1", fromDay: "2026-12-01", toDay: "2026-12-02", text: "lost phone" }),
-    ).toEqual({
-      actor: "alice", action: "grant.revoke", target: "g-1",
-      from: 1_796_083_200, to: 1_796_256_000, // the 2nd is included whole: up to the 3rd's start
+    expect(toQuery({ actor: " alice ", action: "grant.revoke", target: "g-1", fromDay: "2026-12-01", toDay: "2026-12-02", text: "lost phone" })).toEqual({
+      actor: "alice",
+      action: "grant.revoke",
+      target: "g-1",
+      from: 1_796_083_200,
+      to: 1_796_256_000, // the 2nd is included whole: up to the 3rd's start
       text: "lost phone",
     });
     expect(toQuery({ ...emptyForm, fromDay: "yesterday" }).from).toBeNull();
@@ -189,13 +215,19 @@ describe("audit viewer", () => {
 describe("search", () => {
   it("says who a person is, what an app is and what a grant holds", () => {
     expect(describeHit({ kind: "user", sub: "s1", username: "ada", email: "ada@bank.example", name: "Ada Lovelace", grants: 1 })).toEqual({
-      key: "user:s1", title: "ada — Ada Lovelace", detail: "ada@bank.example · 1 active grant",
+      key: "user:s1",
+      title: "ada — Ada Lovelace",
+      detail: "ada@bank.example · 1 active grant",
     });
-    expect(describeHit({ kind: "app", client_id: "c1", name: "Budget", partner_name: "Acme", enabled: false, grants: 3 }).detail).toBe("disabled · 3 active grants");
+    expect(describeHit({ kind: "app", client_id: "c1", name: "Budget", partner_name: "Acme", enabled: false, grants: 3 }).detail).toBe(
+      "disabled · 3 active grants",
+    );
     const grant = { grant_id: "01a23582-1f59", client_name: "Budget", username: null, status: "revoked", created_at: "2026-12-02T10:00:00Z" } as GrantSummary;
     // A grant by its names and day, never by its id (ids made together share their start).
     expect(describeHit({ kind: "grant", grant, by_token: true })).toEqual({
-      key: "grant:01a23582-1f59", title: "Budget · deleted user · since 2 Dec 2026", detail: "holds this token · revoked",
+      key: "grant:01a23582-1f59",
+      title: "Budget · deleted user · since 2 Dec 2026",
+      detail: "holds this token · revoked",
     });
   });
   it("steps through a list with the arrow keys, opening the first when none is open", () => {
@@ -252,7 +284,9 @@ describe("impact wording", () => {
     expect(impactText("disable-app", impact)).toBe(
       "While it is disabled the app gets no tokens: its 2 usable refresh tokens stop refreshing and its 0 unexpired access tokens stop introspecting, across 1 active grant. Enabling it again undoes this.",
     );
-    expect(impactText("delete-app", impact)).toMatch(/with its 1 active grant, 2 usable refresh tokens and 0 unexpired access tokens\. This cannot be undone\.$/);
+    expect(impactText("delete-app", impact)).toMatch(
+      /with its 1 active grant, 2 usable refresh tokens and 0 unexpired access tokens\. This cannot be undone\.$/,
+    );
     expect(impactText("delete-user", { grants: 3, refresh_tokens: 1, access_tokens: 1 })).toBe(
       "Revokes the person's 3 active grants (1 usable refresh token, 1 unexpired access token) and deletes them. This cannot be undone.",
     );

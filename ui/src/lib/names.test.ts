@@ -11,9 +11,7 @@ describe("names people tell apart", () => {
   it("names a grant by its app, person and day", () => {
     const g = { client_name: "Budget App", username: "ada", created_at: "2026-12-02T10:00:00Z" };
     expect(grantLabel(g, "UTC")).toBe("Budget App · ada · since 2 Dec 2026");
-    expect(grantLabel({ client_name: null, username: null, created_at: "2026-12-02T10:00:00Z" }, "UTC")).toBe(
-      "deleted app · deleted user · since 2 Dec 2026",
-    );
+    expect(grantLabel({ client_name: null, username: null, created_at: "2026-12-02T10:00:00Z" }, "UTC")).toBe("deleted app · deleted user · since 2 Dec 2026");
     expect(day(null)).toBe("—");
   });
 
@@ -43,6 +41,9 @@ describe("names people tell apart", () => {
       ],
       "UTC",
     );
-    expect([...same.values()]).toEqual(["Budget App · ada · since 2 Dec 2026, 10:00:00 · …1b2c4e6f", "Budget App · ada · since 2 Dec 2026, 10:00:00 · …bb22cc33"]);
+    expect([...same.values()]).toEqual([
+      "Budget App · ada · since 2 Dec 2026, 10:00:00 · …1b2c4e6f",
+      "Budget App · ada · since 2 Dec 2026, 10:00:00 · …bb22cc33",
+    ]);
   });
 });

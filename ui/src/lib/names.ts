@@ -40,16 +40,22 @@ export function grantLabel(g: GrantNames, timeZone?: string): string {
 function apart<T extends { grant_id: string }>(grants: T[], labels: Map<string, string>, more: (g: T) => string): Map<string, string> {
   const count = new Map<string, number>();
   for (const l of labels.values()) count.set(l, (count.get(l) ?? 0) + 1);
-  return new Map(grants.map((g) => {
-    const l = labels.get(g.grant_id)!;
-    return [g.grant_id, (count.get(l) ?? 0) < 2 ? l : `${l}${more(g)}`];
-  }));
+  return new Map(
+    grants.map((g) => {
+      const l = labels.get(g.grant_id)!;
+      return [g.grant_id, (count.get(l) ?? 0) < 2 ? l : `${l}${more(g)}`];
+    }),
+  );
 }
 
 /** Grants that would read the same (same app, person and day) get their time of day too,
  *  and if that is the same second, the random tail of their id. */
 export function grantLabels(grants: (GrantNames & { grant_id: string })[], timeZone?: string): Map<string, string> {
   const base = new Map(grants.map((g) => [g.grant_id, grantLabel(g, timeZone)]));
-  const timed = apart(grants, base, (g) => `, ${new Date(g.created_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone })}`);
+  const timed = apart(
+    grants,
+    base,
+    (g) => `, ${new Date(g.created_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone })}`,
+  );
   return apart(grants, timed, (g) => ` · …${idTail(g.grant_id)}`);
 }

@@ -7,7 +7,7 @@ export type ReasonChoice = (typeof REASONS)[number] | "";
 /** The reason as stored: the choice, with the details after a dash ("other": the details). */
 export function reasonText(choice: ReasonChoice, details: string): string {
   const d = details.trim();
-  if (choice === "" ) return d;
+  if (choice === "") return d;
   if (choice === "other") return d;
   return d ? `${choice} — ${d}` : choice;
 }

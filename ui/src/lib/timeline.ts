@@ -21,7 +21,12 @@ export function monthTicks(startIso: string, endIso: string, most = 8): { iso: s
   const start = new Date(startIso);
   const end = Date.parse(endIso);
   const months: Date[] = [];
-  for (let m = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)); m.getTime() <= end; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) months.push(m);
+  for (
+    let m = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+    m.getTime() <= end;
+    m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))
+  )
+    months.push(m);
   const every = Math.max(1, Math.ceil(months.length / most));
   return months
     .filter((_, i) => i % every === 0)

@@ -54,10 +54,26 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
     <section>
       <header className="screen-header">
         <h1>Applications</h1>
-        <input id="app-search" aria-label="Find an application" placeholder="Search by name, partner or client id" value={search} onChange={(e) => setSearch(e.target.value)} />
-        {can("manage_apps") && <button id="app-new" className="primary" onClick={() => { setEditing("new"); setSelected(null); setSecret(null); }}>
-          New application
-        </button>}
+        <input
+          id="app-search"
+          aria-label="Find an application"
+          placeholder="Search by name, partner or client id"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        {can("manage_apps") && (
+          <button
+            id="app-new"
+            className="primary"
+            onClick={() => {
+              setEditing("new");
+              setSelected(null);
+              setSecret(null);
+            }}
+          >
+            New application
+          </button>
+        )}
       </header>
       <ErrorBox error={error} />
       {secret && <SecretOnce created={secret} onDone={() => setSecret(null)} />}
@@ -76,19 +92,45 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
           }}
         >
           <thead>
-            <tr><th>Name</th><th>Partner</th><th className="num">Live grants</th><th>Last grant</th><th>State</th></tr>
+            <tr>
+              <th>Name</th>
+              <th>Partner</th>
+              <th className="num">Live grants</th>
+              <th>Last grant</th>
+              <th>State</th>
+            </tr>
           </thead>
           <tbody>
             {list.map((c) => (
-              <tr key={c.client_id} className={selected?.client_id === c.client_id ? "selected" : ""} onClick={() => { select(c.client_id); setEditing(null); }}>
-                <td className="app-name"><strong>{c.name}</strong><div className="dim small-text" title={`client id ${c.client_id} · ${c.token_endpoint_auth_method}`}>{c.app_type === "service_account" ? "service account" : c.client_type}</div></td>
+              <tr
+                key={c.client_id}
+                className={selected?.client_id === c.client_id ? "selected" : ""}
+                onClick={() => {
+                  select(c.client_id);
+                  setEditing(null);
+                }}
+              >
+                <td className="app-name">
+                  <strong>{c.name}</strong>
+                  <div className="dim small-text" title={`client id ${c.client_id} · ${c.token_endpoint_auth_method}`}>
+                    {c.app_type === "service_account" ? "service account" : c.client_type}
+                  </div>
+                </td>
                 <td>{c.partner_name ?? <span className="dim">—</span>}</td>
                 <td className="num">{c.live_grants.toLocaleString("en")}</td>
-                <td className="nowrap" title={c.last_grant_at ?? "no grant yet"}>{c.last_grant_at ? day(c.last_grant_at) : <span className="dim">never</span>}</td>
+                <td className="nowrap" title={c.last_grant_at ?? "no grant yet"}>
+                  {c.last_grant_at ? day(c.last_grant_at) : <span className="dim">never</span>}
+                </td>
                 <td>{c.enabled ? <span className="state state-active">enabled</span> : <span className="state state-revoked">disabled</span>}</td>
               </tr>
             ))}
-            {list.length === 0 && <tr><td colSpan={5} className="dim">No applications yet. Create one to get a client id and secret.</td></tr>}
+            {list.length === 0 && (
+              <tr>
+                <td colSpan={5} className="dim">
+                  No applications yet. Create one to get a client id and secret.
+                </td>
+              </tr>
+            )}
           </tbody>
         </table>
         <div className="panel">
@@ -114,10 +156,35 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
               client={selected}
               issuers={status?.issuers ?? []}
               onEdit={() => setEditing("edit")}
-              onToggle={(reason) => act(async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled, reason)), true, `${selected.name} ${selected.enabled ? "disabled" : "enabled again"}`)}
+              onToggle={(reason) =>
+                act(
+                  async () => setSelected(await api.clients.setEnabled(selected.client_id, !selected.enabled, reason)),
+                  true,
+                  `${selected.name} ${selected.enabled ? "disabled" : "enabled again"}`,
+                )
+              }
               now={status?.clock.now ?? null}
-              onRotate={(overlap, reason) => act(async () => { const r = await api.clients.rotateSecret(selected.client_id, overlap, reason); setSelected(r); setSecret(r); }, true, `New secret for ${selected.name}`)}
-              onDelete={(reason) => act(async () => { await api.clients.remove(selected.client_id, reason); setSelected(null); }, false, `${selected.name} deleted`)}
+              onRotate={(overlap, reason) =>
+                act(
+                  async () => {
+                    const r = await api.clients.rotateSecret(selected.client_id, overlap, reason);
+                    setSelected(r);
+                    setSecret(r);
+                  },
+                  true,
+                  `New secret for ${selected.name}`,
+                )
+              }
+              onDelete={(reason) =>
+                act(
+                  async () => {
+                    await api.clients.remove(selected.client_id, reason);
+                    setSelected(null);
+                  },
+                  false,
+                  `${selected.name} deleted`,
+                )
+              }
               onGrants={() => onGrants(selected.client_id)}
             />
           )}
@@ -141,14 +208,24 @@ function SecretOnce({ created, onDone }: { created: ClientCreated; onDone: () =>
   return (
     <div className="secret-once" id="secret-once">
       <h2>Client secret for {created.name}</h2>
-      <p className="warning">This is the only time the secret is shown. Copy it now and store it safely; Authdesk keeps only a hash and cannot show it again.</p>
+      <p className="warning">
+        This is the only time the secret is shown. Copy it now and store it safely; Authdesk keeps only a hash and cannot show it again.
+      </p>
       <div className="secret-row">
-        <code id="secret-value" className={revealed ? "" : "masked"}>{revealed ? secret : "•".repeat(Math.min(secret.length, 32))}</code>
-        <button className="small" id="secret-reveal" onClick={() => setRevealed(!revealed)}>{revealed ? "Hide" : "Reveal"}</button>
+        <code id="secret-value" className={revealed ? "" : "masked"}>
+          {revealed ? secret : "•".repeat(Math.min(secret.length, 32))}
+        </code>
+        <button className="small" id="secret-reveal" onClick={() => setRevealed(!revealed)}>
+          {revealed ? "Hide" : "Reveal"}
+        </button>
         <Copy text={secret} id="secret-copy" onCopied={() => setCopied(true)} />
       </div>
-      <div className="secret-row"><span className="dim">client_id</span> <code id="secret-client-id">{created.client_id}</code></div>
-      <button id="secret-done" onClick={onDone}>I have stored it</button>
+      <div className="secret-row">
+        <span className="dim">client_id</span> <code id="secret-client-id">{created.client_id}</code>
+      </div>
+      <button id="secret-done" onClick={onDone}>
+        I have stored it
+      </button>
     </div>
   );
 }

@@ -86,8 +86,12 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
         <span className="spacer" />
         {can("export_audit") && (
           <>
-            <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>Export CSV</button>
-            <button id="audit-export-json" disabled={!total} onClick={() => exportAs("json")}>Export JSON</button>
+            <button id="audit-export-csv" disabled={!total} onClick={() => exportAs("csv")}>
+              Export CSV
+            </button>
+            <button id="audit-export-json" disabled={!total} onClick={() => exportAs("json")}>
+              Export JSON
+            </button>
           </>
         )}
       </header>
@@ -96,18 +100,40 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
         <input id="audit-actor" placeholder="Actor" value={form.actor} onChange={set("actor")} />
         <select id="audit-action" value={form.action} onChange={(e) => setForm({ ...form, action: e.target.value as AuditAction | "" })}>
           <option value="">every action</option>
-          {actions.map((a) => <option key={a.action} value={a.action}>{a.label}</option>)}
+          {actions.map((a) => (
+            <option key={a.action} value={a.action}>
+              {a.label}
+            </option>
+          ))}
         </select>
         <input id="audit-target" placeholder="Target id" value={form.target} onChange={set("target")} />
-        <label className={`inline ${dayOk(form.fromDay) ? "" : "invalid"}`}>from <input id="audit-from" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.fromDay} onChange={set("fromDay")} /></label>
-        <label className={`inline ${dayOk(form.toDay) ? "" : "invalid"}`}>to <input id="audit-to" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.toDay} onChange={set("toDay")} /></label>
-        {filtered(form) && <button className="small" id="audit-clear" onClick={() => setForm(emptyForm)}>Clear</button>}
+        <label className={`inline ${dayOk(form.fromDay) ? "" : "invalid"}`}>
+          from <input id="audit-from" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.fromDay} onChange={set("fromDay")} />
+        </label>
+        <label className={`inline ${dayOk(form.toDay) ? "" : "invalid"}`}>
+          to <input id="audit-to" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.toDay} onChange={set("toDay")} />
+        </label>
+        {filtered(form) && (
+          <button className="small" id="audit-clear" onClick={() => setForm(emptyForm)}>
+            Clear
+          </button>
+        )}
       </div>
-      {saved && <p className="notice" id="audit-saved">Saved to <span className="mono">{saved}</span></p>}
+      {saved && (
+        <p className="notice" id="audit-saved">
+          Saved to <span className="mono">{saved}</span>
+        </p>
+      )}
       <ErrorBox error={error} />
       <ChainStatus chain={chain} />
       <table className="list" id="audit-list">
-        <thead><tr><th>When{zone === "UTC" ? " (UTC)" : ""}</th><th>What happened</th><th>About</th></tr></thead>
+        <thead>
+          <tr>
+            <th>When{zone === "UTC" ? " (UTC)" : ""}</th>
+            <th>What happened</th>
+            <th>About</th>
+          </tr>
+        </thead>
         <tbody>
           {rows.map((r) => {
             const real = realTime(r.at, r.recorded_at);
@@ -116,11 +142,17 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
                 <tr className={open === r.id ? "selected" : ""} onClick={() => setOpen(open === r.id ? null : r.id)}>
                   <td className="nowrap" title={`${utc(r.at)} UTC`}>
                     {inZone(r.at, zone)}
-                    {real && <div className="dim small-text" title="The sandbox clock was moved; this is when it was written">written {real}</div>}
+                    {real && (
+                      <div className="dim small-text" title="The sandbox clock was moved; this is when it was written">
+                        written {real}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <div className="sentence">{r.sentence}</div>
-                    <div className="dim small-text" title={`${r.action} · by ${r.actor}`}>{r.label}</div>
+                    <div className="dim small-text" title={`${r.action} · by ${r.actor}`}>
+                      {r.label}
+                    </div>
                   </td>
                   <td className="nowrap" title={r.target}>
                     <TargetLink target={targetOf(r.action, r.target, r.detail)} text={r.target_name ?? "—"} onOpen={onTarget} />
@@ -129,7 +161,9 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
                 {open === r.id && (
                   <tr className="detail-row">
                     <td colSpan={3}>
-                      <div className="mono small-text">event {r.id} · {r.action} · by {r.actor} · target {r.target}</div>
+                      <div className="mono small-text">
+                        event {r.id} · {r.action} · by {r.actor} · target {r.target}
+                      </div>
                       <pre className="detail">{prettyDetail(r.detail)}</pre>
                     </td>
                   </tr>
@@ -142,7 +176,9 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
       {!busy && rows.length === 0 && <p className="empty">{filtered(applied) ? "No event matches these filters." : "Nothing has been recorded yet."}</p>}
       {next !== null && (
         <p>
-          <button id="audit-more" onClick={more}>Load more ({(total ?? 0) - rows.length} older)</button>
+          <button id="audit-more" onClick={more}>
+            Load more ({(total ?? 0) - rows.length} older)
+          </button>
         </p>
       )}
     </section>
@@ -153,7 +189,14 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
 function TargetLink({ target, text, onOpen }: { target: AuditTarget | null; text: string; onOpen: (t: AuditTarget) => void }) {
   if (!target) return <>{text}</>;
   return (
-    <button className="link" title={`Open this ${target.kind === "user" ? "person's grants" : target.kind}`} onClick={(e) => { e.stopPropagation(); onOpen(target); }}>
+    <button
+      className="link"
+      title={`Open this ${target.kind === "user" ? "person's grants" : target.kind}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        onOpen(target);
+      }}
+    >
       {text}
     </button>
   );
@@ -163,7 +206,11 @@ function TargetLink({ target, text, onOpen }: { target: AuditTarget | null; text
 export function ChainStatus({ chain }: { chain: ChainCheck | null }) {
   if (!chain) return null;
   if (chain.first_bad === null) {
-    return <p className="chain-status ok" id="audit-chain">Hash chain intact: {chain.events} events verified.</p>;
+    return (
+      <p className="chain-status ok" id="audit-chain">
+        Hash chain intact: {chain.events} events verified.
+      </p>
+    );
   }
   return (
     <p className="chain-status bad" id="audit-chain">

@@ -49,8 +49,16 @@ export function Explain(links: Links) {
         <span className="dim">why did it stop working?</span>
       </header>
       <div className="row">
-        <input id="explain-input" placeholder="paste a token, or type a person's user name, an app's name or a grant id" value={term} onChange={(e) => setTerm(e.target.value)} onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim()))} />
-        <button className="primary" id="explain-go" onClick={() => show(() => find(term.trim()))}>Explain</button>
+        <input
+          id="explain-input"
+          placeholder="paste a token, or type a person's user name, an app's name or a grant id"
+          value={term}
+          onChange={(e) => setTerm(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim()))}
+        />
+        <button className="primary" id="explain-go" onClick={() => show(() => find(term.trim()))}>
+          Explain
+        </button>
       </div>
       <ErrorBox error={error} />
       {found && <FoundView found={found} links={links} onChoose={(h) => show(() => explainHit(h))} onChanged={() => show(() => find(term.trim()))} />}
@@ -68,7 +76,9 @@ async function find(term: string): Promise<Found> {
   const hits = await api.search(term);
   if (hits.length === 0) return { kind: "nothing" };
   // One exact name, or a single hit, is explained at once; otherwise the person chooses.
-  const exact = hits.filter((h) => (h.kind === "user" && h.username.toLowerCase() === term.toLowerCase()) || (h.kind === "app" && h.name.toLowerCase() === term.toLowerCase()));
+  const exact = hits.filter(
+    (h) => (h.kind === "user" && h.username.toLowerCase() === term.toLowerCase()) || (h.kind === "app" && h.name.toLowerCase() === term.toLowerCase()),
+  );
   if (exact.length === 1) return explainHit(exact[0]);
   if (hits.length === 1) return explainHit(hits[0]);
   return { kind: "choose", hits };
@@ -86,7 +96,11 @@ async function explainHit(hit: SearchHit): Promise<Found> {
 function FoundView({ found, links, onChoose, onChanged }: { found: Found; links: Links; onChoose: (h: SearchHit) => void; onChanged: () => void }) {
   switch (found.kind) {
     case "nothing":
-      return <p className="empty" id="explain-nothing">Nothing matches: no person, app or grant, and not a token this issuer knows.</p>;
+      return (
+        <p className="empty" id="explain-nothing">
+          Nothing matches: no person, app or grant, and not a token this issuer knows.
+        </p>
+      );
     case "choose":
       return (
         <div className="detail" id="explain-choices">
@@ -96,7 +110,10 @@ function FoundView({ found, links, onChoose, onChanged }: { found: Found; links:
               const d = describe(h);
               return (
                 <li key={d.key}>
-                  <button className="link" onClick={() => onChoose(h)}>{d.title}</button> <span className="dim">{d.detail}</span>
+                  <button className="link" onClick={() => onChoose(h)}>
+                    {d.title}
+                  </button>{" "}
+                  <span className="dim">{d.detail}</span>
                 </li>
               );
             })}
@@ -107,8 +124,14 @@ function FoundView({ found, links, onChoose, onChanged }: { found: Found; links:
       const e = found.explanation;
       return (
         <div className="detail" id="explanation">
-          <p className={e.accepted ? "ok" : "bad"}><strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}</p>
-          <ul>{e.findings.map((f) => <li key={f}>{f}</li>)}</ul>
+          <p className={e.accepted ? "ok" : "bad"}>
+            <strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}
+          </p>
+          <ul>
+            {e.findings.map((f) => (
+              <li key={f}>{f}</li>
+            ))}
+          </ul>
           {found.grant && <GrantLines grants={[found.grant]} links={links} onChanged={onChanged} />}
           {e.claims && <pre className="example">{JSON.stringify(e.claims, null, 2)}</pre>}
         </div>
@@ -117,19 +140,37 @@ function FoundView({ found, links, onChoose, onChanged }: { found: Found; links:
     case "person":
       return (
         <div className="detail" id="explanation">
-          <h2><button className="link" onClick={() => links.onUser(found.sub)}>{found.username}</button></h2>
+          <h2>
+            <button className="link" onClick={() => links.onUser(found.sub)}>
+              {found.username}
+            </button>
+          </h2>
           {found.grants.length === 0 && <p className="dim">No grants: this person has not authorized any app (or every grant was pruned).</p>}
           <GrantLines grants={found.grants} links={links} onChanged={onChanged} />
         </div>
       );
     case "grant":
-      return <div className="detail" id="explanation"><GrantLines grants={[found.grant]} links={links} onChanged={onChanged} /></div>;
+      return (
+        <div className="detail" id="explanation">
+          <GrantLines grants={[found.grant]} links={links} onChanged={onChanged} />
+        </div>
+      );
     case "app":
       return (
         <div className="detail" id="explanation">
-          <h2><button className="link" onClick={() => links.onApp(found.app.client_id)}>{found.app.name}</button></h2>
-          {found.app.trouble.length === 0 && <p className="ok">Nothing is known to be wrong with this app: it is enabled, and no recent rotation or failed authentication.</p>}
-          {found.app.trouble.map((t) => <p className="why" key={t}>{t}</p>)}
+          <h2>
+            <button className="link" onClick={() => links.onApp(found.app.client_id)}>
+              {found.app.name}
+            </button>
+          </h2>
+          {found.app.trouble.length === 0 && (
+            <p className="ok">Nothing is known to be wrong with this app: it is enabled, and no recent rotation or failed authentication.</p>
+          )}
+          {found.app.trouble.map((t) => (
+            <p className="why" key={t}>
+              {t}
+            </p>
+          ))}
         </div>
       );
   }
@@ -157,8 +198,14 @@ function GrantLines({ grants, links, onChanged }: { grants: GrantSummary[]; link
         <div className="grant-line" data-grant={g.grant_id} key={g.grant_id}>
           <div>
             <strong>{labels.get(g.grant_id)}</strong> <State state={grantBadge(g.status, g.why)} />{" "}
-            <button className="small" onClick={() => links.onGrant(g.grant_id)}>Open</button>{" "}
-            {can("revoke") && g.status === "active" && <button className="small danger" onClick={() => ask(g)}>Revoke…</button>}
+            <button className="small" onClick={() => links.onGrant(g.grant_id)}>
+              Open
+            </button>{" "}
+            {can("revoke") && g.status === "active" && (
+              <button className="small danger" onClick={() => ask(g)}>
+                Revoke…
+              </button>
+            )}
           </div>
           <p className={g.why ? "why" : "ok"}>{g.why ?? "Works: the app can refresh its tokens."}</p>
           {revoking?.grant_id === g.grant_id && (

@@ -38,9 +38,21 @@ export function Keys() {
     <section>
       <header className="screen-header">
         <h1>Signing keys</h1>
-        {ALGS.map((a) => (
-          can("manage_keys") && <button key={a} onClick={() => { setRotating(a); setAccessTokens(a === accessAlg); }} id={`rotate-${a.toLowerCase()}`}>Rotate {a}…</button>
-        ))}
+        {ALGS.map(
+          (a) =>
+            can("manage_keys") && (
+              <button
+                key={a}
+                onClick={() => {
+                  setRotating(a);
+                  setAccessTokens(a === accessAlg);
+                }}
+                id={`rotate-${a.toLowerCase()}`}
+              >
+                Rotate {a}…
+              </button>
+            ),
+        )}
       </header>
       <ErrorBox error={error} />
       {rotating && (
@@ -58,24 +70,46 @@ export function Keys() {
           />
           {rotating !== accessAlg && (
             <label className="inline" id="key-rotate-access">
-              <input type="checkbox" checked={accessTokens} onChange={(e) => setAccessTokens(e.target.checked)} /> sign access tokens with {rotating} from now on (now {accessAlg})
+              <input type="checkbox" checked={accessTokens} onChange={(e) => setAccessTokens(e.target.checked)} /> sign access tokens with {rotating} from now
+              on (now {accessAlg})
             </label>
           )}
         </>
       )}
       <p className="dim">
-        One active key per algorithm. Access tokens are signed with <strong id="access-alg">{accessAlg ?? "…"}</strong>; each app's ID tokens with its own algorithm. A retired key stays published until every token it signed has expired, so apps keep verifying them.
+        One active key per algorithm. Access tokens are signed with <strong id="access-alg">{accessAlg ?? "…"}</strong>; each app's ID tokens with its own
+        algorithm. A retired key stays published until every token it signed has expired, so apps keep verifying them.
       </p>
       <table className="list" id="key-list">
-        <thead><tr><th>kid</th><th>Algorithm</th><th>Signs</th><th>Created</th><th>Retired</th><th>State</th></tr></thead>
+        <thead>
+          <tr>
+            <th>kid</th>
+            <th>Algorithm</th>
+            <th>Signs</th>
+            <th>Created</th>
+            <th>Retired</th>
+            <th>State</th>
+          </tr>
+        </thead>
         <tbody>
           {keys.map((k) => (
-            <tr key={k.kid}><td className="mono">{k.kid}</td><td>{k.alg}</td><td>{keyUse(k)}</td><td>{formatTime(k.created_at)}</td><td>{formatTime(k.retired_at)}</td><td><State state={k.state} /></td></tr>
+            <tr key={k.kid}>
+              <td className="mono">{k.kid}</td>
+              <td>{k.alg}</td>
+              <td>{keyUse(k)}</td>
+              <td>{formatTime(k.created_at)}</td>
+              <td>{formatTime(k.retired_at)}</td>
+              <td>
+                <State state={k.state} />
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
       <h2>Published JWKS</h2>
-      <pre className="example" id="jwks">{JSON.stringify(jwks, null, 2)}</pre>
+      <pre className="example" id="jwks">
+        {JSON.stringify(jwks, null, 2)}
+      </pre>
     </section>
   );
 }

@@ -10,11 +10,21 @@ import { ErrorBox, Copy } from "./common";
 import { Picker } from "./Picker";
 import { Users } from "./sandbox/Users";
 
-export function Sandbox({ onClockChange, onGrants, onChain }: { onClockChange: () => void; onGrants: (sub: string) => void; onChain: (grantId: string) => void }) {
+export function Sandbox({
+  onClockChange,
+  onGrants,
+  onChain,
+}: {
+  onClockChange: () => void;
+  onGrants: (sub: string) => void;
+  onChain: (grantId: string) => void;
+}) {
   const can = useCan();
   return (
     <section>
-      <header className="screen-header"><h1>Sandbox</h1></header>
+      <header className="screen-header">
+        <h1>Sandbox</h1>
+      </header>
       <div className="grid2">
         <Users onGrants={onGrants} canEdit={can("manage_people")} />
         {can("sandbox_tools") && <Clock onChange={onClockChange} />}
@@ -47,8 +57,12 @@ function Clock({ onChange }: { onChange: () => void }) {
       <ErrorBox error={error} />
       <div className="inline-form">
         <input id="clock-duration" value={duration} onChange={(e) => setDuration(e.target.value)} />
-        <button id="clock-advance" onClick={() => api.sandbox.clockAdvance(duration).then(done, setError)}>Advance</button>
-        <button id="clock-reset" onClick={() => api.sandbox.clockReset().then(done, setError)}>Reset</button>
+        <button id="clock-advance" onClick={() => api.sandbox.clockAdvance(duration).then(done, setError)}>
+          Advance
+        </button>
+        <button id="clock-reset" onClick={() => api.sandbox.clockReset().then(done, setError)}>
+          Reset
+        </button>
       </div>
       <div className="actions" aria-label="presets">
         {PRESETS.map(([label, by]) => (
@@ -83,37 +97,70 @@ function Mint({ onChain }: { onChain: (grantId: string) => void }) {
       <div className="inline-form">
         <select id="mint-client" aria-label="Application" value={clientId} onChange={(e) => setClientId(e.target.value)}>
           <option value="">application…</option>
-          {clients.map((c) => <option key={c.client_id} value={c.client_id}>{c.name}</option>)}
+          {clients.map((c) => (
+            <option key={c.client_id} value={c.client_id}>
+              {c.name}
+            </option>
+          ))}
         </select>
         {person ? (
           <span className="chip" id="mint-person">
             for <strong>{person.username}</strong>
-            <button className="small" aria-label="No person: client credentials" onClick={() => setPerson(null)}>×</button>
+            <button className="small" aria-label="No person: client credentials" onClick={() => setPerson(null)}>
+              ×
+            </button>
           </span>
         ) : (
           <Picker id="mint-user" placeholder="for a person (none: client credentials)" kinds={["user"]} onPick={pick} />
         )}
         <input id="mint-scope" aria-label="Scope" value={scope} onChange={(e) => setScope(e.target.value)} />
-        <button id="mint-go" className="primary" onClick={() => { setError(null); api.sandbox.mint(clientId, person?.sub ?? null, scope).then(setResult, setError); }}>Mint</button>
+        <button
+          id="mint-go"
+          className="primary"
+          onClick={() => {
+            setError(null);
+            api.sandbox.mint(clientId, person?.sub ?? null, scope).then(setResult, setError);
+          }}
+        >
+          Mint
+        </button>
       </div>
       {result && (
         <div className="tokens">
-          <p>expires_in {result.expires_in} s · scope <code>{result.scope}</code></p>
+          <p>
+            expires_in {result.expires_in} s · scope <code>{result.scope}</code>
+          </p>
           {(["access_token", "id_token"] as const).map((k) => {
             const t = result[k];
             const d = t ? decodeJwt(t) : null;
             return t && d ? (
               <details key={k} open>
-                <summary>{k} <Copy text={t} id={`copy-${k}`} /></summary>
-                <p className="dim" id={`times-${k}`}>{timeClaims(d.payload).map(([c, at]) => `${c} ${at}`).join(" · ")}</p>
-                <pre className="example">{JSON.stringify(d.header)}{"\n"}{JSON.stringify(d.payload, null, 2)}</pre>
+                <summary>
+                  {k} <Copy text={t} id={`copy-${k}`} />
+                </summary>
+                <p className="dim" id={`times-${k}`}>
+                  {timeClaims(d.payload)
+                    .map(([c, at]) => `${c} ${at}`)
+                    .join(" · ")}
+                </p>
+                <pre className="example">
+                  {JSON.stringify(d.header)}
+                  {"\n"}
+                  {JSON.stringify(d.payload, null, 2)}
+                </pre>
               </details>
             ) : null;
           })}
           {result.refresh_token && (
             <p>
               refresh_token <code className="mono">{result.refresh_token}</code> <Copy text={result.refresh_token} id="copy-refresh_token" />{" "}
-              <button className="small" id="mint-chain" onClick={() => api.grants.findByToken(result.refresh_token!).then((g) => onChain(g.grant_id), setError)}>Its chain</button>
+              <button
+                className="small"
+                id="mint-chain"
+                onClick={() => api.grants.findByToken(result.refresh_token!).then((g) => onChain(g.grant_id), setError)}
+              >
+                Its chain
+              </button>
             </p>
           )}
         </div>

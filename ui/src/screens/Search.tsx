@@ -62,7 +62,11 @@ export function Search({ onOpen, onClose }: { onOpen: (hit: SearchHit) => void; 
             );
           })}
         </ul>
-        {searched.trim() !== "" && hits.length === 0 && <p className="empty" id="search-none">Nothing matches “{searched.trim()}”.</p>}
+        {searched.trim() !== "" && hits.length === 0 && (
+          <p className="empty" id="search-none">
+            Nothing matches “{searched.trim()}”.
+          </p>
+        )}
         <p className="dim small-text keys">↑ ↓ to move · Enter to open · Esc to close</p>
       </div>
     </div>

@@ -56,21 +56,23 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
     setRegistryError(null);
     setOpened(null);
     setOpening(true);
-    api.registryOpen(location).then(
-      (s) => {
+    api
+      .registryOpen(location)
+      .then((s) => {
         setOpened(`Opened ${s.data_dir}. Every screen now shows this registry${s.server_running ? `, served on ${s.listen}` : ""}.`);
         setLocation("");
         api.retention().then(setRetention, setError);
         onRestarted();
-      },
-      setRegistryError,
-    ).finally(() => setOpening(false));
+      }, setRegistryError)
+      .finally(() => setOpening(false));
   };
   const lifetimes = defaults?.lifetimes;
   const admin = useCan()("manage_settings");
   return (
     <section>
-      <header className="screen-header"><h1>Settings</h1></header>
+      <header className="screen-header">
+        <h1>Settings</h1>
+      </header>
       <div className="detail settings">
         <h2>Embedded server</h2>
         <p className="dim">The OAuth/OIDC endpoints this console serves on this machine. Apps and browsers use the issuer.</p>
@@ -85,49 +87,101 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
           </label>
         </div>
         <div className="actions">
-          {admin && <button className="primary" id="set-restart" onClick={restart}>Restart the server</button>}
+          {admin && (
+            <button className="primary" id="set-restart" onClick={restart}>
+              Restart the server
+            </button>
+          )}
           <span className="dim">now: {status?.server_running ? `serving on ${status.listen} as ${status.issuer}` : "stopped"}</span>
         </div>
-        {done && <p className="notice" id="set-done">{done}</p>}
+        {done && (
+          <p className="notice" id="set-done">
+            {done}
+          </p>
+        )}
         <ErrorBox error={error} />
         <h2>Profile</h2>
-        <p className="dim">The wire contract served. <strong>default</strong>: one issuer with the standard endpoint names. <strong>Banno</strong>: Banno's consumer and enterprise issuers under <code>/a/…</code> with Banno's endpoint names, so apps written for Banno run against this sandbox with only their base URL and credentials changed.</p>
+        <p className="dim">
+          The wire contract served. <strong>default</strong>: one issuer with the standard endpoint names. <strong>Banno</strong>: Banno's consumer and
+          enterprise issuers under <code>/a/…</code> with Banno's endpoint names, so apps written for Banno run against this sandbox with only their base URL
+          and credentials changed.
+        </p>
         {serving && (
           <div className="row" id="set-serving">
             <label className="field">
               <span className="label">Profile</span>
-              <select id="set-profile" value={serving.profile} onChange={(e) => setServing({ ...serving, profile: e.target.value as ServerSettings["profile"], sandbox_api: e.target.value === "banno" && serving.sandbox_api })}>
+              <select
+                id="set-profile"
+                value={serving.profile}
+                onChange={(e) =>
+                  setServing({
+                    ...serving,
+                    profile: e.target.value as ServerSettings["profile"],
+                    sandbox_api: e.target.value === "banno" && serving.sandbox_api,
+                  })
+                }
+              >
                 <option value="default">default</option>
                 <option value="banno">Banno</option>
               </select>
             </label>
             <label className="field">
               <span className="label">https</span>
-              <label className="inline"><input type="checkbox" id="set-tls" checked={serving.tls} disabled={status?.mode === "production"} onChange={(e) => setServing({ ...serving, tls: e.target.checked })} /> with the sandbox's own CA</label>
+              <label className="inline">
+                <input
+                  type="checkbox"
+                  id="set-tls"
+                  checked={serving.tls}
+                  disabled={status?.mode === "production"}
+                  onChange={(e) => setServing({ ...serving, tls: e.target.checked })}
+                />{" "}
+                with the sandbox's own CA
+              </label>
             </label>
             <label className="field">
               <span className="label">Sandbox consumer API</span>
-              <label className="inline"><input type="checkbox" id="set-sandbox-api" checked={serving.sandbox_api} disabled={serving.profile !== "banno" || status?.mode === "production"} onChange={(e) => setServing({ ...serving, sandbox_api: e.target.checked })} /> accounts, transactions, tasks</label>
+              <label className="inline">
+                <input
+                  type="checkbox"
+                  id="set-sandbox-api"
+                  checked={serving.sandbox_api}
+                  disabled={serving.profile !== "banno" || status?.mode === "production"}
+                  onChange={(e) => setServing({ ...serving, sandbox_api: e.target.checked })}
+                />{" "}
+                accounts, transactions, tasks
+              </label>
             </label>
           </div>
         )}
         <div className="actions">
-          {admin && <button id="set-serving-apply" onClick={applyServing} disabled={!serving}>Apply and restart</button>}
+          {admin && (
+            <button id="set-serving-apply" onClick={applyServing} disabled={!serving}>
+              Apply and restart
+            </button>
+          )}
         </div>
-        {servingDone && <p className="notice" id="set-serving-done">{servingDone}</p>}
+        {servingDone && (
+          <p className="notice" id="set-serving-done">
+            {servingDone}
+          </p>
+        )}
         <ErrorBox error={servingError} />
         {status && (
           <dl id="set-issuers">
             {status.issuers.map((i) => (
               <div key={i.kind} className="issuer-pair">
-                <dt>{status.issuers.length > 1 ? `${i.kind} issuer` : "issuer"}</dt><dd className="mono">{i.issuer}</dd>
-                <dt>discovery</dt><dd className="mono">{i.discovery}</dd>
+                <dt>{status.issuers.length > 1 ? `${i.kind} issuer` : "issuer"}</dt>
+                <dd className="mono">{i.issuer}</dd>
+                <dt>discovery</dt>
+                <dd className="mono">{i.discovery}</dd>
               </div>
             ))}
             {status.ca_file && (
               <>
                 <dt>trust the CA</dt>
-                <dd className="mono" id="set-ca">export NODE_EXTRA_CA_CERTS={status.ca_file}</dd>
+                <dd className="mono" id="set-ca">
+                  export NODE_EXTRA_CA_CERTS={status.ca_file}
+                </dd>
               </>
             )}
           </dl>
@@ -135,40 +189,87 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         <h2>Data</h2>
         <dl>
           <dt id="set-data-dir-label">{status?.data_dir.startsWith("postgres") ? "database" : "directory"}</dt>
-          <dd className="mono" id="set-data-dir">{status?.data_dir}</dd>
-          <dt>mode</dt><dd>{status?.mode}</dd>
-          <dt>ended chains kept</dt><dd>{retention ? humanSeconds(retention.chains_seconds) : "…"} <span className="dim">(authdesk retention --chains)</span></dd>
-          <dt>audit events kept</dt><dd>{retention ? humanSeconds(retention.audit_seconds) : "…"} <span className="dim">(authdesk retention --audit)</span></dd>
+          <dd className="mono" id="set-data-dir">
+            {status?.data_dir}
+          </dd>
+          <dt>mode</dt>
+          <dd>{status?.mode}</dd>
+          <dt>ended chains kept</dt>
+          <dd>
+            {retention ? humanSeconds(retention.chains_seconds) : "…"} <span className="dim">(authdesk retention --chains)</span>
+          </dd>
+          <dt>audit events kept</dt>
+          <dd>
+            {retention ? humanSeconds(retention.audit_seconds) : "…"} <span className="dim">(authdesk retention --audit)</span>
+          </dd>
         </dl>
-        <p className="dim">Open another registry: a data directory (its full path) or a PostgreSQL database that other desks and <code>authdesk serve</code> nodes share. The server moves onto it at the same address; the console opens it again next time.</p>
+        <p className="dim">
+          Open another registry: a data directory (its full path) or a PostgreSQL database that other desks and <code>authdesk serve</code> nodes share. The
+          server moves onto it at the same address; the console opens it again next time.
+        </p>
         <div className="row">
           <label className="field">
             <span className="label">Data directory or postgres://user@host/database</span>
-            <input id="set-registry" value={location} placeholder={status?.data_dir ?? ""} onChange={(e) => setLocation(e.target.value)} onKeyDown={(e) => { if (e.key === "Enter" && location.trim()) openRegistry(); }} />
+            <input
+              id="set-registry"
+              value={location}
+              placeholder={status?.data_dir ?? ""}
+              onChange={(e) => setLocation(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter" && location.trim()) openRegistry();
+              }}
+            />
           </label>
         </div>
         <div className="actions">
-          <button id="set-registry-open" onClick={openRegistry} disabled={opening || !location.trim()}>{opening ? "Opening…" : "Open"}</button>
+          <button id="set-registry-open" onClick={openRegistry} disabled={opening || !location.trim()}>
+            {opening ? "Opening…" : "Open"}
+          </button>
         </div>
-        {opened && <p className="notice" id="set-registry-done">{opened}</p>}
+        {opened && (
+          <p className="notice" id="set-registry-done">
+            {opened}
+          </p>
+        )}
         <ErrorBox error={registryError} />
         {admin && <ConsoleLock />}
         <h2>Default lifetimes</h2>
         <p className="dim">What an app gets unless its registration asks for less (the framework's maximum).</p>
         {lifetimes && (
           <dl id="set-lifetimes">
-            <dt>access token</dt><dd>{humanSeconds(lifetimes.access_token)}</dd>
-            <dt>ID token</dt><dd>{humanSeconds(lifetimes.id_token)}</dd>
-            <dt>refresh token</dt><dd>{humanSeconds(lifetimes.refresh_token)}</dd>
-            <dt>refresh chain</dt><dd>{humanSeconds(lifetimes.chain)}</dd>
-            <dt>authorization code</dt><dd>{humanSeconds(lifetimes.authorization_code)}</dd>
+            <dt>access token</dt>
+            <dd>{humanSeconds(lifetimes.access_token)}</dd>
+            <dt>ID token</dt>
+            <dd>{humanSeconds(lifetimes.id_token)}</dd>
+            <dt>refresh token</dt>
+            <dd>{humanSeconds(lifetimes.refresh_token)}</dd>
+            <dt>refresh chain</dt>
+            <dd>{humanSeconds(lifetimes.chain)}</dd>
+            <dt>authorization code</dt>
+            <dd>{humanSeconds(lifetimes.authorization_code)}</dd>
           </dl>
         )}
         <h2>Times</h2>
         <div className="checks" id="set-zone">
-          {([["local", "this computer's time zone"], ["UTC", "UTC"]] as const).map(([z, says]) => (
+          {(
+            [
+              ["local", "this computer's time zone"],
+              ["UTC", "UTC"],
+            ] as const
+          ).map(([z, says]) => (
             <label key={z} className="inline">
-              <input type="radio" name="zone" value={z} id={`zone-${z}`} checked={zone === z} onChange={() => { setZone(z); saveZone(z); }} /> {says}
+              <input
+                type="radio"
+                name="zone"
+                value={z}
+                id={`zone-${z}`}
+                checked={zone === z}
+                onChange={() => {
+                  setZone(z);
+                  saveZone(z);
+                }}
+              />{" "}
+              {says}
             </label>
           ))}
           <span className="dim">UTC shows on hover either way.</span>
@@ -177,7 +278,18 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
         <div className="checks" id="set-theme">
           {(["system", "light", "dark"] as const).map((t) => (
             <label key={t} className="inline">
-              <input type="radio" name="theme" value={t} id={`theme-${t}`} checked={theme === t} onChange={() => { setTheme(t); saveTheme(t); }} /> {t}
+              <input
+                type="radio"
+                name="theme"
+                value={t}
+                id={`theme-${t}`}
+                checked={theme === t}
+                onChange={() => {
+                  setTheme(t);
+                  saveTheme(t);
+                }}
+              />{" "}
+              {t}
             </label>
           ))}
         </div>

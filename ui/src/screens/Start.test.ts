@@ -3,8 +3,20 @@ import type { Overview } from "../bindings/Overview";
 import { startDone, startSteps } from "./Start";
 
 const empty: Overview = {
-  apps: 0, apps_disabled: 0, users: 0, active_grants: 0, refresh_tokens_ending_7d: 0, refresh_tokens_ending_30d: 0,
-  chains_ending_7d: 0, chains_ending_30d: 0, revocations: 0, reuse_detections: 0, failed_client_auths: 0, recent_since: 0, tokens_issued: false, now: 0,
+  apps: 0,
+  apps_disabled: 0,
+  users: 0,
+  active_grants: 0,
+  refresh_tokens_ending_7d: 0,
+  refresh_tokens_ending_30d: 0,
+  chains_ending_7d: 0,
+  chains_ending_30d: 0,
+  revocations: 0,
+  reuse_detections: 0,
+  failed_client_auths: 0,
+  recent_since: 0,
+  tokens_issued: false,
+  now: 0,
 };
 
 describe("the first-run page", () => {

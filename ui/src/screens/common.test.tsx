@@ -28,7 +28,15 @@ function open(production: boolean, props: Partial<Parameters<typeof ConfirmActio
   const onCancel = vi.fn();
   render(
     <DeskContext.Provider value={desk(production)}>
-      <ConfirmAction id="revoke" title="Revoke every grant of ada?" impact="This ends 2 grants." confirmLabel="Revoke" onConfirm={onConfirm} onCancel={onCancel} {...props} />
+      <ConfirmAction
+        id="revoke"
+        title="Revoke every grant of ada?"
+        impact="This ends 2 grants."
+        confirmLabel="Revoke"
+        onConfirm={onConfirm}
+        onCancel={onCancel}
+        {...props}
+      />
     </DeskContext.Provider>,
   );
   return { onConfirm, onCancel, confirm: screen.getByRole("button", { name: "Revoke" }) };

@@ -37,10 +37,13 @@ export function Copy({ text, id, onCopied }: { text: string; id?: string; onCopi
       id={id}
       className="small"
       onClick={() => {
-        navigator.clipboard?.writeText(text).then(() => {
-          setCopied(true);
-          onCopied?.();
-        }, () => setCopied(false));
+        navigator.clipboard?.writeText(text).then(
+          () => {
+            setCopied(true);
+            onCopied?.();
+          },
+          () => setCopied(false),
+        );
       }}
     >
       {copied ? "Copied" : "Copy"}
@@ -66,7 +69,27 @@ export function State({ state }: { state: string }) {
  *  (`impact`, null while it loads), a reason from the short list (required in production; the
  *  audit keeps it) and, for what ends many things at once, the name typed to confirm
  *  (`typeToConfirm`). It takes focus when it opens and Esc closes it. */
-export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCancel, typeToConfirm = null, children, danger = true }: { id: string; title: string; impact: ReactNode | null; confirmLabel: string; onConfirm: (reason: string) => void; onCancel: () => void; typeToConfirm?: string | null; children?: ReactNode; danger?: boolean }) {
+export function ConfirmAction({
+  id,
+  title,
+  impact,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  typeToConfirm = null,
+  children,
+  danger = true,
+}: {
+  id: string;
+  title: string;
+  impact: ReactNode | null;
+  confirmLabel: string;
+  onConfirm: (reason: string) => void;
+  onCancel: () => void;
+  typeToConfirm?: string | null;
+  children?: ReactNode;
+  danger?: boolean;
+}) {
   const desk = useContext(DeskContext);
   const required = desk?.production ?? false;
   const [choice, setChoice] = useState<ReasonChoice>("");
@@ -77,25 +100,52 @@ export function ConfirmAction({ id, title, impact, confirmLabel, onConfirm, onCa
   const reason = reasonText(choice, details);
   const ready = impact !== null && mayConfirm({ required, reason, typed, expected: typeToConfirm });
   return (
-    <div className="confirm-panel" id={id} role="dialog" aria-modal="true" aria-labelledby={`${id}-title`} onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); onCancel(); } }}>
+    <div
+      className="confirm-panel"
+      id={id}
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby={`${id}-title`}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+    >
       <strong id={`${id}-title`}>{title}</strong>
       <p id={`${id}-impact`}>{impact ?? "Looking at what this touches…"}</p>
       {children}
       <div className="reason-row">
         <select ref={first} id={`${id}-reason-choice`} aria-label="Reason" value={choice} onChange={(e) => setChoice(e.target.value as ReasonChoice)}>
           <option value="">{required ? "Reason (required)…" : "Reason…"}</option>
-          {REASONS.map((r) => <option key={r} value={r}>{r}</option>)}
+          {REASONS.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
         </select>
-        <input id={`${id}-reason`} className="reason" aria-label="Details" placeholder={choice === "other" ? "say why (kept in the audit log)" : "details (kept in the audit log)"} value={details} onChange={(e) => setDetails(e.target.value)} />
+        <input
+          id={`${id}-reason`}
+          className="reason"
+          aria-label="Details"
+          placeholder={choice === "other" ? "say why (kept in the audit log)" : "details (kept in the audit log)"}
+          value={details}
+          onChange={(e) => setDetails(e.target.value)}
+        />
       </div>
       {typeToConfirm && (
         <label className="type-to-confirm">
-          <span>Type <strong>{typeToConfirm}</strong> to confirm</span>
+          <span>
+            Type <strong>{typeToConfirm}</strong> to confirm
+          </span>
           <input id={`${id}-typed`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
         </label>
       )}
       <div className="actions">
-        <button className={danger ? "danger" : "primary"} id={`${id}-confirm`} disabled={!ready} onClick={() => onConfirm(reason)}>{confirmLabel}</button>
+        <button className={danger ? "danger" : "primary"} id={`${id}-confirm`} disabled={!ready} onClick={() => onConfirm(reason)}>
+          {confirmLabel}
+        </button>
         <button onClick={onCancel}>Cancel</button>
       </div>
     </div>
@@ -113,7 +163,11 @@ export function useNotify(): (message: string) => void {
 export function Toasts({ messages }: { messages: { id: number; text: string }[] }) {
   return (
     <div className="toasts" id="toasts" role="status" aria-live="polite">
-      {messages.map((m) => <div className="toast" key={m.id}>{m.text}</div>)}
+      {messages.map((m) => (
+        <div className="toast" key={m.id}>
+          {m.text}
+        </div>
+      ))}
     </div>
   );
 }

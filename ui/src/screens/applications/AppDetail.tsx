@@ -30,7 +30,25 @@ export function example(client: ClientView, at: IssuerInfo | undefined): string 
   return `curl -u ${client.client_id}:$CLIENT_SECRET -d grant_type=client_credentials ${at.token_endpoint}`;
 }
 
-export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, onDelete, onGrants }: { client: ClientView; issuers: IssuerInfo[]; now: string | null; onEdit: () => void; onToggle: (reason: string | null) => void; onRotate: (overlap: string | null, reason: string | null) => void; onDelete: (reason: string) => void; onGrants: () => void }) {
+export function AppDetail({
+  client,
+  issuers,
+  now,
+  onEdit,
+  onToggle,
+  onRotate,
+  onDelete,
+  onGrants,
+}: {
+  client: ClientView;
+  issuers: IssuerInfo[];
+  now: string | null;
+  onEdit: () => void;
+  onToggle: (reason: string | null) => void;
+  onRotate: (overlap: string | null, reason: string | null) => void;
+  onDelete: (reason: string) => void;
+  onGrants: () => void;
+}) {
   const can = useCan();
   const [asking, setAsking] = useState<"disable-app" | "delete-app" | null>(null);
   const [impact, setImpact] = useState<Impact | null>(null);
@@ -40,7 +58,9 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
   const ask = (what: "disable-app" | "delete-app") => {
     setImpact(null);
     setAsking(what);
-    api.grants.preview({ client_id: client.client_id, sub: null, grant_id: null, limit: 1, offset: 0 }).then(setImpact, () => setImpact({ grants: 0, refresh_tokens: 0, access_tokens: 0 }));
+    api.grants
+      .preview({ client_id: client.client_id, sub: null, grant_id: null, limit: 1, offset: 0 })
+      .then(setImpact, () => setImpact({ grants: 0, refresh_tokens: 0, access_tokens: 0 }));
   };
   const oldUntil = client.previous_secret_until;
   const oldWorks = oldUntil !== null && now !== null && Date.parse(oldUntil) > Date.parse(now);
@@ -48,44 +68,121 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
   const service = client.app_type === "service_account";
   return (
     <div className="detail" id="app-detail">
-      <h2>{client.name} {!client.enabled && <span className="state state-revoked">disabled</span>}</h2>
-      {client.trouble.map((line) => <p className="why" key={line} data-why="app">{line}</p>)}
+      <h2>
+        {client.name} {!client.enabled && <span className="state state-revoked">disabled</span>}
+      </h2>
+      {client.trouble.map((line) => (
+        <p className="why" key={line} data-why="app">
+          {line}
+        </p>
+      ))}
       <dl>
-        <dt>client_id</dt><dd className="mono">{client.client_id} <Copy text={client.client_id} /></dd>
-        <dt>type</dt><dd id="app-type">{service ? "service account" : "standard"}, {client.client_type}, {client.token_endpoint_auth_method}</dd>
-        {service && <><dt>acts as</dt><dd className="mono" id="app-associated-user">{client.associated_user}</dd></>}
-        {client.jwks_uri && <><dt>JWKS URI</dt><dd className="mono">{client.jwks_uri}</dd></>}
-        {!service && <><dt>redirect URIs</dt><dd className="mono">{client.redirect_uris.join("\n") || "—"}</dd></>}
-        {client.post_logout_redirect_uris.length > 0 && <><dt>after sign-out</dt><dd className="mono">{client.post_logout_redirect_uris.join("\n")}</dd></>}
-        <dt>scopes</dt><dd className="mono">{client.scopes.join(" ")}</dd>
-        {client.custom_claims.length > 0 && <><dt>restricted claims</dt><dd className="mono">{client.custom_claims.join("\n")}</dd></>}
-        <dt>grant types</dt><dd>{client.grant_types.join(", ")}</dd>
-        {!service && <><dt>ID tokens</dt><dd id="app-id-alg">{client.id_token_alg}</dd></>}
-        <dt>consent</dt><dd>{client.consent_required ? "required" : "not asked"}</dd>
-        <dt>introspection</dt><dd>{client.resource_server ? "other apps' tokens too (resource server)" : "its own tokens only"}</dd>
+        <dt>client_id</dt>
+        <dd className="mono">
+          {client.client_id} <Copy text={client.client_id} />
+        </dd>
+        <dt>type</dt>
+        <dd id="app-type">
+          {service ? "service account" : "standard"}, {client.client_type}, {client.token_endpoint_auth_method}
+        </dd>
+        {service && (
+          <>
+            <dt>acts as</dt>
+            <dd className="mono" id="app-associated-user">
+              {client.associated_user}
+            </dd>
+          </>
+        )}
+        {client.jwks_uri && (
+          <>
+            <dt>JWKS URI</dt>
+            <dd className="mono">{client.jwks_uri}</dd>
+          </>
+        )}
+        {!service && (
+          <>
+            <dt>redirect URIs</dt>
+            <dd className="mono">{client.redirect_uris.join("\n") || "—"}</dd>
+          </>
+        )}
+        {client.post_logout_redirect_uris.length > 0 && (
+          <>
+            <dt>after sign-out</dt>
+            <dd className="mono">{client.post_logout_redirect_uris.join("\n")}</dd>
+          </>
+        )}
+        <dt>scopes</dt>
+        <dd className="mono">{client.scopes.join(" ")}</dd>
+        {client.custom_claims.length > 0 && (
+          <>
+            <dt>restricted claims</dt>
+            <dd className="mono">{client.custom_claims.join("\n")}</dd>
+          </>
+        )}
+        <dt>grant types</dt>
+        <dd>{client.grant_types.join(", ")}</dd>
+        {!service && (
+          <>
+            <dt>ID tokens</dt>
+            <dd id="app-id-alg">{client.id_token_alg}</dd>
+          </>
+        )}
+        <dt>consent</dt>
+        <dd>{client.consent_required ? "required" : "not asked"}</dd>
+        <dt>introspection</dt>
+        <dd>{client.resource_server ? "other apps' tokens too (resource server)" : "its own tokens only"}</dd>
         {at.map((i) => (
           <div key={i.kind} className="issuer-pair">
-            <dt>{at.length > 1 ? `${i.kind} issuer` : "issuer"}</dt><dd className="mono">{i.issuer}</dd>
-            <dt>discovery</dt><dd className="mono" data-discovery={i.kind}>{i.discovery} <Copy text={i.discovery} /></dd>
+            <dt>{at.length > 1 ? `${i.kind} issuer` : "issuer"}</dt>
+            <dd className="mono">{i.issuer}</dd>
+            <dt>discovery</dt>
+            <dd className="mono" data-discovery={i.kind}>
+              {i.discovery} <Copy text={i.discovery} />
+            </dd>
           </div>
         ))}
         {oldWorks && (
           <>
             <dt>old secret</dt>
-            <dd id="app-old-secret">still works until {formatTime(oldUntil)} ({relative(oldUntil!, now!)}), then only the new one</dd>
+            <dd id="app-old-secret">
+              still works until {formatTime(oldUntil)} ({relative(oldUntil!, now!)}), then only the new one
+            </dd>
           </>
         )}
       </dl>
       <h3>Example</h3>
-      <pre className="example" id="app-example">{example(client, at[0])}</pre>
+      <pre className="example" id="app-example">
+        {example(client, at[0])}
+      </pre>
       <div className="actions">
-        {can("manage_apps") && <button onClick={onEdit} id="app-edit">Edit</button>}
-        <button onClick={onGrants} id="app-grants">Its grants</button>
-        {can("manage_apps") && client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && <button onClick={() => setRotating(true)} id="app-rotate">Rotate secret</button>}
-        {can("manage_apps") && (client.enabled
-          ? <button onClick={() => ask("disable-app")} id="app-toggle">Disable…</button>
-          : <button onClick={() => onToggle(null)} id="app-toggle" title="Undo the disable">Enable again</button>)}
-        {can("manage_apps") && <button className="danger" onClick={() => ask("delete-app")} id="app-delete">Delete…</button>}
+        {can("manage_apps") && (
+          <button onClick={onEdit} id="app-edit">
+            Edit
+          </button>
+        )}
+        <button onClick={onGrants} id="app-grants">
+          Its grants
+        </button>
+        {can("manage_apps") && client.token_endpoint_auth_method.startsWith("client_secret") && !rotating && (
+          <button onClick={() => setRotating(true)} id="app-rotate">
+            Rotate secret
+          </button>
+        )}
+        {can("manage_apps") &&
+          (client.enabled ? (
+            <button onClick={() => ask("disable-app")} id="app-toggle">
+              Disable…
+            </button>
+          ) : (
+            <button onClick={() => onToggle(null)} id="app-toggle" title="Undo the disable">
+              Enable again
+            </button>
+          ))}
+        {can("manage_apps") && (
+          <button className="danger" onClick={() => ask("delete-app")} id="app-delete">
+            Delete…
+          </button>
+        )}
       </div>
       {asking && (
         <ConfirmAction
@@ -106,7 +203,11 @@ export function AppDetail({ client, issuers, now, onEdit, onToggle, onRotate, on
         <ConfirmAction
           id="rotate"
           title={`A new secret for ${client.name}`}
-          impact={overlap === "" ? "The old secret stops working now: the app fails until it is redeployed with the new one." : "Time to redeploy the app with the new secret; after that only the new one works."}
+          impact={
+            overlap === ""
+              ? "The old secret stops working now: the app fails until it is redeployed with the new one."
+              : "Time to redeploy the app with the new secret; after that only the new one works."
+          }
           confirmLabel={overlap === "" ? "Cut off the old secret now" : "Rotate secret"}
           danger={overlap === ""}
           onCancel={() => setRotating(false)}

@@ -12,7 +12,21 @@ import { ALGS, GRANTS, METHODS, asServiceAccount, toDraft, type Form } from "./f
 
 /** Create or edit an application: a standard app or a service account, its ID-token
  *  algorithm, keys (PEM/JWKS or a JWKS URI), redirect and logout URIs, claims, lifetimes. */
-export function AppForm({ initial, defaults, profile, submitLabel, onSubmit, onCancel }: { initial: Form; defaults: ClientDefaults; profile: Profile; submitLabel: string; onSubmit: (d: ClientDraft) => Promise<void>; onCancel: () => void }) {
+export function AppForm({
+  initial,
+  defaults,
+  profile,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial: Form;
+  defaults: ClientDefaults;
+  profile: Profile;
+  submitLabel: string;
+  onSubmit: (d: ClientDraft) => Promise<void>;
+  onCancel: () => void;
+}) {
   const lt = defaults.lifetimes;
   const [f, setF] = useState<Form>(initial);
   const [fields, setFields] = useState<FieldMessages>({});
@@ -34,34 +48,77 @@ export function AppForm({ initial, defaults, profile, submitLabel, onSubmit, onC
   };
   const profileAlg = profile === "banno" ? "ES256" : "RS256";
   return (
-    <form className="client-form" id="client-form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+    <form
+      className="client-form"
+      id="client-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
       <ErrorBox error={error} />
-      <Field label="Name" errors={fields.name}><input id="f-name" value={f.name} onChange={(e) => set("name", e.target.value)} /></Field>
+      <Field label="Name" errors={fields.name}>
+        <input id="f-name" value={f.name} onChange={(e) => set("name", e.target.value)} />
+      </Field>
       <div className="row">
-        <Field label="Partner" errors={fields.partner_name}><input id="f-partner" value={f.partner} onChange={(e) => set("partner", e.target.value)} /></Field>
+        <Field label="Partner" errors={fields.partner_name}>
+          <input id="f-partner" value={f.partner} onChange={(e) => set("partner", e.target.value)} />
+        </Field>
         <Field label="Application type" errors={fields.app_type}>
-          <select id="f-app-type" value={f.appType} onChange={(e) => setF(e.target.value === "service_account" ? asServiceAccount(f) : { ...f, appType: "standard", method: "client_secret_basic", grants: ["authorization_code", "refresh_token"], consent: true, scopes: defaults.scopes.join(" ") })}>
+          <select
+            id="f-app-type"
+            value={f.appType}
+            onChange={(e) =>
+              setF(
+                e.target.value === "service_account"
+                  ? asServiceAccount(f)
+                  : {
+                      ...f,
+                      appType: "standard",
+                      method: "client_secret_basic",
+                      grants: ["authorization_code", "refresh_token"],
+                      consent: true,
+                      scopes: defaults.scopes.join(" "),
+                    },
+              )
+            }
+          >
             <option value="standard">standard (a person signs in)</option>
             <option value="service_account">service account (client credentials)</option>
           </select>
         </Field>
       </div>
       {service && (
-        <Field label="Associated user (user name)" errors={fields.associated_user} hint="Its access tokens carry this person as sub; deleting them ends the tokens.">
+        <Field
+          label="Associated user (user name)"
+          errors={fields.associated_user}
+          hint="Its access tokens carry this person as sub; deleting them ends the tokens."
+        >
           <input id="f-associated-user" value={f.associatedUser} onChange={(e) => set("associatedUser", e.target.value)} placeholder="integration-bot" />
         </Field>
       )}
       {!service && (
         <div className="row">
           <Field label="Client type" errors={fields.client_type}>
-            <select id="f-type" value={f.type} onChange={(e) => { const type = e.target.value as ClientType; setF({ ...f, type, method: type === "public" ? "none" : "client_secret_basic" }); }}>
+            <select
+              id="f-type"
+              value={f.type}
+              onChange={(e) => {
+                const type = e.target.value as ClientType;
+                setF({ ...f, type, method: type === "public" ? "none" : "client_secret_basic" });
+              }}
+            >
               <option value="confidential">confidential (has a secret or key)</option>
               <option value="public">public (mobile/SPA, PKCE)</option>
             </select>
           </Field>
           <Field label="Token endpoint auth method" errors={fields.auth_method}>
             <select id="f-method" value={f.method} onChange={(e) => set("method", e.target.value as AuthMethod)}>
-              {METHODS.map((m) => <option key={m} value={m}>{m}</option>)}
+              {METHODS.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
             </select>
           </Field>
         </div>
@@ -72,34 +129,68 @@ export function AppForm({ initial, defaults, profile, submitLabel, onSubmit, onC
             <textarea id="f-key" rows={3} value={f.publicKey} onChange={(e) => set("publicKey", e.target.value)} disabled={f.jwksUri.trim() !== ""} />
           </Field>
           <Field label="…or its JWKS URI" errors={fields.jwks_uri} hint="Fetched when needed, again at most once a minute for a new kid.">
-            <input id="f-jwks-uri" value={f.jwksUri} onChange={(e) => set("jwksUri", e.target.value)} placeholder="https://app.example.com/.well-known/jwks.json" disabled={f.publicKey.trim() !== ""} />
+            <input
+              id="f-jwks-uri"
+              value={f.jwksUri}
+              onChange={(e) => set("jwksUri", e.target.value)}
+              placeholder="https://app.example.com/.well-known/jwks.json"
+              disabled={f.publicKey.trim() !== ""}
+            />
           </Field>
         </div>
       )}
       {!service && (
         <>
           <Field label="Redirect URIs (one per line, exact match)" errors={fields.redirect_uris}>
-            <textarea id="f-redirects" rows={2} value={f.redirects} onChange={(e) => set("redirects", e.target.value)} placeholder="https://app.example.com/callback" />
+            <textarea
+              id="f-redirects"
+              rows={2}
+              value={f.redirects}
+              onChange={(e) => set("redirects", e.target.value)}
+              placeholder="https://app.example.com/callback"
+            />
           </Field>
           <Field label="After sign-out, back to (one per line, exact match)" errors={fields.post_logout_redirect_uris}>
-            <textarea id="f-logout-redirects" rows={1} value={f.logoutRedirects} onChange={(e) => set("logoutRedirects", e.target.value)} placeholder="https://app.example.com/signed-out" />
+            <textarea
+              id="f-logout-redirects"
+              rows={1}
+              value={f.logoutRedirects}
+              onChange={(e) => set("logoutRedirects", e.target.value)}
+              placeholder="https://app.example.com/signed-out"
+            />
           </Field>
         </>
       )}
       <div className="row">
-        <Field label="Allowed scopes (space separated)" errors={fields.scopes}><input id="f-scopes" value={f.scopes} onChange={(e) => set("scopes", e.target.value)} /></Field>
+        <Field label="Allowed scopes (space separated)" errors={fields.scopes}>
+          <input id="f-scopes" value={f.scopes} onChange={(e) => set("scopes", e.target.value)} />
+        </Field>
         {!service && (
           <Field label="ID token algorithm" errors={fields.id_token_alg}>
             <select id="f-id-alg" value={f.idTokenAlg} onChange={(e) => set("idTokenAlg", e.target.value as Alg | "")}>
               <option value="">profile default ({profileAlg})</option>
-              {ALGS.map((a) => <option key={a} value={a}>{a}</option>)}
+              {ALGS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
             </select>
           </Field>
         )}
       </div>
       {!service && (
-        <Field label="Restricted claims this app may request (one URI per line)" errors={fields.custom_claims} hint="Public claims (institution_id, …) need no entry; every custom claim must be asked for with the claims parameter.">
-          <textarea id="f-claims" rows={2} value={f.claims} onChange={(e) => set("claims", e.target.value)} placeholder="https://api.banno.com/consumer/claim/customer_identifier" />
+        <Field
+          label="Restricted claims this app may request (one URI per line)"
+          errors={fields.custom_claims}
+          hint="Public claims (institution_id, …) need no entry; every custom claim must be asked for with the claims parameter."
+        >
+          <textarea
+            id="f-claims"
+            rows={2}
+            value={f.claims}
+            onChange={(e) => set("claims", e.target.value)}
+            placeholder="https://api.banno.com/consumer/claim/customer_identifier"
+          />
         </Field>
       )}
       {!service && (
@@ -107,7 +198,13 @@ export function AppForm({ initial, defaults, profile, submitLabel, onSubmit, onC
           <div className="checks">
             {GRANTS.map((g) => (
               <label key={g}>
-                <input type="checkbox" id={`f-grant-${g}`} checked={f.grants.includes(g)} onChange={(e) => set("grants", e.target.checked ? [...f.grants, g] : f.grants.filter((x) => x !== g))} /> {g}
+                <input
+                  type="checkbox"
+                  id={`f-grant-${g}`}
+                  checked={f.grants.includes(g)}
+                  onChange={(e) => set("grants", e.target.checked ? [...f.grants, g] : f.grants.filter((x) => x !== g))}
+                />{" "}
+                {g}
               </label>
             ))}
           </div>
@@ -116,24 +213,43 @@ export function AppForm({ initial, defaults, profile, submitLabel, onSubmit, onC
       {!service && (
         <div className="row">
           <Field label="Consent">
-            <label className="inline"><input type="checkbox" id="f-consent" checked={f.consent} onChange={(e) => set("consent", e.target.checked)} /> ask the user to approve</label>
+            <label className="inline">
+              <input type="checkbox" id="f-consent" checked={f.consent} onChange={(e) => set("consent", e.target.checked)} /> ask the user to approve
+            </label>
           </Field>
           <Field label="Resource server" errors={fields.resource_server}>
-            <label className="inline"><input type="checkbox" id="f-resource-server" checked={f.resourceServer} onChange={(e) => set("resourceServer", e.target.checked)} /> may introspect other apps' access tokens</label>
+            <label className="inline">
+              <input type="checkbox" id="f-resource-server" checked={f.resourceServer} onChange={(e) => set("resourceServer", e.target.checked)} /> may
+              introspect other apps' access tokens
+            </label>
           </Field>
         </div>
       )}
       <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
         <div className="row">
-          <input id="f-access-lifetime" placeholder={`access token s (${lt.access_token})`} value={f.accessLifetime} onChange={(e) => set("accessLifetime", e.target.value)} />
+          <input
+            id="f-access-lifetime"
+            placeholder={`access token s (${lt.access_token})`}
+            value={f.accessLifetime}
+            onChange={(e) => set("accessLifetime", e.target.value)}
+          />
           <input id="f-id-lifetime" placeholder={`ID token s (${lt.id_token})`} value={f.idLifetime} onChange={(e) => set("idLifetime", e.target.value)} />
-          <input id="f-refresh-days" placeholder={`refresh token days (${lt.refresh_token / 86_400})`} value={f.refreshDays} onChange={(e) => set("refreshDays", e.target.value)} />
+          <input
+            id="f-refresh-days"
+            placeholder={`refresh token days (${lt.refresh_token / 86_400})`}
+            value={f.refreshDays}
+            onChange={(e) => set("refreshDays", e.target.value)}
+          />
           <input id="f-chain-days" placeholder={`chain days (${lt.chain / 86_400})`} value={f.chainDays} onChange={(e) => set("chainDays", e.target.value)} />
         </div>
       </Field>
       <div className="actions">
-        <button type="submit" className="primary" id="f-submit">{submitLabel}</button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary" id="f-submit">
+          {submitLabel}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </form>
   );

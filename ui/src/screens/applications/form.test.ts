@@ -11,13 +11,29 @@ const defaults: ClientDefaults = {
 };
 
 const issuers: IssuerInfo[] = [
-  { kind: "consumer", issuer: "https://bank/a/consumer/api/v0/oidc", discovery: "https://bank/a/consumer/api/v0/oidc/.well-known/openid-configuration", authorization_endpoint: "https://bank/a/consumer/api/v0/oidc/auth", token_endpoint: "https://bank/a/consumer/api/v0/oidc/token" },
-  { kind: "enterprise", issuer: "https://bank/a/oidc-provider/api/v0", discovery: "https://bank/a/oidc-provider/api/v0/.well-known/openid-configuration", authorization_endpoint: "https://bank/a/oidc-provider/api/v0/auth", token_endpoint: "https://bank/a/oidc-provider/api/v0/token" },
+  {
+    kind: "consumer",
+    issuer: "https://bank/a/consumer/api/v0/oidc",
+    discovery: "https://bank/a/consumer/api/v0/oidc/.well-known/openid-configuration",
+    authorization_endpoint: "https://bank/a/consumer/api/v0/oidc/auth",
+    token_endpoint: "https://bank/a/consumer/api/v0/oidc/token",
+  },
+  {
+    kind: "enterprise",
+    issuer: "https://bank/a/oidc-provider/api/v0",
+    discovery: "https://bank/a/oidc-provider/api/v0/.well-known/openid-configuration",
+    authorization_endpoint: "https://bank/a/oidc-provider/api/v0/auth",
+    token_endpoint: "https://bank/a/oidc-provider/api/v0/token",
+  },
 ];
 
 describe("the application form", () => {
   it("makes a service account a client-credentials app with its key and user", () => {
-    const f = { ...asServiceAccount({ ...emptyForm(defaults), name: "Sync", redirects: "https://x/cb" }), associatedUser: " bot ", jwksUri: "https://app/jwks" };
+    const f = {
+      ...asServiceAccount({ ...emptyForm(defaults), name: "Sync", redirects: "https://x/cb" }),
+      associatedUser: " bot ",
+      jwksUri: "https://app/jwks",
+    };
     const d = toDraft(f);
     expect(d.app_type).toBe("service_account");
     expect(d.auth_method).toBe("private_key_jwt");
@@ -40,11 +56,31 @@ describe("the application form", () => {
 
   it("edits an app as it is", () => {
     const view = {
-      client_id: "c1", name: "App", partner_name: null, client_type: "confidential", token_endpoint_auth_method: "client_secret_post",
-      redirect_uris: ["https://a/cb"], scopes: ["openid"], custom_claims: [], grant_types: ["authorization_code"], consent_required: false,
-      resource_server: false, enabled: true, has_public_key: false, public_key: null, lifetimes: defaults.lifetimes, secret_rotated_at: null,
-      previous_secret_until: null, app_type: "standard", associated_user: null, id_token_alg: "ES256", jwks_uri: null,
-      post_logout_redirect_uris: ["https://a/bye"], trouble: [], created_at: "", updated_at: "",
+      client_id: "c1",
+      name: "App",
+      partner_name: null,
+      client_type: "confidential",
+      token_endpoint_auth_method: "client_secret_post",
+      redirect_uris: ["https://a/cb"],
+      scopes: ["openid"],
+      custom_claims: [],
+      grant_types: ["authorization_code"],
+      consent_required: false,
+      resource_server: false,
+      enabled: true,
+      has_public_key: false,
+      public_key: null,
+      lifetimes: defaults.lifetimes,
+      secret_rotated_at: null,
+      previous_secret_until: null,
+      app_type: "standard",
+      associated_user: null,
+      id_token_alg: "ES256",
+      jwks_uri: null,
+      post_logout_redirect_uris: ["https://a/bye"],
+      trouble: [],
+      created_at: "",
+      updated_at: "",
     } as ClientView;
     const f = fromView(view, defaults);
     expect(f.idTokenAlg).toBe("ES256");
@@ -56,7 +92,13 @@ describe("the application form", () => {
 });
 
 describe("where an app is used", () => {
-  const standard = { client_id: "c1", app_type: "standard", grant_types: ["authorization_code"], redirect_uris: ["https://a/cb"], scopes: ["openid"] } as unknown as ClientView;
+  const standard = {
+    client_id: "c1",
+    app_type: "standard",
+    grant_types: ["authorization_code"],
+    redirect_uris: ["https://a/cb"],
+    scopes: ["openid"],
+  } as unknown as ClientView;
   const service = { ...standard, app_type: "service_account", grant_types: ["client_credentials"] } as ClientView;
   it("shows a service account the enterprise issuer, other apps every issuer", () => {
     expect(issuersFor(service, issuers).map((i) => i.kind)).toEqual(["enterprise"]);

@@ -66,7 +66,16 @@ export const emptyForm = (d: ClientDefaults): Form => ({
 
 /** What a service account is: client credentials with its key, as its user, no consent. */
 export function asServiceAccount(f: Form): Form {
-  return { ...f, appType: "service_account", type: "confidential", method: "private_key_jwt", grants: ["client_credentials"], consent: false, redirects: "", scopes: "openid" };
+  return {
+    ...f,
+    appType: "service_account",
+    type: "confidential",
+    method: "private_key_jwt",
+    grants: ["client_credentials"],
+    consent: false,
+    redirects: "",
+    scopes: "openid",
+  };
 }
 
 const num = (v: string, scale = 1): number | null => (v.trim() === "" ? null : Number(v) * scale);

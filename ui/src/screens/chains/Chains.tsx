@@ -8,13 +8,11 @@ import type { GrantSummary } from "../../bindings/GrantSummary";
 import type { Impact } from "../../bindings/Impact";
 import type { SearchHit } from "../../bindings/SearchHit";
 import { useCan } from "../../lib/desk";
-import { formatTime } from "../../lib/jwt";
-import { day, endingLabel, grantLabels } from "../../lib/names";
-import { stepList } from "../../lib/search";
+import { endingLabel, grantLabels } from "../../lib/names";
 import { loadFilters, saveFilters } from "../../lib/theme";
-import { grantBadge } from "../../lib/tree";
-import { ConfirmAction, ErrorBox, State, useNotify } from "../common";
+import { ConfirmAction, ErrorBox, useNotify } from "../common";
 import { Picker } from "../Picker";
+import { GrantList } from "./GrantList";
 import { GrantTree } from "./GrantTree";
 import { bulkImpactText, type Chosen, plural, sumImpacts } from "./bulk";
 
@@ -28,8 +26,24 @@ export type ChainQuery = { by: "user" | "app"; term: string } | { by: "ending"; 
 /** The support agent's list: grants of a person, of an app, or all; filtered by state and
  *  sorted; one opens its tree; several (or all of a person's or app's) are revoked after one
  *  preview, with a reason and, for all of them, the name typed to confirm. */
-export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial: ChainQuery | null; focus: string | null; onTimeline: (grantId: string) => void; onApp: (clientId: string) => void; onUser: (sub: string) => void }) {
-  const kept = loadFilters<{ chosen: Chosen | null; status: GrantStatus | ""; endingFirst: boolean }>(CHAINS_KEY, { chosen: null, status: "", endingFirst: false });
+export function Chains({
+  initial,
+  focus,
+  onTimeline,
+  onApp,
+  onUser,
+}: {
+  initial: ChainQuery | null;
+  focus: string | null;
+  onTimeline: (grantId: string) => void;
+  onApp: (clientId: string) => void;
+  onUser: (sub: string) => void;
+}) {
+  const kept = loadFilters<{ chosen: Chosen | null; status: GrantStatus | ""; endingFirst: boolean }>(CHAINS_KEY, {
+    chosen: null,
+    status: "",
+    endingFirst: false,
+  });
   const linked = initial?.by === "ending" ? null : initial;
   const [chosen, setChosen] = useState<Chosen | null>(linked ? { by: linked.by, id: linked.term, name: null } : initial ? null : kept.chosen);
   const [ending, setEnding] = useState<GrantEnding | null>(initial?.by === "ending" ? initial.ending : null);
@@ -118,6 +132,7 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
   const labels = grantLabels(grants);
   const live = grants.filter((g) => g.status === "active");
   const whose = chosen?.name ? (chosen.by === "user" ? ` of ${chosen.name}` : ` of ${chosen.name}`) : "";
+  const canSelect = can("revoke");
   const toggle = (id: string) => {
     const next = new Set(selected);
     if (!next.delete(id)) next.add(id);
@@ -132,22 +147,56 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
         {chosen && (
           <span className="chip" id="chain-chosen">
             {chosen.by === "user" ? "person" : "app"}: <strong>{chosen.name ?? "…"}</strong>
-            <button className="small" aria-label="Show every grant" onClick={() => { setChosen(null); setOffset(0); }}>×</button>
+            <button
+              className="small"
+              aria-label="Show every grant"
+              onClick={() => {
+                setChosen(null);
+                setOffset(0);
+              }}
+            >
+              ×
+            </button>
           </span>
         )}
         {ending && (
           <span className="chip" id="chain-ending">
             {endingLabel(ending)}
-            <button className="small" aria-label="Show every grant" onClick={() => { setEnding(null); setOffset(0); }}>×</button>
+            <button
+              className="small"
+              aria-label="Show every grant"
+              onClick={() => {
+                setEnding(null);
+                setOffset(0);
+              }}
+            >
+              ×
+            </button>
           </span>
         )}
-        <select id="chain-status" aria-label="State" value={status} onChange={(e) => { setStatus(e.target.value as GrantStatus | ""); setOffset(0); }}>
+        <select
+          id="chain-status"
+          aria-label="State"
+          value={status}
+          onChange={(e) => {
+            setStatus(e.target.value as GrantStatus | "");
+            setOffset(0);
+          }}
+        >
           <option value="">every state</option>
           <option value="active">active</option>
           <option value="revoked">revoked</option>
           <option value="chain_ended">chain ended</option>
         </select>
-        <select id="chain-sort" aria-label="Order" value={endingFirst ? "ending" : "newest"} onChange={(e) => { setEndingFirst(e.target.value === "ending"); setOffset(0); }}>
+        <select
+          id="chain-sort"
+          aria-label="Order"
+          value={endingFirst ? "ending" : "newest"}
+          onChange={(e) => {
+            setEndingFirst(e.target.value === "ending");
+            setOffset(0);
+          }}
+        >
           <option value="newest">newest first</option>
           <option value="ending">ending soonest first</option>
         </select>
@@ -166,47 +215,46 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
       )}
       <div className="split">
         <div>
-          <table className="list" id="grant-list" tabIndex={0} title="↑ ↓ move through the grants" onKeyDown={(e) => {
-            const next = stepList(e.key, grants, (g) => g.grant_id === detail?.grant_id);
-            if (!next) return;
-            e.preventDefault();
-            open(next.grant_id);
-          }}>
-            <thead><tr>{can("revoke") && <th aria-label="Select" />}<th>Grant</th><th>Chain ends</th><th>State</th></tr></thead>
-            <tbody>
-              {grants.map((g) => (
-                <tr key={g.grant_id} className={detail?.grant_id === g.grant_id ? "selected" : ""} onClick={() => open(g.grant_id)}>
-                  {can("revoke") && (
-                    <td onClick={(e) => e.stopPropagation()}>
-                      {g.status === "active" && <input type="checkbox" aria-label={`Select ${labels.get(g.grant_id)}`} checked={selected.has(g.grant_id)} onChange={() => toggle(g.grant_id)} />}
-                    </td>
-                  )}
-                  <td className="grant-name">{labels.get(g.grant_id)}</td>
-                  <td className="nowrap" title={formatTime(g.chain_ends_at)}>{day(g.chain_ends_at)}</td>
-                  <td><State state={grantBadge(g.status, g.why)} />{g.why && <div className="dim small-text why-short" title={g.why}>{g.why}</div>}</td>
-                </tr>
-              ))}
-              {grants.length === 0 && <tr><td colSpan={4} className="dim">No grants match.</td></tr>}
-            </tbody>
-          </table>
+          <GrantList grants={grants} labels={labels} openId={detail?.grant_id ?? null} selected={canSelect ? selected : null} onOpen={open} onToggle={toggle} />
           <div className="pager">
-            <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Previous</button>
+            <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              Previous
+            </button>
             <span className="dim">{grants.length ? `${offset + 1}–${offset + grants.length}` : ""}</span>
-            <button disabled={grants.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Next</button>
+            <button disabled={grants.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
+              Next
+            </button>
           </div>
           <div className="actions">
             {can("revoke") && selected.size > 0 && (
-              <button className="danger" id="revoke-selected" onClick={() => ask([...selected].map(one), `Revoke ${plural(selected.size, "selected grant")}?`, whose, null)}>
+              <button
+                className="danger"
+                id="revoke-selected"
+                onClick={() => ask([...selected].map(one), `Revoke ${plural(selected.size, "selected grant")}?`, whose, null)}
+              >
                 Revoke {plural(selected.size, "selected grant")}…
               </button>
             )}
             {can("revoke") && chosen && live.length > 0 && (
-              <button className="danger" id="revoke-all" onClick={() => ask([{ ...base(), limit: 1, offset: 0 }], `Revoke every grant of ${chosen.name ?? "this " + (chosen.by === "user" ? "person" : "app")}?`, whose, chosen.name)}>
+              <button
+                className="danger"
+                id="revoke-all"
+                onClick={() =>
+                  ask(
+                    [{ ...base(), limit: 1, offset: 0 }],
+                    `Revoke every grant of ${chosen.name ?? "this " + (chosen.by === "user" ? "person" : "app")}?`,
+                    whose,
+                    chosen.name,
+                  )
+                }
+              >
                 Revoke all of {chosen.name ?? (chosen.by === "user" ? "this person" : "this app")}'s grants…
               </button>
             )}
             {can("revoke") && chosen?.by === "user" && !signingOut && (
-              <button id="sign-out-everywhere" onClick={() => setSigningOut(true)}>Sign {chosen.name ?? "this person"} out everywhere…</button>
+              <button id="sign-out-everywhere" onClick={() => setSigningOut(true)}>
+                Sign {chosen.name ?? "this person"} out everywhere…
+              </button>
             )}
           </div>
           {signingOut && chosen && (
@@ -218,13 +266,28 @@ export function Chains({ initial, focus, onTimeline, onApp, onUser }: { initial:
               onCancel={() => setSigningOut(false)}
               onConfirm={(reason) => {
                 setSigningOut(false);
-                api.users.signOut(chosen.id, reason || null).then((n) => notify(`Signed ${chosen.name ?? "them"} out: ${plural(n, "session")} ended`), setError);
+                api.users
+                  .signOut(chosen.id, reason || null)
+                  .then((n) => notify(`Signed ${chosen.name ?? "them"} out: ${plural(n, "session")} ended`), setError);
               }}
             />
           )}
         </div>
         <div className="panel">
-          {detail ? <GrantTree detail={detail} label={labels.get(detail.grant_id)} onRevoke={() => ask([one(detail.grant_id)], `Revoke ${labels.get(detail.grant_id) ?? "this grant"}?`, detail.username ? ` of ${detail.username}` : "", null)} onTimeline={() => onTimeline(detail.grant_id)} onApp={() => onApp(detail.client_id)} onUser={() => onUser(detail.sub)} /> : <p className="dim">Select a grant to see its token tree.</p>}
+          {detail ? (
+            <GrantTree
+              detail={detail}
+              label={labels.get(detail.grant_id)}
+              onRevoke={() =>
+                ask([one(detail.grant_id)], `Revoke ${labels.get(detail.grant_id) ?? "this grant"}?`, detail.username ? ` of ${detail.username}` : "", null)
+              }
+              onTimeline={() => onTimeline(detail.grant_id)}
+              onApp={() => onApp(detail.client_id)}
+              onUser={() => onUser(detail.sub)}
+            />
+          ) : (
+            <p className="dim">Select a grant to see its token tree.</p>
+          )}
         </div>
       </div>
     </section>

@@ -11,7 +11,10 @@ export interface Chosen {
 export const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
 export function sumImpacts(impacts: Impact[]): Impact {
-  return impacts.reduce((a, b) => ({ grants: a.grants + b.grants, refresh_tokens: a.refresh_tokens + b.refresh_tokens, access_tokens: a.access_tokens + b.access_tokens }), { grants: 0, refresh_tokens: 0, access_tokens: 0 });
+  return impacts.reduce(
+    (a, b) => ({ grants: a.grants + b.grants, refresh_tokens: a.refresh_tokens + b.refresh_tokens, access_tokens: a.access_tokens + b.access_tokens }),
+    { grants: 0, refresh_tokens: 0, access_tokens: 0 },
+  );
 }
 
 export function bulkImpactText(i: Impact): string {

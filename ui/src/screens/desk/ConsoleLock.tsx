@@ -18,7 +18,10 @@ export function ConsoleLock() {
   return (
     <>
       <h2>Console</h2>
-      <p className="dim">On a production registry a console shows nothing until an operator signs in, and asks again after this long without a command (every desk on this registry).</p>
+      <p className="dim">
+        On a production registry a console shows nothing until an operator signs in, and asks again after this long without a command (every desk on this
+        registry).
+      </p>
       <div className="row">
         <label className="field">
           <span className="label">Lock after (minutes idle, 1–480)</span>
@@ -26,9 +29,15 @@ export function ConsoleLock() {
         </label>
       </div>
       <div className="actions">
-        <button id="set-idle-lock-save" onClick={save} disabled={!minutes}>Save</button>
+        <button id="set-idle-lock-save" onClick={save} disabled={!minutes}>
+          Save
+        </button>
       </div>
-      {saved && <p className="notice" id="set-idle-lock-done">{saved}</p>}
+      {saved && (
+        <p className="notice" id="set-idle-lock-done">
+          {saved}
+        </p>
+      )}
       <ErrorBox error={error} />
     </>
   );

@@ -26,11 +26,14 @@ export function SignIn({ desk, onSignedIn }: { desk: DeskView; onSignedIn: (d: D
       <form className="panel" onSubmit={submit}>
         <h1>Sign in to Authdesk</h1>
         <p className="dim">This is a production registry: every action is recorded under your name.</p>
-        {desk.locked && <p className="warn-note" id="sign-in-locked">{desk.locked[0].toUpperCase() + desk.locked.slice(1)}.</p>}
+        {desk.locked && (
+          <p className="warn-note" id="sign-in-locked">
+            {desk.locked[0].toUpperCase() + desk.locked.slice(1)}.
+          </p>
+        )}
         {!desk.has_operators && (
           <p className="notice" id="sign-in-first">
-            No operator exists yet. Create the first administrator on this computer:{" "}
-            <code>authdesk operators add NAME --role admin --password-stdin</code>
+            No operator exists yet. Create the first administrator on this computer: <code>authdesk operators add NAME --role admin --password-stdin</code>
           </p>
         )}
         <label htmlFor="sign-in-username">User name</label>
@@ -41,7 +44,9 @@ export function SignIn({ desk, onSignedIn }: { desk: DeskView; onSignedIn: (d: D
         <button className="primary" id="sign-in-go" type="submit" disabled={busy || !username || !password}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
-        <p className="dim small-text">Desk: {desk.desk} · locks after {desk.idle_lock_minutes} minutes idle</p>
+        <p className="dim small-text">
+          Desk: {desk.desk} · locks after {desk.idle_lock_minutes} minutes idle
+        </p>
       </form>
     </div>
   );

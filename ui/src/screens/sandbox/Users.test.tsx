@@ -6,7 +6,12 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { UserView } from "../../bindings/UserView";
 
-const person = (i: number): UserView => ({ sub: `s-${i}`, username: `p${String(i).padStart(3, "0")}`, claims: { name: `Person ${i}` }, created_at: "2026-12-06T00:00:00Z" });
+const person = (i: number): UserView => ({
+  sub: `s-${i}`,
+  username: `p${String(i).padStart(3, "0")}`,
+  claims: { name: `Person ${i}` },
+  created_at: "2026-12-06T00:00:00Z",
+});
 const people = Array.from({ length: 60 }, (_, i) => person(i));
 const list = vi.fn(async (term: string, limit: number, offset: number) => people.filter((p) => p.username.startsWith(term)).slice(offset, offset + limit));
 const create = vi.fn(async (username: string) => person(Number(username.length)));
