@@ -49,25 +49,67 @@ pub struct AuditFilter<'a> {
     pub text: Option<&'a str>,
 }
 
-/// The `WHERE` clause of [`AuditFilter`], over parameters ?1–?6 (see [`bind_filter`]).
-const FILTER: &str = "(?1 IS NULL OR instr(lower(actor), lower(?1)) > 0)
-    AND (?2 IS NULL OR action = ?2)
-    AND (?3 IS NULL OR target = ?3)
-    AND (?4 IS NULL OR at >= ?4)
-    AND (?5 IS NULL OR at < ?5)
-    AND (?6 IS NULL OR instr(lower(actor || ' ' || action || ' ' || target || ' ' || detail), lower(?6)) > 0)";
+/// A value a filter binds.
+enum Bound<'a> {
+    Text(&'a str),
+    Int(i64),
+}
 
-/// Binds a filter's values to `FILTER`'s parameters (a macro: the query's type differs by
-/// database).
-macro_rules! bind_filter {
-    ($q:expr, $f:expr) => {
-        $q.bind($f.actor.filter(|s| !s.is_empty()))
-            .bind($f.action)
-            .bind($f.target.filter(|s| !s.is_empty()))
-            .bind($f.from)
-            .bind($f.to)
-            .bind($f.text.filter(|s| !s.is_empty()))
-    };
+impl<'a> AuditFilter<'a> {
+    /// The `WHERE` clause of the conditions given, and their values in order from `?first`.
+    /// Only what is given is written out, so the planner can take the index on `action`,
+    /// `target` or `at` (an `x IS NULL OR …` for every field would hide them).
+    fn clause(&self, first: usize) -> (String, Vec<Bound<'a>>) {
+        let mut binds = Vec::new();
+        let mut parts = Vec::new();
+        let mut next = |b: Bound<'a>| {
+            binds.push(b);
+            format!("?{}", first + binds.len() - 1)
+        };
+        let given = |s: Option<&'a str>| s.filter(|v| !v.is_empty());
+        if let Some(a) = given(self.actor) {
+            parts.push(format!(
+                "instr(lower(actor), lower({})) > 0",
+                next(Bound::Text(a))
+            ));
+        }
+        if let Some(a) = given(self.action) {
+            parts.push(format!("action = {}", next(Bound::Text(a))));
+        }
+        if let Some(t) = given(self.target) {
+            parts.push(format!("target = {}", next(Bound::Text(t))));
+        }
+        if let Some(f) = self.from {
+            parts.push(format!("at >= {}", next(Bound::Int(f))));
+        }
+        if let Some(t) = self.to {
+            parts.push(format!("at < {}", next(Bound::Int(t))));
+        }
+        if let Some(t) = given(self.text) {
+            let p = next(Bound::Text(t));
+            parts.push(format!(
+                "instr(lower(actor || ' ' || action || ' ' || target || ' ' || detail), lower({p})) > 0"
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("1 = 1".into());
+        }
+        (parts.join(" AND "), binds)
+    }
+}
+
+/// Binds a filter's values (a macro: the query's type differs by database).
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bound::Text(s) => q.bind(*s),
+                Bound::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
 }
 
 /// The newest events matching `filter`, older than event `before` when given (the last id of
@@ -78,26 +120,33 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
+    let (clause, binds) = filter.clause(3);
     let sql = format!(
         "SELECT id, at, actor, action, target, detail, recorded_at FROM audit
-         WHERE {FILTER} AND (?7 IS NULL OR id < ?7) ORDER BY id DESC LIMIT ?8"
+         WHERE {clause} AND id < ?1 ORDER BY id DESC LIMIT ?2"
     );
-    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_filter!(
-        sqlx::query_as(sql),
-        filter
+    Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
+        sqlx::query_as(sql)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit),
+        &binds
     )
-    .bind(before)
-    .bind(limit)
     .fetch_all(&mut *db)
     .await)?)
 }
 
-/// How many events match `filter`.
+/// Counting stops here: past it the viewer says "more than 10,000" (an exact count of a
+/// million events would cost a scan of them all on every page).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many events match `filter`, up to [`COUNT_CAP`] + 1 (more than the cap: "more than").
 pub async fn count(conn: &mut Conn, filter: &AuditFilter<'_>) -> Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM audit WHERE {FILTER}");
-    let (n,): (i64,) = crate::on!(&mut *conn, &sql, |db, sql| bind_filter!(
-        sqlx::query_as(sql),
-        filter
+    let (clause, binds) = filter.clause(2);
+    let sql =
+        format!("SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE {clause} LIMIT ?1) AS matching");
+    let (n,): (i64,) = crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
+        sqlx::query_as(sql).bind(COUNT_CAP + 1),
+        &binds
     )
     .fetch_one(&mut *db)
     .await)?;

@@ -6,9 +6,13 @@ import type { AuditEntry } from "./AuditEntry";
  */
 export type AuditPage = { rows: Array<AuditEntry>, 
 /**
- * Events matching the query in all.
+ * Events matching the query in all, counted up to 10,000 (`audit::COUNT_CAP`).
  */
 total: number, 
+/**
+ * More than `total` match: counting stopped at the cap.
+ */
+more: boolean, 
 /**
  * The `before` that gives the next page, if there is one.
  */

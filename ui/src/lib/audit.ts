@@ -87,9 +87,10 @@ export function dayOk(day: string): boolean {
 }
 
 /** "1 event", "1,200 events"; with filters set, "1 event matches", "3 events match". */
-export function countText(total: number, withFilters: boolean): string {
-  const n = `${total.toLocaleString("en")} event${total === 1 ? "" : "s"}`;
-  return withFilters ? `${n} ${total === 1 ? "matches" : "match"}` : n;
+export function countText(total: number, withFilters: boolean, more = false): string {
+  // Past the store's cap the count stopped: "more than 10,000 events".
+  const n = `${more ? "more than " : ""}${total.toLocaleString("en")} event${total === 1 && !more ? "" : "s"}`;
+  return withFilters ? `${n} ${total === 1 && !more ? "matches" : "match"}` : n;
 }
 
 /** The object an event is about, when the console can open it. */

@@ -200,6 +200,9 @@ describe("audit viewer", () => {
     expect(countText(1, true)).toBe("1 event matches");
     expect(countText(1200, true)).toBe("1,200 events match");
     expect(countText(0, false)).toBe("0 events");
+    // Past the store's cap the count stopped.
+    expect(countText(10_000, true, true)).toBe("more than 10,000 events match");
+    expect(countText(10_000, false, true)).toBe("more than 10,000 events");
   });
   it("indents a JSON detail and keeps anything else as it is", () => {
     expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');

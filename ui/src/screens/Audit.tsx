@@ -25,6 +25,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
   const [rows, setRows] = useState<AuditEntry[]>([]);
   const zone = loadZone();
   const [total, setTotal] = useState<number | null>(null);
+  const [moreThan, setMoreThan] = useState(false);
   const [next, setNext] = useState<number | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -52,6 +53,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
         if (stale) return;
         setRows(page.rows);
         setTotal(page.total);
+        setMoreThan(page.more);
         setNext(page.next);
         setError(null);
         setBusy(false);
@@ -81,7 +83,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
       <header className="screen-header">
         <h1>Audit</h1>
         <span className="dim" id="audit-count">
-          {total === null ? "loading…" : countText(total, filtered(applied))}
+          {total === null ? "loading…" : countText(total, filtered(applied), moreThan)}
         </span>
         <span className="spacer" />
         {can("export_audit") && (
@@ -177,7 +179,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
       {next !== null && (
         <p>
           <button id="audit-more" onClick={more}>
-            Load more ({(total ?? 0) - rows.length} older)
+            {moreThan ? "Load more" : `Load more (${(total ?? 0) - rows.length} older)`}
           </button>
         </p>
       )}

@@ -240,7 +240,8 @@ impl Authdesk {
         let filter = query.filter();
         let mut conn = self.store().read().await?;
         let rows = audit::list(&mut conn, &filter, before, limit).await?;
-        let total = audit::count(&mut conn, &filter).await?;
+        let counted = audit::count(&mut conn, &filter).await?;
+        let (total, more) = (counted.min(audit::COUNT_CAP), counted > audit::COUNT_CAP);
         let next = if rows.len() as i64 == limit {
             rows.last().map(|r| r.id)
         } else {
@@ -260,7 +261,12 @@ impl Authdesk {
                 }
             })
             .collect();
-        Ok(AuditPage { rows, total, next })
+        Ok(AuditPage {
+            rows,
+            total,
+            more,
+            next,
+        })
     }
 
     /// Writes every event matching `query`, newest first, to `out` as CSV or JSON (see
@@ -350,9 +356,11 @@ impl std::ops::Deref for AuditEntry {
 #[ts(export)]
 pub struct AuditPage {
     pub rows: Vec<AuditEntry>,
-    /// Events matching the query in all.
+    /// Events matching the query in all, counted up to 10,000 (`audit::COUNT_CAP`).
     #[ts(type = "number")]
     pub total: i64,
+    /// More than `total` match: counting stopped at the cap.
+    pub more: bool,
     /// The `before` that gives the next page, if there is one.
     #[ts(type = "number | null")]
     pub next: Option<i64>,

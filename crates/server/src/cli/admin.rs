@@ -312,10 +312,10 @@ pub(super) async fn audit_list(
     let page = app.audit_list(&query, None, limit).await?;
     print(
         j,
-        &json!({"events": page.rows, "total": page.total}),
+        &json!({"events": page.rows, "total": page.total, "more": page.more}),
         || {
             let rows: Vec<_> = page.rows.iter().map(|e| e.row.clone()).collect();
-            output::audit(&rows, page.total)
+            output::audit(&rows, page.total, page.more)
         },
     );
     Ok(())

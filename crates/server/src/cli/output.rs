@@ -358,7 +358,8 @@ pub(super) fn pruned(r: &PruneReport) -> String {
 }
 
 /// A page of the audit, and how many events match in all when that is more.
-pub(super) fn audit(rows: &[AuditRow], total: i64) -> String {
+/// The events shown, and how many match in all (`more`: more than `total`).
+pub(super) fn audit(rows: &[AuditRow], total: i64, more: bool) -> String {
     let shown = table(
         &["WHEN", "ACTOR", "ACTION", "TARGET"],
         rows.iter()
@@ -372,10 +373,11 @@ pub(super) fn audit(rows: &[AuditRow], total: i64) -> String {
             })
             .collect(),
     );
-    if total > rows.len() as i64 {
+    if more || total > rows.len() as i64 {
         format!(
-            "{shown}\n{} of {total} events; --limit shows more, --export csv|json writes them all",
-            rows.len()
+            "{shown}\n{} of {}{total} events; --limit shows more, --export csv|json writes them all",
+            rows.len(),
+            if more { "more than " } else { "" }
         )
     } else {
         shown
@@ -509,7 +511,7 @@ mod tests {
             detail: "{}".into(),
             recorded_at: None,
         };
-        let text = audit(&[row(forged), row("ada")], 2);
+        let text = audit(&[row(forged), row("ada")], 2, false);
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(!text.contains(['\u{1b}', '\u{7}']), "{text}");
         let line = text.lines().nth(1).unwrap();
