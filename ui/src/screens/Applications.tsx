@@ -77,7 +77,7 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
       </header>
       <ErrorBox error={error} />
       {secret && <SecretOnce created={secret} onDone={() => setSecret(null)} />}
-      <div className="split">
+      <div className="split apps">
         <table
           className="list"
           id="app-list"
@@ -93,11 +93,11 @@ export function Applications({ status, focus, onGrants }: { status: ConsoleStatu
         >
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Partner</th>
-              <th className="num">Live grants</th>
-              <th>Last grant</th>
-              <th>State</th>
+              <th className="col-name">Name</th>
+              <th className="col-partner">Partner</th>
+              <th className="num col-grants">Live grants</th>
+              <th className="col-last">Last grant</th>
+              <th className="col-state">State</th>
             </tr>
           </thead>
           <tbody>
