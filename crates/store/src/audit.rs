@@ -120,11 +120,7 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
-    let (clause, binds) = filter.clause(3);
-    let sql = format!(
-        "SELECT id, at, actor, action, target, detail, recorded_at FROM audit
-         WHERE {clause} AND id < ?1 ORDER BY id DESC LIMIT ?2"
-    );
+    let (sql, binds) = list_sql(filter);
     Ok(crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
         sqlx::query_as(sql)
             .bind(before.unwrap_or(i64::MAX))
@@ -133,6 +129,30 @@ pub async fn list(
     )
     .fetch_all(&mut *db)
     .await)?)
+}
+
+/// The page's query and its filter's values (after `?1` before and `?2` limit).
+fn list_sql<'a>(filter: &AuditFilter<'a>) -> (String, Vec<Bound<'a>>) {
+    let (clause, binds) = filter.clause(3);
+    let sql = format!(
+        "SELECT id, at, actor, action, target, detail, recorded_at FROM audit
+         WHERE {clause} AND id < ?1 ORDER BY id DESC LIMIT ?2"
+    );
+    (sql, binds)
+}
+
+/// SQLite's plan for a page of [`list`] (the scale test: a filter on the action or the target
+/// reads its index, newest first, without sorting).
+pub async fn explain_list(conn: &mut Conn, filter: &AuditFilter<'_>) -> Result<String> {
+    let (sql, binds) = list_sql(filter);
+    let sql = format!("EXPLAIN QUERY PLAN {sql}");
+    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
+        sqlx::query_as(sql).bind(i64::MAX).bind(50_i64),
+        &binds
+    )
+    .fetch_all(&mut *db)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
 }
 
 /// Counting stops here: past it the viewer says "more than 10,000" (an exact count of a

@@ -448,20 +448,38 @@ pub async fn start_chain(conn: &mut Conn, id: &str, started_at: i64, ends_at: i6
     Ok(())
 }
 
-/// Per-day counts of refresh tokens and chains reaching their effective end in [from, to).
-/// A token's end mirrors `authdesk_core::status::effective_expiry`; `tests/status_sql.rs` holds
-/// the two together.
-pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
-    // Live grants first (a scan of grants), then each one's live tokens from
-    // `refresh_tokens_live` without touching the tokens' rows: a CROSS JOIN keeps SQLite in
-    // that order (PostgreSQL plans it as it likes). Chains by `grants_chain_end`. Two queries
-    // grouped by day each, merged here: cheaper than one union grouped together.
-    let tokens_sql = format!(
+/// The histogram's tokens per day: live grants, then their live tokens.
+fn histogram_tokens_sql() -> String {
+    format!(
         "SELECT (ends - ?1) / 86400 AS day, COUNT(*) FROM (
             SELECT {TOKEN_ENDS} AS ends FROM grants g CROSS JOIN refresh_tokens r
             WHERE r.grant_id = g.id AND r.consumed_at IS NULL AND g.revoked_at IS NULL) AS t
          WHERE ends >= ?1 AND ends < ?2 GROUP BY day"
-    );
+    )
+}
+
+/// SQLite's plan for the histogram's tokens (the scale test: grants scanned once, their live
+/// tokens taken by `refresh_tokens_live`).
+pub async fn explain_histogram(conn: &mut Conn) -> Result<String> {
+    let sql = format!("EXPLAIN QUERY PLAN {}", histogram_tokens_sql());
+    let rows: Vec<(i64, i64, i64, String)> =
+        crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
+            .bind(0_i64)
+            .bind(1_i64)
+            .fetch_all(&mut *db)
+            .await)?;
+    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
+}
+
+/// Per-day counts of refresh tokens and chains reaching their effective end in [from, to).
+/// A token's end mirrors `authdesk_core::status::effective_expiry`; `tests/status_sql.rs` holds
+/// the two together.
+pub async fn expiry_histogram(conn: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
+    // Live grants first (a scan of grants), then each one's live tokens by
+    // `refresh_tokens_live`: a CROSS JOIN keeps SQLite in that order (PostgreSQL plans it as
+    // it likes). Chains by `grants_chain_end`. Two queries grouped by day each, merged here:
+    // cheaper than one union grouped together.
+    let tokens_sql = histogram_tokens_sql();
     let tokens: Vec<(i64, i64)> = crate::on!(&mut *conn, &tokens_sql, |db, sql| {
         sqlx::query_as(sql)
             .bind(from)
