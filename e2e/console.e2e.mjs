@@ -753,6 +753,17 @@ test("production: an admin signs in and adds an operator and an app; support rev
   assert.equal(await (await $("#revoke-grant")).isExisting(), false);
   await shot("23-auditor");
   await signOut();
+  // The production screens in the dark theme (drawn, not saved: the next run starts as always).
+  const theme = (t) => browser.execute((x) => (document.documentElement.dataset.theme = x), t);
+  await theme("dark");
+  await shot("dark-20-sign-in");
+  await signIn("alice", ALICE);
+  await browser.waitUntil(async () => /Alice Admin \(admin\)/.test(await text("#status-operator")), { timeout: 20_000, timeoutMsg: "alice is signed in again" });
+  await click("#nav-operators");
+  await browser.waitUntil(async () => /Sam Ortiz/.test(await text("#operator-list")), { timeout: 20_000, timeoutMsg: "the operators are listed" });
+  await shot("dark-21-operators");
+  await signOut();
+  await theme("light");
 });
 
 test("the window may call the console's commands and nothing of Tauri's core", async () => {
