@@ -5,7 +5,7 @@ use authdesk_core::client::{ClientDefaults, ClientDraft};
 use authdesk_core::clock::{Clock, SystemClock, parse_duration};
 use authdesk_core::roles::{Power, Role};
 use authdesk_server::api::audit::{
-    AuditAction, AuditActionLabel, AuditPage, AuditQuery, ExportFormat,
+    AuditAction, AuditActionLabel, AuditCursor, AuditPage, AuditQuery, ExportFormat,
 };
 use authdesk_server::api::clients::{AppListed, ClientCreated, ClientView};
 use authdesk_server::api::console::{ConsoleStatus, GrantQuery, ServerSettings, UiError};
@@ -297,11 +297,13 @@ async fn keys_jwks(c: S<'_>) -> R<Value> {
     Ok(c.app().jwks())
 }
 
-/// One page of the audit matching `query`, newest first, older than event `before`.
+/// One page of the audit matching `query`, newest first, below `cursor` (none: the newest).
 #[tauri::command]
-async fn audit_list(c: S<'_>, query: AuditQuery, before: Option<i64>) -> R<AuditPage> {
+async fn audit_list(c: S<'_>, query: AuditQuery, cursor: Option<AuditCursor>) -> R<AuditPage> {
     c.actor().await?;
-    Ok(c.app().audit_list(&query, before, 100).await?)
+    Ok(c.app()
+        .audit_list(&query, cursor.unwrap_or_default(), 100)
+        .await?)
 }
 
 /// Writes every event matching `query` to a file in the export folder (`AUTHDESK_EXPORT_DIR`,

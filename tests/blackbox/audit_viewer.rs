@@ -45,7 +45,11 @@ async fn counting_stops_past_ten_thousand_and_says_more() {
     let t = spawn_app().await;
     let t0 = t.app.now().timestamp();
     seed(&t, 10_050, t0).await;
-    let page = t.app.audit_list(&query(), None, 50).await.unwrap();
+    let page = t
+        .app
+        .audit_list(&query(), Default::default(), 50)
+        .await
+        .unwrap();
     assert_eq!((page.total, page.more), (10_000, true));
     assert_eq!(page.rows.len(), 50);
     let one_target = t
@@ -55,7 +59,7 @@ async fn counting_stops_past_ten_thousand_and_says_more() {
                 target: Some("grant-3".into()),
                 ..query()
             },
-            None,
+            Default::default(),
             50,
         )
         .await
@@ -71,13 +75,13 @@ async fn filters_and_paging_are_done_by_the_store_with_no_cap() {
 
     // Every page in turn: 1,200 events in pages of 500, newest first, none twice.
     let mut seen = Vec::new();
-    let mut before = None;
+    let mut cursor = Default::default();
     loop {
-        let page = t.app.audit_list(&query(), before, 500).await.unwrap();
+        let page = t.app.audit_list(&query(), cursor, 500).await.unwrap();
         assert_eq!(page.total, 1200);
         seen.extend(page.rows.iter().map(|r| r.id));
         match page.next {
-            Some(n) => before = Some(n),
+            Some(n) => cursor = n,
             None => break,
         }
     }
@@ -89,7 +93,12 @@ async fn filters_and_paging_are_done_by_the_store_with_no_cap() {
 
     let count = |q: AuditQuery| {
         let app = t.app.clone();
-        async move { app.audit_list(&q, None, 1000).await.unwrap().total }
+        async move {
+            app.audit_list(&q, Default::default(), 1000)
+                .await
+                .unwrap()
+                .total
+        }
     };
     // A part of the actor, any case.
     assert_eq!(
@@ -164,6 +173,81 @@ async fn filters_and_paging_are_done_by_the_store_with_no_cap() {
     );
 }
 
+/// A text search cannot skip events, so a page reads at most `audit::SCAN_WINDOW` of them and
+/// says how far back it read; the next window is one more page, the CLI's list and the export
+/// go on to the oldest; an actor's part reads its index over the whole audit.
+#[tokio::test]
+async fn a_text_search_reads_one_window_per_page_and_goes_on_older() {
+    let t = spawn_app().await;
+    let t0 = t.app.now().timestamp();
+    let n = audit::SCAN_WINDOW as usize + 5_000;
+    seed(&t, n, t0).await;
+    // "case 7\"" is in the 8th event, older than the newest window.
+    let q = AuditQuery {
+        text: Some("case 7\"".into()),
+        ..query()
+    };
+    let first = t.app.audit_list(&q, Default::default(), 50).await.unwrap();
+    assert_eq!((first.rows.len(), first.total), (0, 0));
+    let window = first.searched.expect("a text search names its window");
+    assert_eq!(window.floor, n as i64 + 1 - audit::SCAN_WINDOW);
+    assert_eq!(window.back_to, Some(t0 + n as i64 - audit::SCAN_WINDOW));
+    assert!(window.older);
+    let next = first.next.expect("older events to search");
+    assert_eq!(next.floor, None, "the next page opens a new window");
+    let second = t.app.audit_list(&q, next, 50).await.unwrap();
+    assert_eq!(second.rows.len(), 1);
+    assert_eq!(second.rows[0].detail, r#"{"n":7,"reason":"case 7"}"#);
+    assert!(!second.searched.unwrap().older);
+    assert_eq!(second.next, None);
+
+    // The CLI's list goes on window after window; so does the export.
+    let newest = t.app.audit_newest(&q, 10).await.unwrap();
+    assert_eq!(
+        (newest.rows.len(), newest.total, newest.more),
+        (1, 1, false)
+    );
+    let mut json = Vec::new();
+    t.app
+        .audit_export(&q, ExportFormat::Json, &mut json, &actor())
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    // Within a window, pages keep its floor so its count and its pages agree: "case 2999"
+    // matches 2999 and 29990–29999 (11 events, all in the newest window).
+    let q = AuditQuery {
+        text: Some("case 2999".into()),
+        ..query()
+    };
+    let first = t.app.audit_list(&q, Default::default(), 5).await.unwrap();
+    assert_eq!((first.rows.len(), first.total), (5, 10));
+    let next = first.next.unwrap();
+    assert_eq!(next.floor, Some(first.searched.unwrap().floor));
+    let rest = t.app.audit_list(&q, next, 50).await.unwrap();
+    assert_eq!(rest.rows.len(), 5, "the rest of the window");
+    let older = t.app.audit_list(&q, rest.next.unwrap(), 50).await.unwrap();
+    assert_eq!((older.rows.len(), older.total), (1, 1), "case 2999 itself");
+
+    // An actor's part names few actors: their index, the whole audit, no window.
+    let by_actor = t
+        .app
+        .audit_list(
+            &AuditQuery {
+                actor: Some("ALICE".into()),
+                ..query()
+            },
+            Default::default(),
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!((by_actor.total, by_actor.more), (10_000, true));
+    assert!(by_actor.searched.is_none());
+    assert!(by_actor.rows.iter().all(|r| r.actor == "console:alice"));
+}
+
 #[tokio::test]
 async fn an_event_keeps_the_wall_clock_time_beside_the_sandbox_time() {
     let t = spawn_app().await;
@@ -180,7 +264,7 @@ async fn an_event_keeps_the_wall_clock_time_beside_the_sandbox_time() {
                 action: Some(AuditAction::UserCreate),
                 ..Default::default()
             },
-            None,
+            Default::default(),
             10,
         )
         .await
@@ -278,7 +362,7 @@ async fn the_reason_given_lands_in_the_audit() {
                         action: Some(action),
                         ..Default::default()
                     },
-                    None,
+                    Default::default(),
                     1,
                 )
                 .await

@@ -868,7 +868,7 @@ async fn jwks_uris_are_fetched_with_limits_and_refetched_for_a_new_kid() {
             .app
             .audit_list(
                 &by_action(authdesk_server::api::audit::AuditAction::ClientJwksFetchFailed),
-                None,
+                Default::default(),
                 50,
             )
             .await
@@ -1058,7 +1058,7 @@ async fn rp_initiated_logout_ends_the_session_and_goes_back_only_where_registere
         .app
         .audit_list(
             &by_action(authdesk_server::api::audit::AuditAction::SessionEnd),
-            None,
+            Default::default(),
             10,
         )
         .await

@@ -316,7 +316,7 @@ async fn a_rotated_secret_keeps_working_for_its_overlap_only() {
         .app
         .audit_list(
             &by_action(authdesk_server::api::audit::AuditAction::ClientRotateSecret),
-            None,
+            Default::default(),
             10,
         )
         .await

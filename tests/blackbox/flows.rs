@@ -509,7 +509,7 @@ async fn audit_log_records_admin_actions_and_token_events() {
         .unwrap();
     let events = t
         .app
-        .audit_list(&Default::default(), None, 1000)
+        .audit_list(&Default::default(), Default::default(), 1000)
         .await
         .unwrap()
         .rows;
@@ -533,7 +533,11 @@ async fn audit_log_records_admin_actions_and_token_events() {
     );
     assert_eq!(
         t.app
-            .audit_list(&by_action(AuditAction::TokenIssue), None, 1000)
+            .audit_list(
+                &by_action(AuditAction::TokenIssue),
+                Default::default(),
+                1000
+            )
             .await
             .unwrap()
             .rows

@@ -432,7 +432,11 @@ async fn wrong_passwords_are_budgeted_per_login_form_and_per_user_name() {
     // Every failure is audited with the user name and without the password.
     let events = t
         .app
-        .audit_list(&by_action(AuditAction::UserLoginFailed), None, 1000)
+        .audit_list(
+            &by_action(AuditAction::UserLoginFailed),
+            Default::default(),
+            1000,
+        )
         .await
         .unwrap()
         .rows;
@@ -560,10 +564,14 @@ async fn a_flood_of_failed_client_authentications_is_audited_within_a_budget() {
     let events = |t: &TestApp| {
         let app = t.app.clone();
         async move {
-            app.audit_list(&by_action(AuditAction::ClientAuthFailed), None, 500)
-                .await
-                .unwrap()
-                .rows
+            app.audit_list(
+                &by_action(AuditAction::ClientAuthFailed),
+                Default::default(),
+                500,
+            )
+            .await
+            .unwrap()
+            .rows
         }
     };
     // The sandbox clock is frozen in tests: exactly the burst was written.
@@ -672,7 +680,7 @@ async fn the_audit_is_a_hash_chain_that_shows_the_first_changed_event() {
     assert_eq!(check.first_bad, None, "{check:?}");
     let events = t
         .app
-        .audit_list(&Default::default(), None, 1000)
+        .audit_list(&Default::default(), Default::default(), 1000)
         .await
         .unwrap()
         .rows;

@@ -160,7 +160,11 @@ async fn a_failed_logins_user_name_is_audited_exactly_as_typed() {
     assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
     let rows = t
         .app
-        .audit_list(&by_action(AuditAction::UserLoginFailed), None, 10)
+        .audit_list(
+            &by_action(AuditAction::UserLoginFailed),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap()
         .rows;

@@ -143,7 +143,7 @@ async fn the_use_cases_refuse_what_a_role_does_not_allow() {
     // The audit names who acted, with their role and desk.
     let rows = t
         .app
-        .audit_list(&by_action(AuditAction::GrantRevoke), None, 10)
+        .audit_list(&by_action(AuditAction::GrantRevoke), Default::default(), 10)
         .await
         .unwrap()
         .rows;
@@ -154,7 +154,11 @@ async fn the_use_cases_refuse_what_a_role_does_not_allow() {
     );
     let rows = t
         .app
-        .audit_list(&by_action(AuditAction::ClientCreate), None, 10)
+        .audit_list(
+            &by_action(AuditAction::ClientCreate),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap()
         .rows;
@@ -225,7 +229,11 @@ async fn admins_manage_operators_and_one_admin_always_stays() {
     );
     let updates = t
         .app
-        .audit_list(&by_action(AuditAction::OperatorUpdate), None, 10)
+        .audit_list(
+            &by_action(AuditAction::OperatorUpdate),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap()
         .rows;
@@ -279,7 +287,11 @@ async fn a_production_desk_signs_in_locks_when_idle_and_when_the_operator_is_dis
     assert_eq!(view.powers, Role::Support.powers());
     let failed = t
         .app
-        .audit_list(&by_action(AuditAction::OperatorSignInFailed), None, 10)
+        .audit_list(
+            &by_action(AuditAction::OperatorSignInFailed),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap()
         .rows;
@@ -310,7 +322,11 @@ async fn a_production_desk_signs_in_locks_when_idle_and_when_the_operator_is_dis
     );
     let out = t
         .app
-        .audit_list(&by_action(AuditAction::OperatorSignOut), None, 10)
+        .audit_list(
+            &by_action(AuditAction::OperatorSignOut),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap()
         .rows;

@@ -98,7 +98,7 @@ async fn revoking_a_persons_grants_ends_their_sessions_and_approvals() {
         .app
         .audit_list(
             &by_action(authdesk_server::api::audit::AuditAction::GrantRevoke),
-            None,
+            Default::default(),
             10,
         )
         .await

@@ -129,13 +129,21 @@ async fn a_sandbox_registry_is_promoted_to_production_and_works_there() {
     // Audited on both sides.
     let exported = sandbox
         .app
-        .audit_list(&by_action(AuditAction::RegistryExport), None, 10)
+        .audit_list(
+            &by_action(AuditAction::RegistryExport),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(exported.total, 1);
     let created = prod
         .app
-        .audit_list(&by_action(AuditAction::ClientCreate), None, 10)
+        .audit_list(
+            &by_action(AuditAction::ClientCreate),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap();
     assert!(
@@ -146,7 +154,11 @@ async fn a_sandbox_registry_is_promoted_to_production_and_works_there() {
     );
     let imported = prod
         .app
-        .audit_list(&by_action(AuditAction::RegistryImport), None, 10)
+        .audit_list(
+            &by_action(AuditAction::RegistryImport),
+            Default::default(),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(imported.total, 1);

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Alg } from "./bindings/Alg";
 import type { Commands } from "./bindings/commands";
+import type { AuditCursor } from "./bindings/AuditCursor";
 import type { AuditQuery } from "./bindings/AuditQuery";
 import type { ClientDraft } from "./bindings/ClientDraft";
 import type { ConsoleSettings } from "./bindings/ConsoleSettings";
@@ -116,7 +117,7 @@ export const api = {
     jwks: () => call("keys_jwks"),
   },
   audit: {
-    list: (query: AuditQuery, before: number | null) => call("audit_list", { query, before }),
+    list: (query: AuditQuery, cursor: AuditCursor | null) => call("audit_list", { query, cursor }),
     /** Writes every matching event to a file; returns its path. */
     export: (query: AuditQuery, format: ExportFormat) => call("audit_export", { query, format }),
   },

@@ -211,7 +211,7 @@ async fn measure(app: &Authdesk, runs: usize) -> anyhow::Result<()> {
         .context("the person's grants")?
         .grant_id
         .clone();
-    let audit = |q: AuditQuery| async move { app.audit_list(&q, None, 50).await };
+    let audit = |q: AuditQuery| async move { app.audit_list(&q, Default::default(), 50).await };
     let grants = |q: GrantQuery| async move { app.grant_list_filtered(&q).await };
 
     println!(

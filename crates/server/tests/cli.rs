@@ -370,6 +370,9 @@ async fn behind_the_back(registry: &Registry, sql: &str, bind: &str) -> Option<S
                 .fetch_optional(&mut conn)
                 .await
                 .unwrap();
+            // Closed before the next command opens the database (a connection dropped closes
+            // in the background, checkpointing the log under the lock).
+            conn.close().await.unwrap();
             row.map(|r| r.get::<String, _>(0))
         }
     }

@@ -400,13 +400,20 @@ impl Store {
             .busy_timeout(Duration::from_millis(100))
             .pragma("temp_store", "MEMORY")
             .pragma("cache_size", WRITER_CACHE);
+        // Opening waits for the lock as long as a unit of work may (another process's last
+        // connection checkpoints the log as it closes); the writer then waits 100 ms at most.
         let mut conn = Conn::Sqlite(
             write_options
+                .clone()
+                .busy_timeout(limits.wait)
                 .connect()
                 .await
                 .map_err(|e| unusable(&path, e.into()))?,
         );
         migrate(&mut conn, &path).await?;
+        conn.execute("PRAGMA busy_timeout = 100")
+            .await
+            .map_err(|e| unusable(&path, e.into()))?;
         let turnstile = turnstile::Turnstile::open(dir, role)
             .map_err(|e| StoreError::Unusable(format!("cannot write to {}: {e}", dir.display())))?;
         let reads = std::sync::Arc::new(reads::Reads::new(

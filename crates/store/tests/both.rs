@@ -569,13 +569,37 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
         text: Some("50% off"),
         ..Default::default()
     };
-    let rows: Vec<(String, Option<i64>)> = audit::list(conn, &filter, None, 2)
-        .await?
-        .into_iter()
-        .map(|r| (r.action, r.recorded_at))
+    let slice = audit::page(conn, &filter, Default::default(), 2).await?;
+    let rows: Vec<(String, Option<i64>)> = slice
+        .rows
+        .iter()
+        .map(|r| (r.action.clone(), r.recorded_at))
         .collect();
     say!("audit newest first, filtered", rows);
-    say!("audit count", audit::count(conn, &filter).await?);
+    say!("audit count", slice.matched);
+    say!(
+        "audit text search window reaches back to",
+        slice.window.map(|w| (w.back_to, w.older))
+    );
+    let by_actor = AuditFilter {
+        actor: Some("ADA"),
+        ..Default::default()
+    };
+    let slice = audit::page(conn, &by_actor, Default::default(), 2).await?;
+    say!(
+        "audit by an actor's part: count, window",
+        (slice.matched, slice.window)
+    );
+    let nobody = AuditFilter {
+        actor: Some("nobody"),
+        ..Default::default()
+    };
+    say!(
+        "audit by an actor no event names",
+        audit::page(conn, &nobody, Default::default(), 2)
+            .await?
+            .matched
+    );
     say!("audit verify", audit::verify(conn).await?);
 
     // pruning, after the clock moved two years

@@ -2,6 +2,7 @@
 import type { Alg } from "./Alg";
 import type { AppListed } from "./AppListed";
 import type { AuditActionLabel } from "./AuditActionLabel";
+import type { AuditCursor } from "./AuditCursor";
 import type { AuditPage } from "./AuditPage";
 import type { AuditQuery } from "./AuditQuery";
 import type { ChainCheck } from "./ChainCheck";
@@ -65,7 +66,7 @@ export interface Commands {
   keys_list: { args: Record<string, never>; result: Array<KeyView> };
   keys_rotate: { args: { alg: Alg; accessTokens: boolean; reason: string | null }; result: KeyView };
   keys_jwks: { args: Record<string, never>; result: unknown };
-  audit_list: { args: { query: AuditQuery; before: number | null }; result: AuditPage };
+  audit_list: { args: { query: AuditQuery; cursor: AuditCursor | null }; result: AuditPage };
   audit_export: { args: { query: AuditQuery; format: ExportFormat }; result: string };
   audit_actions: { args: Record<string, never>; result: Array<AuditActionLabel> };
   client_defaults: { args: Record<string, never>; result: ClientDefaults };

@@ -1,3 +1,4 @@
+import type { SearchedWindow } from "../bindings/SearchedWindow";
 // The audit viewer's pure parts: the filter form as a store query, and how times are shown.
 import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditQuery } from "../bindings/AuditQuery";
@@ -91,6 +92,14 @@ export function countText(total: number, withFilters: boolean, more = false): st
   // Past the store's cap the count stopped: "more than 10,000 events".
   const n = `${more ? "more than " : ""}${total.toLocaleString("en")} event${total === 1 && !more ? "" : "s"}`;
   return withFilters ? `${n} ${total === 1 && !more ? "matches" : "match"}` : n;
+}
+
+/** What a text search has read so far, after the count: "· searched events back to
+ *  2026-11-27 09:00:00 UTC" (a text search reads a window of events per page: it cannot skip
+ *  any), or nothing when it read them all. */
+export function searchedText(window: SearchedWindow | null, older: boolean, when: (unix: number) => string): string {
+  if (!window || !older || window.back_to === null) return "";
+  return ` · searched events back to ${when(window.back_to)}`;
 }
 
 /** The object an event is about, when the console can open it. */

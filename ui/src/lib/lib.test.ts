@@ -8,7 +8,7 @@ import { countTokens, flattenTree, forks, grantBadge, visibleRows } from "./tree
 import { byField, lines, quickChecks } from "./validation";
 import { describe as describeHit, looksLikeToken, move, stepList } from "./search";
 import type { GrantSummary } from "../bindings/GrantSummary";
-import { countText, dayOk, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
+import { countText, searchedText, dayOk, dayStart as dayStartOf, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utcDay } from "./audit";
 
 const node = (id: string, state: RefreshTokenNode["state"], children: RefreshTokenNode[] = []): RefreshTokenNode => ({
   id,
@@ -203,6 +203,14 @@ describe("audit viewer", () => {
     // Past the store's cap the count stopped.
     expect(countText(10_000, true, true)).toBe("more than 10,000 events match");
     expect(countText(10_000, false, true)).toBe("more than 10,000 events");
+  });
+  it("says how far back a text search has read while older events remain", () => {
+    const when = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
+    const window = { floor: 75_001, back_to: 1_796_000_000, older: true };
+    expect(searchedText(window, true, when)).toBe(" · searched events back to 2026-11-30");
+    expect(searchedText(window, false, when)).toBe("");
+    expect(searchedText({ ...window, back_to: null }, true, when)).toBe("");
+    expect(searchedText(null, true, when)).toBe("");
   });
   it("indents a JSON detail and keeps anything else as it is", () => {
     expect(prettyDetail('{"reason":"moved"}')).toBe('{\n  "reason": "moved"\n}');

@@ -3,10 +3,25 @@ import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditActionLabel } from "../bindings/AuditActionLabel";
+import type { AuditCursor } from "../bindings/AuditCursor";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { ChainCheck } from "../bindings/ChainCheck";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import { type AuditForm, type AuditTarget, countText, dayOk, emptyForm, filtered, prettyDetail, realTime, targetOf, toQuery, utc } from "../lib/audit";
+import type { SearchedWindow } from "../bindings/SearchedWindow";
+import {
+  type AuditForm,
+  type AuditTarget,
+  countText,
+  searchedText,
+  dayOk,
+  emptyForm,
+  filtered,
+  prettyDetail,
+  realTime,
+  targetOf,
+  toQuery,
+  utc,
+} from "../lib/audit";
 import { inZone, loadZone } from "../lib/zone";
 import { loadFilters, saveFilters } from "../lib/theme";
 import { ErrorBox } from "./common";
@@ -26,7 +41,9 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
   const zone = loadZone();
   const [total, setTotal] = useState<number | null>(null);
   const [moreThan, setMoreThan] = useState(false);
-  const [next, setNext] = useState<number | null>(null);
+  const [next, setNext] = useState<AuditCursor | null>(null);
+  // A text search reads a window of events per page: how far back it has read.
+  const [searched, setSearched] = useState<SearchedWindow | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [chain, setChain] = useState<ChainCheck | null>(null);
@@ -55,6 +72,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
         setTotal(page.total);
         setMoreThan(page.more);
         setNext(page.next);
+        setSearched(page.searched);
         setError(null);
         setBusy(false);
       },
@@ -67,9 +85,16 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
 
   const more = () => {
     if (next === null) return;
+    const opensWindow = next.floor === null && searched !== null;
     api.audit.list(toQuery(applied), next).then((page) => {
       setRows((r) => [...r, ...page.rows]);
       setNext(page.next);
+      setSearched(page.searched);
+      // The next window's matches join the count; a page within a window was counted.
+      if (opensWindow) {
+        setTotal((t) => (t ?? 0) + page.total);
+        setMoreThan((m) => m || page.more);
+      }
     }, setError);
   };
   const exportAs = (format: ExportFormat) => {
@@ -83,7 +108,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
       <header className="screen-header">
         <h1>Audit</h1>
         <span className="dim" id="audit-count">
-          {total === null ? "loading…" : countText(total, filtered(applied), moreThan)}
+          {total === null ? "loading…" : countText(total, filtered(applied), moreThan) + searchedText(searched, next !== null, (t) => inZone(t, zone))}
         </span>
         <span className="spacer" />
         {can("export_audit") && (
@@ -175,11 +200,19 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
           })}
         </tbody>
       </table>
-      {!busy && rows.length === 0 && <p className="empty">{filtered(applied) ? "No event matches these filters." : "Nothing has been recorded yet."}</p>}
+      {!busy && rows.length === 0 && (
+        <p className="empty">
+          {next !== null
+            ? "No event matches among those searched so far."
+            : filtered(applied)
+              ? "No event matches these filters."
+              : "Nothing has been recorded yet."}
+        </p>
+      )}
       {next !== null && (
         <p>
           <button id="audit-more" onClick={more}>
-            {moreThan ? "Load more" : `Load more (${(total ?? 0) - rows.length} older)`}
+            {next.floor === null && searched !== null ? "Search older events" : moreThan ? "Load more" : `Load more (${(total ?? 0) - rows.length} older)`}
           </button>
         </p>
       )}

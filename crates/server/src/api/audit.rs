@@ -6,6 +6,7 @@ mod export;
 pub mod sentence;
 use authdesk_store::Conn;
 use authdesk_store::audit::{self, AuditRow};
+pub use authdesk_store::audit::{AuditCursor, SearchedWindow};
 use serde::{Deserialize, Serialize};
 
 /// Declares [`AuditAction`] once: each variant with its stored name; `ALL` and `as_str`
@@ -228,27 +229,38 @@ impl Authdesk {
         Ok(audit::verify(&mut conn).await?)
     }
 
-    /// One page of the events matching `query`, newest first: at most `limit` (1–1000) older
-    /// than event `before` when given; `next` is the `before` of the following page.
+    /// One page of the events matching `query`, newest first: at most `limit` (1–1000) below
+    /// `cursor`; `next` is the cursor of the following page. A query that searches text reads
+    /// one window of events per page (`audit::page`): `searched` says how far back, and `next`
+    /// then opens the next window once this one's matches are all shown.
     pub async fn audit_list(
         &self,
         query: &AuditQuery,
-        before: Option<i64>,
+        cursor: AuditCursor,
         limit: i64,
     ) -> Result<AuditPage> {
         let limit = limit.clamp(1, 1000);
         let filter = query.filter();
         let mut conn = self.store().read().await?;
-        let rows = audit::list(&mut conn, &filter, before, limit).await?;
-        let counted = audit::count(&mut conn, &filter).await?;
-        let (total, more) = (counted.min(audit::COUNT_CAP), counted > audit::COUNT_CAP);
-        let next = if rows.len() as i64 == limit {
-            rows.last().map(|r| r.id)
+        let slice = audit::page(&mut conn, &filter, cursor, limit).await?;
+        let (total, more) = (
+            slice.matched.min(audit::COUNT_CAP),
+            slice.matched > audit::COUNT_CAP,
+        );
+        let next = if slice.rows.len() as i64 == limit {
+            slice.rows.last().map(|r| AuditCursor {
+                before: Some(r.id),
+                floor: slice.window.map(|w| w.floor),
+            })
         } else {
-            None
+            slice.window.filter(|w| w.older).map(|w| AuditCursor {
+                before: Some(w.floor),
+                floor: None,
+            })
         };
-        let names = sentence::Names::of(&mut conn, &rows).await?;
-        let rows = rows
+        let names = sentence::Names::of(&mut conn, &slice.rows).await?;
+        let rows = slice
+            .rows
             .into_iter()
             .map(|row| {
                 let (said, target_name) = sentence::sentence(&row, &names);
@@ -266,7 +278,32 @@ impl Authdesk {
             total,
             more,
             next,
+            searched: slice.window,
         })
+    }
+
+    /// The newest `limit` events matching `query` however far back they lie (the CLI: a text
+    /// search goes on window after window); `total` counts the matches in what was read, and
+    /// `more` says that older events were not read or counting stopped at the cap.
+    pub async fn audit_newest(&self, query: &AuditQuery, limit: i64) -> Result<AuditPage> {
+        let limit = limit.clamp(1, 1000);
+        let mut first = self
+            .audit_list(query, AuditCursor::default(), limit)
+            .await?;
+        let mut next = first.next.filter(|_| (first.rows.len() as i64) < limit);
+        while let Some(cursor) = next {
+            let page = self
+                .audit_list(query, cursor, limit - first.rows.len() as i64)
+                .await?;
+            first.total += page.total;
+            first.more |= page.more;
+            first.rows.extend(page.rows);
+            first.searched = page.searched;
+            next = page.next.filter(|_| (first.rows.len() as i64) < limit);
+            first.next = page.next;
+        }
+        first.more |= first.searched.is_some() && first.next.is_some();
+        Ok(first)
     }
 
     /// Writes every event matching `query`, newest first, to `out` as CSV or JSON (see
@@ -280,14 +317,14 @@ impl Authdesk {
     ) -> Result<u64> {
         actor.may(authdesk_core::roles::Power::ExportAudit)?;
         let mut exporter = export::Exporter::start(format, out)?;
-        let mut before = None;
+        let mut cursor = AuditCursor::default();
         loop {
-            let page = self.audit_list(query, before, 1000).await?;
+            let page = self.audit_list(query, cursor, 1000).await?;
             for row in &page.rows {
                 exporter.row(row)?;
             }
             match page.next {
-                Some(n) => before = Some(n),
+                Some(n) => cursor = n,
                 None => break,
             }
         }
@@ -356,14 +393,16 @@ impl std::ops::Deref for AuditEntry {
 #[ts(export)]
 pub struct AuditPage {
     pub rows: Vec<AuditEntry>,
-    /// Events matching the query in all, counted up to 10,000 (`audit::COUNT_CAP`).
+    /// Events matching the query, counted up to 10,000 (`audit::COUNT_CAP`): in all, or, in a
+    /// text search, in the window this page opened (`searched`).
     #[ts(type = "number")]
     pub total: i64,
     /// More than `total` match: counting stopped at the cap.
     pub more: bool,
-    /// The `before` that gives the next page, if there is one.
-    #[ts(type = "number | null")]
-    pub next: Option<i64>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<AuditCursor>,
+    /// In a text search: the events this page read (it cannot skip any; see `audit::page`).
+    pub searched: Option<SearchedWindow>,
 }
 
 pub use export::ExportFormat;

@@ -278,7 +278,7 @@ impl Authdesk {
                 from: Some(since),
                 ..Default::default()
             };
-            async move { self.audit_list(&q, None, limit).await }
+            async move { self.audit_list(&q, Default::default(), limit).await }
         };
         let disabled = if row.enabled {
             None

@@ -72,7 +72,11 @@ impl Authdesk {
         drop(conn);
         let count = |action| {
             let q = recent(action);
-            async move { self.audit_list(&q, None, 1).await.map(|p| p.total) }
+            async move {
+                self.audit_list(&q, Default::default(), 1)
+                    .await
+                    .map(|p| p.total)
+            }
         };
         Ok(Overview {
             apps: counts.apps,

@@ -309,7 +309,7 @@ pub(super) async fn audit_list(
         app.audit_export(&query, format, &mut out, actor).await?;
         return Ok(());
     }
-    let page = app.audit_list(&query, None, limit).await?;
+    let page = app.audit_newest(&query, limit).await?;
     print(
         j,
         &json!({"events": page.rows, "total": page.total, "more": page.more}),
