@@ -225,14 +225,17 @@ pub async fn page(
     let matched = if whole {
         rows.len() as i64
     } else {
+        // All of them, or a text search's window (below its top): a bound on `id` that
+        // is not needed would lead SQLite to read the rowid rather than an index.
         let (clause, binds) = filter.clause(plan.actor(), plan.floor, 3);
+        let below = if plan.top.is_some() { "AND id < ?2" } else { "AND ?2 IS NOT NULL" };
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE {clause} AND id < ?2 LIMIT ?1) AS matching"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE {clause} {below} LIMIT ?1) AS matching"
         );
         let (n,): (i64,) = crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
             sqlx::query_as(sql)
                 .bind(COUNT_CAP + 1)
-                .bind(plan.top.unwrap_or(i64::MAX)),
+                .bind(plan.top.unwrap_or(0)),
             &binds
         )
         .fetch_one(&mut *db)
