@@ -24,7 +24,7 @@ import {
 } from "../lib/audit";
 import { inZone, loadZone } from "../lib/zone";
 import { loadFilters, saveFilters } from "../lib/theme";
-import { ErrorBox } from "./common";
+import { ErrorBox, activates } from "./common";
 
 const AUDIT_KEY = "authdesk.audit";
 
@@ -141,7 +141,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
           to <input id="audit-to" className="day" placeholder="YYYY-MM-DD" inputMode="numeric" value={form.toDay} onChange={set("toDay")} />
         </label>
         {filtered(form) && (
-          <button className="small" id="audit-clear" onClick={() => setForm(emptyForm)}>
+          <button id="audit-clear" onClick={() => setForm(emptyForm)}>
             Clear
           </button>
         )}
@@ -166,7 +166,7 @@ export function Audit({ initial, onTarget }: { initial: Partial<AuditForm> | nul
             const real = realTime(r.at, r.recorded_at);
             return (
               <Fragment key={r.id}>
-                <tr className={open === r.id ? "selected" : ""} onClick={() => setOpen(open === r.id ? null : r.id)}>
+                <tr className={open === r.id ? "selected" : ""} aria-expanded={open === r.id} {...activates(() => setOpen(open === r.id ? null : r.id))}>
                   <td className="nowrap" title={`${utc(r.at)} UTC`}>
                     {inZone(r.at, zone)}
                     {real && (

@@ -6,7 +6,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DeskView } from "../bindings/DeskView";
 import { DeskContext } from "../lib/desk";
-import { ConfirmAction } from "./common";
+import { ConfirmAction, activates } from "./common";
 
 afterEach(cleanup);
 
@@ -83,5 +83,35 @@ describe("ConfirmAction", () => {
     const { confirm } = open(false, { impact: null });
     expect(screen.getByText("Looking at what this touches…")).toBeTruthy();
     expect((confirm as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe("activates", () => {
+  it("opens a row by Tab and Enter or Space, and leaves keys typed into a control inside it alone", async () => {
+    const open = vi.fn();
+    const toggled = vi.fn();
+    render(
+      <table>
+        <tbody>
+          <tr data-testid="row" {...activates(open)}>
+            {/* As in the grant list: a click on the checkbox's cell is the checkbox's. */}
+            <td onClick={(e) => e.stopPropagation()}>
+              <input type="checkbox" aria-label="Select" onChange={toggled} />
+            </td>
+            <td>ada's Budget App</td>
+          </tr>
+        </tbody>
+      </table>,
+    );
+    await userEvent.tab();
+    expect(document.activeElement).toBe(screen.getByTestId("row"));
+    await userEvent.keyboard("{Enter}");
+    await userEvent.keyboard(" ");
+    expect(open).toHaveBeenCalledTimes(2);
+    await userEvent.tab();
+    expect(document.activeElement).toBe(screen.getByLabelText("Select"));
+    await userEvent.keyboard(" ");
+    expect(toggled).toHaveBeenCalledTimes(1);
+    expect(open).toHaveBeenCalledTimes(2);
   });
 });

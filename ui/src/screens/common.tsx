@@ -4,6 +4,21 @@ import { DeskContext } from "../lib/desk";
 import { idTail } from "../lib/names";
 import { mayConfirm, REASONS, reasonText, type ReasonChoice } from "../lib/reasons";
 
+/** What makes an element that is not a button open something by mouse and by keyboard (Tab to
+ *  it, Enter or Space): a table row that opens its detail, a chart's bar. */
+export function activates(open: () => void) {
+  return {
+    tabIndex: 0,
+    onClick: open,
+    onKeyDown: (e: { key: string; target: EventTarget; currentTarget: EventTarget; preventDefault: () => void }) => {
+      // Keys typed into a control inside the row (a checkbox) stay that control's.
+      if (e.target !== e.currentTarget || (e.key !== "Enter" && e.key !== " ")) return;
+      e.preventDefault();
+      open();
+    },
+  };
+}
+
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof BackendError ? error.message : String(error);

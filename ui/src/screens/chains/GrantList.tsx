@@ -3,7 +3,7 @@ import { formatTime } from "../../lib/jwt";
 import { day } from "../../lib/names";
 import { stepList } from "../../lib/search";
 import { grantBadge } from "../../lib/tree";
-import { State } from "../common";
+import { State, activates } from "../common";
 
 /** The Chains list: each grant by its name, its chain's end and its state; arrows move through
  *  it; with `selected` (who may revoke), live grants get a box to revoke several at once. */
@@ -45,7 +45,12 @@ export function GrantList({
       </thead>
       <tbody>
         {grants.map((g) => (
-          <tr key={g.grant_id} className={openId === g.grant_id ? "selected" : ""} onClick={() => onOpen(g.grant_id)}>
+          <tr
+            key={g.grant_id}
+            className={openId === g.grant_id ? "selected" : ""}
+            aria-selected={openId === g.grant_id}
+            {...activates(() => onOpen(g.grant_id))}
+          >
             {selected && (
               <td onClick={(e) => e.stopPropagation()}>
                 {g.status === "active" && (

@@ -7,6 +7,7 @@ import { formatTime } from "../../lib/jwt";
 import { bucket, dayLabel, dayTicks, monthTicks, niceStep, nothingEnds, timeScale, tokenWindows } from "../../lib/timeline";
 import { flattenTree } from "../../lib/tree";
 import { useWidth } from "../../lib/useWidth";
+import { activates } from "../common";
 
 /** The charts' plot width before the page has been measured. */
 const FALLBACK_WIDTH = 760;
@@ -208,23 +209,7 @@ export function Histogram({
 /** A bar that opens the grants behind it, by mouse or keyboard. */
 function Bar({ x, y, w, h, className, label, onOpen }: { x: number; y: number; w: number; h: number; className: string; label: string; onOpen: () => void }) {
   return (
-    <rect
-      x={x}
-      y={y}
-      width={w}
-      height={h}
-      className={`${className} bar-link`}
-      role="button"
-      tabIndex={0}
-      aria-label={label}
-      onClick={onOpen}
-      onKeyDown={(e) => {
-        if (e.key === "Enter" || e.key === " ") {
-          e.preventDefault();
-          onOpen();
-        }
-      }}
-    >
+    <rect x={x} y={y} width={w} height={h} className={`${className} bar-link`} role="button" aria-label={label} {...activates(onOpen)}>
       <title>{label}</title>
     </rect>
   );
