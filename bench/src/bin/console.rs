@@ -368,10 +368,7 @@ async fn measure(app: &Authdesk, runs: usize) -> anyhow::Result<()> {
         "audit: free text (a person's sub), newest window",
         audit(by_text.clone())
     );
-    let older = app
-        .audit_list(&by_text, Default::default(), 50)
-        .await?
-        .next;
+    let older = app.audit_list(&by_text, Default::default(), 50).await?.next;
     case!("audit: free text, the window before", async {
         app.audit_list(&by_text, older.unwrap_or_default(), 50)
             .await

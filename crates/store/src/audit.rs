@@ -228,7 +228,11 @@ pub async fn page(
         // All of them, or a text search's window (below its top): a bound on `id` that
         // is not needed would lead SQLite to read the rowid rather than an index.
         let (clause, binds) = filter.clause(plan.actor(), plan.floor, 3);
-        let below = if plan.top.is_some() { "AND id < ?2" } else { "AND ?2 IS NOT NULL" };
+        let below = if plan.top.is_some() {
+            "AND id < ?2"
+        } else {
+            "AND ?2 IS NOT NULL"
+        };
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE {clause} {below} LIMIT ?1) AS matching"
         );
