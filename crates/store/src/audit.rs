@@ -481,7 +481,7 @@ struct Sealable {
 /// The lock (PostgreSQL, transaction-scoped) that makes sealing and committing one writer's
 /// turn at a time: the chain's next place is read, used and committed before anyone else reads
 /// it. SQLite's single writer needs none.
-const CHAIN_LOCK: i64 = 0x6175_6469_7400; // "audit"
+pub const CHAIN_LOCK: i64 = 0x6175_6469_7400; // "audit"
 
 /// Seals the events not sealed yet (those the current transaction wrote): gives them the next
 /// places in the chain (`chain_seq`), chains each to the one before, and stamps them

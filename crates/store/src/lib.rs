@@ -19,6 +19,7 @@ pub mod files;
 pub mod grants;
 pub mod interactions;
 pub mod keys;
+pub mod locks;
 pub mod login_failures;
 pub mod operators;
 pub mod overview;

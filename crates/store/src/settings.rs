@@ -45,17 +45,6 @@ pub async fn set(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Makes a first-time setup (mode, hash key, first signing key) one process's at a time until
-/// its transaction ends: on PostgreSQL, nodes starting together would otherwise each see an
-/// empty database and each make a signing key. SQLite's single writer needs nothing.
-pub async fn lock_setup(conn: &mut Conn) -> Result<()> {
-    if let Conn::Postgres(_) = conn {
-        conn.execute("SELECT pg_advisory_xact_lock(7308324466430459236)")
-            .await?;
-    }
-    Ok(())
-}
-
 /// Sets `key` only if it has no value yet; returns the value that is stored afterwards.
 pub async fn init(conn: &mut Conn, key: &str, value: &str) -> Result<String> {
     crate::on!(

@@ -12,6 +12,7 @@ use authdesk_core::roles::Power;
 use authdesk_core::status::{self, AppFacts};
 use authdesk_store::Conn;
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
+use authdesk_store::locks::{self, Fact};
 use authdesk_store::{grants, settings, users};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -346,6 +347,7 @@ impl Authdesk {
         let (row, issued) = self
             .registry_write(move |tx| {
                 Box::pin(async move {
+                    locks::lock(tx, Fact::App(&id)).await?;
                     let old = clients::get(tx, &id).await?.ok_or_else(|| {
                         ApiError::NotFound(format!("no application with id {id}"))
                     })?;
@@ -469,6 +471,7 @@ impl Authdesk {
         let row = self
             .registry_write(move |tx| {
                 Box::pin(async move {
+                    locks::lock(tx, Fact::App(&id)).await?;
                     let row = clients::get(tx, &id).await?.ok_or_else(|| {
                         ApiError::NotFound(format!("no application with id {id}"))
                     })?;

@@ -6,6 +6,7 @@ use super::audit::AuditAction;
 use super::{Actor, ApiError, Authdesk, Mode, Result, audit};
 use authdesk_core::clock::Clock;
 use authdesk_core::roles::Power;
+use authdesk_store::locks::{self, Fact};
 use authdesk_store::settings;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -39,6 +40,7 @@ impl Authdesk {
         let next = self
             .write(move |tx| {
                 Box::pin(async move {
+                    locks::lock(tx, Fact::Setting(settings::CLOCK_OFFSET)).await?;
                     let current = settings::get(tx, settings::CLOCK_OFFSET)
                         .await?
                         .and_then(|s| s.parse::<i64>().ok())

@@ -6,6 +6,7 @@ use crate::signing::{self, Alg, SigningKey, VerifyingKey};
 use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
 use authdesk_core::roles::Power;
+use authdesk_store::locks::{self, Fact};
 use authdesk_store::{keys, settings};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -122,6 +123,7 @@ impl Authdesk {
         let (stored, actor) = (row.clone(), actor.clone());
         self.write(move |tx| {
             Box::pin(async move {
+                locks::lock(tx, Fact::SigningKeys(alg.as_str())).await?;
                 keys::retire_active(tx, alg.as_str(), now).await?;
                 keys::insert(tx, &stored).await?;
                 if access_tokens {

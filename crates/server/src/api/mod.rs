@@ -394,7 +394,7 @@ impl Authdesk {
         let (mode, hash_key, issuer, profile, same_names) = store
             .write(move |tx: &mut Conn| -> BoxFuture<'_, Result<Setup>> {
                 Box::pin(async move {
-                    settings::lock_setup(tx).await?;
+                    authdesk_store::locks::lock(tx, authdesk_store::locks::Fact::Setup).await?;
                     let mode = settings::init(tx, settings::MODE, new_mode).await?;
                     let hash_key =
                         settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;

@@ -9,6 +9,7 @@ use crate::secret;
 use authdesk_core::login;
 use authdesk_core::names::{self, NameKind};
 use authdesk_core::roles::{Power, Role};
+use authdesk_store::locks::{self, Fact};
 use authdesk_store::operators::{self, Change, OperatorRow};
 use authdesk_store::{Conn, login_failures};
 use chrono::{DateTime, Utc};
@@ -223,6 +224,7 @@ impl Authdesk {
         let (username, actor) = (username.to_string(), actor.clone());
         self.write(move |tx| {
             Box::pin(async move {
+                locks::lock(tx, Fact::Operators).await?;
                 let before = operators::get(tx, &username)
                     .await?
                     .ok_or_else(|| ApiError::NotFound(format!("no operator named {username}")))?;
