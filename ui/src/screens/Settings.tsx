@@ -113,13 +113,11 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
               <select
                 id="set-profile"
                 value={serving.profile}
-                onChange={(e) =>
-                  setServing({
-                    ...serving,
-                    profile: e.target.value as ServerSettings["profile"],
-                    sandbox_api: e.target.value === "banno" && serving.sandbox_api,
-                  })
-                }
+                onChange={(e) => {
+                  const profile = e.target.value as ServerSettings["profile"];
+                  // From the latest state: a click that follows at once must not undo this.
+                  setServing((s) => s && { ...s, profile, sandbox_api: profile === "banno" && s.sandbox_api });
+                }}
               >
                 <option value="default">default</option>
                 <option value="banno">Banno</option>
@@ -133,7 +131,10 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
                   id="set-tls"
                   checked={serving.tls}
                   disabled={status?.mode === "production"}
-                  onChange={(e) => setServing({ ...serving, tls: e.target.checked })}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setServing((s) => s && { ...s, tls: on });
+                  }}
                 />{" "}
                 with the sandbox's own CA
               </label>
@@ -146,7 +147,10 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
                   id="set-sandbox-api"
                   checked={serving.sandbox_api}
                   disabled={serving.profile !== "banno" || status?.mode === "production"}
-                  onChange={(e) => setServing({ ...serving, sandbox_api: e.target.checked })}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setServing((s) => s && { ...s, sandbox_api: on });
+                  }}
                 />{" "}
                 accounts, transactions, tasks
               </label>
