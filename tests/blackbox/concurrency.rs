@@ -338,9 +338,13 @@ async fn two_clock_moves_at_once_add_up() {
     }
     a.await.unwrap().unwrap();
     b.await.unwrap().unwrap();
-    // As stored (each node's own copy follows within its next sync).
-    let offset = t.open_again().await.clock_show().offset_seconds;
-    assert_eq!(offset, 11 * 86_400);
+    // As stored, and as the node that made both moves holds it (whichever move finished last,
+    // the older offset never overwrites the newer one).
+    assert_eq!(
+        t.open_again().await.clock_show().offset_seconds,
+        11 * 86_400
+    );
+    assert_eq!(t.app.clock_show().offset_seconds, 11 * 86_400);
 }
 
 /// A disable racing an edit of the same app: both land (the edit's new name and the disable).

@@ -31,6 +31,8 @@ impl Clock for SystemClock {
 pub struct OffsetClock {
     base: std::sync::Arc<dyn Clock>,
     offset_seconds: AtomicI64,
+    /// The registry's count of clock changes the offset was read at (see [`Self::set_offset_as_of`]).
+    version: std::sync::Mutex<i64>,
 }
 
 impl Default for OffsetClock {
@@ -52,9 +54,22 @@ impl OffsetClock {
         Self {
             base,
             offset_seconds: AtomicI64::new(0),
+            version: std::sync::Mutex::new(0),
         }
     }
     pub fn set_offset(&self, offset: Duration) {
+        self.offset_seconds
+            .store(offset.num_seconds(), Ordering::SeqCst);
+    }
+    /// Sets the offset the registry held after its `version`-th clock change, unless a later
+    /// version was set already: a node's own moves and its syncs finish in any order, and an
+    /// older offset must not overwrite a newer one.
+    pub fn set_offset_as_of(&self, version: i64, offset: Duration) {
+        let mut seen = self.version.lock().expect("clock version");
+        if version < *seen {
+            return;
+        }
+        *seen = version;
         self.offset_seconds
             .store(offset.num_seconds(), Ordering::SeqCst);
     }
@@ -195,5 +210,18 @@ mod tests {
         c.set_offset(Duration::days(91));
         assert!(c.now() - before >= Duration::days(91));
         assert_eq!(c.offset(), Duration::days(91));
+    }
+
+    #[test]
+    fn an_older_offset_never_overwrites_a_newer_one() {
+        let c = OffsetClock::with_base(std::sync::Arc::new(FixedClock::at(
+            DateTime::from_timestamp(1_000_000, 0).unwrap(),
+        )));
+        c.set_offset_as_of(2, Duration::days(11));
+        c.set_offset_as_of(1, Duration::days(1));
+        assert_eq!(c.offset(), Duration::days(11));
+        c.set_offset_as_of(2, Duration::days(11));
+        c.set_offset_as_of(3, Duration::zero());
+        assert_eq!(c.offset(), Duration::zero());
     }
 }

@@ -4,6 +4,9 @@ use crate::{Conn, Result};
 
 pub const MODE: &str = "mode";
 pub const CLOCK_OFFSET: &str = "clock_offset_seconds";
+/// How many times the sandbox clock was moved or reset: the version of [`CLOCK_OFFSET`], so a
+/// node never replaces a newer offset with an older one it read or wrote.
+pub const CLOCK_VERSION: &str = "clock_version";
 pub const HASH_KEY: &str = "hash_key";
 /// The issuer URL `serve` last served as (the base of the profile's issuers).
 pub const ISSUER: &str = "issuer";
@@ -58,6 +61,15 @@ pub async fn init(conn: &mut Conn, key: &str, value: &str) -> Result<String> {
             .map(|r| r.rows_affected())
     )?;
     Ok(get(conn, key).await?.unwrap_or_default())
+}
+
+/// [`bump`], and the counter's new value.
+pub async fn bump_and_get(conn: &mut Conn, key: &str) -> Result<i64> {
+    bump(conn, key).await?;
+    Ok(get(conn, key)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default())
 }
 
 /// Adds one to a counter setting (creating it at 1).

@@ -52,6 +52,7 @@ impl Authdesk {
                             ApiError::invalid("duration", "the clock can move at most 100 years")
                         })?;
                     settings::set(tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
+                    let version = settings::bump_and_get(tx, settings::CLOCK_VERSION).await?;
                     audit::record(
                         tx,
                         real_now + next,
@@ -61,11 +62,13 @@ impl Authdesk {
                         serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
                     )
                     .await?;
-                    Ok(next)
+                    Ok((next, version))
                 })
             })
             .await?;
-        self.clock.set_offset(Duration::seconds(next));
+        let (next, version) = next;
+        self.clock
+            .set_offset_as_of(version, Duration::seconds(next));
         Ok(self.clock_show())
     }
 
@@ -74,23 +77,26 @@ impl Authdesk {
         self.require_sandbox("moving the clock")?;
         let now = (self.clock.now() - self.clock.offset()).timestamp();
         let actor = actor.clone();
-        self.write(move |tx| {
-            Box::pin(async move {
-                settings::set(tx, settings::CLOCK_OFFSET, "0").await?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::ClockReset,
-                    "clock",
-                    serde_json::json!({}),
-                )
-                .await?;
-                Ok(())
+        let version = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    locks::lock(tx, Fact::Setting(settings::CLOCK_OFFSET)).await?;
+                    settings::set(tx, settings::CLOCK_OFFSET, "0").await?;
+                    let version = settings::bump_and_get(tx, settings::CLOCK_VERSION).await?;
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        AuditAction::ClockReset,
+                        "clock",
+                        serde_json::json!({}),
+                    )
+                    .await?;
+                    Ok(version)
+                })
             })
-        })
-        .await?;
-        self.clock.set_offset(Duration::zero());
+            .await?;
+        self.clock.set_offset_as_of(version, Duration::zero());
         Ok(self.clock_show())
     }
 }

@@ -581,9 +581,12 @@ impl Authdesk {
     /// the app registry's version). Grants and tokens are read from the store on every request.
     pub async fn sync(&self) -> Result<()> {
         let mut conn = self.store.read().await?;
+        // The version first: an offset read after it is as new as it or newer.
+        let version = settings::get(&mut conn, settings::CLOCK_VERSION).await?;
         let offset = settings::get(&mut conn, settings::CLOCK_OFFSET).await?;
-        let secs = offset.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-        self.clock.set_offset(Duration::seconds(secs));
+        let number = |s: Option<String>| s.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        self.clock
+            .set_offset_as_of(number(version), Duration::seconds(number(offset)));
         self.clients
             .observe(settings::get(&mut conn, settings::REGISTRY_VERSION).await?);
         if !self.clients.is_complete() {
