@@ -79,9 +79,9 @@ impl Scenario {
 pub struct Prepared {
     pub fixture: Fixture,
     pub auth: String,
-    /// A refresh token to start each connection's chain from (confidential: reusable).
-    pub refresh_token: Option<String>,
-    pub refresh_token_openid: Option<String>,
+    /// The grants the refresh scenarios spread over (without and with `openid`).
+    pub grants: Arc<Grants>,
+    pub grants_openid: Arc<Grants>,
     /// A live access token to introspect.
     pub access_token: Option<String>,
     /// Signs the PS256 assertions of `cc-ps256`.
@@ -146,8 +146,34 @@ impl Assertions {
 /// A request without an answer by then counts as an error (the server hung).
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 
-struct ConnState {
-    refresh_token: Option<String>,
+/// Refresh-token grants the refresh scenarios take turns on, as many customers' apps do: each
+/// request refreshes the next grant's latest token, so concurrent requests touch different
+/// grants (unless there are fewer grants than connections). The bench app is confidential, so
+/// a token cut off mid-request stays usable (no rotation, SPEC §2).
+pub struct Grants {
+    latest: Vec<Mutex<String>>,
+    next: AtomicU64,
+}
+
+impl Grants {
+    pub fn new(tokens: Vec<String>) -> Self {
+        Grants {
+            latest: tokens.into_iter().map(Mutex::new).collect(),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    /// The next grant's place and its latest token.
+    fn take_turn(&self) -> (usize, String) {
+        let i =
+            (self.next.fetch_add(1, Ordering::Relaxed) % self.latest.len().max(1) as u64) as usize;
+        let token = self.latest[i].lock().expect("grant lock").clone();
+        (i, token)
+    }
+
+    fn renewed(&self, i: usize, token: String) {
+        *self.latest[i].lock().expect("grant lock") = token;
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -225,12 +251,7 @@ fn cookie_header(jar: &[(String, String)]) -> String {
 }
 
 /// One step of a scenario: one logical operation, which for the code flow is four requests.
-async fn step(
-    conn: &mut Conn,
-    scenario: Scenario,
-    p: &Prepared,
-    state: &mut ConnState,
-) -> anyhow::Result<()> {
+async fn step(conn: &mut Conn, scenario: Scenario, p: &Prepared) -> anyhow::Result<()> {
     let auth = [("authorization", p.auth.as_str())];
     match scenario {
         Scenario::ClientCredentials => {
@@ -267,7 +288,11 @@ async fn step(
             )?;
         }
         Scenario::Refresh | Scenario::RefreshOpenid => {
-            let rt = state.refresh_token.clone().unwrap_or_default();
+            let grants = match scenario {
+                Scenario::RefreshOpenid => &p.grants_openid,
+                _ => &p.grants,
+            };
+            let (turn, rt) = grants.take_turn();
             let r = conn
                 .post(
                     "/token",
@@ -280,7 +305,9 @@ async fn step(
             if scenario == Scenario::RefreshOpenid && v["id_token"].as_str().is_none() {
                 anyhow::bail!("no id_token in the refresh response");
             }
-            state.refresh_token = v["refresh_token"].as_str().map(String::from);
+            if let Some(next) = v["refresh_token"].as_str() {
+                grants.renewed(turn, next.to_string());
+            }
         }
         Scenario::Introspect => {
             let at = p.access_token.as_deref().unwrap_or_default();
@@ -465,12 +492,6 @@ pub async fn round(
         let in_flight = in_flight.clone();
         let p = p.clone();
         tasks.push(tokio::spawn(async move {
-            let mut state = ConnState {
-                refresh_token: match scenario {
-                    Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
-                    _ => p.refresh_token.clone(),
-                },
-            };
             let mut conn = None;
             loop {
                 if conn.is_none() {
@@ -486,9 +507,7 @@ pub async fn round(
                 let c = conn.as_mut().expect("connected");
                 let t0 = Instant::now();
                 in_flight.fetch_add(1, Ordering::Relaxed);
-                let r = match tokio::time::timeout(ANSWER_WITHIN, step(c, scenario, &p, &mut state))
-                    .await
-                {
+                let r = match tokio::time::timeout(ANSWER_WITHIN, step(c, scenario, &p)).await {
                     Ok(r) => r,
                     Err(_) => Err(anyhow::anyhow!(
                         "no answer within {} s",
@@ -505,12 +524,6 @@ pub async fn round(
                     Err(e) => {
                         shared.error(format!("{e:#}"));
                         conn = None;
-                        if matches!(scenario, Scenario::Refresh | Scenario::RefreshOpenid) {
-                            state.refresh_token = match scenario {
-                                Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
-                                _ => p.refresh_token.clone(),
-                            };
-                        }
                     }
                 }
             }
@@ -565,13 +578,7 @@ pub async fn hang_ups(addrs: &[SocketAddr], scenario: Scenario, p: &Prepared, n:
             let Ok(mut c) = Conn::open(addr).await else {
                 return true;
             };
-            let mut state = ConnState {
-                refresh_token: match scenario {
-                    Scenario::RefreshOpenid => p.refresh_token_openid.clone(),
-                    _ => p.refresh_token.clone(),
-                },
-            };
-            tokio::time::timeout(wait, step(&mut c, scenario, &p, &mut state))
+            tokio::time::timeout(wait, step(&mut c, scenario, &p))
                 .await
                 .is_err()
         }));
@@ -588,7 +595,8 @@ pub async fn hang_ups(addrs: &[SocketAddr], scenario: Scenario, p: &Prepared, n:
 pub async fn prepare(
     addr: SocketAddr,
     fixture: &Fixture,
-    mint: impl Fn(&str) -> anyhow::Result<String>,
+    grants: Arc<Grants>,
+    grants_openid: Arc<Grants>,
 ) -> anyhow::Result<Prepared> {
     let auth = basic(&fixture.app_id, &fixture.app_secret);
     let mut conn = Conn::open(addr).await?;
@@ -604,8 +612,8 @@ pub async fn prepare(
     Ok(Prepared {
         fixture: fixture.clone(),
         auth,
-        refresh_token: Some(mint("offline_access accounts")?),
-        refresh_token_openid: Some(mint("openid profile offline_access")?),
+        grants,
+        grants_openid,
         access_token,
         assertions: std::sync::Arc::new(Assertions::new(fixture, format!("http://{addr}/token"))?),
     })

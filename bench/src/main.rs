@@ -20,6 +20,7 @@ use clap::Parser;
 use load::{RoundResult, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -83,6 +84,11 @@ struct Args {
     /// compare at equal CPU.
     #[arg(long, default_value_t = 1)]
     nodes: usize,
+    /// Grants the refresh scenarios spread over (each minted before the server starts): each
+    /// request refreshes the next one, as many customers' apps do. 1 puts every request on one
+    /// grant (the method of runs before 2026-12-06), where they queue on its row.
+    #[arg(long, default_value_t = 10_000)]
+    grants: usize,
     /// Draw the plots of an earlier run's results.json into --out, and run nothing.
     #[arg(long, value_name = "RESULTS_JSON")]
     plot: Option<PathBuf>,
@@ -164,7 +170,9 @@ fn main() -> anyhow::Result<()> {
         args.seconds = 0.5;
         args.hang_ups = 20;
         args.warmup = 0.2;
+        args.grants = args.grants.min(8);
     }
+    anyhow::ensure!(args.grants >= 1, "--grants counts grants: at least 1");
     anyhow::ensure!(
         args.nodes >= 1,
         "--nodes counts serve processes: at least 1"
@@ -232,6 +240,13 @@ fn main() -> anyhow::Result<()> {
             if let server::Target::Dir(d) = &target {
                 rt.block_on(seed::seed(d, stored, &fixture.app_id, &fixture.sub))?;
             }
+            let refreshes = |s: Scenario| scenarios.contains(&s).then_some(args.grants);
+            let (grants, grants_openid) = rt.block_on(mint_grants(
+                &target,
+                &fixture,
+                refreshes(Scenario::Refresh).unwrap_or(0),
+                refreshes(Scenario::RefreshOpenid).unwrap_or(0),
+            ))?;
             let srv = server::Nodes::start(&bin, &target, server_cpu, args.nodes)?;
             let addrs = srv.addrs();
             std::thread::sleep(Duration::from_millis(300));
@@ -245,26 +260,7 @@ fn main() -> anyhow::Result<()> {
                     load::Client::Sleeps => "sleeping while it waits",
                 }
             );
-            let mint = |scope: &str| -> anyhow::Result<String> {
-                let v = server::cli(
-                    &bin,
-                    &target,
-                    &[
-                        "mint",
-                        "--client-id",
-                        &fixture.app_id,
-                        "--sub",
-                        &fixture.sub,
-                        "--scope",
-                        scope,
-                    ],
-                )?;
-                v["refresh_token"]
-                    .as_str()
-                    .map(String::from)
-                    .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token: {v}"))
-            };
-            let prepared = rt.block_on(load::prepare(addrs[0], &fixture, mint))?;
+            let prepared = rt.block_on(load::prepare(addrs[0], &fixture, grants, grants_openid))?;
             for &scenario in &scenarios {
                 for &connections in &args.connections {
                     // The limit is measured right before the point and again after each of
@@ -371,6 +367,56 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Mints `plain` grants (`offline_access accounts`) and `openid` ones (`openid profile
+/// offline_access`) for the bench app, in-process on the registry before its server starts,
+/// 32 at a time; their refresh tokens.
+async fn mint_grants(
+    target: &server::Target,
+    fixture: &server::Fixture,
+    plain: usize,
+    openid: usize,
+) -> anyhow::Result<(Arc<load::Grants>, Arc<load::Grants>)> {
+    use authdesk_server::api::{Actor, Authdesk, Database, OpenOptions};
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    if plain + openid == 0 {
+        let none = || Arc::new(load::Grants::new(Vec::new()));
+        return Ok((none(), none()));
+    }
+    let db = match target {
+        server::Target::Dir(d) => Database::Dir(d.clone()),
+        server::Target::Postgres { url, .. } => Database::Postgres(url.clone()),
+    };
+    let started = std::time::Instant::now();
+    let app = Authdesk::open_database(&db, OpenOptions::default()).await?;
+    let actor = Actor::named("bench");
+    let mint = |scope: &'static str, n: usize| {
+        let (app, actor) = (&app, &actor);
+        stream::iter(0..n)
+            .map(move |_| async move {
+                let t = app
+                    .mint(&fixture.app_id, Some(&fixture.sub), scope, actor)
+                    .await?;
+                t.refresh_token
+                    .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token"))
+            })
+            .buffer_unordered(32)
+            .try_collect::<Vec<String>>()
+    };
+    let plain = mint("offline_access accounts", plain).await?;
+    let openid = mint("openid profile offline_access", openid).await?;
+    app.store().close().await;
+    println!(
+        "minted {} + {} grants in {:.1} s",
+        plain.len(),
+        openid.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((
+        Arc::new(load::Grants::new(plain)),
+        Arc::new(load::Grants::new(openid)),
+    ))
 }
 
 /// The share of the core's signing limit a scenario reached, where signing bounds it.

@@ -257,6 +257,7 @@ async fn an_event_keeps_the_wall_clock_time_beside_the_sandbox_time() {
         .user_create("ada", PASSWORD, Default::default(), &actor())
         .await
         .unwrap();
+    t.sealed().await;
     let page = t
         .app
         .audit_list(

@@ -272,13 +272,32 @@ async fn two_key_rotations_at_once_leave_one_active_key() {
     assert!(made.contains(&active[0]), "one of the two new keys");
 }
 
-/// Holds the audit chain's lock, which every audited unit takes just before it commits: both
-/// units have read and decided by the time they wait on it (PostgreSQL).
+/// A lock the test holds and every audited unit then waits for when it writes its audit event
+/// (a trigger on `audit`, installed on this test's database): the event is a unit's last
+/// write, so both units have read and decided by the time they wait on it (PostgreSQL).
+/// Units no longer lock anything shared when they audit (the sealer chains events later), so
+/// the test puts such a lock there itself.
 async fn hold_the_commit(t: &TestApp) -> Option<Hold> {
+    use sqlx::Connection;
+    const AT_AUDIT: i64 = 0x7465_7374; // "test"
+    let authdesk_server::api::Database::Postgres(url) = &t.database else {
+        return None;
+    };
+    let mut setup = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION test_wait_at_audit() RETURNS trigger AS $$
+         BEGIN PERFORM pg_advisory_xact_lock({AT_AUDIT}); RETURN NEW; END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER test_wait_at_audit BEFORE INSERT ON audit
+         FOR EACH ROW EXECUTE FUNCTION test_wait_at_audit();"
+    ))
+    .execute(&mut setup)
+    .await
+    .unwrap();
+    let _ = setup.close().await;
     Hold::lock(
         t,
         "SELECT pg_advisory_xact_lock($1::bigint)",
-        &authdesk_store::audit::CHAIN_LOCK.to_string(),
+        &AT_AUDIT.to_string(),
     )
     .await
 }

@@ -666,6 +666,7 @@ async fn the_audit_is_a_hash_chain_that_shows_the_first_changed_event() {
     t.user("ada").await;
     t.user("bob").await;
     t.code_flow(&c, "ada", "openid offline_access").await;
+    t.sealed().await;
     let check = t.app.audit_verify().await.unwrap();
     assert!(check.events >= 4, "{check:?}");
     assert_eq!(check.first_bad, None);
@@ -675,6 +676,7 @@ async fn the_audit_is_a_hash_chain_that_shows_the_first_changed_event() {
     t.user("carol").await;
     t.user("dan").await;
     t.user("eve").await;
+    t.sealed().await;
     t.app.prune().await.unwrap();
     let check = t.app.audit_verify().await.unwrap();
     assert_eq!(check.first_bad, None, "{check:?}");
@@ -698,6 +700,7 @@ async fn the_audit_is_a_hash_chain_that_shows_the_first_changed_event() {
     assert_eq!(check.first_bad, Some(ids[1]), "{check:?}");
     // Writing goes on; the break stays visible.
     t.user("frank").await;
+    t.sealed().await;
     assert_eq!(t.app.audit_verify().await.unwrap().first_bad, Some(ids[1]));
     // Removing an event from the middle breaks the chain at the next one.
     tamper(

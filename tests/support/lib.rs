@@ -37,6 +37,8 @@ pub struct TestApp {
     pub issuer: String,
     /// The management listener's `/metrics` (`serve --metrics-listen`).
     pub metrics_url: String,
+    /// What the server counts (and serves at `metrics_url`).
+    pub metrics: Arc<authdesk_server::metrics::Metrics>,
     /// Where its registry lives (a data directory or a PostgreSQL database).
     pub database: Database,
     pub dir: tempfile::TempDir,
@@ -154,12 +156,14 @@ async fn spawn_app_full(options: OpenOptions, serving: Serving) -> TestApp {
         .expect("bind");
     let metrics_url = format!("http://{}/metrics", metrics_listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let metrics = Arc::new(authdesk_server::metrics::Metrics::new());
     let server = tokio::spawn(authdesk_server::http::serve(
         app.clone(),
         listener,
         Some(metrics_listener),
         authdesk_server::http::ServeOptions {
             sandbox_api: serving.sandbox_api,
+            metrics: metrics.clone(),
             ..Default::default()
         },
         async move {
@@ -170,6 +174,7 @@ async fn spawn_app_full(options: OpenOptions, serving: Serving) -> TestApp {
         app,
         issuer,
         metrics_url,
+        metrics,
         database: db,
         dir,
         shutdown: Some(tx),
@@ -319,6 +324,13 @@ impl TestApp {
             .await
             .expect("user")
             .sub
+    }
+
+    /// Seals every committed audit event now: PostgreSQL seals off the request path (within
+    /// milliseconds, `store::sealer`), SQLite in every commit. For a test that reads the chain
+    /// or `recorded_at` right after writing.
+    pub async fn sealed(&self) {
+        self.app.store().seal_audit().await.expect("seal the audit");
     }
 
     pub async fn advance(&self, d: Duration) {

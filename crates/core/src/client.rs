@@ -194,6 +194,8 @@ pub const DEFAULT_SCOPES: &str = "openid profile email offline_access";
 pub struct ClientDefaults {
     pub scopes: Vec<String>,
     pub lifetimes: crate::lifetime::Lifetimes,
+    /// Every grant type an app may be registered for (the form's choices).
+    pub grant_types: Vec<GrantType>,
 }
 
 impl ClientDefaults {
@@ -201,6 +203,7 @@ impl ClientDefaults {
         Self {
             scopes: DEFAULT_SCOPES.split(' ').map(String::from).collect(),
             lifetimes: crate::lifetime::Lifetimes::default(),
+            grant_types: GrantType::ALL.to_vec(),
         }
     }
 }

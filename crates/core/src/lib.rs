@@ -26,5 +26,6 @@ pub mod sandbox_bank;
 pub mod scope;
 pub mod site;
 pub mod status;
+pub mod token_request;
 
 pub use error::{ErrorCode, OAuthError};

@@ -339,14 +339,14 @@ pub async fn track(State(t): State<Tracking>, req: Request, next: Next) -> Respo
 }
 
 /// The management listener's router: `GET /metrics`, nothing else.
-pub fn router(app: Arc<crate::api::Authdesk>) -> axum::Router {
+pub fn router(metrics: Arc<Metrics>, store: Store) -> axum::Router {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
     axum::Router::new()
         .route(
             "/metrics",
             axum::routing::get(move || {
-                let body = app.metrics().render(app.store());
+                let body = metrics.render(&store);
                 async move {
                     (
                         [(

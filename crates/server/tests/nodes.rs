@@ -4,7 +4,8 @@
 //! revoked from the CLI stops refreshing on both at once, an app disabled from the CLI is
 //! refused by both within a second; a node killed with SIGKILL
 //! mid-load loses nothing a client saw committed — the other node honours every token it had
-//! answered with.
+//! answered with; a PostgreSQL restart mid-load is answered 503 while the database is down,
+//! the node reconnects by itself, and nothing answered 200 is lost.
 
 mod common;
 
@@ -452,4 +453,173 @@ async fn a_data_directory_migrates_into_postgres_and_keeps_working() {
     let (code, _, err) = authdesk(d, &["migrate", "--to", &db]);
     assert_eq!(code, 1);
     assert!(err.contains("already holds a registry"), "{err}");
+}
+
+/// PostgreSQL stopped and started again under load (its own cluster): while it is down every
+/// token request is answered `503 temporarily_unavailable` with `Retry-After` (never a 500 or a
+/// hang) and `/readyz` says the database cannot be reached; once it is back the node serves
+/// again on its own (new connections replace the ones the restart dropped), and every token
+/// it answered 200 — before, during or after — introspects active.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_mid_load_is_503_then_the_node_recovers_and_loses_nothing() {
+    let cluster = pg::OwnCluster::start();
+    let db = cluster.url.clone();
+    let logs = tempfile::tempdir().unwrap();
+    let service = json_on(
+        &db,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Ledger",
+            "--scope",
+            "accounts",
+            "--grant-type",
+            "client_credentials",
+            "--json",
+        ],
+    );
+    let (id, secret) = (
+        service["client_id"].as_str().unwrap().to_string(),
+        service["client_secret"].as_str().unwrap().to_string(),
+    );
+    let node = Server::start_on(&db, &logs.path().join("serve.log"), &["--issuer", ISSUER]);
+
+    #[derive(Default)]
+    struct Seen {
+        issued: Vec<String>,
+        unavailable: u64,
+        other: Vec<String>,
+    }
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, id, secret, seen, stop) = (
+                format!("{}/token", node.base),
+                id.clone(),
+                secret.clone(),
+                seen.clone(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = client
+                        .post(&url)
+                        .basic_auth(&id, Some(&secret))
+                        .form(&[("grant_type", "client_credentials")])
+                        .send()
+                        .await;
+                    let r = match r {
+                        Ok(r) => r,
+                        Err(e) => {
+                            seen.lock().unwrap().other.push(format!("no answer: {e}"));
+                            continue;
+                        }
+                    };
+                    let status = r.status().as_u16();
+                    let retry_after = r.headers().contains_key("retry-after");
+                    let body: Value = r.json().await.unwrap_or(Value::Null);
+                    let refused = {
+                        let mut seen = seen.lock().unwrap();
+                        match status {
+                            200 => {
+                                let at = body["access_token"].as_str().unwrap().to_string();
+                                seen.issued.push(at);
+                                false
+                            }
+                            503 if body["error"] == "temporarily_unavailable" && retry_after => {
+                                seen.unavailable += 1;
+                                true
+                            }
+                            _ => {
+                                seen.other.push(format!("{status} {body}"));
+                                false
+                            }
+                        }
+                    };
+                    if refused {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let readyz = || async {
+        let r = reqwest::get(format!("{}/readyz", node.base)).await.unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = seen.lock().unwrap().issued.len();
+    assert!(before > 0, "the node serves before the restart");
+
+    cluster.stop();
+    let stopped = Instant::now();
+    let (status, body) = readyz().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body["reason"], "the database cannot be reached or cannot take work now",
+        "{body}"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let down = seen.lock().unwrap().unavailable;
+    assert!(
+        down > 0,
+        "requests while the database is down are answered 503"
+    );
+
+    cluster.start_again();
+    let restarted = Instant::now();
+    let resumed = loop {
+        let n = seen.lock().unwrap().issued.len();
+        let (status, _) = readyz().await;
+        if status == 200 && n > before {
+            break restarted.elapsed();
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(15),
+            "the node did not recover within 15 s of the database's return"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let issued_after = seen.lock().unwrap().issued.len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(
+        seen.other.is_empty(),
+        "every answer is 200 or 503 temporarily_unavailable: {:?}",
+        &seen.other[..seen.other.len().min(5)]
+    );
+    assert!(
+        seen.issued.len() > issued_after,
+        "it keeps serving after recovering"
+    );
+    for at in &seen.issued {
+        let (status, body) = post(
+            format!("{}/introspect", node.base),
+            &[("token", at)],
+            Some((&id, &secret)),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["active"]),
+            (200, &Value::Bool(true)),
+            "{body}"
+        );
+    }
+    println!(
+        "database down {:?}: {} requests answered 503; serving again {resumed:?} after it came back; {} tokens answered 200, all active",
+        restarted - stopped,
+        seen.unavailable,
+        seen.issued.len()
+    );
+    drop(node);
 }

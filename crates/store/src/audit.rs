@@ -2,8 +2,11 @@
 //!
 //! Each event's `hash` is SHA-256 of the previous event's hash and the event's own content
 //! ([`content`]); the first event's "previous hash" is the anchor (32 zero bytes, or, once
-//! pruning removed the oldest events, the hash of the last one removed). The writer calls
-//! [`seal`] before every commit, so an event is sealed in the transaction that wrote it.
+//! pruning removed the oldest events, the hash of the last one removed). An event is written
+//! unsealed with its unit of work; [`seal`] gives it its place in the chain. On SQLite the
+//! writer seals each batch before its commit (one writer: no one waits). On PostgreSQL one
+//! sealer at a time (`writer::sealer`, under a lease) seals what was committed, every few
+//! milliseconds, so units on different rows never wait for each other's commits.
 //! [`verify`] finds the first event whose hash does not follow: changed after it was written,
 //! or an event before it removed. It detects edits made outside Authdesk (a SQL shell, a
 //! restored backup mixed with a newer one); someone who can write the database and knows this
@@ -478,27 +481,34 @@ struct Sealable {
     chain_seq: Option<i64>,
 }
 
-/// The lock (PostgreSQL, transaction-scoped) that makes sealing and committing one writer's
-/// turn at a time: the chain's next place is read, used and committed before anyone else reads
-/// it. SQLite's single writer needs none.
+/// The lock (PostgreSQL, transaction-scoped) that makes sealing one sealer's turn at a time:
+/// the chain's next place is read, used and committed before anyone else reads it (whatever the
+/// leases say). Pruning takes it too. SQLite's single writer needs none.
 pub const CHAIN_LOCK: i64 = 0x6175_6469_7400; // "audit"
 
-/// Seals the events not sealed yet (those the current transaction wrote): gives them the next
-/// places in the chain (`chain_seq`), chains each to the one before, and stamps them
-/// `recorded_at` (the wall clock at the commit, Unix seconds), which the hash covers. One
-/// query when there is nothing to seal.
-pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<()> {
-    let unsealed: Vec<Sealable> = crate::on!(
-        &mut *conn,
-        "SELECT id, at, actor, action, target, detail, recorded_at, hash, chain_seq FROM audit WHERE hash IS NULL ORDER BY id",
-        |db, sql| sqlx::query_as(sql).fetch_all(&mut *db).await
-    )?;
-    if unsealed.is_empty() {
-        return Ok(());
-    }
+/// Events one [`seal`] seals at most (a sealer behind after an outage catches up in steps).
+pub const SEAL_BATCH: i64 = 5_000;
+
+/// Seals up to [`SEAL_BATCH`] committed events not sealed yet, oldest first: gives them the
+/// next places in the chain (`chain_seq`), chains each to the one before, and stamps them
+/// `recorded_at` (the wall clock now, Unix seconds), which the hash covers. On PostgreSQL it
+/// takes [`CHAIN_LOCK`] first, so it sees every event committed before it holds the lock.
+/// Returns how many it sealed.
+pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<u64> {
     if let Conn::Postgres(_) = conn {
         conn.execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
             .await?;
+    }
+    let unsealed: Vec<Sealable> = crate::on!(
+        &mut *conn,
+        "SELECT id, at, actor, action, target, detail, recorded_at, hash, chain_seq FROM audit WHERE hash IS NULL ORDER BY id LIMIT ?",
+        |db, sql| sqlx::query_as(sql)
+            .bind(SEAL_BATCH)
+            .fetch_all(&mut *db)
+            .await
+    )?;
+    if unsealed.is_empty() {
+        return Ok(0);
     }
     let last: Option<(i64, Vec<u8>)> = crate::on!(
         &mut *conn,
@@ -509,22 +519,61 @@ pub async fn seal(conn: &mut Conn, recorded_at: i64) -> Result<()> {
         Some((place, hash)) => (place, hash),
         None => (0, anchor(conn).await?),
     };
-    let mut updates = Vec::new();
+    let (mut ids, mut hashes, mut places) = (Vec::new(), Vec::new(), Vec::new());
     for mut r in unsealed {
         r.recorded_at = Some(recorded_at);
         place += 1;
         let hash = link(&prev, &content(&r));
-        let mut update = Script::new();
-        update
-            .statement("UPDATE audit SET hash = ?, recorded_at = ?, chain_seq = ? WHERE id = ?")
-            .bind(hash.clone())
-            .bind(recorded_at)
-            .bind(place)
-            .bind(r.id);
-        updates.push(update);
-        prev = hash;
+        ids.push(r.id);
+        places.push(place);
+        prev = hash.clone();
+        hashes.push(hash);
     }
-    Script::run_in_runs(conn, &updates).await.map(|_| ())
+    let sealed = ids.len() as u64;
+    match conn {
+        // One statement for the whole batch.
+        Conn::Postgres(db) => {
+            sqlx::query(
+                "UPDATE audit SET hash = v.hash, recorded_at = $4, chain_seq = v.place
+                 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS v(id, hash, place)
+                 WHERE audit.id = v.id",
+            )
+            .bind(&ids)
+            .bind(&hashes)
+            .bind(&places)
+            .bind(recorded_at)
+            .execute(&mut *db)
+            .await?;
+        }
+        // A batch's own events, in SQLite's process: a statement each costs little.
+        Conn::Sqlite(_) => {
+            let mut updates = Vec::with_capacity(ids.len());
+            for ((id, hash), place) in ids.into_iter().zip(hashes).zip(places) {
+                let mut update = Script::new();
+                update
+                    .statement(
+                        "UPDATE audit SET hash = ?, recorded_at = ?, chain_seq = ? WHERE id = ?",
+                    )
+                    .bind(hash)
+                    .bind(recorded_at)
+                    .bind(place)
+                    .bind(id);
+                updates.push(update);
+            }
+            Script::run_in_runs(conn, &updates).await?;
+        }
+    }
+    Ok(sealed)
+}
+
+/// Whether any committed event awaits sealing (one index probe: `audit_unsealed`).
+pub async fn any_unsealed(conn: &mut Conn) -> Result<bool> {
+    let one: Option<i64> = crate::on!(
+        &mut *conn,
+        "SELECT id FROM audit WHERE hash IS NULL LIMIT 1",
+        |db, sql| sqlx::query_scalar(sql).fetch_optional(&mut *db).await
+    )?;
+    Ok(one.is_some())
 }
 
 /// What [`verify`] found.
@@ -537,10 +586,15 @@ pub struct ChainCheck {
     /// The first event whose hash does not follow from the one before, if any.
     #[ts(type = "number | null")]
     pub first_bad: Option<i64>,
+    /// Events committed but not sealed yet (on PostgreSQL, sealed within milliseconds while a
+    /// node runs; a count that stays up means no node is sealing).
+    #[ts(type = "number")]
+    pub unsealed: i64,
 }
 
-/// Walks the whole chain from its anchor in chain order, a page at a time; an event outside
-/// the chain (never sealed: written behind Authdesk's back) is bad too.
+/// Walks the whole chain from its anchor in chain order, a page at a time, and counts the
+/// events that await sealing (they join the chain when sealed, so an event inserted behind
+/// Authdesk's back is sealed like any other: the chain proves what was changed after sealing).
 pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
     let mut prev = anchor(conn).await?;
     let mut after = 0i64;
@@ -562,26 +616,35 @@ pub async fn verify(conn: &mut Conn) -> Result<ChainCheck> {
                 return Ok(ChainCheck {
                     events,
                     first_bad: Some(r.id),
+                    unsealed: count_unsealed(conn).await?,
                 });
             }
             prev = expected;
         }
     }
-    let outside: Option<i64> = crate::on!(
-        &mut *conn,
-        "SELECT MIN(id) FROM audit WHERE chain_seq IS NULL",
-        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
-    )?;
     Ok(ChainCheck {
-        events: events + i64::from(outside.is_some()),
-        first_bad: outside,
+        events,
+        first_bad: None,
+        unsealed: count_unsealed(conn).await?,
     })
+}
+
+async fn count_unsealed(conn: &mut Conn) -> Result<i64> {
+    Ok(crate::on!(
+        &mut *conn,
+        "SELECT COUNT(*) FROM audit WHERE chain_seq IS NULL",
+        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
+    )?)
 }
 
 /// Removes up to `limit` of the oldest events, in order, while they are at or before
 /// `before` (stopping at the first newer one, so the chain stays whole), and keeps the hash of
 /// the last one removed as the anchor. Returns how many went.
 pub async fn prune_oldest(conn: &mut Conn, before: i64, limit: i64) -> Result<u64> {
+    if let Conn::Postgres(_) = conn {
+        conn.execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+            .await?;
+    }
     let rows: Vec<(i64, i64, Option<Vec<u8>>)> = crate::on!(
         &mut *conn,
         "SELECT chain_seq, at, hash FROM audit WHERE chain_seq IS NOT NULL ORDER BY chain_seq LIMIT ?",

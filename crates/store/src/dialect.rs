@@ -1,6 +1,6 @@
 //! One set of queries for both databases. The table modules write their SQL once, in SQLite's
-//! dialect; for PostgreSQL each text is translated here (once, then cached), and [`on!`] runs a
-//! query body against whichever connection a [`Conn`](crate::Conn) holds.
+//! dialect; for PostgreSQL each text is translated here (once per thread, then cached), and
+//! [`on!`] runs a query body against whichever connection a [`Conn`](crate::Conn) holds.
 //!
 //! What the translation changes, outside string literals only:
 //! - parameters: `?N` becomes `$N`; a bare `?` becomes the next number (SQLite's own rule: one
@@ -14,8 +14,9 @@
 //! `RETURNING`, `COALESCE`, `||`, `LIKE … ESCAPE`, `lower`). A query that needs more than this
 //! is written portably instead (say, `CASE` rather than SQLite's two-argument `MIN`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 /// Runs `$body` with `$c` bound to the connection inside `$conn` (`&mut Conn`) and `$q` to
 /// `$sql` in that database's dialect. The body is compiled once per backend.
@@ -36,20 +37,28 @@ macro_rules! on {
     };
 }
 
-static CACHE: LazyLock<Mutex<HashMap<String, Arc<str>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Texts cached per thread at most (the store's texts are a finite set, a few hundred; past
+/// this a text is translated each time rather than cached).
+const MAX_CACHED: usize = 4_096;
 
-/// `sql` in PostgreSQL's dialect (cached: the store's texts are a finite set).
+thread_local! {
+    /// Each thread's own translations: a query takes no lock shared with other threads.
+    static CACHE: RefCell<HashMap<Box<str>, Arc<str>>> = RefCell::new(HashMap::new());
+}
+
+/// `sql` in PostgreSQL's dialect (cached per thread).
 pub fn postgres(sql: &str) -> Arc<str> {
-    if let Some(t) = CACHE.lock().expect("dialect cache").get(sql) {
-        return t.clone();
-    }
-    let t: Arc<str> = translate(sql).into();
-    CACHE
-        .lock()
-        .expect("dialect cache")
-        .insert(sql.to_string(), t.clone());
-    t
+    CACHE.with(|cache| {
+        if let Some(t) = cache.borrow().get(sql) {
+            return t.clone();
+        }
+        let t: Arc<str> = translate(sql).into();
+        let mut cache = cache.borrow_mut();
+        if cache.len() < MAX_CACHED {
+            cache.insert(sql.into(), t.clone());
+        }
+        t
+    })
 }
 
 fn is_word(c: char) -> bool {

@@ -19,6 +19,7 @@ pub mod files;
 pub mod grants;
 pub mod interactions;
 pub mod keys;
+pub mod leases;
 pub mod locks;
 pub mod login_failures;
 pub mod operators;
@@ -39,6 +40,7 @@ pub use reads::ReadConn;
 pub use script::Script;
 pub use turnstile::Role;
 pub use writer::Limits;
+pub use writer::sealer;
 
 use authdesk_core::clock::{Clock, SystemClock};
 use sqlx::ConnectOptions;
@@ -225,11 +227,28 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        if connection_lost(&e) {
+            reads::lost_connection();
+        }
         match StoreError::from_sqlx_ref(&e) {
             StoreError::Internal(_) => StoreError::Database(e),
             classified => classified,
         }
     }
+}
+
+/// Whether `e` means the connection itself is gone or unusable (not one statement's failure):
+/// I/O, TLS or protocol errors, or PostgreSQL ending the session (class 08, admin shutdown,
+/// crash shutdown, cannot connect now).
+fn connection_lost(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed
+    ) || postgres_state(e)
+        .is_some_and(|s| s.starts_with("08") || matches!(s.as_str(), "57P01" | "57P02" | "57P03"))
 }
 
 /// The database behind a data directory, or a PostgreSQL database several processes share.
@@ -582,10 +601,10 @@ impl Store {
         )?;
         match applied {
             Some(v) if v == known => Ok(v),
-            Some(v) => Err(StoreError::Unavailable(format!(
+            Some(v) => Err(StoreError::Unusable(format!(
                 "the schema is at version {v}, this program knows {known}"
             ))),
-            None => Err(StoreError::Unavailable("the schema is not set up".into())),
+            None => Err(StoreError::Unusable("the schema is not set up".into())),
         }
     }
 
@@ -722,6 +741,16 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Seals every committed audit event now. On PostgreSQL the sealer does it within
+    /// milliseconds anyway (`writer::sealer`); this is for a caller that must see the chain
+    /// whole at once (tests, a process closing). SQLite seals in every commit: nothing to do.
+    pub async fn seal_audit(&self) -> Result<()> {
+        match &self.writer {
+            Writer::Sqlite(_) => Ok(()),
+            Writer::Postgres(w) => w.seal_all().await,
+        }
     }
 
     /// Finishes queued writes and closes every connection.

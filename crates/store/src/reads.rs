@@ -5,12 +5,30 @@
 //! connection's commands in order, so the next read simply follows the abandoned one.
 
 use crate::{Conn, Connector, Result, StoreError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// Counts the connection-level failures seen in this process (a socket reset, the server
+/// shutting down: `StoreError` bumps it, see [`lost_connection`]). A connection out of the pool
+/// when it moved, or idle since before it moved, may be one the database dropped (PostgreSQL
+/// restarted): it is closed rather than reused, so a restart costs the requests that were in
+/// flight, not every request after it.
+static LOST: AtomicU64 = AtomicU64::new(0);
+
+/// Says a connection failed at the connection level (see [`LOST`]).
+pub(crate) fn lost_connection() {
+    LOST.fetch_add(1, Ordering::Relaxed);
+}
+
+fn lost() -> u64 {
+    LOST.load(Ordering::Relaxed)
+}
+
 pub(crate) struct Reads {
-    idle: Mutex<Vec<Conn>>,
+    /// Idle connections, each with the count of lost connections when it was taken out last.
+    idle: Mutex<Vec<(Conn, u64)>>,
     slots: Arc<Semaphore>,
     connector: Connector,
     wait: Duration,
@@ -19,6 +37,8 @@ pub(crate) struct Reads {
 /// A read connection, back to the pool when dropped.
 pub struct ReadConn<'a> {
     conn: Option<Conn>,
+    /// [`LOST`] when this connection was handed out.
+    lost_then: u64,
     reads: &'a Reads,
     _slot: OwnedSemaphorePermit,
 }
@@ -47,7 +67,14 @@ impl ReadConn<'_> {
 impl Drop for ReadConn<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
-            self.reads.idle.lock().expect("read pool").push(c);
+            // A connection was lost while this one was out: it may be this one.
+            if lost() == self.lost_then {
+                self.reads
+                    .idle
+                    .lock()
+                    .expect("read pool")
+                    .push((c, self.lost_then));
+            }
         }
     }
 }
@@ -68,13 +95,20 @@ impl Reads {
             .await
             .map_err(|_| StoreError::Busy("no database connection became free in time".into()))?
             .map_err(|_| StoreError::Unavailable("the database is closed".into()))?;
-        let idle = self.idle.lock().expect("read pool").pop();
+        let now = lost();
+        let idle = {
+            let mut idle = self.idle.lock().expect("read pool");
+            // Idle since before a connection was lost: perhaps dropped by the database too.
+            idle.retain(|(_, then)| *then == now);
+            idle.pop()
+        };
         let conn = match idle {
-            Some(c) => c,
+            Some((c, _)) => c,
             None => self.connector.connect().await?,
         };
         Ok(ReadConn {
             conn: Some(conn),
+            lost_then: now,
             reads: self,
             _slot: slot,
         })
@@ -83,8 +117,8 @@ impl Reads {
     /// Closes the idle connections and refuses new reads.
     pub(crate) async fn close(&self) {
         self.slots.close();
-        let idle: Vec<Conn> = std::mem::take(&mut *self.idle.lock().expect("read pool"));
-        for c in idle {
+        let idle: Vec<(Conn, u64)> = std::mem::take(&mut *self.idle.lock().expect("read pool"));
+        for (c, _) in idle {
             let _ = c.close().await;
         }
     }

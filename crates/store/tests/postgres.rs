@@ -1,15 +1,17 @@
 //! The PostgreSQL write path, with two stores on one database standing for two `authdesk
 //! serve` nodes: the races SQLite's single writer decides by order are decided by the database
 //! (one refresh of a token wins, the rest see its use; one exchange of a code); the audit's hash
-//! chain stays whole when both write at once; a dropped request leaves nothing half-written and
+//! chain stays whole when both write at once, sealed off the request path by one node at a
+//! time (a lease that passes on when its holder dies or closes); a dropped request leaves nothing half-written and
 //! no connection inside a transaction; a full queue is an answer.
 
 mod common;
 
-use authdesk_core::clock::SystemClock;
+use authdesk_core::clock::{Clock, FixedClock, SystemClock};
 use authdesk_store::grants::{self, GrantRow};
 use authdesk_store::refresh_tokens::{self, RefreshTokenRow, RefreshWrites};
-use authdesk_store::{Conn, Limits, Script, Store, StoreError, audit, codes, settings};
+use authdesk_store::sealer::LEASE_MS;
+use authdesk_store::{Conn, Limits, Script, Store, StoreError, audit, codes, leases, settings};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -222,10 +224,138 @@ async fn the_audit_chain_stays_whole_when_two_nodes_write_at_once() {
     for t in tasks {
         t.await.unwrap();
     }
-    let mut c = b.read().await.unwrap();
-    let check = audit::verify(&mut c).await.unwrap();
+    // Committed unsealed; the node holding the sealer's lease chains them on its own.
+    let check = until_sealed(&b, 120).await;
     assert_eq!(check.first_bad, None);
-    assert_eq!(check.events, 120);
+}
+
+/// Polls (every 20 ms, for at most 10 s) until `events` are sealed and none awaits; the check.
+async fn until_sealed(store: &Store, events: i64) -> audit::ChainCheck {
+    let mut last = None;
+    for _ in 0..500 {
+        let mut c = store.read().await.unwrap();
+        let check = audit::verify(&mut c).await.unwrap();
+        drop(c);
+        if check.unsealed == 0 && check.events == events {
+            return check;
+        }
+        last = Some(check);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{events} events not sealed within 10 s: {last:?}");
+}
+
+/// A unit that writes an audit event, committed through `store`.
+async fn audited(store: &Store, target: &str) -> Result<(), StoreError> {
+    let target = target.to_string();
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                audit::record(
+                    tx,
+                    0,
+                    "test",
+                    "token.issue",
+                    &target,
+                    &serde_json::json!({}),
+                )
+                .await
+            })
+        })
+        .await
+}
+
+async fn sealer_holder(store: &Store) -> Option<(String, i64)> {
+    let mut c = store.read().await.unwrap();
+    leases::holder(&mut c, "audit_sealer").await.unwrap()
+}
+
+/// Units that audit do not wait for the chain: with its lock held elsewhere (as a slow seal
+/// would), a unit still commits at once; its event is sealed once the lock is free. Before the
+/// sealer, every unit sealed its own events under this lock through its commit, so all of them
+/// queued on it across nodes (and this one waited out `lock_timeout`: busy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_commits_while_the_audit_chain_is_locked_and_is_sealed_after() {
+    use sqlx::Connection;
+    let (a, _b, url) = two_nodes().await;
+    let mut holder = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query(&format!(
+        "SELECT pg_advisory_xact_lock({})",
+        audit::CHAIN_LOCK
+    ))
+    .execute(&mut holder)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    audited(&a, "while-locked").await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the unit waited {:?} for the chain",
+        started.elapsed()
+    );
+    let mut c = a.read().await.unwrap();
+    assert_eq!(audit::verify(&mut c).await.unwrap().unsealed, 1);
+    drop(c);
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    let check = until_sealed(&a, 1).await;
+    assert_eq!(check.first_bad, None);
+}
+
+/// One node seals at a time, by lease. A node that dies keeps it until it lapses (the events
+/// others commit meanwhile wait); then another node takes it over and seals them. A node that
+/// closes in order seals what is left and gives the lease up at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sealer_lease_passes_to_another_node_when_its_holder_dies_or_closes() {
+    let url = common::pg::fresh_database().await;
+    let clock = Arc::new(FixedClock::at(
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+    ));
+    let open = || Store::open_postgres(&url, Limits::default(), clock.clone() as Arc<dyn Clock>);
+    let first = open().await.unwrap();
+    let mut dead = None;
+    for _ in 0..250 {
+        dead = sealer_holder(&first).await;
+        if dead.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (dead, _) = dead.expect("the first node takes the sealer's lease");
+    let second = open().await.unwrap();
+    // The first node dies: it stops without giving the lease up.
+    drop(first);
+    for i in 0..3 {
+        audited(&second, &format!("after-{i}")).await.unwrap();
+    }
+    // Its lease has not lapsed (the clock stands still): nobody seals. The second node looks
+    // for the lease every second; give it two looks.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let mut c = second.read().await.unwrap();
+    assert_eq!(audit::verify(&mut c).await.unwrap().unsealed, 3);
+    drop(c);
+    assert_eq!(sealer_holder(&second).await.unwrap().0, dead);
+
+    // The lease lapses: the second node takes it at its next look and seals.
+    clock.advance(chrono::Duration::milliseconds(LEASE_MS + 1));
+    until_sealed(&second, 3).await;
+    let (now_holding, _) = sealer_holder(&second).await.unwrap();
+    assert_ne!(now_holding, dead);
+
+    // A third node; the second closes in order, after writing one more event: it seals it,
+    // and the third takes the lease over within its next look, with no clock moved.
+    let third = open().await.unwrap();
+    audited(&second, "last-words").await.unwrap();
+    second.close().await;
+    let mut c = third.read().await.unwrap();
+    assert_eq!(audit::verify(&mut c).await.unwrap().unsealed, 0);
+    drop(c);
+    audited(&third, "from-the-third").await.unwrap();
+    let check = until_sealed(&third, 5).await;
+    assert_eq!(check.first_bad, None);
+    let (holding, _) = sealer_holder(&third).await.unwrap();
+    assert_ne!(holding, now_holding);
+    third.close().await;
 }
 
 /// Each unit writes two settings; dropped requests must leave both or neither.

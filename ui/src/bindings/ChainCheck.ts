@@ -11,4 +11,9 @@ events: number,
 /**
  * The first event whose hash does not follow from the one before, if any.
  */
-first_bad: number | null, };
+first_bad: number | null, 
+/**
+ * Events committed but not sealed yet (on PostgreSQL, sealed within milliseconds while a
+ * node runs; a count that stays up means no node is sealing).
+ */
+unsealed: number, };

@@ -49,7 +49,7 @@ vi.mock("../api", async (original) => ({
   api: {
     audit: { list, export: vi.fn() },
     auditActions: vi.fn(async () => []),
-    auditVerify: vi.fn(async () => ({ events: 100_000, first_bad: null })),
+    auditVerify: vi.fn(async () => ({ events: 100_000, first_bad: null, unsealed: 0 })),
   },
 }));
 vi.mock("../lib/zone", async (original) => ({ ...(await original<typeof import("../lib/zone")>()), loadZone: () => "UTC" }));

@@ -244,6 +244,7 @@ export function ChainStatus({ chain }: { chain: ChainCheck | null }) {
     return (
       <p className="chain-status ok" id="audit-chain">
         Hash chain intact: {chain.events} events verified.
+        {chain.unsealed > 0 && ` ${chain.unsealed} newer events await sealing.`}
       </p>
     );
   }

@@ -223,7 +223,8 @@ impl Authdesk {
 
     /// Checks the audit's hash chain from its anchor to the newest event (see
     /// `authdesk_store::audit`): `first_bad` names the first event that was changed after it
-    /// was written or follows a removed one.
+    /// was sealed or follows a removed one; `unsealed` counts the newer events that await
+    /// sealing (PostgreSQL seals off the request path).
     pub async fn audit_verify(&self) -> Result<audit::ChainCheck> {
         let mut conn = self.store().read().await?;
         Ok(audit::verify(&mut conn).await?)

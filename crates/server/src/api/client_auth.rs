@@ -1,47 +1,26 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523) and `none`.
 
-use super::{Actor, Authdesk, Check, Result, audit};
+use super::{Actor, Authdesk, Check, IssuerSite, Result, audit};
 use crate::api::audit::AuditAction;
 use crate::client_keys::{self, ClientKey};
 use crate::signing;
 use authdesk_core::OAuthError;
 use authdesk_core::client::{AuthMethod, ClientType};
 use authdesk_core::clock::from_unix;
+use authdesk_core::site::Endpoint;
 use authdesk_store::clients::ClientRow;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub use authdesk_core::token_request::{ASSERTION_TYPE, Credentials};
 
-/// How a request presented its client, as parsed by the HTTP layer.
-#[derive(Debug, Clone)]
-pub enum Credentials {
-    Basic {
-        client_id: String,
-        secret: String,
-    },
-    Post {
-        client_id: String,
-        secret: String,
-    },
-    Assertion {
-        client_id: Option<String>,
-        assertion: String,
-    },
-    None {
-        client_id: String,
-    },
-}
-
-impl Credentials {
-    fn method(&self) -> AuthMethod {
-        match self {
-            Credentials::Basic { .. } => AuthMethod::ClientSecretBasic,
-            Credentials::Post { .. } => AuthMethod::ClientSecretPost,
-            Credentials::Assertion { .. } => AuthMethod::PrivateKeyJwt,
-            Credentials::None { .. } => AuthMethod::None,
-        }
+fn method(creds: &Credentials) -> AuthMethod {
+    match creds {
+        Credentials::Basic { .. } => AuthMethod::ClientSecretBasic,
+        Credentials::Post { .. } => AuthMethod::ClientSecretPost,
+        Credentials::Assertion { .. } => AuthMethod::PrivateKeyJwt,
+        Credentials::None { .. } => AuthMethod::None,
     }
 }
 
@@ -50,6 +29,22 @@ fn failed() -> OAuthError {
 }
 
 impl Authdesk {
+    /// Authenticates the client at the issuer `at`'s `endpoint`: an assertion's `aud` may be
+    /// the issuer, its token endpoint, or the endpoint called (RFC 7523 §3).
+    pub async fn client_authenticate_at(
+        &self,
+        creds: &Credentials,
+        at: &IssuerSite,
+        endpoint: Endpoint,
+    ) -> Result<Arc<ClientRow>> {
+        let audiences = [
+            at.url.clone(),
+            at.url_of(Endpoint::Token),
+            at.url_of(endpoint),
+        ];
+        self.client_authenticate(creds, &audiences).await
+    }
+
     /// Authenticates the client; `audiences` are the URLs an assertion's `aud` may name.
     pub async fn client_authenticate(
         &self,
@@ -102,7 +97,7 @@ impl Authdesk {
                 if let Some(suppressed) = self.unauthenticated_audit() {
                     let now = self.now().timestamp();
                     let detail = audit::with_suppressed(
-                        json!({"method": creds.method().as_str(), "reason": e.description}),
+                        json!({"method": method(creds).as_str(), "reason": e.description}),
                         suppressed,
                     );
                     // An unknown id is whatever the caller typed: kept short and printable.
@@ -132,7 +127,7 @@ impl Authdesk {
         creds: &Credentials,
         audiences: &[String],
     ) -> std::result::Result<(), Check<OAuthError>> {
-        if c.settings.auth_method != creds.method() {
+        if c.settings.auth_method != method(creds) {
             return Err(Check::Refused(OAuthError::invalid_client(format!(
                 "this application authenticates with {}",
                 c.settings.auth_method

@@ -247,8 +247,6 @@ pub struct Authdesk {
     password_memory: Arc<std::sync::Mutex<Vec<secret::PasswordMemory>>>,
     /// How many audit events unauthenticated callers may still cause (see `audit`).
     unauthenticated_audit: audit::UnauthenticatedBudget,
-    /// What the server counts for Prometheus (`crate::metrics`).
-    metrics: Arc<crate::metrics::Metrics>,
     /// Keys fetched from apps' JWKS URIs.
     jwks: crate::client_keys::JwksCache,
     /// Seals paused authorization requests into their forms (`authorize::Paused`).
@@ -457,7 +455,6 @@ impl Authdesk {
             )),
             password_memory: Arc::default(),
             unauthenticated_audit: audit::UnauthenticatedBudget::default(),
-            metrics: Arc::default(),
             jwks: Default::default(),
         };
         app.sync().await?;
@@ -482,9 +479,6 @@ impl Authdesk {
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
-        &self.metrics
     }
     pub fn data_dir(&self) -> &Path {
         &self.data_dir

@@ -120,15 +120,7 @@ impl Authdesk {
     }
 
     /// One pass: deletes what the retention rules let go, `STEP` rows per unit of work.
-    /// Counted in the metrics either way.
     pub async fn prune(&self) -> Result<PruneReport> {
-        let pass = self.prune_pass().await;
-        self.metrics()
-            .pruned(pass.as_ref().map(|r| r.deleted.as_slice()).map_err(|_| ()));
-        pass
-    }
-
-    async fn prune_pass(&self) -> Result<PruneReport> {
         let r = self.retention().await?;
         let now = self.now().timestamp();
         let cutoffs = Cutoffs {

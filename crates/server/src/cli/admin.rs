@@ -210,7 +210,7 @@ pub(super) async fn import(
 }
 
 /// `audit verify`: the check as JSON with `--json`; a failure (exit 1) naming the first event
-/// whose hash does not follow.
+/// whose hash does not follow. Events not sealed yet (PostgreSQL) are counted, not failed.
 pub(super) async fn audit_verify(app: &Authdesk, j: bool) -> Result<(), Failure> {
     let check = app.audit_verify().await?;
     if j {
@@ -220,6 +220,12 @@ pub(super) async fn audit_verify(app: &Authdesk, j: bool) -> Result<(), Failure>
         None => {
             if !j {
                 println!("audit chain intact: {} events", check.events);
+                if check.unsealed > 0 {
+                    println!(
+                        "{} newer events await sealing (a running node seals them within seconds; a count that stays means none is running)",
+                        check.unsealed
+                    );
+                }
             }
             Ok(())
         }

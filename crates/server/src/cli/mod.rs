@@ -319,10 +319,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
     };
-    match cli.command {
+    let result = match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Operators(c) => operators::run(&app, c, j, &actor).await,
-        Command::Serve(args) => serve::serve(app, args).await,
+        Command::Serve(args) => return serve::serve(app, args).await,
         Command::Clients(c) => clients::run(&app, c, j, &actor).await,
         Command::Users(c) => users::run(&app, c, j, &actor).await,
         Command::Grants(c) => grants::run(&app, c, j, &actor).await,
@@ -416,7 +416,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             limit,
             export,
         } => admin::audit_list(&app, filter, limit, export, j, &actor).await,
-    }
+    };
+    // Closing seals the command's audit events (PostgreSQL seals off the request path, and a
+    // command may run with no server to do it) and gives the sealer's lease up.
+    app.store().close().await;
+    result
 }
 
 /// `init`: creates the data directory in the wanted mode, or finds it already in that mode.
@@ -450,5 +454,6 @@ async fn init(db: &Database, production: bool, j: bool) -> Result<(), Failure> {
     output::print(j, &json!({"data_dir": dir, "mode": mode}), || {
         format!("{dir} is a {} {kind}\n", mode_name(mode))
     });
+    app.store().close().await;
     Ok(())
 }

@@ -217,6 +217,7 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
         limits,
         tls,
         sandbox_api,
+        metrics: Default::default(),
     };
     crate::http::serve(app.clone(), listener, metrics_listener, options, shutdown)
         .await

@@ -2,6 +2,7 @@
 
 use crate::api::{Authdesk, IssuerSite};
 use authdesk_core::alg::Alg;
+use authdesk_core::client::GrantType;
 use authdesk_core::site::Endpoint;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,7 +45,7 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"],
@@ -171,7 +172,10 @@ pub async fn readyz(State(app): State<Arc<Authdesk>>) -> Response {
             tracing::warn!(error = %e, "not ready");
             let reason = match e {
                 authdesk_store::StoreError::Busy(_) => "the database is busy",
-                _ => "the database is unavailable or its schema is not this version's",
+                authdesk_store::StoreError::Unusable(_) => {
+                    "the database's schema is not this version's"
+                }
+                _ => "the database cannot be reached or cannot take work now",
             };
             let mut r =
                 Json(serde_json::json!({"status": "not_ready", "reason": reason})).into_response();

@@ -13,6 +13,7 @@ mod sandbox_api;
 mod token;
 
 use crate::api::Authdesk;
+use crate::metrics::Metrics;
 use authdesk_core::site::Endpoint;
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -33,7 +34,7 @@ pub mod paths {
 /// its path, each handler told which issuer it serves (an `Extension<Arc<IssuerSite>>`), so
 /// what discovery advertises is exactly what is routed. Built when serving starts: a change
 /// of profile or issuer takes effect at the next start.
-pub fn router(app: Arc<Authdesk>, sandbox_api: bool) -> Router {
+pub fn router(app: Arc<Authdesk>, sandbox_api: bool, metrics: Arc<Metrics>) -> Router {
     let site = app.site();
     let mut routes: Router<Arc<Authdesk>> = Router::new();
     for issuer in &site.issuers {
@@ -95,7 +96,7 @@ pub fn router(app: Arc<Authdesk>, sandbox_api: bool) -> Router {
             routes = routes.merge(calls);
         }
     }
-    let metrics = crate::metrics::Tracking::new(app.metrics().clone(), &site);
+    let metrics = crate::metrics::Tracking::new(metrics, &site);
     routes
         .route(paths::HEALTHZ, get(metadata::healthz))
         .route(paths::READYZ, get(metadata::readyz))
@@ -141,6 +142,18 @@ pub struct ServeOptions {
     pub limits: ConnectionLimits,
     pub tls: Option<Arc<crate::tls::Certificate>>,
     pub sandbox_api: bool,
+    /// Where the server counts what it does (served on the metrics listener, if any).
+    pub metrics: Arc<Metrics>,
+}
+
+/// One pass of the server's pruning (`Authdesk::prune`), counted in its metrics either way.
+pub async fn prune_pass(
+    app: &Authdesk,
+    metrics: &Metrics,
+) -> crate::api::Result<crate::api::prune::PruneReport> {
+    let pass = app.prune().await;
+    metrics.pruned(pass.as_ref().map(|r| r.deleted.as_slice()).map_err(|_| ()));
+    pass
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish within the limits'
@@ -153,8 +166,9 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let metrics = options.metrics.clone();
     let management = metrics_listener.map(|l| {
-        let router = crate::metrics::router(app.clone());
+        let router = crate::metrics::router(metrics.clone(), app.store().clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(l, router).await {
                 tracing::warn!(error = %e, "the metrics listener stopped");
@@ -171,26 +185,25 @@ pub async fn serve(
             }
         }
     });
-    let prune_app = app.clone();
+    let (prune_app, prune_metrics) = (app.clone(), metrics.clone());
     let prune = tokio::spawn(async move {
         let mut tick = tokio::time::interval(PRUNE_INTERVAL);
         loop {
             tick.tick().await;
-            match prune_app.prune().await {
+            match prune_pass(&prune_app, &prune_metrics).await {
                 Ok(r) if r.total() > 0 => tracing::info!(deleted = ?r.deleted, "pruned"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning failed; it runs again later"),
             }
         }
     });
-    let metrics = app.metrics().clone();
     let handshake = match options.tls {
         None => None,
         Some(cert) => Some(crate::tls::handshake(cert).map_err(std::io::Error::other)?),
     };
     let result = listener::run(
         listener,
-        router(app, options.sandbox_api),
+        router(app, options.sandbox_api, metrics.clone()),
         options.limits,
         handshake,
         metrics,

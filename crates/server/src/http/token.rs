@@ -2,9 +2,9 @@
 
 use super::error::{HttpError, no_store};
 use super::form::Params;
-use crate::api::client_auth::{ASSERTION_TYPE, Credentials};
 use crate::api::{Authdesk, IssuerSite};
 use authdesk_core::site::Endpoint;
+use authdesk_core::token_request::{self, Credentials, TokenRequest};
 use authdesk_core::{ErrorCode, OAuthError};
 use authdesk_store::clients::ClientRow;
 use axum::Extension;
@@ -13,108 +13,23 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use std::sync::Arc;
 
-/// The credentials of an `Authorization` value if it uses `scheme`, whose name is
-/// case-insensitive (RFC 9110 §11.1, RFC 7617 §2: `BASIC`, `basic` and `Basic` are one scheme).
-fn scheme_credentials<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
-    let (name, rest) = value.split_once(' ')?;
-    name.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+/// The `Authorization` header's value, if any; one that is not visible ASCII is refused.
+fn authorization(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str())
+        .transpose()
+        .map_err(|_| OAuthError::invalid_client("malformed Authorization header"))
 }
 
-/// Reads the client's credentials from the Authorization header and the form, refusing a
-/// request that uses more than one method (RFC 6749 §2.3).
+/// The client's credentials (`core::token_request::Credentials::parse`).
 fn credentials(headers: &HeaderMap, p: &Params) -> Result<Credentials, OAuthError> {
-    let basic = match headers.get(header::AUTHORIZATION) {
-        None => None,
-        Some(v) => {
-            let v = v
-                .to_str()
-                .map_err(|_| OAuthError::invalid_client("malformed Authorization header"))?;
-            let Some(b64) = scheme_credentials(v, "Basic") else {
-                return Err(OAuthError::invalid_client(
-                    "the Authorization header must use the Basic scheme",
-                ));
-            };
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            let (id, secret) = raw
-                .split_once(':')
-                .ok_or_else(|| OAuthError::invalid_client("malformed Basic credentials"))?;
-            // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-            let decode = |s: &str| {
-                form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            let (id, secret) = (decode(id), decode(secret));
-            if id.contains('\0') || secret.contains('\0') {
-                return Err(OAuthError::invalid_client("malformed Basic credentials"));
-            }
-            Some((id, secret))
-        }
-    };
-    let post_secret = p.get("client_secret");
-    let assertion = p.get("client_assertion");
-    let assertion_type = p.get("client_assertion_type");
-    let used = [basic.is_some(), post_secret.is_some(), assertion.is_some()]
-        .iter()
-        .filter(|x| **x)
-        .count();
-    if used > 1 {
-        return Err(OAuthError::invalid_request(
-            "use exactly one client authentication method",
-        ));
-    }
-    let client_id = p.get("client_id");
-    if let Some((id, secret)) = basic {
-        if client_id.is_some_and(|c| c != id) {
-            return Err(OAuthError::invalid_request(
-                "client_id does not match the Authorization header",
-            ));
-        }
-        return Ok(Credentials::Basic {
-            client_id: id,
-            secret,
-        });
-    }
-    if let Some(secret) = post_secret {
-        let id = client_id.ok_or_else(|| {
-            OAuthError::invalid_request("client_id is required with client_secret")
-        })?;
-        return Ok(Credentials::Post {
-            client_id: id.into(),
-            secret: secret.into(),
-        });
-    }
-    if let Some(a) = assertion {
-        if assertion_type != Some(ASSERTION_TYPE) {
-            return Err(OAuthError::invalid_request(format!(
-                "client_assertion_type must be {ASSERTION_TYPE}"
-            )));
-        }
-        return Ok(Credentials::Assertion {
-            client_id: client_id.map(String::from),
-            assertion: a.into(),
-        });
-    }
-    match client_id {
-        Some(id) => Ok(Credentials::None {
-            client_id: id.into(),
-        }),
-        None => Err(OAuthError::invalid_client(
-            "client authentication is required",
-        )),
-    }
+    Credentials::parse(authorization(headers)?, p)
 }
 
-/// Authenticates the client at the issuer `at`'s `endpoint`: an assertion's `aud` may be the
-/// issuer, its token endpoint, or the endpoint called (RFC 7523 §3).
+/// Authenticates the client at the issuer `at`'s `endpoint`.
 async fn authenticate(
     app: &Authdesk,
     at: &IssuerSite,
@@ -123,12 +38,7 @@ async fn authenticate(
     endpoint: Endpoint,
 ) -> Result<Arc<ClientRow>, HttpError> {
     let creds = credentials(headers, p)?;
-    let audiences = [
-        at.url.clone(),
-        at.url_of(Endpoint::Token),
-        at.url_of(endpoint),
-    ];
-    Ok(app.client_authenticate(&creds, &audiences).await?)
+    Ok(app.client_authenticate_at(&creds, at, endpoint).await?)
 }
 
 fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Params, HttpError> {
@@ -143,6 +53,8 @@ fn json_no_store<T: serde::Serialize>(v: T) -> Response {
     r
 }
 
+/// The token endpoint: the form parsed into one typed request (`core::token_request`), handed
+/// to the use case.
 pub async fn token(
     State(app): State<Arc<Authdesk>>,
     Extension(at): Extension<Arc<IssuerSite>>,
@@ -150,43 +62,12 @@ pub async fn token(
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
-    let grant_type = p.require("grant_type")?;
-    let client = authenticate(&app, &at, &headers, &p, Endpoint::Token).await?;
-    let (grant_type, resp) = match grant_type {
-        "authorization_code" => (
-            "authorization_code",
-            app.exchange_code(
-                &at,
-                &client,
-                p.require("code")?,
-                p.get("redirect_uri"),
-                p.get("code_verifier"),
-            )
-            .await?,
-        ),
-        "client_credentials" => (
-            "client_credentials",
-            app.client_credentials(&at, &client, p.get("scope")).await?,
-        ),
-        "refresh_token" => (
-            "refresh_token",
-            app.refresh(&at, &client, p.require("refresh_token")?, p.get("scope"))
-                .await?,
-        ),
-        other => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!(
-                    "grant_type {} is not supported",
-                    authdesk_core::error::shown(other)
-                ),
-            )
-            .into());
-        }
-    };
-    let mut resp = json_no_store(resp);
+    let request = TokenRequest::parse(authorization(&headers)?, &p)?;
+    let grant_type = request.grant.grant_type();
+    let (client, answer) = app.token(&at, request).await?;
+    let mut resp = json_no_store(answer);
     resp.extensions_mut().insert(crate::metrics::Issued {
-        grant_type,
+        grant_type: grant_type.as_str(),
         client_id: client.id.clone(),
     });
     Ok(resp)
@@ -225,7 +106,7 @@ pub(super) fn bearer_token(headers: &HeaderMap) -> Result<&str, HttpError> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match auth.and_then(|a| scheme_credentials(a, "Bearer")) {
+    match auth.and_then(|a| token_request::scheme_credentials(a, "Bearer")) {
         Some(t) if !t.is_empty() => Ok(t),
         _ => Err(HttpError {
             error: OAuthError::new(ErrorCode::InvalidToken, "a bearer access token is required"),
@@ -258,6 +139,8 @@ mod tests {
     //! the Authorization header, client assertions. No input panics; Basic credentials encoded
     //! as RFC 6749 §2.3.1 says come back unchanged.
     use super::*;
+    use authdesk_core::token_request::ASSERTION_TYPE;
+    use base64::Engine;
     use proptest::prelude::*;
 
     fn form_headers() -> HeaderMap {

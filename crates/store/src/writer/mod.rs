@@ -37,6 +37,7 @@
 
 mod job;
 pub(crate) mod postgres;
+pub mod sealer;
 
 use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
 use crate::turnstile::Turnstile;
@@ -251,8 +252,12 @@ impl Fault {
 
 // The writer's own statements return boxed futures with named lifetimes: `async fn`s here
 // trip the compiler's `Send` check of the writer task (higher-ranked lifetimes).
+/// Seals every event the batch wrote (the chain has one writer here: it never waits).
 fn seal<'c>(conn: &'c mut Conn, recorded_at: i64) -> BoxFuture<'c, Result<(), StoreError>> {
-    Box::pin(crate::audit::seal(conn, recorded_at))
+    Box::pin(async move {
+        while crate::audit::seal(conn, recorded_at).await? == crate::audit::SEAL_BATCH as u64 {}
+        Ok(())
+    })
 }
 
 fn exec<'c>(conn: &'c mut Conn, sql: &'static str) -> BoxFuture<'c, Result<(), sqlx::Error>> {

@@ -2,7 +2,7 @@
 //! interface as SQLite's single writer (`Store::write`, `write_on_refresh_token`, `append`).
 //!
 //! **Cancel-safe.** Each unit runs in a task of its own that owns its connection: `BEGIN`, the
-//! work, the audit seal, `COMMIT` (or `ROLLBACK`). The request only waits for the answer; if it
+//! work, `COMMIT` (or `ROLLBACK`). The request only waits for the answer; if it
 //! is dropped, the unit still ends in the task. A connection is returned to the pool only after
 //! its transaction ended; one that failed at the connection level, or whose unit panicked, is
 //! closed instead.
@@ -11,8 +11,9 @@
 //! used_at IS NULL`, which waits for a concurrent one and then sees its result); a refresh
 //! locks its token and grant rows (`SELECT … FOR UPDATE OF r, g`) before deciding, so two
 //! refreshes of one token on any nodes run one after the other and the second sees the first's
-//! use (reuse detection). The audit's chain is extended under a transaction-scoped advisory
-//! lock taken just before the seal and held through the commit (`audit::seal`).
+//! use (reuse detection). A unit's audit events are committed unsealed; the sealer
+//! (`sealer.rs`) chains them off the request path, so units on different rows never wait for
+//! each other.
 //!
 //! **Overload is an answer.** At most `Limits::queue` units are in flight; one more is refused
 //! at once. A unit that gets no connection within `Limits::wait`, or waits for a row lock
@@ -34,6 +35,7 @@ pub(crate) struct PgWriter {
     in_flight: Arc<Semaphore>,
     limits: Limits,
     wall: Arc<dyn Clock>,
+    sealer: super::sealer::Sealer,
 }
 
 /// How a unit ended, for its connection's sake.
@@ -58,6 +60,7 @@ fn broken(e: &sqlx::Error) -> bool {
 impl PgWriter {
     pub(crate) fn new(pool: Arc<Reads>, limits: Limits, wall: Arc<dyn Clock>) -> Self {
         PgWriter {
+            sealer: super::sealer::Sealer::start(pool.clone(), wall.clone()),
             pool,
             in_flight: Arc::new(Semaphore::new(limits.queue.max(1))),
             limits,
@@ -79,13 +82,13 @@ impl PgWriter {
             )))
         })?;
         let (reply, answer) = oneshot::channel();
-        let (pool, wall) = (self.pool.clone(), self.wall.clone());
+        let pool = self.pool.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let result = match pool.get().await {
                 Err(e) => Err(E::from(e)),
                 Ok(mut conn) => {
-                    let (result, ending) = transaction(&mut conn, wall.as_ref(), work).await;
+                    let (result, ending) = transaction(&mut conn, work).await;
                     if let Ending::Broken = ending {
                         conn.discard();
                     }
@@ -138,23 +141,26 @@ impl PgWriter {
         (capacity - self.in_flight.available_permits(), capacity)
     }
 
-    /// Waits for the units in flight, then refuses new ones and closes the connections.
+    /// Seals every committed audit event now (whoever holds the sealer's lease).
+    pub(crate) async fn seal_all(&self) -> Result<(), StoreError> {
+        super::sealer::seal_all(&self.pool, self.wall.as_ref()).await
+    }
+
+    /// Waits for the units in flight, then refuses new ones, seals what they wrote, gives the
+    /// sealer's lease up and closes the connections.
     pub(crate) async fn close(&self) {
         let all = u32::try_from(self.limits.queue.max(1)).unwrap_or(u32::MAX);
         if let Ok(permits) = self.in_flight.acquire_many(all).await {
             permits.forget();
         }
         self.in_flight.close();
+        self.sealer.close(&self.pool, self.wall.as_ref()).await;
         self.pool.close().await;
     }
 }
 
-/// `BEGIN`, the work, the seal, `COMMIT`; `ROLLBACK` on any failure.
-async fn transaction<T, E, F>(
-    conn: &mut ReadConn<'_>,
-    wall: &dyn Clock,
-    work: F,
-) -> (Result<T, E>, Ending)
+/// `BEGIN`, the work, `COMMIT`; `ROLLBACK` on any failure.
+async fn transaction<T, E, F>(conn: &mut ReadConn<'_>, work: F) -> (Result<T, E>, Ending)
 where
     F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>>,
     E: From<StoreError>,
@@ -189,13 +195,6 @@ where
         }
         Ok(Ok(v)) => v,
     };
-    if let Err(e) = crate::audit::seal(conn, wall.now().timestamp()).await {
-        let ending = match conn.execute("ROLLBACK").await {
-            Ok(_) => Ending::Clean,
-            Err(_) => Ending::Broken,
-        };
-        return (Err(E::from(e)), ending);
-    }
     match conn.execute("COMMIT").await {
         Ok(_) => (Ok(value), Ending::Clean),
         Err(e) => {

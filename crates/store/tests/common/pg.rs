@@ -76,3 +76,59 @@ pub async fn fresh_database_with(options: &str) -> String {
     url.set_path(&format!("/{name}"));
     url.to_string()
 }
+
+/// A cluster of a test's own, to stop and start under load (the shared one serves every other
+/// test). Stopped and removed when dropped.
+pub struct OwnCluster {
+    dir: PathBuf,
+    /// Its `postgres` database.
+    pub url: String,
+}
+
+impl OwnCluster {
+    pub fn start() -> OwnCluster {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("authdesk-own-pg-{}-{n}", std::process::id()));
+        let url = Self::pg("start", &dir);
+        stop_after_exit(&dir);
+        OwnCluster { dir, url }
+    }
+
+    /// Stops it (`pg_ctl stop -m fast`: sessions are ended, committed work is kept).
+    pub fn stop(&self) {
+        Self::pg("stop", &self.dir);
+    }
+
+    /// Starts it again, as it was.
+    pub fn start_again(&self) {
+        Self::pg("start", &self.dir);
+    }
+
+    fn pg(command: &str, dir: &std::path::Path) -> String {
+        let out = std::process::Command::new(script())
+            .arg(command)
+            .arg(dir)
+            .output()
+            .expect("run scripts/pg");
+        assert!(
+            out.status.success(),
+            "scripts/pg {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("a URL")
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(script())
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

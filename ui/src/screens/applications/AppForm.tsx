@@ -8,7 +8,7 @@ import type { ClientType } from "../../bindings/ClientType";
 import type { Profile } from "../../bindings/Profile";
 import { byField, quickChecks, type FieldMessages } from "../../lib/validation";
 import { ErrorBox, Field } from "../common";
-import { ALGS, GRANTS, METHODS, asServiceAccount, toDraft, type Form } from "./form";
+import { ALGS, METHODS, asServiceAccount, toDraft, type Form } from "./form";
 
 /** Create or edit an application: a standard app or a service account, its ID-token
  *  algorithm, keys (PEM/JWKS or a JWKS URI), redirect and logout URIs, claims, lifetimes. */
@@ -196,7 +196,7 @@ export function AppForm({
       {!service && (
         <Field label="Grant types" errors={fields.grant_types}>
           <div className="checks">
-            {GRANTS.map((g) => (
+            {defaults.grant_types.map((g) => (
               <label key={g}>
                 <input
                   type="checkbox"

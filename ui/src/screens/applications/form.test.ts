@@ -8,6 +8,7 @@ import { example, issuersFor } from "./AppDetail";
 const defaults: ClientDefaults = {
   scopes: ["openid", "profile", "email", "offline_access"],
   lifetimes: { access_token: 600, id_token: 3600, refresh_token: 7_776_000, chain: 31_536_000, authorization_code: 60 },
+  grant_types: ["authorization_code", "client_credentials", "refresh_token"],
 };
 
 const issuers: IssuerInfo[] = [

@@ -11,7 +11,6 @@ import type { ClientView } from "../../bindings/ClientView";
 import type { GrantType } from "../../bindings/GrantType";
 import { lines } from "../../lib/validation";
 
-export const GRANTS: GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
 export const METHODS: AuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 export const ALGS: Alg[] = ["RS256", "PS256", "ES256"];
 

@@ -17,6 +17,8 @@ use authdesk_core::claims::{ClaimsRequest, Target};
 use authdesk_core::client::{AppType, ClientType, GrantType};
 use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::scope::Scope;
+use authdesk_core::site::Endpoint;
+use authdesk_core::token_request::{Grant, TokenRequest};
 use authdesk_core::{OAuthError, claims};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
@@ -275,6 +277,46 @@ fn http_actor() -> Actor {
 }
 
 impl Authdesk {
+    /// The token endpoint's use case: authenticates the client, then serves the grant it asked
+    /// for. Returns the client with the answer (the HTTP layer counts issues by app).
+    pub async fn token(
+        &self,
+        at: &IssuerSite,
+        request: TokenRequest,
+    ) -> Result<(Arc<ClientRow>, TokenResponse)> {
+        let client = self
+            .client_authenticate_at(&request.client, at, Endpoint::Token)
+            .await?;
+        let answer = match &request.grant {
+            Grant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                self.exchange_code(
+                    at,
+                    &client,
+                    code,
+                    redirect_uri.as_deref(),
+                    code_verifier.as_deref(),
+                )
+                .await?
+            }
+            Grant::ClientCredentials { scope } => {
+                self.client_credentials(at, &client, scope.as_deref())
+                    .await?
+            }
+            Grant::RefreshToken {
+                refresh_token,
+                scope,
+            } => {
+                self.refresh(at, &client, refresh_token, scope.as_deref())
+                    .await?
+            }
+        };
+        Ok((client, answer))
+    }
+
     fn fresh(&self) -> Fresh {
         let refresh_raw = crate::secret::generate();
         Fresh {
