@@ -37,6 +37,9 @@ pub enum Scenario {
     LoginPage,
     /// client_credentials with the app's id and a wrong secret: refused 401.
     WrongSecret,
+    /// A day's shape at once ([`MIXED`]): refreshes of confidential and public clients,
+    /// introspection, client credentials, revocations, code flows and key fetches.
+    Mixed,
     /// The same with an id no app has: refused 401 after the same work, so the two times
     /// match and do not tell which ids exist.
     UnknownId,
@@ -55,6 +58,7 @@ impl Scenario {
             "login-page" => Scenario::LoginPage,
             "cc-wrong-secret" => Scenario::WrongSecret,
             "cc-unknown-id" => Scenario::UnknownId,
+            "mixed" => Scenario::Mixed,
             _ => return Err(format!("unknown scenario {s}")),
         })
     }
@@ -70,6 +74,7 @@ impl Scenario {
             Scenario::LoginPage => "login page (GET /authorize)",
             Scenario::WrongSecret => "client_credentials, wrong secret (401)",
             Scenario::UnknownId => "client_credentials, unknown client id (401)",
+            Scenario::Mixed => "mixed (a day's shape)",
         }
     }
 }
@@ -82,6 +87,10 @@ pub struct Prepared {
     /// The grants the refresh scenarios spread over (without and with `openid`).
     pub grants: Arc<Grants>,
     pub grants_openid: Arc<Grants>,
+    /// A public client's grants (the mixed scenario's public refreshes).
+    pub grants_public: Arc<Grants>,
+    /// The mixed scenario's operations so far.
+    pub mixed: Arc<AtomicU64>,
     /// A live access token to introspect.
     pub access_token: Option<String>,
     /// Signs the PS256 assertions of `cc-ps256`.
@@ -151,29 +160,80 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 /// grants (unless there are fewer grants than connections). The bench app is confidential, so
 /// a token cut off mid-request stays usable (no rotation, SPEC §2).
 pub struct Grants {
-    latest: Vec<Mutex<String>>,
+    latest: Vec<Mutex<Option<String>>>,
     next: AtomicU64,
 }
 
 impl Grants {
     pub fn new(tokens: Vec<String>) -> Self {
         Grants {
-            latest: tokens.into_iter().map(Mutex::new).collect(),
+            latest: tokens.into_iter().map(|t| Mutex::new(Some(t))).collect(),
             next: AtomicU64::new(0),
         }
     }
 
-    /// The next grant's place and its latest token.
+    fn place(&self) -> usize {
+        (self.next.fetch_add(1, Ordering::Relaxed) % self.latest.len().max(1) as u64) as usize
+    }
+
+    /// The next grant's place and its latest token (a confidential client's: several requests
+    /// may use one token at once).
     fn take_turn(&self) -> (usize, String) {
-        let i =
-            (self.next.fetch_add(1, Ordering::Relaxed) % self.latest.len().max(1) as u64) as usize;
+        let i = self.place();
         let token = self.latest[i].lock().expect("grant lock").clone();
-        (i, token)
+        (i, token.unwrap_or_default())
+    }
+
+    /// A grant no other request is using, taken out until [`Grants::renewed`] puts its new
+    /// token back (a public client's tokens are single-use: a request cut before its answer
+    /// leaves the grant out for good rather than reusing a spent token, which would revoke it).
+    fn take_alone(&self) -> Option<(usize, String)> {
+        (0..self.latest.len().min(64)).find_map(|_| {
+            let i = self.place();
+            let token = self.latest[i].lock().expect("grant lock").take()?;
+            Some((i, token))
+        })
     }
 
     fn renewed(&self, i: usize, token: String) {
-        *self.latest[i].lock().expect("grant lock") = token;
+        *self.latest[i].lock().expect("grant lock") = Some(token);
     }
+}
+
+/// What [`Scenario::Mixed`] does, per 100 operations: mostly refreshes and resource servers'
+/// introspection, then client credentials, revocations, a few logins (a code flow: four
+/// requests and an argon2 hash) and key fetches.
+const MIXED: [(u64, MixedOp); 8] = [
+    (35, MixedOp::Step(Scenario::Refresh)),
+    (10, MixedOp::Step(Scenario::RefreshOpenid)),
+    (10, MixedOp::PublicRefresh),
+    (20, MixedOp::Step(Scenario::Introspect)),
+    (14, MixedOp::Step(Scenario::ClientCredentials)),
+    (5, MixedOp::Revocation),
+    (3, MixedOp::Step(Scenario::CodeFlow)),
+    (3, MixedOp::Step(Scenario::Jwks)),
+];
+
+/// An operation of the mixed scenario: one of the scenarios, or one only it has.
+#[derive(Clone, Copy)]
+enum MixedOp {
+    Step(Scenario),
+    /// A public client's refresh: no client authentication, the token rotates.
+    PublicRefresh,
+    /// Client credentials, then the token revoked (RFC 7009).
+    Revocation,
+}
+
+/// The mixed scenario's `n`th operation (spread over the shares by a stride coprime to 100).
+fn mixed_op(n: u64) -> MixedOp {
+    let mut k = n.wrapping_mul(37) % 100;
+    for (share, op) in MIXED {
+        if k < share {
+            return op;
+        }
+        k -= share;
+    }
+    MixedOp::Step(Scenario::Jwks)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -334,6 +394,11 @@ async fn step(conn: &mut Conn, scenario: Scenario, p: &Prepared) -> anyhow::Resu
                 .await?;
             expect(&r, StatusCode::OK, "authorize (login page)")?;
         }
+        Scenario::Mixed => match mixed_op(p.mixed.fetch_add(1, Ordering::Relaxed)) {
+            MixedOp::PublicRefresh => public_refresh(conn, p).await?,
+            MixedOp::Revocation => revocation(conn, p).await?,
+            MixedOp::Step(op) => Box::pin(step(conn, op, p)).await?,
+        },
         Scenario::WrongSecret | Scenario::UnknownId => {
             let id = if scenario == Scenario::WrongSecret {
                 p.fixture.app_id.clone()
@@ -351,6 +416,52 @@ async fn step(conn: &mut Conn, scenario: Scenario, p: &Prepared) -> anyhow::Resu
             expect(&r, StatusCode::UNAUTHORIZED, "client_credentials refused")?;
         }
     }
+    Ok(())
+}
+
+/// A public client's refresh (no client authentication; the token rotates), on a grant no
+/// other request is using; an introspection when every grant is in use.
+async fn public_refresh(conn: &mut Conn, p: &Prepared) -> anyhow::Result<()> {
+    let Some((turn, rt)) = p.grants_public.take_alone() else {
+        return Box::pin(step(conn, Scenario::Introspect, p)).await;
+    };
+    let r = conn
+        .post(
+            "/token",
+            &[],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &rt),
+                ("client_id", &p.fixture.public_app_id),
+            ],
+        )
+        .await?;
+    expect(&r, StatusCode::OK, "refresh_token (public client)")?;
+    let next = r.json()["refresh_token"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| anyhow::anyhow!("a public client's refresh gave no new token"))?;
+    p.grants_public.renewed(turn, next);
+    Ok(())
+}
+
+/// A token obtained with client credentials, then revoked (RFC 7009): two requests.
+async fn revocation(conn: &mut Conn, p: &Prepared) -> anyhow::Result<()> {
+    let auth = [("authorization", p.auth.as_str())];
+    let r = conn
+        .post(
+            "/token",
+            &auth,
+            &[("grant_type", "client_credentials"), ("scope", "accounts")],
+        )
+        .await?;
+    expect(&r, StatusCode::OK, "client_credentials to revoke")?;
+    let at = r.json()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let r = conn.post("/revoke", &auth, &[("token", &at)]).await?;
+    expect(&r, StatusCode::OK, "revoke")?;
     Ok(())
 }
 
@@ -595,9 +706,9 @@ pub async fn hang_ups(addrs: &[SocketAddr], scenario: Scenario, p: &Prepared, n:
 pub async fn prepare(
     addr: SocketAddr,
     fixture: &Fixture,
-    grants: Arc<Grants>,
-    grants_openid: Arc<Grants>,
+    grants: [Arc<Grants>; 3],
 ) -> anyhow::Result<Prepared> {
+    let [grants, grants_openid, grants_public] = grants;
     let auth = basic(&fixture.app_id, &fixture.app_secret);
     let mut conn = Conn::open(addr).await?;
     let r = conn
@@ -614,6 +725,8 @@ pub async fn prepare(
         auth,
         grants,
         grants_openid,
+        grants_public,
+        mixed: Arc::default(),
         access_token,
         assertions: std::sync::Arc::new(Assertions::new(fixture, format!("http://{addr}/token"))?),
     })

@@ -240,12 +240,21 @@ fn main() -> anyhow::Result<()> {
             if let server::Target::Dir(d) = &target {
                 rt.block_on(seed::seed(d, stored, &fixture.app_id, &fixture.sub))?;
             }
-            let refreshes = |s: Scenario| scenarios.contains(&s).then_some(args.grants);
-            let (grants, grants_openid) = rt.block_on(mint_grants(
+            let needs =
+                |s: Scenario| scenarios.contains(&s) || scenarios.contains(&Scenario::Mixed);
+            let count = |s: Scenario| if needs(s) { args.grants } else { 0 };
+            let grants = rt.block_on(mint_grants(
                 &target,
                 &fixture,
-                refreshes(Scenario::Refresh).unwrap_or(0),
-                refreshes(Scenario::RefreshOpenid).unwrap_or(0),
+                [
+                    count(Scenario::Refresh),
+                    count(Scenario::RefreshOpenid),
+                    if scenarios.contains(&Scenario::Mixed) {
+                        args.grants.div_ceil(10)
+                    } else {
+                        0
+                    },
+                ],
             ))?;
             let srv = server::Nodes::start(&bin, &target, server_cpu, args.nodes)?;
             let addrs = srv.addrs();
@@ -260,7 +269,7 @@ fn main() -> anyhow::Result<()> {
                     load::Client::Sleeps => "sleeping while it waits",
                 }
             );
-            let prepared = rt.block_on(load::prepare(addrs[0], &fixture, grants, grants_openid))?;
+            let prepared = rt.block_on(load::prepare(addrs[0], &fixture, grants))?;
             for &scenario in &scenarios {
                 for &connections in &args.connections {
                     // The limit is measured right before the point and again after each of
@@ -369,54 +378,54 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Mints `plain` grants (`offline_access accounts`) and `openid` ones (`openid profile
-/// offline_access`) for the bench app, in-process on the registry before its server starts,
-/// 32 at a time; their refresh tokens.
+/// Mints grants for the bench's apps, in-process on the registry before its server starts, 32
+/// at a time: `counts` of the confidential app's `offline_access accounts`, its `openid profile
+/// offline_access`, and the public app's `offline_access accounts`; their refresh tokens.
 async fn mint_grants(
     target: &server::Target,
     fixture: &server::Fixture,
-    plain: usize,
-    openid: usize,
-) -> anyhow::Result<(Arc<load::Grants>, Arc<load::Grants>)> {
+    counts: [usize; 3],
+) -> anyhow::Result<[Arc<load::Grants>; 3]> {
     use authdesk_server::api::{Actor, Authdesk, Database, OpenOptions};
     use futures_util::stream::{self, StreamExt, TryStreamExt};
-    if plain + openid == 0 {
-        let none = || Arc::new(load::Grants::new(Vec::new()));
-        return Ok((none(), none()));
+    let kinds = [
+        (fixture.app_id.as_str(), "offline_access accounts"),
+        (fixture.app_id.as_str(), "openid profile offline_access"),
+        (fixture.public_app_id.as_str(), "offline_access accounts"),
+    ];
+    let mut minted: [Vec<String>; 3] = Default::default();
+    if counts.iter().sum::<usize>() > 0 {
+        let db = match target {
+            server::Target::Dir(d) => Database::Dir(d.clone()),
+            server::Target::Postgres { url, .. } => Database::Postgres(url.clone()),
+        };
+        let started = std::time::Instant::now();
+        let app = Authdesk::open_database(&db, OpenOptions::default()).await?;
+        let actor = Actor::named("bench");
+        for ((out, n), (client_id, scope)) in minted.iter_mut().zip(counts).zip(kinds) {
+            let (app, actor) = (&app, &actor);
+            *out = stream::iter(0..n)
+                .map(move |_| async move {
+                    let t = app
+                        .mint(client_id, Some(&fixture.sub), scope, actor)
+                        .await?;
+                    t.refresh_token
+                        .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token"))
+                })
+                .buffer_unordered(32)
+                .try_collect::<Vec<String>>()
+                .await?;
+        }
+        app.store().close().await;
+        println!(
+            "minted {} + {} + {} grants in {:.1} s",
+            counts[0],
+            counts[1],
+            counts[2],
+            started.elapsed().as_secs_f64()
+        );
     }
-    let db = match target {
-        server::Target::Dir(d) => Database::Dir(d.clone()),
-        server::Target::Postgres { url, .. } => Database::Postgres(url.clone()),
-    };
-    let started = std::time::Instant::now();
-    let app = Authdesk::open_database(&db, OpenOptions::default()).await?;
-    let actor = Actor::named("bench");
-    let mint = |scope: &'static str, n: usize| {
-        let (app, actor) = (&app, &actor);
-        stream::iter(0..n)
-            .map(move |_| async move {
-                let t = app
-                    .mint(&fixture.app_id, Some(&fixture.sub), scope, actor)
-                    .await?;
-                t.refresh_token
-                    .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token"))
-            })
-            .buffer_unordered(32)
-            .try_collect::<Vec<String>>()
-    };
-    let plain = mint("offline_access accounts", plain).await?;
-    let openid = mint("openid profile offline_access", openid).await?;
-    app.store().close().await;
-    println!(
-        "minted {} + {} grants in {:.1} s",
-        plain.len(),
-        openid.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok((
-        Arc::new(load::Grants::new(plain)),
-        Arc::new(load::Grants::new(openid)),
-    ))
+    Ok(minted.map(|tokens| Arc::new(load::Grants::new(tokens))))
 }
 
 /// The share of the core's signing limit a scenario reached, where signing bounds it.

@@ -72,6 +72,8 @@ pub struct Fixture {
     /// and its RSA private key (PKCS#8 DER) to sign PS256 assertions as Jack Henry's helper.
     pub assertion_app_id: String,
     pub assertion_key: Vec<u8>,
+    /// A public client (code and refresh, tokens rotate): the mixed scenario's public refreshes.
+    pub public_app_id: String,
 }
 
 pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixture> {
@@ -101,6 +103,28 @@ pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixtu
             "client_credentials",
             "--consent-required",
             "true",
+        ],
+    )?;
+    let public_app = cli(
+        bin,
+        target,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "Bench mobile app",
+            "--type",
+            "public",
+            "--redirect-uri",
+            REDIRECT,
+            "--scope",
+            "offline_access",
+            "--scope",
+            "accounts",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
         ],
     )?;
     let user = cli(
@@ -159,6 +183,7 @@ pub fn prepare(bin: &Path, target: &Target, es256: bool) -> anyhow::Result<Fixtu
         username: "bench".into(),
         assertion_app_id: s(&assertion_app, "client_id")?,
         assertion_key,
+        public_app_id: s(&public_app, "client_id")?,
     })
 }
 

@@ -376,20 +376,17 @@ async fn actors_with(conn: &mut Conn, part: &str) -> Result<Option<Vec<String>>>
     Ok((found.len() <= ACTORS_RESOLVED).then_some(found))
 }
 
-/// SQLite's plan for the first page of [`page`] (the scale test: a filter on the action, the
+/// The plan for the first page of [`page`] (the scale tests: a filter on the action, the
 /// target or an actor's part reads its index, newest first, without sorting; a text search
 /// reads its window of the rowid).
 pub async fn explain_page(conn: &mut Conn, filter: &AuditFilter<'_>) -> Result<String> {
     let plan = Plan::make(conn, filter, AuditCursor::default()).await?;
     let (sql, binds) = plan.list_sql(filter);
-    let sql = format!("EXPLAIN QUERY PLAN {sql}");
-    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| bind_all!(
-        sqlx::query_as(sql).bind(i64::MAX).bind(50_i64),
+    let lines = crate::plan!(conn, sql, |q| bind_all!(
+        q.bind(i64::MAX).bind(50_i64),
         &binds
-    )
-    .fetch_all(&mut *db)
-    .await)?;
-    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
+    ))?;
+    Ok(lines.join("; "))
 }
 
 /// Counting stops here: past it the viewer says "more than 10,000" (an exact count of a

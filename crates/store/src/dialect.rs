@@ -37,6 +37,33 @@ macro_rules! on {
     };
 }
 
+/// The statement that asks for `sql`'s query plan: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN`
+/// on PostgreSQL (the scale tests hold the console's queries to their indexes on both).
+pub fn explain(conn: &crate::Conn, sql: &str) -> String {
+    match conn {
+        crate::Conn::Sqlite(_) => format!("EXPLAIN QUERY PLAN {sql}"),
+        crate::Conn::Postgres(_) => format!("EXPLAIN {sql}"),
+    }
+}
+
+/// The plan of `$sql` with the values `$bind` gives the query `$q`, as lines: SQLite's detail
+/// column, or PostgreSQL's lines of text.
+#[macro_export]
+macro_rules! plan {
+    ($conn:expr, $sql:expr, |$q:ident| $bind:expr) => {{
+        let explain = $crate::dialect::explain(&*$conn, &$sql);
+        $crate::on!(&mut *$conn, &explain, |db, sql| {
+            let $q = sqlx::query(sql);
+            ($bind).fetch_all(&mut *db).await.and_then(|rows| {
+                use sqlx::Row;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(r.len() - 1))
+                    .collect::<std::result::Result<Vec<String>, sqlx::Error>>()
+            })
+        })
+    }};
+}
+
 /// Texts cached per thread at most (the store's texts are a finite set, a few hundred; past
 /// this a text is translated each time rather than cached).
 const MAX_CACHED: usize = 4_096;

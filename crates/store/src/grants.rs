@@ -319,22 +319,21 @@ pub async fn get_named(conn: &mut Conn, id: &str) -> Result<Option<NamedGrant>> 
     .await)?)
 }
 
-/// SQLite's plan for `list` with this selector (for the scale test: paging must use an index).
+/// The plan for `list` with this selector (the scale tests: paging must use an index).
 pub async fn explain_list(
     conn: &mut Conn,
     s: Option<&GrantSelector>,
     listing: &Listing,
 ) -> Result<String> {
     let (sql, binds) = named_sql(s, listing);
-    let sql = format!("EXPLAIN QUERY PLAN {sql}");
-    let rows: Vec<(i64, i64, i64, String)> = crate::on!(&mut *conn, &sql, |db, sql| {
-        let mut q = bind_parts!(sqlx::query_as(sql), s).bind(50_i64).bind(0_i64);
+    let lines = crate::plan!(conn, sql, |q| {
+        let mut q = bind_parts!(q, s).bind(50_i64).bind(0_i64);
         for v in &binds {
             q = q.bind(*v);
         }
-        q.fetch_all(&mut *db).await
+        q
     })?;
-    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
+    Ok(lines.join("; "))
 }
 
 /// How an app is used: its grants not revoked, and when its newest grant was made (Unix
@@ -458,17 +457,11 @@ fn histogram_tokens_sql() -> String {
     )
 }
 
-/// SQLite's plan for the histogram's tokens (the scale test: grants scanned once, their live
+/// The plan for the histogram's tokens (the scale test: grants scanned once, their live
 /// tokens taken by `refresh_tokens_live`).
 pub async fn explain_histogram(conn: &mut Conn) -> Result<String> {
-    let sql = format!("EXPLAIN QUERY PLAN {}", histogram_tokens_sql());
-    let rows: Vec<(i64, i64, i64, String)> =
-        crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
-            .bind(0_i64)
-            .bind(1_i64)
-            .fetch_all(&mut *db)
-            .await)?;
-    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
+    let lines = crate::plan!(conn, histogram_tokens_sql(), |q| q.bind(0_i64).bind(1_i64))?;
+    Ok(lines.join("; "))
 }
 
 /// Per-day counts of refresh tokens and chains reaching their effective end in [from, to).

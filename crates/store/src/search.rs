@@ -100,15 +100,9 @@ pub async fn compares_by_code_point(conn: &mut Conn) -> Result<bool> {
     )? == "yes")
 }
 
-/// SQLite's plan for [`users`] (the scale test: every branch must use an index).
+/// The plan for [`users`] (the scale tests: every branch must use an index).
 pub async fn explain_users(conn: &mut Conn) -> Result<String> {
-    let sql = format!("EXPLAIN QUERY PLAN SELECT u.sub FROM users u WHERE {USERS_MATCH}");
-    let rows: Vec<(i64, i64, i64, String)> =
-        crate::on!(&mut *conn, &sql, |db, sql| sqlx::query_as(sql)
-            .bind("a")
-            .bind(PREFIX_END)
-            .bind("a")
-            .fetch_all(&mut *db)
-            .await)?;
-    Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
+    let sql = format!("SELECT u.sub FROM users u WHERE {USERS_MATCH}");
+    let lines = crate::plan!(conn, sql, |q| q.bind("a").bind(PREFIX_END).bind("a"))?;
+    Ok(lines.join("\n"))
 }
