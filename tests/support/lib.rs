@@ -39,6 +39,8 @@ pub struct TestApp {
     pub metrics_url: String,
     /// What the server counts (and serves at `metrics_url`).
     pub metrics: Arc<authdesk_server::metrics::Metrics>,
+    /// The base clock it runs on.
+    pub clock: Arc<dyn Clock>,
     /// Where its registry lives (a data directory or a PostgreSQL database).
     pub database: Database,
     pub dir: tempfile::TempDir,
@@ -133,6 +135,7 @@ async fn spawn_app_full(options: OpenOptions, serving: Serving) -> TestApp {
     } else {
         Database::Dir(dir.path().to_path_buf())
     };
+    let clock = options.clock.clone();
     let app = Arc::new(
         Authdesk::open_database(&db, options)
             .await
@@ -175,6 +178,7 @@ async fn spawn_app_full(options: OpenOptions, serving: Serving) -> TestApp {
         issuer,
         metrics_url,
         metrics,
+        clock,
         database: db,
         dir,
         shutdown: Some(tx),
@@ -217,6 +221,20 @@ impl TestApp {
         Authdesk::open_database(&self.database, OpenOptions::default())
             .await
             .expect("open the database again")
+    }
+
+    /// Another node of the same deployment: the registry opened again on the same base clock
+    /// (tokens one node issued are judged by the other at the same time).
+    pub async fn open_node(&self) -> Authdesk {
+        Authdesk::open_database(
+            &self.database,
+            OpenOptions {
+                clock: self.clock.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open the database again")
     }
 
     pub fn url(&self, path: &str) -> String {
