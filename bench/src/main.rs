@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod ceiling;
+mod dbcost;
 mod http;
 mod load;
 mod plot;
@@ -119,6 +120,9 @@ struct Point {
     /// How the load generator waited for answers (older results: it slept).
     #[serde(default = "sleeps")]
     client: load::Client,
+    /// On PostgreSQL: what the database spent during the measured rounds (`dbcost`).
+    #[serde(default)]
+    database: Option<dbcost::DbSample>,
 }
 
 fn sleeps() -> load::Client {
@@ -271,6 +275,10 @@ fn main() -> anyhow::Result<()> {
                 }
             );
             let prepared = rt.block_on(load::prepare(addrs[0], &fixture, grants))?;
+            let mut meter = match &args.database {
+                Some(cluster) => Some(rt.block_on(dbcost::DbMeter::connect(cluster))?),
+                None => None,
+            };
             for &scenario in &scenarios {
                 for &connections in &args.connections {
                     // The limit is measured right before the point and again after each of
@@ -288,6 +296,7 @@ fn main() -> anyhow::Result<()> {
                         ));
                     }
                     let mut rounds = Vec::new();
+                    let mut spent = meter.as_ref().map(|_| dbcost::DbSample::default());
                     let (cpu0, switches0) = (srv.cpu_seconds(), srv.context_switches());
                     let mut cut_cpu = 0.0;
                     let mut cut_switches = 0;
@@ -296,6 +305,10 @@ fn main() -> anyhow::Result<()> {
                         rt.block_on(load::hang_ups(&addrs, scenario, &prepared, args.hang_ups));
                         cut_cpu += srv.cpu_seconds() - c;
                         cut_switches += srv.context_switches().saturating_sub(w);
+                        let before = match meter.as_mut() {
+                            Some(m) => Some(rt.block_on(m.sample())?),
+                            None => None,
+                        };
                         let r = rt.block_on(load::round(
                             &addrs,
                             scenario,
@@ -305,6 +318,11 @@ fn main() -> anyhow::Result<()> {
                             client,
                         ));
                         rounds.push(r);
+                        if let (Some(m), Some(before), Some(total)) =
+                            (meter.as_mut(), before, spent.as_mut())
+                        {
+                            *total += rt.block_on(m.sample())? - before;
+                        }
                         let (c, w) = (srv.cpu_seconds(), srv.context_switches());
                         ceilings.push(ceiling::measure(server_cpu, ceiling_time));
                         cut_cpu += srv.cpu_seconds() - c;
@@ -327,6 +345,7 @@ fn main() -> anyhow::Result<()> {
                         ceiling: ceiling::Ceiling::mean(&ceilings),
                         ceilings,
                         client,
+                        database: spent,
                     };
                     print_point(&p);
                     points.push(p);
@@ -467,11 +486,22 @@ fn switches_per_request(p: &Point) -> f64 {
     p.context_switches as f64 / ok.max(1) as f64
 }
 
+/// The database's CPU time and WAL per completed request in the measured rounds.
+fn database_per_request(p: &Point) -> Option<String> {
+    let spent = p.database?;
+    let ok = p.rounds.iter().map(|r| r.ok).sum::<u64>().max(1) as f64;
+    Some(format!(
+        "  database CPU {:.0} µs/req, WAL {:.0} B/req",
+        spent.cpu_seconds * 1e6 / ok,
+        spent.wal_bytes / ok
+    ))
+}
+
 fn print_point(p: &Point) {
     let c = &p.ceiling;
     let rps = median(p.rounds.iter().map(|r| r.rps).collect());
     println!(
-        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  {:.1} switches/req  peak RSS {:.1} MiB{}",
+        "  {:<38} c={:<4} rounds req/s [{}]  p50 {:.2} ms  p99 {:.2} ms  errors {}  cut {}  server CPU {:.0} µs/req  {:.1} switches/req  peak RSS {:.1} MiB{}{}",
         format!("{} {}", p.alg, p.scenario_label()),
         p.connections,
         p.rounds
@@ -486,6 +516,7 @@ fn print_point(p: &Point) {
         cpu_per_request_us(p),
         switches_per_request(p),
         p.peak_rss_kib as f64 / 1024.0,
+        database_per_request(p).unwrap_or_default(),
         share_of_ceiling(&p.alg, p.scenario, rps, c)
             .map(|s| {
                 let rsa = p.ceilings.iter().map(|c| c.rsa2048_per_s);

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod code;
+pub mod dpop;
 pub mod error;
 pub mod issuer;
 pub mod lifetime;

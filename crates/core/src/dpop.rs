@@ -1,0 +1,526 @@
+//! DPoP proofs (RFC 9449): a JWT the client signs with a key of its own for each request, so a
+//! token bound to that key is useless to whoever steals it. [`check`] is the whole of §4.3's
+//! list for one proof; remembering each `jti` for the window (replay, §11.1) is the caller's,
+//! with the store. [`thumbprint`] is the key's RFC 7638 SHA-256 thumbprint (`jkt`), which
+//! bound tokens carry as `cnf.jkt`.
+
+use crate::{ErrorCode, OAuthError};
+use aws_lc_rs::signature::{self, UnparsedPublicKey};
+use base64::Engine;
+use serde_json::{Map, Value};
+
+/// The algorithms a proof may be signed with (`dpop_signing_alg_values_supported`): asymmetric
+/// only (§4.3 step 5: never `none`, never a MAC).
+pub const ALGS: [&str; 3] = ["ES256", "PS256", "RS256"];
+
+/// How far a proof's `iat` may be from the server's clock, either way (§11.1: a window of
+/// seconds to minutes). The same window bounds how long each `jti` must be remembered.
+pub const IAT_WINDOW_SECONDS: i64 = 60;
+
+/// What one request asks of its proof.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The request's method (`htm`).
+    pub method: &'a str,
+    /// The request's URL (`htu` is compared with it without query and fragment).
+    pub url: &'a str,
+    /// The server's clock, Unix seconds.
+    pub now: i64,
+    /// The nonce the server requires now, if any (§8): a proof without it, or with another,
+    /// is answered `use_dpop_nonce` with the current one.
+    pub nonce: Option<&'a str>,
+    /// The access token presented with the proof, at a resource (§7): the proof's `ath` must
+    /// be its SHA-256.
+    pub access_token: Option<&'a str>,
+}
+
+/// A proof that passed: the key's thumbprint, and the `jti` to remember until `iat` + the
+/// window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    pub jkt: String,
+    pub jti: String,
+    pub iat: i64,
+}
+
+fn invalid(why: impl Into<String>) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidDpopProof, why)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unb64(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+}
+
+fn json_part(part: &str, what: &str) -> Result<Map<String, Value>, OAuthError> {
+    let bytes =
+        unb64(part).ok_or_else(|| invalid(format!("the proof's {what} is not base64url")))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(invalid(format!("the proof's {what} is not a JSON object"))),
+    }
+}
+
+/// The members of a public JWK a thumbprint covers (RFC 7638 §3.2), or why the key is refused:
+/// only EC P-256 and RSA keys, and never a private part (§4.3 step 7).
+fn public_members(jwk: &Map<String, Value>) -> Result<Vec<(&'static str, String)>, OAuthError> {
+    let text = |k: &str| jwk.get(k).and_then(Value::as_str).map(String::from);
+    let need = |k: &'static str| {
+        text(k)
+            .map(|v| (k, v))
+            .ok_or_else(|| invalid(format!("the proof's jwk has no {k}")))
+    };
+    for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+        if jwk.contains_key(private) {
+            return Err(invalid("the proof's jwk holds a private key"));
+        }
+    }
+    match text("kty").as_deref() {
+        Some("EC") => {
+            if text("crv").as_deref() != Some("P-256") {
+                return Err(invalid("the proof's EC key must be on P-256"));
+            }
+            Ok(vec![
+                need("crv")?,
+                ("kty", "EC".into()),
+                need("x")?,
+                need("y")?,
+            ])
+        }
+        Some("RSA") => Ok(vec![need("e")?, ("kty", "RSA".into()), need("n")?]),
+        _ => Err(invalid(
+            "the proof's jwk must be an EC (P-256) or RSA public key",
+        )),
+    }
+}
+
+/// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: the `jkt` a bound token names.
+pub fn thumbprint(jwk: &Map<String, Value>) -> Result<String, OAuthError> {
+    let members = public_members(jwk)?;
+    // Required members only, lexicographic order, no whitespace (RFC 7638 §3).
+    let canonical: Map<String, Value> = members
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v)))
+        .collect();
+    let json = Value::Object(canonical).to_string();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, json.as_bytes());
+    Ok(b64(digest.as_ref()))
+}
+
+/// Verifies `signature` over `input` with the JWK's key under `alg`.
+fn verify(alg: &str, jwk: &Map<String, Value>, input: &[u8], sig: &[u8]) -> Result<(), OAuthError> {
+    let field = |k: &str| {
+        jwk.get(k)
+            .and_then(Value::as_str)
+            .and_then(unb64)
+            .ok_or_else(|| invalid(format!("the proof's jwk has no readable {k}")))
+    };
+    let verified = match (alg, jwk.get("kty").and_then(Value::as_str)) {
+        ("ES256", Some("EC")) => {
+            let (x, y) = (field("x")?, field("y")?);
+            if x.len() != 32 || y.len() != 32 {
+                return Err(invalid(
+                    "the proof's P-256 key has coordinates of the wrong size",
+                ));
+            }
+            let mut point = vec![4u8];
+            point.extend(x);
+            point.extend(y);
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input, sig)
+        }
+        ("RS256" | "PS256", Some("RSA")) => {
+            let (n, e) = (field("n")?, field("e")?);
+            let params = if alg == "RS256" {
+                &signature::RSA_PKCS1_2048_8192_SHA256
+            } else {
+                &signature::RSA_PSS_2048_8192_SHA256
+            };
+            signature::RsaPublicKeyComponents { n: &n, e: &e }.verify(params, input, sig)
+        }
+        _ => {
+            return Err(invalid(format!(
+                "the proof's alg {alg} does not fit its jwk"
+            )));
+        }
+    };
+    verified.map_err(|_| invalid("the proof's signature does not verify with its jwk"))
+}
+
+/// `url` without its query and fragment (§4.3 step 9), with the scheme and host in lower case
+/// (RFC 3986 §6.2.2.1: they are case-insensitive).
+fn without_query(url: &str) -> Option<String> {
+    let mut u = url::Url::parse(url).ok()?;
+    u.set_query(None);
+    u.set_fragment(None);
+    Some(u.to_string())
+}
+
+/// Checks one DPoP proof (RFC 9449 §4.3, steps 2–12; step 1, a single `DPoP` header, is the
+/// HTTP layer's). Every refusal is `invalid_dpop_proof` except a missing or stale nonce,
+/// `use_dpop_nonce` (§8).
+pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [header, claims, sig] = parts[..] else {
+        return Err(invalid("the proof is not a signed JWT"));
+    };
+    let header = json_part(header, "header")?;
+    let claims = json_part(claims, "claims")?;
+    if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
+        return Err(invalid("the proof's typ must be dpop+jwt"));
+    }
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if !ALGS.contains(&alg) {
+        return Err(invalid(format!(
+            "the proof's alg must be one of {}",
+            ALGS.join(", ")
+        )));
+    }
+    let Some(Value::Object(jwk)) = header.get("jwk") else {
+        return Err(invalid("the proof's header has no jwk"));
+    };
+    let jkt = thumbprint(jwk)?;
+    let sig = unb64(sig).ok_or_else(|| invalid("the proof's signature is not base64url"))?;
+    let signed = &jwt[..jwt.rfind('.').unwrap_or(0)];
+    verify(alg, jwk, signed.as_bytes(), &sig)?;
+
+    let text = |k: &str| claims.get(k).and_then(Value::as_str);
+    let jti = text("jti")
+        .filter(|j| !j.is_empty() && j.len() <= 256)
+        .ok_or_else(|| invalid("the proof needs a jti (at most 256 characters)"))?;
+    if text("htm") != Some(expected.method) {
+        return Err(invalid(format!(
+            "the proof's htm must be {}",
+            expected.method
+        )));
+    }
+    let htu = text("htu").and_then(without_query);
+    if htu.is_none() || htu != without_query(expected.url) {
+        return Err(invalid("the proof's htu must be this request's URL"));
+    }
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("the proof needs an iat (seconds)"))?;
+    if (iat - expected.now).abs() > IAT_WINDOW_SECONDS {
+        return Err(invalid(format!(
+            "the proof's iat is more than {IAT_WINDOW_SECONDS} s from the server's clock"
+        )));
+    }
+    if let Some(nonce) = expected.nonce
+        && text("nonce") != Some(nonce)
+    {
+        return Err(OAuthError::new(
+            ErrorCode::UseDpopNonce,
+            "the authorization server requires a DPoP nonce: use the one in the DPoP-Nonce header",
+        ));
+    }
+    if let Some(token) = expected.access_token {
+        let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        if text("ath") != Some(b64(hash.as_ref()).as_str()) {
+            return Err(invalid(
+                "the proof's ath is not the hash of this access token",
+            ));
+        }
+    }
+    Ok(Proof {
+        jkt,
+        jti: jti.to_string(),
+        iat,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair};
+    use serde_json::json;
+
+    const URL: &str = "https://auth.bank.example/token";
+    const NOW: i64 = 1_800_000_000;
+
+    struct Key {
+        pair: EcdsaKeyPair,
+    }
+
+    impl Key {
+        fn new() -> Key {
+            Key {
+                pair: EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap(),
+            }
+        }
+
+        fn jwk(&self) -> Value {
+            let point = self.pair.public_key().as_ref();
+            json!({"kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65])})
+        }
+
+        fn sign(&self, header: &Value, claims: &Value) -> String {
+            let input = format!(
+                "{}.{}",
+                b64(header.to_string().as_bytes()),
+                b64(claims.to_string().as_bytes())
+            );
+            let sig = self
+                .pair
+                .sign(&SystemRandom::new(), input.as_bytes())
+                .unwrap();
+            format!("{input}.{}", b64(sig.as_ref()))
+        }
+
+        fn header(&self) -> Value {
+            json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()})
+        }
+    }
+
+    fn claims() -> Value {
+        json!({"jti": "j-1", "htm": "POST", "htu": URL, "iat": NOW})
+    }
+
+    fn expected() -> Expected<'static> {
+        Expected {
+            method: "POST",
+            url: URL,
+            now: NOW,
+            nonce: None,
+            access_token: None,
+        }
+    }
+
+    fn with(mut v: Value, k: &str, x: Value) -> Value {
+        v[k] = x;
+        v
+    }
+
+    fn without(mut v: Value, k: &str) -> Value {
+        v.as_object_mut().unwrap().remove(k);
+        v
+    }
+
+    #[test]
+    fn a_good_proof_names_its_key_by_thumbprint() {
+        let key = Key::new();
+        let proof = check(&key.sign(&key.header(), &claims()), &expected()).unwrap();
+        assert_eq!(proof.jti, "j-1");
+        assert_eq!(proof.iat, NOW);
+        assert_eq!(
+            proof.jkt,
+            thumbprint(key.jwk().as_object().unwrap()).unwrap()
+        );
+        // The query and fragment of the request's URL are ignored, and so is the case of
+        // scheme and host.
+        let e = Expected {
+            url: "https://AUTH.bank.example/token?x=1#f",
+            ..expected()
+        };
+        assert!(check(&key.sign(&key.header(), &claims()), &e).is_ok());
+    }
+
+    #[test]
+    fn rfc_7638_thumbprint_of_its_example_key() {
+        // RFC 7638 §3.1's RSA key and thumbprint.
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            thumbprint(jwk.as_object().unwrap()).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn every_check_of_section_4_3_refuses_with_its_error() {
+        let key = Key::new();
+        let other = Key::new();
+        let good_header = key.header();
+        let mut private = key.jwk();
+        private["d"] = json!("AAAA");
+        let hs256 = {
+            let h = json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk()});
+            key.sign(&h, &claims())
+        };
+        let cases: Vec<(&str, String, Expected<'static>, ErrorCode)> = vec![
+            (
+                "not a JWT",
+                "abc".into(),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "typ JWT",
+                key.sign(&with(good_header.clone(), "typ", json!("JWT")), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "alg none",
+                format!(
+                    "{}.{}.",
+                    b64(with(good_header.clone(), "alg", json!("none"))
+                        .to_string()
+                        .as_bytes()),
+                    b64(claims().to_string().as_bytes())
+                ),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            ("alg HS256", hs256, expected(), ErrorCode::InvalidDpopProof),
+            (
+                "no jwk",
+                key.sign(&without(good_header.clone(), "jwk"), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "a private key in jwk",
+                key.sign(&with(good_header.clone(), "jwk", private), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "signed by another key than its jwk",
+                other.sign(&good_header, &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "alg RS256 with an EC key",
+                key.sign(&with(good_header.clone(), "alg", json!("RS256")), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "no jti",
+                key.sign(&good_header, &without(claims(), "jti")),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "htm GET",
+                key.sign(&good_header, &with(claims(), "htm", json!("GET"))),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "htu of another endpoint",
+                key.sign(
+                    &good_header,
+                    &with(claims(), "htu", json!("https://auth.bank.example/userinfo")),
+                ),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "iat an hour ago",
+                key.sign(&good_header, &with(claims(), "iat", json!(NOW - 3600))),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "iat an hour ahead",
+                key.sign(&good_header, &with(claims(), "iat", json!(NOW + 3600))),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "no nonce when one is required",
+                key.sign(&good_header, &claims()),
+                Expected {
+                    nonce: Some("n-2"),
+                    ..expected()
+                },
+                ErrorCode::UseDpopNonce,
+            ),
+            (
+                "a stale nonce",
+                key.sign(&good_header, &with(claims(), "nonce", json!("n-1"))),
+                Expected {
+                    nonce: Some("n-2"),
+                    ..expected()
+                },
+                ErrorCode::UseDpopNonce,
+            ),
+            (
+                "no ath with an access token",
+                key.sign(&good_header, &claims()),
+                Expected {
+                    access_token: Some("at-1"),
+                    ..expected()
+                },
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "ath of another token",
+                key.sign(
+                    &good_header,
+                    &with(
+                        claims(),
+                        "ath",
+                        json!(b64(aws_lc_rs::digest::digest(
+                            &aws_lc_rs::digest::SHA256,
+                            b"at-2"
+                        )
+                        .as_ref())),
+                    ),
+                ),
+                Expected {
+                    access_token: Some("at-1"),
+                    ..expected()
+                },
+                ErrorCode::InvalidDpopProof,
+            ),
+        ];
+        for (name, jwt, e, code) in cases {
+            let got = check(&jwt, &e).map_err(|e| e.code);
+            assert_eq!(got.err(), Some(code), "{name}");
+        }
+        // And the ones that pass: the nonce given, the access token's hash.
+        let ath = b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"at-1").as_ref());
+        let c = with(with(claims(), "nonce", json!("n-2")), "ath", json!(ath));
+        let e = Expected {
+            nonce: Some("n-2"),
+            access_token: Some("at-1"),
+            ..expected()
+        };
+        assert!(check(&key.sign(&good_header, &c), &e).is_ok());
+    }
+
+    #[test]
+    fn rsa_keys_sign_with_rs256_and_ps256() {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let jwk = json!({
+            "kty": "RSA",
+            "n": b64(public.modulus().big_endian_without_leading_zero()),
+            "e": b64(public.exponent().big_endian_without_leading_zero()),
+        });
+        for (alg, padding) in [
+            (
+                "RS256",
+                &signature::RSA_PKCS1_SHA256 as &dyn signature::RsaEncoding,
+            ),
+            ("PS256", &signature::RSA_PSS_SHA256),
+        ] {
+            let header = json!({"typ": "dpop+jwt", "alg": alg, "jwk": jwk});
+            let input = format!(
+                "{}.{}",
+                b64(header.to_string().as_bytes()),
+                b64(claims().to_string().as_bytes())
+            );
+            let mut sig = vec![0; pair.public_modulus_len()];
+            pair.sign(padding, &SystemRandom::new(), input.as_bytes(), &mut sig)
+                .unwrap();
+            let proof = check(&format!("{input}.{}", b64(&sig)), &expected());
+            assert!(proof.is_ok(), "{alg}: {proof:?}");
+        }
+    }
+}
