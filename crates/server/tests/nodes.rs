@@ -4,7 +4,7 @@
 //! revoked from the CLI stops refreshing on both at once, an app disabled from the CLI is
 //! refused by both within a second; a node killed with SIGKILL
 //! mid-load loses nothing a client saw committed — the other node honours every token it had
-//! answered with; a PostgreSQL restart mid-load is answered 503 while the database is down,
+//! answered with, and seals its audit events once its lease lapses; a PostgreSQL restart mid-load is answered 503 while the database is down,
 //! the node reconnects by itself, and nothing answered 200 is lost.
 
 mod common;
@@ -343,6 +343,36 @@ async fn two_nodes_on_one_database_act_as_one_issuer() {
     println!(
         "{} tokens answered by A before SIGKILL, all active on B",
         issued.len()
+    );
+    // A may have held the audit sealer's lease when it died: B takes it over once it lapses
+    // (5 s by the nodes' clocks) and seals every event A committed. Read straight from the
+    // database: a CLI command would seal them itself as it closes.
+    let killed = Instant::now();
+    let mut db_conn = {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&db).await.unwrap()
+    };
+    loop {
+        let unsealed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE hash IS NULL")
+            .fetch_one(&mut db_conn)
+            .await
+            .unwrap();
+        if unsealed == 0 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "{unsealed} audit events still unsealed 15 s after A died"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "every audit event sealed {:?} after A died",
+        killed.elapsed()
+    );
+    assert_eq!(
+        json_on(&db, &["audit", "verify", "--json"])["first_bad"],
+        Value::Null
     );
     drop(b);
 }
