@@ -88,6 +88,47 @@ pub fn postgres(sql: &str) -> Arc<str> {
     })
 }
 
+/// `sql` (SQLite's dialect) with every parameter numbered `offset` higher, and bare `?`s
+/// numbered explicitly (SQLite's rule: one more than the largest so far), so several statements
+/// can be joined into one without their parameters meeting.
+pub fn renumbered(sql: &str, offset: usize) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut largest = 0usize;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '?' || quoted {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        let n = if end > start {
+            chars[start..end]
+                .iter()
+                .collect::<String>()
+                .parse::<usize>()
+                .unwrap_or(0)
+        } else {
+            largest + 1
+        };
+        largest = largest.max(n);
+        out.push('?');
+        out.push_str(&(n + offset).to_string());
+        i = end;
+    }
+    out
+}
+
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -204,7 +245,23 @@ fn json_extract(chars: &[char], open: usize) -> Option<(String, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::translate;
+    use super::{renumbered, translate};
+
+    #[test]
+    fn parameters_renumbered_for_joining_statements() {
+        assert_eq!(
+            renumbered("UPDATE t SET a = ?, b = ? WHERE c = ?", 3),
+            "UPDATE t SET a = ?4, b = ?5 WHERE c = ?6"
+        );
+        assert_eq!(
+            renumbered("SELECT ?2, ?1, ?, '?' FROM t WHERE x = 'it''s ?'", 10),
+            "SELECT ?12, ?11, ?13, '?' FROM t WHERE x = 'it''s ?'"
+        );
+        assert_eq!(
+            translate(&renumbered("INSERT INTO t VALUES (?, ?)", 2)),
+            "INSERT INTO t VALUES ($3, $4)"
+        );
+    }
 
     #[test]
     fn translations() {

@@ -74,6 +74,9 @@ impl<T: Into<Value> + Typed> From<Option<T>> for Value {
     }
 }
 
+/// Statements PostgreSQL takes as one ([`Script::run`]); past this, one at a time.
+pub const COMBINED_MAX: usize = 16;
+
 #[derive(Debug, Clone, Default)]
 pub struct Script {
     sql: String,
@@ -148,6 +151,26 @@ impl Script {
             })
     }
 
+    /// The statements as one (PostgreSQL): `WITH s0 AS (… RETURNING 1), s1 AS (…) SELECT` the
+    /// rows each changed, added up; each statement's parameters numbered after the ones before.
+    /// The sub-statements run on one snapshot and cannot see each other's rows, which the
+    /// store's scripts never need (inserts and updates of different rows; a foreign key to a
+    /// row inserted beside it is checked at the statement's end, when it is there).
+    fn combined(&self) -> String {
+        let mut with = Vec::new();
+        let mut sum = Vec::new();
+        let mut offset = 0;
+        for (i, (sql, values)) in self.statements().enumerate() {
+            with.push(format!(
+                "s{i} AS ({} RETURNING 1)",
+                crate::dialect::renumbered(sql, offset)
+            ));
+            sum.push(format!("(SELECT COUNT(*) FROM s{i})"));
+            offset += values.len();
+        }
+        format!("WITH {} SELECT {}", with.join(", "), sum.join(" + "))
+    }
+
     /// Builds a script with `add` and runs it: the single-statement form of a table module's
     /// `*_into` function.
     pub async fn once(conn: &mut Conn, add: impl FnOnce(&mut Script)) -> Result<u64> {
@@ -174,8 +197,9 @@ impl Script {
         Ok(changed)
     }
 
-    /// Runs the statements in order and returns how many rows they changed in all: SQLite
-    /// takes them in one round trip; PostgreSQL one prepared statement at a time.
+    /// Runs the statements in order and returns how many rows they changed in all, in one round
+    /// trip: SQLite takes them as they are; PostgreSQL as one statement (up to
+    /// [`COMBINED_MAX`] of them; a longer script, such as a copy's, one at a time).
     pub async fn run(self, conn: &mut Conn) -> Result<u64> {
         if self.sql.is_empty() {
             return Ok(0);
@@ -200,8 +224,7 @@ impl Script {
                 Ok(r.rows_affected())
             }
             Conn::Postgres(db) => {
-                let mut changed = 0;
-                for (sql, values) in self.statements() {
+                let pg_args = |values: &[Value]| -> Result<PgArguments> {
                     let mut args = PgArguments::default();
                     for v in values {
                         match v {
@@ -216,8 +239,20 @@ impl Script {
                         }
                         .map_err(unbindable)?;
                     }
+                    Ok(args)
+                };
+                if (2..=COMBINED_MAX).contains(&self.starts.len()) {
+                    // One round trip: the statements as one data-modifying WITH.
+                    let sql = crate::dialect::postgres(&self.combined());
+                    let (changed,): (i64,) = sqlx::query_as_with(&sql, pg_args(&self.values)?)
+                        .fetch_one(&mut *db)
+                        .await?;
+                    return Ok(changed.max(0) as u64);
+                }
+                let mut changed = 0;
+                for (sql, values) in self.statements() {
                     let sql = crate::dialect::postgres(sql);
-                    changed += sqlx::query_with(&sql, args)
+                    changed += sqlx::query_with(&sql, pg_args(values)?)
                         .execute(&mut *db)
                         .await?
                         .rows_affected();
