@@ -158,12 +158,12 @@ impl TryFrom<Raw> for ClientRow {
     }
 }
 
-const COLUMNS: &str = "id, settings, secret_hash, secret_rotated_at, previous_secret_hash, previous_secret_until, enabled, created_at, updated_at";
+const COLUMNS: &str = "id, CAST(settings AS TEXT) AS settings, secret_hash, secret_rotated_at, previous_secret_hash, previous_secret_until, enabled, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
     crate::on!(
         &mut *conn,
-        "INSERT INTO clients (id, name, name_key, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO clients (id, name, name_key, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, json(?), ?, ?, ?, ?, ?)",
         |db, sql| sqlx::query(sql)
             .bind(&c.id)
             .bind(&c.settings.name)
@@ -272,7 +272,7 @@ pub async fn update_settings(
 ) -> Result<bool> {
     let r = crate::on!(
         &mut *conn,
-        "UPDATE clients SET name = ?, name_key = ?, settings = ?, updated_at = ? WHERE id = ?",
+        "UPDATE clients SET name = ?, name_key = ?, settings = json(?), updated_at = ? WHERE id = ?",
         |db, sql| sqlx::query(sql)
             .bind(&s.name)
             .bind(key_of(&s.name))

@@ -28,6 +28,9 @@ const TABLES: [&str; 15] = [
 /// Columns that are flags: SQLite stores them as integers, PostgreSQL as booleans.
 const FLAGS: [(&str, &str); 1] = [("clients", "enabled")];
 
+/// Columns that hold JSON PostgreSQL queries: text in SQLite, `jsonb` in PostgreSQL.
+const JSON: [(&str, &str); 2] = [("users", "claims"), ("clients", "settings")];
+
 /// How many rows each table holds, in [`TABLES`] order.
 pub async fn counts(conn: &mut Conn) -> Result<Vec<(&'static str, i64)>> {
     let mut out = Vec::new();
@@ -98,7 +101,11 @@ pub async fn sqlite_to_postgres(
             let insert = format!(
                 "INSERT INTO {table} ({}) VALUES ({})",
                 names.join(", "),
-                vec!["?"; names.len()].join(", ")
+                names
+                    .iter()
+                    .map(|n| if JSON.contains(&(table, *n)) { "json(?)" } else { "?" })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let rows = sqlx::query(&select).fetch_all(&mut *src).await?;
             for chunk in rows.chunks(500) {

@@ -8,7 +8,10 @@
 //! - `rowid` becomes `seq` (the PostgreSQL tables that are listed or pruned in insertion order
 //!   have a `seq` identity column, `migrations/postgres/`);
 //! - `instr(a, b)` becomes `strpos(a, b)`;
-//! - `json_extract(x, '$.name')` becomes `(x::jsonb ->> 'name')`.
+//! - `json_extract(x, '$.name')` becomes `(x::jsonb ->> 'name')`;
+//! - `json(x)`, how a value is written to a column that holds JSON, becomes `(x)::jsonb`: the
+//!   JSON PostgreSQL queries is stored as `jsonb` (users' claims, apps' settings), SQLite's as
+//!   checked text.
 //!
 //! Everything else the queries use is spelled the same in both (`ON CONFLICT … DO UPDATE`,
 //! `RETURNING`, `COALESCE`, `||`, `LIKE … ESCAPE`, `lower`). A query that needs more than this
@@ -138,9 +141,25 @@ pub fn translate(sql: &str) -> String {
     let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len() + 16);
     let mut largest = 0u32;
+    // Parentheses open now, and the depths of those that close a `json(…)`.
+    let mut depth = 0usize;
+    let mut casts: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        if c == '(' {
+            depth += 1;
+        }
+        if c == ')' {
+            if casts.last() == Some(&depth) {
+                casts.pop();
+                out.push_str(")::jsonb");
+                depth -= 1;
+                i += 1;
+                continue;
+            }
+            depth = depth.saturating_sub(1);
+        }
         if c == '\'' {
             // A string literal, copied as is ('' is a quote inside it).
             let start = i;
@@ -190,6 +209,8 @@ pub fn translate(sql: &str) -> String {
             match word.to_ascii_lowercase().as_str() {
                 "rowid" => out.push_str("seq"),
                 "instr" if call => out.push_str("strpos"),
+                // The parenthesis stays; its match gets the cast.
+                "json" if call => casts.push(depth + 1),
                 "json_extract" if call => {
                     if let Some((expr, end)) = json_extract(&chars, i) {
                         out.push_str(&expr);
@@ -298,6 +319,15 @@ mod tests {
                 "COALESCE(((c.settings)::jsonb ->> 'partner_name'), '')",
             ),
             ("LIKE ?1 ESCAPE '\\'", "LIKE $1 ESCAPE '\\'"),
+            (
+                "UPDATE users SET claims = json(?), updated_at = ?",
+                "UPDATE users SET claims = ($1)::jsonb, updated_at = $2",
+            ),
+            (
+                "VALUES (?, lower(?), json(?), ?)",
+                "VALUES ($1, lower($2), ($3)::jsonb, $4)",
+            ),
+            ("SELECT json_valid(x)", "SELECT json_valid(x)"),
         ];
         for (sqlite, postgres) in cases {
             assert_eq!(translate(sqlite), postgres, "{sqlite}");

@@ -98,7 +98,7 @@ impl RefreshWrites {
 fn for_refresh_sql(keys: usize) -> String {
     let placeholders = vec!["?"; keys].join(", ");
     format!(
-        "SELECT {COLUMNS}, {}, u.claims AS user_claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash IN ({placeholders})",
+        "SELECT {COLUMNS}, {}, CAST(u.claims AS TEXT) AS user_claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.sub = g.sub WHERE r.token_hash IN ({placeholders})",
         crate::grants::PREFIXED_COLUMNS
     )
 }

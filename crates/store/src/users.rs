@@ -38,7 +38,8 @@ impl TryFrom<Raw> for UserRow {
     }
 }
 
-const COLUMNS: &str = "sub, username, password_hash, claims, created_at, updated_at";
+const COLUMNS: &str =
+    "sub, username, password_hash, CAST(claims AS TEXT) AS claims, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, u: &UserRow) -> Result<()> {
     Script::once(conn, |s| insert_into(s, u)).await.map(|_| ())
@@ -47,7 +48,7 @@ pub async fn insert(conn: &mut Conn, u: &UserRow) -> Result<()> {
 /// Adds a user; the user name's key (`authdesk_core::names::key_of`) is stored beside it and
 /// is unique, so names that read the same cannot be two people.
 pub fn insert_into(s: &mut Script, u: &UserRow) {
-    s.statement("INSERT INTO users (sub, username, username_key, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO users (sub, username, username_key, password_hash, claims, created_at, updated_at) VALUES (?, ?, ?, ?, json(?), ?, ?)")
         .bind(u.sub.clone())
         .bind(u.username.clone())
         .bind(key_of(&u.username))
@@ -164,7 +165,7 @@ pub async fn set_claims(
 ) -> Result<bool> {
     let r = crate::on!(
         &mut *conn,
-        "UPDATE users SET claims = ?, updated_at = ? WHERE sub = ?",
+        "UPDATE users SET claims = json(?), updated_at = ? WHERE sub = ?",
         |db, sql| sqlx::query(sql)
             .bind(to_json(claims))
             .bind(now)

@@ -27,7 +27,7 @@ async fn seeded() -> Store {
                 for sql in [
                     "INSERT INTO users (sub, username, password_hash, claims, created_at, updated_at)
                      SELECT 'sub-' || i, 'customer' || lpad(i::text, 6, '0'), 'x',
-                            json_build_object('email', 'c' || i || '@bank.example', 'name', 'Customer ' || i)::text, 0, 0
+                            jsonb_build_object('email', 'c' || i || '@bank.example', 'name', 'Customer ' || i), 0, 0
                      FROM generate_series(0, 99999) AS i",
                     "INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at)
                      SELECT 'grant-' || lpad(i::text, 6, '0'), 'app-' || (i % 10), 'user-' || (i % 1000),
@@ -68,6 +68,22 @@ fn no_sequential_scan(what: &str, plan: &str) {
 async fn hundred_thousand_people_grants_and_events_are_read_on_indexes() {
     let store = seeded().await;
     let mut conn = store.read().await.unwrap();
+
+    // The JSON the search looks inside is jsonb, not text parsed per row.
+    let sql = "SELECT table_name::text, data_type::text FROM information_schema.columns \
+               WHERE (table_name, column_name) IN (('users', 'claims'), ('clients', 'settings')) \
+               ORDER BY table_name";
+    let types: Vec<(String, String)> = authdesk_store::on!(&mut *conn, sql, |db, q| {
+        sqlx::query_as(q).fetch_all(&mut *db).await
+    })
+    .unwrap();
+    assert_eq!(
+        types,
+        [
+            ("clients".to_string(), "jsonb".to_string()),
+            ("users".to_string(), "jsonb".to_string())
+        ]
+    );
 
     // The console's search: a person by the start of their user name, e-mail or name, or sub.
     let plan = search::explain_users(&mut conn).await.unwrap();
