@@ -403,6 +403,58 @@ async fn a_disable_racing_an_edit_of_one_app_keeps_both() {
     );
 }
 
+/// An edit that changes how an app authenticates changes its settings and its secret in one
+/// unit: to a public client the secret is gone, back to a secret method a new one is issued
+/// (shown once) and works. On PostgreSQL a unit's statements run as one, where a row may change
+/// only once: the app's row is written whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_changes_how_an_app_authenticates_issues_or_clears_its_secret() {
+    use authdesk_core::client::{AuthMethod, ClientDraft, ClientType};
+    use authdesk_server::api::client_auth::Credentials;
+    let t = spawn_app().await;
+    let draft = ClientDraft {
+        name: "Budget Pal".into(),
+        redirect_uris: vec![REDIRECT.into()],
+        scopes: vec!["openid".into()],
+        ..Default::default()
+    };
+    let c = t.client(draft.clone()).await;
+    let old = c.secret.clone().expect("a confidential app has a secret");
+    let public = ClientDraft {
+        client_type: Some(ClientType::Public),
+        auth_method: Some(AuthMethod::None),
+        ..draft.clone()
+    };
+    let edited = t.app.client_update(&c.id, &public, &actor()).await.unwrap();
+    assert!(edited.client_secret.is_none());
+    let back = ClientDraft {
+        client_type: Some(ClientType::Confidential),
+        auth_method: Some(AuthMethod::ClientSecretBasic),
+        name: "Budget Pal Again".into(),
+        ..draft
+    };
+    let edited = t.app.client_update(&c.id, &back, &actor()).await.unwrap();
+    let new = edited.client_secret.expect("a new secret, shown once");
+    assert_ne!(new, old);
+    let authenticate = |secret: String| {
+        let (app, id) = (t.app.clone(), c.id.clone());
+        async move {
+            app.client_authenticate(
+                &Credentials::Basic {
+                    client_id: id,
+                    secret,
+                },
+                &[],
+            )
+            .await
+        }
+    };
+    assert!(authenticate(new).await.is_ok());
+    assert!(authenticate(old).await.is_err());
+    let view = t.app.client_show(&c.id).await.unwrap();
+    assert_eq!(view.name, "Budget Pal Again");
+}
+
 /// A person deleted while their refresh token is used: whichever goes first, neither token
 /// works afterwards and their grant is revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

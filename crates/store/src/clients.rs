@@ -4,6 +4,7 @@
 //! Every change here bumps `settings.registry_version` in the same unit of work: servers cache
 //! apps and drop the cache when the version moves (within a second, for other processes).
 
+use crate::facts::{Key, Writes};
 use crate::{Conn, Result, StoreError, json, settings, to_json};
 use authdesk_core::alg::Alg;
 use authdesk_core::client::{AppType, AuthMethod, ClientSettings, ClientType, GrantType};
@@ -160,24 +161,56 @@ impl TryFrom<Raw> for ClientRow {
 
 const COLUMNS: &str = "id, CAST(settings AS TEXT) AS settings, secret_hash, secret_rotated_at, previous_secret_hash, previous_secret_until, enabled, created_at, updated_at";
 
+const INSERT: &str = "INSERT INTO clients (id, name, name_key, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, json(?), ?, ?, ?, ?, ?)";
+
+/// [`insert`], as writes of a decision.
+pub fn insert_into(w: &mut Writes, c: &ClientRow) {
+    w.changes(Key::App(c.id.clone()))
+        .statement(INSERT)
+        .bind(c.id.clone())
+        .bind(c.settings.name.clone())
+        .bind(key_of(&c.settings.name))
+        .bind(stored(&c.settings))
+        .bind(c.secret_hash.clone())
+        .bind(c.secret_rotated_at)
+        .bind(c.enabled)
+        .bind(c.created_at)
+        .bind(c.updated_at);
+    settings::bump_into(w, settings::REGISTRY_VERSION);
+}
+
+/// Stores `after` over the app of its id — settings, name, secret, previous secret — as writes
+/// of a decision (one statement: PostgreSQL runs a unit's statements as one, where a row can
+/// change only once).
+pub fn update_into(w: &mut Writes, after: &ClientRow) {
+    w.changes(Key::App(after.id.clone()))
+        .statement(UPDATE)
+        .bind(after.settings.name.clone())
+        .bind(key_of(&after.settings.name))
+        .bind(stored(&after.settings))
+        .bind(after.secret_hash.clone())
+        .bind(after.secret_rotated_at)
+        .bind(after.previous_secret.as_ref().map(|p| p.hash.clone()))
+        .bind(after.previous_secret.as_ref().map(|p| p.until))
+        .bind(after.updated_at)
+        .bind(after.id.clone());
+    settings::bump_into(w, settings::REGISTRY_VERSION);
+}
+
 pub async fn insert(conn: &mut Conn, c: &ClientRow) -> Result<()> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO clients (id, name, name_key, settings, secret_hash, secret_rotated_at, enabled, created_at, updated_at) VALUES (?, ?, ?, json(?), ?, ?, ?, ?, ?)",
-        |db, sql| sqlx::query(sql)
-            .bind(&c.id)
-            .bind(&c.settings.name)
-            .bind(key_of(&c.settings.name))
-            .bind(stored(&c.settings))
-            .bind(&c.secret_hash)
-            .bind(c.secret_rotated_at)
-            .bind(c.enabled)
-            .bind(c.created_at)
-            .bind(c.updated_at)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    crate::on!(&mut *conn, INSERT, |db, sql| sqlx::query(sql)
+        .bind(&c.id)
+        .bind(&c.settings.name)
+        .bind(key_of(&c.settings.name))
+        .bind(stored(&c.settings))
+        .bind(&c.secret_hash)
+        .bind(c.secret_rotated_at)
+        .bind(c.enabled)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     settings::bump(conn, settings::REGISTRY_VERSION).await
 }
 
@@ -227,9 +260,22 @@ pub async fn backfill_keys(conn: &mut Conn) -> Result<Vec<(String, String)>> {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ClientRow>> {
+    get_for_decision(conn, id, false).await
+}
+
+/// [`get`], locked until the transaction ends when `lock` is true (PostgreSQL:
+/// [`crate::facts::read`]).
+pub(crate) async fn get_for_decision(
+    conn: &mut Conn,
+    id: &str,
+    lock: bool,
+) -> Result<Option<ClientRow>> {
     let raw: Option<Raw> = crate::on!(
         &mut *conn,
-        &format!("SELECT {COLUMNS} FROM clients WHERE id = ?"),
+        &format!(
+            "SELECT {COLUMNS} FROM clients WHERE id = ?{}",
+            crate::for_update(lock)
+        ),
         |db, sql| sqlx::query_as(sql).bind(id).fetch_optional(&mut *db).await
     )?;
     raw.map(ClientRow::try_from).transpose()
@@ -264,53 +310,7 @@ pub async fn list(
     raws.into_iter().map(ClientRow::try_from).collect()
 }
 
-pub async fn update_settings(
-    conn: &mut Conn,
-    id: &str,
-    s: &ClientSettings,
-    now: i64,
-) -> Result<bool> {
-    let r = crate::on!(
-        &mut *conn,
-        "UPDATE clients SET name = ?, name_key = ?, settings = json(?), updated_at = ? WHERE id = ?",
-        |db, sql| sqlx::query(sql)
-            .bind(&s.name)
-            .bind(key_of(&s.name))
-            .bind(stored(s))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
-    changed(conn, r).await
-}
-
-/// Sets (or removes) the app's secret; `previous` is the replaced secret still accepted for a
-/// while, or `None` (any earlier one stops at once).
-pub async fn set_secret(
-    conn: &mut Conn,
-    id: &str,
-    hash: Option<&[u8]>,
-    previous: Option<&PreviousSecret>,
-    now: i64,
-) -> Result<bool> {
-    let r = crate::on!(
-        &mut *conn,
-        "UPDATE clients SET secret_hash = ?, previous_secret_hash = ?, previous_secret_until = ?, secret_rotated_at = ?, updated_at = ? WHERE id = ?",
-        |db, sql| sqlx::query(sql)
-            .bind(hash)
-            .bind(previous.map(|p| p.hash.as_slice()))
-            .bind(previous.map(|p| p.until))
-            .bind(now)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
-    changed(conn, r).await
-}
+const UPDATE: &str = "UPDATE clients SET name = ?, name_key = ?, settings = json(?), secret_hash = ?, secret_rotated_at = ?, previous_secret_hash = ?, previous_secret_until = ?, updated_at = ? WHERE id = ?";
 
 pub async fn set_enabled(conn: &mut Conn, id: &str, enabled: bool, now: i64) -> Result<bool> {
     let r = crate::on!(

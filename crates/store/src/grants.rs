@@ -1,5 +1,6 @@
 //! `grants`: one authorization each, the root of a refresh-token chain (a tree).
 
+use crate::facts::{Key, Writes};
 use crate::{Conn, Result, Script};
 use authdesk_core::clock::from_unix;
 use authdesk_core::status::{GrantFacts, GrantStatus};
@@ -177,9 +178,22 @@ pub fn insert_into(s: &mut Script, g: &GrantRow) {
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {
+    get_for_decision(conn, id, false).await
+}
+
+/// [`get`], locked until the transaction ends when `lock` is true (PostgreSQL:
+/// [`crate::facts::read`]).
+pub(crate) async fn get_for_decision(
+    conn: &mut Conn,
+    id: &str,
+    lock: bool,
+) -> Result<Option<GrantRow>> {
     Ok(crate::on!(
         &mut *conn,
-        &format!("SELECT {COLUMNS} FROM grants g WHERE g.id = ?"),
+        &format!(
+            "SELECT {COLUMNS} FROM grants g WHERE g.id = ?{}",
+            crate::for_update(lock)
+        ),
         |db, sql| sqlx::query_as(sql).bind(id).fetch_optional(&mut *db).await
     )?)
 }
@@ -420,10 +434,10 @@ pub async fn revoke(
     Ok(r)
 }
 
-/// Revokes one live grant, as a statement of a script: it changes the grant's row, or none if
+/// Revokes one live grant, as a write of a decision: it changes the grant's row, or none if
 /// the grant was revoked already.
-pub fn revoke_into(s: &mut Script, id: &str, now: i64, by: &str, reason: &str) {
-    s.statement(
+pub fn revoke_into(w: &mut Writes, id: &str, now: i64, by: &str, reason: &str) {
+    w.changes(Key::Grant(id.to_string())).statement(
         "UPDATE grants SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL",
     )
     .bind(now)

@@ -1,5 +1,6 @@
 //! `signing_keys`: the issuer's JWT signing keys (private part as PKCS#8 DER).
 
+use crate::facts::{Key, Writes};
 use crate::{Conn, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,21 +13,39 @@ pub struct KeyRow {
     pub retired_at: Option<i64>,
 }
 
+const INSERT: &str = "INSERT INTO signing_keys (kid, alg, private_der, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)";
+
+/// [`insert`], as a write of a decision: it changes the set of keys of its algorithm.
+pub fn insert_into(w: &mut Writes, k: &KeyRow) {
+    w.changes(Key::SigningKeys(k.alg.clone()))
+        .statement(INSERT)
+        .bind(k.kid.clone())
+        .bind(k.alg.clone())
+        .bind(k.private_der.clone())
+        .bind(k.public_jwk.clone())
+        .bind(k.created_at)
+        .bind(k.retired_at);
+}
+
+/// Retires the active key `k`, as a write of a decision.
+pub fn retire_into(w: &mut Writes, k: &KeyRow, now: i64) {
+    w.changes(Key::SigningKeys(k.alg.clone()))
+        .statement("UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL")
+        .bind(now)
+        .bind(k.kid.clone());
+}
+
 pub async fn insert(conn: &mut Conn, k: &KeyRow) -> Result<()> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO signing_keys (kid, alg, private_der, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)",
-        |db, sql| sqlx::query(sql)
-            .bind(&k.kid)
-            .bind(&k.alg)
-            .bind(&k.private_der)
-            .bind(&k.public_jwk)
-            .bind(k.created_at)
-            .bind(k.retired_at)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    crate::on!(&mut *conn, INSERT, |db, sql| sqlx::query(sql)
+        .bind(&k.kid)
+        .bind(&k.alg)
+        .bind(&k.private_der)
+        .bind(&k.public_jwk)
+        .bind(k.created_at)
+        .bind(k.retired_at)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -15,12 +15,12 @@ pub mod codes;
 pub mod consents;
 pub mod copy;
 pub mod dialect;
+pub mod facts;
 pub mod files;
 pub mod grants;
 pub mod interactions;
 pub mod keys;
 pub mod leases;
-pub mod locks;
 pub mod login_failures;
 pub mod operators;
 pub mod overview;
@@ -55,6 +55,11 @@ use std::time::Duration;
 pub enum Conn {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
+}
+
+/// ` FOR UPDATE` when a read must lock its rows until the transaction ends, else nothing.
+pub(crate) fn for_update(lock: bool) -> &'static str {
+    if lock { " FOR UPDATE" } else { "" }
 }
 
 /// How to open a connection of either kind.
@@ -547,24 +552,21 @@ impl Store {
         }
     }
 
-    /// Runs a unit of work that decides on the stored facts of the refresh token with this
-    /// hash ([`refresh_tokens::ForRefresh`], `None` if there is no such token): `decide`
-    /// returns the writes its decision implies ([`refresh_tokens::RefreshWrites`], each
-    /// statement changing exactly one row) and the answer. `decide` does no I/O and may run more than once. The writer reads the facts
-    /// of many such units in one query and sends their writes together (a refresh costs two
-    /// round trips to SQLite's thread per group, not two each); otherwise it is like
+    /// Runs a unit of work in the one write model ([`facts`]): the store reads the facts
+    /// `keys` name — in the writer's batch on SQLite, locked until the commit on PostgreSQL —
+    /// and `decide`, pure (no I/O; it may run more than once on the same facts), returns the
+    /// writes its decision implies ([`facts::Writes`], each statement changing exactly one row)
+    /// and the answer. The writer reads the facts of consecutive units naming only batched
+    /// facts (refresh tokens) in one query and sends their writes together. Otherwise it is like
     /// [`Store::write`]: `Err` fails the unit alone with nothing written, and the answer comes
-    /// after the commit. With PostgreSQL this is a `SELECT … FOR UPDATE` and the writes in one
-    /// transaction.
-    pub async fn write_on_refresh_token<T, E, F>(
+    /// after the commit.
+    pub async fn decide<T, E, F>(
         &self,
-        hash: Vec<u8>,
+        keys: Vec<facts::Key>,
         decide: F,
     ) -> std::result::Result<T, E>
     where
-        F: FnOnce(
-                Option<refresh_tokens::ForRefresh>,
-            ) -> std::result::Result<(refresh_tokens::RefreshWrites, T), E>
+        F: FnOnce(&facts::Facts) -> std::result::Result<(facts::Writes, T), E>
             + Clone
             + Send
             + 'static,
@@ -572,8 +574,8 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         match &self.writer {
-            Writer::Sqlite(w) => w.write_on_refresh_token(hash, decide).await,
-            Writer::Postgres(w) => w.write_on_refresh_token(hash, decide).await,
+            Writer::Sqlite(w) => w.decide(keys, decide).await,
+            Writer::Postgres(w) => w.decide(keys, decide).await,
         }
     }
 

@@ -2,6 +2,7 @@
 //! (`authdesk_core::roles`). Found by the key of their name (`authdesk_core::names`), so `Alice`
 //! and `alice` are one operator.
 
+use crate::facts::{Key, Writes};
 use crate::{Conn, Result};
 use authdesk_core::names::key_of;
 use authdesk_core::roles::Role;
@@ -47,23 +48,35 @@ impl TryFrom<Raw> for OperatorRow {
 const COLUMNS: &str =
     "username, display_name, role, password_hash, disabled_at, created_at, updated_at";
 
+const INSERT: &str = "INSERT INTO operators (username, username_key, display_name, role, password_hash, disabled_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// [`insert`], as a write of a decision: it changes the set of operators.
+pub fn insert_into(w: &mut Writes, o: &OperatorRow) {
+    w.changes(Key::Operators)
+        .statement(INSERT)
+        .bind(o.username.clone())
+        .bind(key_of(&o.username))
+        .bind(o.display_name.clone())
+        .bind(o.role.as_str().to_string())
+        .bind(o.password_hash.clone())
+        .bind(o.disabled_at)
+        .bind(o.created_at)
+        .bind(o.updated_at);
+}
+
 pub async fn insert(conn: &mut Conn, o: &OperatorRow) -> Result<()> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO operators (username, username_key, display_name, role, password_hash, disabled_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        |db, sql| sqlx::query(sql)
-            .bind(&o.username)
-            .bind(key_of(&o.username))
-            .bind(&o.display_name)
-            .bind(o.role.as_str())
-            .bind(&o.password_hash)
-            .bind(o.disabled_at)
-            .bind(o.created_at)
-            .bind(o.updated_at)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    crate::on!(&mut *conn, INSERT, |db, sql| sqlx::query(sql)
+        .bind(&o.username)
+        .bind(key_of(&o.username))
+        .bind(&o.display_name)
+        .bind(o.role.as_str())
+        .bind(&o.password_hash)
+        .bind(o.disabled_at)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -90,15 +103,6 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<OperatorRow>> {
     raws.into_iter().map(OperatorRow::try_from).collect()
 }
 
-/// How many operators may sign in as admins (enabled, role admin).
-pub async fn enabled_admins(conn: &mut Conn) -> Result<i64> {
-    Ok(crate::on!(
-        &mut *conn,
-        "SELECT COUNT(*) FROM operators WHERE role = 'admin' AND disabled_at IS NULL",
-        |db, sql| sqlx::query_scalar(sql).fetch_one(&mut *db).await
-    )?)
-}
-
 /// What can change of an operator (each `None` stays).
 #[derive(Debug, Clone, Default)]
 pub struct Change {
@@ -108,32 +112,31 @@ pub struct Change {
     pub disabled_at: Option<Option<i64>>,
 }
 
-/// Applies `change` to the operator named `username`; false if there is none.
-pub async fn update(conn: &mut Conn, username: &str, change: &Change, now: i64) -> Result<bool> {
-    let Some(mut o) = get(conn, username).await? else {
-        return Ok(false);
-    };
-    if let Some(role) = change.role {
-        o.role = role;
+impl Change {
+    /// `o` with this change applied at `now`.
+    pub fn applied(&self, o: &OperatorRow, now: i64) -> OperatorRow {
+        let mut after = o.clone();
+        if let Some(role) = self.role {
+            after.role = role;
+        }
+        if let Some(hash) = &self.password_hash {
+            after.password_hash.clone_from(hash);
+        }
+        if let Some(disabled) = self.disabled_at {
+            after.disabled_at = disabled;
+        }
+        after.updated_at = now;
+        after
     }
-    if let Some(hash) = &change.password_hash {
-        o.password_hash.clone_from(hash);
-    }
-    if let Some(disabled) = change.disabled_at {
-        o.disabled_at = disabled;
-    }
-    let n = crate::on!(
-        &mut *conn,
-        "UPDATE operators SET role = ?, password_hash = ?, disabled_at = ?, updated_at = ? WHERE username_key = ?",
-        |db, sql| sqlx::query(sql)
-            .bind(o.role.as_str())
-            .bind(&o.password_hash)
-            .bind(o.disabled_at)
-            .bind(now)
-            .bind(key_of(username))
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
-    Ok(n == 1)
+}
+
+/// Stores `after` over the operator of its name, as a write of a decision.
+pub fn update_into(w: &mut Writes, after: &OperatorRow) {
+    w.changes(Key::Operators)
+        .statement("UPDATE operators SET role = ?, password_hash = ?, disabled_at = ?, updated_at = ? WHERE username_key = ?")
+        .bind(after.role.as_str().to_string())
+        .bind(after.password_hash.clone())
+        .bind(after.disabled_at)
+        .bind(after.updated_at)
+        .bind(key_of(&after.username));
 }

@@ -1,5 +1,6 @@
 //! `refresh_tokens`: the nodes of a grant's tree, stored by hash.
 
+use crate::facts::{Key, Writes};
 use crate::grants::GrantRow;
 use crate::{Conn, Result, Script};
 use authdesk_core::clock::from_unix;
@@ -60,38 +61,13 @@ pub async fn by_hash(conn: &mut Conn, hash: &[u8]) -> Result<Option<(RefreshToke
     Ok(row.map(|w| (w.token, w.grant.into())))
 }
 
-/// What a refresh decides on: the token, its grant, and the claims of the grant's user
-/// (`None` if the user no longer exists), for an ID token.
+/// What a refresh decides on ([`crate::facts::Key::RefreshToken`]): the token, its grant, and
+/// the claims of the grant's user (`None` if the user no longer exists), for an ID token.
 #[derive(Debug, Clone)]
 pub struct ForRefresh {
     pub token: RefreshTokenRow,
     pub grant: GrantRow,
     pub user_claims: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-/// The writes a refresh decision implies (`Store::write_on_refresh_token`), each statement
-/// changing exactly one row. The writer groups decisions on tokens of one grant as long as
-/// none of them changes the grant, so the kind must be true to the statements.
-#[derive(Debug, Clone)]
-pub enum RefreshWrites {
-    /// Changes only the token decided on (its use) and adds new rows.
-    Token(Script),
-    /// Changes the token's grant (revokes it), and may add rows.
-    Grant(Script),
-}
-
-impl RefreshWrites {
-    /// Nothing to write (a refusal).
-    pub fn none() -> Self {
-        RefreshWrites::Token(Script::new())
-    }
-
-    pub(crate) fn into_parts(self) -> (Script, bool) {
-        match self {
-            RefreshWrites::Token(s) => (s, false),
-            RefreshWrites::Grant(s) => (s, true),
-        }
-    }
 }
 
 /// The query behind [`for_refresh`] and [`for_refresh_many`], for `keys` token hashes.
@@ -190,9 +166,10 @@ pub async fn of_grant(conn: &mut Conn, grant_id: &str) -> Result<Vec<RefreshToke
     )?)
 }
 
-/// Records a use. For rotation (`consume`) it changes the row only if the token was not
-/// consumed yet, so of two concurrent uses exactly one wins: one row changed, or none.
-pub fn record_use_into(s: &mut Script, id: &str, now: i64, consume: bool) {
+/// Records a use of `token`. For rotation (`consume`) it changes the row only if the token was
+/// not consumed yet, so of two concurrent uses exactly one wins: one row changed, or none.
+pub fn record_use_into(w: &mut Writes, token: &RefreshTokenRow, now: i64, consume: bool) {
+    let s = w.changes(Key::RefreshToken(token.token_hash.clone()));
     if consume {
         s.statement("UPDATE refresh_tokens SET consumed_at = ?, last_used_at = ?, use_count = use_count + 1 WHERE id = ? AND consumed_at IS NULL")
             .bind(now);
@@ -201,5 +178,5 @@ pub fn record_use_into(s: &mut Script, id: &str, now: i64, consume: bool) {
             "UPDATE refresh_tokens SET last_used_at = ?, use_count = use_count + 1 WHERE id = ?",
         );
     }
-    s.bind(now).bind(id.to_string());
+    s.bind(now).bind(token.id.clone());
 }

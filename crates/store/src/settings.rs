@@ -1,5 +1,6 @@
 //! `settings`: key/value facts about the data directory (mode, sandbox clock, hash key).
 
+use crate::facts::{Key, Writes};
 use crate::{Conn, Result};
 
 pub const MODE: &str = "mode";
@@ -34,54 +35,44 @@ pub async fn get(conn: &mut Conn, key: &str) -> Result<Option<String>> {
     )?)
 }
 
+const SET: &str = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 pub async fn set(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        |db, sql| sqlx::query(sql)
-            .bind(key)
-            .bind(value)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    crate::on!(&mut *conn, SET, |db, sql| sqlx::query(sql)
+        .bind(key)
+        .bind(value)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-/// Sets `key` only if it has no value yet; returns the value that is stored afterwards.
-pub async fn init(conn: &mut Conn, key: &str, value: &str) -> Result<String> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-        |db, sql| sqlx::query(sql)
-            .bind(key)
-            .bind(value)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
-    Ok(get(conn, key).await?.unwrap_or_default())
+const BUMP: &str = "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = CAST(settings.value AS INTEGER) + 1";
+
+/// [`bump`], as a write of a decision (one row, inserted or changed): once per unit, however
+/// many of its writes ask (a row changes at most once in a unit).
+pub fn bump_into(w: &mut Writes, key: &str) {
+    let key_of = Key::Setting(key.to_string());
+    if w.changed().contains(&key_of) {
+        return;
+    }
+    w.changes(key_of).statement(BUMP).bind(key.to_string());
 }
 
-/// [`bump`], and the counter's new value.
-pub async fn bump_and_get(conn: &mut Conn, key: &str) -> Result<i64> {
-    bump(conn, key).await?;
-    Ok(get(conn, key)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_default())
+/// [`set`], as a write of a decision (one row, inserted or changed).
+pub fn set_into(w: &mut Writes, key: &str, value: &str) {
+    w.changes(Key::Setting(key.to_string()))
+        .statement(SET)
+        .bind(key.to_string())
+        .bind(value.to_string());
 }
 
 /// Adds one to a counter setting (creating it at 1).
 pub async fn bump(conn: &mut Conn, key: &str) -> Result<()> {
-    crate::on!(
-        &mut *conn,
-        "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = CAST(settings.value AS INTEGER) + 1",
-        |db, sql| sqlx::query(sql)
-            .bind(key)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    crate::on!(&mut *conn, BUMP, |db, sql| sqlx::query(sql)
+        .bind(key)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -59,9 +59,22 @@ pub fn insert_into(s: &mut Script, u: &UserRow) {
 }
 
 pub async fn get(conn: &mut Conn, sub: &str) -> Result<Option<UserRow>> {
+    get_for_decision(conn, sub, false).await
+}
+
+/// [`get`], locked until the transaction ends when `lock` is true (PostgreSQL:
+/// [`crate::facts::read`]).
+pub(crate) async fn get_for_decision(
+    conn: &mut Conn,
+    sub: &str,
+    lock: bool,
+) -> Result<Option<UserRow>> {
     let raw: Option<Raw> = crate::on!(
         &mut *conn,
-        &format!("SELECT {COLUMNS} FROM users WHERE sub = ?"),
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE sub = ?{}",
+            crate::for_update(lock)
+        ),
         |db, sql| sqlx::query_as(sql).bind(sub).fetch_optional(&mut *db).await
     )?;
     raw.map(UserRow::try_from).transpose()

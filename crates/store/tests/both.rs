@@ -12,6 +12,7 @@ use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::audit::{self, AuditFilter};
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
 use authdesk_store::codes::{self, CodeRow};
+use authdesk_store::facts::Writes;
 use authdesk_store::grants::{self, GrantRow, GrantSelector};
 use authdesk_store::interactions;
 use authdesk_store::keys::{self, KeyRow};
@@ -124,8 +125,14 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
     }
 
     // settings
-    say!("init", settings::init(conn, "k", "first").await?);
-    say!("init again", settings::init(conn, "k", "second").await?);
+    let mut w = Writes::none();
+    settings::set_into(&mut w, "k", "first");
+    settings::set_into(&mut w, "k2", "second");
+    settings::bump_into(&mut w, "v0");
+    settings::bump_into(&mut w, "v0");
+    say!("set two, bump once", w.into_script().run(conn).await?);
+    say!("set", settings::get(conn, "k2").await?);
+    say!("bumped once", settings::get(conn, "v0").await?);
     settings::set(conn, "k", "third").await?;
     say!("get", settings::get(conn, "k").await?);
     say!("missing", settings::get(conn, "nope").await?);
@@ -168,19 +175,24 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
         .map(|c| c.id)
         .collect();
     say!("LIKE wildcards are plain text", listed);
-    say!(
-        "set_secret with overlap",
-        clients::set_secret(
-            conn,
-            "app-a",
-            Some(&[9, 9]),
-            Some(&PreviousSecret {
+    let app_a = clients::get(conn, "app-a").await?.expect("app-a is stored");
+    let mut w = Writes::none();
+    clients::update_into(
+        &mut w,
+        &ClientRow {
+            secret_hash: Some(vec![9, 9]),
+            previous_secret: Some(PreviousSecret {
                 hash: vec![1, 2, 3],
                 until: T0 + DAY,
             }),
-            T0 + 1,
-        )
-        .await?
+            secret_rotated_at: Some(T0 + 1),
+            updated_at: T0 + 1,
+            ..app_a
+        },
+    );
+    say!(
+        "secret with overlap: the app and the registry's version",
+        (w.changed().to_vec(), w.into_script().run(conn).await?)
     );
     say!(
         "disable",
@@ -468,10 +480,14 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             })
             .collect();
     say!("facts for two refreshes", many);
-    let mut s = Script::new();
-    refresh_tokens::record_use_into(&mut s, "r1", T0 + 3, true);
-    refresh_tokens::record_use_into(&mut s, "r1", T0 + 4, true);
-    say!("consume twice: one row", s.run(conn).await?);
+    let r1 = refresh_tokens::by_hash(conn, b"hash-r1")
+        .await?
+        .expect("r1 is stored")
+        .0;
+    let mut w = Writes::none();
+    refresh_tokens::record_use_into(&mut w, &r1, T0 + 3, true);
+    refresh_tokens::record_use_into(&mut w, &r1, T0 + 4, true);
+    say!("consume twice: one row", w.into_script().run(conn).await?);
     let tree: Vec<(String, Option<i64>, i64)> = refresh_tokens::of_grant(conn, "g1")
         .await?
         .into_iter()

@@ -8,8 +8,9 @@
 mod common;
 
 use authdesk_core::clock::{Clock, FixedClock, SystemClock};
+use authdesk_store::facts::{Key, Writes};
 use authdesk_store::grants::{self, GrantRow};
-use authdesk_store::refresh_tokens::{self, RefreshTokenRow, RefreshWrites};
+use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
 use authdesk_store::sealer::LEASE_MS;
 use authdesk_store::{Conn, Limits, Script, Store, StoreError, audit, codes, leases, settings};
 use std::sync::Arc;
@@ -95,25 +96,28 @@ async fn sixteen_refreshes_of_one_token_on_two_nodes_rotate_it_once() {
         tasks.push(tokio::spawn(async move {
             start.wait().await;
             store
-                .write_on_refresh_token(b"hash-root".to_vec(), move |facts| {
-                    // The refresh rule in short: a revoked grant refuses; a used token is
-                    // reuse (revoke the grant); else rotate.
-                    let facts = facts.expect("the token exists");
-                    let mut s = Script::new();
-                    if facts.grant.revoked_at.is_some() {
-                        Ok((RefreshWrites::none(), Outcome::Refused))
-                    } else if facts.token.consumed_at.is_none() {
-                        refresh_tokens::record_use_into(&mut s, &facts.token.id, 1, true);
-                        refresh_tokens::insert_into(
-                            &mut s,
-                            &token(&format!("child-{i}"), "g", Some("root")),
-                        );
-                        Ok::<_, StoreError>((RefreshWrites::Token(s), Outcome::Rotated))
-                    } else {
-                        grants::revoke_into(&mut s, "g", 2, "reuse", "replayed");
-                        Ok((RefreshWrites::Grant(s), Outcome::Reuse))
-                    }
-                })
+                .decide(
+                    vec![Key::RefreshToken(b"hash-root".to_vec())],
+                    move |facts| {
+                        // The refresh rule in short: a revoked grant refuses; a used token is
+                        // reuse (revoke the grant); else rotate.
+                        let facts = facts.refresh_token(b"hash-root").expect("the token exists");
+                        let mut w = Writes::none();
+                        if facts.grant.revoked_at.is_some() {
+                            Ok((w, Outcome::Refused))
+                        } else if facts.token.consumed_at.is_none() {
+                            refresh_tokens::record_use_into(&mut w, &facts.token, 1, true);
+                            refresh_tokens::insert_into(
+                                &mut w,
+                                &token(&format!("child-{i}"), "g", Some("root")),
+                            );
+                            Ok::<_, StoreError>((w, Outcome::Rotated))
+                        } else {
+                            grants::revoke_into(&mut w, "g", 2, "reuse", "replayed");
+                            Ok((w, Outcome::Reuse))
+                        }
+                    },
+                )
                 .await
         }));
     }

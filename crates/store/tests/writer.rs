@@ -498,41 +498,46 @@ fn decision(
     hash: &str,
     act: Act,
 ) -> impl std::future::Future<Output = Result<String, Failure>> + use<> {
-    use authdesk_store::refresh_tokens::{self, ForRefresh, RefreshWrites};
-    use authdesk_store::{Script, grants};
+    use authdesk_store::facts::{Facts, Key, Writes};
+    use authdesk_store::grants;
+    use authdesk_store::refresh_tokens::{self, RefreshTokenRow};
     let store = store.clone();
     let hash = hash.as_bytes().to_vec();
     async move {
         store
-            .write_on_refresh_token(hash, move |found: Option<ForRefresh>| {
-                let seen = |what: &str| Ok((RefreshWrites::none(), what.to_string()));
-                let Some(f) = found else {
-                    return seen("unknown");
-                };
-                if f.grant.revoked_at.is_some() {
-                    return seen("revoked");
-                }
-                if f.token.consumed_at.is_some() {
-                    return seen("consumed");
-                }
-                let mut s = Script::new();
-                let writes = match act {
-                    Act::Consume => {
-                        refresh_tokens::record_use_into(&mut s, &f.token.id, 5, true);
-                        RefreshWrites::Token(s)
+            .decide(
+                vec![Key::RefreshToken(hash.clone())],
+                move |facts: &Facts| {
+                    let seen = |what: &str| Ok((Writes::none(), what.to_string()));
+                    let Some(f) = facts.refresh_token(&hash) else {
+                        return seen("unknown");
+                    };
+                    if f.grant.revoked_at.is_some() {
+                        return seen("revoked");
                     }
-                    Act::RevokeGrant => {
-                        grants::revoke_into(&mut s, &f.grant.id, 5, "test", "why");
-                        RefreshWrites::Grant(s)
+                    if f.token.consumed_at.is_some() {
+                        return seen("consumed");
                     }
-                    Act::Refuse => return Err(Failure::Refused),
-                    Act::TouchNothing => {
-                        refresh_tokens::record_use_into(&mut s, "no-such-token", 5, false);
-                        RefreshWrites::Token(s)
+                    let mut writes = Writes::none();
+                    match act {
+                        Act::Consume => {
+                            refresh_tokens::record_use_into(&mut writes, &f.token, 5, true);
+                        }
+                        Act::RevokeGrant => {
+                            grants::revoke_into(&mut writes, &f.grant.id, 5, "test", "why");
+                        }
+                        Act::Refuse => return Err(Failure::Refused),
+                        Act::TouchNothing => {
+                            let missing = RefreshTokenRow {
+                                id: "no-such-token".into(),
+                                ..f.token.clone()
+                            };
+                            refresh_tokens::record_use_into(&mut writes, &missing, 5, false);
+                        }
                     }
-                };
-                Ok((writes, "done".to_string()))
-            })
+                    Ok((writes, "done".to_string()))
+                },
+            )
             .await
     }
 }

@@ -10,9 +10,8 @@ use authdesk_core::clock::from_unix;
 use authdesk_core::names::{self, NameKind};
 use authdesk_core::roles::Power;
 use authdesk_core::status::{self, AppFacts};
-use authdesk_store::Conn;
 use authdesk_store::clients::{self, ClientRow, PreviousSecret};
-use authdesk_store::locks::{self, Fact};
+use authdesk_store::facts::{Facts, Key, Writes};
 use authdesk_store::{grants, settings, users};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -190,6 +189,18 @@ impl Authdesk {
         r
     }
 
+    /// Runs an app change in the one write model (`authdesk_store::Store::decide`) and forgets
+    /// the cached apps after it.
+    async fn registry_decide<T, F>(&self, keys: Vec<Key>, decide: F) -> Result<T>
+    where
+        F: FnOnce(&Facts) -> Result<(Writes, T)> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        let r = self.decide(keys, decide).await;
+        self.clients.clear();
+        r
+    }
+
     pub async fn client_create(&self, draft: &ClientDraft, actor: &Actor) -> Result<ClientCreated> {
         actor.may(Power::ManageApps)?;
         let settings = self.registration(draft).await?;
@@ -211,21 +222,20 @@ impl Authdesk {
             updated_at: now,
         };
         let (stored, actor) = (row.clone(), actor.clone());
-        self.registry_write(move |tx| {
-            Box::pin(async move {
-                name_is_free(tx, &stored.settings.name, None).await?;
-                clients::insert(tx, &stored).await?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::ClientCreate,
-                    &stored.id,
-                    json!({"name": stored.settings.name}),
-                )
-                .await?;
-                Ok(())
-            })
+        let keys = vec![Key::AppName(row.settings.name.clone())];
+        self.registry_decide(keys, move |facts| {
+            name_is_free(facts, &stored.settings.name, None)?;
+            let mut writes = Writes::none();
+            clients::insert_into(&mut writes, &stored);
+            audit::record_into(
+                &mut writes,
+                now,
+                &actor,
+                AuditAction::ClientCreate,
+                &stored.id,
+                json!({"name": stored.settings.name}),
+            );
+            Ok((writes, ()))
         })
         .await?;
         Ok(ClientCreated {
@@ -344,43 +354,43 @@ impl Authdesk {
         let new_secret = crate::secret::generate();
         let new_hash = self.hasher().hash("client_secret", &new_secret);
         let (id, actor) = (id.to_string(), actor.clone());
+        let keys = vec![Key::App(id.clone()), Key::AppName(settings.name.clone())];
         let (row, issued) = self
-            .registry_write(move |tx| {
-                Box::pin(async move {
-                    locks::lock(tx, Fact::App(&id)).await?;
-                    let old = clients::get(tx, &id).await?.ok_or_else(|| {
-                        ApiError::NotFound(format!("no application with id {id}"))
-                    })?;
-                    name_is_free(tx, &settings.name, Some(&id)).await?;
-                    clients::update_settings(tx, &id, &settings, now).await?;
-                    let mut issued = false;
-                    match (
-                        old.settings.auth_method.uses_secret(),
-                        settings.auth_method.uses_secret(),
-                    ) {
-                        (false, true) => {
-                            clients::set_secret(tx, &id, Some(&new_hash), None, now).await?;
-                            issued = true;
-                        }
-                        (true, false) => {
-                            clients::set_secret(tx, &id, None, None, now).await?;
-                        }
-                        _ => {}
-                    }
-                    audit::record(
-                        tx,
-                        now,
-                        &actor,
-                        AuditAction::ClientUpdate,
-                        &id,
-                        json!({"name": settings.name}),
-                    )
-                    .await?;
-                    let row = clients::get(tx, &id)
-                        .await?
-                        .ok_or_else(|| ApiError::NotFound(id.clone()))?;
-                    Ok((row, issued))
-                })
+            .registry_decide(keys, move |facts| {
+                let old = facts
+                    .app(&id)
+                    .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                name_is_free(facts, &settings.name, Some(&id))?;
+                let mut row = ClientRow {
+                    settings: settings.clone(),
+                    updated_at: now,
+                    ..old.clone()
+                };
+                let secret = match (
+                    old.settings.auth_method.uses_secret(),
+                    settings.auth_method.uses_secret(),
+                ) {
+                    (false, true) => Some(Some(new_hash.clone())),
+                    (true, false) => Some(None),
+                    _ => None,
+                };
+                if let Some(hash) = &secret {
+                    row.secret_hash.clone_from(hash);
+                    row.previous_secret = None;
+                    row.secret_rotated_at = Some(now);
+                }
+                let mut writes = Writes::none();
+                clients::update_into(&mut writes, &row);
+                audit::record_into(
+                    &mut writes,
+                    now,
+                    &actor,
+                    AuditAction::ClientUpdate,
+                    &id,
+                    json!({"name": settings.name}),
+                );
+                let issued = matches!(secret, Some(Some(_)));
+                Ok((writes, (row, issued)))
             })
             .await?;
         Ok(ClientCreated {
@@ -469,42 +479,44 @@ impl Authdesk {
         let hash = self.hasher().hash("client_secret", &secret);
         let (id, actor) = (id.to_string(), actor.clone());
         let row = self
-            .registry_write(move |tx| {
-                Box::pin(async move {
-                    locks::lock(tx, Fact::App(&id)).await?;
-                    let row = clients::get(tx, &id).await?.ok_or_else(|| {
-                        ApiError::NotFound(format!("no application with id {id}"))
-                    })?;
-                    if !row.settings.auth_method.uses_secret() {
-                        return Err(ApiError::Refused(format!(
-                            "application {id} authenticates with {} and has no secret to rotate",
-                            row.settings.auth_method
-                        )));
-                    }
-                    let previous =
-                        overlap
-                            .zip(row.secret_hash.clone())
-                            .map(|(d, hash)| PreviousSecret {
-                                hash,
-                                until: now + d.num_seconds(),
-                            });
-                    clients::set_secret(tx, &id, Some(&hash), previous.as_ref(), now).await?;
-                    audit::record(
-                        tx,
-                        now,
-                        &actor,
-                        AuditAction::ClientRotateSecret,
-                        &id,
-                        json!({
-                            "overlap_seconds": overlap.map_or(0, |d| d.num_seconds()),
-                            "previous_valid_until": previous.as_ref().map(|p| from_unix(p.until)),
-                        }),
-                    )
-                    .await?;
-                    clients::get(tx, &id)
-                        .await?
-                        .ok_or_else(|| ApiError::NotFound(id.clone()))
-                })
+            .registry_decide(vec![Key::App(id.clone())], move |facts| {
+                let old = facts
+                    .app(&id)
+                    .ok_or_else(|| ApiError::NotFound(format!("no application with id {id}")))?;
+                if !old.settings.auth_method.uses_secret() {
+                    return Err(ApiError::Refused(format!(
+                        "application {id} authenticates with {} and has no secret to rotate",
+                        old.settings.auth_method
+                    )));
+                }
+                let previous =
+                    overlap
+                        .zip(old.secret_hash.clone())
+                        .map(|(d, hash)| PreviousSecret {
+                            hash,
+                            until: now + d.num_seconds(),
+                        });
+                let row = ClientRow {
+                    secret_hash: Some(hash.clone()),
+                    previous_secret: previous.clone(),
+                    secret_rotated_at: Some(now),
+                    updated_at: now,
+                    ..old.clone()
+                };
+                let mut writes = Writes::none();
+                clients::update_into(&mut writes, &row);
+                audit::record_into(
+                    &mut writes,
+                    now,
+                    &actor,
+                    AuditAction::ClientRotateSecret,
+                    &id,
+                    json!({
+                        "overlap_seconds": overlap.map_or(0, |d| d.num_seconds()),
+                        "previous_valid_until": previous.as_ref().map(|p| from_unix(p.until)),
+                    }),
+                );
+                Ok((writes, row))
             })
             .await?;
         Ok(ClientCreated {
@@ -687,11 +699,13 @@ impl Authdesk {
 
 /// Refuses an app name that reads like another app's (`authdesk_core::names`): people pick an
 /// app by its name in lists, audit lines and consent pages. `this` is the app being renamed.
-async fn name_is_free(tx: &mut Conn, name: &str, this: Option<&str>) -> Result<()> {
-    match clients::named(tx, name).await? {
-        Some((id, existing)) if Some(id.as_str()) != this => Err(ApiError::invalid(
+/// Whether `name` is free for the app `this` (or a new app), by the facts a unit read
+/// (`Key::AppName`).
+fn name_is_free(facts: &Facts, name: &str, this: Option<&str>) -> Result<()> {
+    match facts.app_named(name) {
+        Some((id, existing)) if Some(id) != this => Err(ApiError::invalid(
             "name",
-            names::taken(NameKind::App, name, &existing),
+            names::taken(NameKind::App, name, existing),
         )),
         _ => Ok(()),
     }

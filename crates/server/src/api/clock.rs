@@ -6,7 +6,7 @@ use super::audit::AuditAction;
 use super::{Actor, ApiError, Authdesk, Mode, Result, audit};
 use authdesk_core::clock::Clock;
 use authdesk_core::roles::Power;
-use authdesk_store::locks::{self, Fact};
+use authdesk_store::facts::{Facts, Key, Writes};
 use authdesk_store::settings;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -38,32 +38,24 @@ impl Authdesk {
         let real_now = (self.clock.now() - self.clock.offset()).timestamp();
         let actor = actor.clone();
         let next = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    locks::lock(tx, Fact::Setting(settings::CLOCK_OFFSET)).await?;
-                    let current = settings::get(tx, settings::CLOCK_OFFSET)
-                        .await?
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .unwrap_or(0);
-                    let next = current
-                        .checked_add(by_seconds)
-                        .filter(|n| n.abs() < 100 * 365 * 86_400)
-                        .ok_or_else(|| {
-                            ApiError::invalid("duration", "the clock can move at most 100 years")
-                        })?;
-                    settings::set(tx, settings::CLOCK_OFFSET, &next.to_string()).await?;
-                    let version = settings::bump_and_get(tx, settings::CLOCK_VERSION).await?;
-                    audit::record(
-                        tx,
-                        real_now + next,
-                        &actor,
-                        AuditAction::ClockAdvance,
-                        "clock",
-                        serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
-                    )
-                    .await?;
-                    Ok((next, version))
-                })
+            .decide(clock_keys(), move |facts| {
+                let current = number(facts, settings::CLOCK_OFFSET);
+                let next = current
+                    .checked_add(by_seconds)
+                    .filter(|n| n.abs() < 100 * 365 * 86_400)
+                    .ok_or_else(|| {
+                        ApiError::invalid("duration", "the clock can move at most 100 years")
+                    })?;
+                let (mut writes, version) = set_offset(facts, next);
+                audit::record_into(
+                    &mut writes,
+                    real_now + next,
+                    &actor,
+                    AuditAction::ClockAdvance,
+                    "clock",
+                    serde_json::json!({"by_seconds": by_seconds, "offset_seconds": next}),
+                );
+                Ok((writes, (next, version)))
             })
             .await?;
         let (next, version) = next;
@@ -78,25 +70,44 @@ impl Authdesk {
         let now = (self.clock.now() - self.clock.offset()).timestamp();
         let actor = actor.clone();
         let version = self
-            .write(move |tx| {
-                Box::pin(async move {
-                    locks::lock(tx, Fact::Setting(settings::CLOCK_OFFSET)).await?;
-                    settings::set(tx, settings::CLOCK_OFFSET, "0").await?;
-                    let version = settings::bump_and_get(tx, settings::CLOCK_VERSION).await?;
-                    audit::record(
-                        tx,
-                        now,
-                        &actor,
-                        AuditAction::ClockReset,
-                        "clock",
-                        serde_json::json!({}),
-                    )
-                    .await?;
-                    Ok(version)
-                })
+            .decide(clock_keys(), move |facts| {
+                let (mut writes, version) = set_offset(facts, 0);
+                audit::record_into(
+                    &mut writes,
+                    now,
+                    &actor,
+                    AuditAction::ClockReset,
+                    "clock",
+                    serde_json::json!({}),
+                );
+                Ok((writes, version))
             })
             .await?;
         self.clock.set_offset_as_of(version, Duration::zero());
         Ok(self.clock_show())
     }
+}
+
+/// What moving the clock decides on: its offset and the version that orders its moves.
+fn clock_keys() -> Vec<Key> {
+    [settings::CLOCK_OFFSET, settings::CLOCK_VERSION]
+        .map(|name| Key::Setting(name.to_string()))
+        .to_vec()
+}
+
+/// A setting that holds a number (0 when unset or unreadable).
+fn number(facts: &Facts, name: &str) -> i64 {
+    facts
+        .setting(name)
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0)
+}
+
+/// The writes that set the clock's offset to `seconds`, and the clock's next version.
+fn set_offset(facts: &Facts, seconds: i64) -> (Writes, i64) {
+    let version = number(facts, settings::CLOCK_VERSION) + 1;
+    let mut writes = Writes::none();
+    settings::set_into(&mut writes, settings::CLOCK_OFFSET, &seconds.to_string());
+    settings::set_into(&mut writes, settings::CLOCK_VERSION, &version.to_string());
+    (writes, version)
 }

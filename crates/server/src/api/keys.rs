@@ -6,7 +6,7 @@ use crate::signing::{self, Alg, SigningKey, VerifyingKey};
 use authdesk_core::clock::from_unix;
 use authdesk_core::lifetime;
 use authdesk_core::roles::Power;
-use authdesk_store::locks::{self, Fact};
+use authdesk_store::facts::{Key, Writes};
 use authdesk_store::{keys, settings};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -80,13 +80,14 @@ impl Authdesk {
         }
         let now = self.now().timestamp();
         let row = generate(alg, now).await?;
-        self.write(move |tx| {
-            Box::pin(async move {
-                if !keys::has_active(tx, alg.as_str()).await? {
-                    keys::insert(tx, &row).await?;
-                }
-                Ok(())
-            })
+        let keys = vec![Key::SigningKeys(alg.as_str().to_string())];
+        self.decide(keys, move |facts| {
+            let mut writes = Writes::none();
+            let active = facts.signing_keys(alg.as_str()).iter();
+            if !active.clone().any(|k| k.retired_at.is_none()) {
+                keys::insert_into(&mut writes, &row);
+            }
+            Ok((writes, ()))
         })
         .await?;
         self.sync().await?;
@@ -121,25 +122,27 @@ impl Authdesk {
         let now = self.now().timestamp();
         let row = generate(alg, now).await?;
         let (stored, actor) = (row.clone(), actor.clone());
-        self.write(move |tx| {
-            Box::pin(async move {
-                locks::lock(tx, Fact::SigningKeys(alg.as_str())).await?;
-                keys::retire_active(tx, alg.as_str(), now).await?;
-                keys::insert(tx, &stored).await?;
-                if access_tokens {
-                    settings::set(tx, settings::ACCESS_TOKEN_ALG, alg.as_str()).await?;
+        let keys = vec![Key::SigningKeys(alg.as_str().to_string())];
+        self.decide(keys, move |facts| {
+            let mut writes = Writes::none();
+            for active in facts.signing_keys(alg.as_str()) {
+                if active.retired_at.is_none() {
+                    keys::retire_into(&mut writes, active, now);
                 }
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::KeyRotate,
-                    &stored.kid,
-                    json!({"alg": alg.as_str(), "access_tokens": access_tokens}),
-                )
-                .await?;
-                Ok(())
-            })
+            }
+            keys::insert_into(&mut writes, &stored);
+            if access_tokens {
+                settings::set_into(&mut writes, settings::ACCESS_TOKEN_ALG, alg.as_str());
+            }
+            audit::record_into(
+                &mut writes,
+                now,
+                &actor,
+                AuditAction::KeyRotate,
+                &stored.kid,
+                json!({"alg": alg.as_str(), "access_tokens": access_tokens}),
+            );
+            Ok((writes, ()))
         })
         .await?;
         self.sync().await?;

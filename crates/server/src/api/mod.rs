@@ -33,6 +33,7 @@ use authdesk_core::clock::{Clock, OffsetClock};
 use authdesk_core::issuer::Issuer;
 use authdesk_core::roles::{self, Power};
 pub use authdesk_core::site::{IssuerKind, IssuerSite, Profile, Site};
+use authdesk_store::facts::{Facts, Key, Writes};
 use authdesk_store::{BoxFuture, Conn, Role, Store, StoreError, settings};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -388,35 +389,70 @@ impl Authdesk {
         let base = options.clock;
         let new_mode = mode_name(options.mode_if_new);
         let now = base.now().timestamp();
-        type Setup = (String, String, String, String, Vec<(String, String)>);
-        let (mode, hash_key, issuer, profile, same_names) = store
-            .write(move |tx: &mut Conn| -> BoxFuture<'_, Result<Setup>> {
-                Box::pin(async move {
-                    authdesk_store::locks::lock(tx, authdesk_store::locks::Fact::Setup).await?;
-                    let mode = settings::init(tx, settings::MODE, new_mode).await?;
-                    let hash_key =
-                        settings::init(tx, settings::HASH_KEY, &secret::generate()).await?;
-                    let issuer = settings::init(tx, settings::ISSUER, DEFAULT_ISSUER).await?;
-                    let profile = settings::get(tx, settings::PROFILE).await?;
-                    if authdesk_store::keys::all(tx).await?.is_empty() {
-                        let row = signing::generate(Alg::RS256, now)
-                            .map_err(|e| ApiError::Internal(e.to_string()))?;
-                        authdesk_store::keys::insert(tx, &row).await?;
-                        settings::init(tx, settings::ACCESS_TOKEN_ALG, Alg::RS256.as_str()).await?;
+        let setup_keys: Vec<Key> = std::iter::once(Key::Setup)
+            .chain(
+                [
+                    settings::MODE,
+                    settings::HASH_KEY,
+                    settings::ISSUER,
+                    settings::PROFILE,
+                ]
+                .map(|name| Key::Setting(name.to_string())),
+            )
+            .collect();
+        let hash_key_if_new = secret::generate();
+        // A new registry's first signing key is made only once the setup found none (an RSA
+        // key takes a good part of a second), and the setup decided again with it.
+        let mut first_key = None;
+        let (mode, hash_key, issuer, profile) = loop {
+            let key = first_key.clone();
+            let hash_key_if_new = hash_key_if_new.clone();
+            let decided = store
+                .decide(setup_keys.clone(), move |facts: &Facts| -> Result<_> {
+                    let mut writes = Writes::none();
+                    if !facts.has_signing_keys() {
+                        let Some(key) = &key else {
+                            return Ok((Writes::none(), None));
+                        };
+                        authdesk_store::keys::insert_into(&mut writes, key);
+                        settings::set_into(
+                            &mut writes,
+                            settings::ACCESS_TOKEN_ALG,
+                            Alg::RS256.as_str(),
+                        );
                     }
-                    // Names stored before they were keyed (authdesk_core::names).
-                    let mut same_names: Vec<(String, String)> =
-                        authdesk_store::users::backfill_keys(tx).await?;
-                    same_names.extend(authdesk_store::clients::backfill_keys(tx).await?);
-                    Ok((
-                        mode,
-                        hash_key,
-                        issuer,
-                        profile.unwrap_or_default(),
-                        same_names,
-                    ))
+                    let mut init = |name: &str, value: &str| match facts.setting(name) {
+                        Some(stored) => stored.to_string(),
+                        None => {
+                            settings::set_into(&mut writes, name, value);
+                            value.to_string()
+                        }
+                    };
+                    let mode = init(settings::MODE, new_mode);
+                    let hash_key = init(settings::HASH_KEY, &hash_key_if_new);
+                    let issuer = init(settings::ISSUER, DEFAULT_ISSUER);
+                    let profile = facts.setting(settings::PROFILE).unwrap_or_default();
+                    Ok((writes, Some((mode, hash_key, issuer, profile.to_string()))))
                 })
-            })
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot initialise {shown}: {e}"))?;
+            match decided {
+                Some(setup) => break setup,
+                None => first_key = Some(signing::generate(Alg::RS256, now)?),
+            }
+        };
+        // Names stored before they were keyed (authdesk_core::names): a one-time upgrade of
+        // old rows, each given its key by a conditional update.
+        let same_names = store
+            .write(
+                move |tx: &mut Conn| -> BoxFuture<'_, Result<Vec<(String, String)>>> {
+                    Box::pin(async move {
+                        let mut same_names = authdesk_store::users::backfill_keys(tx).await?;
+                        same_names.extend(authdesk_store::clients::backfill_keys(tx).await?);
+                        Ok(same_names)
+                    })
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("cannot initialise {shown}: {e}"))?;
         for (name, like) in &same_names {
@@ -469,6 +505,24 @@ impl Authdesk {
         T: Send + 'static,
     {
         self.store.write(work).await
+    }
+
+    /// Runs a unit in the one write model: the store reads the facts `keys` name (locked on
+    /// PostgreSQL), `decide` decides on them without I/O and returns the writes and the answer
+    /// (see `authdesk_store::Store::decide`).
+    pub(crate) async fn decide<T, F>(
+        &self,
+        keys: Vec<authdesk_store::facts::Key>,
+        decide: F,
+    ) -> Result<T>
+    where
+        F: FnOnce(&authdesk_store::facts::Facts) -> Result<(authdesk_store::facts::Writes, T)>
+            + Clone
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.store.decide(keys, decide).await
     }
 
     /// Runs a unit that only appends rows (see `authdesk_store::Store::append`): it may share

@@ -9,9 +9,9 @@ use crate::secret;
 use authdesk_core::login;
 use authdesk_core::names::{self, NameKind};
 use authdesk_core::roles::{Power, Role};
-use authdesk_store::locks::{self, Fact};
+use authdesk_store::facts::{Facts, Key, Writes};
+use authdesk_store::login_failures;
 use authdesk_store::operators::{self, Change, OperatorRow};
-use authdesk_store::{Conn, login_failures};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -59,9 +59,14 @@ fn check_password(password: &str) -> Result<()> {
 }
 
 /// Refuses a change that would leave the registry without an enabled admin.
-async fn keeps_an_admin(tx: &mut Conn, before: &OperatorRow, after_admin: bool) -> Result<()> {
+fn keeps_an_admin(facts: &Facts, before: &OperatorRow, after_admin: bool) -> Result<()> {
     let was_admin = before.role == Role::Admin && before.disabled_at.is_none();
-    if was_admin && !after_admin && operators::enabled_admins(tx).await? <= 1 {
+    let enabled_admins = facts
+        .operators()
+        .iter()
+        .filter(|o| o.role == Role::Admin && o.disabled_at.is_none())
+        .count();
+    if was_admin && !after_admin && enabled_admins <= 1 {
         return Err(ApiError::Refused(format!(
             "{} is the only enabled admin: make another operator admin first",
             before.username
@@ -107,27 +112,25 @@ impl Authdesk {
             updated_at: now,
         };
         let (stored, actor) = (row.clone(), actor.clone());
-        self.write(move |tx| {
-            Box::pin(async move {
-                if let Some(other) = operators::get(tx, &stored.username).await? {
-                    return Err(ApiError::invalid(
-                        "username",
-                        names::taken(NameKind::Operator, &stored.username, &other.username),
-                    ));
-                }
-                operators::insert(tx, &stored).await?;
-                let detail = json!({"display_name": stored.display_name, "role": stored.role});
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::OperatorAdd,
-                    &stored.username,
-                    detail,
-                )
-                .await?;
-                Ok(())
-            })
+        self.decide(vec![Key::Operators], move |facts| {
+            if let Some(other) = facts.operator(&stored.username) {
+                return Err(ApiError::invalid(
+                    "username",
+                    names::taken(NameKind::Operator, &stored.username, &other.username),
+                ));
+            }
+            let mut writes = Writes::none();
+            operators::insert_into(&mut writes, &stored);
+            let detail = json!({"display_name": stored.display_name, "role": stored.role});
+            audit::record_into(
+                &mut writes,
+                now,
+                &actor,
+                AuditAction::OperatorAdd,
+                &stored.username,
+                detail,
+            );
+            Ok((writes, ()))
         })
         .await?;
         Ok(OperatorView::from(&row))
@@ -222,30 +225,27 @@ impl Authdesk {
         actor.may(Power::ManageOperators)?;
         let now = self.now().timestamp();
         let (username, actor) = (username.to_string(), actor.clone());
-        self.write(move |tx| {
-            Box::pin(async move {
-                locks::lock(tx, Fact::Operators).await?;
-                let before = operators::get(tx, &username)
-                    .await?
-                    .ok_or_else(|| ApiError::NotFound(format!("no operator named {username}")))?;
-                let role = change.role.unwrap_or(before.role);
-                let disabled = change.disabled_at.unwrap_or(before.disabled_at).is_some();
-                keeps_an_admin(tx, &before, role == Role::Admin && !disabled).await?;
-                operators::update(tx, &username, &change, now).await?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::OperatorUpdate,
-                    &before.username,
-                    detail,
-                )
-                .await?;
-                let after = operators::get(tx, &username)
-                    .await?
-                    .ok_or_else(|| ApiError::NotFound(username.clone()))?;
-                Ok(OperatorView::from(&after))
-            })
+        self.decide(vec![Key::Operators], move |facts| {
+            let before = facts
+                .operator(&username)
+                .ok_or_else(|| ApiError::NotFound(format!("no operator named {username}")))?;
+            let after = change.applied(before, now);
+            keeps_an_admin(
+                facts,
+                before,
+                after.role == Role::Admin && after.disabled_at.is_none(),
+            )?;
+            let mut writes = Writes::none();
+            operators::update_into(&mut writes, &after);
+            audit::record_into(
+                &mut writes,
+                now,
+                &actor,
+                AuditAction::OperatorUpdate,
+                &before.username,
+                detail,
+            );
+            Ok((writes, OperatorView::from(&after)))
         })
         .await
     }

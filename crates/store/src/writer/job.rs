@@ -1,9 +1,8 @@
 //! The units of work the writer runs, behind one object-safe trait: a typed closure with its
 //! reply channel (`Store::write`), a script that only appends rows (`Store::append`), or a
-//! decision on a refresh token's stored facts with the writes it implies
-//! (`Store::write_on_refresh_token`).
+//! decision on named facts with the writes it implies (`Store::decide`, `crate::facts`).
 
-use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
+use crate::facts::{self, Facts, Key, Writes};
 use crate::{Conn, Script, StoreError};
 use futures_util::future::{BoxFuture, FutureExt};
 use std::panic::AssertUnwindSafe;
@@ -27,15 +26,15 @@ pub(super) trait Job: Send {
     }
     /// The unit's script ran, with others', and changed what it should.
     fn ran_in_group(&mut self) {}
-    /// A unit decided on a refresh token's facts: the token's hash, which the writer reads
-    /// together with other such units' before asking each to [`Job::decide`].
-    fn decides_on(&self) -> Option<&[u8]> {
+    /// A decision on facts the writer reads for many units at once ([`Key::batched`]): their
+    /// keys, which the writer reads together with other such units' before asking each to
+    /// [`Job::decide`].
+    fn batched_keys(&self) -> Option<&[Key]> {
         None
     }
     /// Decides on the facts read for it and keeps the answer; returns the writes to run with
-    /// the group's and whether they change the token's grant, or `None` if the unit failed
-    /// (it wrote nothing).
-    fn decide(&mut self, _facts: Option<ForRefresh>) -> Option<(Script, bool)> {
+    /// the group's, or `None` if the unit failed (it wrote nothing).
+    fn decide(&mut self, _facts: &Facts) -> Option<Writes> {
         None
     }
 }
@@ -176,11 +175,11 @@ where
     }
 }
 
-/// A unit that decides on a refresh token's stored facts (`Store::write_on_refresh_token`).
-/// `decide` is pure: it returns the writes its decision implies (each changing exactly one
-/// row) and the answer, and may run more than once on the same facts.
+/// A unit that decides on the facts it names (`Store::decide`). `decide` is pure: it returns
+/// the writes its decision implies (each changing exactly one row) and the answer, and may run
+/// more than once on the same facts.
 pub(super) struct Decided<F, T, E> {
-    hash: Vec<u8>,
+    keys: Vec<Key>,
     decide: F,
     result: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
@@ -189,13 +188,13 @@ pub(super) struct Decided<F, T, E> {
 
 impl<F, T, E> Decided<F, T, E> {
     pub(super) fn new(
-        hash: Vec<u8>,
+        keys: Vec<Key>,
         decide: F,
         reply: oneshot::Sender<Result<T, E>>,
         deadline: Instant,
     ) -> Self {
         Decided {
-            hash,
+            keys,
             decide,
             result: None,
             reply,
@@ -206,7 +205,7 @@ impl<F, T, E> Decided<F, T, E> {
 
 impl<F, T, E> Job for Decided<F, T, E>
 where
-    F: FnOnce(Option<ForRefresh>) -> Result<(RefreshWrites, T), E> + Clone + Send + 'static,
+    F: FnOnce(&Facts) -> Result<(Writes, T), E> + Clone + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
 {
@@ -221,17 +220,17 @@ where
     }
     fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
         Box::pin(async move {
-            let facts = match refresh_tokens::for_refresh(conn, &self.hash).await {
+            let facts = match facts::read(conn, &self.keys).await {
                 Ok(f) => f,
                 Err(e) => {
                     self.result = Some(Err(E::from(e)));
                     return false;
                 }
             };
-            let Some((script, _)) = self.decide(facts) else {
+            let Some(writes) = self.decide(&facts) else {
                 return false;
             };
-            if let Err(e) = run_exactly(conn, script).await {
+            if let Err(e) = run_exactly(conn, writes.into_script()).await {
                 self.result = Some(Err(E::from(e)));
                 return false;
             }
@@ -241,22 +240,33 @@ where
     fn deliver(self: Box<Self>, fault: Option<StoreError>) {
         let _ = self.reply.send(answer(fault, self.result));
     }
-    fn decides_on(&self) -> Option<&[u8]> {
-        Some(&self.hash)
+    fn batched_keys(&self) -> Option<&[Key]> {
+        self.keys
+            .iter()
+            .all(Key::batched)
+            .then_some(self.keys.as_slice())
     }
-    fn decide(&mut self, facts: Option<ForRefresh>) -> Option<(Script, bool)> {
-        let decide = self.decide.clone();
-        let (result, script) = match std::panic::catch_unwind(AssertUnwindSafe(|| decide(facts))) {
-            Ok(Ok((writes, answer))) => (Ok(answer), Some(writes.into_parts())),
-            Ok(Err(e)) => (Err(e), None),
-            Err(_) => (
-                Err(E::from(StoreError::Internal(
-                    "a unit of work panicked; nothing of it was written".into(),
-                ))),
-                None,
-            ),
-        };
+    fn decide(&mut self, facts: &Facts) -> Option<Writes> {
+        let (result, writes) = decided(self.decide.clone(), facts);
         self.result = Some(result);
-        script
+        writes
+    }
+}
+
+/// Runs a pure decision, a panic in it included: the answer, and the writes if it succeeded.
+pub(super) fn decided<F, T, E>(decide: F, facts: &Facts) -> (Result<T, E>, Option<Writes>)
+where
+    F: FnOnce(&Facts) -> Result<(Writes, T), E>,
+    E: From<StoreError>,
+{
+    match std::panic::catch_unwind(AssertUnwindSafe(|| decide(facts))) {
+        Ok(Ok((writes, answer))) => (Ok(answer), Some(writes)),
+        Ok(Err(e)) => (Err(e), None),
+        Err(_) => (
+            Err(E::from(StoreError::Internal(
+                "a unit of work panicked; nothing of it was written".into(),
+            ))),
+            None,
+        ),
     }
 }

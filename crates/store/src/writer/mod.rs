@@ -16,13 +16,12 @@
 //! lock was never released — and finishes the batch with a savepoint around every unit. That
 //! is why a unit of work is `Clone`: the writer keeps a copy to run it again. Units that only
 //! append rows (`Store::append`) go further: consecutive ones are sent to SQLite as one script.
-//! Units that decide on a refresh token (`Store::write_on_refresh_token`) too: the writer reads
-//! the facts of consecutive ones in one query, lets each decide, and sends their writes as one
-//! script — two round trips for a group instead of two per refresh. A unit changes only its
-//! own token's row and adds rows, or changes its token's grant ([`RefreshWrites`]); so within
-//! a group every unit decides on facts no earlier unit of the group changed, except after a
-//! unit that changed a grant: the next unit on a token of that grant (or on a token already in
-//! the group) starts the next group, read after the first group's writes.
+//! Units that decide on facts read in batches (`Store::decide`, [`crate::facts`]: a refresh
+//! names its token) too: the writer reads the facts of consecutive ones in one query, lets each
+//! decide, and sends their writes as one script — two round trips for a group instead of two
+//! per unit. Each unit's writes say which facts they change; a unit whose facts (or a fact
+//! already in the group) an earlier unit of the group changed starts the next group, read after
+//! the first group's writes.
 //!
 //! **Batches fill by themselves.** Before taking a batch the writer lets the other ready tasks
 //! run once (requests being parsed and signed), so what they submit joins it. Without that,
@@ -39,7 +38,7 @@ mod job;
 pub(crate) mod postgres;
 pub mod sealer;
 
-use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
+use crate::facts::{self, Facts, Key, Writes};
 use crate::turnstile::Turnstile;
 use crate::{Conn, Script, StoreError};
 use authdesk_core::clock::Clock;
@@ -137,17 +136,13 @@ impl Writer {
             .await
     }
 
-    pub(crate) async fn write_on_refresh_token<T, E, F>(
-        &self,
-        hash: Vec<u8>,
-        decide: F,
-    ) -> Result<T, E>
+    pub(crate) async fn decide<T, E, F>(&self, keys: Vec<Key>, decide: F) -> Result<T, E>
     where
-        F: FnOnce(Option<ForRefresh>) -> Result<(RefreshWrites, T), E> + Clone + Send + 'static,
+        F: FnOnce(&Facts) -> Result<(Writes, T), E> + Clone + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.ask(|reply, deadline| Box::new(Decided::new(hash, decide, reply, deadline)))
+        self.ask(|reply, deadline| Box::new(Decided::new(keys, decide, reply, deadline)))
             .await
     }
 
@@ -444,7 +439,7 @@ impl Task {
                         }
                     }
                 }
-                if !isolated && job.decides_on().is_some() {
+                if !isolated && job.batched_keys().is_some() {
                     match decide_together(conn, job, &mut queue).await {
                         Together::Ran(decided) => {
                             for (j, ok) in decided {
@@ -550,7 +545,7 @@ fn start_over<'c>(
     })
 }
 
-/// What came of a group of refresh decisions.
+/// What came of a group of decisions.
 enum Together {
     /// Decided and written: each unit, and whether it succeeded.
     Ran(Vec<(Box<dyn Job>, bool)>),
@@ -561,8 +556,8 @@ enum Together {
     Fault(Fault, Vec<Box<dyn Job>>),
 }
 
-/// Decides `first` and the refresh decisions that follow it in `queue` as one group: their
-/// facts in one query, their writes in as few scripts as repeat their text (so SQLite's
+/// Decides `first` and the decisions on batched facts that follow it in `queue` as one group:
+/// their facts in one query, their writes in as few scripts as repeat their text (so SQLite's
 /// prepared statements are reused). The units left for the next group go back to `queue`.
 fn decide_together<'c>(
     conn: &'c mut Conn,
@@ -574,42 +569,41 @@ fn decide_together<'c>(
         while group.len() < GROUP
             && queue
                 .front()
-                .and_then(|j| j.decides_on())
-                .is_some_and(|h| group.iter().all(|g| g.decides_on() != Some(h)))
+                .and_then(|j| j.batched_keys())
+                .is_some_and(|keys| {
+                    group.iter().all(|g| {
+                        let named = g.batched_keys().unwrap_or_default();
+                        keys.iter().all(|k| !named.contains(k))
+                    })
+                })
         {
             group.push(queue.pop_front().expect("front exists"));
         }
-        let hashes: Vec<Vec<u8>> = group
+        let keys: Vec<&[Key]> = group
             .iter()
-            .filter_map(|j| j.decides_on().map(<[u8]>::to_vec))
+            .map(|j| j.batched_keys().unwrap_or_default())
             .collect();
-        let mut found = match refresh_tokens::for_refresh_many(conn, &hashes).await {
+        let found = match facts::read_batched(conn, &keys).await {
             Ok(found) => found,
             Err(e) => {
-                return Together::Fault(Fault::of_store(e, "cannot read refresh tokens"), group);
+                return Together::Fault(Fault::of_store(e, "cannot read the facts"), group);
             }
         };
-        // Grants a unit of this group changed: a later unit on one starts the next group.
-        let mut changed = std::collections::HashSet::new();
+        // Facts a unit of this group changed: a later unit deciding on one starts the next group.
+        let mut changed: Vec<Key> = Vec::new();
         let mut scripts = Vec::with_capacity(group.len());
         let mut decided = Vec::with_capacity(group.len());
-        let mut next = group.into_iter();
+        let mut next = group.into_iter().zip(found);
         let mut leftover = Vec::new();
-        for mut j in next.by_ref() {
-            let at = found
-                .iter()
-                .position(|f| Some(f.token.token_hash.as_slice()) == j.decides_on());
-            let facts = at.map(|i| found.swap_remove(i));
-            let grant = facts.as_ref().map(|f| f.grant.id.clone());
-            if grant.as_ref().is_some_and(|g| changed.contains(g)) {
+        for (mut j, facts) in next.by_ref() {
+            if facts.covers().iter().any(|k| changed.contains(k)) {
                 leftover.push(j);
                 break;
             }
-            let ok = match j.decide(facts) {
-                Some((script, changes_grant)) => {
-                    if changes_grant && let Some(g) = grant {
-                        changed.insert(g);
-                    }
+            let ok = match j.decide(&facts) {
+                Some(writes) => {
+                    changed.extend(writes.changed().iter().cloned());
+                    let script = writes.into_script();
                     if !script.is_empty() {
                         scripts.push(script);
                     }
@@ -619,7 +613,7 @@ fn decide_together<'c>(
             };
             decided.push((j, ok));
         }
-        leftover.extend(next);
+        leftover.extend(next.map(|(j, _)| j));
         for j in leftover.into_iter().rev() {
             queue.push_front(j);
         }

@@ -1,5 +1,5 @@
 //! The write path on PostgreSQL: ordinary transactions, one per unit of work, behind the same
-//! interface as SQLite's single writer (`Store::write`, `write_on_refresh_token`, `append`).
+//! interface as SQLite's single writer (`Store::write`, `decide`, `append`).
 //!
 //! **Cancel-safe.** Each unit runs in a task of its own that owns its connection: `BEGIN`, the
 //! work, `COMMIT` (or `ROLLBACK`). The request only waits for the answer; if it
@@ -19,8 +19,8 @@
 //! at once. A unit that gets no connection within `Limits::wait`, or waits for a row lock
 //! longer than that (`lock_timeout`), is refused as busy: `503` at the HTTP layer.
 
+use crate::facts::{self, Facts, Key, Writes};
 use crate::reads::{ReadConn, Reads};
-use crate::refresh_tokens::{self, ForRefresh, RefreshWrites};
 use crate::{Conn, Script, StoreError};
 use authdesk_core::clock::Clock;
 use futures_util::future::{BoxFuture, FutureExt};
@@ -104,24 +104,19 @@ impl PgWriter {
         })
     }
 
-    pub(crate) async fn write_on_refresh_token<T, E, F>(
-        &self,
-        hash: Vec<u8>,
-        decide: F,
-    ) -> Result<T, E>
+    pub(crate) async fn decide<T, E, F>(&self, keys: Vec<Key>, decide: F) -> Result<T, E>
     where
-        F: FnOnce(Option<ForRefresh>) -> Result<(RefreshWrites, T), E> + Send + 'static,
+        F: FnOnce(&Facts) -> Result<(Writes, T), E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
         self.submit(move |conn| {
             Box::pin(async move {
-                let facts = refresh_tokens::for_refresh_locked(conn, &hash)
-                    .await
-                    .map_err(E::from)?;
-                let (writes, answer) = decide(facts)?;
-                let (script, _) = writes.into_parts();
-                super::job::run_exactly(conn, script)
+                let facts = facts::read(conn, &keys).await.map_err(E::from)?;
+                let (answer, writes) = super::job::decided(decide, &facts);
+                let answer = answer?;
+                let writes = writes.expect("a decision that succeeded has writes");
+                super::job::run_exactly(conn, writes.into_script())
                     .await
                     .map_err(E::from)?;
                 Ok(answer)

@@ -1,7 +1,8 @@
 //! `grant_type=refresh_token`: the chain rules of SPEC §2, decided by
-//! [`authdesk_core::refresh::decide`], on facts the store's writer reads for many refreshes at
-//! once ([`authdesk_store::Store::write_on_refresh_token`]); the use, the child token, its
-//! access token and the audit event written in one unit.
+//! [`authdesk_core::refresh::decide`], on the refresh token's facts (`facts::Key::RefreshToken`:
+//! the token, its grant, its person), which the store's writer reads for many refreshes at once
+//! ([`authdesk_store::Store::decide`]); the use, the child token, its access token and the audit
+//! event written in one unit.
 
 use super::{
     Fresh, IdTokenInput, Issued, TokenResponse, access_row, claims_of, http_actor, issuer_of,
@@ -17,8 +18,9 @@ use authdesk_core::scope::Scope;
 use authdesk_core::status::{GrantFacts, RefreshFacts};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
-use authdesk_store::refresh_tokens::{self, ForRefresh, RefreshWrites};
-use authdesk_store::{Script, grants};
+use authdesk_store::facts::{Facts, Key, Writes};
+use authdesk_store::grants;
+use authdesk_store::refresh_tokens::{self, ForRefresh};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -45,17 +47,20 @@ impl Authdesk {
         let here = at.kind;
         let issued = self
             .store
-            .write_on_refresh_token(hash, move |found| {
-                decide(
-                    &c,
-                    here,
-                    found,
-                    requested.as_ref(),
-                    now_dt,
-                    &lifetimes,
-                    fresh,
-                )
-            })
+            .decide(
+                vec![Key::RefreshToken(hash.clone())],
+                move |facts: &Facts| {
+                    decide(
+                        &c,
+                        here,
+                        facts.refresh_token(&hash),
+                        requested.as_ref(),
+                        now_dt,
+                        &lifetimes,
+                        fresh,
+                    )
+                },
+            )
             .await??;
         Ok(self.sign(at, client, issued, Some(&id_key)))
     }
@@ -68,14 +73,14 @@ impl Authdesk {
 fn decide(
     c: &ClientRow,
     here: IssuerKind,
-    found: Option<ForRefresh>,
+    found: Option<&ForRefresh>,
     requested: Option<&Scope>,
     now_dt: DateTime<Utc>,
     lifetimes: &Lifetimes,
     fresh: Fresh,
-) -> Result<(RefreshWrites, std::result::Result<Issued, OAuthError>)> {
+) -> Result<(Writes, std::result::Result<Issued, OAuthError>)> {
     let now = now_dt.timestamp();
-    let refuse = |e: OAuthError| Ok((RefreshWrites::none(), Err(e)));
+    let refuse = |e: OAuthError| Ok((Writes::none(), Err(e)));
     let Some(ForRefresh {
         token,
         grant,
@@ -99,23 +104,23 @@ fn decide(
     };
     let decision = refresh::decide(
         c.settings.client_type,
-        &RefreshFacts::from(&token),
-        &GrantFacts::from(&grant),
+        &RefreshFacts::from(token),
+        &GrantFacts::from(grant),
         now_dt,
     );
     let consume = match decision {
         Decision::Issue { consume_parent } => consume_parent,
         Decision::Reject(Rejection::Reused) => {
-            let mut script = Script::new();
+            let mut writes = Writes::none();
             grants::revoke_into(
-                &mut script,
+                &mut writes,
                 &grant.id,
                 now,
                 "system",
                 "refresh token reused (possible theft)",
             );
             audit::record_into(
-                &mut script,
+                &mut writes,
                 now,
                 &http_actor(),
                 AuditAction::RefreshReuseDetected,
@@ -123,7 +128,7 @@ fn decide(
                 json!({"client_id": c.id, "token_id": token.id}),
             );
             return Ok((
-                RefreshWrites::Grant(script),
+                writes,
                 Err(OAuthError::invalid_grant(Rejection::Reused.describe())),
             ));
         }
@@ -143,7 +148,7 @@ fn decide(
     };
     let id_token = match scope.has_openid() {
         true => Some(IdTokenInput {
-            user_claims,
+            user_claims: user_claims.clone(),
             auth_time: grant.auth_time,
             nonce: None,
             claims: claims_of(grant.claims.as_deref())?,
@@ -163,12 +168,12 @@ fn decide(
         refresh_token_id: Some(child.id.clone()),
         ..access_row(c, lifetimes, fresh.jti, &grant.sub, &scope, now)
     };
-    let mut script = Script::new();
-    refresh_tokens::record_use_into(&mut script, &token.id, now, consume);
-    refresh_tokens::insert_into(&mut script, &child);
-    access_tokens::insert_into(&mut script, &access);
+    let mut writes = Writes::none();
+    refresh_tokens::record_use_into(&mut writes, token, now, consume);
+    refresh_tokens::insert_into(&mut writes, &child);
+    access_tokens::insert_into(&mut writes, &access);
     audit::record_into(
-        &mut script,
+        &mut writes,
         now,
         &http_actor(),
         AuditAction::TokenRefresh,
@@ -176,7 +181,7 @@ fn decide(
         json!({"client_id": c.id, "parent": token.id, "child": child.id}),
     );
     Ok((
-        RefreshWrites::Token(script),
+        writes,
         Ok(Issued {
             access,
             refresh_token: Some(fresh.refresh_raw),
