@@ -50,6 +50,9 @@ pub enum Key {
     AppName(String),
     /// A person's row, by sub.
     User(String),
+    /// Which person, if any, has a user name that reads as this one (`authdesk_core::names`):
+    /// a unit that gives a person a name decides it is free.
+    UserName(String),
     /// A grant's row, by id.
     Grant(String),
     /// A refresh token by the hash of its value, with its grant and the claims of the grant's
@@ -79,6 +82,7 @@ enum Fact {
     App(Option<ClientRow>),
     AppName(Option<(String, String)>),
     User(Option<UserRow>),
+    UserName(Option<UserRow>),
     Grant(Option<GrantRow>),
     RefreshToken(Option<ForRefresh>),
     SigningKeys(Vec<KeyRow>),
@@ -128,6 +132,14 @@ impl Facts {
         match self.get(&Key::User(sub.to_string())) {
             Fact::User(row) => row.as_ref(),
             _ => unreachable!("a person's key holds a person"),
+        }
+    }
+
+    /// The person whose user name reads as `username`, if there is one.
+    pub fn user_named(&self, username: &str) -> Option<&UserRow> {
+        match self.get(&Key::UserName(username.to_string())) {
+            Fact::UserName(row) => row.as_ref(),
+            _ => unreachable!("a user name's key holds a person"),
         }
     }
 
@@ -284,6 +296,12 @@ pub async fn read(conn: &mut Conn, keys: &[Key]) -> Result<Facts> {
                 Fact::AppName(crate::clients::named(conn, name).await?)
             }
             Key::User(sub) => Fact::User(crate::users::get_for_decision(conn, sub, lock).await?),
+            Key::UserName(name) => {
+                if lock {
+                    advisory(conn, "user_name", &authdesk_core::names::key_of(name)).await?;
+                }
+                Fact::UserName(crate::users::by_username(conn, name).await?)
+            }
             Key::Grant(id) => Fact::Grant(crate::grants::get_for_decision(conn, id, lock).await?),
             Key::RefreshToken(hash) => Fact::RefreshToken(if lock {
                 refresh_tokens::for_refresh_locked(conn, hash).await?

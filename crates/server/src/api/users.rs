@@ -7,6 +7,7 @@ use authdesk_core::claims;
 use authdesk_core::clock::from_unix;
 use authdesk_core::names::{self, NameKind, taken};
 use authdesk_core::roles::Power;
+use authdesk_store::facts::{Key, Writes};
 use authdesk_store::users::{self, UserRow};
 use authdesk_store::{consents, grants, sessions};
 use chrono::{DateTime, Utc};
@@ -131,26 +132,25 @@ impl Authdesk {
             updated_at: now,
         };
         let (stored, actor) = (row.clone(), actor.clone());
-        self.write(move |tx| {
-            Box::pin(async move {
-                if let Some(other) = users::by_username(tx, &stored.username).await? {
-                    return Err(ApiError::invalid(
-                        "username",
-                        taken(NameKind::User, &stored.username, &other.username),
-                    ));
-                }
-                users::insert(tx, &stored).await?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    AuditAction::UserCreate,
-                    &stored.sub,
-                    json!({"username": stored.username}),
-                )
-                .await?;
-                Ok(())
-            })
+        let keys = vec![Key::UserName(row.username.clone())];
+        self.decide(keys, move |facts| {
+            if let Some(other) = facts.user_named(&stored.username) {
+                return Err(ApiError::invalid(
+                    "username",
+                    taken(NameKind::User, &stored.username, &other.username),
+                ));
+            }
+            let mut writes = Writes::none();
+            users::insert_into(&mut writes, &stored);
+            audit::record_into(
+                &mut writes,
+                now,
+                &actor,
+                AuditAction::UserCreate,
+                &stored.sub,
+                json!({"username": stored.username}),
+            );
+            Ok((writes, ()))
         })
         .await?;
         Ok(UserView::from(&row))
