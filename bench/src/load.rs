@@ -22,6 +22,10 @@ pub enum Scenario {
     /// signs it (no `kid`, `exp` in milliseconds): one RSA-PSS verification and one stored
     /// `jti` more than the above. The load generator signs each assertion itself.
     ClientCredentialsPs256,
+    /// client_credentials with a DPoP proof (RFC 9449) the load generator signs (ES256) for
+    /// every request: one ECDSA verification and one stored `jti` more than the above, and a
+    /// bound token.
+    ClientCredentialsDpop,
     /// refresh_token, confidential client, without `openid`: one signature.
     Refresh,
     /// refresh_token with `openid`: an access token and an ID token, two signatures.
@@ -50,6 +54,7 @@ impl Scenario {
         Ok(match s {
             "cc" | "client-credentials" => Scenario::ClientCredentials,
             "cc-ps256" => Scenario::ClientCredentialsPs256,
+            "cc-dpop" => Scenario::ClientCredentialsDpop,
             "refresh" => Scenario::Refresh,
             "refresh-openid" => Scenario::RefreshOpenid,
             "code-flow" => Scenario::CodeFlow,
@@ -66,6 +71,7 @@ impl Scenario {
         match self {
             Scenario::ClientCredentials => "client_credentials",
             Scenario::ClientCredentialsPs256 => "client_credentials (PS256 assertion)",
+            Scenario::ClientCredentialsDpop => "client_credentials (DPoP, ES256 proof)",
             Scenario::Refresh => "refresh_token",
             Scenario::RefreshOpenid => "refresh_token+openid",
             Scenario::CodeFlow => "code flow (login, consent, exchange)",
@@ -95,6 +101,60 @@ pub struct Prepared {
     pub access_token: Option<String>,
     /// Signs the PS256 assertions of `cc-ps256`.
     pub assertions: std::sync::Arc<Assertions>,
+    /// Signs the DPoP proofs of `cc-dpop`.
+    pub proofs: std::sync::Arc<Proofs>,
+}
+
+/// A client's DPoP key (P-256) and the proofs it signs for the token endpoint: a fresh `jti`
+/// and `iat` each (RFC 9449 §4.2).
+pub struct Proofs {
+    key: aws_lc_rs::signature::EcdsaKeyPair,
+    header: String,
+    token_url: String,
+    next: std::sync::atomic::AtomicU64,
+    run: u64,
+}
+
+impl Proofs {
+    fn new(token_url: String) -> anyhow::Result<Self> {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|e| anyhow::anyhow!("DPoP key: {e}"))?;
+        let point = key.public_key().as_ref();
+        let header = serde_json::json!({
+            "typ": "dpop+jwt", "alg": "ES256",
+            "jwk": {"kty": "EC", "crv": "P-256", "x": b64.encode(&point[1..33]), "y": b64.encode(&point[33..65])},
+        });
+        Ok(Proofs {
+            key,
+            header: b64.encode(header.to_string()),
+            token_url,
+            next: std::sync::atomic::AtomicU64::new(0),
+            run: std::process::id().into(),
+        })
+    }
+
+    pub fn sign(&self) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        #[allow(clippy::disallowed_methods)]
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let claims = serde_json::json!({
+            "jti": format!("bench-{}-{now}-{n}", self.run),
+            "htm": "POST", "htu": self.token_url, "iat": now,
+        });
+        let input = format!("{}.{}", self.header, b64.encode(claims.to_string()));
+        let sig = self
+            .key
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), input.as_bytes())
+            .expect("ECDSA signing with a valid key");
+        format!("{input}.{}", b64.encode(sig.as_ref()))
+    }
 }
 
 /// Jack Henry's client assertions for the bench's assertion app: PS256 without `kid`,
@@ -346,6 +406,20 @@ async fn step(conn: &mut Conn, scenario: Scenario, p: &Prepared) -> anyhow::Resu
                 StatusCode::OK,
                 "client_credentials with a PS256 assertion",
             )?;
+        }
+        Scenario::ClientCredentialsDpop => {
+            let proof = p.proofs.sign();
+            let r = conn
+                .post(
+                    "/token",
+                    &[("authorization", p.auth.as_str()), ("dpop", proof.as_str())],
+                    &[("grant_type", "client_credentials"), ("scope", "accounts")],
+                )
+                .await?;
+            expect(&r, StatusCode::OK, "client_credentials with DPoP")?;
+            if r.json()["token_type"] != "DPoP" {
+                anyhow::bail!("a DPoP proof did not bind the token");
+            }
         }
         Scenario::Refresh | Scenario::RefreshOpenid => {
             let grants = match scenario {
@@ -729,5 +803,6 @@ pub async fn prepare(
         mixed: Arc::default(),
         access_token,
         assertions: std::sync::Arc::new(Assertions::new(fixture, format!("http://{addr}/token"))?),
+        proofs: std::sync::Arc::new(Proofs::new(format!("http://{addr}/token"))?),
     })
 }

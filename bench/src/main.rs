@@ -33,7 +33,7 @@ struct Args {
     /// Scenarios: cc, cc-ps256, refresh, refresh-openid, code-flow, introspect, jwks, and the
     /// refusals an unauthenticated caller gets: login-page, cc-wrong-secret, cc-unknown-id; and
     /// mixed, a day's shape of them at once.
-    #[arg(long, value_delimiter = ',', default_value = "cc,cc-ps256,refresh,refresh-openid,code-flow,introspect,jwks,login-page,cc-wrong-secret,cc-unknown-id,mixed", value_parser = Scenario::parse)]
+    #[arg(long, value_delimiter = ',', default_value = "cc,cc-ps256,cc-dpop,refresh,refresh-openid,code-flow,introspect,jwks,login-page,cc-wrong-secret,cc-unknown-id,mixed", value_parser = Scenario::parse)]
     scenarios: Vec<Scenario>,
     /// Signing algorithms to run the scenarios under (ES256 runs only cc and jwks).
     #[arg(long, value_delimiter = ',', default_value = "RS256,ES256")]

@@ -723,7 +723,8 @@ async fn random_interleavings_of_secrets_grants_and_people_end_as_some_sequentia
                         ),
                         1 => {
                             let k = (step / 4 % 4) as usize;
-                            let refreshed = node.refresh(&at, &client, &tokens[k], None).await;
+                            let refreshed =
+                                node.refresh(&at, &client, &tokens[k], None, None).await;
                             assert!(
                                 refreshed.is_ok() || k == revoked || k == deleted,
                                 "seed {seed}: person {k}: {refreshed:?}"
@@ -768,7 +769,7 @@ async fn random_interleavings_of_secrets_grants_and_people_end_as_some_sequentia
         );
         let at = fresh.site().primary().clone();
         for (k, token) in tokens.iter().enumerate() {
-            let refreshed = fresh.refresh(&at, &client, token, None).await;
+            let refreshed = fresh.refresh(&at, &client, token, None, None).await;
             if k == revoked || k == deleted {
                 // Unless no step of the plan revoked or deleted (the seeds here all do).
                 assert!(refreshed.is_err(), "seed {seed}: person {k} refreshed");

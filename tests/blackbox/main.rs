@@ -8,6 +8,7 @@ mod audit_viewer;
 mod banno;
 mod client_auth;
 mod concurrency;
+mod dpop;
 mod flows;
 mod hardening;
 mod hostile;

@@ -475,14 +475,14 @@ async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
         let app = &t.app;
         let cases: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> = vec![
             Box::pin(async {
-                let _ = app.client_credentials(&at, &client, None).await;
+                let _ = app.client_credentials(&at, &client, None, None).await;
             }),
             Box::pin(async {
-                let _ = app.refresh(&at, &client, &rt, None).await;
+                let _ = app.refresh(&at, &client, &rt, None, None).await;
             }),
             Box::pin(async {
                 let _ = app
-                    .exchange_code(&at, &client, &code, Some(REDIRECT), Some(&verifier))
+                    .exchange_code(&at, &client, &code, Some(REDIRECT), Some(&verifier), None)
                     .await;
             }),
             Box::pin(async {
@@ -513,7 +513,7 @@ async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
             // The next write is taken at once.
             let next = tokio::time::timeout(
                 Duration::from_secs(2),
-                t.app.client_credentials(&at, &client, None),
+                t.app.client_credentials(&at, &client, None, None),
             )
             .await
             .expect("a write after a dropped request did not finish within 2 s");

@@ -45,6 +45,10 @@ pub struct Request {
     /// The issuer the request came to: its code is redeemed there only.
     #[serde(default = "main_issuer")]
     pub issuer: IssuerKind,
+    /// `dpop_jkt` (RFC 9449 §10): the thumbprint of the DPoP key the code's exchange must
+    /// prove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 fn main_issuer() -> IssuerKind {
@@ -238,6 +242,18 @@ impl Request {
             None => ClaimsRequest::default(),
             Some(c) => ClaimsRequest::parse(c).map_err(|e| fail(OAuthError::invalid_request(e)))?,
         };
+        // A SHA-256 thumbprint is 43 base64url characters (RFC 7638, RFC 9449 §10).
+        let dpop_jkt = get("dpop_jkt");
+        if dpop_jkt.is_some_and(|j| {
+            j.len() != 43
+                || !j
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }) {
+            return Err(fail(OAuthError::invalid_request(
+                "dpop_jkt must be the base64url SHA-256 thumbprint of a key (43 characters)",
+            )));
+        }
         Ok(Request {
             client_id: client.client_id.to_string(),
             redirect_uri: redirect_uri.to_string(),
@@ -252,6 +268,7 @@ impl Request {
             login_hint: get("login_hint").map(String::from),
             claims,
             issuer,
+            dpop_jkt: dpop_jkt.map(String::from),
         })
     }
 }

@@ -111,6 +111,9 @@ pub struct ClientDraft {
     /// An API that checks other apps' access tokens at the introspection endpoint (RFC 7662).
     /// Other apps may introspect only their own tokens. Confidential apps only; default no.
     pub resource_server: Option<bool>,
+    /// RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof,
+    /// so every access token the app gets is bound to its key. Default no.
+    pub dpop_bound_access_tokens: Option<bool>,
     pub lifetimes: LifetimeOverrides,
     /// Standard (default) or a service account.
     pub app_type: Option<AppType>,
@@ -145,6 +148,7 @@ impl From<&ClientSettings> for ClientDraft {
             public_key: s.public_key.clone(),
             consent_required: Some(s.consent_required),
             resource_server: Some(s.resource_server),
+            dpop_bound_access_tokens: Some(s.dpop_bound_access_tokens),
             lifetimes: s.lifetimes.overrides(),
             app_type: Some(s.app_type),
             associated_user: s.associated_user.clone(),
@@ -175,6 +179,8 @@ pub struct ClientSettings {
     pub consent_required: bool,
     /// See [`ClientDraft::resource_server`].
     pub resource_server: bool,
+    /// See [`ClientDraft::dpop_bound_access_tokens`].
+    pub dpop_bound_access_tokens: bool,
     /// The app's lifetimes: the defaults, shortened where it asked.
     pub lifetimes: Lifetimes,
     pub app_type: AppType,
@@ -510,6 +516,7 @@ impl ClientDraft {
             public_key,
             consent_required: self.consent_required.unwrap_or(!service_account),
             resource_server,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens.unwrap_or(false),
             lifetimes,
             app_type,
             associated_user,

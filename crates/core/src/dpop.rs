@@ -234,6 +234,119 @@ pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
     })
 }
 
+/// The one `DPoP` header a request may carry (§4.3 step 1): `None` without one, refused with
+/// more than one.
+pub fn single_header<'a>(values: &[&'a str]) -> Result<Option<&'a str>, OAuthError> {
+    match values {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(invalid("send one DPoP header, not several")),
+    }
+}
+
+/// How long a proof's `jti` is remembered: until a proof with that `iat` could no longer pass.
+pub fn remember_until(proof: &Proof) -> i64 {
+    proof.iat + IAT_WINDOW_SECONDS
+}
+
+/// An access token as a request to a resource presents it: `Authorization: Bearer …` (RFC 6750
+/// §2.1) or `Authorization: DPoP …` with a `DPoP` proof (RFC 9449 §7.1), and what the proof
+/// must name of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    pub token: String,
+    /// Sent with the DPoP scheme.
+    pub dpop_scheme: bool,
+    /// The `DPoP` header's proof, if any.
+    pub proof: Option<String>,
+    /// The request's method and its URL as the client addressed it (`htm`, `htu`).
+    pub method: String,
+    pub url: String,
+}
+
+impl Presented {
+    /// Reads the `Authorization` value (either scheme, case-insensitive) and the `DPoP` headers'.
+    pub fn parse(
+        authorization: Option<&str>,
+        proofs: &[&str],
+        method: &str,
+        url: &str,
+    ) -> Result<Presented, OAuthError> {
+        let proof = single_header(proofs)?.map(String::from);
+        let scheme = |name| {
+            authorization
+                .and_then(|a| crate::token_request::scheme_credentials(a, name))
+                .filter(|t| !t.is_empty())
+        };
+        let (token, dpop_scheme) = match (scheme("Bearer"), scheme("DPoP")) {
+            (Some(t), _) => (t, false),
+            (None, Some(t)) => (t, true),
+            (None, None) => {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidToken,
+                    "an access token is required (Authorization: Bearer or DPoP)",
+                ));
+            }
+        };
+        Ok(Presented {
+            token: token.to_string(),
+            dpop_scheme,
+            proof,
+            method: method.to_string(),
+            url: url.to_string(),
+        })
+    }
+}
+
+/// What a resource decides of a presented token that is bound to the key `bound_to` (or to
+/// none), at `now`: `Ok(Some(proof))`, whose `jti` the caller remembers; `Ok(None)` for a
+/// bearer token used as one. A bound token must come with the DPoP scheme and a proof of its
+/// key for this request and this token (§7.1); an unbound token with the DPoP scheme is
+/// refused too, so a client learns its token is not what it thinks.
+pub fn check_presented(
+    p: &Presented,
+    bound_to: Option<&str>,
+    now: i64,
+) -> Result<Option<Proof>, OAuthError> {
+    let Some(jkt) = bound_to else {
+        if p.dpop_scheme {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the access token is not bound to a DPoP key: send it as a Bearer token",
+            )
+            .with_dpop_challenge());
+        }
+        return Ok(None);
+    };
+    if !p.dpop_scheme {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidToken,
+            "the access token is bound to a DPoP key: send it with the DPoP scheme and a proof",
+        )
+        .with_dpop_challenge());
+    }
+    let proof = p
+        .proof
+        .as_deref()
+        .ok_or_else(|| invalid("a DPoP proof is required with this access token"))?;
+    let proof = check(
+        proof,
+        &Expected {
+            method: &p.method,
+            url: &p.url,
+            now,
+            nonce: None,
+            access_token: Some(&p.token),
+        },
+    )?;
+    if proof.jkt != jkt {
+        return Err(invalid(
+            "the proof is signed with another key than the one the access token is bound to",
+        ));
+    }
+    Ok(Some(proof))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,5 +635,75 @@ mod tests {
             let proof = check(&format!("{input}.{}", b64(&sig)), &expected());
             assert!(proof.is_ok(), "{alg}: {proof:?}");
         }
+    }
+
+    #[test]
+    fn a_resource_takes_bound_tokens_with_their_proof_and_bearer_tokens_as_bearer() {
+        let key = Key::new();
+        let other = Key::new();
+        let jkt = thumbprint(key.jwk().as_object().unwrap()).unwrap();
+        let url = "https://auth.bank.example/userinfo";
+        let ath = b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"at-1").as_ref());
+        let claims = json!({"jti": "r-1", "htm": "GET", "htu": url, "iat": NOW, "ath": ath});
+        let proof = key.sign(&key.header(), &claims);
+        let presented =
+            |auth: &str, proofs: &[&str]| Presented::parse(Some(auth), proofs, "GET", url).unwrap();
+        let dpop = presented("DPoP at-1", &[&proof]);
+        assert_eq!(
+            check_presented(&dpop, Some(&jkt), NOW)
+                .unwrap()
+                .unwrap()
+                .jti,
+            "r-1"
+        );
+        assert_eq!(
+            check_presented(&presented("Bearer at-1", &[]), None, NOW).unwrap(),
+            None
+        );
+        let refused: Vec<(&str, Presented, Option<&str>, ErrorCode, bool)> = vec![
+            (
+                "a bound token as Bearer",
+                presented("Bearer at-1", &[&proof]),
+                Some(&jkt),
+                ErrorCode::InvalidToken,
+                true,
+            ),
+            (
+                "a bound token without a proof",
+                presented("DPoP at-1", &[]),
+                Some(&jkt),
+                ErrorCode::InvalidDpopProof,
+                true,
+            ),
+            (
+                "a proof by another key",
+                presented("DPoP at-1", &[&other.sign(&other.header(), &claims)]),
+                Some(&jkt),
+                ErrorCode::InvalidDpopProof,
+                true,
+            ),
+            (
+                "a proof for another token",
+                presented("DPoP at-2", &[&proof]),
+                Some(&jkt),
+                ErrorCode::InvalidDpopProof,
+                true,
+            ),
+            (
+                "a bearer token with the DPoP scheme",
+                presented("DPoP at-1", &[&proof]),
+                None,
+                ErrorCode::InvalidToken,
+                true,
+            ),
+        ];
+        for (name, p, bound, code, challenge) in refused {
+            let e = check_presented(&p, bound, NOW).unwrap_err();
+            assert_eq!((e.code, e.dpop), (code, challenge), "{name}");
+        }
+        let two = Presented::parse(Some("DPoP at-1"), &[&proof, &proof], "GET", url);
+        assert_eq!(two.unwrap_err().code, ErrorCode::InvalidDpopProof);
+        let none = Presented::parse(None, &[], "GET", url);
+        assert_eq!(none.unwrap_err().code, ErrorCode::InvalidToken);
     }
 }

@@ -90,6 +90,9 @@ pub const SHOWN_MAX: usize = 64;
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: String,
+    /// The error concerns a DPoP-bound token or a DPoP proof: a resource's 401 challenges with
+    /// the DPoP scheme (RFC 9449 §7.1), even when the token came as Bearer.
+    pub dpop: bool,
 }
 
 impl OAuthError {
@@ -103,7 +106,20 @@ impl OAuthError {
                 _ => ' ',
             })
             .collect();
-        Self { code, description }
+        let dpop = matches!(code, ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce);
+        Self {
+            code,
+            description,
+            dpop,
+        }
+    }
+    /// This error, answered with a DPoP challenge at a resource.
+    pub fn with_dpop_challenge(mut self) -> Self {
+        self.dpop = true;
+        self
+    }
+    pub fn invalid_dpop_proof(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidDpopProof, d)
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, d)

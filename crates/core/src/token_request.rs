@@ -162,19 +162,26 @@ impl Grant {
     }
 }
 
-/// A token request: who asks (not yet authenticated) and for what.
+/// A token request: who asks (not yet authenticated), for what, and with which DPoP proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
     pub client: Credentials,
     pub grant: Grant,
+    /// The `DPoP` header's proof (RFC 9449 §4), unchecked yet: the use case checks it against
+    /// the endpoint's URL and its clock.
+    pub dpop: Option<String>,
 }
 
 impl TokenRequest {
-    /// Parses the form (repeated parameters already refused) and the `Authorization` header's
-    /// value. A missing `grant_type` or grant parameter is `invalid_request`, a grant type this
+    /// Parses the form (repeated parameters already refused), the `Authorization` header's
+    /// value and the `DPoP` header's (one at most: the HTTP layer refuses several). A missing `grant_type` or grant parameter is `invalid_request`, a grant type this
     /// server does not know `unsupported_grant_type` (RFC 6749 §5.2), malformed credentials
     /// `invalid_client` or `invalid_request` as [`Credentials::parse`] says.
-    pub fn parse(authorization: Option<&str>, p: &Params) -> Result<TokenRequest, OAuthError> {
+    pub fn parse(
+        authorization: Option<&str>,
+        dpop: Option<&str>,
+        p: &Params,
+    ) -> Result<TokenRequest, OAuthError> {
         let grant_type = p.require("grant_type")?;
         let client = Credentials::parse(authorization, p)?;
         let owned = |name: &str| p.get(name).map(String::from);
@@ -201,7 +208,11 @@ impl TokenRequest {
                 ));
             }
         };
-        Ok(TokenRequest { client, grant })
+        Ok(TokenRequest {
+            client,
+            grant,
+            dpop: dpop.map(String::from),
+        })
     }
 }
 
@@ -234,6 +245,7 @@ mod tests {
         let auth = b64("app:s3cret");
         let r = TokenRequest::parse(
             Some(&auth),
+            None,
             &form(&[
                 ("grant_type", "authorization_code"),
                 ("code", "c1"),
@@ -254,9 +266,11 @@ mod tests {
                     redirect_uri: Some("https://a.example/cb".into()),
                     code_verifier: Some("v".into()),
                 },
+                dpop: None,
             }
         );
         let r = TokenRequest::parse(
+            None,
             None,
             &form(&[
                 ("grant_type", "refresh_token"),
@@ -274,6 +288,7 @@ mod tests {
         );
         let r = TokenRequest::parse(
             Some(&auth),
+            None,
             &form(&[("grant_type", "client_credentials"), ("scope", "accounts")]),
         )
         .unwrap();
@@ -347,7 +362,7 @@ mod tests {
             ),
         ];
         for (authorization, pairs, want) in cases {
-            let got = TokenRequest::parse(*authorization, &form(pairs)).map_err(code);
+            let got = TokenRequest::parse(*authorization, None, &form(pairs)).map_err(code);
             assert_eq!(got.err(), Some(*want), "{authorization:?} {pairs:?}");
         }
     }

@@ -14,10 +14,11 @@ pub struct AccessTokenRow {
     pub issued_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The thumbprint of the DPoP key the token is bound to (RFC 9449 `cnf.jkt`), if any.
+    pub dpop_jkt: Option<String>,
 }
 
-const COLUMNS: &str =
-    "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at";
+const COLUMNS: &str = "jti, client_id, sub, grant_id, refresh_token_id, scope, issued_at, expires_at, revoked_at, dpop_jkt";
 
 pub fn insert_into(s: &mut Script, a: &AccessTokenRow) {
     s.statement(&INSERT)
@@ -29,11 +30,12 @@ pub fn insert_into(s: &mut Script, a: &AccessTokenRow) {
         .bind(a.scope.clone())
         .bind(a.issued_at)
         .bind(a.expires_at)
-        .bind(a.revoked_at);
+        .bind(a.revoked_at)
+        .bind(a.dpop_jkt.clone());
 }
 
 static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!("INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    format!("INSERT INTO access_tokens ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 });
 
 pub async fn get(conn: &mut Conn, jti: &str) -> Result<Option<AccessTokenRow>> {
@@ -58,7 +60,7 @@ pub async fn with_grant_state(
         token: AccessTokenRow,
         grant_live: bool,
     }
-    let found: Option<Found> = crate::on!(&mut *conn, "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at,
+    let found: Option<Found> = crate::on!(&mut *conn, "SELECT a.jti, a.client_id, a.sub, a.grant_id, a.refresh_token_id, a.scope, a.issued_at, a.expires_at, a.revoked_at, a.dpop_jkt,
                 ((a.grant_id IS NULL AND (a.sub = a.client_id
                     OR EXISTS (SELECT 1 FROM users u WHERE u.sub = a.sub)))
                  OR (g.id IS NOT NULL AND g.revoked_at IS NULL

@@ -1,4 +1,6 @@
-//! `client_assertions`: `jti`s of private_key_jwt assertions already accepted.
+//! `client_assertions`: `jti`s of one-time JWTs already accepted, until they expire: private_key_jwt
+//! assertions (by client id) and DPoP proofs (by `dpop:` and the key's thumbprint: a proof's
+//! `jti` is unique per key, RFC 9449 §11.1). Pruned with the other expired rows.
 
 use crate::{Conn, Result};
 
@@ -26,4 +28,16 @@ pub async fn remember(
             .map(|r| r.rows_affected())
     )?;
     Ok(r == 1)
+}
+
+/// [`remember`] for a DPoP proof of the key with thumbprint `jkt`: false if that key already
+/// used this `jti` within the window (a replay).
+pub async fn remember_proof(
+    conn: &mut Conn,
+    jkt: &str,
+    jti: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool> {
+    remember(conn, &format!("dpop:{jkt}"), jti, expires_at, now).await
 }

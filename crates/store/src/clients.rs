@@ -32,6 +32,9 @@ struct StoredSettings {
     /// Absent in settings stored before it existed.
     #[serde(default)]
     resource_server: bool,
+    /// Absent in settings stored before DPoP (unbound, as they were then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    dpop_bound_access_tokens: bool,
     lifetimes: LifetimeOverrides,
     /// These five: absent in settings stored before the Banno profile (a standard app whose
     /// ID tokens are RS256, as they were then).
@@ -65,6 +68,7 @@ impl From<&ClientSettings> for StoredSettings {
             public_key: s.public_key.clone(),
             consent_required: s.consent_required,
             resource_server: s.resource_server,
+            dpop_bound_access_tokens: s.dpop_bound_access_tokens,
             lifetimes: s.lifetimes.overrides(),
             app_type: s.app_type,
             associated_user: s.associated_user.clone(),
@@ -94,6 +98,7 @@ impl TryFrom<StoredSettings> for ClientSettings {
             public_key: s.public_key,
             consent_required: s.consent_required,
             resource_server: s.resource_server,
+            dpop_bound_access_tokens: s.dpop_bound_access_tokens,
             app_type: s.app_type,
             associated_user: s.associated_user,
             id_token_alg: s.id_token_alg,

@@ -23,6 +23,8 @@ pub struct CodeRow {
     pub issuer: Option<String>,
     /// The `claims` request parameter (JSON), if any.
     pub claims: Option<String>,
+    /// The authorization request's `dpop_jkt` (RFC 9449 §10): the key the exchange must prove.
+    pub dpop_jkt: Option<String>,
 }
 
 /// The stored code as the exchange rule (`authdesk_core::code::check`) sees it: times as
@@ -51,7 +53,7 @@ pub async fn insert(conn: &mut Conn, c: &CodeRow) -> Result<()> {
 }
 
 pub fn insert_into(s: &mut Script, c: &CodeRow) {
-    s.statement("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO authorization_codes (code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(c.code_hash.clone())
         .bind(c.client_id.clone())
         .bind(c.sub.clone())
@@ -65,13 +67,14 @@ pub fn insert_into(s: &mut Script, c: &CodeRow) {
         .bind(c.used_at)
         .bind(c.grant_id.clone())
         .bind(c.issuer.clone())
-        .bind(c.claims.clone());
+        .bind(c.claims.clone())
+        .bind(c.dpop_jkt.clone());
 }
 
 pub async fn get(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<CodeRow>> {
     Ok(crate::on!(
         &mut *conn,
-        "SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims FROM authorization_codes WHERE code_hash = ?",
+        "SELECT code_hash, client_id, sub, redirect_uri, scope, code_challenge, nonce, auth_time, issued_at, expires_at, used_at, grant_id, issuer, claims, dpop_jkt FROM authorization_codes WHERE code_hash = ?",
         |db, sql| sqlx::query_as(sql)
             .bind(code_hash)
             .fetch_optional(&mut *db)
@@ -119,6 +122,7 @@ mod tests {
             grant_id: None,
             issuer: None,
             claims: None,
+            dpop_jkt: None,
         };
         let code = IssuedCode::try_from(&row).unwrap();
         assert_eq!(code.expires_at, from_unix(1_800_000_060));

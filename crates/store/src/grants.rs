@@ -22,6 +22,9 @@ pub struct GrantRow {
     pub issuer: Option<String>,
     /// The `claims` request parameter it was granted with (JSON), if any.
     pub claims: Option<String>,
+    /// A public client's grant started with a DPoP proof: the key its refresh tokens are bound
+    /// to (RFC 9449 §5), as an RFC 7638 thumbprint.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What the status rules ([`authdesk_core::status`]) need of a grant.
@@ -34,10 +37,10 @@ impl From<&GrantRow> for GrantFacts {
     }
 }
 
-pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason, g.issuer, g.claims";
+pub(crate) const COLUMNS: &str = "g.id, g.client_id, g.sub, g.scope, g.auth_time, g.created_at, g.chain_started_at, g.chain_ends_at, g.revoked_at, g.revoked_by, g.revoke_reason, g.issuer, g.claims, g.dpop_jkt";
 
 /// The grant's columns named `g_*`, to select them beside another table's in one query.
-pub(crate) const PREFIXED_COLUMNS: &str = "g.id AS g_id, g.client_id AS g_client_id, g.sub AS g_sub, g.scope AS g_scope, g.auth_time AS g_auth_time, g.created_at AS g_created_at, g.chain_started_at AS g_chain_started_at, g.chain_ends_at AS g_chain_ends_at, g.revoked_at AS g_revoked_at, g.revoked_by AS g_revoked_by, g.revoke_reason AS g_revoke_reason, g.issuer AS g_issuer, g.claims AS g_claims";
+pub(crate) const PREFIXED_COLUMNS: &str = "g.id AS g_id, g.client_id AS g_client_id, g.sub AS g_sub, g.scope AS g_scope, g.auth_time AS g_auth_time, g.created_at AS g_created_at, g.chain_started_at AS g_chain_started_at, g.chain_ends_at AS g_chain_ends_at, g.revoked_at AS g_revoked_at, g.revoked_by AS g_revoked_by, g.revoke_reason AS g_revoke_reason, g.issuer AS g_issuer, g.claims AS g_claims, g.dpop_jkt AS g_dpop_jkt";
 
 /// A grant read through [`PREFIXED_COLUMNS`].
 #[derive(sqlx::FromRow)]
@@ -55,6 +58,7 @@ pub(crate) struct PrefixedGrant {
     g_revoke_reason: Option<String>,
     g_issuer: Option<String>,
     g_claims: Option<String>,
+    g_dpop_jkt: Option<String>,
 }
 
 impl From<PrefixedGrant> for GrantRow {
@@ -73,6 +77,7 @@ impl From<PrefixedGrant> for GrantRow {
             revoke_reason: g.g_revoke_reason,
             issuer: g.g_issuer,
             claims: g.g_claims,
+            dpop_jkt: g.g_dpop_jkt,
         }
     }
 }
@@ -161,7 +166,7 @@ pub async fn insert(conn: &mut Conn, g: &GrantRow) -> Result<()> {
 }
 
 pub fn insert_into(s: &mut Script, g: &GrantRow) {
-    s.statement("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason, issuer, claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    s.statement("INSERT INTO grants (id, client_id, sub, scope, auth_time, created_at, chain_started_at, chain_ends_at, revoked_at, revoked_by, revoke_reason, issuer, claims, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(g.id.clone())
         .bind(g.client_id.clone())
         .bind(g.sub.clone())
@@ -174,7 +179,8 @@ pub fn insert_into(s: &mut Script, g: &GrantRow) {
         .bind(g.revoked_by.clone())
         .bind(g.revoke_reason.clone())
         .bind(g.issuer.clone())
-        .bind(g.claims.clone());
+        .bind(g.claims.clone())
+        .bind(g.dpop_jkt.clone());
 }
 
 pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<GrantRow>> {

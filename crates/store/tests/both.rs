@@ -77,6 +77,7 @@ fn grant(id: &str, client: &str, sub: &str, created: i64, chain_end: Option<i64>
         revoke_reason: None,
         issuer: None,
         claims: None,
+        dpop_jkt: None,
     }
 }
 
@@ -105,6 +106,7 @@ fn access(jti: &str, grant: Option<&str>, issued: i64) -> AccessTokenRow {
         issued_at: issued,
         expires_at: issued + 600,
         revoked_at: None,
+        dpop_jkt: None,
     }
 }
 
@@ -530,6 +532,7 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
             grant_id: None,
             issuer: None,
             claims: None,
+            dpop_jkt: None,
         },
     )
     .await?;

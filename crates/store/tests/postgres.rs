@@ -66,6 +66,7 @@ async fn seed_grant(store: &Store) {
                         revoke_reason: None,
                         issuer: None,
                         claims: None,
+                        dpop_jkt: None,
                     },
                 );
                 refresh_tokens::insert_into(&mut s, &token("root", "g", None));
@@ -173,6 +174,7 @@ async fn a_code_is_exchanged_once_across_nodes() {
                     grant_id: None,
                     issuer: None,
                     claims: None,
+                    dpop_jkt: None,
                 },
             )
             .await

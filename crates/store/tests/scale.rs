@@ -91,6 +91,7 @@ async fn sqlx_seed(tx: &mut authdesk_store::Conn) {
             revoke_reason: None,
             issuer: None,
             claims: None,
+            dpop_jkt: None,
         };
         grants::insert(tx, &g).await.unwrap();
     }

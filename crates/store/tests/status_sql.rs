@@ -38,6 +38,7 @@ fn seed() -> (Vec<GrantRow>, Vec<RefreshTokenRow>, Vec<AccessTokenRow>) {
                 revoke_reason: revoked_at.map(|_| "test".into()),
                 issuer: None,
                 claims: None,
+                dpop_jkt: None,
             };
             for days in expiries {
                 for consumed_at in [None, Some(T0 + DAY)] {
@@ -66,6 +67,7 @@ fn seed() -> (Vec<GrantRow>, Vec<RefreshTokenRow>, Vec<AccessTokenRow>) {
                         issued_at: T0,
                         expires_at: T0 + days * DAY,
                         revoked_at: access_revoked,
+                        dpop_jkt: None,
                     });
                 }
             }

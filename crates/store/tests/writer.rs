@@ -409,6 +409,7 @@ async fn appending_units_are_sent_together_and_a_failing_one_fails_alone() {
                 issued_at: 0,
                 expires_at: 600,
                 revoked_at: None,
+                dpop_jkt: None,
             },
         );
         units.push(store.append(script));
@@ -460,6 +461,7 @@ async fn grant_with_tokens(tx: &mut Conn, id: &str, hashes: &[&str]) -> Result<(
             revoke_reason: None,
             issuer: None,
             claims: None,
+            dpop_jkt: None,
         },
     );
     for h in hashes {

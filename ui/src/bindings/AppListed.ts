@@ -21,7 +21,11 @@ last_grant_at: string | null, client_id: string, name: string, partner_name: str
 /**
  * May introspect other apps' access tokens.
  */
-resource_server: boolean, enabled: boolean, has_public_key: boolean, 
+resource_server: boolean, 
+/**
+ * Every token request must carry a DPoP proof (RFC 9449 §5.2).
+ */
+dpop_bound_access_tokens: boolean, enabled: boolean, has_public_key: boolean, 
 /**
  * The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
  * an edit keeps it.

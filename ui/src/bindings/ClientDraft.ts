@@ -18,7 +18,12 @@ public_key: string | null, consent_required: boolean | null,
  * An API that checks other apps' access tokens at the introspection endpoint (RFC 7662).
  * Other apps may introspect only their own tokens. Confidential apps only; default no.
  */
-resource_server: boolean | null, lifetimes: LifetimeOverrides, 
+resource_server: boolean | null, 
+/**
+ * RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof,
+ * so every access token the app gets is bound to its key. Default no.
+ */
+dpop_bound_access_tokens: boolean | null, lifetimes: LifetimeOverrides, 
 /**
  * Standard (default) or a service account.
  */

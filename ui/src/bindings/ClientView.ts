@@ -13,7 +13,11 @@ export type ClientView = { client_id: string, name: string, partner_name: string
 /**
  * May introspect other apps' access tokens.
  */
-resource_server: boolean, enabled: boolean, has_public_key: boolean, 
+resource_server: boolean, 
+/**
+ * Every token request must carry a DPoP proof (RFC 9449 §5.2).
+ */
+dpop_bound_access_tokens: boolean, enabled: boolean, has_public_key: boolean, 
 /**
  * The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
  * an edit keeps it.

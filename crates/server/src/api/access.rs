@@ -8,7 +8,7 @@ use authdesk_core::claims::{self, Target};
 use authdesk_core::client::ClientType;
 use authdesk_core::scope::Scope;
 use authdesk_core::status::{self, GrantFacts, RefreshFacts};
-use authdesk_core::{ErrorCode, OAuthError};
+use authdesk_core::{ErrorCode, OAuthError, dpop};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::{grants, refresh_tokens, users};
@@ -157,6 +157,39 @@ impl Authdesk {
         Ok(row)
     }
 
+    /// A token presented at a resource we serve (userinfo, the sandbox API): checked as
+    /// [`Self::check_access_token`] says, then its binding (`core::dpop::check_presented`: a
+    /// DPoP-bound token only with a proof of its key, a bearer token only as Bearer); the
+    /// proof's `jti` is remembered. Refusals are RFC 6750/9449 errors, challenging with DPoP
+    /// when the token or the request used it.
+    pub async fn check_presented(
+        &self,
+        at: &IssuerSite,
+        p: &dpop::Presented,
+    ) -> Result<AccessTokenRow> {
+        let row = match self.check_access_token(Some(at), &p.token).await {
+            Ok(row) => row,
+            Err(Check::Refused(why)) => {
+                let e = OAuthError::new(
+                    ErrorCode::InvalidToken,
+                    format!("the access token is invalid: {why}"),
+                );
+                return Err(if p.dpop_scheme {
+                    e.with_dpop_challenge()
+                } else {
+                    e
+                }
+                .into());
+            }
+            Err(Check::Failed(e)) => return Err(e),
+        };
+        let now = self.now().timestamp();
+        if let Some(proof) = dpop::check_presented(p, row.dpop_jkt.as_deref(), now)? {
+            self.remember_proof(&proof).await?;
+        }
+        Ok(row)
+    }
+
     /// [`Self::check_access_token`] for callers that treat a refused token as no token: `None`
     /// if refused; a failure to look is still an error.
     async fn accepted_access_token(
@@ -190,11 +223,17 @@ impl Authdesk {
             if row.client_id != caller.id && !caller.settings.resource_server {
                 return Ok(json!({"active": false}));
             }
-            return Ok(json!({
+            let mut answer = json!({
                 "active": true, "token_type": "Bearer", "scope": row.scope,
                 "client_id": row.client_id, "sub": row.sub, "exp": row.expires_at,
                 "iat": row.issued_at, "iss": at.url, "aud": row.client_id, "jti": row.jti,
-            }));
+            });
+            // A DPoP-bound token says so, and names its key (RFC 9449 §6.2).
+            if let Some(jkt) = &row.dpop_jkt {
+                answer["token_type"] = json!("DPoP");
+                answer["cnf"] = json!({ "jkt": jkt });
+            }
+            return Ok(answer);
         }
         let hash = self.hasher().hash("refresh_token", token);
         let mut conn = self.store().read().await?;
@@ -284,14 +323,11 @@ impl Authdesk {
         .await
     }
 
-    /// OIDC userinfo for a bearer access token issued at `at`: the claims its scope covers
-    /// and those its authorization asked for at userinfo (`claims` parameter).
-    pub async fn userinfo(&self, at: &IssuerSite, token: &str) -> Result<Value> {
-        let row = match self.check_access_token(Some(at), token).await {
-            Ok(row) => row,
-            Err(Check::Refused(why)) => return Err(why.into()),
-            Err(Check::Failed(e)) => return Err(e),
-        };
+    /// OIDC userinfo for an access token issued at `at` (as Bearer, or DPoP-bound with its
+    /// proof): the claims its scope covers and those its authorization asked for at userinfo
+    /// (`claims` parameter).
+    pub async fn userinfo(&self, at: &IssuerSite, token: &dpop::Presented) -> Result<Value> {
+        let row = self.check_presented(at, token).await?;
         let scope = Scope::parse(&row.scope).unwrap_or_default();
         if !scope.has_openid() || row.grant_id.is_none() {
             return Err(OAuthError::new(

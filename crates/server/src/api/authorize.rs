@@ -490,6 +490,7 @@ impl Authdesk {
             grant_id: None,
             issuer: super::tokens::stored_issuer(req.issuer),
             claims: super::tokens::stored_claims(&req.claims),
+            dpop_jkt: req.dpop_jkt.clone(),
         };
         (row, code)
     }

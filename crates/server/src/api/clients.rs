@@ -47,6 +47,8 @@ pub struct ClientView {
     pub consent_required: bool,
     /// May introspect other apps' access tokens.
     pub resource_server: bool,
+    /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
+    pub dpop_bound_access_tokens: bool,
     pub enabled: bool,
     pub has_public_key: bool,
     /// The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
@@ -102,6 +104,7 @@ impl From<&ClientRow> for ClientView {
             grant_types: s.grant_types.clone(),
             consent_required: s.consent_required,
             resource_server: s.resource_server,
+            dpop_bound_access_tokens: s.dpop_bound_access_tokens,
             enabled: r.enabled,
             has_public_key: s.public_key.is_some(),
             public_key: s.public_key.clone(),

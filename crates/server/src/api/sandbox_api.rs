@@ -5,7 +5,8 @@
 //! must: ours and live (signature, expiry, not revoked), issued at the consumer issuer, for the
 //! user in the path, with the scope the call needs (RFC 6750 `insufficient_scope` otherwise).
 
-use super::{ApiError, Authdesk, Check, IssuerSite, Result};
+use super::{ApiError, Authdesk, IssuerSite, Result};
+use authdesk_core::dpop::Presented;
 use authdesk_core::sandbox_bank;
 use authdesk_core::scope::Scope;
 use authdesk_core::{ErrorCode, OAuthError};
@@ -61,15 +62,11 @@ impl Authdesk {
     async fn sandbox_caller(
         &self,
         at: &IssuerSite,
-        token: &str,
+        token: &Presented,
         user_id: &str,
         need: Need,
     ) -> Result<String> {
-        let row = match self.check_access_token(Some(at), token).await {
-            Ok(row) => row,
-            Err(Check::Refused(why)) => return Err(why.into()),
-            Err(Check::Failed(e)) => return Err(e),
-        };
+        let row = self.check_presented(at, token).await?;
         if row.sub != user_id {
             return Err(insufficient(
                 "the access token is for another user than the one in the path",
@@ -97,7 +94,7 @@ impl Authdesk {
     pub async fn sandbox_accounts(
         &self,
         at: &IssuerSite,
-        token: &str,
+        token: &Presented,
         user: &str,
     ) -> Result<Value> {
         let sub = self.sandbox_caller(at, token, user, Need::Accounts).await?;
@@ -111,7 +108,7 @@ impl Authdesk {
     pub async fn sandbox_transactions(
         &self,
         at: &IssuerSite,
-        token: &str,
+        token: &Presented,
         user: &str,
         account: &str,
         offset: usize,
@@ -151,7 +148,12 @@ impl Authdesk {
 
     /// `PUT …/users/{userId}/fetch`: asks the institution for fresh data; the task finishes
     /// at once in the sandbox.
-    pub async fn sandbox_fetch(&self, at: &IssuerSite, token: &str, user: &str) -> Result<Value> {
+    pub async fn sandbox_fetch(
+        &self,
+        at: &IssuerSite,
+        token: &Presented,
+        user: &str,
+    ) -> Result<Value> {
         let sub = self.sandbox_caller(at, token, user, Need::Accounts).await?;
         let random: [u8; 8] = crate::secret::random_bytes();
         Ok(json!({"taskId": self.task_id(&sub, &random)}))
@@ -161,7 +163,7 @@ impl Authdesk {
     pub async fn sandbox_task(
         &self,
         at: &IssuerSite,
-        token: &str,
+        token: &Presented,
         user: &str,
         task: &str,
     ) -> Result<Value> {
@@ -186,7 +188,12 @@ impl Authdesk {
     }
 
     /// `GET …/users/{userId}`: the user's profile.
-    pub async fn sandbox_user(&self, at: &IssuerSite, token: &str, user: &str) -> Result<Value> {
+    pub async fn sandbox_user(
+        &self,
+        at: &IssuerSite,
+        token: &Presented,
+        user: &str,
+    ) -> Result<Value> {
         let sub = self.sandbox_caller(at, token, user, Need::Profile).await?;
         let mut conn = self.store().read().await?;
         let u = users::get(&mut conn, &sub)

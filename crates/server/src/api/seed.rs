@@ -70,6 +70,7 @@ fn grants_of(
             revoke_reason: revoked.then(|| "demo: the customer reported a lost phone".to_string()),
             issuer: None,
             claims: None,
+            dpop_jkt: None,
         };
         let token = |issued: i64, parent: Option<String>| RefreshTokenRow {
             id: uuid::Uuid::now_v7().to_string(),

@@ -36,6 +36,10 @@ pub struct CreateClient {
     /// An API that may introspect other apps' access tokens (confidential apps only).
     #[arg(long)]
     resource_server: bool,
+    /// Every token request must carry a DPoP proof (RFC 9449), so every access token the app
+    /// gets is bound to its key (`dpop_bound_access_tokens`).
+    #[arg(long)]
+    dpop_bound: bool,
     /// standard (a user signs in), or service-account (client credentials with
     /// private_key_jwt, acting as --associated-user).
     #[arg(long, value_parser = AppType::parse)]
@@ -131,6 +135,7 @@ impl CreateClient {
             public_key,
             consent_required: self.consent_required,
             resource_server: Some(self.resource_server),
+            dpop_bound_access_tokens: Some(self.dpop_bound),
             lifetimes: Default::default(),
             app_type: self.app_type,
             associated_user: self.associated_user,

@@ -107,6 +107,7 @@ pub(super) fn client(c: &ClientView) -> String {
         ("id token alg", c.id_token_alg.to_string()),
         ("consent required", c.consent_required.to_string()),
         ("resource server", c.resource_server.to_string()),
+        ("dpop bound", c.dpop_bound_access_tokens.to_string()),
         ("enabled", c.enabled.to_string()),
     ];
     let optional = [
@@ -420,6 +421,7 @@ mod tests {
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             consent_required: false,
             resource_server: true,
+            dpop_bound_access_tokens: false,
             enabled: true,
             has_public_key: false,
             public_key: None,
@@ -448,6 +450,7 @@ mod tests {
              id token alg      ES256\n\
              consent required  false\n\
              resource server   true\n\
+             dpop bound        false\n\
              enabled           true\n\
              jwks uri          https://app.example/jwks\n"
         );

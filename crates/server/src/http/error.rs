@@ -13,7 +13,9 @@ use serde_json::json;
 #[derive(Debug)]
 pub struct HttpError {
     pub error: OAuthError,
-    /// Userinfo answers with `WWW-Authenticate: Bearer ...` instead of `Basic`.
+    /// A resource (userinfo, the sandbox API) answers with `WWW-Authenticate: Bearer ...`, or
+    /// `DPoP ...` for an error about a DPoP-bound token or proof (RFC 9449 §7.1), instead of
+    /// `Basic`.
     pub bearer: bool,
     /// A status other than the error code's own (413 for a body too large, 408 for one too
     /// slow).
@@ -87,6 +89,11 @@ impl IntoResponse for HttpError {
         let e = &self.error;
         let status = self.status.unwrap_or(match e.code {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+            // At a resource a refused proof is a refused credential (RFC 9449 §7.1); at the
+            // token endpoint it is a bad request (§5).
+            ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce if self.bearer => {
+                StatusCode::UNAUTHORIZED
+            }
             ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -109,13 +116,26 @@ impl IntoResponse for HttpError {
         let www = if self.bearer
             && matches!(
                 e.code,
-                ErrorCode::InvalidToken | ErrorCode::InsufficientScope | ErrorCode::InvalidRequest
+                ErrorCode::InvalidToken
+                    | ErrorCode::InsufficientScope
+                    | ErrorCode::InvalidRequest
+                    | ErrorCode::InvalidDpopProof
+                    | ErrorCode::UseDpopNonce
             ) {
-            Some(format!(
-                r#"Bearer realm="authdesk", error="{}", error_description="{}""#,
-                e.code.as_str(),
-                quoted(&e.description)
-            ))
+            Some(if e.dpop {
+                format!(
+                    r#"DPoP realm="authdesk", error="{}", error_description="{}", algs="{}""#,
+                    e.code.as_str(),
+                    quoted(&e.description),
+                    authdesk_core::dpop::ALGS.join(" ")
+                )
+            } else {
+                format!(
+                    r#"Bearer realm="authdesk", error="{}", error_description="{}""#,
+                    e.code.as_str(),
+                    quoted(&e.description)
+                )
+            })
         } else if e.code == ErrorCode::InvalidClient {
             Some(r#"Basic realm="authdesk""#.to_string())
         } else {

@@ -52,6 +52,8 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9449 §5.1: proofs are checked at the token endpoint and at our resources.
+        "dpop_signing_alg_values_supported": authdesk_core::dpop::ALGS,
     });
     if oidc {
         let mut claims: Vec<&str> = vec![

@@ -3,10 +3,11 @@
 //! 403 `insufficient_scope`, both with `WWW-Authenticate`), an unknown account or task 404.
 
 use super::error::HttpError;
-use super::token::bearer_token;
+use super::token::presented;
 use crate::api::{ApiError, Authdesk, IssuerSite};
+use authdesk_core::dpop::Presented;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value, json};
@@ -32,25 +33,37 @@ fn answer(r: crate::api::Result<Value>) -> Response {
     }
 }
 
-/// Runs `call` with the request's bearer token, or answers 401 without one.
-async fn with_token<F, Fut>(headers: &HeaderMap, call: F) -> Response
+/// Runs `call` with the access token the request presents (Bearer, or DPoP with its proof of
+/// this method and URL), or answers 401 without one.
+async fn with_token<F, Fut>(url: String, method: &Method, headers: &HeaderMap, call: F) -> Response
 where
-    F: FnOnce(String) -> Fut,
+    F: FnOnce(Presented) -> Fut,
     Fut: std::future::Future<Output = crate::api::Result<Value>>,
 {
-    match bearer_token(headers) {
-        Ok(t) => answer(call(t.to_string()).await),
+    match presented(headers, method, &url) {
+        Ok(t) => answer(call(t).await),
         Err(e) => e.into_response(),
     }
+}
+
+/// The URL a client addresses a sandbox API path by: the issuer's origin and the path (a DPoP
+/// proof's `htu`).
+fn resource_url(at: &IssuerSite, uri: &Uri) -> String {
+    let origin = url::Url::parse(&at.url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    format!("{origin}{}", uri.path())
 }
 
 pub async fn accounts(
     State(app): State<Arc<Authdesk>>,
     Extension(at): At,
     Path(user): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    with_token(&headers, |t| async move {
+    with_token(resource_url(&at, &uri), &method, &headers, |t| async move {
         app.sandbox_accounts(&at, &t, &user).await
     })
     .await
@@ -61,6 +74,8 @@ pub async fn transactions(
     Extension(at): At,
     Path((user, account)): Path<(String, String)>,
     RawQuery(q): RawQuery,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let p = super::form::from_query(q.as_deref()).unwrap_or_default();
@@ -70,7 +85,7 @@ pub async fn transactions(
             .unwrap_or(default)
     };
     let (offset, limit) = (number("offset", 0), number("limit", 100));
-    with_token(&headers, |t| async move {
+    with_token(resource_url(&at, &uri), &method, &headers, |t| async move {
         app.sandbox_transactions(&at, &t, &user, &account, offset, limit)
             .await
     })
@@ -81,9 +96,11 @@ pub async fn fetch(
     State(app): State<Arc<Authdesk>>,
     Extension(at): At,
     Path(user): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    with_token(&headers, |t| async move {
+    with_token(resource_url(&at, &uri), &method, &headers, |t| async move {
         app.sandbox_fetch(&at, &t, &user).await
     })
     .await
@@ -93,9 +110,11 @@ pub async fn task(
     State(app): State<Arc<Authdesk>>,
     Extension(at): At,
     Path((user, task)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    with_token(&headers, |t| async move {
+    with_token(resource_url(&at, &uri), &method, &headers, |t| async move {
         app.sandbox_task(&at, &t, &user, &task).await
     })
     .await
@@ -105,9 +124,11 @@ pub async fn user(
     State(app): State<Arc<Authdesk>>,
     Extension(at): At,
     Path(user): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    with_token(&headers, |t| async move {
+    with_token(resource_url(&at, &uri), &method, &headers, |t| async move {
         app.sandbox_user(&at, &t, &user).await
     })
     .await

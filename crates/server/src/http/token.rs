@@ -4,8 +4,8 @@ use super::error::{HttpError, no_store};
 use super::form::Params;
 use crate::api::{Authdesk, IssuerSite};
 use authdesk_core::site::Endpoint;
-use authdesk_core::token_request::{self, Credentials, TokenRequest};
-use authdesk_core::{ErrorCode, OAuthError};
+use authdesk_core::token_request::{Credentials, TokenRequest};
+use authdesk_core::{OAuthError, dpop};
 use authdesk_store::clients::ClientRow;
 use axum::Extension;
 use axum::Json;
@@ -62,7 +62,9 @@ pub async fn token(
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
-    let request = TokenRequest::parse(authorization(&headers)?, &p)?;
+    let proofs = dpop_headers(&headers);
+    let dpop = dpop::single_header(&proofs)?;
+    let request = TokenRequest::parse(authorization(&headers)?, dpop, &p)?;
     let grant_type = request.grant.grant_type();
     let (client, answer) = app.token(&at, request).await?;
     let mut resp = json_no_store(answer);
@@ -101,28 +103,43 @@ pub async fn revoke(
     Ok(r)
 }
 
-/// The bearer access token of a request (RFC 6750 §2.1), or the `invalid_token` answer.
-pub(super) fn bearer_token(headers: &HeaderMap) -> Result<&str, HttpError> {
+/// The `DPoP` headers' values (a value that is not text counts, and fails as a proof).
+fn dpop_headers(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all("dpop")
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect()
+}
+
+/// The access token a request to a resource presents (RFC 6750 §2.1 Bearer, or RFC 9449 §7.1
+/// DPoP with its proof), and the method and URL the proof must name: `url` is the resource's
+/// URL as clients address it. Without a token: the `invalid_token` answer.
+pub(super) fn presented(
+    headers: &HeaderMap,
+    method: &axum::http::Method,
+    url: &str,
+) -> Result<dpop::Presented, HttpError> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match auth.and_then(|a| token_request::scheme_credentials(a, "Bearer")) {
-        Some(t) if !t.is_empty() => Ok(t),
-        _ => Err(HttpError {
-            error: OAuthError::new(ErrorCode::InvalidToken, "a bearer access token is required"),
+    dpop::Presented::parse(auth, &dpop_headers(headers), method.as_str(), url).map_err(|error| {
+        HttpError {
+            error,
             bearer: true,
             status: None,
-        }),
-    }
+        }
+    })
 }
 
 pub async fn userinfo(
     State(app): State<Arc<Authdesk>>,
     Extension(at): Extension<Arc<IssuerSite>>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let token = bearer_token(&headers)?;
-    match app.userinfo(&at, token).await {
+    let token = presented(&headers, &method, &at.url_of(Endpoint::Userinfo))?;
+    match app.userinfo(&at, &token).await {
         Ok(v) => Ok(json_no_store(v)),
         Err(crate::api::ApiError::OAuth(e)) => Err(HttpError {
             error: e,
@@ -139,6 +156,7 @@ mod tests {
     //! the Authorization header, client assertions. No input panics; Basic credentials encoded
     //! as RFC 6749 §2.3.1 says come back unchanged.
     use super::*;
+    use authdesk_core::ErrorCode;
     use authdesk_core::token_request::ASSERTION_TYPE;
     use base64::Engine;
     use proptest::prelude::*;

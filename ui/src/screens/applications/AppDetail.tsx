@@ -131,6 +131,10 @@ export function AppDetail({
         <dd>{client.consent_required ? "required" : "not asked"}</dd>
         <dt>introspection</dt>
         <dd>{client.resource_server ? "other apps' tokens too (resource server)" : "its own tokens only"}</dd>
+        <dt>DPoP</dt>
+        <dd id="app-dpop">
+          {client.dpop_bound_access_tokens ? "required: every token is bound to the app's key" : "optional: tokens are bound when a request proves a key"}
+        </dd>
         {at.map((i) => (
           <div key={i.kind} className="issuer-pair">
             <dt>{at.length > 1 ? `${i.kind} issuer` : "issuer"}</dt>

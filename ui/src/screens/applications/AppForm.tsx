@@ -225,6 +225,12 @@ export function AppForm({
           </Field>
         </div>
       )}
+      <Field label="DPoP" errors={fields.dpop_bound_access_tokens}>
+        <label className="inline">
+          <input type="checkbox" id="f-dpop-bound" checked={f.dpopBound} onChange={(e) => set("dpopBound", e.target.checked)} /> every token request must prove
+          a key (RFC 9449): its tokens are useless to anyone without it
+        </label>
+      </Field>
       <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
         <div className="row">
           <input

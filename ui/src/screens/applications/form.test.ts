@@ -68,6 +68,7 @@ describe("the application form", () => {
       grant_types: ["authorization_code"],
       consent_required: false,
       resource_server: false,
+      dpop_bound_access_tokens: false,
       enabled: true,
       has_public_key: false,
       public_key: null,

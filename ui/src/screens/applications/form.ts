@@ -29,6 +29,7 @@ export interface Form {
   grants: GrantType[];
   consent: boolean;
   resourceServer: boolean;
+  dpopBound: boolean;
   publicKey: string;
   jwksUri: string;
   /** Blank: the profile's default (ES256 in the Banno profile, else RS256). */
@@ -54,6 +55,7 @@ export const emptyForm = (d: ClientDefaults): Form => ({
   grants: ["authorization_code", "refresh_token"],
   consent: true,
   resourceServer: false,
+  dpopBound: false,
   publicKey: "",
   jwksUri: "",
   idTokenAlg: "",
@@ -94,6 +96,7 @@ export function toDraft(f: Form): ClientDraft {
     public_key: keyed && f.publicKey.trim() ? f.publicKey : null,
     consent_required: f.consent,
     resource_server: f.resourceServer,
+    dpop_bound_access_tokens: f.dpopBound,
     lifetimes: {
       access_token: num(f.accessLifetime),
       id_token: num(f.idLifetime),
@@ -124,6 +127,7 @@ export function fromView(c: ClientView, d: ClientDefaults, username?: string): F
     grants: c.grant_types,
     consent: c.consent_required,
     resourceServer: c.resource_server,
+    dpopBound: c.dpop_bound_access_tokens,
     publicKey: c.public_key ?? "",
     jwksUri: c.jwks_uri ?? "",
     idTokenAlg: c.id_token_alg,

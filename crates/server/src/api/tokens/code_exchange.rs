@@ -19,7 +19,8 @@ use serde_json::json;
 
 impl Authdesk {
     /// `grant_type=authorization_code` at the issuer `at` (a code issued at another issuer
-    /// is refused and burnt, as any failed exchange).
+    /// is refused and burnt, as any failed exchange), bound to the DPoP key `dpop_jkt` if the
+    /// request proved one.
     pub async fn exchange_code(
         &self,
         at: &IssuerSite,
@@ -27,12 +28,14 @@ impl Authdesk {
         code: &str,
         redirect_uri: Option<&str>,
         verifier: Option<&str>,
+        dpop_jkt: Option<&str>,
     ) -> Result<TokenResponse> {
         require_grant(client, GrantType::AuthorizationCode)?;
         let now = self.now().timestamp();
         let hash = self.hasher().hash("code", code);
         let redirect_uri = redirect_uri.map(String::from);
         let verifier = verifier.map(String::from);
+        let dpop_jkt = dpop_jkt.map(String::from);
         let lifetimes = client.settings.lifetimes;
         let fresh = self.fresh();
         let id_key = self.id_token_key(client).await?;
@@ -80,6 +83,16 @@ impl Authdesk {
                         }
                         return Ok(Err(OAuthError::invalid_grant(why.describe())));
                     }
+                    // A code asked for with dpop_jkt is exchanged with a proof of that key only
+                    // (RFC 9449 §10); like any failed exchange, the code is burnt.
+                    if let Some(bound) = &row.dpop_jkt
+                        && dpop_jkt.as_ref() != Some(bound)
+                    {
+                        codes::mark_used(tx, &hash, now, None).await?;
+                        return Ok(Err(OAuthError::invalid_grant(
+                            "the authorization code is bound to another DPoP key (dpop_jkt): prove that key",
+                        )));
+                    }
                     let scope = Scope::parse(&row.scope).map_err(ApiError::Internal)?;
                     let claims = claims_of(row.claims.as_deref())?;
                     let id_token = id_token_input(
@@ -104,6 +117,7 @@ impl Authdesk {
                             fresh,
                             issuer: here,
                             claims,
+                            dpop_jkt: dpop_jkt.clone(),
                         },
                         id_token,
                     );

@@ -19,7 +19,7 @@ use authdesk_core::lifetime::Lifetimes;
 use authdesk_core::scope::Scope;
 use authdesk_core::site::Endpoint;
 use authdesk_core::token_request::{Grant, TokenRequest};
-use authdesk_core::{OAuthError, claims};
+use authdesk_core::{OAuthError, claims, dpop};
 use authdesk_store::access_tokens::{self, AccessTokenRow};
 use authdesk_store::clients::ClientRow;
 use authdesk_store::grants::{self, GrantRow};
@@ -109,6 +109,9 @@ struct NewGrant {
     fresh: Fresh,
     issuer: IssuerKind,
     claims: ClaimsRequest,
+    /// The thumbprint of the token request's DPoP key: the access token is bound to it, and
+    /// a public client's grant (its refresh tokens) too (RFC 9449 §5).
+    dpop_jkt: Option<String>,
 }
 
 /// How a code or grant stores its issuer: `None` for the default profile's.
@@ -156,6 +159,7 @@ fn access_row(
         issued_at: now,
         expires_at: now + lifetimes.access_token,
         revoked_at: None,
+        dpop_jkt: None,
     }
 }
 
@@ -201,6 +205,7 @@ fn plan_grant(
         fresh,
         issuer,
         claims,
+        dpop_jkt,
     } = g;
     let wants_refresh = scope.has_offline_access()
         && client
@@ -221,6 +226,9 @@ fn plan_grant(
         revoke_reason: None,
         issuer: stored_issuer(issuer),
         claims: stored_claims(&claims),
+        dpop_jkt: dpop_jkt
+            .clone()
+            .filter(|_| client.settings.client_type == ClientType::Public),
     };
     grants::insert_into(script, &grant);
     let mut refresh_token = None;
@@ -241,6 +249,7 @@ fn plan_grant(
     let access = AccessTokenRow {
         grant_id: Some(grant.id.clone()),
         refresh_token_id: refresh_id,
+        dpop_jkt,
         ..access_row(&client, &lifetimes, fresh.jti, &sub, &scope, now)
     };
     access_tokens::insert_into(script, &access);
@@ -287,6 +296,10 @@ impl Authdesk {
         let client = self
             .client_authenticate_at(&request.client, at, Endpoint::Token)
             .await?;
+        let jkt = self
+            .token_request_proof(at, &client, request.dpop.as_deref())
+            .await?;
+        let jkt = jkt.as_deref();
         let answer = match &request.grant {
             Grant::AuthorizationCode {
                 code,
@@ -299,22 +312,80 @@ impl Authdesk {
                     code,
                     redirect_uri.as_deref(),
                     code_verifier.as_deref(),
+                    jkt,
                 )
                 .await?
             }
             Grant::ClientCredentials { scope } => {
-                self.client_credentials(at, &client, scope.as_deref())
+                self.client_credentials(at, &client, scope.as_deref(), jkt)
                     .await?
             }
             Grant::RefreshToken {
                 refresh_token,
                 scope,
             } => {
-                self.refresh(at, &client, refresh_token, scope.as_deref())
+                self.refresh(at, &client, refresh_token, scope.as_deref(), jkt)
                     .await?
             }
         };
         Ok((client, answer))
+    }
+
+    /// The token request's DPoP proof checked (RFC 9449 §4.3) for the token endpoint at `at`
+    /// and its `jti` remembered: the key's thumbprint, or `None` without a proof — which an app
+    /// registered with `dpop_bound_access_tokens` may not send (§5.2).
+    async fn token_request_proof(
+        &self,
+        at: &IssuerSite,
+        client: &ClientRow,
+        proof: Option<&str>,
+    ) -> Result<Option<String>> {
+        let Some(jwt) = proof else {
+            if client.settings.dpop_bound_access_tokens {
+                return Err(OAuthError::invalid_dpop_proof(
+                    "this application must send a DPoP proof with every token request",
+                )
+                .into());
+            }
+            return Ok(None);
+        };
+        let url = at.url_of(Endpoint::Token);
+        let proof = dpop::check(
+            jwt,
+            &dpop::Expected {
+                method: "POST",
+                url: &url,
+                now: self.now().timestamp(),
+                nonce: None,
+                access_token: None,
+            },
+        )?;
+        self.remember_proof(&proof).await?;
+        Ok(Some(proof.jkt))
+    }
+
+    /// Remembers a proof's `jti` for its window; a replay is `invalid_dpop_proof`.
+    pub(crate) async fn remember_proof(&self, proof: &dpop::Proof) -> Result<()> {
+        let now = self.now().timestamp();
+        let until = dpop::remember_until(proof);
+        let (jkt, jti) = (proof.jkt.clone(), proof.jti.clone());
+        let fresh = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    Ok(
+                        authdesk_store::assertions::remember_proof(tx, &jkt, &jti, until, now)
+                            .await?,
+                    )
+                })
+            })
+            .await?;
+        if !fresh {
+            return Err(OAuthError::invalid_dpop_proof(
+                "the proof's jti was used already: make a new proof for every request",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     fn fresh(&self) -> Fresh {
@@ -347,10 +418,13 @@ impl Authdesk {
         let key = self.signing_key();
         let issuer = at.url.as_str();
         let a = &issued.access;
-        let access_claims = json!({
+        let mut access_claims = json!({
             "iss": issuer, "sub": a.sub, "aud": client.id, "client_id": client.id,
             "scope": a.scope, "jti": a.jti, "iat": a.issued_at, "exp": a.expires_at,
         });
+        if let Some(jkt) = &a.dpop_jkt {
+            access_claims["cnf"] = json!({ "jkt": jkt });
+        }
         let access_token = key.sign("at+jwt", &access_claims);
         let id_token = issued.id_token.map(|input| {
             let lifetimes = client.settings.lifetimes;
@@ -380,13 +454,19 @@ impl Authdesk {
             expires_in: a.expires_at - a.issued_at,
             scope: a.scope.clone(),
             access_token,
-            token_type: "Bearer".into(),
+            token_type: if a.dpop_jkt.is_some() {
+                "DPoP"
+            } else {
+                "Bearer"
+            }
+            .into(),
             refresh_token: issued.refresh_token,
             id_token,
         }
     }
 
-    /// `grant_type=client_credentials`: a token for the app itself (`sub` = client id), or a
+    /// `grant_type=client_credentials` (bound to the DPoP key `dpop_jkt` if the request proved
+    /// one): a token for the app itself (`sub` = client id), or a
     /// service account's token for its associated user (`sub` = the user, `client_id` = the
     /// app; `openid` may be asked for, and no ID token comes without a login).
     pub async fn client_credentials(
@@ -394,6 +474,7 @@ impl Authdesk {
         at: &IssuerSite,
         client: &ClientRow,
         scope: Option<&str>,
+        dpop_jkt: Option<&str>,
     ) -> Result<TokenResponse> {
         if client.settings.client_type != ClientType::Confidential
             || !client
@@ -443,7 +524,10 @@ impl Authdesk {
         let now = self.now().timestamp();
         let lifetimes = client.settings.lifetimes;
         let jti = row_id();
-        let access = access_row(client, &lifetimes, jti, &sub, &scope, now);
+        let access = AccessTokenRow {
+            dpop_jkt: dpop_jkt.map(String::from),
+            ..access_row(client, &lifetimes, jti, &sub, &scope, now)
+        };
         let mut script = Script::new();
         access_tokens::insert_into(&mut script, &access);
         // Everything this token says is known before the write, so it is signed first and the
@@ -482,7 +566,9 @@ impl Authdesk {
         let site = self.site();
         let at = site.primary();
         let Some(sub) = sub else {
-            let r = self.client_credentials(at, &client, Some(scope)).await?;
+            let r = self
+                .client_credentials(at, &client, Some(scope), None)
+                .await?;
             return Ok(r);
         };
         let scope = Scope::parse(scope).map_err(|e| ApiError::invalid("scope", e))?;
@@ -504,6 +590,7 @@ impl Authdesk {
             fresh: self.fresh(),
             issuer: at.kind,
             claims: ClaimsRequest::default(),
+            dpop_jkt: None,
         };
         let id_key = self.id_token_key(&client).await?;
         let actor = actor.clone();

@@ -26,13 +26,15 @@ use serde_json::json;
 
 impl Authdesk {
     /// `grant_type=refresh_token` at the issuer `at`, by the chain rules of SPEC §2 (a
-    /// token granted at another issuer is refused).
+    /// token granted at another issuer is refused); the new access token is bound to the DPoP
+    /// key `dpop_jkt` if the request proved one.
     pub async fn refresh(
         &self,
         at: &IssuerSite,
         client: &ClientRow,
         raw: &str,
         scope: Option<&str>,
+        dpop_jkt: Option<&str>,
     ) -> Result<TokenResponse> {
         require_grant(client, GrantType::RefreshToken)?;
         let requested = scope
@@ -40,26 +42,21 @@ impl Authdesk {
             .transpose()?;
         let now_dt = self.now();
         let hash = self.hasher().hash("refresh_token", raw);
-        let lifetimes = client.settings.lifetimes;
-        let fresh = self.fresh();
         let id_key = self.id_token_key(client).await?;
-        let c = client.clone();
-        let here = at.kind;
+        let asked = Asked {
+            client: client.clone(),
+            here: at.kind,
+            requested,
+            now: now_dt,
+            lifetimes: client.settings.lifetimes,
+            fresh: self.fresh(),
+            dpop_jkt: dpop_jkt.map(String::from),
+        };
         let issued = self
             .store
             .decide(
                 vec![Key::RefreshToken(hash.clone())],
-                move |facts: &Facts| {
-                    decide(
-                        &c,
-                        here,
-                        facts.refresh_token(&hash),
-                        requested.as_ref(),
-                        now_dt,
-                        &lifetimes,
-                        fresh,
-                    )
-                },
+                move |facts: &Facts| decide(facts.refresh_token(&hash), asked),
             )
             .await??;
         Ok(self.sign(at, client, issued, Some(&id_key)))
@@ -70,15 +67,34 @@ impl Authdesk {
 /// the new token, its access token and the audit event — or, for a token used again after its
 /// rotation, the grant's revocation and its audit event. A refusal that writes nothing has no
 /// writes and the OAuth error.
-fn decide(
-    c: &ClientRow,
+/// What a refresh request asks, beside the token's stored facts.
+#[derive(Clone)]
+struct Asked {
+    client: ClientRow,
     here: IssuerKind,
-    found: Option<&ForRefresh>,
-    requested: Option<&Scope>,
-    now_dt: DateTime<Utc>,
-    lifetimes: &Lifetimes,
+    requested: Option<Scope>,
+    now: DateTime<Utc>,
+    lifetimes: Lifetimes,
     fresh: Fresh,
+    /// The thumbprint of the request's DPoP key, if it proved one.
+    dpop_jkt: Option<String>,
+}
+
+fn decide(
+    found: Option<&ForRefresh>,
+    asked: Asked,
 ) -> Result<(Writes, std::result::Result<Issued, OAuthError>)> {
+    let Asked {
+        client: ref c,
+        here,
+        ref requested,
+        now: now_dt,
+        ref lifetimes,
+        fresh,
+        ref dpop_jkt,
+    } = asked;
+    let requested = requested.as_ref();
+    let dpop_jkt = dpop_jkt.as_deref();
     let now = now_dt.timestamp();
     let refuse = |e: OAuthError| Ok((Writes::none(), Err(e)));
     let Some(ForRefresh {
@@ -102,6 +118,15 @@ fn decide(
     let Some(user_claims) = user_claims else {
         return refuse(OAuthError::invalid_grant("the user no longer exists"));
     };
+    // A public client's grant started with a DPoP proof: its refresh tokens work with a proof
+    // of that key only (RFC 9449 §5).
+    if let Some(bound) = &grant.dpop_jkt
+        && dpop_jkt != Some(bound.as_str())
+    {
+        return refuse(OAuthError::invalid_grant(
+            "the refresh token is bound to a DPoP key: prove that key",
+        ));
+    }
     let decision = refresh::decide(
         c.settings.client_type,
         &RefreshFacts::from(token),
@@ -166,6 +191,7 @@ fn decide(
     let access = AccessTokenRow {
         grant_id: Some(grant.id.clone()),
         refresh_token_id: Some(child.id.clone()),
+        dpop_jkt: dpop_jkt.map(String::from),
         ..access_row(c, lifetimes, fresh.jti, &grant.sub, &scope, now)
     };
     let mut writes = Writes::none();

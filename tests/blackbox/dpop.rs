@@ -1,0 +1,409 @@
+//! DPoP (RFC 9449) over real HTTP: proofs at the token endpoint bind the tokens issued (the
+//! access token's `cnf.jkt`, a public client's refresh tokens, a code asked for with
+//! `dpop_jkt`); userinfo and introspection know bound tokens; every bad proof gets its RFC
+//! error and is counted by its code. Proofs are made here with aws-lc-rs, as a client library
+//! would; `clients/dpop.test.mjs` drives the same flows with openid-client. Proofs carry the
+//! client's real time, so these servers run on the wall clock.
+
+use authdesk_core::client::{ClientDraft, GrantType};
+use authdesk_core::clock::{Clock, SystemClock};
+use authdesk_core::site::Endpoint;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tests::*;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A client's DPoP key: signs proofs for a method and URL (and an access token's hash).
+struct DpopKey {
+    pair: EcdsaKeyPair,
+}
+
+impl DpopKey {
+    fn new() -> DpopKey {
+        DpopKey {
+            pair: EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap(),
+        }
+    }
+
+    fn jwk(&self) -> Value {
+        let point = self.pair.public_key().as_ref();
+        json!({"kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65])})
+    }
+
+    fn jkt(&self) -> String {
+        authdesk_core::dpop::thumbprint(self.jwk().as_object().unwrap()).unwrap()
+    }
+
+    fn sign(&self, claims: Value) -> String {
+        let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()});
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .unwrap();
+        format!("{input}.{}", b64(sig.as_ref()))
+    }
+
+    /// A fresh proof (new `jti`, `iat` now) of `method` at `url`, for `token` if given.
+    fn proof(&self, method: &str, url: &str, token: Option<&str>) -> String {
+        let mut claims = json!({
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "htm": method,
+            "htu": url,
+            "iat": SystemClock.now().timestamp(),
+        });
+        if let Some(t) = token {
+            let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, t.as_bytes());
+            claims["ath"] = json!(b64(hash.as_ref()));
+        }
+        self.sign(claims)
+    }
+}
+
+/// POSTs a token request with these `DPoP` headers.
+async fn token_with(
+    t: &TestApp,
+    client: &Registered,
+    form: &[(&str, &str)],
+    proofs: &[String],
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(t.endpoint(Endpoint::Token))
+        .form(form);
+    if let Some(s) = &client.secret {
+        req = req.basic_auth(&client.id, Some(s));
+    }
+    for p in proofs {
+        req = req.header("DPoP", p);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// GETs userinfo with this `Authorization` value and `DPoP` headers: the status, the
+/// `WWW-Authenticate` header and the body.
+async fn userinfo(
+    t: &TestApp,
+    authorization: &str,
+    proofs: &[String],
+) -> (StatusCode, String, Value) {
+    let mut req = reqwest::Client::new()
+        .get(t.endpoint(Endpoint::Userinfo))
+        .header("Authorization", authorization);
+    for p in proofs {
+        req = req.header("DPoP", p);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let www = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, www, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn error(body: &Value) -> &str {
+    body["error"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn client_credentials_with_a_proof_are_bound_and_introspection_names_the_key() {
+    let t = spawn_app_on_wall_clock().await;
+    let c = t.confidential().await;
+    let key = DpopKey::new();
+    let url = t.endpoint(Endpoint::Token);
+    let form = [("grant_type", "client_credentials")];
+    let (status, body) = token_with(&t, &c, &form, &[key.proof("POST", &url, None)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let at = s(&body, "access_token");
+    assert_eq!(claims(at)["cnf"]["jkt"], key.jkt());
+
+    // Without a proof the same app gets a bearer token: DPoP is the client's choice here.
+    let (status, body) = token_with(&t, &c, &form, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(claims(s(&body, "access_token")).get("cnf").is_none());
+
+    let resp = reqwest::Client::new()
+        .post(t.endpoint(Endpoint::Introspect))
+        .basic_auth(&c.id, c.secret.as_ref())
+        .form(&[("token", at)])
+        .send()
+        .await
+        .unwrap();
+    let i: Value = resp.json().await.unwrap();
+    assert_eq!(i["active"], true);
+    assert_eq!(i["token_type"], "DPoP");
+    assert_eq!(i["cnf"]["jkt"], key.jkt());
+
+    let discovery: Value = reqwest::get(t.url("/.well-known/openid-configuration"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["dpop_signing_alg_values_supported"],
+        json!(["ES256", "PS256", "RS256"])
+    );
+}
+
+#[tokio::test]
+async fn bad_proofs_get_invalid_dpop_proof_and_issue_nothing() {
+    let t = spawn_app_on_wall_clock().await;
+    let c = t.confidential().await;
+    let key = DpopKey::new();
+    let url = t.endpoint(Endpoint::Token);
+    let form = [("grant_type", "client_credentials")];
+    let used = key.proof("POST", &url, None);
+    assert_eq!(
+        token_with(&t, &c, &form, std::slice::from_ref(&used)).await.0,
+        StatusCode::OK
+    );
+    let stored = || async {
+        let mut conn = t.app.store().read().await.unwrap();
+        authdesk_store::prune::counts(&mut conn).await.unwrap()
+    };
+    let before = stored().await;
+    let now = SystemClock.now().timestamp();
+    let claims_with = |k: &str, v: Value| {
+        let mut c =
+            json!({"jti": uuid::Uuid::new_v4().to_string(), "htm": "POST", "htu": url, "iat": now});
+        c[k] = v;
+        c
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("a replayed jti", vec![used]),
+        (
+            "two DPoP headers",
+            vec![key.proof("POST", &url, None), key.proof("POST", &url, None)],
+        ),
+        ("htm GET", vec![key.sign(claims_with("htm", json!("GET")))]),
+        (
+            "htu of another endpoint",
+            vec![key.sign(claims_with("htu", json!(t.endpoint(Endpoint::Userinfo))))],
+        ),
+        (
+            "iat an hour ago",
+            vec![key.sign(claims_with("iat", json!(now - 3600)))],
+        ),
+        ("not a JWT", vec!["not-a-jwt".into()]),
+    ];
+    for (name, proofs) in cases {
+        let (status, body) = token_with(&t, &c, &form, &proofs).await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            "{name}: {body}"
+        );
+    }
+    // No token was issued for them.
+    let after = stored().await;
+    let tokens = |counts: &[(&str, i64)]| {
+        counts
+            .iter()
+            .find(|(table, _)| *table == "access_tokens")
+            .map(|(_, n)| *n)
+    };
+    assert_eq!(tokens(&before), tokens(&after));
+    // And the metrics count them by their code.
+    let metrics = reqwest::get(&t.metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = "authdesk_oauth_errors_total{endpoint=\"/token\",error=\"invalid_dpop_proof\"} ";
+    let counted = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.split(' ').next()?.parse::<f64>().ok());
+    assert_eq!(counted, Some(6.0), "{metrics}");
+}
+
+#[tokio::test]
+async fn an_app_registered_dpop_bound_must_send_a_proof() {
+    let t = spawn_app_on_wall_clock().await;
+    let c = t
+        .client(ClientDraft {
+            name: "Bound".into(),
+            scopes: vec!["accounts".into()],
+            grant_types: vec![GrantType::ClientCredentials],
+            dpop_bound_access_tokens: Some(true),
+            ..Default::default()
+        })
+        .await;
+    let form = [("grant_type", "client_credentials")];
+    let (status, body) = token_with(&t, &c, &form, &[]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+        "{body}"
+    );
+    let key = DpopKey::new();
+    let proof = key.proof("POST", &t.endpoint(Endpoint::Token), None);
+    let (status, body) = token_with(&t, &c, &form, &[proof]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let shown = t.app.client_show(&c.id).await.unwrap();
+    assert!(shown.dpop_bound_access_tokens);
+}
+
+/// A public client's code flow with `dpop_jkt` and proofs: the code needs that key, the
+/// refresh tokens work with that key only, and userinfo takes the bound access token with a
+/// proof of it only.
+#[tokio::test]
+async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_userinfo() {
+    let t = spawn_app_on_wall_clock().await;
+    let c = t.public().await;
+    t.user("ada").await;
+    let key = DpopKey::new();
+    let other = DpopKey::new();
+    let token_url = t.endpoint(Endpoint::Token);
+
+    let code_for = |jkt: String| {
+        let t = &t;
+        let c = &c;
+        async move {
+            let verifier = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+            let challenge = authdesk_core::pkce::challenge_for(&verifier);
+            let url = t.auth_url(&[
+                ("client_id", &c.id),
+                ("redirect_uri", REDIRECT),
+                ("response_type", "code"),
+                ("scope", "openid offline_access"),
+                ("state", "s1"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("dpop_jkt", &jkt),
+            ]);
+            let params = t.authorize(&browser(), &url, "ada").await;
+            (params["code"].as_str().unwrap().to_string(), verifier)
+        }
+    };
+    let exchange = |code: String, verifier: String, proof: String| {
+        let (t, c) = (&t, &c);
+        async move {
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", verifier.as_str()),
+                ("client_id", c.id.as_str()),
+            ];
+            token_with(t, c, &form, &[proof]).await
+        }
+    };
+
+    // A code asked for with one key's thumbprint is refused with another key's proof.
+    let (code, verifier) = code_for(key.jkt()).await;
+    let (status, body) = exchange(code, verifier, other.proof("POST", &token_url, None)).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_grant"),
+        "{body}"
+    );
+
+    let (code, verifier) = code_for(key.jkt()).await;
+    let (status, body) = exchange(code, verifier, key.proof("POST", &token_url, None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let access = s(&body, "access_token").to_string();
+    let refresh = s(&body, "refresh_token").to_string();
+    assert_eq!(claims(&access)["cnf"]["jkt"], key.jkt());
+
+    // Userinfo: the bound token as Bearer, without a proof, with another key's, for another
+    // URL: each refused with a DPoP challenge; with its proof, answered; the proof once only.
+    let ui = t.endpoint(Endpoint::Userinfo);
+    let dpop_auth = format!("DPoP {access}");
+    let (status, www, body) = userinfo(&t, &format!("Bearer {access}"), &[]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_token")
+    );
+    assert!(
+        www.starts_with("DPoP ") && www.contains(r#"error="invalid_token""#),
+        "{www}"
+    );
+    for (name, proofs) in [
+        ("no proof", vec![]),
+        ("another key", vec![other.proof("GET", &ui, Some(&access))]),
+        (
+            "another URL",
+            vec![key.proof("GET", &token_url, Some(&access))],
+        ),
+        (
+            "another token",
+            vec![key.proof("GET", &ui, Some("not-this-token"))],
+        ),
+    ] {
+        let (status, www, body) = userinfo(&t, &dpop_auth, &proofs).await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::UNAUTHORIZED, "invalid_dpop_proof"),
+            "{name}: {body}"
+        );
+        assert!(www.starts_with("DPoP "), "{name}: {www}");
+    }
+    let proof = key.proof("GET", &ui, Some(&access));
+    let (status, _, body) = userinfo(&t, &dpop_auth, std::slice::from_ref(&proof)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["sub"].is_string());
+    let (status, _, body) = userinfo(&t, &dpop_auth, &[proof]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_dpop_proof"),
+        "a replay"
+    );
+
+    // Refresh: with another key or none, refused; with the key, a new bound pair.
+    let refresh_form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", c.id.as_str()),
+    ];
+    for proofs in [vec![], vec![other.proof("POST", &token_url, None)]] {
+        let (status, body) = token_with(&t, &c, &refresh_form, &proofs).await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::BAD_REQUEST, "invalid_grant"),
+            "{body}"
+        );
+    }
+    let (status, body) = token_with(
+        &t,
+        &c,
+        &refresh_form,
+        &[key.proof("POST", &token_url, None)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(claims(s(&body, "access_token"))["cnf"]["jkt"], key.jkt());
+
+    // A bearer token with the DPoP scheme is refused: the client learns what it holds.
+    let (status, body) = token_with(
+        &t,
+        &t.confidential().await,
+        &[("grant_type", "client_credentials")],
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, www, _) = userinfo(&t, &format!("DPoP {}", s(&body, "access_token")), &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(www.starts_with("DPoP "), "{www}");
+}
