@@ -98,3 +98,44 @@ test('openid-client 6: an app registered --dpop-bound gets bound client-credenti
   assert.equal(tokens.token_type.toLowerCase(), 'dpop');
   assert.equal(payload(tokens.access_token).cnf.jkt, await DPoP.calculateThumbprint());
 });
+
+test('openid-client 6: a pushed authorization request with DPoP, and an app that requires PAR', async () => {
+  const sub = sb.user('grace', { name: 'Grace Hopper' });
+  const app = sb.app([
+    '--name', 'Pushed mobile',
+    '--type', 'public',
+    '--auth-method', 'none',
+    '--redirect-uri', REDIRECT,
+    '--scope', `openid profile ${OFFLINE}`,
+    '--consent-required', 'false',
+    '--require-par',
+  ]);
+  assert.equal(app.require_pushed_authorization_requests, true);
+  const config = await client.discovery(new URL(sb.consumer), app.client_id, undefined, client.None());
+  assert.equal(config.serverMetadata().pushed_authorization_request_endpoint, `${sb.consumer}/par`);
+  const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+  const verifier = client.randomPKCECodeVerifier();
+  const params = {
+    redirect_uri: REDIRECT,
+    scope: `openid profile ${OFFLINE}`,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  };
+
+  // Without pushing, the app's sign-in goes back to it with invalid_request.
+  const plain = await fetch(client.buildAuthorizationUrl(config, params), { redirect: 'manual' });
+  assert.equal(new URL(plain.headers.get('location')).searchParams.get('error'), 'invalid_request');
+
+  // Pushed (with a DPoP proof, which binds the code), the browser carries client_id and
+  // request_uri only.
+  const url = await client.buildAuthorizationUrlWithPAR(config, params, { DPoP });
+  assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+  const back = await new Browser().signIn(url, 'grace');
+  const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier }, undefined, { DPoP });
+  assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+  assert.equal(tokens.claims().sub, sub);
+
+  // The request_uri was used: the same URL again is refused.
+  const again = await fetch(url, { redirect: 'manual' });
+  assert.equal(again.status, 400);
+});

@@ -62,7 +62,10 @@ async fn every_advertised_url_answers(meta: &Value) {
         let url = v.as_str().unwrap();
         let post = matches!(
             k.as_str(),
-            "token_endpoint" | "introspection_endpoint" | "revocation_endpoint"
+            "token_endpoint"
+                | "introspection_endpoint"
+                | "revocation_endpoint"
+                | "pushed_authorization_request_endpoint"
         );
         let r = if post {
             http.post(url).form(&[("x", "y")]).send().await.unwrap()

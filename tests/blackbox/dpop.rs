@@ -149,12 +149,7 @@ async fn client_credentials_with_a_proof_are_bound_and_introspection_names_the_k
     assert_eq!(i["token_type"], "DPoP");
     assert_eq!(i["cnf"]["jkt"], key.jkt());
 
-    let discovery: Value = reqwest::get(t.url("/.well-known/openid-configuration"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = get_json(&t.url("/.well-known/openid-configuration")).await;
     assert_eq!(
         discovery["dpop_signing_alg_values_supported"],
         json!(["ES256", "PS256", "RS256"])
@@ -170,7 +165,9 @@ async fn bad_proofs_get_invalid_dpop_proof_and_issue_nothing() {
     let form = [("grant_type", "client_credentials")];
     let used = key.proof("POST", &url, None);
     assert_eq!(
-        token_with(&t, &c, &form, std::slice::from_ref(&used)).await.0,
+        token_with(&t, &c, &form, std::slice::from_ref(&used))
+            .await
+            .0,
         StatusCode::OK
     );
     let stored = || async {

@@ -21,6 +21,7 @@ mod oidc_client;
 mod operators;
 mod overload;
 mod overview;
+mod par;
 mod prune;
 mod search;
 mod sessions;

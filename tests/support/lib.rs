@@ -505,6 +505,11 @@ pub fn redirect_params(resp: &reqwest::Response) -> Map<String, Value> {
         .collect()
 }
 
+/// GETs a JSON document (discovery, metadata) and parses it.
+pub async fn get_json(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
 /// Decodes a JWT's payload without verifying it.
 pub fn claims(jwt: &str) -> Value {
     use base64::Engine;

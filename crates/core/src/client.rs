@@ -114,6 +114,9 @@ pub struct ClientDraft {
     /// RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof,
     /// so every access token the app gets is bound to its key. Default no.
     pub dpop_bound_access_tokens: Option<bool>,
+    /// RFC 9126 §6 `require_pushed_authorization_requests`: the app's authorization requests
+    /// must come pushed (a `request_uri`), never as plain parameters. Default no.
+    pub require_pushed_authorization_requests: Option<bool>,
     pub lifetimes: LifetimeOverrides,
     /// Standard (default) or a service account.
     pub app_type: Option<AppType>,
@@ -149,6 +152,7 @@ impl From<&ClientSettings> for ClientDraft {
             consent_required: Some(s.consent_required),
             resource_server: Some(s.resource_server),
             dpop_bound_access_tokens: Some(s.dpop_bound_access_tokens),
+            require_pushed_authorization_requests: Some(s.require_pushed_authorization_requests),
             lifetimes: s.lifetimes.overrides(),
             app_type: Some(s.app_type),
             associated_user: s.associated_user.clone(),
@@ -181,6 +185,8 @@ pub struct ClientSettings {
     pub resource_server: bool,
     /// See [`ClientDraft::dpop_bound_access_tokens`].
     pub dpop_bound_access_tokens: bool,
+    /// See [`ClientDraft::require_pushed_authorization_requests`].
+    pub require_pushed_authorization_requests: bool,
     /// The app's lifetimes: the defaults, shortened where it asked.
     pub lifetimes: Lifetimes,
     pub app_type: AppType,
@@ -517,6 +523,9 @@ impl ClientDraft {
             consent_required: self.consent_required.unwrap_or(!service_account),
             resource_server,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens.unwrap_or(false),
+            require_pushed_authorization_requests: self
+                .require_pushed_authorization_requests
+                .unwrap_or(false),
             lifetimes,
             app_type,
             associated_user,

@@ -94,10 +94,12 @@ pub enum Endpoint {
     Introspect,
     Revoke,
     Logout,
+    /// Pushed authorization requests (RFC 9126).
+    Par,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 11] = [
         Endpoint::Discovery,
         Endpoint::Authorize,
         Endpoint::Login,
@@ -108,6 +110,7 @@ impl Endpoint {
         Endpoint::Introspect,
         Endpoint::Revoke,
         Endpoint::Logout,
+        Endpoint::Par,
     ];
 
     /// The standard path, relative to the issuer: also the endpoint's name in metrics, so a
@@ -124,6 +127,7 @@ impl Endpoint {
             Endpoint::Introspect => "/introspect",
             Endpoint::Revoke => "/revoke",
             Endpoint::Logout => "/logout",
+            Endpoint::Par => "/par",
         }
     }
 

@@ -35,6 +35,9 @@ struct StoredSettings {
     /// Absent in settings stored before DPoP (unbound, as they were then).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     dpop_bound_access_tokens: bool,
+    /// Absent in settings stored before PAR (not required, as then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    require_pushed_authorization_requests: bool,
     lifetimes: LifetimeOverrides,
     /// These five: absent in settings stored before the Banno profile (a standard app whose
     /// ID tokens are RS256, as they were then).
@@ -69,6 +72,7 @@ impl From<&ClientSettings> for StoredSettings {
             consent_required: s.consent_required,
             resource_server: s.resource_server,
             dpop_bound_access_tokens: s.dpop_bound_access_tokens,
+            require_pushed_authorization_requests: s.require_pushed_authorization_requests,
             lifetimes: s.lifetimes.overrides(),
             app_type: s.app_type,
             associated_user: s.associated_user.clone(),
@@ -99,6 +103,7 @@ impl TryFrom<StoredSettings> for ClientSettings {
             consent_required: s.consent_required,
             resource_server: s.resource_server,
             dpop_bound_access_tokens: s.dpop_bound_access_tokens,
+            require_pushed_authorization_requests: s.require_pushed_authorization_requests,
             app_type: s.app_type,
             associated_user: s.associated_user,
             id_token_alg: s.id_token_alg,

@@ -7,7 +7,7 @@ use crate::{Conn, Result, Script, StoreError};
 use sqlx::Row;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "settings",
     "clients",
     "users",
@@ -21,6 +21,7 @@ const TABLES: [&str; 15] = [
     "refresh_tokens",
     "access_tokens",
     "client_assertions",
+    "pushed_requests",
     "login_failures",
     "audit",
 ];

@@ -25,6 +25,7 @@ pub mod login_failures;
 pub mod operators;
 pub mod overview;
 pub mod prune;
+pub mod pushed;
 mod reads;
 pub mod refresh_tokens;
 pub mod script;

@@ -10,7 +10,8 @@ use crate::{Conn, Result};
 /// The moments before which rows of each kind may go (Unix seconds, by the sandbox clock).
 #[derive(Debug, Clone, Copy)]
 pub struct Cutoffs {
-    /// Now: expired sessions, interactions, assertions and client-credentials tokens go.
+    /// Now: expired sessions, interactions, assertions, pushed requests and client-credentials
+    /// tokens go.
     pub now: i64,
     /// A grant that ended before this goes, with its refresh and access tokens.
     pub grants_ended_before: i64,
@@ -36,12 +37,13 @@ pub enum Kind {
     Interactions,
     Sessions,
     Assertions,
+    PushedRequests,
     LoginFailures,
     Audit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::UnboundAccessTokens,
         Kind::RevokedGrants,
         Kind::EndedChains,
@@ -50,6 +52,7 @@ impl Kind {
         Kind::Interactions,
         Kind::Sessions,
         Kind::Assertions,
+        Kind::PushedRequests,
         Kind::LoginFailures,
         Kind::Audit,
     ];
@@ -64,6 +67,7 @@ impl Kind {
             Kind::Interactions => "interactions",
             Kind::Sessions => "sessions",
             Kind::Assertions => "client assertion ids",
+            Kind::PushedRequests => "pushed authorization requests",
             Kind::LoginFailures => "failed-login counts",
             Kind::Audit => "audit events",
         }
@@ -96,6 +100,9 @@ impl Kind {
             Kind::Assertions => {
                 "DELETE FROM client_assertions WHERE rowid IN (SELECT rowid FROM client_assertions WHERE expires_at <= ?1 LIMIT ?2)"
             }
+            Kind::PushedRequests => {
+                "DELETE FROM pushed_requests WHERE rowid IN (SELECT rowid FROM pushed_requests WHERE expires_at <= ?1 LIMIT ?2)"
+            }
             Kind::LoginFailures => {
                 "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE last_failed_at <= ?1 LIMIT ?2)"
             }
@@ -107,9 +114,11 @@ impl Kind {
 
     fn cutoff(self, c: &Cutoffs) -> i64 {
         match self {
-            Kind::UnboundAccessTokens | Kind::Interactions | Kind::Sessions | Kind::Assertions => {
-                c.now
-            }
+            Kind::UnboundAccessTokens
+            | Kind::Interactions
+            | Kind::Sessions
+            | Kind::Assertions
+            | Kind::PushedRequests => c.now,
             Kind::RevokedGrants | Kind::EndedChains => c.grants_ended_before,
             Kind::UnchainedGrants => c.unchained_created_before,
             Kind::Codes => c.codes_expired_before,
@@ -144,6 +153,7 @@ pub async fn counts(conn: &mut Conn) -> Result<Vec<(&'static str, i64)>> {
         "interactions",
         "sessions",
         "client_assertions",
+        "pushed_requests",
         "login_failures",
         "audit",
     ] {

@@ -17,7 +17,11 @@ resource_server: boolean,
 /**
  * Every token request must carry a DPoP proof (RFC 9449 §5.2).
  */
-dpop_bound_access_tokens: boolean, enabled: boolean, has_public_key: boolean, 
+dpop_bound_access_tokens: boolean, 
+/**
+ * Authorization requests must come pushed (RFC 9126).
+ */
+require_pushed_authorization_requests: boolean, enabled: boolean, has_public_key: boolean, 
 /**
  * The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
  * an edit keeps it.

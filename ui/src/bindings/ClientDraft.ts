@@ -23,7 +23,12 @@ resource_server: boolean | null,
  * RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof,
  * so every access token the app gets is bound to its key. Default no.
  */
-dpop_bound_access_tokens: boolean | null, lifetimes: LifetimeOverrides, 
+dpop_bound_access_tokens: boolean | null, 
+/**
+ * RFC 9126 §6 `require_pushed_authorization_requests`: the app's authorization requests
+ * must come pushed (a `request_uri`), never as plain parameters. Default no.
+ */
+require_pushed_authorization_requests: boolean | null, lifetimes: LifetimeOverrides, 
 /**
  * Standard (default) or a service account.
  */

@@ -24,4 +24,9 @@ active: boolean,
  * Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
  * `None` while it does (and in search hits, which do not look at tokens).
  */
-why: string | null, };
+why: string | null, 
+/**
+ * The thumbprint (RFC 7638) of the DPoP key its refresh tokens are bound to: a public
+ * client's grant started with a DPoP proof (RFC 9449 §5).
+ */
+dpop_jkt: string | null, };

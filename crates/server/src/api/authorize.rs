@@ -229,6 +229,20 @@ impl Authdesk {
                 None,
             ))
         };
+        // A pushed request (RFC 9126): its parameters, used once, stand for the request's.
+        let pushed;
+        let (params, was_pushed) = match params.get("request_uri") {
+            Some(uri) if uri.starts_with(super::par::REQUEST_URI_PREFIX) => {
+                match self.pushed_params(uri, params).await? {
+                    Ok(p) => {
+                        pushed = p;
+                        (&pushed, true)
+                    }
+                    Err(message) => return page(message),
+                }
+            }
+            _ => (params, false),
+        };
         let client_id = match authorize::client_id(params) {
             Ok(c) => c,
             Err(refusal) => return Ok((self.refused(at, refusal), None)),
@@ -256,6 +270,13 @@ impl Authdesk {
                 None,
             ))
         };
+        if !was_pushed && client.settings.require_pushed_authorization_requests {
+            let e = OAuthError::invalid_request(
+                "this application must push its authorization requests first (PAR, RFC 9126)",
+            );
+            self.authorize_refused(&client.id, &e).await?;
+            return fail(e);
+        }
 
         let now = self.now().timestamp();
         let session = match session_id {

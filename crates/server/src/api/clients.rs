@@ -49,6 +49,8 @@ pub struct ClientView {
     pub resource_server: bool,
     /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
     pub dpop_bound_access_tokens: bool,
+    /// Authorization requests must come pushed (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
     pub enabled: bool,
     pub has_public_key: bool,
     /// The registered public key for private_key_jwt (PEM or JWKS): public material, shown so
@@ -105,6 +107,7 @@ impl From<&ClientRow> for ClientView {
             consent_required: s.consent_required,
             resource_server: s.resource_server,
             dpop_bound_access_tokens: s.dpop_bound_access_tokens,
+            require_pushed_authorization_requests: s.require_pushed_authorization_requests,
             enabled: r.enabled,
             has_public_key: s.public_key.is_some(),
             public_key: s.public_key.clone(),

@@ -39,6 +39,9 @@ pub struct GrantSummary {
     /// Why the grant no longer yields tokens (`core::status::why_stopped`), in plain words;
     /// `None` while it does (and in search hits, which do not look at tokens).
     pub why: Option<String>,
+    /// The thumbprint (RFC 7638) of the DPoP key its refresh tokens are bound to: a public
+    /// client's grant started with a DPoP proof (RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -67,6 +70,8 @@ pub struct AccessTokenView {
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub state: TokenStatus,
+    /// The thumbprint of the DPoP key it is bound to (`cnf.jkt`), if any.
+    pub dpop_jkt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -127,6 +132,7 @@ pub(crate) fn summary(named: &NamedGrant, now: DateTime<Utc>) -> GrantSummary {
         status,
         active: status.is_active(),
         why: None,
+        dpop_jkt: g.dpop_jkt.clone(),
     }
 }
 
@@ -186,6 +192,7 @@ fn access_view(a: &AccessTokenRow, g: &GrantRow, now: DateTime<Utc>) -> AccessTo
         issued_at: from_unix(a.issued_at),
         expires_at: from_unix(a.expires_at),
         state,
+        dpop_jkt: a.dpop_jkt.clone(),
     }
 }
 

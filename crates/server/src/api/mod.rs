@@ -16,6 +16,7 @@ pub mod login;
 pub mod logout;
 pub mod operators;
 pub mod overview;
+pub mod par;
 pub mod prune;
 pub mod sandbox_api;
 pub mod search;

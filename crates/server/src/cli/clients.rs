@@ -40,6 +40,10 @@ pub struct CreateClient {
     /// gets is bound to its key (`dpop_bound_access_tokens`).
     #[arg(long)]
     dpop_bound: bool,
+    /// Authorization requests must be pushed first (RFC 9126 PAR):
+    /// `require_pushed_authorization_requests`.
+    #[arg(long)]
+    require_par: bool,
     /// standard (a user signs in), or service-account (client credentials with
     /// private_key_jwt, acting as --associated-user).
     #[arg(long, value_parser = AppType::parse)]
@@ -136,6 +140,7 @@ impl CreateClient {
             consent_required: self.consent_required,
             resource_server: Some(self.resource_server),
             dpop_bound_access_tokens: Some(self.dpop_bound),
+            require_pushed_authorization_requests: Some(self.require_par),
             lifetimes: Default::default(),
             app_type: self.app_type,
             associated_user: self.associated_user,

@@ -108,6 +108,10 @@ pub(super) fn client(c: &ClientView) -> String {
         ("consent required", c.consent_required.to_string()),
         ("resource server", c.resource_server.to_string()),
         ("dpop bound", c.dpop_bound_access_tokens.to_string()),
+        (
+            "require par",
+            c.require_pushed_authorization_requests.to_string(),
+        ),
         ("enabled", c.enabled.to_string()),
     ];
     let optional = [
@@ -422,6 +426,7 @@ mod tests {
             consent_required: false,
             resource_server: true,
             dpop_bound_access_tokens: false,
+            require_pushed_authorization_requests: false,
             enabled: true,
             has_public_key: false,
             public_key: None,
@@ -451,6 +456,7 @@ mod tests {
              consent required  false\n\
              resource server   true\n\
              dpop bound        false\n\
+             require par       false\n\
              enabled           true\n\
              jwks uri          https://app.example/jwks\n"
         );
@@ -489,6 +495,7 @@ mod tests {
             status: GrantStatus::Active,
             active: true,
             why: None,
+            dpop_jkt: None,
         };
         let text = grants(&[g]);
         let mut lines = text.lines();

@@ -42,6 +42,7 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "jwks_uri": url(Endpoint::Jwks),
         "introspection_endpoint": url(Endpoint::Introspect),
         "revocation_endpoint": url(Endpoint::Revoke),
+        "pushed_authorization_request_endpoint": url(Endpoint::Par),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -52,6 +53,9 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9126 §5: an app may be required to push (its registration says so); the server
+        // takes plain requests from the others.
+        "require_pushed_authorization_requests": false,
         // RFC 9449 §5.1: proofs are checked at the token endpoint and at our resources.
         "dpop_signing_alg_values_supported": authdesk_core::dpop::ALGS,
     });

@@ -57,6 +57,7 @@ pub fn router(app: Arc<Authdesk>, sandbox_api: bool, metrics: Arc<Metrics>) -> R
             )
             .route(&p(Endpoint::Introspect), post(token::introspect))
             .route(&p(Endpoint::Revoke), post(token::revoke))
+            .route(&p(Endpoint::Par), post(token::par))
             .route(
                 &p(Endpoint::Logout),
                 get(logout::logout_get).post(logout::logout_post),

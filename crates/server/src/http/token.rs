@@ -62,9 +62,7 @@ pub async fn token(
     super::form::Body(body): super::form::Body,
 ) -> Result<Response, HttpError> {
     let p = parse(&headers, &body)?;
-    let proofs = dpop_headers(&headers);
-    let dpop = dpop::single_header(&proofs)?;
-    let request = TokenRequest::parse(authorization(&headers)?, dpop, &p)?;
+    let request = TokenRequest::parse(authorization(&headers)?, dpop_proof(&headers)?, &p)?;
     let grant_type = request.grant.grant_type();
     let (client, answer) = app.token(&at, request).await?;
     let mut resp = json_no_store(answer);
@@ -73,6 +71,25 @@ pub async fn token(
         client_id: client.id.clone(),
     });
     Ok(resp)
+}
+
+/// The PAR endpoint (RFC 9126): the app authenticates as at the token endpoint; 201 with the
+/// `request_uri`, or the authorization endpoint's error as JSON.
+pub async fn par(
+    State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
+    headers: HeaderMap,
+    super::form::Body(body): super::form::Body,
+) -> Result<Response, HttpError> {
+    let p = parse(&headers, &body)?;
+    let creds = credentials(&headers, &p)?;
+    let dpop = dpop_proof(&headers)?;
+    let pushed = app
+        .push_authorization_request(&at, &creds, &p, dpop)
+        .await?;
+    let mut r = json_no_store(pushed);
+    *r.status_mut() = StatusCode::CREATED;
+    Ok(r)
 }
 
 pub async fn introspect(
@@ -110,6 +127,12 @@ fn dpop_headers(headers: &HeaderMap) -> Vec<&str> {
         .iter()
         .map(|v| v.to_str().unwrap_or(""))
         .collect()
+}
+
+/// The one `DPoP` proof a request to the token or PAR endpoint may carry (RFC 9449 §4.3 step
+/// 1: several are refused).
+fn dpop_proof(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    dpop::single_header(&dpop_headers(headers))
 }
 
 /// The access token a request to a resource presents (RFC 6750 §2.1 Bearer, or RFC 9449 §7.1

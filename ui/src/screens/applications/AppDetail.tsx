@@ -135,6 +135,8 @@ export function AppDetail({
         <dd id="app-dpop">
           {client.dpop_bound_access_tokens ? "required: every token is bound to the app's key" : "optional: tokens are bound when a request proves a key"}
         </dd>
+        <dt>sign-in requests</dt>
+        <dd id="app-par">{client.require_pushed_authorization_requests ? "pushed first only (PAR required)" : "pushed (PAR) or in the URL"}</dd>
         {at.map((i) => (
           <div key={i.kind} className="issuer-pair">
             <dt>{at.length > 1 ? `${i.kind} issuer` : "issuer"}</dt>

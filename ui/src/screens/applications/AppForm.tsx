@@ -225,12 +225,20 @@ export function AppForm({
           </Field>
         </div>
       )}
-      <Field label="DPoP" errors={fields.dpop_bound_access_tokens}>
-        <label className="inline">
-          <input type="checkbox" id="f-dpop-bound" checked={f.dpopBound} onChange={(e) => set("dpopBound", e.target.checked)} /> every token request must prove
-          a key (RFC 9449): its tokens are useless to anyone without it
-        </label>
-      </Field>
+      <div className="row">
+        <Field label="DPoP" errors={fields.dpop_bound_access_tokens}>
+          <label className="inline">
+            <input type="checkbox" id="f-dpop-bound" checked={f.dpopBound} onChange={(e) => set("dpopBound", e.target.checked)} /> every token request must
+            prove a key (RFC 9449): its tokens are useless to anyone without it
+          </label>
+        </Field>
+        <Field label="Pushed requests" errors={fields.require_pushed_authorization_requests}>
+          <label className="inline">
+            <input type="checkbox" id="f-require-par" checked={f.requirePar} onChange={(e) => set("requirePar", e.target.checked)} /> sign-ins start with a
+            request the app pushed first (RFC 9126 PAR)
+          </label>
+        </Field>
+      </div>
       <Field label="Shorter lifetimes (blank = the framework's maximum)" errors={fields.lifetimes}>
         <div className="row">
           <input

@@ -69,6 +69,7 @@ describe("the application form", () => {
       consent_required: false,
       resource_server: false,
       dpop_bound_access_tokens: false,
+      require_pushed_authorization_requests: false,
       enabled: true,
       has_public_key: false,
       public_key: null,

@@ -30,6 +30,7 @@ export interface Form {
   consent: boolean;
   resourceServer: boolean;
   dpopBound: boolean;
+  requirePar: boolean;
   publicKey: string;
   jwksUri: string;
   /** Blank: the profile's default (ES256 in the Banno profile, else RS256). */
@@ -56,6 +57,7 @@ export const emptyForm = (d: ClientDefaults): Form => ({
   consent: true,
   resourceServer: false,
   dpopBound: false,
+  requirePar: false,
   publicKey: "",
   jwksUri: "",
   idTokenAlg: "",
@@ -97,6 +99,7 @@ export function toDraft(f: Form): ClientDraft {
     consent_required: f.consent,
     resource_server: f.resourceServer,
     dpop_bound_access_tokens: f.dpopBound,
+    require_pushed_authorization_requests: f.requirePar,
     lifetimes: {
       access_token: num(f.accessLifetime),
       id_token: num(f.idLifetime),
@@ -128,6 +131,7 @@ export function fromView(c: ClientView, d: ClientDefaults, username?: string): F
     consent: c.consent_required,
     resourceServer: c.resource_server,
     dpopBound: c.dpop_bound_access_tokens,
+    requirePar: c.require_pushed_authorization_requests,
     publicKey: c.public_key ?? "",
     jwksUri: c.jwks_uri ?? "",
     idTokenAlg: c.id_token_alg,

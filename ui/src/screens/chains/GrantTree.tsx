@@ -71,6 +71,10 @@ export function GrantTree({
         </dd>
         <dt>last refresh possible</dt>
         <dd id="last-refresh">{formatTime(detail.last_refresh_possible_at)}</dd>
+        <dt>DPoP</dt>
+        <dd id="grant-dpop" className={detail.dpop_jkt ? "mono" : undefined}>
+          {detail.dpop_jkt ? `refresh tokens bound to key ${detail.dpop_jkt}` : "not bound (bearer refresh tokens)"}
+        </dd>
         <dt>grant id</dt>
         <dd>
           <ShortId id={detail.grant_id} />

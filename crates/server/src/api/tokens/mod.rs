@@ -349,7 +349,18 @@ impl Authdesk {
             }
             return Ok(None);
         };
-        let url = at.url_of(Endpoint::Token);
+        Ok(Some(self.endpoint_proof(at, Endpoint::Token, jwt).await?))
+    }
+
+    /// A DPoP proof of a POST to one of our endpoints at `at` (the token or PAR endpoint),
+    /// checked (RFC 9449 §4.3) and its `jti` remembered: the key's thumbprint.
+    pub(crate) async fn endpoint_proof(
+        &self,
+        at: &IssuerSite,
+        endpoint: Endpoint,
+        jwt: &str,
+    ) -> Result<String> {
+        let url = at.url_of(endpoint);
         let proof = dpop::check(
             jwt,
             &dpop::Expected {
@@ -361,7 +372,7 @@ impl Authdesk {
             },
         )?;
         self.remember_proof(&proof).await?;
-        Ok(Some(proof.jkt))
+        Ok(proof.jkt)
     }
 
     /// Remembers a proof's `jti` for its window; a replay is `invalid_dpop_proof`.
