@@ -139,3 +139,46 @@ test('openid-client 6: a pushed authorization request with DPoP, and an app that
   const again = await fetch(url, { redirect: 'manual' });
   assert.equal(again.status, 400);
 });
+
+test('openid-client 6 against a server that asks for DPoP nonces (serve --dpop-nonce)', async () => {
+  const strict = await Sandbox.start({ serveArgs: ['--dpop-nonce'] });
+  try {
+    const sub = strict.user('ada', { name: 'Ada Lovelace' });
+    const app = strict.app([
+      '--name', 'Nonce-aware mobile',
+      '--type', 'public',
+      '--auth-method', 'none',
+      '--redirect-uri', REDIRECT,
+      '--scope', `openid profile ${OFFLINE}`,
+      '--consent-required', 'false',
+    ]);
+    const config = await client.discovery(new URL(strict.consumer), app.client_id, undefined, client.None());
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    // Without a nonce the server answers use_dpop_nonce with a DPoP-Nonce header.
+    const bare = await fetch(config.serverMetadata().token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: app.client_id }),
+    });
+    assert.equal(bare.headers.get('dpop-nonce')?.length > 0, true);
+
+    // The library learns the nonce from the refusal and retries, at the token endpoint and at
+    // userinfo alike.
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: `openid profile ${OFFLINE}`,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const back = await new Browser().signIn(url, 'ada');
+    const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier }, undefined, { DPoP });
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+    const info = await client.fetchUserInfo(config, tokens.access_token, sub, { DPoP });
+    assert.equal(info.name, 'Ada Lovelace');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, { DPoP });
+    assert.equal(refreshed.token_type.toLowerCase(), 'dpop');
+  } finally {
+    strict.stop();
+  }
+});

@@ -29,13 +29,14 @@ export const INSTITUTION = 'https://api.banno.com/consumer/claim/institution_id'
 
 /** A sandbox: a data directory with the run's CA, and `authdesk serve` on it. */
 export class Sandbox {
-  static async start({ profile = 'banno', sandboxApi = true } = {}) {
+  static async start({ profile = 'banno', sandboxApi = true, serveArgs = [] } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'authdesk-clients-'));
     const sb = new Sandbox(dir);
     sb.cli(['init']);
     cpSync(TLS_DIR, join(dir, 'tls'), { recursive: true });
     const args = ['--data-dir', dir, 'serve', '--listen', '127.0.0.1:0', '--tls', '--sso', '--profile', profile];
     if (sandboxApi) args.push('--sandbox-api');
+    args.push(...serveArgs);
     sb.child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     sb.child.stderr.on('data', () => {});
     const lines = createInterface({ input: sb.child.stdout });

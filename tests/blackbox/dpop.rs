@@ -321,6 +321,18 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
     let access = s(&body, "access_token").to_string();
     let refresh = s(&body, "refresh_token").to_string();
     assert_eq!(claims(&access)["cnf"]["jkt"], key.jkt());
+    // Explain says what a call with either token needs, so a failed call can be understood.
+    for token in [&access, &refresh] {
+        let explained = t.app.token_explain(token).await.unwrap();
+        assert!(
+            explained
+                .findings
+                .iter()
+                .any(|f| f.contains(&key.jkt()) && f.contains("DPoP proof")),
+            "{:?}",
+            explained.findings
+        );
+    }
 
     // Userinfo: the bound token as Bearer, without a proof, with another key's, for another
     // URL: each refused with a DPoP challenge; with its proof, answered; the proof once only.
@@ -403,4 +415,111 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
     let (status, www, _) = userinfo(&t, &format!("DPoP {}", s(&body, "access_token")), &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(www.starts_with("DPoP "), "{www}");
+}
+
+impl DpopKey {
+    /// [`DpopKey::proof`] carrying a server's nonce, made at `at` (the server's clock).
+    fn proof_with_nonce(
+        &self,
+        at: &TestApp,
+        (method, url): (&str, &str),
+        token: Option<&str>,
+        nonce: &str,
+    ) -> String {
+        let mut claims = json!({
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "htm": method,
+            "htu": url,
+            "iat": at.app.now().timestamp(),
+            "nonce": nonce,
+        });
+        if let Some(t) = token {
+            let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, t.as_bytes());
+            claims["ath"] = json!(b64(hash.as_ref()));
+        }
+        self.sign(claims)
+    }
+}
+
+/// `serve --dpop-nonce` (RFC 9449 §8): a proof without the server's nonce is answered
+/// `use_dpop_nonce` with the nonce to use, at the token endpoint (400) and at a resource (401
+/// with a DPoP challenge); with it, the request passes. A nonce is good for two windows of the
+/// clock, then refused as stale.
+#[tokio::test]
+async fn a_server_that_asks_for_nonces_hands_them_out_and_refuses_proofs_without() {
+    let t = spawn_app_on_wall_clock().await;
+    t.app.set_dpop_nonce_required(true);
+    let c = t.confidential().await;
+    let key = DpopKey::new();
+    let url = t.endpoint(Endpoint::Token);
+    let form = [("grant_type", "client_credentials")];
+    let post = |proof: String| {
+        let (t, c) = (&t, &c);
+        async move {
+            let resp = reqwest::Client::new()
+                .post(t.endpoint(Endpoint::Token))
+                .basic_auth(&c.id, c.secret.as_ref())
+                .header("DPoP", proof)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let nonce = resp
+                .headers()
+                .get("dpop-nonce")
+                .map(|v| v.to_str().unwrap().to_string());
+            (resp.status(), nonce, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, nonce, body) = post(key.proof("POST", &url, None)).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+        "{body}"
+    );
+    let nonce = nonce.expect("a DPoP-Nonce header with the refusal");
+    let (status, again, body) = post(key.proof_with_nonce(&t, ("POST", &url), None, &nonce)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(again.as_deref(), Some(nonce.as_str()));
+    let access = s(&body, "access_token").to_string();
+
+    // At a resource the same: 401 use_dpop_nonce with the nonce, then 200.
+    let ui = t.endpoint(Endpoint::Userinfo);
+    let (status, www, body) = userinfo(
+        &t,
+        &format!("DPoP {access}"),
+        &[key.proof("GET", &ui, Some(&access))],
+    )
+    .await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::UNAUTHORIZED, "use_dpop_nonce"),
+        "{body}"
+    );
+    assert!(
+        www.starts_with("DPoP ") && www.contains("use_dpop_nonce"),
+        "{www}"
+    );
+    // (A client's token has no openid scope here: userinfo then says so, past the proof.)
+    let (status, _, body) = userinfo(
+        &t,
+        &format!("DPoP {access}"),
+        &[key.proof_with_nonce(&t, ("GET", &ui), Some(&access), &nonce)],
+    )
+    .await;
+    assert_ne!(error(&body), "use_dpop_nonce", "{status} {body}");
+    assert_ne!(error(&body), "invalid_dpop_proof", "{status} {body}");
+
+    // Two windows later the nonce is stale.
+    t.advance(chrono::Duration::seconds(
+        2 * authdesk_server::api::DPOP_NONCE_SECONDS,
+    ))
+    .await;
+    let (status, fresh, body) = post(key.proof_with_nonce(&t, ("POST", &url), None, &nonce)).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+        "{body}"
+    );
+    assert_ne!(fresh.as_deref(), Some(nonce.as_str()));
 }

@@ -259,3 +259,29 @@ async fn an_app_that_requires_par_cannot_sign_people_in_without_it() {
             .require_pushed_authorization_requests
     );
 }
+
+/// `serve --require-par`: every app, not only those registered so, must push; discovery says so.
+#[tokio::test]
+async fn a_server_that_requires_par_says_so_and_refuses_plain_requests() {
+    let t = spawn_app().await;
+    let c = t.confidential().await;
+    let discovery = get_json(&t.url("/.well-known/openid-configuration")).await;
+    assert_eq!(discovery["require_pushed_authorization_requests"], false);
+    t.app.set_require_par(true);
+    let discovery = get_json(&t.url("/.well-known/openid-configuration")).await;
+    assert_eq!(discovery["require_pushed_authorization_requests"], true);
+    let (_, challenge) = pkce();
+    let plain = [
+        ("client_id", c.id.as_str()),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let (status, location) = visit(&t, &plain).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.contains("error=invalid_request"), "{location}");
+    let (status, body) = push(&t, &c, &plain[1..]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

@@ -26,9 +26,10 @@ pub struct Expected<'a> {
     pub url: &'a str,
     /// The server's clock, Unix seconds.
     pub now: i64,
-    /// The nonce the server requires now, if any (§8): a proof without it, or with another,
-    /// is answered `use_dpop_nonce` with the current one.
-    pub nonce: Option<&'a str>,
+    /// The nonces the server accepts now (§8: the current one and the one before it), or none
+    /// when it asks for none: a proof without one of them is answered `use_dpop_nonce`, with
+    /// the current one.
+    pub nonces: &'a [String],
     /// The access token presented with the proof, at a resource (§7): the proof's `ath` must
     /// be its SHA-256.
     pub access_token: Option<&'a str>,
@@ -211,8 +212,11 @@ pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
             "the proof's iat is more than {IAT_WINDOW_SECONDS} s from the server's clock"
         )));
     }
-    if let Some(nonce) = expected.nonce
-        && text("nonce") != Some(nonce)
+    if !expected.nonces.is_empty()
+        && !expected
+            .nonces
+            .iter()
+            .any(|n| text("nonce") == Some(n.as_str()))
     {
         return Err(OAuthError::new(
             ErrorCode::UseDpopNonce,
@@ -307,6 +311,7 @@ pub fn check_presented(
     p: &Presented,
     bound_to: Option<&str>,
     now: i64,
+    nonces: &[String],
 ) -> Result<Option<Proof>, OAuthError> {
     let Some(jkt) = bound_to else {
         if p.dpop_scheme {
@@ -335,7 +340,7 @@ pub fn check_presented(
             method: &p.method,
             url: &p.url,
             now,
-            nonce: None,
+            nonces,
             access_token: Some(&p.token),
         },
     )?;
@@ -355,6 +360,9 @@ mod tests {
     use serde_json::json;
 
     const URL: &str = "https://auth.bank.example/token";
+    /// The nonces a server accepts in the nonce cases: the current and the one before.
+    static NONCES: std::sync::LazyLock<[String; 2]> =
+        std::sync::LazyLock::new(|| ["n-2".to_string(), "n-1b".to_string()]);
     const NOW: i64 = 1_800_000_000;
 
     struct Key {
@@ -400,7 +408,7 @@ mod tests {
             method: "POST",
             url: URL,
             now: NOW,
-            nonce: None,
+            nonces: &[],
             access_token: None,
         }
     }
@@ -548,7 +556,7 @@ mod tests {
                 "no nonce when one is required",
                 key.sign(&good_header, &claims()),
                 Expected {
-                    nonce: Some("n-2"),
+                    nonces: &NONCES[..],
                     ..expected()
                 },
                 ErrorCode::UseDpopNonce,
@@ -557,7 +565,7 @@ mod tests {
                 "a stale nonce",
                 key.sign(&good_header, &with(claims(), "nonce", json!("n-1"))),
                 Expected {
-                    nonce: Some("n-2"),
+                    nonces: &NONCES[..],
                     ..expected()
                 },
                 ErrorCode::UseDpopNonce,
@@ -600,10 +608,14 @@ mod tests {
         let ath = b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"at-1").as_ref());
         let c = with(with(claims(), "nonce", json!("n-2")), "ath", json!(ath));
         let e = Expected {
-            nonce: Some("n-2"),
+            nonces: &NONCES[..],
             access_token: Some("at-1"),
             ..expected()
         };
+        assert!(check(&key.sign(&good_header, &c), &e).is_ok());
+        // The nonce before the current one is still taken (a client's nonce may have just
+        // rolled over).
+        let c = with(with(claims(), "nonce", json!("n-1b")), "ath", json!(ath));
         assert!(check(&key.sign(&good_header, &c), &e).is_ok());
     }
 
@@ -650,14 +662,14 @@ mod tests {
             |auth: &str, proofs: &[&str]| Presented::parse(Some(auth), proofs, "GET", url).unwrap();
         let dpop = presented("DPoP at-1", &[&proof]);
         assert_eq!(
-            check_presented(&dpop, Some(&jkt), NOW)
+            check_presented(&dpop, Some(&jkt), NOW, &[])
                 .unwrap()
                 .unwrap()
                 .jti,
             "r-1"
         );
         assert_eq!(
-            check_presented(&presented("Bearer at-1", &[]), None, NOW).unwrap(),
+            check_presented(&presented("Bearer at-1", &[]), None, NOW, &[]).unwrap(),
             None
         );
         let refused: Vec<(&str, Presented, Option<&str>, ErrorCode, bool)> = vec![
@@ -698,7 +710,7 @@ mod tests {
             ),
         ];
         for (name, p, bound, code, challenge) in refused {
-            let e = check_presented(&p, bound, NOW).unwrap_err();
+            let e = check_presented(&p, bound, NOW, &[]).unwrap_err();
             assert_eq!((e.code, e.dpop), (code, challenge), "{name}");
         }
         let two = Presented::parse(Some("DPoP at-1"), &[&proof, &proof], "GET", url);

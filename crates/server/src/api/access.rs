@@ -184,7 +184,8 @@ impl Authdesk {
             Err(Check::Failed(e)) => return Err(e),
         };
         let now = self.now().timestamp();
-        if let Some(proof) = dpop::check_presented(p, row.dpop_jkt.as_deref(), now)? {
+        let nonces = self.dpop_nonces();
+        if let Some(proof) = dpop::check_presented(p, row.dpop_jkt.as_deref(), now, &nonces)? {
             self.remember_proof(&proof).await?;
         }
         Ok(row)

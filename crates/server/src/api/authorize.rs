@@ -270,7 +270,9 @@ impl Authdesk {
                 None,
             ))
         };
-        if !was_pushed && client.settings.require_pushed_authorization_requests {
+        if !was_pushed
+            && (client.settings.require_pushed_authorization_requests || self.require_par())
+        {
             let e = OAuthError::invalid_request(
                 "this application must push its authorization requests first (PAR, RFC 9126)",
             );

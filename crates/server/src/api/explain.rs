@@ -52,6 +52,9 @@ impl Authdesk {
                         from_unix(t.issued_at),
                         facts.expires_at,
                     ));
+                    if let Some(jkt) = &g.dpop_jkt {
+                        findings.push(dpop_bound("a refresh needs", jkt));
+                    }
                     let why = match status::refresh_status(&facts, &grant, now) {
                         TokenStatus::Active => None,
                         TokenStatus::Revoked => Some(format!(
@@ -149,6 +152,9 @@ impl Authdesk {
             )),
             None => problems.push("no exp claim".into()),
         }
+        if let Some(jkt) = c["cnf"]["jkt"].as_str() {
+            findings.push(dpop_bound("a resource takes it only with", jkt));
+        }
         if kind == "access_token" && problems.is_empty() {
             match self.check_access_token(None, token).await {
                 Ok(_) => findings.push("not revoked; its grant and app are live".into()),
@@ -174,4 +180,12 @@ impl Authdesk {
             claims,
         })
     }
+}
+
+/// What Explain says of a token bound to a DPoP key: the proof a call with it needs, so a
+/// developer whose call failed sees why.
+fn dpop_bound(needs: &str, jkt: &str) -> String {
+    format!(
+        "bound to the DPoP key with thumbprint {jkt} (RFC 9449): {needs} a fresh DPoP proof signed by that key; without a proof, as a Bearer token, or with another key's proof it is refused"
+    )
 }

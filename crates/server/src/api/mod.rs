@@ -220,6 +220,9 @@ impl Actor {
 
 pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8400";
 
+/// How long one DPoP nonce is given out (it is taken for twice as long, RFC 9449 §8).
+pub const DPOP_NONCE_SECONDS: i64 = 300;
+
 struct Keyring {
     /// The active key of each algorithm the registry has one for.
     signing: std::collections::HashMap<Alg, Arc<SigningKey>>,
@@ -242,6 +245,10 @@ pub struct Authdesk {
     site: RwLock<Arc<Site>>,
     /// Login sessions on an `http://` issuer, switched on explicitly (see [`Authdesk::sso`]).
     sso_over_http: std::sync::atomic::AtomicBool,
+    /// Every app must push its authorization requests (`serve --require-par`).
+    require_par: std::sync::atomic::AtomicBool,
+    /// DPoP proofs must carry a nonce this server gave (`serve --dpop-nonce`).
+    dpop_nonce: std::sync::atomic::AtomicBool,
     clients: clients::ClientCache,
     /// Password hashing in progress at most (one per core: argon2's memory stays bounded).
     password_slots: Arc<tokio::sync::Semaphore>,
@@ -486,6 +493,8 @@ impl Authdesk {
             keyring: RwLock::new(Arc::new(keyring)),
             site: RwLock::new(Arc::new(Site::new(profile, &issuer_base))),
             sso_over_http: Default::default(),
+            require_par: Default::default(),
+            dpop_nonce: Default::default(),
             clients: clients::ClientCache::default(),
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
@@ -624,6 +633,53 @@ impl Authdesk {
     pub fn set_sso_over_http(&self, on: bool) {
         self.sso_over_http
             .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether every app's authorization requests must come pushed (RFC 9126 §5: the server's
+    /// `require_pushed_authorization_requests`); an app's registration may ask it of that app
+    /// alone.
+    pub fn require_par(&self) -> bool {
+        self.require_par.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Switches the server-wide PAR requirement on or off (see [`Authdesk::require_par`]).
+    pub fn set_require_par(&self, on: bool) {
+        self.require_par
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether DPoP proofs must carry a nonce this server gave (RFC 9449 §8).
+    pub fn dpop_nonce_required(&self) -> bool {
+        self.dpop_nonce.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Switches the DPoP nonce requirement on or off (`serve --dpop-nonce`).
+    pub fn set_dpop_nonce_required(&self, on: bool) {
+        self.dpop_nonce
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The DPoP nonces proofs may carry now: the current window's and the one before (a
+    /// client's nonce may just have rolled over); none when none is required. Derived from the
+    /// hash key and the (sandbox) clock, so every node gives and takes the same ones and
+    /// nothing is stored.
+    pub fn dpop_nonces(&self) -> Vec<String> {
+        if !self.dpop_nonce_required() {
+            return Vec::new();
+        }
+        let window = self.now().timestamp().div_euclid(DPOP_NONCE_SECONDS);
+        [window, window - 1]
+            .map(|w| {
+                use base64::Engine;
+                let mac = self.hasher().hash("dpop_nonce", &w.to_string());
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..16])
+            })
+            .to_vec()
+    }
+
+    /// The nonce to hand out now (`DPoP-Nonce`), when nonces are required.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.dpop_nonces().into_iter().next()
     }
 
     /// Picks up changes another process made to shared state (sandbox clock, signing keys,

@@ -61,6 +61,15 @@ pub struct ServeArgs {
     /// Banno's example apps call: Banno profile, sandbox registries only.
     #[arg(long)]
     sandbox_api: bool,
+    /// Every app's sign-ins must start with a pushed request (RFC 9126 PAR): plain
+    /// authorization requests are sent back `invalid_request`, and discovery says
+    /// `require_pushed_authorization_requests: true`.
+    #[arg(long)]
+    require_par: bool,
+    /// DPoP proofs must carry a nonce this server gave (RFC 9449 §8: `use_dpop_nonce` and a
+    /// `DPoP-Nonce` header until they do); a nonce is good for 5 to 10 minutes.
+    #[arg(long)]
+    dpop_nonce: bool,
 }
 
 /// A duration flag (`10s`, `2m`) as a std `Duration`, at least one second.
@@ -149,9 +158,13 @@ pub(super) async fn serve(app: Arc<Authdesk>, args: ServeArgs) -> Result<(), Fai
         insecure_listen,
         sso,
         metrics_listen,
+        require_par,
+        dpop_nonce,
         ..
     } = args;
     app.set_sso_over_http(sso);
+    app.set_require_par(require_par);
+    app.set_dpop_nonce_required(dpop_nonce);
     crate::http::listener::raise_open_file_limit();
     let scheme = if tls.is_some() { "https" } else { "http" };
     // A listener that terminates TLS itself serves https whatever the issuer says.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// The metadata of the issuer `at` (RFC 8414, and with `oidc` OIDC Discovery 1.0): its
 /// endpoints by its own names, and what it supports.
-pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
+pub fn metadata(at: &IssuerSite, oidc: bool, require_par: bool) -> Value {
     let url = |e: Endpoint| at.url_of(e);
     let auth_methods = [
         "client_secret_basic",
@@ -53,9 +53,9 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
-        // RFC 9126 §5: an app may be required to push (its registration says so); the server
-        // takes plain requests from the others.
-        "require_pushed_authorization_requests": false,
+        // RFC 9126 §5: every app must push (`serve --require-par`), or only the apps whose
+        // registration says so.
+        "require_pushed_authorization_requests": require_par,
         // RFC 9449 §5.1: proofs are checked at the token endpoint and at our resources.
         "dpop_signing_alg_values_supported": authdesk_core::dpop::ALGS,
     });
@@ -110,12 +110,18 @@ pub fn metadata(at: &IssuerSite, oidc: bool) -> Value {
     m
 }
 
-pub async fn openid_configuration(Extension(at): Extension<Arc<IssuerSite>>) -> Response {
-    Json(metadata(&at, true)).into_response()
+pub async fn openid_configuration(
+    State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
+) -> Response {
+    Json(metadata(&at, true, app.require_par())).into_response()
 }
 
-pub async fn oauth_metadata(Extension(at): Extension<Arc<IssuerSite>>) -> Response {
-    Json(metadata(&at, false)).into_response()
+pub async fn oauth_metadata(
+    State(app): State<Arc<Authdesk>>,
+    Extension(at): Extension<Arc<IssuerSite>>,
+) -> Response {
+    Json(metadata(&at, false, app.require_par())).into_response()
 }
 
 pub async fn jwks(State(app): State<Arc<Authdesk>>) -> Response {

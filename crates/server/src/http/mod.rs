@@ -30,6 +30,20 @@ pub mod paths {
     pub const READYZ: &str = "/readyz";
 }
 
+/// Adds `DPoP-Nonce` (RFC 9449 §8: the nonce a client's next proof must carry) to an answer of
+/// an endpoint that takes proofs, when the server asks for nonces (`serve --dpop-nonce`).
+async fn dpop_nonce(
+    axum::extract::State(app): axum::extract::State<Arc<Authdesk>>,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    if let Some(n) = app.dpop_nonce()
+        && let Ok(v) = axum::http::HeaderValue::from_str(&n)
+    {
+        resp.headers_mut().insert("dpop-nonce", v);
+    }
+    resp
+}
+
 /// The routes of the registry's site (`authdesk_core::site`): every issuer's endpoints under
 /// its path, each handler told which issuer it serves (an `Extension<Arc<IssuerSite>>`), so
 /// what discovery advertises is exactly what is routed. Built when serving starts: a change
@@ -37,6 +51,8 @@ pub mod paths {
 pub fn router(app: Arc<Authdesk>, sandbox_api: bool, metrics: Arc<Metrics>) -> Router {
     let site = app.site();
     let mut routes: Router<Arc<Authdesk>> = Router::new();
+    // The endpoints that take DPoP proofs give out the nonce proofs must carry next.
+    let nonce = axum::middleware::map_response_with_state(app.clone(), dpop_nonce);
     for issuer in &site.issuers {
         let at = Arc::new(issuer.clone());
         let p = |e: Endpoint| issuer.path_of(e);
@@ -50,14 +66,16 @@ pub fn router(app: Arc<Authdesk>, sandbox_api: bool, metrics: Arc<Metrics>) -> R
             )
             .route(&p(Endpoint::Login), post(authorize::login))
             .route(&p(Endpoint::Consent), post(authorize::consent))
-            .route(&p(Endpoint::Token), post(token::token))
+            .route(&p(Endpoint::Token), post(token::token).layer(nonce.clone()))
             .route(
                 &p(Endpoint::Userinfo),
-                get(token::userinfo).post(token::userinfo),
+                get(token::userinfo)
+                    .post(token::userinfo)
+                    .layer(nonce.clone()),
             )
             .route(&p(Endpoint::Introspect), post(token::introspect))
             .route(&p(Endpoint::Revoke), post(token::revoke))
-            .route(&p(Endpoint::Par), post(token::par))
+            .route(&p(Endpoint::Par), post(token::par).layer(nonce.clone()))
             .route(
                 &p(Endpoint::Logout),
                 get(logout::logout_get).post(logout::logout_post),
@@ -93,7 +111,8 @@ pub fn router(app: Arc<Authdesk>, sandbox_api: bool, metrics: Arc<Metrics>) -> R
                 )
                 .route(&format!("{api}/fetch"), put(sandbox_api::fetch))
                 .route(&format!("{api}/tasks/{{task}}"), get(sandbox_api::task))
-                .layer(consumer);
+                .layer(consumer)
+                .layer(nonce.clone());
             routes = routes.merge(calls);
         }
     }

@@ -367,7 +367,7 @@ impl Authdesk {
                 method: "POST",
                 url: &url,
                 now: self.now().timestamp(),
-                nonce: None,
+                nonces: &self.dpop_nonces(),
                 access_token: None,
             },
         )?;
