@@ -289,6 +289,20 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   assert.match(await text("#timeline-title"), /^E2E Budget App · ada · since /);
   assert.match(await text("#chain-picture"), /token 1/);
 
+  // Mint again, bound to a new DPoP key (RFC 9449): the key and a ready call that proves it.
+  await click("#nav-sandbox");
+  await $(`#mint-client option[value="${appId}"]`).waitForExist({ timeout: 20_000 });
+  await (await $("#mint-client")).selectByAttribute("value", appId);
+  await type("#mint-user", "ada");
+  await browser.waitUntil(async () => (await text("#mint-user-hits")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is offered again" });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await text("#mint-person")).includes("ada"), { timeout: 20_000, timeoutMsg: "ada is chosen again" });
+  await click("#mint-dpop");
+  await click("#mint-go");
+  await browser.waitUntil(async () => (await text("#mint-dpop-command")).includes("Authorization: DPoP"), { timeout: 20_000, timeoutMsg: "a bound token and the call that proves its key" });
+  assert.match(await text("#mint-dpop-key"), /DPoP tokens, bound to the key/);
+  await shot("08c-sandbox-dpop");
+
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);
   // A key rotation asks first, with what it means and a reason.

@@ -427,9 +427,10 @@ async fn mint_grants(
             *out = stream::iter(0..n)
                 .map(move |_| async move {
                     let t = app
-                        .mint(client_id, Some(&fixture.sub), scope, actor)
+                        .mint(client_id, Some(&fixture.sub), scope, false, actor)
                         .await?;
-                    t.refresh_token
+                    t.tokens
+                        .refresh_token
                         .ok_or_else(|| anyhow::anyhow!("mint gave no refresh token"))
                 })
                 .buffer_unordered(32)

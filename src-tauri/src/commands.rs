@@ -17,7 +17,7 @@ use authdesk_server::api::operators::OperatorView;
 use authdesk_server::api::overview::Overview;
 use authdesk_server::api::prune::Retention;
 use authdesk_server::api::search::SearchHit;
-use authdesk_server::api::tokens::TokenResponse;
+use authdesk_server::api::tokens::Minted;
 use authdesk_server::api::users::UserView;
 use authdesk_server::api::{ApiError, ClockView, Page};
 use authdesk_server::signing::Alg;
@@ -251,9 +251,10 @@ async fn sandbox_mint(
     client_id: String,
     sub: Option<String>,
     scope: String,
-) -> R<TokenResponse> {
+    dpop: bool,
+) -> R<Minted> {
     Ok(c.app()
-        .mint(&client_id, sub.as_deref(), &scope, &c.actor().await?)
+        .mint(&client_id, sub.as_deref(), &scope, dpop, &c.actor().await?)
         .await?)
 }
 

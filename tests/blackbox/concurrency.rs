@@ -675,10 +675,16 @@ async fn random_interleavings_of_secrets_grants_and_people_end_as_some_sequentia
             let sub = t.user(name).await;
             let minted = t
                 .app
-                .mint(&app.id, Some(&sub), "openid offline_access", &actor())
+                .mint(
+                    &app.id,
+                    Some(&sub),
+                    "openid offline_access",
+                    false,
+                    &actor(),
+                )
                 .await
                 .unwrap();
-            tokens.push(minted.refresh_token.unwrap());
+            tokens.push(minted.tokens.refresh_token.unwrap());
             subs.push(sub);
         }
         let (revoked, deleted) = (2_usize, 3_usize);

@@ -523,3 +523,52 @@ async fn a_server_that_asks_for_nonces_hands_them_out_and_refuses_proofs_without
     );
     assert_ne!(fresh.as_deref(), Some(nonce.as_str()));
 }
+
+/// Mint in the Sandbox with DPoP: tokens bound to a key the Sandbox made, the key (private
+/// part included) to sign more proofs with, and a call of userinfo whose proof works once.
+#[tokio::test]
+async fn the_sandbox_mints_a_bound_token_and_a_call_that_proves_its_key() {
+    let t = spawn_app().await;
+    let c = t.confidential().await;
+    let sub = t.user("ada").await;
+    let minted = t
+        .app
+        .mint(&c.id, Some(&sub), "openid offline_access", true, &actor())
+        .await
+        .unwrap();
+    let key = minted
+        .dpop
+        .clone()
+        .expect("the key the tokens are bound to");
+    assert_eq!(minted.token_type, "DPoP");
+    assert_eq!(claims(&minted.access_token)["cnf"]["jkt"], key.jkt);
+    assert!(key.private_jwk["d"].as_str().is_some_and(|d| d.len() == 43));
+    let command = &key.proof_command;
+    assert!(
+        command.contains(&t.endpoint(Endpoint::Userinfo)),
+        "{command}"
+    );
+    let proof = command
+        .split("DPoP: ")
+        .nth(1)
+        .map(|p| p.trim_end_matches('\'').to_string())
+        .expect("a DPoP header in the command");
+    let auth = format!("DPoP {}", minted.access_token);
+    let (status, _, body) = userinfo(&t, &auth, std::slice::from_ref(&proof)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = userinfo(&t, &auth, &[proof]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_dpop_proof")
+    );
+    // Without DPoP the Sandbox mints bearer tokens, as before.
+    let plain = t
+        .app
+        .mint(&c.id, None, "accounts", false, &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        (plain.token_type.as_str(), plain.dpop.is_none()),
+        ("Bearer", true)
+    );
+}

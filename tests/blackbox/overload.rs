@@ -121,7 +121,13 @@ async fn clients_hanging_up_at_any_moment_leave_nothing_half_done_and_no_harm() 
         let sub = sub.clone();
         let task = tokio::spawn(async move {
             let _ = app
-                .mint(&conf_id, Some(&sub), "openid offline_access", &actor())
+                .mint(
+                    &conf_id,
+                    Some(&sub),
+                    "openid offline_access",
+                    false,
+                    &actor(),
+                )
                 .await;
         });
         for _ in 0..(i % 12) {
@@ -487,7 +493,13 @@ async fn use_cases_dropped_at_every_await_leave_the_store_healthy() {
             }),
             Box::pin(async {
                 let _ = app
-                    .mint(&conf.id, Some(&sub), "openid offline_access", &actor())
+                    .mint(
+                        &conf.id,
+                        Some(&sub),
+                        "openid offline_access",
+                        false,
+                        &actor(),
+                    )
                     .await;
             }),
             Box::pin(async {

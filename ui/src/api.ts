@@ -105,7 +105,7 @@ export const api = {
     signOut: (sub: string, reason: string | null = null) => call("users_sign_out", { sub, reason }),
   },
   sandbox: {
-    mint: (clientId: string, sub: string | null, scope: string) => call("sandbox_mint", { clientId, sub, scope }),
+    mint: (clientId: string, sub: string | null, scope: string, dpop: boolean) => call("sandbox_mint", { clientId, sub, scope, dpop }),
     explain: (token: string) => call("sandbox_explain", { token }),
     clockAdvance: (duration: string) => call("clock_advance", { duration }),
     clockReset: () => call("clock_reset"),

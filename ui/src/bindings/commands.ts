@@ -21,6 +21,7 @@ import type { GrantQuery } from "./GrantQuery";
 import type { GrantSummary } from "./GrantSummary";
 import type { Impact } from "./Impact";
 import type { KeyView } from "./KeyView";
+import type { Minted } from "./Minted";
 import type { OperatorView } from "./OperatorView";
 import type { Overview } from "./Overview";
 import type { Retention } from "./Retention";
@@ -28,7 +29,6 @@ import type { Role } from "./Role";
 import type { SearchHit } from "./SearchHit";
 import type { ServerSettings } from "./ServerSettings";
 import type { TokenExplanation } from "./TokenExplanation";
-import type { TokenResponse } from "./TokenResponse";
 import type { UserView } from "./UserView";
 
 /** Every command the console's window may call: its arguments and its result. */
@@ -59,7 +59,7 @@ export interface Commands {
   users_set_claims: { args: { sub: string; claims: Record<string, unknown> }; result: UserView };
   users_delete: { args: { sub: string; reason: string | null }; result: null };
   users_sign_out: { args: { sub: string; reason: string | null }; result: number };
-  sandbox_mint: { args: { clientId: string; sub: string | null; scope: string }; result: TokenResponse };
+  sandbox_mint: { args: { clientId: string; sub: string | null; scope: string; dpop: boolean }; result: Minted };
   sandbox_explain: { args: { token: string }; result: TokenExplanation };
   clock_advance: { args: { duration: string }; result: ClockView };
   clock_reset: { args: Record<string, never>; result: ClockView };

@@ -3,7 +3,7 @@ import { useCan } from "../lib/desk";
 import { api } from "../api";
 import type { ClockView } from "../bindings/ClockView";
 import type { ClientView } from "../bindings/ClientView";
-import type { TokenResponse } from "../bindings/TokenResponse";
+import type { Minted } from "../bindings/Minted";
 import { decodeJwt, timeClaims } from "../lib/jwt";
 import type { SearchHit } from "../bindings/SearchHit";
 import { ErrorBox, Copy } from "./common";
@@ -82,7 +82,9 @@ function Mint({ onChain }: { onChain: (grantId: string) => void }) {
   // The person the tokens are for, picked by name; none: client credentials.
   const [person, setPerson] = useState<{ sub: string; username: string } | null>(null);
   const [scope, setScope] = useState("openid profile offline_access");
-  const [result, setResult] = useState<TokenResponse | null>(null);
+  const [result, setResult] = useState<Minted | null>(null);
+  // Bind the tokens to a new DPoP key (RFC 9449) the Sandbox makes.
+  const [dpop, setDpop] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api.clients.list("").then(setClients, setError);
@@ -114,12 +116,15 @@ function Mint({ onChain }: { onChain: (grantId: string) => void }) {
           <Picker id="mint-user" placeholder="for a person (none: client credentials)" kinds={["user"]} onPick={pick} />
         )}
         <input id="mint-scope" aria-label="Scope" value={scope} onChange={(e) => setScope(e.target.value)} />
+        <label className="inline">
+          <input type="checkbox" id="mint-dpop" checked={dpop} onChange={(e) => setDpop(e.target.checked)} /> bound to a new DPoP key
+        </label>
         <button
           id="mint-go"
           className="primary"
           onClick={() => {
             setError(null);
-            api.sandbox.mint(clientId, person?.sub ?? null, scope).then(setResult, setError);
+            api.sandbox.mint(clientId, person?.sub ?? null, scope, dpop).then(setResult, setError);
           }}
         >
           Mint
@@ -151,6 +156,18 @@ function Mint({ onChain }: { onChain: (grantId: string) => void }) {
               </details>
             ) : null;
           })}
+          {result.dpop && (
+            <div id="mint-dpop-key">
+              <p>
+                {result.token_type} tokens, bound to the key <code className="mono">{result.dpop.jkt}</code> (its private JWK{" "}
+                <Copy text={JSON.stringify(result.dpop.private_jwk)} id="copy-dpop-key" /> signs further proofs). Try it, once within a minute:
+              </p>
+              <pre className="example" id="mint-dpop-command">
+                {result.dpop.proof_command}
+              </pre>
+              <Copy text={result.dpop.proof_command} id="copy-dpop-command" />
+            </div>
+          )}
           {result.refresh_token && (
             <p>
               refresh_token <code className="mono">{result.refresh_token}</code> <Copy text={result.refresh_token} id="copy-refresh_token" />{" "}

@@ -95,10 +95,11 @@ pub(super) async fn mint(
     client_id: &str,
     sub: Option<&str>,
     scope: &str,
+    dpop: bool,
     j: bool,
     actor: &Actor,
 ) -> Result<(), Failure> {
-    let tokens = app.mint(client_id, sub, scope, actor).await?;
-    print(j, &tokens, || output::tokens(&tokens));
+    let minted = app.mint(client_id, sub, scope, dpop, actor).await?;
+    print(j, &minted, || output::minted(&minted));
     Ok(())
 }

@@ -90,6 +90,10 @@ pub enum Command {
         sub: Option<String>,
         #[arg(long)]
         scope: String,
+        /// Bind the tokens to a new DPoP key (RFC 9449): prints the key and a userinfo call
+        /// that proves it.
+        #[arg(long)]
+        dpop: bool,
     },
     /// The sandbox clock every token rule sees.
     #[command(subcommand)]
@@ -330,7 +334,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             client_id,
             sub,
             scope,
-        } => grants::mint(&app, &client_id, sub.as_deref(), &scope, j, &actor).await,
+            dpop,
+        } => grants::mint(&app, &client_id, sub.as_deref(), &scope, dpop, j, &actor).await,
         Command::Clock(c) => admin::clock(&app, c, j, &actor).await,
         Command::Keys(k) => admin::keys(&app, k, j, &actor).await,
         Command::Retention { chains, audit } => {

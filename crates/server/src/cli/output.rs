@@ -311,6 +311,20 @@ pub(super) fn tokens(r: &TokenResponse) -> String {
     kv(&pairs)
 }
 
+/// Minted tokens, and the DPoP key they are bound to if any.
+pub(super) fn minted(m: &crate::api::tokens::Minted) -> String {
+    let mut out = tokens(&m.tokens);
+    if let Some(k) = &m.dpop {
+        out.push_str(&kv(&[
+            ("token_type", m.tokens.token_type.clone()),
+            ("dpop_jkt", k.jkt.clone()),
+            ("dpop_private_jwk", k.private_jwk.to_string()),
+            ("try it", k.proof_command.clone()),
+        ]));
+    }
+    out
+}
+
 pub(super) fn clock(v: &ClockView) -> String {
     kv(&[
         ("now", v.now.to_rfc3339()),

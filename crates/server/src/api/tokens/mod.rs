@@ -558,12 +558,33 @@ impl Authdesk {
     }
 
     /// Sandbox only: issues tokens for an app (and a user) without a browser. With a user it
-    /// behaves like a code exchange (a new grant); without, like client credentials.
+    /// behaves like a code exchange (a new grant); without, like client credentials. With
+    /// `dpop`, the tokens are bound to a P-256 key made for them (RFC 9449), returned with a
+    /// ready call of userinfo that proves it.
     pub async fn mint(
         &self,
         client_id: &str,
         sub: Option<&str>,
         scope: &str,
+        dpop: bool,
+        actor: &Actor,
+    ) -> Result<Minted> {
+        let key = dpop.then(DpopKey::generate).transpose()?;
+        let jkt = key.as_ref().map(|k| k.jkt.clone());
+        let tokens = self.mint_bound(client_id, sub, scope, jkt, actor).await?;
+        let dpop = match key {
+            None => None,
+            Some(k) => Some(k.minted(self, &tokens.access_token)?),
+        };
+        Ok(Minted { tokens, dpop })
+    }
+
+    async fn mint_bound(
+        &self,
+        client_id: &str,
+        sub: Option<&str>,
+        scope: &str,
+        dpop_jkt: Option<String>,
         actor: &Actor,
     ) -> Result<TokenResponse> {
         actor.may(authdesk_core::roles::Power::SandboxTools)?;
@@ -578,7 +599,7 @@ impl Authdesk {
         let at = site.primary();
         let Some(sub) = sub else {
             let r = self
-                .client_credentials(at, &client, Some(scope), None)
+                .client_credentials(at, &client, Some(scope), dpop_jkt.as_deref())
                 .await?;
             return Ok(r);
         };
@@ -601,7 +622,7 @@ impl Authdesk {
             fresh: self.fresh(),
             issuer: at.kind,
             claims: ClaimsRequest::default(),
-            dpop_jkt: None,
+            dpop_jkt,
         };
         let id_key = self.id_token_key(&client).await?;
         let actor = actor.clone();
@@ -640,6 +661,100 @@ impl Authdesk {
             })
             .await?;
         Ok(self.sign(at, &client, issued, Some(&id_key)))
+    }
+}
+
+/// What the Sandbox mints: the tokens, and with DPoP the key they are bound to.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Minted {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub tokens: TokenResponse,
+    pub dpop: Option<MintedKey>,
+}
+
+impl std::ops::Deref for Minted {
+    type Target = TokenResponse;
+    fn deref(&self) -> &TokenResponse {
+        &self.tokens
+    }
+}
+
+/// The DPoP key a minted token is bound to (RFC 9449), made by the Sandbox.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MintedKey {
+    /// The key's RFC 7638 thumbprint: the tokens' `cnf.jkt`.
+    pub jkt: String,
+    /// The key, private part included (a P-256 JWK): the developer's, to sign more proofs
+    /// with (a sandbox key, for trying things out only).
+    #[ts(type = "Record<string, string>")]
+    pub private_jwk: Value,
+    /// A `curl` call of userinfo with the access token and a proof of the key: good once,
+    /// within a minute.
+    pub proof_command: String,
+}
+
+/// A P-256 key the Sandbox makes to bind minted tokens to.
+struct DpopKey {
+    pair: aws_lc_rs::signature::EcdsaKeyPair,
+    jwk: Value,
+    jkt: String,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl DpopKey {
+    fn generate() -> Result<DpopKey> {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|e| ApiError::Internal(format!("a DPoP key: {e}")))?;
+        let point = pair.public_key().as_ref();
+        let jwk =
+            json!({"kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65])});
+        let jkt = dpop::thumbprint(jwk.as_object().expect("an object"))?;
+        Ok(DpopKey { pair, jwk, jkt })
+    }
+
+    /// The key as the Sandbox shows it, with a proof for a userinfo call with `access_token`
+    /// at the primary issuer, made now by the (sandbox) clock.
+    fn minted(&self, app: &Authdesk, access_token: &str) -> Result<MintedKey> {
+        use aws_lc_rs::encoding::AsBigEndian;
+        let scalar = self
+            .pair
+            .private_key()
+            .as_be_bytes()
+            .map_err(|e| ApiError::Internal(format!("a DPoP key: {e}")))?;
+        let mut private_jwk = self.jwk.clone();
+        private_jwk["d"] = json!(b64(scalar.as_ref()));
+        let userinfo = app.site().primary().url_of(Endpoint::Userinfo);
+        let ath = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
+        let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk});
+        let claims = json!({
+            "jti": row_id(), "htm": "GET", "htu": userinfo,
+            "iat": app.now().timestamp(), "ath": b64(ath.as_ref()),
+        });
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let sig = self
+            .pair
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), input.as_bytes())
+            .map_err(|e| ApiError::Internal(format!("a DPoP proof: {e}")))?;
+        Ok(MintedKey {
+            jkt: self.jkt.clone(),
+            private_jwk,
+            proof_command: format!(
+                "curl -s '{userinfo}' -H 'Authorization: DPoP {access_token}' -H 'DPoP: {input}.{}'",
+                b64(sig.as_ref())
+            ),
+        })
     }
 }
 
