@@ -301,6 +301,7 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await click("#mint-go");
   await browser.waitUntil(async () => (await text("#mint-dpop-command")).includes("Authorization: DPoP"), { timeout: 20_000, timeoutMsg: "a bound token and the call that proves its key" });
   assert.match(await text("#mint-dpop-key"), /DPoP tokens, bound to the key/);
+  await (await $("#mint-dpop-key")).scrollIntoView();
   await shot("08c-sandbox-dpop");
 
   await click("#nav-keys");

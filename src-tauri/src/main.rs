@@ -293,6 +293,8 @@ impl Console {
             None
         };
         let sandbox_api = settings.sandbox_api && app.sandbox_api_allowed(app.profile()).is_ok();
+        app.set_require_par(settings.require_par);
+        app.set_dpop_nonce_required(settings.dpop_nonce);
         let listener = tokio::net::TcpListener::bind(wanted)
             .await
             .map_err(|e| bind_error(wanted, &e))?;

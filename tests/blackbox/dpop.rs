@@ -572,3 +572,48 @@ async fn the_sandbox_mints_a_bound_token_and_a_call_that_proves_its_key() {
         ("Bearer", true)
     );
 }
+
+/// An administrator may let an app's DPoP-bound access tokens live longer (up to an hour), as
+/// Jack Henry does; its bearer tokens keep the ten minutes, and more than the cap is refused.
+#[tokio::test]
+async fn bound_access_tokens_may_live_longer_when_the_app_says_so() {
+    use authdesk_core::lifetime::LifetimeOverrides;
+    let t = spawn_app_on_wall_clock().await;
+    let draft = ClientDraft {
+        name: "Long-lived bound".into(),
+        scopes: vec!["accounts".into()],
+        grant_types: vec![GrantType::ClientCredentials],
+        lifetimes: LifetimeOverrides {
+            bound_access_token: Some(1800),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let c = t.client(draft.clone()).await;
+    let form = [("grant_type", "client_credentials")];
+    let (_, bearer) = token_with(&t, &c, &form, &[]).await;
+    assert_eq!(bearer["expires_in"], 600, "{bearer}");
+    let key = DpopKey::new();
+    let proof = key.proof("POST", &t.endpoint(Endpoint::Token), None);
+    let (_, bound) = token_with(&t, &c, &form, &[proof]).await;
+    assert_eq!(
+        (bound["token_type"].as_str(), bound["expires_in"].as_i64()),
+        (Some("DPoP"), Some(1800)),
+        "{bound}"
+    );
+    let at = claims(s(&bound, "access_token"));
+    assert_eq!(
+        at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(),
+        1800
+    );
+    let too_long = ClientDraft {
+        name: "Too long".into(),
+        lifetimes: LifetimeOverrides {
+            bound_access_token: Some(3601),
+            ..Default::default()
+        },
+        ..draft
+    };
+    let refused = t.app.client_create(&too_long, &actor()).await;
+    assert!(format!("{refused:?}").contains("3600"), "{refused:?}");
+}

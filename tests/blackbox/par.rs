@@ -285,3 +285,17 @@ async fn a_server_that_requires_par_says_so_and_refuses_plain_requests() {
     let (status, body) = push(&t, &c, &plain[1..]).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+/// The console's server settings keep the PAR and DPoP-nonce switches (the console applies them
+/// to its embedded server when it starts it).
+#[tokio::test]
+async fn the_consoles_server_settings_keep_the_par_and_nonce_switches() {
+    let t = spawn_app().await;
+    let mut s = t.app.server_settings().await.unwrap();
+    assert_eq!((s.require_par, s.dpop_nonce), (false, false));
+    s.require_par = true;
+    s.dpop_nonce = true;
+    t.app.set_server_settings(s, &actor()).await.unwrap();
+    let again = t.app.server_settings().await.unwrap();
+    assert_eq!((again.require_par, again.dpop_nonce), (true, true));
+}

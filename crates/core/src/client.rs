@@ -208,6 +208,9 @@ pub struct ClientDefaults {
     pub lifetimes: crate::lifetime::Lifetimes,
     /// Every grant type an app may be registered for (the form's choices).
     pub grant_types: Vec<GrantType>,
+    /// The longest an administrator may let DPoP-bound access tokens live (seconds).
+    #[ts(type = "number")]
+    pub bound_access_token_max: i64,
 }
 
 impl ClientDefaults {
@@ -216,6 +219,7 @@ impl ClientDefaults {
             scopes: DEFAULT_SCOPES.split(' ').map(String::from).collect(),
             lifetimes: crate::lifetime::Lifetimes::default(),
             grant_types: GrantType::ALL.to_vec(),
+            bound_access_token_max: crate::lifetime::BOUND_ACCESS_TOKEN_MAX,
         }
     }
 }

@@ -1,4 +1,7 @@
-//! Token lifetimes (SPEC §2). An app may shorten them, never lengthen past the defaults.
+//! Token lifetimes (SPEC §2). An app may shorten them, never lengthen past the defaults — except
+//! its DPoP-bound access tokens, which an administrator may let live up to
+//! [`BOUND_ACCESS_TOKEN_MAX`] (a stolen bound token is useless without its key: Jack Henry lets
+//! DPoP tokens live longer). Unless set, a bound token lives as long as a bearer one.
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -8,6 +11,8 @@ pub const ID_TOKEN: i64 = 60 * 60;
 pub const REFRESH_TOKEN: i64 = 90 * 86_400;
 pub const CHAIN: i64 = 365 * 86_400;
 pub const AUTHORIZATION_CODE: i64 = 60;
+/// The longest a DPoP-bound access token may be made to live (an administrator's choice).
+pub const BOUND_ACCESS_TOKEN_MAX: i64 = 60 * 60;
 
 /// Lifetimes in seconds. `Default` is the framework's maximum for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -23,6 +28,14 @@ pub struct Lifetimes {
     pub chain: i64,
     #[ts(type = "number")]
     pub authorization_code: i64,
+    /// A DPoP-bound access token's (the access token's unless an administrator set more).
+    #[ts(type = "number")]
+    #[serde(default = "default_bound")]
+    pub bound_access_token: i64,
+}
+
+fn default_bound() -> i64 {
+    ACCESS_TOKEN
 }
 
 impl Default for Lifetimes {
@@ -33,6 +46,7 @@ impl Default for Lifetimes {
             refresh_token: REFRESH_TOKEN,
             chain: CHAIN,
             authorization_code: AUTHORIZATION_CODE,
+            bound_access_token: ACCESS_TOKEN,
         }
     }
 }
@@ -49,6 +63,11 @@ pub struct LifetimeOverrides {
     pub refresh_token: Option<i64>,
     #[ts(type = "number | null")]
     pub chain: Option<i64>,
+    /// DPoP-bound access tokens' lifetime: up to [`BOUND_ACCESS_TOKEN_MAX`]; `None`: the
+    /// access token's.
+    #[ts(type = "number | null")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_access_token: Option<i64>,
 }
 
 impl LifetimeOverrides {
@@ -63,12 +82,18 @@ impl LifetimeOverrides {
             )),
             Some(v) => Ok(v),
         };
+        let access_token = pick("access token", self.access_token, d.access_token)?;
+        let bound_access_token = match self.bound_access_token {
+            None => access_token,
+            Some(v) => pick("DPoP-bound access token", Some(v), BOUND_ACCESS_TOKEN_MAX)?,
+        };
         Ok(Lifetimes {
-            access_token: pick("access token", self.access_token, d.access_token)?,
+            access_token,
             id_token: pick("ID token", self.id_token, d.id_token)?,
             refresh_token: pick("refresh token", self.refresh_token, d.refresh_token)?,
             chain: pick("chain", self.chain, d.chain)?,
             authorization_code: d.authorization_code,
+            bound_access_token,
         })
     }
 }
@@ -83,6 +108,17 @@ impl Lifetimes {
             id_token: shorter(self.id_token, d.id_token),
             refresh_token: shorter(self.refresh_token, d.refresh_token),
             chain: shorter(self.chain, d.chain),
+            bound_access_token: (self.bound_access_token != self.access_token)
+                .then_some(self.bound_access_token),
+        }
+    }
+
+    /// How long an access token lives: a bound one (`dpop`) as the app's settings say.
+    pub fn access_for(&self, dpop: bool) -> i64 {
+        if dpop {
+            self.bound_access_token
+        } else {
+            self.access_token
         }
     }
 
@@ -106,6 +142,47 @@ impl Lifetimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bound_access_tokens_live_as_long_as_bearer_ones_unless_set_up_to_the_cap() {
+        let d = LifetimeOverrides::default().resolve().unwrap();
+        assert_eq!(
+            (d.access_for(false), d.access_for(true)),
+            (ACCESS_TOKEN, ACCESS_TOKEN)
+        );
+        let shorter = LifetimeOverrides {
+            access_token: Some(300),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            shorter.access_for(true),
+            300,
+            "follows a shortened access token"
+        );
+        let longer = LifetimeOverrides {
+            bound_access_token: Some(1800),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            (longer.access_for(false), longer.access_for(true)),
+            (ACCESS_TOKEN, 1800)
+        );
+        assert_eq!(
+            longer.overrides().resolve(),
+            Ok(longer),
+            "overrides round-trip"
+        );
+        let capped = LifetimeOverrides {
+            bound_access_token: Some(BOUND_ACCESS_TOKEN_MAX + 1),
+            ..Default::default()
+        }
+        .resolve();
+        assert!(capped.unwrap_err().contains("3600"));
+    }
 
     #[test]
     fn overrides_only_shorten() {

@@ -19,6 +19,10 @@ pub const ACCESS_TOKEN_ALG: &str = "access_token_alg";
 /// consumer API ("on"). `authdesk serve` takes its own flags instead.
 pub const SERVE_TLS: &str = "serve_tls";
 pub const SERVE_SANDBOX_API: &str = "serve_sandbox_api";
+/// The embedded server requires pushed authorization requests of every app ("on"/"off").
+pub const SERVE_REQUIRE_PAR: &str = "serve_require_par";
+/// The embedded server asks DPoP proofs for nonces ("on"/"off").
+pub const SERVE_DPOP_NONCE: &str = "serve_dpop_nonce";
 /// Bumped by every change to `clients`, so a running server knows its cached apps are stale.
 pub const REGISTRY_VERSION: &str = "registry_version";
 /// Minutes a console may stay idle before its operator must sign in again.

@@ -9,4 +9,8 @@ export type ClientDefaults = { scopes: Array<string>, lifetimes: Lifetimes,
 /**
  * Every grant type an app may be registered for (the form's choices).
  */
-grant_types: Array<GrantType>, };
+grant_types: Array<GrantType>, 
+/**
+ * The longest an administrator may let DPoP-bound access tokens live (seconds).
+ */
+bound_access_token_max: number, };

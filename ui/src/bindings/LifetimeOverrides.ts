@@ -3,4 +3,9 @@
 /**
  * Shorter lifetimes an app asks for; `None` keeps the default.
  */
-export type LifetimeOverrides = { access_token: number | null, id_token: number | null, refresh_token: number | null, chain: number | null, };
+export type LifetimeOverrides = { access_token: number | null, id_token: number | null, refresh_token: number | null, chain: number | null, 
+/**
+ * DPoP-bound access tokens' lifetime: up to [`BOUND_ACCESS_TOKEN_MAX`]; `None`: the
+ * access token's.
+ */
+bound_access_token?: number | null, };

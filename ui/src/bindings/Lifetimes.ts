@@ -3,4 +3,8 @@
 /**
  * Lifetimes in seconds. `Default` is the framework's maximum for each.
  */
-export type Lifetimes = { access_token: number, id_token: number, refresh_token: number, chain: number, authorization_code: number, };
+export type Lifetimes = { access_token: number, id_token: number, refresh_token: number, chain: number, authorization_code: number, 
+/**
+ * A DPoP-bound access token's (the access token's unless an administrator set more).
+ */
+bound_access_token: number, };

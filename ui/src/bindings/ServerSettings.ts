@@ -6,4 +6,12 @@ import type { Profile } from "./Profile";
  * with `authdesk serve`, which remembers its `--profile`), https with the sandbox CA, and the
  * Banno profile's sandbox consumer API.
  */
-export type ServerSettings = { profile: Profile, tls: boolean, sandbox_api: boolean, };
+export type ServerSettings = { profile: Profile, tls: boolean, sandbox_api: boolean, 
+/**
+ * Every app's sign-ins must start with a pushed request (RFC 9126; `serve --require-par`).
+ */
+require_par: boolean, 
+/**
+ * DPoP proofs must carry a nonce the server gave (RFC 9449 §8; `serve --dpop-nonce`).
+ */
+dpop_nonce: boolean, };

@@ -155,6 +155,36 @@ export function Settings({ status, onRestarted }: { status: ConsoleStatus | null
                 accounts, transactions, tasks
               </label>
             </label>
+            <label className="field">
+              <span className="label">Pushed requests (PAR)</span>
+              <label className="inline">
+                <input
+                  type="checkbox"
+                  id="set-require-par"
+                  checked={serving.require_par}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setServing((s) => s && { ...s, require_par: on });
+                  }}
+                />{" "}
+                required of every app
+              </label>
+            </label>
+            <label className="field">
+              <span className="label">DPoP nonces</span>
+              <label className="inline">
+                <input
+                  type="checkbox"
+                  id="set-dpop-nonce"
+                  checked={serving.dpop_nonce}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setServing((s) => s && { ...s, dpop_nonce: on });
+                  }}
+                />{" "}
+                proofs must carry the server's nonce
+              </label>
+            </label>
           </div>
         )}
         <div className="actions">

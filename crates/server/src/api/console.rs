@@ -184,6 +184,10 @@ pub struct ServerSettings {
     pub profile: Profile,
     pub tls: bool,
     pub sandbox_api: bool,
+    /// Every app's sign-ins must start with a pushed request (RFC 9126; `serve --require-par`).
+    pub require_par: bool,
+    /// DPoP proofs must carry a nonce the server gave (RFC 9449 §8; `serve --dpop-nonce`).
+    pub dpop_nonce: bool,
 }
 
 /// An issuer the registry serves, as the console shows it (with what to paste into an app).
@@ -204,10 +208,14 @@ impl Authdesk {
         let on = |v: Option<String>| v.as_deref() == Some("on");
         let tls = on(settings::get(&mut conn, settings::SERVE_TLS).await?);
         let sandbox_api = on(settings::get(&mut conn, settings::SERVE_SANDBOX_API).await?);
+        let require_par = on(settings::get(&mut conn, settings::SERVE_REQUIRE_PAR).await?);
+        let dpop_nonce = on(settings::get(&mut conn, settings::SERVE_DPOP_NONCE).await?);
         Ok(ServerSettings {
             profile: self.profile(),
             tls,
             sandbox_api,
+            require_par,
+            dpop_nonce,
         })
     }
 
@@ -246,11 +254,17 @@ impl Authdesk {
         }
         self.set_profile(s.profile, actor).await?;
         let flag = |b: bool| if b { "on" } else { "off" }.to_string();
-        let (tls, api) = (flag(s.tls), flag(s.sandbox_api));
+        let stored = [
+            (settings::SERVE_TLS, flag(s.tls)),
+            (settings::SERVE_SANDBOX_API, flag(s.sandbox_api)),
+            (settings::SERVE_REQUIRE_PAR, flag(s.require_par)),
+            (settings::SERVE_DPOP_NONCE, flag(s.dpop_nonce)),
+        ];
         self.write(move |tx| {
             Box::pin(async move {
-                settings::set(tx, settings::SERVE_TLS, &tls).await?;
-                settings::set(tx, settings::SERVE_SANDBOX_API, &api).await?;
+                for (name, value) in &stored {
+                    settings::set(tx, name, value).await?;
+                }
                 Ok(())
             })
         })

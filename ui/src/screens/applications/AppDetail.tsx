@@ -134,6 +134,8 @@ export function AppDetail({
         <dt>DPoP</dt>
         <dd id="app-dpop">
           {client.dpop_bound_access_tokens ? "required: every token is bound to the app's key" : "optional: tokens are bound when a request proves a key"}
+          {client.lifetimes.bound_access_token !== client.lifetimes.access_token &&
+            ` · bound access tokens live ${client.lifetimes.bound_access_token} s (bearer ${client.lifetimes.access_token} s)`}
         </dd>
         <dt>sign-in requests</dt>
         <dd id="app-par">{client.require_pushed_authorization_requests ? "pushed first only (PAR required)" : "pushed (PAR) or in the URL"}</dd>

@@ -257,6 +257,14 @@ export function AppForm({
           <input id="f-chain-days" placeholder={`chain days (${lt.chain / 86_400})`} value={f.chainDays} onChange={(e) => set("chainDays", e.target.value)} />
         </div>
       </Field>
+      <Field label={`DPoP-bound access tokens live (s): blank = as the access token; at most ${defaults.bound_access_token_max}`} errors={fields.lifetimes}>
+        <input
+          id="f-bound-lifetime"
+          placeholder={`as the access token (${f.accessLifetime || lt.access_token})`}
+          value={f.boundLifetime}
+          onChange={(e) => set("boundLifetime", e.target.value)}
+        />
+      </Field>
       <div className="actions">
         <button type="submit" className="primary" id="f-submit">
           {submitLabel}

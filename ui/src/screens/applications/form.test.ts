@@ -7,8 +7,9 @@ import { example, issuersFor } from "./AppDetail";
 
 const defaults: ClientDefaults = {
   scopes: ["openid", "profile", "email", "offline_access"],
-  lifetimes: { access_token: 600, id_token: 3600, refresh_token: 7_776_000, chain: 31_536_000, authorization_code: 60 },
+  lifetimes: { access_token: 600, id_token: 3600, refresh_token: 7_776_000, chain: 31_536_000, authorization_code: 60, bound_access_token: 600 },
   grant_types: ["authorization_code", "client_credentials", "refresh_token"],
+  bound_access_token_max: 3600,
 };
 
 const issuers: IssuerInfo[] = [
@@ -91,6 +92,12 @@ describe("the application form", () => {
     expect(d.id_token_alg).toBe("ES256");
     expect(d.post_logout_redirect_uris).toEqual(["https://a/bye"]);
     expect(d.auth_method).toBe("client_secret_post");
+    // Bound tokens living as the access token leave the field blank; a longer life shows.
+    expect(f.boundLifetime).toBe("");
+    expect(d.lifetimes.bound_access_token).toBeNull();
+    const longer = fromView({ ...view, lifetimes: { ...defaults.lifetimes, bound_access_token: 1800 } }, defaults);
+    expect(longer.boundLifetime).toBe("1800");
+    expect(toDraft(longer).lifetimes.bound_access_token).toBe(1800);
   });
 });
 

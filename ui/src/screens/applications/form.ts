@@ -40,6 +40,8 @@ export interface Form {
   idLifetime: string;
   refreshDays: string;
   chainDays: string;
+  /** DPoP-bound access tokens' seconds: blank lives as the access token. */
+  boundLifetime: string;
 }
 
 export const emptyForm = (d: ClientDefaults): Form => ({
@@ -65,6 +67,7 @@ export const emptyForm = (d: ClientDefaults): Form => ({
   idLifetime: "",
   refreshDays: "",
   chainDays: "",
+  boundLifetime: "",
 });
 
 /** What a service account is: client credentials with its key, as its user, no consent. */
@@ -105,6 +108,7 @@ export function toDraft(f: Form): ClientDraft {
       id_token: num(f.idLifetime),
       refresh_token: num(f.refreshDays, 86_400),
       chain: num(f.chainDays, 86_400),
+      bound_access_token: num(f.boundLifetime),
     },
     app_type: f.appType,
     associated_user: f.appType === "service_account" ? f.associatedUser.trim() || null : null,
@@ -139,5 +143,6 @@ export function fromView(c: ClientView, d: ClientDefaults, username?: string): F
     idLifetime: shown(c.lifetimes.id_token, d.lifetimes.id_token),
     refreshDays: shown(c.lifetimes.refresh_token, d.lifetimes.refresh_token, 86_400),
     chainDays: shown(c.lifetimes.chain, d.lifetimes.chain, 86_400),
+    boundLifetime: shown(c.lifetimes.bound_access_token, c.lifetimes.access_token),
   };
 }

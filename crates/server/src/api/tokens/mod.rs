@@ -140,14 +140,16 @@ pub(crate) fn claims_of(stored: Option<&str>) -> Result<ClaimsRequest> {
         .map_err(|e| ApiError::Internal(format!("a stored claims request: {e}")))
 }
 
-/// The record of an access token for `sub` (set `grant_id` and `refresh_token_id` for a user's).
+/// The record of an access token for `sub` (set `grant_id` and `refresh_token_id` for a user's),
+/// bound to the DPoP key `dpop_jkt` if any, which lives as the app's settings say of bound
+/// tokens.
 fn access_row(
     client: &ClientRow,
     lifetimes: &Lifetimes,
     jti: String,
-    sub: &str,
-    scope: &Scope,
+    (sub, scope): (&str, &Scope),
     now: i64,
+    dpop_jkt: Option<String>,
 ) -> AccessTokenRow {
     AccessTokenRow {
         jti,
@@ -157,9 +159,9 @@ fn access_row(
         refresh_token_id: None,
         scope: scope.to_string(),
         issued_at: now,
-        expires_at: now + lifetimes.access_token,
+        expires_at: now + lifetimes.access_for(dpop_jkt.is_some()),
         revoked_at: None,
-        dpop_jkt: None,
+        dpop_jkt,
     }
 }
 
@@ -249,8 +251,14 @@ fn plan_grant(
     let access = AccessTokenRow {
         grant_id: Some(grant.id.clone()),
         refresh_token_id: refresh_id,
-        dpop_jkt,
-        ..access_row(&client, &lifetimes, fresh.jti, &sub, &scope, now)
+        ..access_row(
+            &client,
+            &lifetimes,
+            fresh.jti,
+            (&sub, &scope),
+            now,
+            dpop_jkt,
+        )
     };
     access_tokens::insert_into(script, &access);
     (
@@ -535,10 +543,14 @@ impl Authdesk {
         let now = self.now().timestamp();
         let lifetimes = client.settings.lifetimes;
         let jti = row_id();
-        let access = AccessTokenRow {
-            dpop_jkt: dpop_jkt.map(String::from),
-            ..access_row(client, &lifetimes, jti, &sub, &scope, now)
-        };
+        let access = access_row(
+            client,
+            &lifetimes,
+            jti,
+            (&sub, &scope),
+            now,
+            dpop_jkt.map(String::from),
+        );
         let mut script = Script::new();
         access_tokens::insert_into(&mut script, &access);
         // Everything this token says is known before the write, so it is signed first and the

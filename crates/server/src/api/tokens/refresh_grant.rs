@@ -191,8 +191,14 @@ fn decide(
     let access = AccessTokenRow {
         grant_id: Some(grant.id.clone()),
         refresh_token_id: Some(child.id.clone()),
-        dpop_jkt: dpop_jkt.map(String::from),
-        ..access_row(c, lifetimes, fresh.jti, &grant.sub, &scope, now)
+        ..access_row(
+            c,
+            lifetimes,
+            fresh.jti,
+            (&grant.sub, &scope),
+            now,
+            dpop_jkt.map(String::from),
+        )
     };
     let mut writes = Writes::none();
     refresh_tokens::record_use_into(&mut writes, token, now, consume);
