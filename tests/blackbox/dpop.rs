@@ -617,3 +617,33 @@ async fn bound_access_tokens_may_live_longer_when_the_app_says_so() {
     let refused = t.app.client_create(&too_long, &actor()).await;
     assert!(format!("{refused:?}").contains("3600"), "{refused:?}");
 }
+
+/// One proof sent twice at once: one token, and one `invalid_dpop_proof` (the proof's `jti` is
+/// recorded in the token's own write, so the second write finds it taken): never two tokens,
+/// never a 500.
+#[tokio::test]
+async fn one_proof_sent_twice_at_once_gets_one_token() {
+    let t = spawn_app_on_wall_clock().await;
+    let c = t.confidential().await;
+    let key = DpopKey::new();
+    let form = [("grant_type", "client_credentials")];
+    for _ in 0..5 {
+        let proof = key.proof("POST", &t.endpoint(Endpoint::Token), None);
+        let (a, b) = tokio::join!(
+            token_with(&t, &c, &form, std::slice::from_ref(&proof)),
+            token_with(&t, &c, &form, std::slice::from_ref(&proof)),
+        );
+        let mut outcomes = [
+            (a.0, error(&a.1).to_string()),
+            (b.0, error(&b.1).to_string()),
+        ];
+        outcomes.sort();
+        assert_eq!(
+            outcomes,
+            [
+                (StatusCode::OK, String::new()),
+                (StatusCode::BAD_REQUEST, "invalid_dpop_proof".to_string())
+            ]
+        );
+    }
+}

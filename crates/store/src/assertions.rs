@@ -2,7 +2,7 @@
 //! assertions (by client id) and DPoP proofs (by `dpop:` and the key's thumbprint: a proof's
 //! `jti` is unique per key, RFC 9449 §11.1). Pruned with the other expired rows.
 
-use crate::{Conn, Result};
+use crate::{Conn, Result, Script};
 
 /// Records the assertion; false if this client already used this `jti` and that assertion has
 /// not expired yet (a replay). Expired entries are replaced here and pruned in bulk elsewhere.
@@ -13,21 +13,29 @@ pub async fn remember(
     expires_at: i64,
     now: i64,
 ) -> Result<bool> {
-    let r = crate::on!(
-        &mut *conn,
-        "INSERT INTO client_assertions (client_id, jti, expires_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
-         WHERE client_assertions.expires_at <= ?4",
-        |db, sql| sqlx::query(sql)
-            .bind(client_id)
-            .bind(jti)
-            .bind(expires_at)
-            .bind(now)
-            .execute(&mut *db)
-            .await
-            .map(|r| r.rows_affected())
-    )?;
+    let r = crate::on!(&mut *conn, REMEMBER, |db, sql| sqlx::query(sql)
+        .bind(client_id)
+        .bind(jti)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *db)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(r == 1)
+}
+
+const REMEMBER: &str = "INSERT INTO client_assertions (client_id, jti, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
+     WHERE client_assertions.expires_at <= ?";
+
+/// [`remember_proof`] as a statement of the unit that issues the proof's token: it changes one
+/// row, or none for a replay, which fails the unit (`StoreError::Missed`) with nothing written.
+pub fn remember_proof_into(s: &mut Script, jkt: &str, jti: &str, expires_at: i64, now: i64) {
+    s.statement(REMEMBER)
+        .bind(format!("dpop:{jkt}"))
+        .bind(jti.to_string())
+        .bind(expires_at)
+        .bind(now);
 }
 
 /// [`remember`] for a DPoP proof of the key with thumbprint `jkt`: false if that key already

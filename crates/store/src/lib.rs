@@ -123,6 +123,10 @@ pub enum StoreError {
     /// The data directory cannot be used at all (found at start): says why and what to do.
     #[error("{0}")]
     Unusable(String),
+    /// A unit's writes changed fewer rows than they named: a conditional write lost to what
+    /// was stored already (a one-time value used before). Nothing of the unit was written.
+    #[error("a write found its row taken: {0}")]
+    Missed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

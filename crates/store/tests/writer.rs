@@ -642,7 +642,7 @@ async fn a_refresh_decision_whose_writes_miss_fails_alone() {
     blocker.await.unwrap();
     assert_eq!(results[0].as_deref().ok(), Some("done"));
     assert!(
-        matches!(&results[1], Err(Failure::Store(StoreError::Internal(m))) if m.contains("changed 0 rows")),
+        matches!(&results[1], Err(Failure::Store(StoreError::Missed(m))) if m.contains("changed 0 rows")),
         "the missing write fails its unit"
     );
     assert_eq!(results[2].as_deref().ok(), Some("done"));

@@ -73,7 +73,9 @@ impl Authdesk {
         }
         // A DPoP proof at the PAR endpoint binds the code as `dpop_jkt` would (RFC 9449 §10.1).
         if let Some(jwt) = dpop_proof {
-            let jkt = self.endpoint_proof(at, Endpoint::Par, jwt).await?;
+            let proof = self.endpoint_proof(at, Endpoint::Par, jwt)?;
+            self.remember_proof(&proof).await?;
+            let jkt = proof.jkt;
             match params.get("dpop_jkt") {
                 Some(named) if named != jkt => {
                     return Err(OAuthError::invalid_dpop_proof(

@@ -59,7 +59,7 @@ pub(super) async fn run_exactly(conn: &mut Conn, script: Script) -> Result<(), S
     let expected = script.len();
     match script.run(conn).await {
         Ok(n) if n == expected => Ok(()),
-        Ok(n) => Err(StoreError::Internal(format!(
+        Ok(n) => Err(StoreError::Missed(format!(
             "a unit's writes changed {n} rows, not {expected}"
         ))),
         Err(e) => Err(e),

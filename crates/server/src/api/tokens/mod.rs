@@ -304,10 +304,15 @@ impl Authdesk {
         let client = self
             .client_authenticate_at(&request.client, at, Endpoint::Token)
             .await?;
-        let jkt = self
-            .token_request_proof(at, &client, request.dpop.as_deref())
-            .await?;
-        let jkt = jkt.as_deref();
+        let proof = self.token_request_proof(at, &client, request.dpop.as_deref())?;
+        let jkt = proof.as_ref().map(|p| p.jkt.as_str());
+        // A client-credentials token records its proof's jti in its own unit (one write for
+        // both); the other grants remember it first.
+        if let Some(p) = &proof
+            && !matches!(request.grant, Grant::ClientCredentials { .. })
+        {
+            self.remember_proof(p).await?;
+        }
         let answer = match &request.grant {
             Grant::AuthorizationCode {
                 code,
@@ -325,7 +330,7 @@ impl Authdesk {
                 .await?
             }
             Grant::ClientCredentials { scope } => {
-                self.client_credentials(at, &client, scope.as_deref(), jkt)
+                self.client_credentials(at, &client, scope.as_deref(), proof.as_ref())
                     .await?
             }
             Grant::RefreshToken {
@@ -340,14 +345,14 @@ impl Authdesk {
     }
 
     /// The token request's DPoP proof checked (RFC 9449 §4.3) for the token endpoint at `at`
-    /// and its `jti` remembered: the key's thumbprint, or `None` without a proof — which an app
+    /// (its `jti` is the caller's to remember), or `None` without a proof — which an app
     /// registered with `dpop_bound_access_tokens` may not send (§5.2).
-    async fn token_request_proof(
+    fn token_request_proof(
         &self,
         at: &IssuerSite,
         client: &ClientRow,
         proof: Option<&str>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<dpop::Proof>> {
         let Some(jwt) = proof else {
             if client.settings.dpop_bound_access_tokens {
                 return Err(OAuthError::invalid_dpop_proof(
@@ -357,17 +362,17 @@ impl Authdesk {
             }
             return Ok(None);
         };
-        Ok(Some(self.endpoint_proof(at, Endpoint::Token, jwt).await?))
+        Ok(Some(self.endpoint_proof(at, Endpoint::Token, jwt)?))
     }
 
     /// A DPoP proof of a POST to one of our endpoints at `at` (the token or PAR endpoint),
-    /// checked (RFC 9449 §4.3) and its `jti` remembered: the key's thumbprint.
-    pub(crate) async fn endpoint_proof(
+    /// checked (RFC 9449 §4.3); its `jti` is still to remember.
+    pub(crate) fn endpoint_proof(
         &self,
         at: &IssuerSite,
         endpoint: Endpoint,
         jwt: &str,
-    ) -> Result<String> {
+    ) -> Result<dpop::Proof> {
         let url = at.url_of(endpoint);
         let proof = dpop::check(
             jwt,
@@ -379,8 +384,7 @@ impl Authdesk {
                 access_token: None,
             },
         )?;
-        self.remember_proof(&proof).await?;
-        Ok(proof.jkt)
+        Ok(proof)
     }
 
     /// Remembers a proof's `jti` for its window; a replay is `invalid_dpop_proof`.
@@ -493,7 +497,22 @@ impl Authdesk {
         at: &IssuerSite,
         client: &ClientRow,
         scope: Option<&str>,
+        proof: Option<&dpop::Proof>,
+    ) -> Result<TokenResponse> {
+        self.client_credentials_bound(at, client, scope, proof.map(|p| p.jkt.as_str()), proof)
+            .await
+    }
+
+    /// [`Self::client_credentials`], the token bound to `dpop_jkt` (the Sandbox's mint binds to
+    /// a key it made, with no proof); `proof`'s `jti` is recorded in the token's own unit, and
+    /// a replay fails it with nothing written.
+    async fn client_credentials_bound(
+        &self,
+        at: &IssuerSite,
+        client: &ClientRow,
+        scope: Option<&str>,
         dpop_jkt: Option<&str>,
+        proof: Option<&dpop::Proof>,
     ) -> Result<TokenResponse> {
         if client.settings.client_type != ClientType::Confidential
             || !client
@@ -553,6 +572,15 @@ impl Authdesk {
         );
         let mut script = Script::new();
         access_tokens::insert_into(&mut script, &access);
+        if let Some(p) = proof {
+            authdesk_store::assertions::remember_proof_into(
+                &mut script,
+                &p.jkt,
+                &p.jti,
+                dpop::remember_until(p),
+                now,
+            );
+        }
         // Everything this token says is known before the write, so it is signed first and the
         // signing overlaps the commits of other requests; it leaves only after its commit.
         let response = self.sign(
@@ -565,8 +593,10 @@ impl Authdesk {
             },
             None,
         );
-        self.append(script).await?;
-        Ok(response)
+        match self.store.append(script).await {
+            Err(authdesk_store::StoreError::Missed(_)) if proof.is_some() => Err(replayed().into()),
+            other => other.map(|()| response).map_err(Into::into),
+        }
     }
 
     /// Sandbox only: issues tokens for an app (and a user) without a browser. With a user it
@@ -611,7 +641,7 @@ impl Authdesk {
         let at = site.primary();
         let Some(sub) = sub else {
             let r = self
-                .client_credentials(at, &client, Some(scope), dpop_jkt.as_deref())
+                .client_credentials_bound(at, &client, Some(scope), dpop_jkt.as_deref(), None)
                 .await?;
             return Ok(r);
         };
@@ -674,6 +704,13 @@ impl Authdesk {
             .await?;
         Ok(self.sign(at, &client, issued, Some(&id_key)))
     }
+}
+
+/// A DPoP proof whose `jti` was used before (RFC 9449 §11.1).
+fn replayed() -> OAuthError {
+    OAuthError::invalid_dpop_proof(
+        "the proof's jti was used already: make a new proof for every request",
+    )
 }
 
 /// What the Sandbox mints: the tokens, and with DPoP the key they are bound to.
