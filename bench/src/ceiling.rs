@@ -1,5 +1,7 @@
 //! The physical limit on the server's core, measured in the same run: how many RSA-2048 and
-//! P-256 signatures per second one core makes with the library the server signs with.
+//! P-256 signatures per second one core makes with the library the server signs with, and what
+//! a DPoP proof's check costs there (the server's own `dpop::check`) next to the one P-256
+//! verification inside it.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -11,6 +13,13 @@ use std::time::{Duration, Instant};
 pub struct Ceiling {
     pub rsa2048_per_s: f64,
     pub p256_per_s: f64,
+    /// P-256 (ES256) verifications per second: the unit a DPoP proof's cost is counted in.
+    #[serde(default)]
+    pub p256_verify_per_s: f64,
+    /// Whole DPoP proof checks per second (`authdesk_core::dpop::check` on an ES256 proof like
+    /// the load's): parsing, thumbprint, verification and claims.
+    #[serde(default)]
+    pub dpop_check_per_s: f64,
 }
 
 impl Ceiling {
@@ -20,6 +29,8 @@ impl Ceiling {
         Ceiling {
             rsa2048_per_s: all.iter().map(|c| c.rsa2048_per_s).sum::<f64>() / n,
             p256_per_s: all.iter().map(|c| c.p256_per_s).sum::<f64>() / n,
+            p256_verify_per_s: all.iter().map(|c| c.p256_verify_per_s).sum::<f64>() / n,
+            dpop_check_per_s: all.iter().map(|c| c.dpop_check_per_s).sum::<f64>() / n,
         }
     }
 }
@@ -55,16 +66,47 @@ pub fn measure(cpu: Option<usize>, for_: Duration) -> Ceiling {
         );
         let ec =
             EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).expect("EC key");
-        let _ = ec.public_key();
         let p256_per_s = rate(
             || {
                 ec.sign(&rng, &msg).expect("sign");
             },
             for_,
         );
+        let ec_sig = ec.sign(&rng, &msg).expect("sign");
+        let ec_public = ec.public_key().as_ref().to_vec();
+        let p256_verify_per_s = rate(
+            || {
+                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &ec_public)
+                    .verify(&msg, ec_sig.as_ref())
+                    .expect("verify");
+            },
+            for_,
+        );
+        let url = "http://127.0.0.1:1/token";
+        let proofs = crate::load::Proofs::new(url.into()).expect("DPoP key");
+        let proof = proofs.sign();
+        #[allow(clippy::disallowed_methods)]
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let expected = authdesk_core::dpop::Expected {
+            method: "POST",
+            url,
+            now,
+            nonces: &[],
+            access_token: None,
+        };
+        let dpop_check_per_s = rate(
+            || {
+                authdesk_core::dpop::check(&proof, &expected).expect("the load's proof checks");
+            },
+            for_,
+        );
         Ceiling {
             rsa2048_per_s,
             p256_per_s,
+            p256_verify_per_s,
+            dpop_check_per_s,
         }
     })
     .join()

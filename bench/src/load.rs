@@ -116,7 +116,7 @@ pub struct Proofs {
 }
 
 impl Proofs {
-    fn new(token_url: String) -> anyhow::Result<Self> {
+    pub fn new(token_url: String) -> anyhow::Result<Self> {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -418,7 +418,8 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
 }
 
 impl DpopKey {
-    /// [`DpopKey::proof`] carrying a server's nonce, made at `at` (the server's clock).
+    /// [`DpopKey::proof`] carrying a server's nonce, made at `at`'s clients' time (the sandbox
+    /// clock's moves are not a client's).
     fn proof_with_nonce(
         &self,
         at: &TestApp,
@@ -430,7 +431,7 @@ impl DpopKey {
             "jti": uuid::Uuid::new_v4().to_string(),
             "htm": method,
             "htu": url,
-            "iat": at.app.now().timestamp(),
+            "iat": at.app.client_now().timestamp(),
             "nonce": nonce,
         });
         if let Some(t) = token {
@@ -646,4 +647,58 @@ async fn one_proof_sent_twice_at_once_gets_one_token() {
             ]
         );
     }
+}
+
+/// The sandbox clock moves tokens' lifetimes, not clients' clocks: after a move of 90 days a
+/// client's proof (its `iat` today) and its private_key_jwt assertion (its `exp` a minute from
+/// today) still pass, and each `jti` is still remembered against replay; a proof dated on the
+/// moved clock is what is refused.
+#[tokio::test]
+async fn a_moved_sandbox_clock_leaves_clients_on_their_own_clock() {
+    use crate::client_auth::{assertion, cc_with_assertion, ec_with_pem, register};
+    let t = spawn_app_on_wall_clock().await;
+    let c = t.confidential().await;
+    let key = DpopKey::new();
+    let app_key = ec_with_pem();
+    let signed = register(&t, &app_key).await;
+    t.advance(chrono::Duration::days(90)).await;
+    let url = t.endpoint(Endpoint::Token);
+    let form = [("grant_type", "client_credentials")];
+
+    let proof = key.proof("POST", &url, None);
+    let (status, body) = token_with(&t, &c, &form, std::slice::from_ref(&proof)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP", "{body}");
+    let access = claims(s(&body, "access_token"));
+    assert!(
+        access["iat"].as_i64().unwrap() > SystemClock.now().timestamp() + 89 * 86_400,
+        "the token's own times are on the sandbox clock: {access}"
+    );
+    let (status, body) = token_with(&t, &c, &form, &[proof]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+        "a replay after the move: {body}"
+    );
+    let on_the_moved_clock = key.sign(json!({
+        "jti": uuid::Uuid::new_v4().to_string(), "htm": "POST", "htu": url,
+        "iat": t.app.now().timestamp(),
+    }));
+    let (status, body) = token_with(&t, &c, &form, &[on_the_moved_clock]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+        "{body}"
+    );
+
+    let today = t.app.client_now().timestamp();
+    let a = assertion(&app_key, &signed, &url, 60, "moved-1", today);
+    let (status, body) = cc_with_assertion(&t, &signed, &a).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = cc_with_assertion(&t, &signed, &a).await;
+    assert_eq!(
+        (status, error(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_client"),
+        "a replayed assertion: {body}"
+    );
 }

@@ -76,6 +76,10 @@ impl OffsetClock {
     pub fn offset(&self) -> Duration {
         Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
     }
+    /// The base clock's now, without the offset: the time outside the sandbox.
+    pub fn base_now(&self) -> DateTime<Utc> {
+        self.base.now()
+    }
 }
 
 impl Clock for OffsetClock {

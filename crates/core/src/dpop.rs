@@ -7,7 +7,9 @@
 use crate::{ErrorCode, OAuthError};
 use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The algorithms a proof may be signed with (`dpop_signing_alg_values_supported`): asymmetric
 /// only (§4.3 step 5: never `none`, never a MAC).
@@ -24,7 +26,8 @@ pub struct Expected<'a> {
     pub method: &'a str,
     /// The request's URL (`htu` is compared with it without query and fragment).
     pub url: &'a str,
-    /// The server's clock, Unix seconds.
+    /// Now on the clock clients live in (the wall clock, not a moved sandbox clock: a proof's
+    /// `iat` is the client's own time), Unix seconds.
     pub now: i64,
     /// The nonces the server accepts now (§8: the current one and the one before it), or none
     /// when it asks for none: a proof without one of them is answered `use_dpop_nonce`, with
@@ -58,98 +61,193 @@ fn unb64(s: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn json_part(part: &str, what: &str) -> Result<Map<String, Value>, OAuthError> {
-    let bytes =
-        unb64(part).ok_or_else(|| invalid(format!("the proof's {what} is not base64url")))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(invalid(format!("the proof's {what} is not a JSON object"))),
+/// A proof's header, read in one pass with its strings borrowed from the decoded bytes: a proof
+/// is checked on every bound request, and its parsing is the cost beside the one signature
+/// verification (the benchmark prints both).
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(borrow, default)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    jwk: Option<Jwk<'a>>,
+}
+
+/// The members of a proof's `jwk` that are read, and whether it carries any private member
+/// (§4.3 step 7: it must not; present at all, even `null`, is enough to refuse).
+#[derive(Deserialize)]
+struct Jwk<'a> {
+    #[serde(borrow, default)]
+    kty: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    crv: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    x: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    y: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    n: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    e: Option<Cow<'a, str>>,
+    #[serde(
+        default,
+        alias = "p",
+        alias = "q",
+        alias = "dp",
+        alias = "dq",
+        alias = "qi",
+        alias = "oth",
+        alias = "k",
+        deserialize_with = "present"
+    )]
+    d: bool,
+}
+
+/// A member that is there, whatever its value.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+#[derive(Deserialize)]
+struct Claims<'a> {
+    #[serde(borrow, default)]
+    jti: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    htm: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    htu: Option<Cow<'a, str>>,
+    #[serde(default)]
+    iat: Option<i64>,
+    #[serde(borrow, default)]
+    nonce: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ath: Option<Cow<'a, str>>,
+}
+
+/// One base64url part of the proof, decoded, or why not.
+fn decoded(part: &str, what: &str) -> Result<Vec<u8>, OAuthError> {
+    unb64(part).ok_or_else(|| invalid(format!("the proof's {what} is not base64url")))
+}
+
+/// A JSON object of the proof, or why not (a member of the wrong type names itself).
+fn parsed<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, OAuthError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        invalid(format!(
+            "the proof's {what} is not a JSON object of the form RFC 9449 gives: {e}"
+        ))
+    })
+}
+
+/// A key's members a thumbprint covers (RFC 7638 §3.2), or why the key is refused: only EC
+/// P-256 and RSA keys, and never a private part (§4.3 step 7).
+enum PublicKey<'k> {
+    P256 { x: &'k str, y: &'k str },
+    Rsa { n: &'k str, e: &'k str },
+}
+
+impl Jwk<'_> {
+    fn public(&self) -> Result<PublicKey<'_>, OAuthError> {
+        if self.d {
+            return Err(invalid("the proof's jwk holds a private key"));
+        }
+        fn need<'k>(v: &'k Option<Cow<'_, str>>, k: &str) -> Result<&'k str, OAuthError> {
+            v.as_deref()
+                .ok_or_else(|| invalid(format!("the proof's jwk has no {k}")))
+        }
+        match self.kty.as_deref() {
+            Some("EC") => {
+                if self.crv.as_deref() != Some("P-256") {
+                    return Err(invalid("the proof's EC key must be on P-256"));
+                }
+                Ok(PublicKey::P256 {
+                    x: need(&self.x, "x")?,
+                    y: need(&self.y, "y")?,
+                })
+            }
+            Some("RSA") => Ok(PublicKey::Rsa {
+                n: need(&self.n, "n")?,
+                e: need(&self.e, "e")?,
+            }),
+            _ => Err(invalid(
+                "the proof's jwk must be an EC (P-256) or RSA public key",
+            )),
+        }
     }
 }
 
-/// The members of a public JWK a thumbprint covers (RFC 7638 §3.2), or why the key is refused:
-/// only EC P-256 and RSA keys, and never a private part (§4.3 step 7).
-fn public_members(jwk: &Map<String, Value>) -> Result<Vec<(&'static str, String)>, OAuthError> {
-    let text = |k: &str| jwk.get(k).and_then(Value::as_str).map(String::from);
-    let need = |k: &'static str| {
-        text(k)
-            .map(|v| (k, v))
-            .ok_or_else(|| invalid(format!("the proof's jwk has no {k}")))
-    };
-    for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
-        if jwk.contains_key(private) {
-            return Err(invalid("the proof's jwk holds a private key"));
-        }
-    }
-    match text("kty").as_deref() {
-        Some("EC") => {
-            if text("crv").as_deref() != Some("P-256") {
-                return Err(invalid("the proof's EC key must be on P-256"));
+impl PublicKey<'_> {
+    /// The RFC 7638 SHA-256 thumbprint, base64url: the required members only, in lexicographic
+    /// order, as JSON without whitespace (§3).
+    fn thumbprint(&self) -> String {
+        let members: &[(&str, &str)] = match self {
+            PublicKey::P256 { x, y } => &[("crv", "P-256"), ("kty", "EC"), ("x", x), ("y", y)],
+            PublicKey::Rsa { n, e } => &[("e", e), ("kty", "RSA"), ("n", n)],
+        };
+        let mut json = Vec::with_capacity(160);
+        json.push(b'{');
+        for (i, (k, v)) in members.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
             }
-            Ok(vec![
-                need("crv")?,
-                ("kty", "EC".into()),
-                need("x")?,
-                need("y")?,
-            ])
+            // Strings as JSON writes them (escaped where they must be).
+            serde_json::to_writer(&mut json, k).expect("writing to memory");
+            json.push(b':');
+            serde_json::to_writer(&mut json, v).expect("writing to memory");
         }
-        Some("RSA") => Ok(vec![need("e")?, ("kty", "RSA".into()), need("n")?]),
-        _ => Err(invalid(
-            "the proof's jwk must be an EC (P-256) or RSA public key",
-        )),
+        json.push(b'}');
+        b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json).as_ref())
+    }
+
+    /// Verifies `sig` over `input` with this key under `alg`.
+    fn verify(&self, alg: &str, input: &[u8], sig: &[u8]) -> Result<(), OAuthError> {
+        let field = |v: &str, k: &str| {
+            unb64(v).ok_or_else(|| invalid(format!("the proof's jwk has no readable {k}")))
+        };
+        let verified = match (alg, self) {
+            ("ES256", PublicKey::P256 { x, y }) => {
+                // The uncompressed SEC 1 point: 0x04, x, y (32 bytes each).
+                let mut point = [4u8; 65];
+                let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+                let sized = |v: &str, out: &mut [u8]| matches!(engine.decode_slice(v, out), Ok(32));
+                let (xs, ys) = point[1..].split_at_mut(32);
+                if !sized(x, xs) || !sized(y, ys) {
+                    return Err(invalid(
+                        "the proof's P-256 key has coordinates of the wrong size or not base64url",
+                    ));
+                }
+                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point[..])
+                    .verify(input, sig)
+            }
+            ("RS256" | "PS256", PublicKey::Rsa { n, e }) => {
+                let (n, e) = (field(n, "n")?, field(e, "e")?);
+                let params = if alg == "RS256" {
+                    &signature::RSA_PKCS1_2048_8192_SHA256
+                } else {
+                    &signature::RSA_PSS_2048_8192_SHA256
+                };
+                signature::RsaPublicKeyComponents { n: &n, e: &e }.verify(params, input, sig)
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "the proof's alg {alg} does not fit its jwk"
+                )));
+            }
+        };
+        verified.map_err(|_| invalid("the proof's signature does not verify with its jwk"))
     }
 }
 
 /// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: the `jkt` a bound token names.
 pub fn thumbprint(jwk: &Map<String, Value>) -> Result<String, OAuthError> {
-    let members = public_members(jwk)?;
-    // Required members only, lexicographic order, no whitespace (RFC 7638 §3).
-    let canonical: Map<String, Value> = members
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v)))
-        .collect();
-    let json = Value::Object(canonical).to_string();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, json.as_bytes());
-    Ok(b64(digest.as_ref()))
+    let jwk: Jwk<'_> = Jwk::deserialize(Value::Object(jwk.clone()))
+        .map_err(|e| invalid(format!("the jwk is not a JSON Web Key: {e}")))?;
+    Ok(jwk.public()?.thumbprint())
 }
 
-/// Verifies `signature` over `input` with the JWK's key under `alg`.
-fn verify(alg: &str, jwk: &Map<String, Value>, input: &[u8], sig: &[u8]) -> Result<(), OAuthError> {
-    let field = |k: &str| {
-        jwk.get(k)
-            .and_then(Value::as_str)
-            .and_then(unb64)
-            .ok_or_else(|| invalid(format!("the proof's jwk has no readable {k}")))
-    };
-    let verified = match (alg, jwk.get("kty").and_then(Value::as_str)) {
-        ("ES256", Some("EC")) => {
-            let (x, y) = (field("x")?, field("y")?);
-            if x.len() != 32 || y.len() != 32 {
-                return Err(invalid(
-                    "the proof's P-256 key has coordinates of the wrong size",
-                ));
-            }
-            let mut point = vec![4u8];
-            point.extend(x);
-            point.extend(y);
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input, sig)
-        }
-        ("RS256" | "PS256", Some("RSA")) => {
-            let (n, e) = (field("n")?, field("e")?);
-            let params = if alg == "RS256" {
-                &signature::RSA_PKCS1_2048_8192_SHA256
-            } else {
-                &signature::RSA_PSS_2048_8192_SHA256
-            };
-            signature::RsaPublicKeyComponents { n: &n, e: &e }.verify(params, input, sig)
-        }
-        _ => {
-            return Err(invalid(format!(
-                "the proof's alg {alg} does not fit its jwk"
-            )));
-        }
-    };
-    verified.map_err(|_| invalid("the proof's signature does not verify with its jwk"))
+/// `url` up to its query or fragment (RFC 3986 §3: the first `?` or `#` ends the path).
+fn before_query(url: &str) -> &str {
+    url.find(['?', '#']).map_or(url, |i| &url[..i])
 }
 
 /// `url` without its query and fragment (§4.3 step 9), with the scheme and host in lower case
@@ -161,62 +259,77 @@ fn without_query(url: &str) -> Option<String> {
     Some(u.to_string())
 }
 
+/// Whether a proof's `htu` names `url`, query and fragment aside. The same text is the same
+/// URL (the common case: a client copies the URL it calls); other spellings are compared
+/// normalized.
+fn same_url(htu: &str, url: &str) -> bool {
+    before_query(htu) == before_query(url)
+        || without_query(htu).is_some_and(|h| Some(h) == without_query(url))
+}
+
 /// Checks one DPoP proof (RFC 9449 §4.3, steps 2–12; step 1, a single `DPoP` header, is the
 /// HTTP layer's). Every refusal is `invalid_dpop_proof` except a missing or stale nonce,
 /// `use_dpop_nonce` (§8).
 pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let [header, claims, sig] = parts[..] else {
+    let mut parts = jwt.split('.');
+    let (Some(header), Some(claims), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(invalid("the proof is not a signed JWT"));
     };
-    let header = json_part(header, "header")?;
-    let claims = json_part(claims, "claims")?;
-    if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
+    let header_bytes = decoded(header, "header")?;
+    let claims_bytes = decoded(claims, "claims")?;
+    let header: Header<'_> = parsed(&header_bytes, "header")?;
+    let claims: Claims<'_> = parsed(&claims_bytes, "claims")?;
+    if header.typ.as_deref() != Some("dpop+jwt") {
         return Err(invalid("the proof's typ must be dpop+jwt"));
     }
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    let alg = header.alg.as_deref().unwrap_or("");
     if !ALGS.contains(&alg) {
         return Err(invalid(format!(
             "the proof's alg must be one of {}",
             ALGS.join(", ")
         )));
     }
-    let Some(Value::Object(jwk)) = header.get("jwk") else {
+    let Some(jwk) = &header.jwk else {
         return Err(invalid("the proof's header has no jwk"));
     };
-    let jkt = thumbprint(jwk)?;
-    let sig = unb64(sig).ok_or_else(|| invalid("the proof's signature is not base64url"))?;
-    let signed = &jwt[..jwt.rfind('.').unwrap_or(0)];
-    verify(alg, jwk, signed.as_bytes(), &sig)?;
+    let key = jwk.public()?;
+    let sig = decoded(sig, "signature")?;
+    let signed = &jwt[..header_len(jwt)];
+    key.verify(alg, signed.as_bytes(), &sig)?;
 
-    let text = |k: &str| claims.get(k).and_then(Value::as_str);
-    let jti = text("jti")
+    let jti = claims
+        .jti
+        .as_deref()
         .filter(|j| !j.is_empty() && j.len() <= 256)
         .ok_or_else(|| invalid("the proof needs a jti (at most 256 characters)"))?;
-    if text("htm") != Some(expected.method) {
+    if claims.htm.as_deref() != Some(expected.method) {
         return Err(invalid(format!(
             "the proof's htm must be {}",
             expected.method
         )));
     }
-    let htu = text("htu").and_then(without_query);
-    if htu.is_none() || htu != without_query(expected.url) {
+    if !claims
+        .htu
+        .as_deref()
+        .is_some_and(|htu| same_url(htu, expected.url))
+    {
         return Err(invalid("the proof's htu must be this request's URL"));
     }
     let iat = claims
-        .get("iat")
-        .and_then(Value::as_i64)
+        .iat
         .ok_or_else(|| invalid("the proof needs an iat (seconds)"))?;
     if (iat - expected.now).abs() > IAT_WINDOW_SECONDS {
         return Err(invalid(format!(
-            "the proof's iat is more than {IAT_WINDOW_SECONDS} s from the server's clock"
+            "the proof's iat is more than {IAT_WINDOW_SECONDS} s from now (UTC; moves of a sandbox clock do not count)"
         )));
     }
     if !expected.nonces.is_empty()
         && !expected
             .nonces
             .iter()
-            .any(|n| text("nonce") == Some(n.as_str()))
+            .any(|n| claims.nonce.as_deref() == Some(n.as_str()))
     {
         return Err(OAuthError::new(
             ErrorCode::UseDpopNonce,
@@ -225,17 +338,22 @@ pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
     }
     if let Some(token) = expected.access_token {
         let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-        if text("ath") != Some(b64(hash.as_ref()).as_str()) {
+        if claims.ath.as_deref() != Some(b64(hash.as_ref()).as_str()) {
             return Err(invalid(
                 "the proof's ath is not the hash of this access token",
             ));
         }
     }
     Ok(Proof {
-        jkt,
+        jkt: key.thumbprint(),
         jti: jti.to_string(),
         iat,
     })
+}
+
+/// The length of a JWS's signing input: its text up to the last `.`.
+fn header_len(jwt: &str) -> usize {
+    jwt.rfind('.').unwrap_or(0)
 }
 
 /// The one `DPoP` header a request may carry (§4.3 step 1): `None` without one, refused with
@@ -248,7 +366,8 @@ pub fn single_header<'a>(values: &[&'a str]) -> Result<Option<&'a str>, OAuthErr
     }
 }
 
-/// How long a proof's `jti` is remembered: until a proof with that `iat` could no longer pass.
+/// How long a proof's `jti` is remembered: until a proof with that `iat` could no longer pass
+/// (on the clients' clock, as `iat` is).
 pub fn remember_until(proof: &Proof) -> i64 {
     proof.iat + IAT_WINDOW_SECONDS
 }
@@ -387,11 +506,16 @@ mod tests {
                 b64(header.to_string().as_bytes()),
                 b64(claims.to_string().as_bytes())
             );
+            format!("{input}.{}", self.sign_input(&input))
+        }
+
+        /// The base64url signature of a JWS signing input.
+        fn sign_input(&self, input: &str) -> String {
             let sig = self
                 .pair
                 .sign(&SystemRandom::new(), input.as_bytes())
                 .unwrap();
-            format!("{input}.{}", b64(sig.as_ref()))
+            b64(sig.as_ref())
         }
 
         fn header(&self) -> Value {
@@ -465,6 +589,23 @@ mod tests {
         let good_header = key.header();
         let mut private = key.jwk();
         private["d"] = json!("AAAA");
+        // A private member is refused for being there, whatever its value.
+        let mut null_private = key.jwk();
+        null_private["k"] = Value::Null;
+        // A header that names its jwk twice: which one signed is ambiguous.
+        let twice = format!(
+            "{{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":{},\"jwk\":{}}}",
+            key.jwk(),
+            other.jwk()
+        );
+        let twice = {
+            let input = format!(
+                "{}.{}",
+                b64(twice.as_bytes()),
+                b64(claims().to_string().as_bytes())
+            );
+            format!("{input}.{}", key.sign_input(&input))
+        };
         let hs256 = {
             let h = json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk()});
             key.sign(&h, &claims())
@@ -504,6 +645,28 @@ mod tests {
             (
                 "a private key in jwk",
                 key.sign(&with(good_header.clone(), "jwk", private), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "a private member that is null",
+                key.sign(&with(good_header.clone(), "jwk", null_private), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            ("jwk twice", twice, expected(), ErrorCode::InvalidDpopProof),
+            (
+                "typ not a string",
+                key.sign(&with(good_header.clone(), "typ", json!(1)), &claims()),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "iat not whole seconds",
+                key.sign(
+                    &good_header,
+                    &with(claims(), "iat", json!(NOW as f64 + 0.5)),
+                ),
                 expected(),
                 ErrorCode::InvalidDpopProof,
             ),

@@ -183,9 +183,10 @@ impl Authdesk {
             }
             Err(Check::Failed(e)) => return Err(e),
         };
-        let now = self.now().timestamp();
+        let client_now = self.client_now().timestamp();
         let nonces = self.dpop_nonces();
-        if let Some(proof) = dpop::check_presented(p, row.dpop_jkt.as_deref(), now, &nonces)? {
+        if let Some(proof) = dpop::check_presented(p, row.dpop_jkt.as_deref(), client_now, &nonces)?
+        {
             self.remember_proof(&proof).await?;
         }
         Ok(row)

@@ -223,7 +223,8 @@ impl Authdesk {
             }
             (None, None) => return bad("no public key is registered"),
         };
-        let now = self.now().timestamp();
+        // The assertion's times are the client's: judged on the clock clients live in.
+        let now = self.client_now().timestamp();
         if claims["iss"].as_str() != Some(&c.id) || claims["sub"].as_str() != Some(&c.id) {
             return bad("iss and sub must be the client_id");
         }
@@ -252,13 +253,18 @@ impl Authdesk {
             return bad("jti is required");
         };
         let (client_id, jti) = (c.id.clone(), jti.to_string());
+        let (until, sandbox_now) = (self.on_sandbox_clock(exp), self.now().timestamp());
         let fresh = self
             .write(move |tx| {
                 Box::pin(async move {
-                    Ok(
-                        authdesk_store::assertions::remember(tx, &client_id, &jti, exp, now)
-                            .await?,
+                    Ok(authdesk_store::assertions::remember(
+                        tx,
+                        &client_id,
+                        &jti,
+                        until,
+                        sandbox_now,
                     )
+                    .await?)
                 })
             })
             .await?;

@@ -379,7 +379,7 @@ impl Authdesk {
             &dpop::Expected {
                 method: "POST",
                 url: &url,
-                now: self.now().timestamp(),
+                now: self.client_now().timestamp(),
                 nonces: &self.dpop_nonces(),
                 access_token: None,
             },
@@ -390,7 +390,7 @@ impl Authdesk {
     /// Remembers a proof's `jti` for its window; a replay is `invalid_dpop_proof`.
     pub(crate) async fn remember_proof(&self, proof: &dpop::Proof) -> Result<()> {
         let now = self.now().timestamp();
-        let until = dpop::remember_until(proof);
+        let until = self.on_sandbox_clock(dpop::remember_until(proof));
         let (jkt, jti) = (proof.jkt.clone(), proof.jti.clone());
         let fresh = self
             .write(move |tx| {
@@ -577,7 +577,7 @@ impl Authdesk {
                 &mut script,
                 &p.jkt,
                 &p.jti,
-                dpop::remember_until(p),
+                self.on_sandbox_clock(dpop::remember_until(p)),
                 now,
             );
         }
@@ -785,7 +785,7 @@ impl DpopKey {
         let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk});
         let claims = json!({
             "jti": row_id(), "htm": "GET", "htu": userinfo,
-            "iat": app.now().timestamp(), "ath": b64(ath.as_ref()),
+            "iat": app.client_now().timestamp(), "ath": b64(ath.as_ref()),
         });
         let input = format!(
             "{}.{}",
