@@ -304,6 +304,21 @@ test("sandbox mint and clock, chain timeline, keys and audit", async () => {
   await (await $("#mint-dpop-key")).scrollIntoView();
   await shot("08c-sandbox-dpop");
 
+  // The call works once; a retry with the same proof fails, and Explain, given the token and
+  // that proof, says why.
+  const command = await text("#mint-dpop-command");
+  const [, userinfoUrl, boundToken, proof] = command.match(/curl -s '([^']+)' -H 'Authorization: DPoP ([^']+)' -H 'DPoP: ([^']+)'/);
+  const call = () => fetch(userinfoUrl, { headers: { authorization: `DPoP ${boundToken}`, dpop: proof } });
+  assert.equal((await call()).status, 200);
+  assert.equal((await call()).status, 401);
+  await click("#nav-explain");
+  await type("#explain-input", boundToken);
+  await type("#explain-proof", proof);
+  await click("#explain-go");
+  await browser.waitUntil(async () => (await text("#explanation")).includes("jti was used already"), { timeout: 20_000, timeoutMsg: "Explain names the replayed proof" });
+  assert.equal(await (await $("#explanation")).getAttribute("data-accepted"), "false");
+  await shot("08d-explain-dpop-proof");
+
   await click("#nav-keys");
   assert.match(await text("#key-list"), /RS256/);
   // A key rotation asks first, with what it means and a reason.

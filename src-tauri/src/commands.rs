@@ -259,9 +259,9 @@ async fn sandbox_mint(
 }
 
 #[tauri::command]
-async fn sandbox_explain(c: S<'_>, token: String) -> R<TokenExplanation> {
+async fn sandbox_explain(c: S<'_>, token: String, dpop: Option<String>) -> R<TokenExplanation> {
     c.actor().await?;
-    Ok(c.app().token_explain(&token).await?)
+    Ok(c.app().token_explain(&token, dpop.as_deref()).await?)
 }
 
 #[tauri::command]

@@ -323,7 +323,7 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
     assert_eq!(claims(&access)["cnf"]["jkt"], key.jkt());
     // Explain says what a call with either token needs, so a failed call can be understood.
     for token in [&access, &refresh] {
-        let explained = t.app.token_explain(token).await.unwrap();
+        let explained = t.app.token_explain(token, None).await.unwrap();
         assert!(
             explained
                 .findings
@@ -334,9 +334,59 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
         );
     }
 
+    // With the proof of a call that failed, Explain names what is wrong with it.
+    let ui = t.endpoint(Endpoint::Userinfo);
+    let explain = |token: String, proof: String| {
+        let t = &t;
+        async move {
+            let e = t.app.token_explain(&token, Some(&proof)).await.unwrap();
+            (e.accepted, e.findings.join(" | "))
+        }
+    };
+    for (name, token, proof, says) in [
+        (
+            "another key",
+            &access,
+            other.proof("GET", &ui, Some(&access)),
+            "not the one the token is bound to",
+        ),
+        (
+            "another token",
+            &access,
+            key.proof("GET", &ui, Some("not-this-token")),
+            "ath is not the hash of this access token",
+        ),
+        (
+            "not a proof",
+            &access,
+            "abc".into(),
+            "the DPoP proof is refused",
+        ),
+        (
+            "a refresh proven for userinfo",
+            &refresh,
+            key.proof("GET", &ui, None),
+            "htm must be POST",
+        ),
+        (
+            "a refresh proven by another key",
+            &refresh,
+            other.proof("POST", &token_url, None),
+            "not the one the token is bound to",
+        ),
+    ] {
+        let (accepted, findings) = explain(token.clone(), proof).await;
+        assert!(!accepted && findings.contains(says), "{name}: {findings}");
+    }
+    let (accepted, findings) = explain(access.clone(), key.proof("GET", &ui, Some(&access))).await;
+    assert!(accepted, "{findings}");
+    assert!(
+        findings.contains("signed by the key the token is bound to") && findings.contains(&ui),
+        "{findings}"
+    );
+
     // Userinfo: the bound token as Bearer, without a proof, with another key's, for another
     // URL: each refused with a DPoP challenge; with its proof, answered; the proof once only.
-    let ui = t.endpoint(Endpoint::Userinfo);
     let dpop_auth = format!("DPoP {access}");
     let (status, www, body) = userinfo(&t, &format!("Bearer {access}"), &[]).await;
     assert_eq!(
@@ -371,11 +421,16 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
     let (status, _, body) = userinfo(&t, &dpop_auth, std::slice::from_ref(&proof)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["sub"].is_string());
-    let (status, _, body) = userinfo(&t, &dpop_auth, &[proof]).await;
+    let (status, _, body) = userinfo(&t, &dpop_auth, std::slice::from_ref(&proof)).await;
     assert_eq!(
         (status, error(&body)),
         (StatusCode::UNAUTHORIZED, "invalid_dpop_proof"),
         "a replay"
+    );
+    let (accepted, findings) = explain(access.clone(), proof).await;
+    assert!(
+        !accepted && findings.contains("jti was used already"),
+        "Explain of the replayed call: {findings}"
     );
 
     // Refresh: with another key or none, refused; with the key, a new bound pair.
@@ -415,6 +470,12 @@ async fn a_public_clients_tokens_are_bound_to_its_key_from_code_to_refresh_to_us
     let (status, www, _) = userinfo(&t, &format!("DPoP {}", s(&body, "access_token")), &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(www.starts_with("DPoP "), "{www}");
+    let bearer = s(&body, "access_token").to_string();
+    let (accepted, findings) = explain(bearer.clone(), key.proof("GET", &ui, Some(&bearer))).await;
+    assert!(
+        !accepted && findings.contains("not bound to a DPoP key"),
+        "{findings}"
+    );
 }
 
 impl DpopKey {

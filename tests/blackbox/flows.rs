@@ -558,7 +558,7 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
         s(&body, "id_token"),
     );
 
-    let e = t.app.token_explain(at).await.unwrap();
+    let e = t.app.token_explain(at, None).await.unwrap();
     assert_eq!(
         (e.kind.as_str(), e.accepted),
         ("access_token", true),
@@ -569,8 +569,11 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
             .iter()
             .any(|f| f.starts_with("signature valid: RS256"))
     );
-    assert_eq!(t.app.token_explain(id).await.unwrap().kind, "id_token");
-    let r = t.app.token_explain(rt).await.unwrap();
+    assert_eq!(
+        t.app.token_explain(id, None).await.unwrap().kind,
+        "id_token"
+    );
+    let r = t.app.token_explain(rt, None).await.unwrap();
     assert_eq!((r.kind.as_str(), r.accepted), ("refresh_token", true));
 
     t.app
@@ -581,10 +584,10 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
         )
         .await
         .unwrap();
-    let e = t.app.token_explain(at).await.unwrap();
+    let e = t.app.token_explain(at, None).await.unwrap();
     assert!(!e.accepted);
     assert!(e.verdict.contains("grant was revoked"), "{}", e.verdict);
-    let r = t.app.token_explain(rt).await.unwrap();
+    let r = t.app.token_explain(rt, None).await.unwrap();
     assert!(
         !r.accepted && r.verdict.contains("ticket 9"),
         "{}",
@@ -594,7 +597,7 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
     t.advance(chrono::Duration::minutes(11)).await;
     assert!(
         t.app
-            .token_explain(at)
+            .token_explain(at, None)
             .await
             .unwrap()
             .verdict
@@ -603,14 +606,14 @@ async fn sandbox_explains_tokens_and_why_they_are_rejected() {
     let tampered = format!("{}x", &at[..at.len() - 1]);
     assert!(
         t.app
-            .token_explain(&tampered)
+            .token_explain(&tampered, None)
             .await
             .unwrap()
             .verdict
             .contains("signature does not verify")
     );
     assert_eq!(
-        t.app.token_explain("garbage").await.unwrap().kind,
+        t.app.token_explain("garbage", None).await.unwrap().kind,
         "unknown"
     );
 }

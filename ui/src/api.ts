@@ -106,7 +106,7 @@ export const api = {
   },
   sandbox: {
     mint: (clientId: string, sub: string | null, scope: string, dpop: boolean) => call("sandbox_mint", { clientId, sub, scope, dpop }),
-    explain: (token: string) => call("sandbox_explain", { token }),
+    explain: (token: string, dpop: string | null = null) => call("sandbox_explain", { token, dpop }),
     clockAdvance: (duration: string) => call("clock_advance", { duration }),
     clockReset: () => call("clock_reset"),
   },

@@ -267,10 +267,22 @@ fn same_url(htu: &str, url: &str) -> bool {
         || without_query(htu).is_some_and(|h| Some(h) == without_query(url))
 }
 
-/// Checks one DPoP proof (RFC 9449 §4.3, steps 2–12; step 1, a single `DPoP` header, is the
-/// HTTP layer's). Every refusal is `invalid_dpop_proof` except a missing or stale nonce,
-/// `use_dpop_nonce` (§8).
-pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
+/// A proof whose form, key and signature passed (§4.3 steps 2–7): its key's thumbprint and
+/// what it claims, for the remaining checks, one method each. [`check`] runs them all and stops
+/// at the first refusal; Explain runs each and says what every one found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub jkt: String,
+    pub jti: Option<String>,
+    pub htm: Option<String>,
+    pub htu: Option<String>,
+    pub iat: Option<i64>,
+    pub nonce: Option<String>,
+    pub ath: Option<String>,
+}
+
+/// Reads a proof and checks its form, `typ`, `alg`, `jwk` and signature (§4.3 steps 2–7).
+pub fn signed(jwt: &str) -> Result<Signed, OAuthError> {
     let mut parts = jwt.split('.');
     let (Some(header), Some(claims), Some(sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -298,55 +310,91 @@ pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
     let sig = decoded(sig, "signature")?;
     let signed = &jwt[..header_len(jwt)];
     key.verify(alg, signed.as_bytes(), &sig)?;
+    let owned = |c: Option<Cow<'_, str>>| c.map(Cow::into_owned);
+    Ok(Signed {
+        jkt: key.thumbprint(),
+        jti: owned(claims.jti),
+        htm: owned(claims.htm),
+        htu: owned(claims.htu),
+        iat: claims.iat,
+        nonce: owned(claims.nonce),
+        ath: owned(claims.ath),
+    })
+}
 
-    let jti = claims
-        .jti
-        .as_deref()
-        .filter(|j| !j.is_empty() && j.len() <= 256)
-        .ok_or_else(|| invalid("the proof needs a jti (at most 256 characters)"))?;
-    if claims.htm.as_deref() != Some(expected.method) {
-        return Err(invalid(format!(
-            "the proof's htm must be {}",
-            expected.method
-        )));
+impl Signed {
+    /// Its `jti` (step 8's uniqueness is the caller's, with the store).
+    pub fn jti(&self) -> Result<&str, OAuthError> {
+        self.jti
+            .as_deref()
+            .filter(|j| !j.is_empty() && j.len() <= 256)
+            .ok_or_else(|| invalid("the proof needs a jti (at most 256 characters)"))
     }
-    if !claims
-        .htu
-        .as_deref()
-        .is_some_and(|htu| same_url(htu, expected.url))
-    {
-        return Err(invalid("the proof's htu must be this request's URL"));
+
+    /// Whether it names this request: `htm` the method, `htu` the URL (query and fragment
+    /// aside; §4.3 steps 8–9).
+    pub fn names(&self, method: &str, url: &str) -> Result<(), OAuthError> {
+        if self.htm.as_deref() != Some(method) {
+            return Err(invalid(format!("the proof's htm must be {method}")));
+        }
+        if !self.htu.as_deref().is_some_and(|htu| same_url(htu, url)) {
+            return Err(invalid("the proof's htu must be this request's URL"));
+        }
+        Ok(())
     }
-    let iat = claims
-        .iat
-        .ok_or_else(|| invalid("the proof needs an iat (seconds)"))?;
-    if (iat - expected.now).abs() > IAT_WINDOW_SECONDS {
-        return Err(invalid(format!(
-            "the proof's iat is more than {IAT_WINDOW_SECONDS} s from now (UTC; moves of a sandbox clock do not count)"
-        )));
+
+    /// Its `iat`, if within the window of `now` (on the clients' clock; step 11).
+    pub fn iat_near(&self, now: i64) -> Result<i64, OAuthError> {
+        let iat = self
+            .iat
+            .ok_or_else(|| invalid("the proof needs an iat (seconds)"))?;
+        if (iat - now).abs() > IAT_WINDOW_SECONDS {
+            return Err(invalid(format!(
+                "the proof's iat is more than {IAT_WINDOW_SECONDS} s from now (UTC; moves of a sandbox clock do not count)"
+            )));
+        }
+        Ok(iat)
     }
-    if !expected.nonces.is_empty()
-        && !expected
-            .nonces
-            .iter()
-            .any(|n| claims.nonce.as_deref() == Some(n.as_str()))
-    {
-        return Err(OAuthError::new(
+
+    /// Whether it carries one of the nonces the server takes now, when it asks for one
+    /// (step 10; §8): else `use_dpop_nonce`.
+    pub fn carries_nonce(&self, nonces: &[String]) -> Result<(), OAuthError> {
+        if nonces.is_empty() || nonces.iter().any(|n| self.nonce.as_ref() == Some(n)) {
+            return Ok(());
+        }
+        Err(OAuthError::new(
             ErrorCode::UseDpopNonce,
             "the authorization server requires a DPoP nonce: use the one in the DPoP-Nonce header",
-        ));
+        ))
     }
-    if let Some(token) = expected.access_token {
+
+    /// Whether its `ath` is this access token's hash (step 12, at a resource).
+    pub fn for_token(&self, token: &str) -> Result<(), OAuthError> {
         let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-        if claims.ath.as_deref() != Some(b64(hash.as_ref()).as_str()) {
+        if self.ath.as_deref() != Some(b64(hash.as_ref()).as_str()) {
             return Err(invalid(
                 "the proof's ath is not the hash of this access token",
             ));
         }
+        Ok(())
+    }
+}
+
+/// Checks one DPoP proof (RFC 9449 §4.3, steps 2–12; step 1, a single `DPoP` header, is the
+/// HTTP layer's). Every refusal is `invalid_dpop_proof` except a missing or stale nonce,
+/// `use_dpop_nonce` (§8).
+pub fn check(jwt: &str, expected: &Expected<'_>) -> Result<Proof, OAuthError> {
+    let s = signed(jwt)?;
+    let jti = s.jti()?.to_string();
+    s.names(expected.method, expected.url)?;
+    let iat = s.iat_near(expected.now)?;
+    s.carries_nonce(expected.nonces)?;
+    if let Some(token) = expected.access_token {
+        s.for_token(token)?;
     }
     Ok(Proof {
-        jkt: key.thumbprint(),
-        jti: jti.to_string(),
+        jkt: s.jkt,
+        jti,
         iat,
     })
 }
@@ -369,7 +417,12 @@ pub fn single_header<'a>(values: &[&'a str]) -> Result<Option<&'a str>, OAuthErr
 /// How long a proof's `jti` is remembered: until a proof with that `iat` could no longer pass
 /// (on the clients' clock, as `iat` is).
 pub fn remember_until(proof: &Proof) -> i64 {
-    proof.iat + IAT_WINDOW_SECONDS
+    remember_until_iat(proof.iat)
+}
+
+/// The last second a proof made at `iat` passes.
+pub fn remember_until_iat(iat: i64) -> i64 {
+    iat + IAT_WINDOW_SECONDS
 }
 
 /// An access token as a request to a resource presents it: `Authorization: Bearer …` (RFC 6750

@@ -49,3 +49,20 @@ pub async fn remember_proof(
 ) -> Result<bool> {
     remember(conn, &format!("dpop:{jkt}"), jti, expires_at, now).await
 }
+
+/// Whether the key with thumbprint `jkt` used a proof with this `jti` that is still
+/// remembered at `now` (Explain: a proof sent twice is refused the second time).
+pub async fn proof_used(conn: &mut Conn, jkt: &str, jti: &str, now: i64) -> Result<bool> {
+    let key = format!("dpop:{jkt}");
+    let found: Option<i64> = crate::on!(
+        &mut *conn,
+        "SELECT expires_at FROM client_assertions WHERE client_id = ? AND jti = ? AND expires_at > ?",
+        |db, sql| sqlx::query_scalar(sql)
+            .bind(&key)
+            .bind(jti)
+            .bind(now)
+            .fetch_optional(&mut *db)
+            .await
+    )?;
+    Ok(found.is_some())
+}

@@ -60,7 +60,7 @@ export interface Commands {
   users_delete: { args: { sub: string; reason: string | null }; result: null };
   users_sign_out: { args: { sub: string; reason: string | null }; result: number };
   sandbox_mint: { args: { clientId: string; sub: string | null; scope: string; dpop: boolean }; result: Minted };
-  sandbox_explain: { args: { token: string }; result: TokenExplanation };
+  sandbox_explain: { args: { token: string; dpop: string | null }; result: TokenExplanation };
   clock_advance: { args: { duration: string }; result: ClockView };
   clock_reset: { args: Record<string, never>; result: ClockView };
   keys_list: { args: Record<string, never>; result: Array<KeyView> };

@@ -31,6 +31,8 @@ interface Links {
  *  choose from. Works on production registries too. */
 export function Explain(links: Links) {
   const [term, setTerm] = useState("");
+  // The DPoP header of the call that failed, checked with the token (RFC 9449).
+  const [proof, setProof] = useState("");
   const [found, setFound] = useState<Found | null>(null);
   const [error, setError] = useState<unknown>(null);
   const show = async (f: () => Promise<Found>) => {
@@ -54,22 +56,33 @@ export function Explain(links: Links) {
           placeholder="paste a token, or type a person's user name, an app's name or a grant id"
           value={term}
           onChange={(e) => setTerm(e.target.value)}
-          onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim()))}
+          onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim(), proof.trim()))}
         />
-        <button className="primary" id="explain-go" onClick={() => show(() => find(term.trim()))}>
+        <button className="primary" id="explain-go" onClick={() => show(() => find(term.trim(), proof.trim()))}>
           Explain
         </button>
       </div>
+      {looksLikeToken(term.trim()) && (
+        <div className="row">
+          <input
+            id="explain-proof"
+            placeholder="optional: the DPoP header the failed call sent with it, to check the proof too"
+            value={proof}
+            onChange={(e) => setProof(e.target.value)}
+            onKeyDown={(e) => e.key === "Enter" && show(() => find(term.trim(), proof.trim()))}
+          />
+        </div>
+      )}
       <ErrorBox error={error} />
       {found && <FoundView found={found} links={links} onChoose={(h) => show(() => explainHit(h))} onChanged={() => show(() => find(term.trim()))} />}
     </section>
   );
 }
 
-async function find(term: string): Promise<Found> {
+async function find(term: string, proof = ""): Promise<Found> {
   if (!term) return { kind: "nothing" };
   if (looksLikeToken(term)) {
-    const explanation = await api.sandbox.explain(term);
+    const explanation = await api.sandbox.explain(term, proof || null);
     const grant = await api.grants.findByToken(term).catch(() => null);
     return { kind: "token", explanation, grant };
   }
@@ -123,7 +136,7 @@ function FoundView({ found, links, onChoose, onChanged }: { found: Found; links:
     case "token": {
       const e = found.explanation;
       return (
-        <div className="detail" id="explanation">
+        <div className="detail" id="explanation" data-accepted={e.accepted}>
           <p className={e.accepted ? "ok" : "bad"}>
             <strong>{e.accepted ? "Accepted" : "Rejected"}:</strong> {e.verdict}
           </p>

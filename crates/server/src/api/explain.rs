@@ -4,6 +4,8 @@
 use super::{Authdesk, Check};
 use crate::signing::{signature_only, unverified_part};
 use authdesk_core::clock::from_unix;
+use authdesk_core::dpop;
+use authdesk_core::site::Endpoint;
 use authdesk_core::status::{self, GrantFacts, RefreshFacts, TokenStatus};
 use serde::Serialize;
 use serde_json::Value;
@@ -24,8 +26,16 @@ pub struct TokenExplanation {
 }
 
 impl Authdesk {
-    pub async fn token_explain(&self, token: &str) -> super::Result<TokenExplanation> {
+    /// Explains `token`, and with `proof` (the `DPoP` header of a call that failed) what a
+    /// server would say of that proof with this token: each check of RFC 9449 §4.3 that
+    /// does not pass is a problem, named.
+    pub async fn token_explain(
+        &self,
+        token: &str,
+        proof: Option<&str>,
+    ) -> super::Result<TokenExplanation> {
         let token = token.trim();
+        let proof = proof.map(str::trim).filter(|p| !p.is_empty());
         let now = self.now();
         let mut findings = Vec::new();
         let (header, claims) = (unverified_part(token, 0), unverified_part(token, 1));
@@ -55,6 +65,22 @@ impl Authdesk {
                     if let Some(jkt) = &g.dpop_jkt {
                         findings.push(dpop_bound("a refresh needs", jkt));
                     }
+                    let mut problems = Vec::new();
+                    if let Some(p) = proof {
+                        let site = self.site();
+                        let token_urls: Vec<String> = site
+                            .issuers
+                            .iter()
+                            .map(|i| i.url_of(Endpoint::Token))
+                            .collect();
+                        self.explain_proof(
+                            p,
+                            g.dpop_jkt.as_deref(),
+                            &ProofFor::Refresh { token_urls },
+                            (&mut findings, &mut problems),
+                        )
+                        .await?;
+                    }
                     let why = match status::refresh_status(&facts, &grant, now) {
                         TokenStatus::Active => None,
                         TokenStatus::Revoked => Some(format!(
@@ -67,6 +93,12 @@ impl Authdesk {
                         TokenStatus::ChainEnded => Some("its chain reached the one-year limit".into()),
                         TokenStatus::Expired => Some("it expired (90 days after it was issued)".into()),
                     };
+                    let why = match (why, problems.is_empty()) {
+                        (why, true) => why,
+                        (None, false) => Some(problems.join("; ")),
+                        (Some(why), false) => Some(format!("{why}; {}", problems.join("; "))),
+                    };
+                    findings.extend(problems);
                     TokenExplanation {
                         kind: "refresh_token".into(),
                         accepted: why.is_none(),
@@ -152,8 +184,18 @@ impl Authdesk {
             )),
             None => problems.push("no exp claim".into()),
         }
-        if let Some(jkt) = c["cnf"]["jkt"].as_str() {
+        let bound_to = c["cnf"]["jkt"].as_str();
+        if let Some(jkt) = bound_to {
             findings.push(dpop_bound("a resource takes it only with", jkt));
+        }
+        if let Some(p) = proof.filter(|_| kind == "access_token") {
+            self.explain_proof(
+                p,
+                bound_to,
+                &ProofFor::Access { token },
+                (&mut findings, &mut problems),
+            )
+            .await?;
         }
         if kind == "access_token" && problems.is_empty() {
             match self.check_access_token(None, token).await {
@@ -179,6 +221,115 @@ impl Authdesk {
             header,
             claims,
         })
+    }
+}
+
+/// What a proof pasted with a token must name.
+enum ProofFor<'a> {
+    /// A call to a resource with this access token (`ath`; any URL the developer called).
+    Access { token: &'a str },
+    /// A refresh at one of this registry's token endpoints.
+    Refresh { token_urls: Vec<String> },
+}
+
+impl Authdesk {
+    /// Each check of a DPoP proof sent with a token bound to `bound_to` (or to none), as
+    /// `core::dpop` makes it, said in words: what passed goes to `findings`, what a server
+    /// would refuse to `problems`.
+    async fn explain_proof(
+        &self,
+        proof: &str,
+        bound_to: Option<&str>,
+        call: &ProofFor<'_>,
+        (findings, problems): (&mut Vec<String>, &mut Vec<String>),
+    ) -> super::Result<()> {
+        let s = match dpop::signed(proof) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(format!("the DPoP proof is refused: {}", e.description));
+                return Ok(());
+            }
+        };
+        match (bound_to, call) {
+            (Some(jkt), _) if s.jkt != jkt => problems.push(format!(
+                "the DPoP proof is signed by the key with thumbprint {}, not the one the token is bound to ({jkt})",
+                s.jkt
+            )),
+            (Some(_), _) => findings.push("the DPoP proof is signed by the key the token is bound to".into()),
+            (None, ProofFor::Access { .. }) => problems.push(
+                "the token is not bound to a DPoP key: send it as a Bearer token (with the DPoP scheme it is refused)".into(),
+            ),
+            (None, ProofFor::Refresh { .. }) => findings.push(format!(
+                "the DPoP proof would bind the new access token to the key with thumbprint {}",
+                s.jkt
+            )),
+        }
+        let mut refused = |r: std::result::Result<(), authdesk_core::OAuthError>| {
+            if let Err(e) = r {
+                problems.push(e.description);
+            }
+        };
+        refused(s.jti().map(drop));
+        match call {
+            ProofFor::Access { token } => {
+                refused(s.for_token(token));
+                findings.push(format!(
+                    "the DPoP proof is for {} {} (a resource takes it only for the URL it is called at)",
+                    s.htm.as_deref().unwrap_or("(no htm)"),
+                    s.htu.as_deref().unwrap_or("(no htu)")
+                ));
+            }
+            ProofFor::Refresh { token_urls } => {
+                if !token_urls.iter().any(|u| s.names("POST", u).is_ok()) {
+                    refused(s.names("POST", &token_urls[0]));
+                }
+            }
+        }
+        let now = self.client_now().timestamp();
+        match s.iat {
+            Some(iat) if iat > now + dpop::IAT_WINDOW_SECONDS => problems.push(format!(
+                "the DPoP proof is dated {} s ahead of now: the client's clock runs fast",
+                iat - now
+            )),
+            Some(iat) => findings.push(format!(
+                "the DPoP proof was made at {} and is taken until {}{}",
+                from_unix(iat),
+                from_unix(dpop::remember_until_iat(iat)),
+                if now > dpop::remember_until_iat(iat) {
+                    " (past now: each call needs a fresh proof)"
+                } else {
+                    ""
+                }
+            )),
+            None => refused(s.iat_near(now).map(drop)),
+        }
+        if let Err(e) = s.carries_nonce(&self.dpop_nonces()) {
+            problems.push(format!(
+                "this server asks for DPoP nonces and the proof carries {}: {}",
+                if s.nonce.is_some() {
+                    "an old one"
+                } else {
+                    "none"
+                },
+                e.description
+            ));
+        }
+        if let Some(jti) = s.jti.as_deref() {
+            let mut conn = self.store().read().await?;
+            if authdesk_store::assertions::proof_used(
+                &mut conn,
+                &s.jkt,
+                jti,
+                self.now().timestamp(),
+            )
+            .await?
+            {
+                problems.push(
+                    "the DPoP proof's jti was used already: a proof is good for one call, so the client must make a new one for each".into(),
+                );
+            }
+        }
+        Ok(())
     }
 }
 
