@@ -217,18 +217,15 @@ async fn bad_proofs_get_invalid_dpop_proof_and_issue_nothing() {
     };
     assert_eq!(tokens(&before), tokens(&after));
     // And the metrics count them by their code.
-    let metrics = reqwest::get(&t.metrics_url)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let series = "authdesk_oauth_errors_total{endpoint=\"/token\",error=\"invalid_dpop_proof\"} ";
-    let counted = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(series))
-        .and_then(|v| v.split(' ').next()?.parse::<f64>().ok());
-    assert_eq!(counted, Some(6.0), "{metrics}");
+    let m = crate::metrics::scrape(&t).await;
+    assert_eq!(
+        crate::metrics::sample(
+            &m,
+            "authdesk_oauth_errors_total{endpoint=\"/token\",error=\"invalid_dpop_proof\"}"
+        ),
+        Some(6.0),
+        "{m}"
+    );
 }
 
 #[tokio::test]

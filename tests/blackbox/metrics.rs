@@ -9,7 +9,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use tests::*;
 
-async fn scrape(t: &TestApp) -> String {
+pub(crate) async fn scrape(t: &TestApp) -> String {
     let r = reqwest::get(&t.metrics_url).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
@@ -24,7 +24,7 @@ async fn scrape(t: &TestApp) -> String {
 }
 
 /// The value of the sample whose name and labels are exactly `series`.
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|l| {
         l.strip_prefix(series)
             .and_then(|rest| rest.strip_prefix(' '))

@@ -85,7 +85,10 @@ async fn a_pushed_request_signs_a_person_in_once_and_expires() {
     // Used once: the same request_uri again is a page, never a redirect.
     let (status, page) = visit(&t, &[("client_id", &c.id), ("request_uri", &uri)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("used already"), "{page}");
+    assert!(
+        page.contains("used already") && page.contains("invalid_request_uri"),
+        "{page}"
+    );
 
     // 60 s by the sandbox clock, then gone.
     let (_, body) = push(&t, &c, &form).await;
@@ -94,6 +97,16 @@ async fn a_pushed_request_signs_a_person_in_once_and_expires() {
     let (status, page) = visit(&t, &[("client_id", &c.id), ("request_uri", &uri)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("expired"), "{page}");
+    // Each refusal is counted by its RFC 9101 code.
+    let m = crate::metrics::scrape(&t).await;
+    assert_eq!(
+        crate::metrics::sample(
+            &m,
+            "authdesk_oauth_errors_total{endpoint=\"/authorize\",error=\"invalid_request_uri\"}"
+        ),
+        Some(2.0),
+        "{m}"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +126,10 @@ async fn a_pushed_request_is_its_apps_own_and_is_not_contradicted() {
     let uri = s(&body, "request_uri").to_string();
     let (status, page) = visit(&t, &[("client_id", &other.id), ("request_uri", &uri)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("another application"), "{page}");
+    assert!(
+        page.contains("another application") && page.contains("invalid_request_uri"),
+        "{page}"
+    );
 
     let (_, body) = push(&t, &c, &form).await;
     let uri = s(&body, "request_uri").to_string();

@@ -28,6 +28,9 @@ pub enum ErrorCode {
     InteractionRequired,
     RequestNotSupported,
     RequestUriNotSupported,
+    /// RFC 9101 §7 (used by RFC 9126 §4): a `request_uri` that is unknown, used, expired or
+    /// another client's.
+    InvalidRequestUri,
     /// RFC 9449 §5: a DPoP proof that does not pass (`dpop`).
     InvalidDpopProof,
     /// RFC 9449 §8: the server requires a nonce in the proof (given in `DPoP-Nonce`).
@@ -55,6 +58,7 @@ impl ErrorCode {
             Self::InteractionRequired => "interaction_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::InvalidRequestUri => "invalid_request_uri",
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
         }

@@ -4,4 +4,4 @@
  * Error codes from RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1, OIDC Core
  * §3.1.2.6 and RFC 9449 (DPoP).
  */
-export type ErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "unsupported_response_type" | "unsupported_token_type" | "invalid_scope" | "access_denied" | "invalid_token" | "insufficient_scope" | "server_error" | "temporarily_unavailable" | "login_required" | "consent_required" | "interaction_required" | "request_not_supported" | "request_uri_not_supported" | "invalid_dpop_proof" | "use_dpop_nonce";
+export type ErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "unsupported_response_type" | "unsupported_token_type" | "invalid_scope" | "access_denied" | "invalid_token" | "insufficient_scope" | "server_error" | "temporarily_unavailable" | "login_required" | "consent_required" | "interaction_required" | "request_not_supported" | "request_uri_not_supported" | "invalid_request_uri" | "invalid_dpop_proof" | "use_dpop_nonce";

@@ -64,6 +64,9 @@ export function Explain(links: Links) {
       </div>
       {looksLikeToken(term.trim()) && (
         <div className="row">
+          <label htmlFor="explain-proof" className="dim">
+            DPoP proof
+          </label>
           <input
             id="explain-proof"
             placeholder="optional: the DPoP header the failed call sent with it, to check the proof too"

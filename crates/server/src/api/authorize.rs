@@ -27,6 +27,12 @@ pub enum Outcome {
     ErrorPage {
         message: String,
     },
+    /// The same with the RFC error it stands for, shown to the developer and counted in the
+    /// metrics (a pushed request's `request_uri` that cannot be used, RFC 9126 §4).
+    RefusedPage {
+        message: String,
+        error: ErrorCode,
+    },
     /// A 303 to the app's redirect URI with a code.
     Redirect(String),
     /// A 303 to the app's redirect URI with an error (RFC 6749 §4.1.2.1).
@@ -238,7 +244,15 @@ impl Authdesk {
                         pushed = p;
                         (&pushed, true)
                     }
-                    Err(message) => return page(message),
+                    Err((error, message)) => {
+                        return Ok((
+                            Outcome::RefusedPage {
+                                message: message.to_string(),
+                                error,
+                            },
+                            None,
+                        ));
+                    }
                 }
             }
             _ => (params, false),

@@ -128,9 +128,12 @@ impl Authdesk {
         &self,
         request_uri: &str,
         params: &Params,
-    ) -> Result<std::result::Result<Params, &'static str>> {
+    ) -> Result<std::result::Result<Params, (ErrorCode, &'static str)>> {
         let Some(client_id) = params.get("client_id") else {
-            return Ok(Err("The request has no client_id."));
+            return Ok(Err((
+                ErrorCode::InvalidRequest,
+                "The request has no client_id.",
+            )));
         };
         let now = self.now().timestamp();
         let hash = self.hasher().hash("request_uri", request_uri);
@@ -138,19 +141,22 @@ impl Authdesk {
             .write(move |tx| Box::pin(async move { Ok(pushed::take(tx, &hash, now).await?) }))
             .await?;
         let Some(row) = taken else {
-            return Ok(Err(
+            return Ok(Err((
+                ErrorCode::InvalidRequestUri,
                 "This sign-in request was used already or is not known. Start again from the application.",
-            ));
+            )));
         };
         if row.client_id != client_id {
-            return Ok(Err(
+            return Ok(Err((
+                ErrorCode::InvalidRequestUri,
                 "This sign-in request belongs to another application than the one named.",
-            ));
+            )));
         }
         if row.expires_at <= now {
-            return Ok(Err(
+            return Ok(Err((
+                ErrorCode::InvalidRequestUri,
                 "This sign-in request expired. Start again from the application.",
-            ));
+            )));
         }
         let pairs: Vec<(String, String)> = serde_json::from_str(&row.params)
             .map_err(|e| super::ApiError::Internal(format!("a stored pushed request: {e}")))?;
@@ -160,9 +166,10 @@ impl Authdesk {
                 continue;
             }
             if pushed.get(k) != Some(v.as_str()) {
-                return Ok(Err(
+                return Ok(Err((
+                    ErrorCode::InvalidRequest,
                     "The request's parameters contradict the request the application pushed.",
-                ));
+                )));
             }
         }
         Ok(Ok(pushed))

@@ -62,6 +62,12 @@ fn render(
 ) -> Response {
     let mut resp = match outcome {
         Outcome::ErrorPage { message } => pages::error_page(&message),
+        Outcome::RefusedPage { message, error } => {
+            let mut r = pages::error_page(&format!("{message} (error: {})", error.as_str()));
+            r.extensions_mut()
+                .insert(crate::metrics::ErrorCodeTag(error));
+            r
+        }
         Outcome::Redirect(url) => see_other(&url),
         Outcome::ErrorRedirect { to, error } => {
             let mut r = see_other(&to);
