@@ -117,8 +117,9 @@ struct Claims<'a> {
     htm: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     htu: Option<Cow<'a, str>>,
+    /// A NumericDate: seconds, which RFC 7519 §2 lets be fractional.
     #[serde(default)]
-    iat: Option<i64>,
+    iat: Option<f64>,
     #[serde(borrow, default)]
     nonce: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -316,7 +317,10 @@ pub fn signed(jwt: &str) -> Result<Signed, OAuthError> {
         jti: owned(claims.jti),
         htm: owned(claims.htm),
         htu: owned(claims.htu),
-        iat: claims.iat,
+        iat: claims
+            .iat
+            .filter(|t| t.is_finite() && t.abs() < 1e15)
+            .map(|t| t.floor() as i64),
         nonce: owned(claims.nonce),
         ath: owned(claims.ath),
     })
@@ -715,11 +719,8 @@ mod tests {
                 ErrorCode::InvalidDpopProof,
             ),
             (
-                "iat not whole seconds",
-                key.sign(
-                    &good_header,
-                    &with(claims(), "iat", json!(NOW as f64 + 0.5)),
-                ),
+                "iat not a number",
+                key.sign(&good_header, &with(claims(), "iat", json!("1800000000"))),
                 expected(),
                 ErrorCode::InvalidDpopProof,
             ),
@@ -829,6 +830,12 @@ mod tests {
             ..expected()
         };
         assert!(check(&key.sign(&good_header, &c), &e).is_ok());
+        // A fractional iat is a NumericDate too (RFC 7519 §2).
+        let c = with(claims(), "iat", json!(NOW as f64 + 0.5));
+        assert_eq!(
+            check(&key.sign(&good_header, &c), &expected()).unwrap().iat,
+            NOW
+        );
         // The nonce before the current one is still taken (a client's nonce may have just
         // rolled over).
         let c = with(with(claims(), "nonce", json!("n-1b")), "ath", json!(ath));
