@@ -709,8 +709,9 @@ async fn one_proof_sent_twice_at_once_gets_one_token() {
 
 /// The sandbox clock moves tokens' lifetimes, not clients' clocks: after a move of 90 days a
 /// client's proof (its `iat` today) and its private_key_jwt assertion (its `exp` a minute from
-/// today) still pass, and each `jti` is still remembered against replay; a proof dated on the
-/// moved clock is what is refused.
+/// today) still pass, and a proof dated on the moved clock is what is refused. The `jti`s are
+/// remembered on the clients' clock too: a proof and an assertion used before the move are
+/// still refused after it, pruning included.
 #[tokio::test]
 async fn a_moved_sandbox_clock_leaves_clients_on_their_own_clock() {
     use crate::client_auth::{assertion, cc_with_assertion, ec_with_pem, register};
@@ -719,10 +720,55 @@ async fn a_moved_sandbox_clock_leaves_clients_on_their_own_clock() {
     let key = DpopKey::new();
     let app_key = ec_with_pem();
     let signed = register(&t, &app_key).await;
-    t.advance(chrono::Duration::days(90)).await;
     let url = t.endpoint(Endpoint::Token);
     let form = [("grant_type", "client_credentials")];
+    let replayed = |status: StatusCode, body: &Value, code: &str, what: &str| {
+        assert_eq!(
+            (status, error(body)),
+            (
+                if code == "invalid_client" {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                code
+            ),
+            "{what}: {body}"
+        );
+    };
 
+    // Used before the move ...
+    let used_proof = key.proof("POST", &url, None);
+    let (status, body) = token_with(&t, &c, &form, std::slice::from_ref(&used_proof)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let today = t.app.client_now().timestamp();
+    let used_assertion = assertion(&app_key, &signed, &url, 60, "before-the-move", today);
+    assert_eq!(
+        cc_with_assertion(&t, &signed, &used_assertion).await.0,
+        StatusCode::OK
+    );
+
+    t.advance(chrono::Duration::days(90)).await;
+    t.sealed().await;
+    t.app.prune().await.unwrap();
+
+    // ... still refused after it, a prune pass included.
+    let (status, body) = token_with(&t, &c, &form, &[used_proof]).await;
+    replayed(
+        status,
+        &body,
+        "invalid_dpop_proof",
+        "a proof replayed after the move",
+    );
+    let (status, body) = cc_with_assertion(&t, &signed, &used_assertion).await;
+    replayed(
+        status,
+        &body,
+        "invalid_client",
+        "an assertion replayed after the move",
+    );
+
+    // New ones, dated by the client's clock, pass.
     let proof = key.proof("POST", &url, None);
     let (status, body) = token_with(&t, &c, &form, std::slice::from_ref(&proof)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -733,20 +779,22 @@ async fn a_moved_sandbox_clock_leaves_clients_on_their_own_clock() {
         "the token's own times are on the sandbox clock: {access}"
     );
     let (status, body) = token_with(&t, &c, &form, &[proof]).await;
-    assert_eq!(
-        (status, error(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
-        "a replay after the move: {body}"
+    replayed(
+        status,
+        &body,
+        "invalid_dpop_proof",
+        "a replay after the move",
     );
     let on_the_moved_clock = key.sign(json!({
         "jti": uuid::Uuid::new_v4().to_string(), "htm": "POST", "htu": url,
         "iat": t.app.now().timestamp(),
     }));
     let (status, body) = token_with(&t, &c, &form, &[on_the_moved_clock]).await;
-    assert_eq!(
-        (status, error(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
-        "{body}"
+    replayed(
+        status,
+        &body,
+        "invalid_dpop_proof",
+        "a proof dated on the moved clock",
     );
 
     let today = t.app.client_now().timestamp();
@@ -754,9 +802,5 @@ async fn a_moved_sandbox_clock_leaves_clients_on_their_own_clock() {
     let (status, body) = cc_with_assertion(&t, &signed, &a).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = cc_with_assertion(&t, &signed, &a).await;
-    assert_eq!(
-        (status, error(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_client"),
-        "a replayed assertion: {body}"
-    );
+    replayed(status, &body, "invalid_client", "a replayed assertion");
 }

@@ -91,7 +91,9 @@ pub async fn spawn_production_app_on(clock: Arc<dyn Clock>) -> TestApp {
     .await
 }
 
-async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+/// The same on a base clock the test holds: moving it is everyone's time passing (clients'
+/// clocks too), where [`TestApp::advance`] moves only the sandbox clock.
+pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     spawn_app_with(OpenOptions {
         mode_if_new: Mode::Sandbox,
         clock,

@@ -70,8 +70,28 @@ struct Header<'a> {
     typ: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     alg: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "object")]
     jwk: Option<Jwk<'a>>,
+}
+
+/// A JSON object as `T`, and nothing else: serde's derived structs also take an array, by
+/// position, which a JOSE header or claims set never is (RFC 7515 §4, RFC 7519 §7.2).
+fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OnlyAnObject<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OnlyAnObject<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_map(OnlyAnObject(std::marker::PhantomData))
 }
 
 /// The members of a proof's `jwk` that are read, and whether it carries any private member
@@ -133,11 +153,15 @@ fn decoded(part: &str, what: &str) -> Result<Vec<u8>, OAuthError> {
 
 /// A JSON object of the proof, or why not (a member of the wrong type names itself).
 fn parsed<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, OAuthError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        invalid(format!(
-            "the proof's {what} is not a JSON object of the form RFC 9449 gives: {e}"
-        ))
-    })
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    object(&mut json)
+        .and_then(|v: Option<T>| json.end().map(|()| v))
+        .map_err(|e| {
+            invalid(format!(
+                "the proof's {what} is not a JSON object of the form RFC 9449 gives: {e}"
+            ))
+        })?
+        .ok_or_else(|| invalid(format!("the proof's {what} is not a JSON object")))
 }
 
 /// A key's members a thumbprint covers (RFC 7638 §3.2), or why the key is refused: only EC
@@ -418,15 +442,16 @@ pub fn single_header<'a>(values: &[&'a str]) -> Result<Option<&'a str>, OAuthErr
     }
 }
 
-/// How long a proof's `jti` is remembered: until a proof with that `iat` could no longer pass
-/// (on the clients' clock, as `iat` is).
+/// How long a proof's `jti` is remembered: until a proof with that `iat` can no longer pass
+/// (on the clients' clock, as `iat` is). The store frees a `jti` once its time is reached.
 pub fn remember_until(proof: &Proof) -> i64 {
-    remember_until_iat(proof.iat)
+    no_longer_passes(proof.iat)
 }
 
-/// The last second a proof made at `iat` passes.
-pub fn remember_until_iat(iat: i64) -> i64 {
-    iat + IAT_WINDOW_SECONDS
+/// The first second a proof made at `iat` no longer passes ([`Signed::iat_near`] takes it up
+/// to `iat` + the window inclusive).
+pub fn no_longer_passes(iat: i64) -> i64 {
+    iat + IAT_WINDOW_SECONDS + 1
 }
 
 /// An access token as a request to a resource presents it: `Authorization: Bearer …` (RFC 6750
@@ -713,6 +738,25 @@ mod tests {
             ),
             ("jwk twice", twice, expected(), ErrorCode::InvalidDpopProof),
             (
+                "claims as an array",
+                key.sign(&good_header, &json!(["j-1", "POST", URL, NOW])),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
+                "a jwk as an array",
+                key.sign(
+                    &with(
+                        good_header.clone(),
+                        "jwk",
+                        json!(["EC", "P-256", key.jwk()["x"], key.jwk()["y"]]),
+                    ),
+                    &claims(),
+                ),
+                expected(),
+                ErrorCode::InvalidDpopProof,
+            ),
+            (
                 "typ not a string",
                 key.sign(&with(good_header.clone(), "typ", json!(1)), &claims()),
                 expected(),
@@ -840,6 +884,20 @@ mod tests {
         // rolled over).
         let c = with(with(claims(), "nonce", json!("n-1b")), "ath", json!(ath));
         assert!(check(&key.sign(&good_header, &c), &e).is_ok());
+    }
+
+    /// A proof passes up to `iat` + the window inclusive, and its `jti` is remembered until
+    /// the first second it no longer does: no second in which a replay gets through.
+    #[test]
+    fn a_jti_is_remembered_for_as_long_as_its_proof_passes() {
+        let key = Key::new();
+        let s = signed(&key.sign(&key.header(), &claims())).unwrap();
+        let last = NOW + IAT_WINDOW_SECONDS;
+        assert_eq!(s.iat_near(last), Ok(NOW));
+        assert!(s.iat_near(last + 1).is_err());
+        let proof = check(&key.sign(&key.header(), &claims()), &expected()).unwrap();
+        // The store frees a jti once `now` reaches the time it was remembered until.
+        assert_eq!(remember_until(&proof), last + 1);
     }
 
     #[test]

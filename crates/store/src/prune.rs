@@ -10,9 +10,11 @@ use crate::{Conn, Result};
 /// The moments before which rows of each kind may go (Unix seconds, by the sandbox clock).
 #[derive(Debug, Clone, Copy)]
 pub struct Cutoffs {
-    /// Now: expired sessions, interactions, assertions, pushed requests and client-credentials
-    /// tokens go.
+    /// Now: expired sessions, interactions, pushed requests and client-credentials tokens go.
     pub now: i64,
+    /// Now on the clients' clock (the wall clock, not a moved sandbox clock): the `jti`s of
+    /// assertions and DPoP proofs, remembered until times the clients wrote, go after them.
+    pub clients_now: i64,
     /// A grant that ended before this goes, with its refresh and access tokens.
     pub grants_ended_before: i64,
     /// A grant without a chain whose access token expired before this goes (its end).
@@ -117,8 +119,8 @@ impl Kind {
             Kind::UnboundAccessTokens
             | Kind::Interactions
             | Kind::Sessions
-            | Kind::Assertions
             | Kind::PushedRequests => c.now,
+            Kind::Assertions => c.clients_now,
             Kind::RevokedGrants | Kind::EndedChains => c.grants_ended_before,
             Kind::UnchainedGrants => c.unchained_created_before,
             Kind::Codes => c.codes_expired_before,

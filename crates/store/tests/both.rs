@@ -625,6 +625,7 @@ async fn steps(conn: &mut Conn, t: &mut Vec<String>) -> Result<(), StoreError> {
     let later = T0 + 730 * DAY;
     let cutoffs = Cutoffs {
         now: later,
+        clients_now: later,
         grants_ended_before: later - 90 * DAY,
         unchained_created_before: later - 90 * DAY,
         codes_expired_before: later - DAY,

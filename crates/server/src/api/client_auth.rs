@@ -253,18 +253,13 @@ impl Authdesk {
             return bad("jti is required");
         };
         let (client_id, jti) = (c.id.clone(), jti.to_string());
-        let (until, sandbox_now) = (self.on_sandbox_clock(exp), self.now().timestamp());
         let fresh = self
             .write(move |tx| {
                 Box::pin(async move {
-                    Ok(authdesk_store::assertions::remember(
-                        tx,
-                        &client_id,
-                        &jti,
-                        until,
-                        sandbox_now,
+                    Ok(
+                        authdesk_store::assertions::remember(tx, &client_id, &jti, exp, now)
+                            .await?,
                     )
-                    .await?)
                 })
             })
             .await?;

@@ -188,15 +188,6 @@ impl Authdesk {
         if let Some(jkt) = bound_to {
             findings.push(dpop_bound("a resource takes it only with", jkt));
         }
-        if let Some(p) = proof.filter(|_| kind == "access_token") {
-            self.explain_proof(
-                p,
-                bound_to,
-                &ProofFor::Access { token },
-                (&mut findings, &mut problems),
-            )
-            .await?;
-        }
         if kind == "access_token" && problems.is_empty() {
             match self.check_access_token(None, token).await {
                 Ok(_) => findings.push("not revoked; its grant and app are live".into()),
@@ -205,6 +196,16 @@ impl Authdesk {
                 }
                 Err(Check::Failed(e)) => return Err(e),
             }
+        }
+        // The proof last: what the token itself says comes first, whatever the proof's faults.
+        if let Some(p) = proof.filter(|_| kind == "access_token") {
+            self.explain_proof(
+                p,
+                bound_to,
+                &ProofFor::Access { token },
+                (&mut findings, &mut problems),
+            )
+            .await?;
         }
         let accepted = problems.is_empty();
         let verdict = if accepted {
@@ -280,8 +281,10 @@ impl Authdesk {
                 ));
             }
             ProofFor::Refresh { token_urls } => {
-                if !token_urls.iter().any(|u| s.names("POST", u).is_ok()) {
-                    refused(s.names("POST", &token_urls[0]));
+                if let Some(first) = token_urls.first()
+                    && !token_urls.iter().any(|u| s.names("POST", u).is_ok())
+                {
+                    refused(s.names("POST", first));
                 }
             }
         }
@@ -294,8 +297,8 @@ impl Authdesk {
             Some(iat) => findings.push(format!(
                 "the DPoP proof was made at {} and is taken until {}{}",
                 from_unix(iat),
-                from_unix(dpop::remember_until_iat(iat)),
-                if now > dpop::remember_until_iat(iat) {
+                from_unix(dpop::no_longer_passes(iat) - 1),
+                if now >= dpop::no_longer_passes(iat) {
                     " (past now: each call needs a fresh proof)"
                 } else {
                     ""
@@ -303,29 +306,25 @@ impl Authdesk {
             )),
             None => refused(s.iat_near(now).map(drop)),
         }
+        // A nonce rolls over every few minutes, so an old one is only news for a resend; none
+        // at all is why the call was refused.
         if let Err(e) = s.carries_nonce(&self.dpop_nonces()) {
-            problems.push(format!(
-                "this server asks for DPoP nonces and the proof carries {}: {}",
-                if s.nonce.is_some() {
-                    "an old one"
-                } else {
-                    "none"
-                },
-                e.description
-            ));
+            if s.nonce.is_some() {
+                findings.push(
+                    "the DPoP proof's nonce is not the server's current one (nonces change every few minutes): sent now, it would be answered use_dpop_nonce with the nonce to use".into(),
+                );
+            } else {
+                problems.push(format!(
+                    "the DPoP proof carries no nonce, and this server asks for one: {}",
+                    e.description
+                ));
+            }
         }
         if let Some(jti) = s.jti.as_deref() {
             let mut conn = self.store().read().await?;
-            if authdesk_store::assertions::proof_used(
-                &mut conn,
-                &s.jkt,
-                jti,
-                self.now().timestamp(),
-            )
-            .await?
-            {
+            if authdesk_store::assertions::proof_used(&mut conn, &s.jkt, jti, now).await? {
                 problems.push(
-                    "the DPoP proof's jti was used already: a proof is good for one call, so the client must make a new one for each".into(),
+                    "the DPoP proof's jti was used already: a proof is good for one call, so a second call with it is refused and the client must make a new one for each (if the call you explain was its first, the other findings say why it failed)".into(),
                 );
             }
         }

@@ -560,15 +560,11 @@ impl Authdesk {
     /// sandbox clock never touches. What a client writes itself — a DPoP proof's `iat`, an
     /// assertion's `exp` and `nbf` — is judged against it: a developer who moves the sandbox
     /// clock 90 days to watch tokens expire still runs a client whose clock says today. In
-    /// production the two clocks are one (the clock cannot be moved there).
+    /// production the two clocks are one (the clock cannot be moved there). The `jti`s of
+    /// those clients' one-time JWTs are remembered and pruned on this clock too, so moving the
+    /// sandbox clock never frees one for a replay.
     pub fn client_now(&self) -> DateTime<Utc> {
         self.clock.base_now()
-    }
-    /// A client's time (Unix seconds) on the sandbox clock: how long a client-made `jti` is
-    /// remembered, kept with the server's other expiries so pruning treats them alike. Moving
-    /// the sandbox clock forward forgets such `jti`s early, as it expires tokens.
-    pub(crate) fn on_sandbox_clock(&self, client_time: i64) -> i64 {
-        client_time.saturating_add(self.clock.offset().num_seconds())
     }
     pub(crate) fn hasher(&self) -> &SecretHasher {
         &self.hasher

@@ -125,6 +125,7 @@ impl Authdesk {
         let now = self.now().timestamp();
         let cutoffs = Cutoffs {
             now,
+            clients_now: self.client_now().timestamp(),
             grants_ended_before: now - r.chains_seconds,
             unchained_created_before: now - lifetime::ACCESS_TOKEN - r.chains_seconds,
             codes_expired_before: now - CODE_KEPT_SECONDS,

@@ -389,8 +389,8 @@ impl Authdesk {
 
     /// Remembers a proof's `jti` for its window; a replay is `invalid_dpop_proof`.
     pub(crate) async fn remember_proof(&self, proof: &dpop::Proof) -> Result<()> {
-        let now = self.now().timestamp();
-        let until = self.on_sandbox_clock(dpop::remember_until(proof));
+        let now = self.client_now().timestamp();
+        let until = dpop::remember_until(proof);
         let (jkt, jti) = (proof.jkt.clone(), proof.jti.clone());
         let fresh = self
             .write(move |tx| {
@@ -577,8 +577,8 @@ impl Authdesk {
                 &mut script,
                 &p.jkt,
                 &p.jti,
-                self.on_sandbox_clock(dpop::remember_until(p)),
-                now,
+                dpop::remember_until(p),
+                self.client_now().timestamp(),
             );
         }
         // Everything this token says is known before the write, so it is signed first and the
