@@ -64,7 +64,7 @@ export function Explain(links: Links) {
       </div>
       {looksLikeToken(term.trim()) && (
         <div className="row">
-          <label htmlFor="explain-proof" className="dim">
+          <label htmlFor="explain-proof" className="dim row-caption">
             DPoP proof
           </label>
           <input
